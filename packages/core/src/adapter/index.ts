@@ -1,0 +1,4 @@
+export * from './capabilities.js';
+export * from './storage-adapter.js';
+export * from './compute-adapter.js';
+export * from './registry.js';

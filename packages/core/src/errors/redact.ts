@@ -1,0 +1,33 @@
+/**
+ * Removes secrets from a string before it is put into an error, log line, event or
+ * explain output: signed query parameters (SigV4, GCS V4, Azure SAS), authorization
+ * headers, account keys in connection strings, and any literal value registered as a
+ * secret (for example the values of `${VAR}`s interpolated into a config).
+ */
+const SECRET_QUERY_PARAMS =
+  /([?&](?:X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token|X-Goog-Signature|X-Goog-Credential|sig|se|sv|sp|skoid|sktid|skt|ske|sks|skv|st|spr|srt|ss|ses|Signature|GoogleAccessId|AWSAccessKeyId|token|access_token|code)=)[^&#\s"']+/gi;
+const CONNECTION_STRING_SECRETS = /((?:AccountKey|SharedAccessSignature|SharedAccessKey)=)[^;"'\s]+/gi;
+const AUTH_HEADER = /((?:authorization|x-amz-security-token|x-ms-copy-source-authorization)["']?\s*[:=]\s*["']?)(?:Bearer\s+|AWS4-HMAC-SHA256\s+|SharedKey\s+)?[^"'\n,}]+/gi;
+const KEY_VALUE_SECRETS =
+  /((?:secret_?access_?key|secretAccessKey|access_?key|accessKeyId|account_?key|accountKey|private_?key|privateKey|password|sas_?token|sasToken|client_?secret|clientSecret|credentials?)["']?\s*[:=]\s*["']?)[^"',}\s]+/gi;
+
+const registered = new Set<string>();
+
+/** Registers literal secret values (min. 4 chars) to be replaced wherever they appear. */
+export function registerSecrets(values: Iterable<string | undefined>): void {
+  for (const v of values) if (typeof v === 'string' && v.length >= 4) registered.add(v);
+}
+
+export const REDACTED = '[REDACTED]';
+
+export function redact(text: string): string {
+  let out = text
+    .replace(SECRET_QUERY_PARAMS, `$1${REDACTED}`)
+    .replace(CONNECTION_STRING_SECRETS, `$1${REDACTED}`)
+    .replace(AUTH_HEADER, `$1${REDACTED}`)
+    .replace(KEY_VALUE_SECRETS, `$1${REDACTED}`);
+  for (const secret of registered) {
+    if (out.includes(secret)) out = out.split(secret).join(REDACTED);
+  }
+  return out;
+}

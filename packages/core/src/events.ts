@@ -1,0 +1,63 @@
+import type { PolycloudError } from './errors/polycloud-error.js';
+import type { OperationKind, RouteExplanation } from './routing/router.js';
+
+export interface OperationEvent {
+  resource: string;
+  binding: string;
+  provider: string;
+  operation: string;
+  key?: string;
+  ok: boolean;
+  durationMs: number;
+  /** Bytes sent (put) or announced (get), when known. */
+  bytes?: number;
+  /** 1-based attempt number within the operation. */
+  attempt: number;
+  error?: PolycloudError;
+}
+
+export interface RetryEvent {
+  resource: string;
+  operation: string;
+  key?: string;
+  attempt: number;
+  delayMs: number;
+  error: PolycloudError;
+}
+
+export interface FailoverEvent {
+  resource: string;
+  operation: string;
+  key?: string;
+  from: string;
+  to: string;
+  error: PolycloudError;
+}
+
+export interface ErrorEvent {
+  resource: string;
+  operation: string;
+  key?: string;
+  error: PolycloudError;
+}
+
+export interface RouteEvent {
+  resource: string;
+  operation: OperationKind;
+  key?: string;
+  chosen?: string;
+  explanation?: RouteExplanation;
+}
+
+/**
+ * Events a Polycloud instance emits (eventemitter3). Payloads never hold secrets.
+ * Routers, the sync engine and the compute facade add their own events here.
+ */
+export interface PolycloudEvents {
+  operation: [OperationEvent];
+  retry: [RetryEvent];
+  failover: [FailoverEvent];
+  error: [ErrorEvent];
+  route: [RouteEvent];
+  [event: string]: unknown[];
+}

@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { parseWithSchema } from '../errors/from-zod.js';
+
+const signal = z.custom<AbortSignal>((v) => v === undefined || v instanceof AbortSignal, 'expected an AbortSignal').optional();
+const call = {
+  signal,
+  timeoutMs: z.number().int().positive().max(24 * 3_600_000).optional(),
+};
+const tags = z.record(z.string().min(1), z.string()).optional();
+const token = z.string().min(1).max(1024);
+
+/** zod schemas for every facade call's options (validated at the boundary, INVALID_ARGUMENT with the path). */
+export const bucketSchemas = {
+  call: z.looseObject(call),
+  put: z.looseObject({
+    ...call,
+    contentType: z.string().min(1).max(256).optional(),
+    metadata: z.record(z.string(), z.unknown()).optional(),
+    tags,
+    ifMatch: token.optional(),
+    ifNoneMatch: z.literal('*').optional(),
+    contentLength: z.number().int().nonnegative().optional(),
+  }).refine((o) => !(o.ifMatch !== undefined && o.ifNoneMatch !== undefined), { message: 'ifMatch and ifNoneMatch are exclusive', path: ['ifNoneMatch'] }),
+  get: z.looseObject({
+    ...call,
+    range: z
+      .strictObject({ start: z.number().int().nonnegative(), end: z.number().int().nonnegative().optional() })
+      .refine((r) => r.end === undefined || r.end >= r.start, { message: 'end must be >= start', path: ['end'] })
+      .optional(),
+    ifMatch: token.optional(),
+    tags,
+    binding: z.string().min(1).optional(),
+  }),
+  head: z.looseObject({ ...call, tags, binding: z.string().min(1).optional() }),
+  list: z.looseObject({
+    ...call,
+    prefix: z.string().max(1024).optional(),
+    delimiter: z.string().min(1).max(16).optional(),
+    pageSize: z.number().int().min(1).max(100_000).optional(),
+    continuationToken: z.string().min(1).optional(),
+    binding: z.string().min(1).optional(),
+  }),
+  delete: z.looseObject({ ...call, ifMatch: token.optional(), tags }),
+  presign: z.looseObject({
+    ...call,
+    method: z.enum(['GET', 'PUT']),
+    expiresInSeconds: z.number().int().min(1).max(7 * 24 * 3600),
+    contentType: z.string().min(1).optional(),
+    tags,
+  }),
+};
+
+export function parseCall<S extends z.ZodType>(schema: S, options: unknown, operation: string): z.output<S> {
+  return parseWithSchema(schema, options ?? {}, `invalid options for ${operation}`, { code: 'INVALID_ARGUMENT', pathPrefix: ['options'] }) as z.output<S>;
+}

@@ -1,0 +1,418 @@
+import type { Readable } from 'node:stream';
+import type { StorageCapability } from '../adapter/capabilities.js';
+import type {
+  ByteRange,
+  DeleteManyResult,
+  ListPage,
+  ObjectInfo,
+  PresignOptions,
+  PutBody,
+  PutResult,
+  StorageAdapter,
+  UserMetadata,
+} from '../adapter/storage-adapter.js';
+import { PolycloudError } from '../errors/polycloud-error.js';
+import type { OperationKind, RouteExplanation, RouteRequest } from '../routing/router.js';
+import { bodyConsumed, normalizeBody, readAll } from '../storage/body.js';
+import { validateKey, validateMetadata } from '../storage/validate.js';
+import type { Binding } from '../urm/binding.js';
+import type { LogicalBucket } from '../urm/resources.js';
+import { type CallOptions, execute, type ExecutionContext } from './execute.js';
+import { bucketSchemas, parseCall } from './call-schemas.js';
+import type { PendingWrite, WritePipeline } from './write-pipeline.js';
+
+export interface BucketPutOptions extends CallOptions {
+  contentType?: string;
+  metadata?: UserMetadata;
+  /** Data tags for routing and residency (`residency: eu`, `classification: pii`). */
+  tags?: Record<string, string>;
+  ifMatch?: string;
+  ifNoneMatch?: '*';
+  contentLength?: number;
+}
+
+export interface BucketGetOptions extends CallOptions {
+  range?: ByteRange;
+  ifMatch?: string;
+  tags?: Record<string, string>;
+  /** Read from this binding only (e.g. to check a replica). */
+  binding?: string;
+}
+
+export interface BucketListOptions extends CallOptions {
+  prefix?: string;
+  delimiter?: string;
+  pageSize?: number;
+  continuationToken?: string;
+  binding?: string;
+}
+
+export interface BucketDeleteOptions extends CallOptions {
+  ifMatch?: string;
+  tags?: Record<string, string>;
+}
+
+export interface BucketHeadOptions extends CallOptions {
+  tags?: Record<string, string>;
+  binding?: string;
+}
+
+/** An object read through a LogicalBucket: its info, the binding that served it, and a one-shot body. */
+export interface StoredObject extends ObjectInfo {
+  binding: string;
+  body: Readable;
+  /** Reads the whole body (once). */
+  bytes(): Promise<Buffer>;
+  /** Reads the whole body as UTF-8 (once). */
+  text(): Promise<string>;
+}
+
+export interface BucketPutResult extends PutResult {
+  binding: string;
+}
+
+export interface LogicalBucketDeps {
+  resource: LogicalBucket;
+  adapters: ReadonlyMap<string, StorageAdapter>;
+  exec: ExecutionContext;
+  pipeline?: WritePipeline;
+}
+
+/**
+ * The application's handle on a LogicalBucket. Every call is validated, routed
+ * through the Router, retried and failed over per the retry policy, and bounded by
+ * a deadline; capabilities are checked before the adapter is called.
+ */
+export class LogicalBucketClient {
+  readonly id: string;
+  readonly resource: LogicalBucket;
+  readonly #deps: LogicalBucketDeps;
+
+  constructor(deps: LogicalBucketDeps) {
+    this.#deps = deps;
+    this.resource = deps.resource;
+    this.id = deps.resource.resource_id;
+  }
+
+  /** The adapter serving a binding of this bucket. */
+  adapter(bindingId: string): StorageAdapter {
+    const adapter = this.#deps.adapters.get(bindingId);
+    if (!adapter) {
+      throw new PolycloudError('INVALID_ARGUMENT', `bucket ${this.id} has no binding "${bindingId}"`, {
+        context: { resource: this.id, path: ['binding'] },
+        retryable: false,
+      });
+    }
+    return adapter;
+  }
+
+  binding(bindingId: string): Binding {
+    const b = this.resource.providers.find((p) => p.id === bindingId);
+    if (!b) this.adapter(bindingId);
+    return b!;
+  }
+
+  async put(key: string, body: PutBody, options: BucketPutOptions = {}): Promise<BucketPutResult> {
+    validateKey(key);
+    const opts = parseCall(bucketSchemas.put, options, 'put');
+    validateMetadata(opts.metadata);
+    const normalized = normalizeBody(body);
+    const tags = this.#tags(opts.tags);
+    const requires: StorageCapability[] = [];
+    if (opts.ifMatch !== undefined || opts.ifNoneMatch !== undefined) requires.push('conditionalWrite');
+    const length = opts.contentLength ?? normalized.length;
+    let write: PendingWrite = { bucket: this.resource, op: 'put', key, tags, metadata: { ...((opts.metadata as UserMetadata | undefined) ?? {}) } };
+    if (this.#deps.pipeline?.prepare) write = { ...write, ...(await this.#deps.pipeline.prepare(write)) };
+    const request = this.#request('write', key, tags, requires);
+    const result = await execute(
+      this.#deps.exec,
+      request,
+      opts,
+      async ({ binding, signal }) => {
+        const adapter = this.adapter(binding.id);
+        this.#checkSize(adapter, binding, length, normalized.once);
+        const putResult = await adapter.put(binding.physical_id, key, normalized.body, {
+          ...(opts.contentType ? { contentType: opts.contentType } : {}),
+          metadata: write.metadata,
+          ...(opts.ifMatch !== undefined ? { ifMatch: opts.ifMatch } : {}),
+          ...(opts.ifNoneMatch !== undefined ? { ifNoneMatch: opts.ifNoneMatch } : {}),
+          ...(length !== undefined ? { contentLength: length } : {}),
+          signal,
+        });
+        return { ...putResult, binding: binding.id };
+      },
+      { canRetry: () => !bodyConsumed(normalized.body), bytes: () => length, provider: (b) => this.adapter(b.id).type },
+    );
+    if (this.#deps.pipeline?.commit) {
+      await this.#deps.pipeline.commit({ ...write, binding: this.binding(result.binding), result, ...(result.size !== undefined ? { size: result.size } : length !== undefined ? { size: length } : {}) });
+    }
+    return result;
+  }
+
+  async get(key: string, options: BucketGetOptions = {}): Promise<StoredObject> {
+    validateKey(key);
+    const opts = parseCall(bucketSchemas.get, options, 'get');
+    const requires: StorageCapability[] = opts.range ? ['rangeRead'] : [];
+    return execute(
+      this.#deps.exec,
+      this.#request('read', key, this.#tags(opts.tags), requires, opts.binding),
+      opts,
+      async ({ binding, signal }) => {
+        const { info, body } = await this.adapter(binding.id).get(binding.physical_id, key, {
+          ...(opts.range ? { range: opts.range } : {}),
+          ...(opts.ifMatch !== undefined ? { ifMatch: opts.ifMatch } : {}),
+          signal,
+        });
+        return { ...info, binding: binding.id, body, bytes: () => readAll(body), text: async () => (await readAll(body)).toString('utf8') };
+      },
+      { bytes: (r) => r.size, provider: (b) => this.adapter(b.id).type },
+    );
+  }
+
+  /** The whole object as bytes. */
+  async getBytes(key: string, options: BucketGetOptions = {}): Promise<Buffer> {
+    return (await this.get(key, options)).bytes();
+  }
+
+  async getText(key: string, options: BucketGetOptions = {}): Promise<string> {
+    return (await this.get(key, options)).text();
+  }
+
+  async head(key: string, options: BucketHeadOptions = {}): Promise<ObjectInfo & { binding: string }> {
+    validateKey(key);
+    const opts = parseCall(bucketSchemas.head, options, 'head');
+    return execute(
+      this.#deps.exec,
+      this.#request('head', key, this.#tags(opts.tags), [], opts.binding),
+      opts,
+      async ({ binding, signal }) => ({ ...(await this.adapter(binding.id).head(binding.physical_id, key, { signal })), binding: binding.id }),
+      { provider: (b) => this.adapter(b.id).type },
+    );
+  }
+
+  /** True if the key exists on the binding a read is routed to. */
+  async exists(key: string, options: BucketHeadOptions = {}): Promise<boolean> {
+    try {
+      await this.head(key, options);
+      return true;
+    } catch (e) {
+      if ((e as PolycloudError).code === 'NOT_FOUND') return false;
+      throw e;
+    }
+  }
+
+  /** One page of the listing, from the binding a list is routed to. */
+  async list(options: BucketListOptions = {}): Promise<ListPage & { binding: string }> {
+    const opts = parseCall(bucketSchemas.list, options, 'list');
+    const requires: StorageCapability[] = opts.delimiter !== undefined ? ['listDelimiter'] : [];
+    return execute(
+      this.#deps.exec,
+      this.#request('list', undefined, this.#tags(), requires, opts.binding),
+      opts,
+      async ({ binding, signal }) => {
+        const adapter = this.adapter(binding.id);
+        const pageSize = opts.pageSize === undefined ? undefined : Math.min(opts.pageSize, adapter.capabilities.maxListPageSize);
+        const page = await adapter.list(binding.physical_id, {
+          ...(opts.prefix !== undefined ? { prefix: opts.prefix } : {}),
+          ...(opts.delimiter !== undefined ? { delimiter: opts.delimiter } : {}),
+          ...(pageSize !== undefined ? { pageSize } : {}),
+          ...(opts.continuationToken !== undefined ? { continuationToken: opts.continuationToken } : {}),
+          signal,
+        });
+        return { ...page, binding: binding.id };
+      },
+      { provider: (b) => this.adapter(b.id).type },
+    );
+  }
+
+  /**
+   * Every object under `prefix`, page by page, from one binding (the first page's
+   * binding is kept for all pages so tokens stay valid).
+   */
+  async *iterate(options: Omit<BucketListOptions, 'continuationToken'> = {}): AsyncGenerator<ObjectInfo> {
+    let token: string | undefined;
+    let binding = options.binding;
+    do {
+      const page = await this.list({ ...options, ...(binding ? { binding } : {}), ...(token ? { continuationToken: token } : {}) });
+      binding = page.binding;
+      yield* page.objects;
+      token = page.continuationToken;
+    } while (token);
+  }
+
+  /** Deletes a key. Idempotent: deleting a missing key succeeds. */
+  async delete(key: string, options: BucketDeleteOptions = {}): Promise<void> {
+    validateKey(key);
+    const opts = parseCall(bucketSchemas.delete, options, 'delete');
+    const tags = this.#tags(opts.tags);
+    let write: PendingWrite = { bucket: this.resource, op: 'delete', key, tags, metadata: {} };
+    if (this.#deps.pipeline?.prepare) write = { ...write, ...(await this.#deps.pipeline.prepare(write)) };
+    const requires: StorageCapability[] = opts.ifMatch !== undefined ? ['conditionalDelete'] : [];
+    const bindingId = await execute(
+      this.#deps.exec,
+      this.#request('delete', key, tags, requires),
+      opts,
+      async ({ binding, signal }) => {
+        await this.adapter(binding.id).delete(binding.physical_id, key, { ...(opts.ifMatch !== undefined ? { ifMatch: opts.ifMatch } : {}), signal });
+        return binding.id;
+      },
+      { provider: (b) => this.adapter(b.id).type },
+    );
+    if (this.#deps.pipeline?.commit) await this.#deps.pipeline.commit({ ...write, binding: this.binding(bindingId) });
+  }
+
+  /**
+   * Deletes many keys. Uses the adapter's batch delete when it has one, else
+   * deletes key by key with bounded concurrency. Missing keys count as deleted.
+   */
+  async deleteMany(keys: string[], options: CallOptions = {}): Promise<DeleteManyResult> {
+    if (!Array.isArray(keys)) throw new PolycloudError('INVALID_ARGUMENT', 'keys must be an array of strings', { context: { path: ['keys'] } });
+    keys.forEach((k, i) => validateKey(k, ['keys', i]));
+    if (this.#deps.pipeline?.commit) {
+      // Each delete must be journaled: go through delete() one by one.
+      const result: DeleteManyResult = { deleted: [], errors: [] };
+      await Promise.all(
+        keys.map(async (key) => {
+          try {
+            await this.delete(key, options);
+            result.deleted.push(key);
+          } catch (error) {
+            result.errors.push({ key, error: error as Error });
+          }
+        }),
+      );
+      return result;
+    }
+    const opts = parseCall(bucketSchemas.call, options, 'deleteMany');
+    return execute(
+      this.#deps.exec,
+      this.#request('delete', undefined, this.#tags()),
+      opts,
+      async ({ binding, signal }) => {
+        const adapter = this.adapter(binding.id);
+        const result: DeleteManyResult = { deleted: [], errors: [] };
+        if (adapter.capabilities.batchDelete && adapter.deleteMany) {
+          const size = adapter.capabilities.maxBatchDeleteKeys;
+          for (let i = 0; i < keys.length; i += size) {
+            const part = await adapter.deleteMany(binding.physical_id, keys.slice(i, i + size), { signal });
+            result.deleted.push(...part.deleted);
+            result.errors.push(...part.errors);
+          }
+        } else {
+          for (const key of keys) await adapter.delete(binding.physical_id, key, { signal });
+          result.deleted.push(...keys);
+        }
+        return result;
+      },
+      { provider: (b) => this.adapter(b.id).type },
+    );
+  }
+
+  /**
+   * Copies `source` to `destination` on the same binding: server-side where the
+   * adapter can, otherwise streamed through this process (get → put).
+   */
+  async copy(source: string, destination: string, options: BucketPutOptions = {}): Promise<BucketPutResult> {
+    validateKey(source, ['source']);
+    validateKey(destination, ['destination']);
+    const opts = parseCall(bucketSchemas.put, options, 'copy');
+    validateMetadata(opts.metadata);
+    const adapterCopy = async (): Promise<BucketPutResult | undefined> => {
+      if (this.#deps.pipeline?.commit) return undefined; // journaled writes go through put()
+      return execute(
+        this.#deps.exec,
+        this.#request('copy', destination, this.#tags(opts.tags)),
+        opts,
+        async ({ binding, signal }) => {
+          const adapter = this.adapter(binding.id);
+          if (!adapter.capabilities.copy || !adapter.copy) return undefined as unknown as BucketPutResult;
+          const r = await adapter.copy(binding.physical_id, source, destination, {
+            ...(opts.metadata ? { metadata: opts.metadata as UserMetadata } : {}),
+            ...(opts.contentType ? { contentType: opts.contentType } : {}),
+            signal,
+          });
+          return { ...r, binding: binding.id };
+        },
+        { provider: (b) => this.adapter(b.id).type },
+      );
+    };
+    const copied = await adapterCopy();
+    if (copied) return copied;
+    const src = await this.get(source, opts.signal ? { signal: opts.signal } : {});
+    return this.put(destination, src.body, {
+      ...opts,
+      contentType: opts.contentType ?? src.contentType,
+      metadata: (opts.metadata as UserMetadata | undefined) ?? stripReserved(src.metadata),
+      contentLength: src.size,
+    });
+  }
+
+  /** A signed URL for one GET or PUT. Needs `presign`. The URL is a secret. */
+  async presign(key: string, options: PresignOptions & CallOptions & { tags?: Record<string, string> }): Promise<{ url: string; binding: string; expiresAt: Date }> {
+    validateKey(key);
+    const opts = parseCall(bucketSchemas.presign, options, 'presign');
+    return execute(
+      this.#deps.exec,
+      this.#request('presign', key, this.#tags(opts.tags), ['presign']),
+      opts,
+      async ({ binding }) => {
+        const adapter = this.adapter(binding.id);
+        if (!adapter.presign) throw unsupported(this.id, binding.id, 'presign');
+        const url = await adapter.presign(binding.physical_id, key, {
+          method: opts.method,
+          expiresInSeconds: opts.expiresInSeconds,
+          ...(opts.contentType ? { contentType: opts.contentType } : {}),
+        });
+        return { url, binding: binding.id, expiresAt: new Date(this.#deps.exec.clock.now() + opts.expiresInSeconds * 1000) };
+      },
+      { provider: (b) => this.adapter(b.id).type },
+    );
+  }
+
+  /** Why an operation on `key` would go where it goes: every candidate with its verdicts and sub-scores. */
+  explain(operation: OperationKind, key?: string, tags?: Record<string, string>): RouteExplanation {
+    if (key !== undefined) validateKey(key);
+    return this.#deps.exec.router.explain(this.#request(operation, key, this.#tags(tags)));
+  }
+
+  #tags(extra?: Record<string, string>): Record<string, string> {
+    return extra ? { ...this.resource.tags, ...extra } : this.resource.tags;
+  }
+
+  #request(operation: OperationKind, key: string | undefined, tags: Record<string, string>, requires: StorageCapability[] = [], only?: string): RouteRequest {
+    if (only !== undefined) this.adapter(only);
+    return {
+      resource: this.resource,
+      operation,
+      ...(key === undefined ? {} : { key }),
+      tags,
+      ...(requires.length ? { requires } : {}),
+      ...(only !== undefined ? { only: [only] } : {}),
+    };
+  }
+
+  #checkSize(adapter: StorageAdapter, binding: Binding, length: number | undefined, stream: boolean): void {
+    const caps = adapter.capabilities;
+    if (length !== undefined && length > caps.maxObjectBytes) {
+      throw new PolycloudError('INVALID_ARGUMENT', `object of ${length} bytes exceeds the ${caps.maxObjectBytes}-byte limit of ${binding.id}`, {
+        context: { binding: binding.id, path: ['body'] },
+        retryable: false,
+      });
+    }
+    if (!caps.multipart && ((length !== undefined && length > caps.maxSinglePutBytes) || (length === undefined && stream))) {
+      throw unsupported(this.id, binding.id, 'multipart', length === undefined ? 'a stream of unknown length' : `${length} bytes in one request`);
+    }
+  }
+}
+
+function unsupported(resource: string, binding: string, capability: string, what?: string): PolycloudError {
+  return new PolycloudError('UNSUPPORTED', `binding ${binding} of ${resource} lacks "${capability}"${what ? ` (needed for ${what})` : ''}`, {
+    context: { resource, binding },
+    retryable: false,
+  });
+}
+
+function stripReserved(metadata: UserMetadata | undefined): UserMetadata | undefined {
+  if (!metadata) return undefined;
+  return Object.fromEntries(Object.entries(metadata).filter(([k]) => !k.startsWith('pc_')));
+}

@@ -1,0 +1,31 @@
+export * from './errors/index.js';
+export * from './adapter/index.js';
+export * from './urm/index.js';
+export * from './routing/index.js';
+export { type Clock, systemClock, sleep } from './clock.js';
+export type * from './events.js';
+export { validateKey, validateMetadata, MAX_KEY_BYTES, RESERVED_METADATA_PREFIX } from './storage/validate.js';
+export { normalizeBody, readAll, bodyConsumed, type NormalizedBody } from './storage/body.js';
+export { execute, type ExecutionContext, type CallOptions, type Attempt } from './facade/execute.js';
+export { RetryOptionsSchema, type RetryOptions, backoffDelay, seededRandom } from './facade/retry.js';
+export type { WritePipeline, PendingWrite, AppliedWrite } from './facade/write-pipeline.js';
+export {
+  LogicalBucketClient,
+  type LogicalBucketDeps,
+  type BucketPutOptions,
+  type BucketGetOptions,
+  type BucketListOptions,
+  type BucketDeleteOptions,
+  type BucketHeadOptions,
+  type BucketPutResult,
+  type StoredObject,
+} from './facade/logical-bucket.js';
+export {
+  createPolycloud,
+  ProviderConfigSchema,
+  PolycloudOptionsSchema,
+  type Polycloud,
+  type PolycloudOptions,
+  type ProviderConfig,
+  type PipelineFactory,
+} from './polycloud.js';

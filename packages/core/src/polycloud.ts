@@ -1,0 +1,271 @@
+import EventEmitter from 'eventemitter3';
+import pLimit, { type LimitFunction } from 'p-limit';
+import { z } from 'zod';
+import type { ComputeAdapter } from './adapter/compute-adapter.js';
+import { type AdapterRegistry, createAdapterRegistry } from './adapter/registry.js';
+import type { StorageAdapter } from './adapter/storage-adapter.js';
+import { type Clock, systemClock } from './clock.js';
+import { errorFromIssues, zodIssues } from './errors/from-zod.js';
+import { type ErrorIssue, isPolycloudError, PolycloudError } from './errors/polycloud-error.js';
+import type { PolycloudEvents } from './events.js';
+import type { ExecutionContext } from './facade/execute.js';
+import { LogicalBucketClient } from './facade/logical-bucket.js';
+import { RetryOptionsSchema, seededRandom } from './facade/retry.js';
+import type { WritePipeline } from './facade/write-pipeline.js';
+import { createDefaultRouter } from './routing/default-router.js';
+import type { ResidencyZones } from './routing/residency.js';
+import type { Router, RouterFactory } from './routing/router.js';
+import { parseUrmDocuments } from './urm/parse.js';
+import type { LogicalBucket, LogicalCluster, UrmDocument } from './urm/resources.js';
+
+const providerName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'letters, digits, . _ - (max 128)');
+
+/** A provider configured by registry type (`{name, type: 's3', ...options}`) or given as a ready adapter instance. */
+export const ProviderConfigSchema = z.union([
+  z.looseObject({ name: providerName, type: z.string().min(1), adapter: z.undefined().optional() }),
+  z.strictObject({
+    name: providerName,
+    adapter: z.custom<StorageAdapter | ComputeAdapter>(
+      (v) => typeof v === 'object' && v !== null && typeof (v as { type?: unknown }).type === 'string' && typeof (v as { capabilities?: unknown }).capabilities === 'object',
+      'expected a StorageAdapter or ComputeAdapter instance',
+    ),
+  }),
+]);
+export type ProviderConfig = z.input<typeof ProviderConfigSchema>;
+
+export const PolycloudOptionsSchema = z.strictObject({
+  providers: z.array(z.unknown()).min(1, 'at least one provider is needed'),
+  resources: z.array(z.unknown()).default([]),
+  residency: z.record(z.string().min(1), z.array(z.string().min(1)).min(1)).default({}),
+  retry: RetryOptionsSchema.partial().optional(),
+  /** Overall deadline per operation, ms. */
+  timeoutMs: z.number().int().positive().default(60_000),
+  /** In-flight operations per binding. */
+  concurrency: z.number().int().min(1).max(10_000).default(64),
+  /** Seed for jitter and any randomised routing: same seed, same decisions. */
+  seed: z.number().int().default(0x5eed),
+  registry: z.custom<AdapterRegistry>((v) => v === undefined || (typeof v === 'object' && v !== null && 'createStorage' in v)).optional(),
+  router: z.custom<RouterFactory>((v) => v === undefined || typeof v === 'function', 'expected a RouterFactory function').optional(),
+  clock: z.custom<Clock>((v) => v === undefined || (typeof v === 'object' && v !== null && 'now' in v)).optional(),
+  pipeline: z.custom<PipelineFactory>((v) => v === undefined || typeof v === 'function', 'expected a function').optional(),
+});
+
+/** Builds the write pipeline (the sync engine) of one bucket; `undefined` for none. */
+export type PipelineFactory = (bucket: LogicalBucket, polycloud: Polycloud) => WritePipeline | undefined;
+
+export interface PolycloudOptions {
+  /** Providers: adapter instances by registry type and options, or ready instances. */
+  providers: ProviderConfig[];
+  /** URM documents: LogicalBucket and LogicalCluster (the original design's shape). */
+  resources?: unknown[];
+  /** Residency zones: zone name → regions (`eu: ['eu-*', 'europe-*', 'westeurope']`). */
+  residency?: ResidencyZones;
+  registry?: AdapterRegistry;
+  /** Router factory; defaults to core's simple priority router. */
+  router?: RouterFactory;
+  clock?: Clock;
+  retry?: { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number };
+  timeoutMs?: number;
+  concurrency?: number;
+  seed?: number;
+  pipeline?: PipelineFactory;
+}
+
+/** A configured polycloud instance: logical resources, their adapters, router and events. */
+export interface Polycloud {
+  readonly resources: readonly UrmDocument[];
+  readonly events: EventEmitter<PolycloudEvents>;
+  readonly router: Router;
+  readonly clock: Clock;
+  readonly residency: ResidencyZones;
+  /** The LogicalBucket with this `resource_id`. Unknown id → NOT_FOUND. */
+  bucket(id: string): LogicalBucketClient;
+  /** The LogicalCluster document with this id. Unknown id → NOT_FOUND. */
+  clusterResource(id: string): LogicalCluster;
+  storageAdapter(provider: string): StorageAdapter;
+  computeAdapter(provider: string): ComputeAdapter;
+  /** Shared execution context (router, retry policy, limits) for facades built on this instance. */
+  readonly execution: ExecutionContext;
+  /** Closes the router and every adapter. Idempotent. */
+  close(): Promise<void>;
+}
+
+function isStorage(a: StorageAdapter | ComputeAdapter): a is StorageAdapter {
+  return typeof (a as StorageAdapter).put === 'function';
+}
+
+/**
+ * Creates a polycloud instance from providers and URM resources. Validates
+ * everything first and reports every problem at once (CONFIG_INVALID, each issue
+ * with its path); creates no adapter unless all of it is valid.
+ */
+export function createPolycloud(input: PolycloudOptions): Polycloud {
+  const top = PolycloudOptionsSchema.safeParse(input ?? {});
+  if (!top.success) throw errorFromIssues('invalid polycloud options', zodIssues(top.error));
+  const options = top.data;
+  const registry = options.registry ?? createAdapterRegistry();
+  const issues: ErrorIssue[] = [];
+
+  // Providers: shape, unique names.
+  const providers: { name: string; type?: string; adapter?: StorageAdapter | ComputeAdapter; options: Record<string, unknown>; path: (string | number)[] }[] = [];
+  const names = new Map<string, number>();
+  options.providers.forEach((raw, i) => {
+    const parsed = ProviderConfigSchema.safeParse(raw);
+    if (!parsed.success) {
+      issues.push(...zodIssues(parsed.error, ['providers', i]));
+      return;
+    }
+    const p = parsed.data;
+    if (names.has(p.name)) {
+      issues.push({ path: ['providers', i, 'name'], message: `duplicate provider name "${p.name}" (also providers[${names.get(p.name)}])` });
+      return;
+    }
+    names.set(p.name, i);
+    if ('type' in p && typeof p.type === 'string') {
+      const { name, type, adapter: _a, ...rest } = p as { name: string; type: string; adapter?: unknown } & Record<string, unknown>;
+      if (!registry.has('storage', type) && !registry.has('compute', type)) {
+        const known = [...registry.types('storage'), ...registry.types('compute')];
+        issues.push({ path: ['providers', i, 'type'], message: `unknown adapter type "${type}" (registered: ${known.length ? known.join(', ') : 'none'})` });
+        return;
+      }
+      providers.push({ name, type, options: rest, path: ['providers', i] });
+    } else {
+      providers.push({ name: p.name, adapter: (p as { adapter: StorageAdapter | ComputeAdapter }).adapter, options: {}, path: ['providers', i] });
+    }
+  });
+
+  // Resources: URM validation, then bindings → providers.
+  let resources: UrmDocument[] = [];
+  try {
+    resources = parseUrmDocuments(options.resources, ['resources']);
+  } catch (e) {
+    if (isPolycloudError(e) && e.context.issues) issues.push(...e.context.issues);
+    else throw e;
+  }
+  resources.forEach((doc, i) => {
+    doc.providers.forEach((b, j) => {
+      const p = providers.find((x) => x.name === b.provider);
+      const wanted = doc.type === 'LogicalBucket' ? 'storage' : 'compute';
+      const rawBinding = (options.resources[i] as { providers?: Record<string, unknown>[] } | undefined)?.providers?.[j];
+      const path = ['resources', i, 'providers', j, rawBinding?.['provider'] === undefined ? 'cloud' : 'provider'];
+      if (!p) {
+        issues.push({ path, message: `no provider named "${b.provider}" (configured: ${[...names.keys()].join(', ') || 'none'})` });
+        return;
+      }
+      const has = p.adapter ? (wanted === 'storage') === isStorage(p.adapter) : registry.has(wanted, p.type!);
+      if (!has) issues.push({ path, message: `provider "${b.provider}" has no ${wanted} adapter, but ${doc.resource_id} is a ${doc.type}` });
+    });
+  });
+  if (issues.length) throw errorFromIssues('invalid polycloud configuration', issues);
+
+  // Create adapters (each validates its own options, paths prefixed).
+  const storage = new Map<string, StorageAdapter>();
+  const compute = new Map<string, ComputeAdapter>();
+  for (const p of providers) {
+    try {
+      if (p.adapter) {
+        if (isStorage(p.adapter)) storage.set(p.name, p.adapter);
+        else compute.set(p.name, p.adapter as ComputeAdapter);
+        continue;
+      }
+      if (registry.has('storage', p.type!)) storage.set(p.name, registry.createStorage(p.type!, p.options, { name: p.name, path: p.path }));
+      if (registry.has('compute', p.type!)) compute.set(p.name, registry.createCompute(p.type!, p.options, { name: p.name, path: p.path }));
+    } catch (e) {
+      if (isPolycloudError(e) && e.code === 'CONFIG_INVALID' && e.context.issues) issues.push(...e.context.issues);
+      else throw e;
+    }
+  }
+  if (issues.length) throw errorFromIssues('invalid polycloud configuration', issues);
+
+  const clock = options.clock ?? systemClock;
+  const events = new EventEmitter<PolycloudEvents>();
+  const byId = new Map(resources.map((r) => [r.resource_id, r]));
+  const adapterOf = (resourceId: string, bindingId: string): StorageAdapter | ComputeAdapter => {
+    const doc = byId.get(resourceId);
+    const binding = doc?.providers.find((b) => b.id === bindingId);
+    const adapter = binding && (doc!.type === 'LogicalBucket' ? storage.get(binding.provider) : compute.get(binding.provider));
+    if (!adapter) throw new PolycloudError('NOT_FOUND', `no binding ${bindingId} in ${resourceId}`, { context: { resource: resourceId, binding: bindingId } });
+    return adapter;
+  };
+  const router = (options.router ?? createDefaultRouter())({
+    resources,
+    residency: options.residency,
+    clock,
+    capabilities: (r, b) => adapterOf(r, b).capabilities,
+    probe: async (r, b, signal) => {
+      const doc = byId.get(r)!;
+      const binding = doc.providers.find((x) => x.id === b)!;
+      const adapter = adapterOf(r, b);
+      if (!adapter.probe) return;
+      if (isStorage(adapter)) await adapter.probe(binding.physical_id, signal ? { signal } : {});
+      else await adapter.probe({ physicalId: binding.physical_id, ...(binding.region ? { region: binding.region } : {}), options: binding.options ?? {} }, signal ? { signal } : {});
+    },
+    emit: (event, payload) => events.emit(event, payload as never),
+  });
+  const limits = new Map<string, LimitFunction>();
+  const execution: ExecutionContext = {
+    router,
+    clock,
+    events,
+    retry: RetryOptionsSchema.parse(options.retry ?? {}),
+    random: seededRandom(options.seed),
+    timeoutMs: options.timeoutMs,
+    limiter: (r, b) => {
+      const k = `${r}\u0000${b}`;
+      let l = limits.get(k);
+      if (!l) limits.set(k, (l = pLimit(options.concurrency)));
+      return l;
+    },
+  };
+
+  const buckets = new Map<string, LogicalBucketClient>();
+  let closed = false;
+  const notFound = (id: string, type: string) =>
+    new PolycloudError('NOT_FOUND', `no ${type} with resource_id "${id}" (configured: ${resources.filter((r) => r.type === type).map((r) => r.resource_id).join(', ') || 'none'})`, {
+      context: { resource: id, path: ['resource_id'] },
+      retryable: false,
+    });
+
+  const polycloud: Polycloud = {
+    resources,
+    events,
+    router,
+    clock,
+    residency: options.residency,
+    execution,
+    bucket(id) {
+      let client = buckets.get(id);
+      if (client) return client;
+      const doc = byId.get(id);
+      if (!doc || doc.type !== 'LogicalBucket') throw notFound(id, 'LogicalBucket');
+      const adapters = new Map(doc.providers.map((b) => [b.id, storage.get(b.provider)!]));
+      const pipeline = options.pipeline?.(doc, polycloud);
+      client = new LogicalBucketClient({ resource: doc, adapters, exec: execution, ...(pipeline ? { pipeline } : {}) });
+      buckets.set(id, client);
+      return client;
+    },
+    clusterResource(id) {
+      const doc = byId.get(id);
+      if (!doc || doc.type !== 'LogicalCluster') throw notFound(id, 'LogicalCluster');
+      return doc;
+    },
+    storageAdapter(name) {
+      const a = storage.get(name);
+      if (!a) throw new PolycloudError('NOT_FOUND', `no storage provider named "${name}"`, { context: { provider: name } });
+      return a;
+    },
+    computeAdapter(name) {
+      const a = compute.get(name);
+      if (!a) throw new PolycloudError('NOT_FOUND', `no compute provider named "${name}"`, { context: { provider: name } });
+      return a;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await router.close?.();
+      await Promise.allSettled([...new Set<StorageAdapter | ComputeAdapter>([...storage.values(), ...compute.values()])].map((a) => a.close?.()));
+      events.removeAllListeners();
+    },
+  };
+  return polycloud;
+}

@@ -1,0 +1,4 @@
+export * from './router.js';
+export * from './residency.js';
+export { hardFilter, noCandidateError } from './filter.js';
+export { createDefaultRouter, type DefaultRouterOptions } from './default-router.js';

@@ -1,0 +1,45 @@
+import { PolycloudError } from '../errors/polycloud-error.js';
+import type { UserMetadata } from '../adapter/storage-adapter.js';
+
+const CONTROL = /[\u0000-\u001f\u007f]/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+export const MAX_KEY_BYTES = 1024;
+
+/** Throws INVALID_ARGUMENT (with `path`) unless `key` is a portable object key. */
+export function validateKey(key: unknown, path: (string | number)[] = ['key']): string {
+  const fail = (why: string) => new PolycloudError('INVALID_ARGUMENT', `invalid object key: ${why}`, { context: { path }, retryable: false });
+  if (typeof key !== 'string') throw fail(`expected a string, got ${key === null ? 'null' : typeof key}`);
+  if (key.length === 0) throw fail('empty');
+  if (CONTROL.test(key)) throw fail('contains a control character');
+  if (LONE_SURROGATE.test(key)) throw fail('is not valid UTF-16 (lone surrogate)');
+  const bytes = Buffer.byteLength(key, 'utf8');
+  if (bytes > MAX_KEY_BYTES) throw fail(`${bytes} bytes long (max ${MAX_KEY_BYTES} UTF-8 bytes)`);
+  return key;
+}
+
+/** Metadata names polycloud keeps for itself (version stamps). */
+export const RESERVED_METADATA_PREFIX = 'pc_';
+const META_NAME = /^[a-z0-9][a-z0-9_-]{0,127}$/;
+
+/**
+ * Throws INVALID_ARGUMENT unless metadata is portable: names lower-case ASCII
+ * letters, digits, `-` and `_` (max 128), values strings (any UTF-8; adapters encode
+ * what their headers cannot carry), and not using the reserved `pc_` prefix unless
+ * `allowReserved`.
+ */
+export function validateMetadata(
+  metadata: unknown,
+  path: (string | number)[] = ['metadata'],
+  allowReserved = false,
+): UserMetadata | undefined {
+  if (metadata === undefined) return undefined;
+  const fail = (why: string, p = path) => new PolycloudError('INVALID_ARGUMENT', `invalid metadata: ${why}`, { context: { path: p }, retryable: false });
+  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) throw fail('expected an object of strings');
+  for (const [name, value] of Object.entries(metadata)) {
+    if (!META_NAME.test(name)) throw fail(`name "${name}" must match ${META_NAME}`, [...path, name]);
+    if (!allowReserved && name.startsWith(RESERVED_METADATA_PREFIX)) throw fail(`name "${name}" uses the reserved prefix "${RESERVED_METADATA_PREFIX}"`, [...path, name]);
+    if (typeof value !== 'string') throw fail(`value of "${name}" must be a string`, [...path, name]);
+    if (LONE_SURROGATE.test(value)) throw fail(`value of "${name}" is not valid UTF-16`, [...path, name]);
+  }
+  return metadata as UserMetadata;
+}

@@ -1,0 +1,5 @@
+export * from './price.js';
+export * from './binding.js';
+export * from './policies.js';
+export * from './resources.js';
+export * from './parse.js';
