@@ -1,1 +1,2 @@
-export {};
+export * from './storage/index.js';
+export * from './compute/index.js';
