@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { isPolycloudError, PolycloudError, redact, registerSecrets, toPolycloudError } from '@polycloud/core';
+
+describe('PolycloudError', () => {
+  it('carries code, retryable default, context and cause', () => {
+    const cause = new Error('socket hang up');
+    const err = new PolycloudError('UNAVAILABLE', 'down', { cause, context: { provider: 's3', binding: 'aws' } });
+    expect(err.code).toBe('UNAVAILABLE');
+    expect(err.retryable).toBe(true);
+    expect(err.cause).toBe(cause);
+    expect(err.context.binding).toBe('aws');
+    expect(new PolycloudError('NOT_FOUND', 'x').retryable).toBe(false);
+    expect(new PolycloudError('NOT_FOUND', 'x', { retryable: true }).retryable).toBe(true);
+  });
+
+  it('isPolycloudError recognises an error from another copy of core (duck-typed brand)', () => {
+    const foreign = Object.assign(new Error('from elsewhere'), { name: 'PolycloudError', code: 'NOT_FOUND', retryable: false, context: {} });
+    expect(foreign instanceof PolycloudError).toBe(false);
+    expect(isPolycloudError(foreign)).toBe(true);
+    expect(isPolycloudError(foreign, 'NOT_FOUND')).toBe(true);
+    expect(isPolycloudError(foreign, 'CONFLICT')).toBe(false);
+    expect(isPolycloudError({ name: 'PolycloudError', code: 'NOPE' })).toBe(false);
+    expect(isPolycloudError(new Error('x'))).toBe(false);
+    expect(isPolycloudError(null)).toBe(false);
+    const wrapped = toPolycloudError(foreign, { resource: 'lb' });
+    expect(wrapped).toBeInstanceOf(PolycloudError);
+    expect(wrapped.code).toBe('NOT_FOUND');
+    expect(wrapped.context.resource).toBe('lb');
+  });
+
+  it('wraps unknown errors as UNEXPECTED and aborts as ABORTED', () => {
+    expect(toPolycloudError(new TypeError('boom')).code).toBe('UNEXPECTED');
+    expect(toPolycloudError(Object.assign(new Error('a'), { name: 'AbortError' })).code).toBe('ABORTED');
+    expect(toPolycloudError('plain string').code).toBe('UNEXPECTED');
+  });
+
+  it('redacts signed URLs, keys and registered secrets from messages', () => {
+    const url = 'https://b.s3.amazonaws.com/k?X-Amz-Credential=AKIAXXXX%2F2026&X-Amz-Signature=abcdef0123456789&X-Amz-Expires=60';
+    const sas = 'https://acct.blob.core.windows.net/c/b?sv=2023-01-03&se=2026-12-01&sp=r&sig=SECRETSIG%3D';
+    const conn = 'DefaultEndpointsProtocol=http;AccountName=dev;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;';
+    registerSecrets(['hunter2-very-secret']);
+    const err = new PolycloudError('PERMISSION_DENIED', `failed ${url} ${sas} ${conn} password=hunter2-very-secret and hunter2-very-secret`);
+    expect(err.message).not.toContain('abcdef0123456789');
+    expect(err.message).not.toContain('SECRETSIG');
+    expect(err.message).not.toContain('Eby8vdM02');
+    expect(err.message).not.toContain('hunter2-very-secret');
+    expect(err.message).toContain('X-Amz-Expires=60');
+    expect(redact('secretAccessKey: "abc123xyz"')).not.toContain('abc123xyz');
+  });
+
+  it('serialises to JSON without the cause', () => {
+    const err = new PolycloudError('CONFLICT', 'c', { cause: new Error('inner secret') });
+    expect(JSON.stringify(err)).not.toContain('inner secret');
+    expect(err.toJSON()).toMatchObject({ code: 'CONFLICT', retryable: false });
+  });
+});
