@@ -1,0 +1,48 @@
+import type { DeleteManyResult, DeleteOptions } from '@polycloud/core';
+import type { AzureStorageContext } from './context.js';
+import { azureCall, mapAzureError } from './errors.js';
+import { toIfMatch } from './etag.js';
+
+/** Azure's limit of sub-requests in one Blob Batch. */
+export const MAX_BATCH = 256;
+
+/** Delete Blob (with its snapshots). A missing blob is success; a different ETag under `ifMatch` is CONDITION_NOT_MET. */
+export async function deleteBlob(ctx: AzureStorageContext, container: string, key: string, options: DeleteOptions = {}): Promise<void> {
+  await azureCall({ operation: 'delete', key, container }, options.signal, () =>
+    ctx.blob(container, key).deleteIfExists({
+      deleteSnapshots: 'include',
+      ...(options.ifMatch !== undefined ? { conditions: { ifMatch: toIfMatch(options.ifMatch) } } : {}),
+      ...(options.signal ? { abortSignal: options.signal } : {}),
+    }),
+  );
+}
+
+/** One Blob Batch request per 256 keys; a 404 sub-response counts as deleted. */
+export async function deleteBlobs(ctx: AzureStorageContext, container: string, keys: string[], options: { signal?: AbortSignal } = {}): Promise<DeleteManyResult> {
+  const result: DeleteManyResult = { deleted: [], errors: [] };
+  const batch = ctx.clients.service.getBlobBatchClient();
+  for (let i = 0; i < keys.length; i += MAX_BATCH) {
+    const part = keys.slice(i, i + MAX_BATCH);
+    const response = await azureCall({ operation: 'deleteMany', container }, options.signal, () =>
+      batch.deleteBlobs(
+        part.map((k) => ctx.blob(container, k)),
+        { deleteSnapshots: 'include', ...(options.signal ? { abortSignal: options.signal } : {}) },
+      ),
+    );
+    const subs = response.subResponses;
+    part.forEach((key, j) => {
+      const sub = subs[j];
+      if (!sub) {
+        result.errors.push({ key, error: mapAzureError({ name: 'RestError', message: 'no sub-response in the batch reply', statusCode: 500 }, { operation: 'deleteMany', key, container }) });
+      } else if (sub.status < 300 || sub.status === 404) {
+        result.deleted.push(key);
+      } else {
+        result.errors.push({
+          key,
+          error: mapAzureError({ name: 'RestError', message: sub.statusMessage, statusCode: sub.status, code: sub.errorCode }, { operation: 'deleteMany', key, container }),
+        });
+      }
+    });
+  }
+  return result;
+}

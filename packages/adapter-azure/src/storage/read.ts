@@ -1,0 +1,68 @@
+import { PassThrough, Readable } from 'node:stream';
+import type { GetOptions, GetResult, ObjectInfo } from '@polycloud/core';
+import { PolycloudError } from '@polycloud/core';
+import type { AzureStorageContext } from './context.js';
+import { azureCall, mapAzureError } from './errors.js';
+import { toIfMatch, toVersionToken } from './etag.js';
+import { decodeMetadata } from './metadata.js';
+
+interface BlobProps {
+  contentLength?: number;
+  contentRange?: string;
+  etag?: string;
+  lastModified?: Date;
+  contentType?: string;
+  metadata?: Record<string, string>;
+}
+
+/** ObjectInfo from a getProperties / download response; `size` is the whole blob's size. */
+export function infoFromProps(key: string, p: BlobProps, withMetadata = true): ObjectInfo {
+  const total = p.contentRange ? Number(/\/(\d+)$/.exec(p.contentRange)?.[1]) : p.contentLength;
+  return {
+    key,
+    size: Number.isFinite(total) ? (total as number) : (p.contentLength ?? 0),
+    versionToken: toVersionToken(p.etag),
+    lastModified: p.lastModified ?? new Date(0),
+    ...(p.contentType ? { contentType: p.contentType } : {}),
+    ...(withMetadata ? { metadata: decodeMetadata(p.metadata) } : {}),
+  };
+}
+
+export async function headBlob(ctx: AzureStorageContext, container: string, key: string, options: { signal?: AbortSignal } = {}): Promise<ObjectInfo> {
+  const props = await azureCall({ operation: 'head', key, container }, options.signal, () =>
+    ctx.blob(container, key).getProperties({ ...(options.signal ? { abortSignal: options.signal } : {}) }),
+  );
+  return infoFromProps(key, props);
+}
+
+export async function getBlob(ctx: AzureStorageContext, container: string, key: string, options: GetOptions = {}): Promise<GetResult> {
+  const where = { operation: 'get', key, container };
+  const range = options.range;
+  if (range && (range.start < 0 || (range.end !== undefined && range.end < range.start))) {
+    throw new PolycloudError('INVALID_ARGUMENT', `invalid byte range ${range.start}-${range.end ?? ''}`, { context: { ...where, path: ['range'] }, retryable: false });
+  }
+  const offset = range?.start ?? 0;
+  const count = range?.end !== undefined ? range.end - range.start + 1 : undefined;
+  const response = await azureCall(where, options.signal, () =>
+    ctx.blob(container, key).download(offset, count, {
+      ...(options.ifMatch !== undefined ? { conditions: { ifMatch: toIfMatch(options.ifMatch) } } : {}),
+      ...(options.signal ? { abortSignal: options.signal } : {}),
+      maxRetryRequests: ctx.options.maxTries - 1,
+    }),
+  );
+  const body = response.readableStreamBody;
+  const info = infoFromProps(key, response);
+  if (!body) return { info, body: Readable.from([]) };
+  return { info, body: mappedBody(body as Readable, where, options.signal) };
+}
+
+/** Re-emits the SDK's body stream, with a mid-stream failure mapped to a PolycloudError. */
+function mappedBody(source: Readable, where: { operation: string; key: string; container: string }, signal?: AbortSignal): Readable {
+  const out = new PassThrough({ highWaterMark: 64 * 1024 });
+  source.on('error', (error) => out.destroy(mapAzureError(error, where, signal)));
+  out.on('close', () => {
+    if (!source.readableEnded) source.destroy();
+  });
+  source.pipe(out);
+  return out;
+}

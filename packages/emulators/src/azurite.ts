@@ -1,0 +1,75 @@
+import { answers, freePort, packageBin, type RunningEmulator, spawnNode, stopProcess, waitFor } from './process.js';
+
+/** Azurite's (and the Azure Storage emulator's) published development account. */
+export const AZURITE_ACCOUNT_NAME = 'devstoreaccount1';
+/** The well-known, published key of `devstoreaccount1` (not a secret: documented by Microsoft for the emulators). */
+export const AZURITE_ACCOUNT_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+
+export interface RunningAzurite extends RunningEmulator {
+  accountName: string;
+  accountKey: string;
+  /** `http://127.0.0.1:<port>/devstoreaccount1` (path-style account). */
+  blobEndpoint: string;
+  connectionString: string;
+}
+
+export interface StartAzuriteOptions {
+  /** Port to listen on; a free one when absent. */
+  port?: number;
+  /** Milliseconds to wait for it to answer. */
+  timeoutMs?: number;
+}
+
+/**
+ * Starts azurite-blob 3.35 as a child process on 127.0.0.1, in memory:
+ * `--inMemoryPersistence --skipApiVersionCheck --loose --disableTelemetry --silent`.
+ * `restart()` starts it again on the same port; being in memory, every container
+ * and blob is lost on restart.
+ */
+export async function startAzurite(options: StartAzuriteOptions = {}): Promise<RunningAzurite> {
+  const port = options.port ?? (await freePort());
+  const timeoutMs = options.timeoutMs ?? 20_000;
+  const script = packageBin('azurite', 'azurite-blob');
+  const args = ['--inMemoryPersistence', '--skipApiVersionCheck', '--loose', '--disableTelemetry', '--blobHost', '127.0.0.1', '--blobPort', String(port), '--silent'];
+  const endpoint = `http://127.0.0.1:${port}`;
+  const blobEndpoint = `${endpoint}/${AZURITE_ACCOUNT_NAME}`;
+
+  let child: ReturnType<typeof spawnNode> | undefined;
+  const launch = async () => {
+    const c = spawnNode(script, args);
+    child = c;
+    let exited = false;
+    c.once('exit', () => (exited = true));
+    try {
+      await waitFor(async () => {
+        if (exited) throw new Error(`azurite-blob exited: ${c.output()}`);
+        return answers(`${blobEndpoint}?comp=list`);
+      }, timeoutMs, `azurite-blob on port ${port}`);
+    } catch (error) {
+      await stopProcess(c);
+      throw error;
+    }
+  };
+  await launch();
+
+  const stop = async () => {
+    const c = child;
+    child = undefined;
+    if (c) await stopProcess(c);
+  };
+  return {
+    name: 'azurite',
+    host: '127.0.0.1',
+    port,
+    endpoint,
+    accountName: AZURITE_ACCOUNT_NAME,
+    accountKey: AZURITE_ACCOUNT_KEY,
+    blobEndpoint,
+    connectionString: `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT_NAME};AccountKey=${AZURITE_ACCOUNT_KEY};BlobEndpoint=${blobEndpoint};`,
+    stop,
+    async restart() {
+      await stop();
+      await launch();
+    },
+  };
+}
