@@ -10,6 +10,7 @@ import { type ErrorIssue, isPolycloudError, PolycloudError } from './errors/poly
 import type { PolycloudEvents } from './events.js';
 import type { ExecutionContext } from './facade/execute.js';
 import { LogicalBucketClient } from './facade/logical-bucket.js';
+import { LogicalClusterClient, type LogicalClusterOptions } from './compute/logical-cluster.js';
 import { RetryOptionsSchema, seededRandom } from './facade/retry.js';
 import type { WritePipeline } from './facade/write-pipeline.js';
 import { createDefaultRouter } from './routing/default-router.js';
@@ -20,17 +21,25 @@ import type { LogicalBucket, LogicalCluster, UrmDocument } from './urm/resources
 
 const providerName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'letters, digits, . _ - (max 128)');
 
-/** A provider configured by registry type (`{name, type: 's3', ...options}`) or given as a ready adapter instance. */
-export const ProviderConfigSchema = z.union([
-  z.looseObject({ name: providerName, type: z.string().min(1), adapter: z.undefined().optional() }),
-  z.strictObject({
-    name: providerName,
-    adapter: z.custom<StorageAdapter | ComputeAdapter>(
-      (v) => typeof v === 'object' && v !== null && typeof (v as { type?: unknown }).type === 'string' && typeof (v as { capabilities?: unknown }).capabilities === 'object',
-      'expected a StorageAdapter or ComputeAdapter instance',
-    ),
-  }),
-]);
+const ProviderByTypeSchema = z.looseObject({ name: providerName, type: z.string().min(1) });
+const ProviderInstanceSchema = z.strictObject({
+  name: providerName,
+  adapter: z.custom<StorageAdapter | ComputeAdapter>(
+    (v) => typeof v === 'object' && v !== null && typeof (v as { type?: unknown }).type === 'string' && typeof (v as { capabilities?: unknown }).capabilities === 'object',
+    'expected a StorageAdapter or ComputeAdapter instance',
+  ),
+});
+
+/**
+ * A provider configured by registry type (`{name, type: 's3', ...options}`) or given
+ * as a ready adapter instance (`{name, adapter}`); which one is decided by the
+ * presence of `adapter`, so errors name the right field.
+ */
+export const ProviderConfigSchema = z.union([ProviderByTypeSchema, ProviderInstanceSchema]);
+function parseProvider(raw: unknown) {
+  const isInstance = typeof raw === 'object' && raw !== null && 'adapter' in raw;
+  return isInstance ? ProviderInstanceSchema.safeParse(raw) : ProviderByTypeSchema.safeParse(raw);
+}
 export type ProviderConfig = z.input<typeof ProviderConfigSchema>;
 
 export const PolycloudOptionsSchema = z.strictObject({
@@ -82,6 +91,8 @@ export interface Polycloud {
   bucket(id: string): LogicalBucketClient;
   /** The LogicalCluster document with this id. Unknown id → NOT_FOUND. */
   clusterResource(id: string): LogicalCluster;
+  /** The LogicalCluster with this `resource_id`: submit, status, cancel, wait, watch DataJobs. Unknown id → NOT_FOUND. */
+  cluster(id: string, options?: LogicalClusterOptions): LogicalClusterClient;
   storageAdapter(provider: string): StorageAdapter;
   computeAdapter(provider: string): ComputeAdapter;
   /** Shared execution context (router, retry policy, limits) for facades built on this instance. */
@@ -110,7 +121,7 @@ export function createPolycloud(input: PolycloudOptions): Polycloud {
   const providers: { name: string; type?: string; adapter?: StorageAdapter | ComputeAdapter; options: Record<string, unknown>; path: (string | number)[] }[] = [];
   const names = new Map<string, number>();
   options.providers.forEach((raw, i) => {
-    const parsed = ProviderConfigSchema.safeParse(raw);
+    const parsed = parseProvider(raw);
     if (!parsed.success) {
       issues.push(...zodIssues(parsed.error, ['providers', i]));
       return;
@@ -121,8 +132,8 @@ export function createPolycloud(input: PolycloudOptions): Polycloud {
       return;
     }
     names.set(p.name, i);
-    if ('type' in p && typeof p.type === 'string') {
-      const { name, type, adapter: _a, ...rest } = p as { name: string; type: string; adapter?: unknown } & Record<string, unknown>;
+    if (!('adapter' in p)) {
+      const { name, type, ...rest } = p as { name: string; type: string } & Record<string, unknown>;
       if (!registry.has('storage', type) && !registry.has('compute', type)) {
         const known = [...registry.types('storage'), ...registry.types('compute')];
         issues.push({ path: ['providers', i, 'type'], message: `unknown adapter type "${type}" (registered: ${known.length ? known.join(', ') : 'none'})` });
@@ -130,7 +141,7 @@ export function createPolycloud(input: PolycloudOptions): Polycloud {
       }
       providers.push({ name, type, options: rest, path: ['providers', i] });
     } else {
-      providers.push({ name: p.name, adapter: (p as { adapter: StorageAdapter | ComputeAdapter }).adapter, options: {}, path: ['providers', i] });
+      providers.push({ name: p.name, adapter: p.adapter as StorageAdapter | ComputeAdapter, options: {}, path: ['providers', i] });
     }
   });
 
@@ -219,6 +230,7 @@ export function createPolycloud(input: PolycloudOptions): Polycloud {
   };
 
   const buckets = new Map<string, LogicalBucketClient>();
+  const clusters = new Map<string, LogicalClusterClient>();
   let closed = false;
   const notFound = (id: string, type: string) =>
     new PolycloudError('NOT_FOUND', `no ${type} with resource_id "${id}" (configured: ${resources.filter((r) => r.type === type).map((r) => r.resource_id).join(', ') || 'none'})`, {
@@ -242,6 +254,15 @@ export function createPolycloud(input: PolycloudOptions): Polycloud {
       const pipeline = options.pipeline?.(doc, polycloud);
       client = new LogicalBucketClient({ resource: doc, adapters, exec: execution, ...(pipeline ? { pipeline } : {}) });
       buckets.set(id, client);
+      return client;
+    },
+    cluster(id, clusterOptions) {
+      const cached = clusterOptions ? undefined : clusters.get(id);
+      if (cached) return cached;
+      const doc = polycloud.clusterResource(id);
+      const adapters = new Map(doc.providers.map((b) => [b.id, compute.get(b.provider)!]));
+      const client = new LogicalClusterClient({ resource: doc, adapters, exec: execution, ...(clusterOptions ? { options: clusterOptions } : {}) });
+      if (!clusterOptions) clusters.set(id, client);
       return client;
     },
     clusterResource(id) {
