@@ -1,0 +1,118 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type ComputeAdapter, createLocalComputeAdapter, createPolycloud, type JobEvent, type LocalJobStatus, localComputeAdapterFactory, createAdapterRegistry, parseDataJob, toComputeJobRequest } from '@polycloud/core';
+import { ORIGINAL_DATAJOB_YAML } from './compute-fixtures.js';
+
+const logDir = mkdtempSync(join(tmpdir(), 'pc-local-'));
+afterAll(() => rmSync(logDir, { recursive: true, force: true }));
+const node = process.execPath;
+const target = { physicalId: 'dev', options: {} };
+
+function request(command: string[], extra: Partial<ReturnType<typeof toComputeJobRequest>> = {}) {
+  const job = parseDataJob({ apiVersion: 'batch.mcp/v1', kind: 'DataJob', metadata: { name: 'j' }, spec: { image: 'ignored:v1', command, resources: { cpu: '500m', memory: '256Mi' } } });
+  return { ...toComputeJobRequest(job, `k-${Math.abs(hash(command.join(' ') + JSON.stringify(extra)))}`), ...extra };
+}
+function hash(s: string) {
+  let h = 0;
+  for (const c of s) h = (h * 31 + c.charCodeAt(0)) | 0;
+  return h;
+}
+async function until(adapter: ComputeAdapter, jobId: string, done: (s: LocalJobStatus) => boolean) {
+  for (let i = 0; i < 400; i++) {
+    const s = (await adapter.status(target, jobId)) as LocalJobStatus;
+    if (done(s)) return s;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error('job did not reach the state');
+}
+
+describe('local compute adapter', () => {
+  const adapter = createLocalComputeAdapter({ logDir, killGraceMs: 200 });
+  afterAll(() => adapter.close?.());
+
+  it('runs the command with env, records cpu/memory, reports the exit code and writes the log file', async () => {
+    const req = request([node, '-e', 'console.log("hello", process.env.GREETING, process.env.POLYCLOUD_JOB_CPU); process.exit(3)'], { env: { GREETING: 'bonjour' } });
+    const submitted = (await adapter.submit(target, req)) as LocalJobStatus;
+    expect(submitted).toMatchObject({ state: 'RUNNING', cpu: 0.5, memoryMiB: 256 });
+    const done = await until(adapter, submitted.jobId, (s) => s.state !== 'RUNNING');
+    expect(done).toMatchObject({ state: 'FAILED', exitCode: 3 });
+    expect(readFileSync(done.logLocation!, 'utf8')).toContain('hello bonjour 0.5');
+  });
+
+  it('submit is idempotent by key: one process for one key', async () => {
+    const req = request([node, '-e', 'setTimeout(() => {}, 300)']);
+    const a = (await adapter.submit(target, req)) as LocalJobStatus;
+    const b = (await adapter.submit(target, req)) as LocalJobStatus;
+    expect(b.pid).toBe(a.pid);
+    expect((await adapter.find(target, req.idempotencyKey))?.jobId).toBe(a.jobId);
+    expect(await adapter.find(target, 'nope')).toBeUndefined();
+    await until(adapter, a.jobId, (s) => s.state === 'SUCCEEDED');
+  });
+
+  it('kills a job past its timeout → FAILED with a reason', async () => {
+    const req = request([node, '-e', 'setTimeout(() => {}, 60000)'], { timeoutSeconds: 1 });
+    const s = await adapter.submit(target, req);
+    const done = await until(adapter, s.jobId, (x) => x.state !== 'RUNNING');
+    expect(done.state).toBe('FAILED');
+    expect(done.reason).toMatch(/timed out/);
+  });
+
+  it('cancel stops a running job → CANCELLED; cancelling again is fine; unknown id → NOT_FOUND', async () => {
+    const s = await adapter.submit(target, request([node, '-e', 'setTimeout(() => {}, 60000)']));
+    await adapter.cancel(target, s.jobId);
+    expect((await adapter.status(target, s.jobId)).state).toBe('CANCELLED');
+    await adapter.cancel(target, s.jobId);
+    await expect(adapter.status(target, 'missing')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(adapter.cancel(target, 'missing')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('a command that does not exist → FAILED with a reason; no command at all → INVALID_ARGUMENT', async () => {
+    const s = await adapter.submit(target, request(['/definitely/not/here']));
+    const done = await until(adapter, s.jobId, (x) => x.state !== 'RUNNING');
+    expect(done.state).toBe('FAILED');
+    const noCommand = toComputeJobRequest(parseDataJob(ORIGINAL_DATAJOB_YAML), 'no-command');
+    await expect(adapter.submit(target, noCommand)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+
+  it('bad options → CONFIG_INVALID with the path', () => {
+    expect(() => createLocalComputeAdapter({ killGraceMs: -1 })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', context: expect.objectContaining({ path: ['killGraceMs'] }) }));
+  });
+});
+
+describe('the original DataJob YAML end to end on the local adapter', () => {
+  it('runs from YAML text to SUCCEEDED with exit code 0, through polycloud.cluster()', async () => {
+    const polycloud = createPolycloud({
+      registry: createAdapterRegistry([localComputeAdapterFactory]),
+      providers: [{ name: 'CLOUD_A', type: 'local', logDir, images: { 'data-processor:v1': [node, '-e', 'console.log("cleaning", process.env.POLYCLOUD_JOB_MEMORY_MIB)'] } }],
+      resources: [{ resource_id: 'lc-1', type: 'LogicalCluster', providers: [{ cloud: 'CLOUD_A', physical_id: 'dev-box' }] }],
+    });
+    const events: JobEvent[] = [];
+    polycloud.events.on('job', (e: JobEvent) => events.push(e));
+    const cluster = polycloud.cluster('lc-1');
+    const job = await cluster.submit(ORIGINAL_DATAJOB_YAML);
+    expect(job).toMatchObject({ resource: 'lc-1', binding: 'CLOUD_A', existing: false });
+    const final = await cluster.wait(job, { pollIntervalMs: 20, timeoutMs: 20_000 });
+    expect(final).toMatchObject({ state: 'SUCCEEDED', exitCode: 0 });
+    expect(readFileSync(final.logLocation!, 'utf8')).toContain('cleaning 4096');
+    expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['submitted', 'succeeded']));
+    // Same spec again: the same job, nothing new started.
+    const again = await cluster.submit(ORIGINAL_DATAJOB_YAML);
+    expect(again).toMatchObject({ jobId: job.jobId, existing: true });
+    await polycloud.close();
+  });
+
+  it('runs the YAML with a portable command of its own', async () => {
+    const polycloud = createPolycloud({
+      registry: createAdapterRegistry([localComputeAdapterFactory]),
+      providers: [{ name: 'CLOUD_A', type: 'local', logDir }],
+      resources: [{ resource_id: 'lc-1', type: 'LogicalCluster', providers: [{ cloud: 'CLOUD_A', physical_id: 'dev-box' }] }],
+    });
+    const yaml = ORIGINAL_DATAJOB_YAML.replace('  resources:', '  command: ["node", "-e", "process.exit(0)"]\n  resources:');
+    const cluster = polycloud.cluster('lc-1');
+    const final = await cluster.wait(await cluster.submit(yaml), { pollIntervalMs: 20, timeoutMs: 20_000 });
+    expect(final).toMatchObject({ state: 'SUCCEEDED', exitCode: 0 });
+    await polycloud.close();
+  });
+});

@@ -1,0 +1,161 @@
+import { describe, expect, it } from 'vitest';
+import { deriveIdempotencyKey, IDEMPOTENCY_KEY, isPolycloudError, parseCpu, parseDataJob, parseMemoryMiB, parseQuantity, parseTimeoutSeconds } from '@polycloud/core';
+import { ORIGINAL_DATAJOB_YAML } from './compute-fixtures.js';
+
+function configError(fn: () => unknown): { path: (string | number)[] | undefined; code: string } {
+  try {
+    fn();
+  } catch (e) {
+    if (isPolycloudError(e)) return { path: e.path, code: e.code };
+    throw e;
+  }
+  throw new Error('expected an error');
+}
+
+describe('Kubernetes quantities', () => {
+  it.each([
+    ['2', 2],
+    [2, 2],
+    ['0.5', 0.5],
+    [0.5, 0.5],
+    ['500m', 0.5],
+    ['1500m', 1.5],
+    ['1m', 0.001],
+    ['.25', 0.25],
+    ['3.', 3],
+    ['1e0', 1],
+    ['1k', 1000],
+    ['+4', 4],
+  ])('cpu %j → %d vCPU', (q, v) => expect(parseCpu(q)).toBe(v));
+
+  it.each([
+    ['4Gi', 4096],
+    ['512Mi', 512],
+    ['1Ti', 1024 * 1024],
+    ['2048Ki', 2],
+    ['1.5Gi', 1536],
+    ['128974848', 123], // 123.0 MiB exactly
+    [128974848, 123],
+    ['129e6', 124], // 123.02 MiB, rounded up
+    [129e6, 124],
+    ['129M', 124],
+    ['1G', 954], // 953.67 MiB, rounded up
+    ['123Mi', 123],
+    ['1', 1], // one byte still needs a whole MiB
+    ['0.5Mi', 1],
+  ])('memory %j → %d MiB', (q, v) => expect(parseMemoryMiB(q)).toBe(v));
+
+  it.each(['4GB', '4gi', '4 Gi', 'Gi', '1.2.3', '-1', '5Ki2', '1e', '0x10', '', '4iB'])('refuses %j', (q) => {
+    expect(() => parseMemoryMiB(q)).toThrow();
+  });
+
+  it.each(['-1', '-500m', '0', '0m', '0.0001', '100u', 'abc', '1025'])('refuses cpu %j', (q) => expect(() => parseCpu(q)).toThrow());
+
+  it('is exact where floats are not (0.1 + 0.2 style values)', () => {
+    expect(parseCpu('0.3')).toBe(0.3);
+    expect(parseQuantity('0.1')).toEqual({ num: 1n, den: 10n });
+    expect(parseQuantity('1E')).toEqual({ num: 10n ** 18n, den: 1n }); // E alone is exa, not an exponent
+    expect(parseQuantity('1E3')).toEqual({ num: 1000n, den: 1n });
+  });
+});
+
+describe('timeouts', () => {
+  it.each([
+    [3600, 3600],
+    ['90s', 90],
+    ['15m', 900],
+    ['1h30m', 5400],
+    ['2h', 7200],
+    ['1h0m5s', 3605],
+  ])('%j → %d s', (t, s) => expect(parseTimeoutSeconds(t)).toBe(s));
+  it.each([0, -5, 1.5, '10ms', '1d', 'soon', ''])('refuses %j', (t) => expect(() => parseTimeoutSeconds(t as string)).toThrow());
+});
+
+describe('parseDataJob', () => {
+  it('accepts the original design YAML verbatim', () => {
+    const job = parseDataJob(ORIGINAL_DATAJOB_YAML);
+    expect(job).toEqual({
+      name: 'data-cleaning',
+      labels: {},
+      cloud: 'CLOUD_A',
+      image: 'data-processor:v1',
+      env: {},
+      cpu: 2,
+      memoryMiB: 4096,
+      retries: 0,
+      tags: {},
+    });
+  });
+
+  it('accepts the same job as JSON text and as an object', () => {
+    const manifest = {
+      apiVersion: 'batch.mcp/v1',
+      kind: 'DataJob',
+      metadata: { name: 'data-cleaning' },
+      spec: { cloud: 'CLOUD_A', image: 'data-processor:v1', resources: { cpu: 2, memory: '4Gi' } },
+    };
+    expect(parseDataJob(JSON.stringify(manifest))).toEqual(parseDataJob(ORIGINAL_DATAJOB_YAML));
+    expect(parseDataJob(manifest)).toEqual(parseDataJob(ORIGINAL_DATAJOB_YAML));
+  });
+
+  it('reads command, args, env (map or Kubernetes list), timeout, retries and tags', () => {
+    const job = parseDataJob(`
+apiVersion: batch.mcp/v1
+kind: DataJob
+metadata: {name: clean, labels: {team: data}}
+spec:
+  image: data-processor:v1
+  command: [node, clean.js]
+  args: ["--day", "2026-01-01"]
+  env: [{name: LEVEL, value: debug}, {name: BATCH, value: 100}]
+  resources: {cpu: 500m, memory: 512Mi}
+  timeout: 1h30m
+  retries: 2
+  tags: {residency: eu, priority: low}
+`);
+    expect(job).toMatchObject({
+      command: ['node', 'clean.js'],
+      args: ['--day', '2026-01-01'],
+      env: { LEVEL: 'debug', BATCH: '100' },
+      cpu: 0.5,
+      memoryMiB: 512,
+      timeoutSeconds: 5400,
+      retries: 2,
+      tags: { residency: 'eu', priority: 'low' },
+      labels: { team: 'data' },
+    });
+    expect(parseDataJob({ ...JSON.parse(JSON.stringify({ apiVersion: 'batch.mcp/v1', kind: 'DataJob', metadata: { name: 'x' }, spec: { image: 'i', env: { A: 'b' } } })) })).toMatchObject({ env: { A: 'b' }, cpu: 1, memoryMiB: 2048 });
+  });
+
+  it.each([
+    ['negative cpu', 'cpu: 2', 'cpu: -1', ['spec', 'resources', 'cpu']],
+    ['4GB instead of 4Gi', 'memory: 4Gi', 'memory: 4GB', ['spec', 'resources', 'memory']],
+  ])('%s → CONFIG_INVALID at the path', (_what, from, to, path) => {
+    const yaml = ORIGINAL_DATAJOB_YAML.replace(from as string, to as string);
+    expect(configError(() => parseDataJob(yaml))).toEqual({ code: 'CONFIG_INVALID', path });
+  });
+
+  it('no image → CONFIG_INVALID at spec.image', () => {
+    expect(configError(() => parseDataJob(ORIGINAL_DATAJOB_YAML.replace('  image: data-processor:v1\n', '')))).toEqual({ code: 'CONFIG_INVALID', path: ['spec', 'image'] });
+  });
+
+  it('an unknown field → CONFIG_INVALID naming it', () => {
+    const err = configError(() => parseDataJob(ORIGINAL_DATAJOB_YAML.replace('    memory: 4Gi', '    memory: 4Gi\n    gpu: 1')));
+    expect(err.code).toBe('CONFIG_INVALID');
+    expect(err.path?.slice(0, 2)).toEqual(['spec', 'resources']);
+    expect(configError(() => parseDataJob(ORIGINAL_DATAJOB_YAML.replace('kind: DataJob', 'kind: Job')))).toEqual({ code: 'CONFIG_INVALID', path: ['kind'] });
+    expect(configError(() => parseDataJob('spec: [unclosed')).code).toBe('CONFIG_INVALID');
+  });
+
+  it('derives a deterministic, provider-safe idempotency key that ignores spec.cloud', () => {
+    const a = parseDataJob(ORIGINAL_DATAJOB_YAML);
+    const b = parseDataJob(ORIGINAL_DATAJOB_YAML.replace('cloud: CLOUD_A', 'cloud: CLOUD_B'));
+    const c = parseDataJob(ORIGINAL_DATAJOB_YAML.replace('memory: 4Gi', 'memory: 8Gi'));
+    expect(deriveIdempotencyKey(a)).toBe(deriveIdempotencyKey(b));
+    expect(deriveIdempotencyKey(a)).not.toBe(deriveIdempotencyKey(c));
+    expect(deriveIdempotencyKey(a)).toMatch(/^data-cleaning-[0-9a-f]{16}$/);
+    const odd = parseDataJob(ORIGINAL_DATAJOB_YAML.replace('name: data-cleaning', `name: 9.${'x'.repeat(100)}`));
+    expect(deriveIdempotencyKey(odd)).toMatch(IDEMPOTENCY_KEY);
+    expect(deriveIdempotencyKey(odd).length).toBeLessThanOrEqual(63);
+  });
+});
