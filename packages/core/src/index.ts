@@ -29,3 +29,4 @@ export {
   type ProviderConfig,
   type PipelineFactory,
 } from './polycloud.js';
+export * from './compute/index.js';
