@@ -1,0 +1,48 @@
+import type { StorageCapabilities, StorageCapability } from '../../adapter/capabilities.js';
+import type { StorageAdapter } from '../../adapter/storage-adapter.js';
+
+/** What a case may need: a boolean capability, or `nonAsciiMetadata` (declared by `userMetadata`). */
+export type StorageConformanceNeed = StorageCapability | 'nonAsciiMetadata';
+
+/** Known gaps of an environment (an emulator lacks X): cases needing X are skipped with this text. */
+export type StorageConformanceGaps = Partial<Record<StorageConformanceNeed, string>>;
+
+/** What `create` returns: an adapter and an existing physical bucket to work in. */
+export interface StorageConformanceEnv {
+  adapter: StorageAdapter;
+  bucket: string;
+  cleanup?: () => Promise<void>;
+}
+
+/** What one case runs against. Every key a case writes lies under `prefix`. */
+export interface StorageCaseContext {
+  adapter: StorageAdapter;
+  bucket: string;
+  /** Unique to this run and case, ends with `/`. */
+  prefix: string;
+  /** `prefix + name`. */
+  key(name: string): string;
+}
+
+/** One conformance case, as data: exported so cases can run without vitest. */
+export interface StorageConformanceCase {
+  name: string;
+  needs: readonly StorageConformanceNeed[];
+  /** Per-case timeout for slow cases (large bodies), ms. */
+  timeoutMs?: number;
+  run(ctx: StorageCaseContext): Promise<void>;
+}
+
+/**
+ * Why a case cannot run here, or undefined when it can: a gap's text wins, then
+ * "adapter does not declare X" for a capability the adapter does not declare.
+ */
+export function storageSkipReason(capabilities: Readonly<StorageCapabilities>, needs: readonly StorageConformanceNeed[], gaps: StorageConformanceGaps = {}): string | undefined {
+  for (const need of needs) {
+    const gap = gaps[need];
+    if (gap) return `${need}: ${gap}`;
+    const capability = need === 'nonAsciiMetadata' ? 'userMetadata' : need;
+    if (capabilities[capability] !== true) return `adapter does not declare ${capability}`;
+  }
+  return undefined;
+}

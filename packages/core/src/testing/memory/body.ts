@@ -1,0 +1,45 @@
+import { Readable } from 'node:stream';
+import type { AdapterBody } from '../../adapter/storage-adapter.js';
+import { isPolycloudError } from '../../errors/polycloud-error.js';
+import { memoryError, throwIfAborted } from '../errors.js';
+
+/**
+ * Reads an adapter body fully into one copy. A stream is consumed to the end;
+ * more than `maxBytes` → INVALID_ARGUMENT (the provider's "entity too large"), an
+ * abort → ABORTED. A failed read stores nothing.
+ */
+export async function consumeBody(body: AdapterBody, maxBytes: number, signal?: AbortSignal): Promise<Uint8Array> {
+  if (body instanceof Uint8Array) {
+    if (body.byteLength > maxBytes) throw tooLarge(body.byteLength, maxBytes);
+    return new Uint8Array(body);
+  }
+  if (!(body instanceof Readable)) {
+    throw memoryError('INVALID_ARGUMENT', 'body must be a Uint8Array or a Node Readable', { path: ['body'] }, false);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of body as AsyncIterable<Uint8Array | string>) {
+      throwIfAborted(signal);
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      size += buf.byteLength;
+      if (size > maxBytes) throw tooLarge(size, maxBytes);
+      chunks.push(Buffer.from(buf));
+    }
+  } catch (e) {
+    body.destroy();
+    if (isPolycloudError(e)) throw e;
+    throwIfAborted(signal);
+    throw memoryError('UNEXPECTED', `reading the body failed: ${(e as Error).message}`, { path: ['body'] }, false);
+  }
+  return new Uint8Array(Buffer.concat(chunks, size));
+}
+
+function tooLarge(size: number, max: number) {
+  return memoryError('INVALID_ARGUMENT', `body of at least ${size} bytes exceeds the ${max}-byte limit`, { path: ['body'] }, false);
+}
+
+/** A fresh stream over a copy of the bytes. */
+export function bytesStream(bytes: Uint8Array): Readable {
+  return Readable.from(bytes.byteLength ? [Buffer.from(bytes)] : []);
+}

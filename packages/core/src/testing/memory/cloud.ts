@@ -1,0 +1,121 @@
+import type { UserMetadata } from '../../adapter/storage-adapter.js';
+import { type Clock, systemClock } from '../../clock.js';
+import { memoryError } from '../errors.js';
+
+/** One stored object, as the in-memory "provider" keeps it. */
+export interface MemoryObject {
+  readonly key: string;
+  readonly data: Uint8Array;
+  /** A decimal counter, strictly increasing across the whole cloud (like a GCS generation). */
+  readonly versionToken: string;
+  readonly lastModified: Date;
+  readonly contentType?: string;
+  readonly metadata: Readonly<UserMetadata>;
+}
+
+export interface MemoryWrite {
+  contentType?: string;
+  metadata?: UserMetadata;
+}
+
+/**
+ * The shared in-memory "provider": buckets of objects. Several memory adapters
+ * built on one cloud see the same data (two processes talking to one provider),
+ * and tests change it out-of-band here (a write made outside the SDK, for the
+ * sync engine's reconciler).
+ */
+export interface MemoryCloud {
+  readonly clock: Clock;
+  /** Bucket names in byte order. */
+  buckets(): string[];
+  hasBucket(bucket: string): boolean;
+  /** Idempotent. */
+  createBucket(bucket: string): void;
+  /** Removes a bucket and everything in it; a missing bucket is a no-op. */
+  deleteBucket(bucket: string): void;
+  /** Every object of a bucket in UTF-8 byte order of keys. Missing bucket → NOT_FOUND. */
+  objects(bucket: string): MemoryObject[];
+  /** Keys of a bucket in UTF-8 byte order. Missing bucket → NOT_FOUND. */
+  keys(bucket: string): string[];
+  /** One object (a copy), or undefined. Missing bucket → NOT_FOUND. */
+  getObject(bucket: string, key: string): MemoryObject | undefined;
+  /** Writes an object directly, with a fresh version token. Missing bucket → NOT_FOUND. */
+  putObject(bucket: string, key: string, data: Uint8Array | string, write?: MemoryWrite): MemoryObject;
+  /** Removes an object directly; true if it existed. Missing bucket → NOT_FOUND. */
+  deleteObject(bucket: string, key: string): boolean;
+  /** The next version token (also used by adapters writing through this cloud). */
+  nextVersion(): string;
+}
+
+export interface MemoryCloudOptions {
+  /** Source of `lastModified` and presign expiry; default the system clock. */
+  clock?: Clock;
+  /** Buckets that exist from the start. */
+  buckets?: string[];
+}
+
+/** Byte-wise comparison of two strings' UTF-8 encodings (S3 / GCS listing order). */
+export function compareUtf8(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+const copyObject = (o: MemoryObject): MemoryObject => ({
+  ...o,
+  data: new Uint8Array(o.data),
+  lastModified: new Date(o.lastModified.getTime()),
+  metadata: { ...o.metadata },
+});
+
+export function createMemoryCloud(options: MemoryCloudOptions = {}): MemoryCloud {
+  const clock = options.clock ?? systemClock;
+  const store = new Map<string, Map<string, MemoryObject>>();
+  let version = 0;
+
+  const bucketOf = (bucket: string): Map<string, MemoryObject> => {
+    const b = store.get(bucket);
+    if (!b) throw memoryError('NOT_FOUND', `bucket "${bucket}" does not exist`, { bucket }, false);
+    return b;
+  };
+
+  const cloud: MemoryCloud = {
+    clock,
+    buckets: () => [...store.keys()].sort(compareUtf8),
+    hasBucket: (bucket) => store.has(bucket),
+    createBucket(bucket) {
+      if (!store.has(bucket)) store.set(bucket, new Map());
+    },
+    deleteBucket(bucket) {
+      store.delete(bucket);
+    },
+    objects: (bucket) =>
+      [...bucketOf(bucket).values()].sort((a, b) => compareUtf8(a.key, b.key)).map(copyObject),
+    keys: (bucket) => [...bucketOf(bucket).keys()].sort(compareUtf8),
+    getObject(bucket, key) {
+      const o = bucketOf(bucket).get(key);
+      return o && copyObject(o);
+    },
+    putObject(bucket, key, data, write = {}) {
+      const b = bucketOf(bucket);
+      const bytes = typeof data === 'string' ? new Uint8Array(Buffer.from(data, 'utf8')) : new Uint8Array(data);
+      const object: MemoryObject = {
+        key,
+        data: bytes,
+        versionToken: cloud.nextVersion(),
+        lastModified: new Date(clock.now()),
+        ...(write.contentType === undefined ? {} : { contentType: write.contentType }),
+        metadata: { ...(write.metadata ?? {}) },
+      };
+      b.set(key, object);
+      return copyObject(object);
+    },
+    deleteObject: (bucket, key) => bucketOf(bucket).delete(key),
+    nextVersion: () => String(++version),
+  };
+  for (const b of options.buckets ?? []) cloud.createBucket(b);
+  return cloud;
+}
+
+/** True for a MemoryCloud (used by option schemas). */
+export function isMemoryCloud(value: unknown): value is MemoryCloud {
+  return typeof value === 'object' && value !== null && typeof (value as MemoryCloud).putObject === 'function' && typeof (value as MemoryCloud).nextVersion === 'function';
+}

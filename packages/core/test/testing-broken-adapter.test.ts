@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import type { StorageAdapter } from '@polycloud/core';
+import { createMemoryStorageAdapter, runStorageConformanceCases } from '@polycloud/core/testing';
+
+/** Wraps the memory adapter, replacing some methods with broken ones. */
+function broken(overrides: (inner: StorageAdapter) => Partial<StorageAdapter>): StorageAdapter {
+  const inner = createMemoryStorageAdapter({ buckets: ['b'] });
+  return Object.assign(Object.create(null), inner, overrides(inner)) as StorageAdapter;
+}
+
+const failedCases = async (adapter: StorageAdapter) =>
+  (await runStorageConformanceCases({ adapter, bucket: 'b' })).filter((r) => r.status === 'failed').map((r) => r.name);
+
+describe('the storage conformance suite catches broken adapters', () => {
+  it('the healthy memory adapter passes every case', async () => {
+    const results = await runStorageConformanceCases({ adapter: createMemoryStorageAdapter({ buckets: ['b'] }), bucket: 'b' });
+    expect(results.filter((r) => r.status !== 'passed')).toEqual([]);
+    expect(results.length).toBeGreaterThanOrEqual(25);
+  });
+
+  it('fails the idempotent-delete case when delete throws NOT_FOUND on a missing key', async () => {
+    const adapter = broken((inner) => ({
+      async delete(bucket, key, options) {
+        await inner.head(bucket, key); // the bug: NOT_FOUND for a missing key
+        return inner.delete(bucket, key, options);
+      },
+    }));
+    expect(await failedCases(adapter)).toEqual(['delete removes the object and is idempotent (a missing key succeeds)']);
+  });
+
+  it('fails the listing cases when list ignores the prefix', async () => {
+    const adapter = broken((inner) => ({ list: (bucket, options = {}) => inner.list(bucket, { ...options, prefix: '' }) }));
+    const failed = await failedCases(adapter);
+    expect(failed).toContain('list with a narrower prefix returns only matching keys; an unused prefix is an empty page');
+    expect(failed).toContain('list returns every key under the prefix in UTF-8 byte order, with sizes and versionTokens');
+  });
+
+  it('fails the conditional-write cases when put ignores conditions', async () => {
+    const adapter = broken((inner) => ({
+      put: (bucket, key, body, { ifMatch: _m, ifNoneMatch: _n, ...rest } = {}) => inner.put(bucket, key, body, rest),
+    }));
+    const failed = await failedCases(adapter);
+    expect(failed.filter((n) => n.startsWith('put with if'))).toHaveLength(3);
+  });
+
+  it('fails when errors are plain Errors instead of PolycloudError codes', async () => {
+    const adapter = broken((inner) => ({
+      head: (bucket, key, options) => inner.head(bucket, key, options).catch(() => { throw new Error('404'); }),
+    }));
+    expect(await failedCases(adapter)).toContain('get and head of a missing key → NOT_FOUND');
+  });
+
+  it('skips a case the adapter does not declare, with the reason', async () => {
+    const results = await runStorageConformanceCases({ adapter: createMemoryStorageAdapter({ buckets: ['b'], capabilities: { copy: false } }), bucket: 'b', gaps: { presign: 'emulator cannot sign' } });
+    const skipped = results.filter((r) => r.status === 'skipped').map((r) => r.reason);
+    expect(skipped).toEqual(['adapter does not declare copy', 'presign: emulator cannot sign']);
+  });
+});
