@@ -1,0 +1,146 @@
+import { inspect } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { isPolycloudError, type PolycloudError } from '@polycloud/core';
+import { generateAccountSASQueryParameters, AccountSASPermissions, AccountSASResourceTypes, AccountSASServices, StorageSharedKeyCredential } from '@azure/storage-blob';
+import { mapAzureError } from '@polycloud/adapter-azure';
+import { useAzurite } from './azurite-fixture.js';
+
+const az = useAzurite();
+const WRONG_KEY = Buffer.alloc(64, 0x5a).toString('base64');
+
+async function failure(p: Promise<unknown>): Promise<PolycloudError> {
+  try {
+    await p;
+  } catch (e) {
+    expect(isPolycloudError(e)).toBe(true);
+    return e as PolycloudError;
+  }
+  throw new Error('expected the call to fail');
+}
+
+function expectNoSecret(e: PolycloudError, ...secrets: string[]) {
+  const shown = [e.message, JSON.stringify(e), String(e.stack)];
+  for (const s of secrets) for (const text of shown) expect(text).not.toContain(s);
+}
+
+describe('azure-blob error mapping against Azurite', () => {
+  it('missing blob and missing container → NOT_FOUND, not retryable', async () => {
+    const a = az.adapter();
+    const c = await az.container(a);
+    for (const e of [await failure(a.get(c, 'missing')), await failure(a.head(c, 'missing')), await failure(a.head('no-such-container', 'k'))]) {
+      expect(e.code).toBe('NOT_FOUND');
+      expect(e.retryable).toBe(false);
+      expect(e.context.provider).toBe('azure-blob');
+    }
+    expect((await failure(a.copy!(c, 'missing', 'dst'))).code).toBe('NOT_FOUND');
+  });
+
+  it('preconditions are enforced: wrong ifMatch → CONDITION_NOT_MET, ifNoneMatch on an existing blob → ALREADY_EXISTS', async () => {
+    const a = az.adapter();
+    const c = await az.container(a);
+    const { versionToken } = await a.put(c, 'k', Buffer.from('v1'));
+    const stale = versionToken.replace(/[0-9A-F](?="$)/, (d) => (d === '0' ? '1' : '0'));
+    for (const e of [
+      await failure(a.put(c, 'k', Buffer.from('v2'), { ifMatch: stale })),
+      await failure(a.get(c, 'k', { ifMatch: stale })),
+      await failure(a.delete(c, 'k', { ifMatch: stale })),
+      await failure(a.copy!(c, 'k', 'k2', { sourceIfMatch: stale })),
+    ]) {
+      expect(e.code).toBe('CONDITION_NOT_MET');
+      expect(e.retryable).toBe(false);
+    }
+    const exists = await failure(a.put(c, 'k', Buffer.from('v2'), { ifNoneMatch: '*' }));
+    expect(exists.code).toBe('ALREADY_EXISTS');
+    expect(exists.retryable).toBe(false);
+    expect((await a.get(c, 'k')).info.versionToken).toBe(versionToken);
+  });
+
+  it('a wrong account key → PERMISSION_DENIED, with no key in the error', async () => {
+    const bad = az.adapter({ accountName: az.emulator.accountName, accountKey: WRONG_KEY, endpoint: az.emulator.blobEndpoint });
+    const e = await failure(bad.head('any-container', 'k'));
+    expect(e.code).toBe('PERMISSION_DENIED');
+    expect(e.retryable).toBe(false);
+    expectNoSecret(e, WRONG_KEY, az.emulator.accountKey);
+    expect(inspect(e, { depth: 6 })).not.toContain(WRONG_KEY);
+  });
+
+  it('a forged SAS → PERMISSION_DENIED, with no signature in the error', async () => {
+    const good = generateAccountSASQueryParameters(
+      {
+        expiresOn: new Date(Date.now() + 3600_000),
+        permissions: AccountSASPermissions.parse('rl'),
+        resourceTypes: AccountSASResourceTypes.parse('sco').toString(),
+        services: AccountSASServices.parse('b').toString(),
+      },
+      new StorageSharedKeyCredential(az.emulator.accountName, WRONG_KEY),
+    );
+    const sig = good.signature;
+    const bad = az.adapter({ sasUrl: `${az.emulator.blobEndpoint}?${good.toString()}` });
+    const e = await failure(bad.list('any-container'));
+    expect(e.code).toBe('PERMISSION_DENIED');
+    expectNoSecret(e, sig, encodeURIComponent(sig));
+  });
+
+  it('a stopped emulator → UNAVAILABLE, retryable; after restart its in-memory containers are gone', async () => {
+    const a = az.adapter();
+    const c = await az.container(a);
+    await az.emulator.stop();
+    try {
+      const e = await failure(a.get(c, 'k'));
+      expect(e.code).toBe('UNAVAILABLE');
+      expect(e.retryable).toBe(true);
+      expectNoSecret(e, az.emulator.accountKey);
+    } finally {
+      await az.emulator.restart();
+    }
+    expect((await failure(a.probe!(c))).code).toBe('NOT_FOUND');
+  });
+
+  it('an aborted call → ABORTED, not retryable', async () => {
+    const a = az.adapter();
+    const c = await az.container(a);
+    const ac = new AbortController();
+    ac.abort();
+    const e = await failure(a.put(c, 'k', Buffer.from('x'), { signal: ac.signal }));
+    expect(e.code).toBe('ABORTED');
+    expect(e.retryable).toBe(false);
+  });
+});
+
+describe('mapAzureError (provider errors Azurite cannot produce)', () => {
+  const rest = (statusCode: number | undefined, code: string | undefined, message = 'boom') => Object.assign(new Error(message), { name: 'RestError', statusCode, code });
+  const cases: [unknown, string, boolean][] = [
+    [rest(503, 'ServerBusy'), 'RATE_LIMITED', true],
+    [rest(429, undefined), 'RATE_LIMITED', true],
+    [rest(500, 'OperationTimedOut'), 'TIMEOUT', true],
+    [rest(500, 'InternalError'), 'UNAVAILABLE', true],
+    [rest(503, undefined), 'UNAVAILABLE', true],
+    [rest(409, 'LeaseIdMissing'), 'CONFLICT', false],
+    [rest(403, 'AuthorizationPermissionMismatch'), 'PERMISSION_DENIED', false],
+    [rest(undefined, 'ECONNRESET'), 'UNAVAILABLE', true],
+    [rest(undefined, 'REQUEST_SEND_ERROR'), 'UNAVAILABLE', true],
+    [rest(undefined, 'ETIMEDOUT'), 'TIMEOUT', true],
+    [Object.assign(new Error('The operation was aborted.'), { name: 'AbortError' }), 'ABORTED', false],
+    [new TypeError('weird'), 'UNEXPECTED', false],
+  ];
+  it.each(cases)('%s → %s (retryable %s)', (error, code, retryable) => {
+    const e = mapAzureError(error, { operation: 'get', key: 'k' });
+    expect(e.code).toBe(code);
+    expect(e.retryable).toBe(retryable);
+    expect(e.cause).toBe(error);
+  });
+
+  it('redacts signatures and keys that appear in a provider message', () => {
+    const e = mapAzureError(rest(403, 'AuthenticationFailed', 'bad http://h/c/k?sv=2020&sig=SECRETSIG123 AccountKey=SECRETKEY456;'), { operation: 'get' });
+    expect(e.message).not.toContain('SECRETSIG123');
+    expect(e.message).not.toContain('SECRETKEY456');
+  });
+
+  it('an abort caused by a deadline → TIMEOUT, retryable', () => {
+    const ac = new AbortController();
+    ac.abort(Object.assign(new Error('deadline'), { name: 'TimeoutError' }));
+    const e = mapAzureError(Object.assign(new Error('aborted'), { name: 'AbortError' }), { operation: 'get' }, ac.signal);
+    expect(e.code).toBe('TIMEOUT');
+    expect(e.retryable).toBe(true);
+  });
+});
