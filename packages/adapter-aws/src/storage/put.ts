@@ -1,0 +1,71 @@
+import { AbortMultipartUploadCommand, PutObjectCommand, type PutObjectCommandInput } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { type AdapterBody, PolycloudError, type PutOptions, type PutResult } from '@polycloud/core';
+import { type S3Context, sendOptions } from './context.js';
+import { encodeMetadata } from './metadata.js';
+import { etagFromVersionToken, versionTokenFromEtag } from './version-token.js';
+
+/**
+ * PutObject for byte bodies up to the multipart threshold; lib-storage `Upload` for
+ * streams and larger bodies (memory bounded by partSizeBytes × queueSize). Conditions
+ * go natively: `If-Match` / `If-None-Match: *` on PutObject, and on
+ * CompleteMultipartUpload for multipart uploads.
+ */
+export async function putObject(ctx: S3Context, bucket: string, key: string, body: AdapterBody, options: PutOptions = {}): Promise<PutResult> {
+  const metadata = encodeMetadata(options.metadata);
+  const params: PutObjectCommandInput = {
+    Bucket: bucket,
+    Key: key,
+    ...(options.contentType !== undefined ? { ContentType: options.contentType } : {}),
+    ...(metadata !== undefined ? { Metadata: metadata } : {}),
+    ...(options.ifMatch !== undefined ? { IfMatch: etagFromVersionToken(options.ifMatch) } : {}),
+    ...(options.ifNoneMatch !== undefined ? { IfNoneMatch: options.ifNoneMatch } : {}),
+  };
+  const failPut = (error: unknown) => {
+    const mapped = ctx.fail(error, 'put', bucket, key);
+    // If-None-Match: * on an existing key: S3 answers 412; the contract's name for it is ALREADY_EXISTS.
+    if (mapped.code === 'CONDITION_NOT_MET' && options.ifNoneMatch === '*') {
+      return new PolycloudError('ALREADY_EXISTS', `s3 put ${bucket}/${key}: the key already exists (If-None-Match: *)`, {
+        retryable: false,
+        cause: error,
+        context: mapped.context,
+      });
+    }
+    return mapped;
+  };
+
+  if (body instanceof Uint8Array && body.byteLength <= ctx.multipartThresholdBytes) {
+    try {
+      const out = await ctx.client.send(new PutObjectCommand({ ...params, Body: body, ContentLength: body.byteLength }), sendOptions(options.signal));
+      return { key, versionToken: versionTokenFromEtag(out.ETag), size: body.byteLength };
+    } catch (error) {
+      throw failPut(error);
+    }
+  }
+
+  const size = body instanceof Uint8Array ? body.byteLength : options.contentLength;
+  const upload = new Upload({
+    client: ctx.client,
+    params: { ...params, Body: body, ...(size !== undefined ? { ContentLength: size } : {}) },
+    partSize: ctx.options.partSizeBytes,
+    queueSize: ctx.options.queueSize,
+    // We abort ourselves, best effort: some stores (s3rver) answer AbortMultipartUpload
+    // with 405, and lib-storage would then throw that instead of the real failure.
+    leavePartsOnError: true,
+  });
+  const onAbort = () => void upload.abort();
+  if (options.signal?.aborted) onAbort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const out = await upload.done();
+    return { key, versionToken: versionTokenFromEtag(out.ETag), ...(size !== undefined ? { size } : {}) };
+  } catch (error) {
+    const uploadId = (upload as unknown as { uploadId?: string }).uploadId;
+    if (uploadId) {
+      await ctx.client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId })).catch(() => undefined);
+    }
+    throw failPut(options.signal?.aborted && !(error instanceof PolycloudError) ? Object.assign(new Error('put was aborted'), { name: 'AbortError', cause: error }) : error);
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+}
