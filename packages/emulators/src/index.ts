@@ -1,2 +1,4 @@
 export * from './process.js';
+export * from './s3rver.js';
+export * from './fauxqs.js';
 export * from './azurite.js';
