@@ -1,8 +1,12 @@
 import type { StorageCapabilities, StorageCapability } from '../../adapter/capabilities.js';
 import type { StorageAdapter } from '../../adapter/storage-adapter.js';
 
-/** What a case may need: a boolean capability, or `nonAsciiMetadata` (declared by `userMetadata`). */
-export type StorageConformanceNeed = StorageCapability | 'nonAsciiMetadata';
+/**
+ * What a case may need: a boolean capability, `nonAsciiMetadata` (declared by
+ * `userMetadata`), or `utf8ListOrder` (listing in UTF-8 byte order: part of every
+ * adapter's contract, so only a gap skips it — e.g. an emulator sorting case-insensitively).
+ */
+export type StorageConformanceNeed = StorageCapability | 'nonAsciiMetadata' | 'utf8ListOrder';
 
 /** Known gaps of an environment (an emulator lacks X): cases needing X are skipped with this text. */
 export type StorageConformanceGaps = Partial<Record<StorageConformanceNeed, string>>;
@@ -41,6 +45,7 @@ export function storageSkipReason(capabilities: Readonly<StorageCapabilities>, n
   for (const need of needs) {
     const gap = gaps[need];
     if (gap) return `${need}: ${gap}`;
+    if (need === 'utf8ListOrder') continue;
     const capability = need === 'nonAsciiMetadata' ? 'userMetadata' : need;
     if (capabilities[capability] !== true) return `adapter does not declare ${capability}`;
   }

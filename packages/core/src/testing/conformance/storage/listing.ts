@@ -13,7 +13,7 @@ async function seed(ctx: StorageCaseContext, names = TREE): Promise<string[]> {
 export const listingCases: StorageConformanceCase[] = [
   {
     name: 'list returns every key under the prefix in UTF-8 byte order, with sizes and versionTokens',
-    needs: [],
+    needs: ['utf8ListOrder'],
     async run(ctx) {
       const expected = await seed(ctx);
       const page = await ctx.adapter.list(ctx.bucket, { prefix: ctx.prefix });
@@ -37,7 +37,7 @@ export const listingCases: StorageConformanceCase[] = [
   },
   {
     name: 'list with a delimiter groups keys into common prefixes',
-    needs: ['listDelimiter'],
+    needs: ['listDelimiter', 'utf8ListOrder'],
     async run(ctx) {
       await seed(ctx);
       const { keys, prefixes } = await listAll(ctx, { prefix: ctx.prefix, delimiter: '/' });
@@ -49,7 +49,7 @@ export const listingCases: StorageConformanceCase[] = [
   },
   {
     name: 'list pages with pageSize and continuation tokens: every key once, in order',
-    needs: [],
+    needs: ['utf8ListOrder'],
     async run(ctx) {
       const expected = await seed(ctx);
       const { keys, pages } = await listAll(ctx, { prefix: ctx.prefix, pageSize: 3 });
