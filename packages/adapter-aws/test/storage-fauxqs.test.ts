@@ -1,6 +1,6 @@
 import { runStorageAdapterConformance } from '@polycloud/core/testing';
 import { type FauxqsEmulator, startFauxqs } from '@polycloud/emulators';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { emulatorEnv } from './s3-env.js';
 
 let emu: FauxqsEmulator;
@@ -18,5 +18,20 @@ runStorageAdapterConformance({
   gaps: {
     conditionalWrite: 'fauxqs 1.9.2 ignores If-Match / If-None-Match on PutObject and GetObject',
     conditionalDelete: 'fauxqs 1.9.2 ignores If-Match on DeleteObject',
+    utf8ListOrder: 'fauxqs 1.9.2 sorts listings with localeCompare (case-insensitive), not UTF-8 byte order',
+  },
+  additionalTests: (get) => {
+    it('list (order aside) returns every key under the prefix once, with sizes and versionTokens', async () => {
+      const { adapter, bucket } = get();
+      const names = ['a.txt', 'B.txt', 'é.txt', 'dir/one'];
+      for (const n of names) await adapter.put(bucket, `order-aside/${n}`, Buffer.from(n));
+      const page = await adapter.list(bucket, { prefix: 'order-aside/' });
+      expect(page.objects.map((o) => o.key).sort()).toEqual(names.map((n) => `order-aside/${n}`).sort());
+      for (const o of page.objects) {
+        expect(o.size).toBe(Buffer.byteLength(o.key.slice('order-aside/'.length)));
+        expect(o.versionToken).toMatch(/^[0-9a-f]{32}$/);
+      }
+      await adapter.deleteMany!(bucket, page.objects.map((o) => o.key));
+    });
   },
 });
