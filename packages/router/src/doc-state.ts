@@ -1,0 +1,81 @@
+import type { Binding, OperationKind, RoutingPolicy, UrmDocument } from '@polycloud/core';
+import { hashString, seedOf } from './hash.js';
+import type { ResourceHealth } from './health.js';
+import type { ResolvedRouterOptions } from './options.js';
+import { regionDistanceKm } from './regions.js';
+import type { Table } from './table.js';
+
+export type Mode = 'primary' | 'rendezvous' | 'p2c';
+export type CostClassKey = 'read' | 'write' | 'compute';
+
+/** What a resource document fixes once: canonical binding order, hashes, distances, canary. */
+export interface DocState {
+  doc: UrmDocument;
+  resourceId: string;
+  strategy: RoutingPolicy['strategy'];
+  /** Bindings sorted by id: decisions do not depend on declaration order. */
+  sorted: Binding[];
+  index: Map<string, number>;
+  /** Two hash lanes per binding (rendezvous). */
+  lanes: Uint32Array;
+  distanceKm: (number | undefined)[];
+  callerRegion: string | undefined;
+  callerCloud: string | undefined;
+  canary: { binding: string; threshold: number; seed: number } | undefined;
+  health: ResourceHealth;
+  /** Filter groups: residency → classification → group (no `requires`/`only`), or a composite key. */
+  simple: Map<string, Map<string, Group>>;
+  composite: Map<string, Group>;
+}
+
+/** The hard-filter result for one kind of request, and its weight tables. */
+export interface Group {
+  compliant: number[];
+  rejected: { binding: string; verdict: 'ok' | 'residency' | 'classification' | 'capability' | 'unhealthy' | 'excluded'; detail?: string }[];
+  error?: unknown;
+  read?: Table;
+  write?: Table;
+  compute?: Map<string, Table>;
+}
+
+export function buildDocState(doc: UrmDocument, options: ResolvedRouterOptions, health: ResourceHealth): DocState {
+  const sorted = [...doc.providers].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const lanes = new Uint32Array(sorted.length * 2);
+  const out = new Uint32Array(2);
+  sorted.forEach((b, i) => {
+    hashString(b.id, 0x1b873593, out);
+    lanes[2 * i] = out[0]!;
+    lanes[2 * i + 1] = out[1]!;
+  });
+  const callerRegion = doc.routing.caller_region ?? options.caller.region;
+  const canary = doc.routing.canary;
+  return {
+    doc,
+    resourceId: doc.resource_id,
+    strategy: doc.routing.strategy,
+    sorted,
+    index: new Map(sorted.map((b, i) => [b.id, i])),
+    lanes,
+    distanceKm: sorted.map((b) => regionDistanceKm(callerRegion, b.region, options.regions)),
+    callerRegion,
+    callerCloud: options.caller.cloud,
+    canary: canary && canary.percent > 0 ? { binding: canary.binding, threshold: Math.round(canary.percent * 100), seed: seedOf(canary.salt ?? `canary:${doc.resource_id}`) } : undefined,
+    health,
+    simple: new Map(),
+    composite: new Map(),
+  };
+}
+
+const READS: ReadonlySet<OperationKind> = new Set(['read', 'head', 'list', 'presign']);
+
+export function costClassOf(op: OperationKind): CostClassKey {
+  if (op === 'submit' || op === 'status' || op === 'cancel') return 'compute';
+  return READS.has(op) ? 'read' : 'write';
+}
+
+/** Which selection an operation uses under a strategy. */
+export function modeOf(strategy: RoutingPolicy['strategy'], op: OperationKind, keyed: boolean): Mode {
+  if (strategy === 'primary') return 'primary';
+  if (strategy === 'balanced' && READS.has(op)) return 'p2c';
+  return keyed ? 'rendezvous' : 'primary';
+}

@@ -1,0 +1,60 @@
+import type { RouterContext } from '@polycloud/core';
+import { seedOf } from './hash.js';
+import type { HealthTracker } from './health.js';
+import type { ResolvedRouterOptions } from './options.js';
+
+/**
+ * Active health checks: each binding of each resource is probed through
+ * `context.probe` every `interval_ms` (the resource's `routing.health_check`, else
+ * the router's `probes`), with a timeout; timers run on `context.clock` (unref'd by
+ * the system clock) and start staggered by a stable hash. Returns a stop function.
+ */
+export function startProbes(context: RouterContext, tracker: HealthTracker, o: ResolvedRouterOptions): () => void {
+  let stopped = false;
+  const timers = new Set<unknown>();
+  const schedule = (fn: () => void, ms: number) => {
+    const handle = context.clock.setTimeout(() => {
+      timers.delete(handle);
+      fn();
+    }, ms);
+    timers.add(handle);
+    return handle;
+  };
+
+  for (const doc of context.resources) {
+    const intervalMs = doc.routing.health_check?.interval_ms ?? o.probes.intervalMs;
+    const timeoutMs = doc.routing.health_check?.timeout_ms ?? o.probes.timeoutMs;
+    for (const b of doc.providers) {
+      const tick = async () => {
+        if (stopped) return;
+        const controller = new AbortController();
+        let timer: unknown;
+        const timeout = new Promise<boolean>((resolve) => {
+          timer = schedule(() => {
+            controller.abort(Object.assign(new Error('probe timed out'), { name: 'TimeoutError' }));
+            resolve(false);
+          }, timeoutMs);
+        });
+        let ok: boolean;
+        try {
+          ok = await Promise.race([context.probe(doc.resource_id, b.id, controller.signal).then(() => true), timeout]);
+        } catch {
+          ok = false;
+        } finally {
+          context.clock.clearTimeout(timer);
+          timers.delete(timer);
+        }
+        if (stopped) return;
+        tracker.recordProbe(doc.resource_id, b.id, ok);
+        schedule(() => void tick(), intervalMs);
+      };
+      schedule(() => void tick(), seedOf(`${doc.resource_id}\u0000${b.id}`) % intervalMs);
+    }
+  }
+
+  return () => {
+    stopped = true;
+    for (const t of timers) context.clock.clearTimeout(t);
+    timers.clear();
+  };
+}
