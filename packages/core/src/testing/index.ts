@@ -26,3 +26,22 @@ export {
 } from './conformance/storage-run.js';
 export { conformanceRunPrefix } from './conformance/run-id.js';
 export { runStorageAdapterConformance, type StorageConformanceOptions, type ConformanceReport } from './conformance/storage.js';
+export {
+  MemoryComputeAdapterOptionsSchema,
+  MEMORY_COMPUTE_CAPABILITIES,
+  type MemoryComputeAdapterOptions,
+  type MemoryJobOutcome,
+} from './memory/compute-options.js';
+export { createMemoryComputeAdapter, memoryComputeAdapterFactory, type MemoryComputeAdapter, type MemoryJobStatus } from './memory/compute.js';
+export {
+  computeSkipReason,
+  type ComputeConformanceGaps,
+  type ComputeConformanceEnv,
+  type ComputeCaseContext,
+  type ComputeConformanceCase,
+  type ComputeJobBehaviour,
+} from './conformance/compute-types.js';
+export { computeConformanceCases } from './conformance/compute-cases.js';
+export { computeCaseContext } from './conformance/compute-context.js';
+export { runComputeConformanceCases, computeRunId } from './conformance/compute-run.js';
+export { runComputeAdapterConformance, type ComputeConformanceOptions } from './conformance/compute.js';

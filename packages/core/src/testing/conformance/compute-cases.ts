@@ -1,0 +1,105 @@
+import { type JobState, TERMINAL_JOB_STATES } from '../../adapter/compute-adapter.js';
+import { equal, ok, rejectsWithCode } from './assert.js';
+import type { ComputeConformanceCase } from './compute-types.js';
+
+const STATES: readonly JobState[] = ['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'];
+
+/** Every compute conformance case, as data. */
+export const computeConformanceCases: readonly ComputeConformanceCase[] = Object.freeze([
+  {
+    name: 'submit returns a job id and a valid state, echoing the idempotency key',
+    needs: [],
+    async run(ctx) {
+      const job = ctx.job('submit', { kind: 'exit', exitCode: 0 });
+      const status = await ctx.adapter.submit(ctx.target, job);
+      ok(typeof status.jobId === 'string' && status.jobId.length > 0, 'submit() returns a non-empty jobId');
+      ok(STATES.includes(status.state), `submit() returns a valid state, got ${String(status.state)}`);
+      if (status.idempotencyKey !== undefined) equal(status.idempotencyKey, job.idempotencyKey, 'idempotencyKey echoed');
+      await ctx.finish(status.jobId, 0);
+    },
+  },
+  {
+    name: 'a job moves through PENDING / RUNNING to SUCCEEDED with exit code 0',
+    needs: [],
+    async run(ctx) {
+      const { jobId } = await ctx.adapter.submit(ctx.target, ctx.job('succeed', { kind: 'exit', exitCode: 0 }));
+      if (ctx.complete) {
+        const before = await ctx.adapter.status(ctx.target, jobId);
+        ok(before.state === 'PENDING' || before.state === 'RUNNING', `before completion the job is PENDING or RUNNING, got ${before.state}`);
+      }
+      const done = await ctx.finish(jobId, 0);
+      equal(done.state, 'SUCCEEDED', 'final state');
+      equal(done.jobId, jobId, 'status().jobId');
+      if (ctx.adapter.capabilities.exitCode) equal(done.exitCode, 0, 'exit code');
+      equal((await ctx.adapter.status(ctx.target, jobId)).state, 'SUCCEEDED', 'a terminal state stays terminal');
+    },
+  },
+  {
+    name: 'a job exiting non-zero ends FAILED with its exit code',
+    needs: [],
+    async run(ctx) {
+      const { jobId } = await ctx.adapter.submit(ctx.target, ctx.job('fail', { kind: 'exit', exitCode: 3 }));
+      const done = await ctx.finish(jobId, 3);
+      equal(done.state, 'FAILED', 'final state');
+      if (ctx.adapter.capabilities.exitCode) equal(done.exitCode, 3, 'exit code');
+    },
+  },
+  {
+    name: 'submitting the same idempotency key twice returns the same job (one job only)',
+    needs: ['idempotentSubmit'],
+    async run(ctx) {
+      const job = ctx.job('twice', { kind: 'exit', exitCode: 0 });
+      const first = await ctx.adapter.submit(ctx.target, job);
+      const second = await ctx.adapter.submit(ctx.target, job);
+      equal(second.jobId, first.jobId, 'second submit returns the first job');
+      await ctx.finish(first.jobId, 0);
+      const third = await ctx.adapter.submit(ctx.target, job);
+      equal(third.jobId, first.jobId, 'a submit after the job finished still returns it, not a new run');
+    },
+  },
+  {
+    name: 'find returns the job by idempotency key, and undefined for an unknown key',
+    needs: [],
+    async run(ctx) {
+      const job = ctx.job('find', { kind: 'exit', exitCode: 0 });
+      const { jobId } = await ctx.adapter.submit(ctx.target, job);
+      const found = await ctx.adapter.find(ctx.target, job.idempotencyKey);
+      equal(found?.jobId, jobId, 'find() by key');
+      equal(await ctx.adapter.find(ctx.target, `${job.idempotencyKey}-none`.slice(0, 63)), undefined, 'find() of an unknown key');
+      await ctx.finish(jobId, 0);
+    },
+  },
+  {
+    name: 'cancel stops a running job (CANCELLED) and is idempotent',
+    needs: ['cancel'],
+    async run(ctx) {
+      const { jobId } = await ctx.adapter.submit(ctx.target, ctx.job('cancel', { kind: 'sleep', seconds: 300 }));
+      await ctx.adapter.cancel(ctx.target, jobId);
+      await ctx.adapter.cancel(ctx.target, jobId);
+      const done = await ctx.waitTerminal(jobId);
+      equal(done.state, 'CANCELLED', 'state after cancel');
+      await ctx.adapter.cancel(ctx.target, jobId);
+    },
+  },
+  {
+    name: 'cancel of a finished job succeeds and leaves its final state',
+    needs: ['cancel'],
+    async run(ctx) {
+      const { jobId } = await ctx.adapter.submit(ctx.target, ctx.job('cancel-done', { kind: 'exit', exitCode: 0 }));
+      await ctx.finish(jobId, 0);
+      await ctx.adapter.cancel(ctx.target, jobId);
+      const after = await ctx.adapter.status(ctx.target, jobId);
+      ok(TERMINAL_JOB_STATES.has(after.state) && after.state === 'SUCCEEDED', `a finished job stays SUCCEEDED after cancel, got ${after.state}`);
+    },
+  },
+  {
+    name: 'status of an unknown job id → NOT_FOUND (and cancel too, when supported)',
+    needs: [],
+    async run(ctx) {
+      await rejectsWithCode(() => ctx.adapter.status(ctx.target, ctx.unknownJobId), 'NOT_FOUND', 'status() of an unknown id');
+      if (ctx.adapter.capabilities.cancel) {
+        await rejectsWithCode(() => ctx.adapter.cancel(ctx.target, ctx.unknownJobId), 'NOT_FOUND', 'cancel() of an unknown id');
+      }
+    },
+  },
+]);

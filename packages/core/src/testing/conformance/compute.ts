@@ -1,0 +1,54 @@
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { computeConformanceCases } from './compute-cases.js';
+import { computeCaseContext } from './compute-context.js';
+import { computeRunId } from './compute-run.js';
+import { type ComputeConformanceEnv, type ComputeConformanceGaps, computeSkipReason } from './compute-types.js';
+import type { ConformanceReport } from './storage.js';
+
+export interface ComputeConformanceOptions {
+  /** Shown in the suite name, e.g. `aws-batch (mocked)`. */
+  name: string;
+  create: () => Promise<ComputeConformanceEnv>;
+  gaps?: ComputeConformanceGaps;
+}
+
+/**
+ * Declares the compute conformance suite as a vitest `describe` block. With a
+ * `complete` hook the cases drive jobs to completion; without one they submit real
+ * jobs (`jobTemplate`) and poll until they finish.
+ */
+export function runComputeAdapterConformance(options: ComputeConformanceOptions): ConformanceReport {
+  const report: ConformanceReport = { name: options.name, passed: 0, failed: 0, skipped: [] };
+  const runId = computeRunId();
+  let env: ComputeConformanceEnv | undefined;
+
+  describe(`compute adapter conformance: ${options.name}`, () => {
+    beforeAll(async () => {
+      env = await options.create();
+    });
+    afterAll(async () => {
+      await env?.cleanup?.();
+      const ran = report.passed + report.failed;
+      console.info(`[conformance] compute ${options.name}: ${ran} ran (${report.passed} passed, ${report.failed} failed), ${report.skipped.length} skipped`);
+    });
+
+    for (const c of computeConformanceCases) {
+      it(c.name, { timeout: (env?.jobTimeoutMs ?? 60_000) + 10_000 }, async (t) => {
+        if (!env) throw new Error(`compute conformance "${options.name}": create() has not finished (or failed)`);
+        const reason = computeSkipReason(env.adapter.capabilities, c.needs, options.gaps);
+        if (reason) {
+          report.skipped.push({ name: c.name, reason });
+          return t.skip(reason);
+        }
+        try {
+          await c.run(computeCaseContext(env, runId));
+          report.passed++;
+        } catch (e) {
+          report.failed++;
+          throw e;
+        }
+      });
+    }
+  });
+  return report;
+}
