@@ -1,3 +1,4 @@
+import type { JobEvent } from './compute/events.js';
 import type { PolycloudError } from './errors/polycloud-error.js';
 import type { OperationKind, RouteExplanation } from './routing/router.js';
 
@@ -59,5 +60,7 @@ export interface PolycloudEvents {
   failover: [FailoverEvent];
   error: [ErrorEvent];
   route: [RouteEvent];
+  /** A DataJob was submitted or changed state (LogicalCluster submit / watch / wait). */
+  job: [JobEvent];
   [event: string]: unknown[];
 }
