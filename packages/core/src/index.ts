@@ -30,3 +30,5 @@ export {
   type PipelineFactory,
 } from './polycloud.js';
 export * from './compute/index.js';
+export * from './config/index.js';
+export * from './observability/index.js';

@@ -12,6 +12,9 @@ import type { ExecutionContext } from './facade/execute.js';
 import { LogicalBucketClient } from './facade/logical-bucket.js';
 import { LogicalClusterClient, type LogicalClusterOptions } from './compute/logical-cluster.js';
 import { RetryOptionsSchema, seededRandom } from './facade/retry.js';
+import { instrumentPolycloud, type PolycloudTelemetry } from './observability/instrument.js';
+import type { Logger } from './observability/logger.js';
+import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
 import type { WritePipeline } from './facade/write-pipeline.js';
 import { createDefaultRouter } from './routing/default-router.js';
 import type { ResidencyZones } from './routing/residency.js';
@@ -57,6 +60,9 @@ export const PolycloudOptionsSchema = z.strictObject({
   router: z.custom<RouterFactory>((v) => v === undefined || typeof v === 'function', 'expected a RouterFactory function').optional(),
   clock: z.custom<Clock>((v) => v === undefined || (typeof v === 'object' && v !== null && 'now' in v)).optional(),
   pipeline: z.custom<PipelineFactory>((v) => v === undefined || typeof v === 'function', 'expected a function').optional(),
+  logger: z.custom<Logger>((v) => v === undefined || (typeof v === 'object' && v !== null && ['debug', 'info', 'warn', 'error'].every((m) => typeof (v as Record<string, unknown>)[m] === 'function')), 'expected a logger with debug, info, warn and error methods').optional(),
+  meterProvider: z.custom<MeterProvider>((v) => v === undefined || (typeof v === 'object' && v !== null && typeof (v as MeterProvider).getMeter === 'function'), 'expected an OpenTelemetry MeterProvider').optional(),
+  tracerProvider: z.custom<TracerProvider>((v) => v === undefined || (typeof v === 'object' && v !== null && typeof (v as TracerProvider).getTracer === 'function'), 'expected an OpenTelemetry TracerProvider').optional(),
 });
 
 /** Builds the write pipeline (the sync engine) of one bucket; `undefined` for none. */
@@ -78,6 +84,12 @@ export interface PolycloudOptions {
   concurrency?: number;
   seed?: number;
   pipeline?: PipelineFactory;
+  /** Where event log lines go (pino, console, …), redacted. Default: silent. */
+  logger?: Logger;
+  /** OpenTelemetry metrics. Default: the global provider (a no-op unless the host installed an SDK). */
+  meterProvider?: MeterProvider;
+  /** OpenTelemetry traces. Default: the global provider (a no-op unless the host installed an SDK). */
+  tracerProvider?: TracerProvider;
 }
 
 /** A configured polycloud instance: logical resources, their adapters, router and events. */
@@ -97,6 +109,8 @@ export interface Polycloud {
   computeAdapter(provider: string): ComputeAdapter;
   /** Shared execution context (router, retry policy, limits) for facades built on this instance. */
   readonly execution: ExecutionContext;
+  /** Metrics, spans and logs derived from `events`, and the per-binding state they track. */
+  readonly telemetry: PolycloudTelemetry;
   /** Closes the router and every adapter. Idempotent. */
   close(): Promise<void>;
 }
@@ -229,6 +243,11 @@ export function createPolycloud(input: PolycloudOptions): Polycloud {
     },
   };
 
+  const telemetry = instrumentPolycloud({ events, resources }, {
+    ...(options.meterProvider ? { meterProvider: options.meterProvider } : {}),
+    ...(options.tracerProvider ? { tracerProvider: options.tracerProvider } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
   const buckets = new Map<string, LogicalBucketClient>();
   const clusters = new Map<string, LogicalClusterClient>();
   let closed = false;
@@ -245,6 +264,7 @@ export function createPolycloud(input: PolycloudOptions): Polycloud {
     clock,
     residency: options.residency,
     execution,
+    telemetry,
     bucket(id) {
       let client = buckets.get(id);
       if (client) return client;
@@ -285,6 +305,7 @@ export function createPolycloud(input: PolycloudOptions): Polycloud {
       closed = true;
       await router.close?.();
       await Promise.allSettled([...new Set<StorageAdapter | ComputeAdapter>([...storage.values(), ...compute.values()])].map((a) => a.close?.()));
+      telemetry.close();
       events.removeAllListeners();
     },
   };

@@ -39,6 +39,8 @@ export interface AdapterRegistry {
   register(factory: AdapterFactory, options?: { replace?: boolean }): this;
   has(kind: 'storage' | 'compute', type: string): boolean;
   types(kind: 'storage' | 'compute'): string[];
+  /** The factory registered for a type (e.g. to validate options without creating an adapter). */
+  factory?(kind: 'storage' | 'compute', type: string): AdapterFactory | undefined;
   /** Validates `options` with the factory's schema and creates the adapter. Unknown type → CONFIG_INVALID. */
   createStorage(type: string, options: unknown, context: AdapterContext & { path?: (string | number)[] }): StorageAdapter;
   createCompute(type: string, options: unknown, context: AdapterContext & { path?: (string | number)[] }): ComputeAdapter;
@@ -82,6 +84,9 @@ export function createAdapterRegistry(factories: AdapterFactory[] = []): Adapter
     },
     types(kind) {
       return [...(kind === 'storage' ? storage : compute).keys()].sort();
+    },
+    factory(kind, type) {
+      return (kind === 'storage' ? storage : compute).get(type) as AdapterFactory | undefined;
     },
     createStorage(type, options, context) {
       const path = context.path ?? [];

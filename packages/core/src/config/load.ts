@@ -1,0 +1,128 @@
+import { createAdapterRegistry, type AdapterRegistry } from '../adapter/registry.js';
+import type { DataJob } from '../compute/spec.js';
+import { localComputeAdapterFactory } from '../compute/local-adapter.js';
+import { errorFromIssues, zodIssues } from '../errors/from-zod.js';
+import type { ErrorIssue } from '../errors/polycloud-error.js';
+import { redact, registerSecrets } from '../errors/redact.js';
+import { createPolycloud, type Polycloud, type PolycloudOptions } from '../polycloud.js';
+import { interpolate } from './interpolate.js';
+import { checkJobs } from './jobs.js';
+import { checkProviders } from './providers.js';
+import { checkResources } from './resources.js';
+import { type ConfigFile, ConfigFileSchema } from './schema.js';
+import { type ConfigSource, readConfigSource } from './source.js';
+
+export interface LoadConfigOptions {
+  /** Variables for `${VAR}` interpolation. Default: `process.env`. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Adapter factories by `type`. Default: a registry with core's `local` compute
+   * adapter only — register the adapters your config names (the CLI registers every built-in).
+   */
+  registry?: AdapterRegistry;
+  /** Base directory for a relative config path. Default: `process.cwd()`. */
+  cwd?: string;
+}
+
+/** A validated config: options ready for {@link createPolycloud}, and the DataJobs by name. */
+export interface PolycloudConfig {
+  options: PolycloudOptions & { registry: AdapterRegistry };
+  jobs: Record<string, DataJob>;
+  /** The file it came from, when loaded from a path. */
+  file?: string;
+}
+
+/**
+ * Loads a polycloud config file (YAML or JSON), text or object: interpolates
+ * `${VAR}` / `${VAR:-default}` from `env`, maps `storage_providers` and snake_case
+ * option keys, checks providers against the registry and their adapters' option
+ * schemas, URM resources, residency zones and tags, health checks and DataJobs.
+ *
+ * Every problem is reported at once: CONFIG_INVALID with `context.issues`, each with
+ * its path (and `line` when read from text). Every interpolated value and every
+ * secret-named option is registered with `registerSecrets`, so no error or log shows it.
+ */
+export function loadPolycloudConfig(source: ConfigSource, options: LoadConfigOptions = {}): PolycloudConfig {
+  const parsed = readConfigSource(source, options.cwd === undefined ? {} : { cwd: options.cwd });
+  const registry = options.registry ?? createAdapterRegistry([localComputeAdapterFactory]);
+  const issues: ErrorIssue[] = [];
+  const env = options.env ?? process.env;
+
+  const { value, used } = interpolate(parsed.raw, env, issues);
+  registerSecrets(used);
+
+  const fail = (): never => {
+    const located = issues.map((issue) => {
+      const line = parsed.lineOf(issue.path);
+      return { ...issue, message: redact(issue.message), ...(line === undefined ? {} : { line }) };
+    });
+    const what = `invalid polycloud config${parsed.file ? ` ${parsed.file}` : ''}`;
+    throw errorFromIssues(what, located).withContext(parsed.file ? { file: parsed.file } : {});
+  };
+
+  const top = ConfigFileSchema.safeParse(value);
+  if (!top.success) {
+    issues.push(...zodIssues(top.error));
+    // Keep checking what can be checked: providers and resources below need their sections.
+  }
+  const file: Partial<ConfigFile> = top.success ? top.data : {};
+  const rawTop = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+  const key = rawTop['providers'] === undefined && rawTop['storage_providers'] !== undefined ? 'storage_providers' : 'providers';
+  if (rawTop['providers'] !== undefined && rawTop['storage_providers'] !== undefined) {
+    issues.push({ path: ['storage_providers'], message: 'give providers or storage_providers (its alias), not both' });
+  }
+  const list = Array.isArray(rawTop[key]) ? (rawTop[key] as unknown[]) : [];
+  if (rawTop[key] === undefined) issues.push({ path: ['providers'], message: 'at least one provider is needed' });
+  else if (Array.isArray(rawTop[key]) && list.length === 0) issues.push({ path: [key], message: 'at least one provider is needed' });
+
+  const providers = checkProviders(list, key, registry, issues);
+  registerSecrets(providers.secrets);
+  const residency = ConfigFileSchema.shape.residency.safeParse(rawTop['residency']);
+  const zones: Record<string, string[]> = residency.success ? residency.data : {};
+  const resourceList = Array.isArray(rawTop['resources']) ? (rawTop['resources'] as unknown[]) : [];
+  const resources = checkResources(resourceList, providers.byName, zones, issues);
+  const jobs = checkJobs(
+    Array.isArray(rawTop['jobs']) || (typeof rawTop['jobs'] === 'object' && rawTop['jobs'] !== null) ? (rawTop['jobs'] as unknown[] | Record<string, unknown>) : undefined,
+    resources,
+    zones,
+    issues,
+  );
+  if (issues.length) fail();
+
+  const retry = file.retry
+    ? {
+        ...(file.retry.max_attempts === undefined ? {} : { maxAttempts: file.retry.max_attempts }),
+        ...(file.retry.base_delay === undefined ? {} : { baseDelayMs: file.retry.base_delay }),
+        ...(file.retry.max_delay === undefined ? {} : { maxDelayMs: file.retry.max_delay }),
+      }
+    : undefined;
+  return {
+    options: {
+      providers: providers.providers,
+      // The raw documents, normalised (health checks); createPolycloud validates them again.
+      resources: resources.map((r) => r as unknown),
+      residency: zones,
+      registry,
+      ...(retry ? { retry } : {}),
+      ...(file.timeout === undefined ? {} : { timeoutMs: file.timeout }),
+      ...(file.concurrency === undefined ? {} : { concurrency: file.concurrency }),
+      ...(file.seed === undefined ? {} : { seed: file.seed }),
+    },
+    jobs,
+    ...(parsed.file ? { file: parsed.file } : {}),
+  };
+}
+
+/** Options of {@link createPolycloudFromConfig}: loading options plus anything createPolycloud takes in code. */
+export type CreateFromConfigOptions = LoadConfigOptions & Omit<PolycloudOptions, 'providers' | 'resources' | 'residency' | 'registry'>;
+
+/**
+ * `createPolycloud` from a config file, text or object (see {@link loadPolycloudConfig}).
+ * Code-only options (router, clock, pipeline, logger, telemetry providers) are passed
+ * alongside; values in code override the file's.
+ */
+export function createPolycloudFromConfig(source: ConfigSource, options: CreateFromConfigOptions = {}): Polycloud {
+  const { env, registry, cwd, ...code } = options;
+  const config = loadPolycloudConfig(source, { ...(env ? { env } : {}), ...(registry ? { registry } : {}), ...(cwd ? { cwd } : {}) });
+  return createPolycloud({ ...config.options, ...code });
+}

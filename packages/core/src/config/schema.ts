@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import { DurationError, parseDurationMs } from './duration.js';
+
+/** A duration field: `250ms`, `5s`, `1m30s`, or a number of milliseconds. */
+export const durationMs = z.unknown().transform((value, ctx) => {
+  try {
+    return parseDurationMs(value);
+  } catch (e) {
+    ctx.issues.push({ code: 'custom', message: e instanceof DurationError ? e.message : 'invalid duration', input: value });
+    return z.NEVER;
+  }
+});
+
+/** A whole number, also as a string (interpolated values are strings). */
+export const integer = z.union([z.number(), z.string().regex(/^-?\d+$/, 'expected a whole number').transform(Number)]).pipe(z.number().int());
+
+const zoneName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, . _ - (max 64)');
+const regionList = z.union([
+  z.array(z.string().min(1)).min(1, 'a residency zone needs at least one region'),
+  z
+    .string()
+    .min(1)
+    .transform((s) => s.split(',').map((r) => r.trim()).filter(Boolean)),
+]);
+
+/**
+ * The top level of a polycloud config file. Strict: an unknown key is an error naming it.
+ * Providers, resources and jobs are checked entry by entry afterwards, so every
+ * problem in every entry is reported at once.
+ */
+export const ConfigFileSchema = z.strictObject({
+  /** Config format version. */
+  version: z.literal(1).optional(),
+  /** Providers: `{name, type, ...options}` (snake_case options mapped to camelCase). */
+  providers: z.array(z.unknown()).optional(),
+  /** The original design's name for `providers`. */
+  storage_providers: z.array(z.unknown()).optional(),
+  /** URM documents: LogicalBucket and LogicalCluster. */
+  resources: z.array(z.unknown()).default([]),
+  /** Residency zones: zone → regions (`eu: [eu-*, europe-*, westeurope]`). */
+  residency: z.record(zoneName, regionList).default({}),
+  /** DataJobs: a list, or a map from name to DataJob. */
+  jobs: z.union([z.array(z.unknown()), z.record(z.string(), z.unknown())]).optional(),
+  retry: z
+    .strictObject({
+      max_attempts: integer.pipe(z.number().min(1).max(20)),
+      base_delay: durationMs,
+      max_delay: durationMs,
+    })
+    .partial()
+    .optional(),
+  /** Overall deadline per operation. */
+  timeout: durationMs.optional(),
+  /** In-flight operations per binding. */
+  concurrency: integer.pipe(z.number().min(1).max(10_000)).optional(),
+  seed: integer.optional(),
+});
+
+export type ConfigFile = z.output<typeof ConfigFileSchema>;
+
+/** The original design's `healthCheck: {path, interval}` on a provider or resource. */
+export const HealthCheckSchema = z.strictObject({
+  interval: durationMs.pipe(z.number().min(50, 'at least 50ms').max(3_600_000, 'at most 1h')).optional(),
+  timeout: durationMs.pipe(z.number().min(10, 'at least 10ms').max(60_000, 'at most 60s')).optional(),
+  interval_ms: integer.pipe(z.number().min(50).max(3_600_000)).optional(),
+  timeout_ms: integer.pipe(z.number().min(10).max(60_000)).optional(),
+  /** Accepted for the original design's files; adapters probe with their own cheap call. */
+  path: z.string().optional(),
+});
+
+export interface HealthCheck {
+  interval_ms?: number;
+  timeout_ms?: number;
+}
