@@ -45,3 +45,7 @@ export { computeConformanceCases } from './conformance/compute-cases.js';
 export { computeCaseContext } from './conformance/compute-context.js';
 export { runComputeConformanceCases, computeRunId } from './conformance/compute-run.js';
 export { runComputeAdapterConformance, type ComputeConformanceOptions } from './conformance/compute.js';
+export { FaultInjectionOptionsSchema, FaultRatesSchema, type FaultInjectionOptions } from './faults/options.js';
+export { type FaultControls, type FaultStats } from './faults/engine.js';
+export { createFaultInjectingStorageAdapter, type FaultInjectingStorageAdapter, type StorageOperation } from './faults/storage.js';
+export { createFaultInjectingComputeAdapter, type FaultInjectingComputeAdapter, type ComputeOperation } from './faults/compute.js';
