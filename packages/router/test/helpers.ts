@@ -47,7 +47,8 @@ export interface Harness {
   clock: TestClock;
   events: { event: string; payload: unknown }[];
   doc: UrmDocument;
-  probeOk: Map<string, boolean>;
+  /** Per binding id: false = the probe throws, 'hang' = it never settles; absent or true = it answers. */
+  probeOk: Map<string, boolean | 'hang'>;
 }
 
 /** A router over one resource with a hand-made context (no adapters): capabilities all on, probes answer from `probeOk`. */
@@ -55,14 +56,16 @@ export function harness(resource: unknown, options: RouterOptions = {}, extra: {
   const doc = parseUrmDocument(resource);
   const clock = extra.clock ?? testClock();
   const events: { event: string; payload: unknown }[] = [];
-  const probeOk = new Map<string, boolean>();
+  const probeOk = new Map<string, boolean | 'hang'>();
   const context: RouterContext = {
     resources: [doc],
     residency: extra.residency ?? { eu: ['eu-*', 'europe-*', 'westeurope', 'northeurope'], us: ['us-*'] },
     clock,
     capabilities: () => ({ ...DEFAULT_STORAGE_CAPABILITIES, presign: true, multipart: true }),
     probe: async (_r, b) => {
-      if (probeOk.get(b) === false) throw new Error('down');
+      const state = probeOk.get(b);
+      if (state === 'hang') return new Promise<void>(() => {});
+      if (state === false) throw new Error('down');
     },
     emit: (event, payload) => events.push({ event, payload }),
   };

@@ -1,0 +1,93 @@
+import { createPolycloud, type Polycloud } from '@polycloud/core';
+import { createFakeClock, createFaultInjectingStorageAdapter, createMemoryStorageAdapter, type FakeClock, type FaultInjectingStorageAdapter } from '@polycloud/core/testing';
+import { createRouter } from '@polycloud/router';
+import { afterEach, describe, expect, it } from 'vitest';
+
+/**
+ * RTO on simulated time, with DEFAULT router settings: a primary and a standby
+ * binding behind core's fault injector; a put is started every 50 ms; the primary
+ * goes fully down at T; we measure from T to the first put acknowledged by the standby.
+ */
+function setup(): { pc: Polycloud; clock: FakeClock; primary: FaultInjectingStorageAdapter } {
+  const clock = createFakeClock();
+  const primary = createFaultInjectingStorageAdapter(createMemoryStorageAdapter({ name: 'aws', buckets: ['a'], clock }), { clock, seed: 3 });
+  const standby = createMemoryStorageAdapter({ name: 'azure', buckets: ['z'], clock });
+  const pc = createPolycloud({
+    clock,
+    providers: [
+      { name: 'aws', adapter: primary },
+      { name: 'azure', adapter: standby },
+    ],
+    resources: [
+      {
+        resource_id: 'lb-1',
+        type: 'LogicalBucket',
+        replication: { mode: 'none' },
+        providers: [
+          { cloud: 'aws', physical_id: 'a', region: 'eu-west-1' },
+          { cloud: 'azure', physical_id: 'z', region: 'westeurope', role: 'standby' },
+        ],
+      },
+    ],
+    router: createRouter(),
+  });
+  return { pc, clock, primary };
+}
+
+async function run(clock: FakeClock, pc: Polycloud, ms: number, onDone: (binding: string | undefined, startedAt: number, doneAt: number) => void) {
+  const bucket = pc.bucket('lb-1');
+  let i = 0;
+  for (const end = clock.now() + ms; clock.now() < end; ) {
+    const startedAt = clock.now();
+    bucket.put(`k${i++}`, 'x').then(
+      (r) => onDone(r.binding, startedAt, clock.now()),
+      () => onDone(undefined, startedAt, clock.now()),
+    );
+    await clock.advance(50);
+  }
+}
+
+let open: Polycloud | undefined;
+afterEach(async () => {
+  await open?.close();
+  open = undefined;
+});
+
+describe('failover RTO with default settings (fake clock, fault-injecting adapter)', () => {
+  it('a refused primary (outage): puts succeed on the standby at once, and the primary is ejected', async () => {
+    const { pc, clock, primary } = setup();
+    open = pc;
+    const done: { binding?: string; startedAt: number; doneAt: number }[] = [];
+    await run(clock, pc, 500, (binding, startedAt, doneAt) => done.push({ ...(binding ? { binding } : {}), startedAt, doneAt }));
+    expect(done.every((d) => d.binding === 'aws')).toBe(true);
+    const downAt = clock.now();
+    primary.outage(true);
+    await run(clock, pc, 1500, (binding, startedAt, doneAt) => done.push({ ...(binding ? { binding } : {}), startedAt, doneAt }));
+    const after = done.filter((d) => d.startedAt >= downAt);
+    expect(after.length).toBeGreaterThan(20);
+    expect(after.every((d) => d.binding === 'azure')).toBe(true); // no failed operation at all
+    const rto = Math.min(...after.map((d) => d.doneAt)) - downAt;
+    expect(rto).toBeLessThanOrEqual(1000);
+    // ejected after 3 failures: later puts no longer try the primary first
+    expect(primary.stats().outageRejections['put']).toBeLessThanOrEqual(4);
+  });
+
+  it('a black-holed primary (every call and probe hangs): a put succeeds on the standby within 1 s', async () => {
+    const { pc, clock, primary } = setup();
+    open = pc;
+    const done: { binding?: string; startedAt: number; doneAt: number }[] = [];
+    await run(clock, pc, 500, (binding, startedAt, doneAt) => done.push({ ...(binding ? { binding } : {}), startedAt, doneAt }));
+    const downAt = clock.now();
+    primary.setTimeoutRate(1); // hangs 30 s, then TIMEOUT
+    await run(clock, pc, 2000, (binding, startedAt, doneAt) => done.push({ ...(binding ? { binding } : {}), startedAt, doneAt }));
+    const onStandby = done.filter((d) => d.startedAt >= downAt && d.binding === 'azure');
+    expect(onStandby.length).toBeGreaterThan(0);
+    const rto = Math.min(...onStandby.map((d) => d.doneAt)) - downAt;
+    expect(rto).toBeLessThanOrEqual(1000);
+    // and from then on every new put goes straight to the standby
+    const firstOk = Math.min(...onStandby.map((d) => d.startedAt));
+    expect(done.filter((d) => d.startedAt > firstOk).every((d) => d.binding === 'azure')).toBe(true);
+    primary.setTimeoutRate(0);
+    await clock.advance(31_000); // let the hung calls finish
+  });
+});
