@@ -1,0 +1,205 @@
+import {
+  BatchClient,
+  DescribeJobQueuesCommand,
+  DescribeJobsCommand,
+  ListJobsCommand,
+  SubmitJobCommand,
+  type SubmitJobRequest,
+  TerminateJobCommand,
+} from '@aws-sdk/client-batch';
+import {
+  type AdapterContext,
+  type ComputeAdapter,
+  type ComputeAdapterFactory,
+  type ComputeCapabilities,
+  type ComputeJobRequest,
+  type ComputeTarget,
+  type JobStatus,
+  parseWithSchema,
+  PolycloudError,
+  registerSecrets,
+  TERMINAL_JOB_STATES,
+} from '@polycloud/core';
+import { mapBatchError } from './errors.js';
+import { createJobDefinitionCache } from './job-definitions.js';
+import { type AwsBatchAdapterOptions, AwsBatchAdapterOptionsSchema, AwsBatchTargetOptionsSchema, type ResolvedAwsBatchAdapterOptions } from './options.js';
+import { batchSize, FARGATE_SIZES } from './sizing.js';
+import { CANCEL_REASON, toJobStatus } from './status.js';
+
+/** AWS Batch's shortest job timeout. */
+export const MIN_BATCH_TIMEOUT_SECONDS = 60;
+
+const TAG_VALUE = /[^\p{L}\p{N}\s_.:/=+\-@]/gu;
+
+/** Job tags as AWS tags (invalid characters → `_`; `aws:` keys are reserved and dropped), plus the idempotency key. */
+export function batchTags(job: ComputeJobRequest): Record<string, string> {
+  const tags: Record<string, string> = {};
+  for (const [k, v] of Object.entries(job.tags)) {
+    const key = k.replace(TAG_VALUE, '_').slice(0, 128);
+    if (!key || key.toLowerCase().startsWith('aws:')) continue;
+    tags[key] = v.replace(TAG_VALUE, '_').slice(0, 256);
+  }
+  tags['polycloud:idempotency-key'] = job.idempotencyKey;
+  tags['polycloud:job'] = job.name.slice(0, 256);
+  return tags;
+}
+
+/**
+ * The SubmitJob request for a job: `jobName` = idempotency key, the job definition
+ * (image + resources), command (`command` + `args`, Batch's container `command`),
+ * environment, retry strategy (`retries + 1` attempts), timeout (≥ 60 s) and tags.
+ */
+export function submitJobRequest(queue: string, jobDefinition: string, job: ComputeJobRequest): SubmitJobRequest {
+  const command = [...(job.command ?? []), ...(job.args ?? [])];
+  const environment = Object.keys(job.env)
+    .sort()
+    .map((name) => ({ name, value: job.env[name]! }));
+  return {
+    jobName: job.idempotencyKey,
+    jobQueue: queue,
+    jobDefinition,
+    containerOverrides: {
+      ...(command.length ? { command } : {}),
+      ...(environment.length ? { environment } : {}),
+    },
+    retryStrategy: { attempts: Math.min(10, job.retries + 1) },
+    ...(job.timeoutSeconds === undefined ? {} : { timeout: { attemptDurationSeconds: Math.max(MIN_BATCH_TIMEOUT_SECONDS, job.timeoutSeconds) } }),
+    tags: batchTags(job),
+  };
+}
+
+function createClient(o: ResolvedAwsBatchAdapterOptions): BatchClient {
+  if (o.client) return o.client;
+  registerSecrets([o.secretKey, o.sessionToken]);
+  return new BatchClient({
+    region: o.region,
+    maxAttempts: o.maxAttempts,
+    ...(o.endpoint ? { endpoint: o.endpoint } : {}),
+    ...(o.accessKey && o.secretKey ? { credentials: { accessKeyId: o.accessKey, secretAccessKey: o.secretKey, ...(o.sessionToken ? { sessionToken: o.sessionToken } : {}) } } : {}),
+    ...(o.credentials ? { credentials: o.credentials } : {}),
+  });
+}
+
+/**
+ * AWS Batch compute adapter. A binding's `physical_id` is a job queue; jobs run
+ * from job definitions the adapter registers on demand (one per image + resources +
+ * roles, reused by name). Submit is idempotent: the idempotency key is the job name,
+ * looked up with ListJobs (filter JOB_NAME) before SubmitJob.
+ */
+export function createAwsBatchAdapter(options: AwsBatchAdapterOptions = {}, context: Partial<AdapterContext> = {}): ComputeAdapter {
+  const o = parseWithSchema(AwsBatchAdapterOptionsSchema, options, 'invalid options for the aws-batch adapter') as ResolvedAwsBatchAdapterOptions;
+  const client = createClient(o);
+  const ensureDefinition = createJobDefinitionCache(client, o.jobDefinitionPrefix);
+  const fargate = o.platform === 'FARGATE';
+  const largestFargate = FARGATE_SIZES[FARGATE_SIZES.length - 1]!;
+  const capabilities: ComputeCapabilities = Object.freeze({
+    cancel: true,
+    idempotentSubmit: true,
+    exitCode: true,
+    logs: true,
+    maxCpu: o.maxCpu ?? (fargate ? largestFargate[0] : 192),
+    maxMemoryMiB: o.maxMemoryMiB ?? (fargate ? largestFargate[1][largestFargate[1].length - 1]! : 1_572_864),
+  });
+
+  const targetOptions = (target: ComputeTarget) => {
+    const t = parseWithSchema(AwsBatchTargetOptionsSchema, target.options ?? {}, `invalid options for aws-batch binding ${target.physicalId}`, { pathPrefix: ['options'] });
+    const merged = {
+      platform: t.platform ?? o.platform,
+      jobRoleArn: t.jobRoleArn ?? o.jobRoleArn,
+      executionRoleArn: t.executionRoleArn ?? o.executionRoleArn,
+      assignPublicIp: t.assignPublicIp ?? o.assignPublicIp,
+    };
+    if (merged.platform === 'FARGATE' && !merged.executionRoleArn) {
+      throw new PolycloudError('CONFIG_INVALID', `aws-batch binding ${target.physicalId}: Fargate jobs need an executionRoleArn`, {
+        context: { provider: 'aws-batch', path: ['options', 'executionRoleArn'] },
+        retryable: false,
+      });
+    }
+    return merged;
+  };
+
+  async function call<T>(operation: string, key: string | undefined, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      throw mapBatchError(e, { operation, ...(key ? { key } : {}) });
+    }
+  }
+  const sendOptions = (signal?: AbortSignal) => (signal ? { abortSignal: signal } : {});
+
+  async function describe(jobId: string, operation: string, signal?: AbortSignal): Promise<JobStatus> {
+    const out = await call(operation, jobId, () => client.send(new DescribeJobsCommand({ jobs: [jobId] }), sendOptions(signal)));
+    const detail = out.jobs?.find((j) => j.jobId === jobId) ?? out.jobs?.[0];
+    if (!detail) throw new PolycloudError('NOT_FOUND', `no AWS Batch job ${jobId}`, { context: { provider: 'aws-batch', operation, key: jobId }, retryable: false });
+    return toJobStatus(detail, o.logGroup);
+  }
+
+  async function find(target: ComputeTarget, key: string, signal?: AbortSignal): Promise<JobStatus | undefined> {
+    let nextToken: string | undefined;
+    const matches: { jobId: string; createdAt: number }[] = [];
+    for (let page = 0; page < 10; page++) {
+      const out = await call('find', key, () =>
+        client.send(new ListJobsCommand({ jobQueue: target.physicalId, filters: [{ name: 'JOB_NAME', values: [key] }], ...(nextToken ? { nextToken } : {}) }), sendOptions(signal)),
+      );
+      for (const j of out.jobSummaryList ?? []) if (j.jobName === key && j.jobId) matches.push({ jobId: j.jobId, createdAt: j.createdAt ?? 0 });
+      nextToken = out.nextToken;
+      if (!nextToken) break;
+    }
+    if (matches.length === 0) return undefined;
+    matches.sort((a, b) => a.createdAt - b.createdAt);
+    return describe(matches[0]!.jobId, 'find', signal);
+  }
+
+  return {
+    type: 'aws-batch',
+    name: context.name ?? 'aws-batch',
+    capabilities,
+    async submit(target, job, opts = {}) {
+      const existing = await find(target, job.idempotencyKey, opts.signal);
+      if (existing) return existing;
+      const t = targetOptions(target);
+      const size = batchSize(t.platform, job.cpu, job.memoryMiB);
+      const definition = await call('submit', job.idempotencyKey, () =>
+        ensureDefinition(
+          {
+            image: job.image,
+            platform: t.platform,
+            size,
+            ...(t.jobRoleArn ? { jobRoleArn: t.jobRoleArn } : {}),
+            ...(t.executionRoleArn ? { executionRoleArn: t.executionRoleArn } : {}),
+            ...(t.assignPublicIp ? { assignPublicIp: t.assignPublicIp } : {}),
+          },
+          opts.signal,
+        ),
+      );
+      const out = await call('submit', job.idempotencyKey, () => client.send(new SubmitJobCommand(submitJobRequest(target.physicalId, definition, job)), sendOptions(opts.signal)));
+      return { jobId: out.jobId!, idempotencyKey: job.idempotencyKey, state: 'PENDING', submittedAt: new Date() };
+    },
+    find: (target, key, opts = {}) => find(target, key, opts.signal),
+    status: (_target, jobId, opts = {}) => describe(jobId, 'status', opts.signal),
+    async cancel(_target, jobId, opts = {}) {
+      const current = await describe(jobId, 'cancel', opts.signal);
+      if (TERMINAL_JOB_STATES.has(current.state)) return;
+      await call('cancel', jobId, () => client.send(new TerminateJobCommand({ jobId, reason: CANCEL_REASON }), sendOptions(opts.signal)));
+    },
+    async probe(target, opts = {}) {
+      const out = await call('probe', undefined, () => client.send(new DescribeJobQueuesCommand({ jobQueues: [target.physicalId] }), sendOptions(opts.signal)));
+      const queue = out.jobQueues?.[0];
+      if (!queue) throw new PolycloudError('NOT_FOUND', `no AWS Batch job queue ${target.physicalId}`, { context: { provider: 'aws-batch', operation: 'probe' }, retryable: false });
+      if (queue.state !== 'ENABLED' || queue.status === 'INVALID') {
+        throw new PolycloudError('UNAVAILABLE', `AWS Batch job queue ${target.physicalId} is ${queue.state}/${queue.status}`, { context: { provider: 'aws-batch', operation: 'probe' } });
+      }
+    },
+    async close() {
+      if (!o.client) client.destroy();
+    },
+  };
+}
+
+/** Registry factory for `type: aws-batch`. */
+export const awsBatchAdapterFactory: ComputeAdapterFactory<ResolvedAwsBatchAdapterOptions> = {
+  kind: 'compute',
+  type: 'aws-batch',
+  optionsSchema: AwsBatchAdapterOptionsSchema as never,
+  create: (options, context) => createAwsBatchAdapter(options as AwsBatchAdapterOptions, context),
+};
