@@ -19,7 +19,7 @@ import type { Binding } from '../urm/binding.js';
 import type { LogicalBucket } from '../urm/resources.js';
 import { type CallOptions, execute, type ExecutionContext } from './execute.js';
 import { bucketSchemas, parseCall } from './call-schemas.js';
-import type { PendingWrite, WritePipeline } from './write-pipeline.js';
+import type { PendingWrite, StampedWrite, WritePipeline } from './write-pipeline.js';
 
 export interface BucketPutOptions extends CallOptions {
   contentType?: string;
@@ -124,6 +124,7 @@ export class LogicalBucketClient {
     let write: PendingWrite = { bucket: this.resource, op: 'put', key, tags, metadata: { ...((opts.metadata as UserMetadata | undefined) ?? {}) } };
     if (this.#deps.pipeline?.prepare) write = { ...write, ...(await this.#deps.pipeline.prepare(write)) };
     const request = this.#request('write', key, tags, requires);
+    let stamped: StampedWrite | undefined;
     const result = await execute(
       this.#deps.exec,
       request,
@@ -131,11 +132,13 @@ export class LogicalBucketClient {
       async ({ binding, signal }) => {
         const adapter = this.adapter(binding.id);
         this.#checkSize(adapter, binding, length, normalized.once);
-        const putResult = await adapter.put(binding.physical_id, key, normalized.body, {
+        stamped = await this.#deps.pipeline?.stamp?.(write, binding, normalized.body);
+        const user = opts.ifMatch !== undefined || opts.ifNoneMatch !== undefined;
+        const putResult = await adapter.put(binding.physical_id, key, stamped?.body ?? normalized.body, {
           ...(opts.contentType ? { contentType: opts.contentType } : {}),
-          metadata: write.metadata,
-          ...(opts.ifMatch !== undefined ? { ifMatch: opts.ifMatch } : {}),
-          ...(opts.ifNoneMatch !== undefined ? { ifNoneMatch: opts.ifNoneMatch } : {}),
+          metadata: stamped?.metadata ?? write.metadata,
+          ...(opts.ifMatch !== undefined ? { ifMatch: opts.ifMatch } : !user && stamped?.ifMatch !== undefined ? { ifMatch: stamped.ifMatch } : {}),
+          ...(opts.ifNoneMatch !== undefined ? { ifNoneMatch: opts.ifNoneMatch } : !user && stamped?.ifNoneMatch !== undefined ? { ifNoneMatch: stamped.ifNoneMatch } : {}),
           ...(length !== undefined ? { contentLength: length } : {}),
           signal,
         });
@@ -144,7 +147,8 @@ export class LogicalBucketClient {
       { canRetry: () => !bodyConsumed(normalized.body), bytes: () => length, provider: (b) => this.adapter(b.id).type },
     );
     if (this.#deps.pipeline?.commit) {
-      await this.#deps.pipeline.commit({ ...write, binding: this.binding(result.binding), result, ...(result.size !== undefined ? { size: result.size } : length !== undefined ? { size: length } : {}) });
+      const contentHash = stamped?.digest?.();
+      await this.#deps.pipeline.commit({ ...write, ...(stamped ? { metadata: stamped.metadata } : {}), ...(contentHash ? { contentHash } : {}), binding: this.binding(result.binding), result, ...(result.size !== undefined ? { size: result.size } : length !== undefined ? { size: length } : {}) });
     }
     return result;
   }
@@ -163,7 +167,7 @@ export class LogicalBucketClient {
           ...(opts.ifMatch !== undefined ? { ifMatch: opts.ifMatch } : {}),
           signal,
         });
-        return { ...info, binding: binding.id, body, bytes: () => readAll(body), text: async () => (await readAll(body)).toString('utf8') };
+        return { ...info, ...(info.metadata ? { metadata: stripReserved(info.metadata)! } : {}), binding: binding.id, body, bytes: () => readAll(body), text: async () => (await readAll(body)).toString('utf8') };
       },
       { bytes: (r) => r.size, provider: (b) => this.adapter(b.id).type },
     );
@@ -185,7 +189,10 @@ export class LogicalBucketClient {
       this.#deps.exec,
       this.#request('head', key, this.#tags(opts.tags), [], opts.binding),
       opts,
-      async ({ binding, signal }) => ({ ...(await this.adapter(binding.id).head(binding.physical_id, key, { signal })), binding: binding.id }),
+      async ({ binding, signal }) => {
+        const info = await this.adapter(binding.id).head(binding.physical_id, key, { signal });
+        return { ...info, ...(info.metadata ? { metadata: stripReserved(info.metadata)! } : {}), binding: binding.id };
+      },
       { provider: (b) => this.adapter(b.id).type },
     );
   }
@@ -248,17 +255,20 @@ export class LogicalBucketClient {
     let write: PendingWrite = { bucket: this.resource, op: 'delete', key, tags, metadata: {} };
     if (this.#deps.pipeline?.prepare) write = { ...write, ...(await this.#deps.pipeline.prepare(write)) };
     const requires: StorageCapability[] = opts.ifMatch !== undefined ? ['conditionalDelete'] : [];
+    let stamped: StampedWrite | undefined;
     const bindingId = await execute(
       this.#deps.exec,
       this.#request('delete', key, tags, requires),
       opts,
       async ({ binding, signal }) => {
-        await this.adapter(binding.id).delete(binding.physical_id, key, { ...(opts.ifMatch !== undefined ? { ifMatch: opts.ifMatch } : {}), signal });
+        stamped = await this.#deps.pipeline?.stamp?.(write, binding);
+        const ifMatch = opts.ifMatch ?? stamped?.ifMatch;
+        await this.adapter(binding.id).delete(binding.physical_id, key, { ...(ifMatch !== undefined ? { ifMatch } : {}), signal });
         return binding.id;
       },
       { provider: (b) => this.adapter(b.id).type },
     );
-    if (this.#deps.pipeline?.commit) await this.#deps.pipeline.commit({ ...write, binding: this.binding(bindingId) });
+    if (this.#deps.pipeline?.commit) await this.#deps.pipeline.commit({ ...write, ...(stamped ? { metadata: stamped.metadata } : {}), binding: this.binding(bindingId) });
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { PutResult, UserMetadata } from '../adapter/storage-adapter.js';
+import type { AdapterBody, PutResult, UserMetadata } from '../adapter/storage-adapter.js';
 import type { Binding } from '../urm/binding.js';
 import type { LogicalBucket } from '../urm/resources.js';
 
@@ -31,6 +31,22 @@ export interface AppliedWrite extends PendingWrite {
  */
 export interface WritePipeline {
   prepare?(write: PendingWrite): Promise<PendingWrite> | PendingWrite;
+  /**
+   * Called inside each attempt once the binding is chosen, before the adapter call:
+   * returns the metadata to write (version stamp for that binding), the body to send
+   * (e.g. wrapped to hash it while it streams) and optional conditions (compare-and-set
+   * on the version observed). `digest()` is read after the write for `contentHash`.
+   */
+  stamp?(write: PendingWrite, binding: Binding, body?: AdapterBody): Promise<StampedWrite>;
   /** The binding to send this write to, if the pipeline pins it (e.g. the key's home). */
   commit?(write: AppliedWrite): Promise<void>;
+}
+
+/** What `stamp` returns for one attempt. */
+export interface StampedWrite {
+  metadata: UserMetadata;
+  body?: AdapterBody;
+  ifMatch?: string;
+  ifNoneMatch?: '*';
+  digest?: () => string | undefined;
 }

@@ -56,9 +56,12 @@ export function versionFromMetadata(metadata: UserMetadata | undefined): ObjectV
   if (hlc === undefined || origin === undefined || vv === undefined) return undefined;
   try {
     const out: ObjectVersion = { hlc: decodeHlc(hlc), origin, vv: decodeVector(vv) };
-    if (metadata[META.hash]) out.hash = metadata[META.hash];
-    if (metadata[META.residency]) out.residency = decodeURIComponent(metadata[META.residency]);
-    if (metadata[META.classification]) out.classification = decodeURIComponent(metadata[META.classification]);
+    const hash = metadata[META.hash];
+    const residency = metadata[META.residency];
+    const classification = metadata[META.classification];
+    if (hash) out.hash = hash;
+    if (residency) out.residency = decodeURIComponent(residency);
+    if (classification) out.classification = decodeURIComponent(classification);
     return out;
   } catch {
     return undefined;

@@ -1,0 +1,47 @@
+import type EventEmitter from 'eventemitter3';
+import type { StorageAdapter } from '../adapter/storage-adapter.js';
+import type { Clock } from '../clock.js';
+import type { PolycloudEvents } from '../events.js';
+import type { ResidencyZones } from '../routing/residency.js';
+import type { Binding } from '../urm/binding.js';
+import type { LogicalBucket } from '../urm/resources.js';
+import type { HybridLogicalClock } from './hlc.js';
+import type { MergeFunction } from './merge.js';
+import type { ResolverPolicy } from './resolver.js';
+import type { SyncStatusBook } from './status.js';
+import type { VersionRecord } from './version.js';
+
+/** Last synchronised state of a key (the reconciler's "previous listing"). */
+export interface BaseRecord {
+  /** Encoded vector of the version every binding held. */
+  vv: string;
+  /** Version token per binding at that time. */
+  tokens: Record<string, string>;
+}
+
+/** A delete not yet applied everywhere. */
+export interface TombstoneRecord {
+  version: VersionRecord;
+}
+
+/** Test hook: called at named steps; throwing simulates a crash there. */
+export type CrashHook = (step: string) => void;
+
+/** Everything the per-key merge needs. */
+export interface SyncContext {
+  bucket: LogicalBucket;
+  bindings: readonly Binding[];
+  adapterOf(bindingId: string): StorageAdapter;
+  zones: ResidencyZones;
+  policy: ResolverPolicy;
+  merge?: MergeFunction;
+  hlc: HybridLogicalClock;
+  clock: Clock;
+  events: EventEmitter<PolycloudEvents>;
+  tombstones: Map<string, TombstoneRecord>;
+  base: Map<string, BaseRecord>;
+  status: SyncStatusBook;
+  crash?: CrashHook;
+  /** Key prefix of the engine's own objects, never replicated. */
+  reservedPrefix: string;
+}

@@ -1,0 +1,367 @@
+import { randomUUID } from 'node:crypto';
+import EventEmitter from 'eventemitter3';
+import { z } from 'zod';
+import type { AdapterBody, ObjectInfo } from '../adapter/storage-adapter.js';
+import { errorFromIssues, zodIssues } from '../errors/from-zod.js';
+import { isPolycloudError, PolycloudError } from '../errors/polycloud-error.js';
+import type { AppliedWrite, PendingWrite, StampedWrite, WritePipeline } from '../facade/write-pipeline.js';
+import type { Polycloud } from '../polycloud.js';
+import type { Binding } from '../urm/binding.js';
+import type { LogicalBucket } from '../urm/resources.js';
+import type { ChangeHint, ChangeSource } from './change-source.js';
+import { hashBody } from './content-hash.js';
+import type { BaseRecord, CrashHook, SyncContext, TombstoneRecord } from './context.js';
+import { HybridLogicalClock } from './hlc.js';
+import { type ChangeJournal } from './journal.js';
+import { createAdapterKvStore, type KvStore } from './kv-store.js';
+import type { MergeFunction } from './merge.js';
+import { type ReconcileOptions, type ReconcileReport, reconcile } from './reconciler.js';
+import { Replicator, type RunReport } from './replicator.js';
+import { newVersion } from './stamp.js';
+import { type ObjectReplicationStatus, SyncStatusBook, type TargetStatus } from './status.js';
+import { createStoreJournal } from './store-journal.js';
+import { decodeVector, type VersionVector } from './version-vector.js';
+import { fromRecord, toRecord, versionFromMetadata, versionMetadata } from './version.js';
+
+/** Prefix of the engine's own objects (journal, lease, checkpoints, state) in a data bucket. */
+export const SYNC_RESERVED_PREFIX = '_polycloud/';
+
+export const SyncEngineOptionsSchema = z.strictObject({
+  /** Where journal, lease, checkpoints and state live. Default: the first binding with conditional writes, under `_polycloud/<bucket>/`. */
+  store: z.custom<KvStore>((v) => v === undefined || (typeof v === 'object' && v !== null && 'put' in v && 'conditional' in v)).optional(),
+  /** A journal to use instead of the store's. */
+  journal: z.custom<ChangeJournal>((v) => v === undefined || (typeof v === 'object' && v !== null && 'append' in v)).optional(),
+  merge: z.custom<MergeFunction>((v) => v === undefined || typeof v === 'function', 'expected a function').optional(),
+  /** Lease owner id (default: a random UUID per engine). */
+  owner: z.string().min(1).max(200).optional(),
+  batchSize: z.number().int().min(1).max(100_000).default(1000),
+  concurrency: z.number().int().min(1).max(1024).default(16),
+  maxAttempts: z.number().int().min(1).max(20).default(5),
+  baseDelayMs: z.number().min(0).max(60_000).default(50),
+  maxDelayMs: z.number().min(0).max(600_000).default(2000),
+  leaseTtlMs: z.number().int().min(10).max(3_600_000).default(30_000),
+  intervalMs: z.number().int().min(1).max(3_600_000).default(1000),
+  groupCommitWindowMs: z.number().min(0).max(10_000).default(0),
+  /** Start the background replicator on the first journaled write (async mode). */
+  autoStart: z.boolean().default(true),
+  /** Test hook: called at named steps; throwing `{simulatedCrash: true}` simulates a crash. */
+  crash: z.custom<CrashHook>((v) => v === undefined || typeof v === 'function').optional(),
+  /** Back-off sleep override (tests with a fake clock). */
+  sleep: z.custom<(ms: number) => Promise<void>>((v) => v === undefined || typeof v === 'function').optional(),
+  /** Only for a store without conditional create and a single writing process. */
+  allowUnconditionalJournal: z.boolean().default(false),
+});
+export type SyncEngineOptions = z.input<typeof SyncEngineOptionsSchema>;
+
+/** Replication status of one bucket: per target and recent failures. */
+export interface BucketSyncStatus {
+  bucket: string;
+  mode: 'async' | 'sync' | 'none';
+  running: boolean;
+  targets: TargetStatus[];
+  failed: ObjectReplicationStatus[];
+  tombstones: number;
+  journalRequests: number;
+}
+
+/**
+ * The sync engine of one LogicalBucket: the write pipeline that stamps versions and
+ * journals every put and delete, the replicator, the reconciler and the status.
+ */
+export class SyncEngine {
+  readonly bucket: LogicalBucket;
+  readonly events: EventEmitter;
+  readonly #polycloud: Polycloud;
+  readonly #options: z.output<typeof SyncEngineOptionsSchema>;
+  readonly #ctx: SyncContext;
+  #store: KvStore | undefined;
+  #stateBinding: string | undefined;
+  #journals: Map<string, ChangeJournal> | undefined;
+  #replicator: Replicator | undefined;
+  #running = false;
+  #sources: ChangeSource[] = [];
+  #hints = new Set<string>();
+  #generation = 0;
+  readonly #owner: string;
+
+  constructor(bucket: LogicalBucket, polycloud: Polycloud, options: SyncEngineOptions = {}) {
+    const parsed = SyncEngineOptionsSchema.safeParse(options);
+    if (!parsed.success) throw errorFromIssues('invalid sync engine options', zodIssues(parsed.error, ['sync']));
+    this.#options = parsed.data;
+    this.#owner = parsed.data.owner ?? randomUUID();
+    this.bucket = bucket;
+    this.#polycloud = polycloud;
+    this.events = polycloud.events as unknown as EventEmitter;
+    const policy = bucket.replication;
+    if (policy.conflict === 'custom' && !this.#options.merge) {
+      throw new PolycloudError('CONFIG_INVALID', `bucket ${bucket.resource_id} uses conflict: custom but no merge function was given`, { context: { resource: bucket.resource_id, path: ['replication', 'conflict'] } });
+    }
+    this.#ctx = {
+      bucket,
+      bindings: bucket.providers,
+      adapterOf: (id) => polycloud.storageAdapter(bucket.providers.find((b) => b.id === id)!.provider),
+      zones: polycloud.residency,
+      policy: { conflict: policy.conflict, deleteWins: policy.delete_wins, ...(policy.priority ? { priority: policy.priority } : {}) },
+      ...(this.#options.merge ? { merge: this.#options.merge } : {}),
+      hlc: new HybridLogicalClock(() => polycloud.clock.now(), policy.max_clock_skew_ms),
+      clock: polycloud.clock,
+      events: polycloud.events,
+      tombstones: new Map<string, TombstoneRecord>(),
+      base: new Map<string, BaseRecord>(),
+      status: new SyncStatusBook(),
+      ...(this.#options.crash ? { crash: this.#options.crash } : {}),
+      reservedPrefix: SYNC_RESERVED_PREFIX,
+    };
+  }
+
+  get mode(): 'async' | 'sync' | 'none' {
+    return this.bucket.replication.mode;
+  }
+
+  /** The store holding journal and state (created on first use). */
+  get store(): KvStore {
+    if (!this.#store) {
+      if (this.#options.store) this.#store = this.#options.store;
+      else {
+        const b = this.bucket.providers.find((p) => this.#ctx.adapterOf(p.id).capabilities.conditionalWrite) ?? this.bucket.providers[0]!;
+        this.#stateBinding = b.id;
+        this.#store = this.#storeOn(b);
+      }
+    }
+    return this.#store;
+  }
+
+  #storeOn(b: Binding): KvStore {
+    return createAdapterKvStore(this.#ctx.adapterOf(b.id), b.physical_id, `${SYNC_RESERVED_PREFIX}${this.bucket.resource_id}/`);
+  }
+
+  /**
+   * The journals (source id → journal). By default one per binding that honours
+   * conditional create, in that binding's own bucket, so a write is journaled where
+   * it landed (a down binding does not block writes that failed over elsewhere);
+   * bindings without conditional writes journal into the state store's.
+   */
+  get journals(): ReadonlyMap<string, ChangeJournal> {
+    if (!this.#journals) {
+      const j = new Map<string, ChangeJournal>();
+      const opts = { windowMs: this.#options.groupCommitWindowMs, clock: this.#polycloud.clock, allowUnconditional: this.#options.allowUnconditionalJournal };
+      if (this.#options.journal) j.set('main', this.#options.journal);
+      else if (this.#options.store) j.set('main', createStoreJournal(this.store, opts));
+      else {
+        const store = this.store;
+        for (const b of this.bucket.providers) {
+          if (b.id === this.#stateBinding) j.set(b.id, createStoreJournal(store, opts));
+          else if (this.#ctx.adapterOf(b.id).capabilities.conditionalWrite) j.set(b.id, createStoreJournal(this.#storeOn(b), opts));
+        }
+        if (!j.has(this.#stateBinding!)) j.set(this.#stateBinding!, createStoreJournal(store, opts));
+      }
+      this.#journals = j;
+    }
+    return this.#journals;
+  }
+
+  /** The journal a write accepted by `binding` is appended to. */
+  journalFor(binding: string): ChangeJournal {
+    const j = this.journals;
+    return j.get(binding) ?? j.get('main') ?? j.get(this.#stateBinding!)!;
+  }
+
+  get replicator(): Replicator {
+    this.#replicator ??= new Replicator(this.#ctx, this.journals, (b) => this.journalFor(b), this.store, {
+      batchSize: this.#options.batchSize,
+      concurrency: this.#options.concurrency,
+      maxAttempts: this.#options.maxAttempts,
+      baseDelayMs: this.#options.baseDelayMs,
+      maxDelayMs: this.#options.maxDelayMs,
+      leaseTtlMs: this.#options.leaseTtlMs,
+      intervalMs: this.#options.intervalMs,
+      owner: this.#owner,
+      seed: this.#generation,
+      ...(this.#options.sleep ? { sleep: this.#options.sleep } : {}),
+    });
+    return this.#replicator;
+  }
+
+  /**
+   * Simulates a process restart of the replicator: forgets everything in memory
+   * (checkpoints, tombstones, synchronised state) and reloads it from the store on
+   * the next run, with a new fencing epoch.
+   */
+  restartReplicator(): void {
+    const wasRunning = this.#running;
+    this.#running = false;
+    this.#replicator = undefined;
+    this.#generation++;
+    this.#ctx.tombstones.clear();
+    this.#ctx.base.clear();
+    if (wasRunning) this.start();
+  }
+
+  /** The write pipeline the LogicalBucket facade calls (undefined in mode `none`). */
+  pipeline(): WritePipeline | undefined {
+    if (this.mode === 'none') return undefined;
+    return { stamp: (w, b, body) => this.#stamp(w, b, body), commit: (w) => this.#commit(w) };
+  }
+
+  async #stamp(write: PendingWrite, binding: Binding, body?: AdapterBody): Promise<StampedWrite> {
+    const adapter = this.#ctx.adapterOf(binding.id);
+    let cur: ObjectInfo | undefined;
+    try {
+      cur = await adapter.head(binding.physical_id, write.key);
+    } catch (e) {
+      if (!isPolycloudError(e) || e.code !== 'NOT_FOUND') throw e;
+    }
+    const curVersion = versionFromMetadata(cur?.metadata);
+    const tomb = this.#ctx.tombstones.get(write.key);
+    const base = this.#ctx.base.get(write.key);
+    let context: VersionVector = curVersion?.vv ?? (tomb ? fromRecord(tomb.version).vv : cur && base ? decodeVector(base.vv) : {});
+    if (!cur && tomb && base) context = { ...decodeVector(base.vv), ...context };
+    const residency = write.tags['residency'];
+    const classification = write.tags['classification'];
+    const version = newVersion(this.#ctx.hlc, binding.id, context, {
+      ...(residency ? { residency } : {}),
+      ...(classification ? { classification } : {}),
+      ...(write.op === 'delete' ? { deleted: true } : {}),
+    });
+    if (write.op === 'delete') {
+      return { metadata: versionMetadata(version), ...(cur && adapter.capabilities.conditionalDelete ? { ifMatch: cur.versionToken } : {}) };
+    }
+    const hashed = body ? hashBody(body) : undefined;
+    if (hashed && !(body && 'pipe' in body)) version.hash = hashed.digest()!;
+    const conditions = adapter.capabilities.conditionalWrite ? (cur ? { ifMatch: cur.versionToken } : { ifNoneMatch: '*' as const }) : {};
+    return {
+      metadata: { ...write.metadata, ...versionMetadata(version) },
+      ...(hashed ? { body: hashed.body, digest: hashed.digest } : {}),
+      ...conditions,
+    };
+  }
+
+  async #commit(write: AppliedWrite): Promise<void> {
+    const version = versionFromMetadata(write.metadata);
+    if (!version) throw new PolycloudError('UNEXPECTED', `write of ${write.key} was not stamped`, { context: { resource: this.bucket.resource_id, key: write.key } });
+    if (write.op === 'delete') version.deleted = true;
+    if (write.contentHash) version.hash ??= write.contentHash;
+    const now = this.#polycloud.clock.now();
+    await this.journalFor(write.binding.id).append({ key: write.key, op: write.op, version: toRecord(version), binding: write.binding.id, at: now, ...(write.size !== undefined ? { size: write.size } : {}) });
+    if (write.op === 'delete') this.#ctx.tombstones.set(write.key, { version: toRecord(version) });
+    this.#ctx.status.set({
+      key: write.key,
+      version: `${toRecord(version).hlc}@${version.origin}`,
+      origin: version.origin,
+      ...(version.deleted ? { deleted: true } : {}),
+      state: 'PENDING',
+      bindings: Object.fromEntries(this.bucket.providers.map((b) => [b.id, { state: b.id === version.origin ? 'PENDING' : 'PENDING' }])),
+      updatedAt: now,
+    });
+    if (this.mode === 'sync') {
+      const outcome = await this.replicator.syncWithRetry(write.key, write.op === 'delete' ? { tombstone: version } : {});
+      const failed = Object.entries(outcome.bindings).filter(([, b]) => !b.ok && b.reason !== 'residency' && b.reason !== 'classification');
+      if (failed.length) {
+        throw new PolycloudError('UNAVAILABLE', `sync replication of ${write.key} incomplete on ${failed.map(([id]) => id).join(', ')} (journaled; the replicator will retry)`, {
+          retryable: true,
+          context: { resource: this.bucket.resource_id, key: write.key, bindings: failed.map(([id, b]) => ({ id, reason: b.reason })) },
+        });
+      }
+    } else if (this.#options.autoStart && !this.#running) this.start();
+  }
+
+  /** One replication pass (see Replicator.runOnce). */
+  runOnce(): Promise<RunReport> {
+    return this.replicator.runOnce();
+  }
+
+  /** Replicates until the journal is drained. */
+  drain(): Promise<RunReport[]> {
+    return this.replicator.drain();
+  }
+
+  /** Starts the background replicator. */
+  start(): void {
+    this.#running = true;
+    this.replicator.start();
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    await this.#replicator?.stop();
+    await Promise.all(this.#sources.map((s) => s.stop()));
+  }
+
+  /** Three-way reconcile of every binding's listing against the last synchronised state. */
+  reconcile(options: ReconcileOptions = {}): Promise<ReconcileReport> {
+    return reconcile(this.#ctx, this.replicator, (b) => this.journalFor(b), options);
+  }
+
+  /** Feeds a native change source's hints into the engine (processed by `processHints`). */
+  async addSource(source: ChangeSource): Promise<void> {
+    this.#sources.push(source);
+    await source.start((hints: ChangeHint[]) => {
+      for (const h of hints) this.#hints.add(h.key);
+    });
+  }
+
+  /** Merges every hinted key now (under the lease); returns how many were processed. */
+  async processHints(): Promise<number> {
+    const keys = [...this.#hints];
+    this.#hints.clear();
+    const epoch = await this.replicator.acquire();
+    if (epoch === undefined) {
+      for (const k of keys) this.#hints.add(k);
+      return 0;
+    }
+    for (const k of keys) await this.replicator.syncWithRetry(k, {});
+    await this.replicator.persistState(epoch);
+    return keys.length;
+  }
+
+  /** Replication status of one object (last known in this process), or undefined. */
+  objectStatus(key: string): ObjectReplicationStatus | undefined {
+    return this.#ctx.status.get(key);
+  }
+
+  /** Per-target checkpoint, backlog and lag, plus recent failures. */
+  async status(): Promise<BucketSyncStatus> {
+    return {
+      bucket: this.bucket.resource_id,
+      mode: this.mode,
+      running: this.#running,
+      targets: await this.replicator.targets(),
+      failed: this.#ctx.status.failed(),
+      tombstones: this.#ctx.tombstones.size,
+      journalRequests: [...this.journals.values()].reduce((n, j) => n + j.requests, 0),
+    };
+  }
+
+  /** Tombstones not yet applied everywhere (key → deleted version id). */
+  tombstones(): string[] {
+    return [...this.#ctx.tombstones.keys()];
+  }
+}
+
+const engines = new WeakMap<Polycloud, Map<string, SyncEngine>>();
+
+/** The engine of a bucket on a polycloud instance (created once). */
+export function syncEngineFor(polycloud: Polycloud, bucket: LogicalBucket, options?: SyncEngineOptions): SyncEngine {
+  let map = engines.get(polycloud);
+  if (!map) engines.set(polycloud, (map = new Map()));
+  let engine = map.get(bucket.resource_id);
+  if (!engine) map.set(bucket.resource_id, (engine = new SyncEngine(bucket, polycloud, options)));
+  return engine;
+}
+
+/** Stops every engine of a polycloud instance (called by `close()`). */
+export async function stopSyncEngines(polycloud: Polycloud): Promise<void> {
+  const map = engines.get(polycloud);
+  if (map) await Promise.allSettled([...map.values()].map((e) => e.stop()));
+}
+
+/**
+ * The default PipelineFactory: the sync engine for buckets with two or more
+ * bindings and mode `async` or `sync`; none otherwise.
+ */
+export function createSyncPipelineFactory(options: SyncEngineOptions | ((bucket: LogicalBucket) => SyncEngineOptions) = {}) {
+  return (bucket: LogicalBucket, polycloud: Polycloud): WritePipeline | undefined => {
+    if (bucket.replication.mode === 'none' || bucket.providers.length < 2) return undefined;
+    return syncEngineFor(polycloud, bucket, typeof options === 'function' ? options(bucket) : options).pipeline();
+  };
+}

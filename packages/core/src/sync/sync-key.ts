@@ -1,0 +1,296 @@
+import type { ObjectInfo, StorageAdapter } from '../adapter/storage-adapter.js';
+import { isPolycloudError, type PolycloudError, toPolycloudError } from '../errors/polycloud-error.js';
+import { complianceVerdict } from '../routing/residency.js';
+import { readAll } from '../storage/body.js';
+import type { Binding } from '../urm/binding.js';
+import { sha256 } from './content-hash.js';
+import type { SyncContext } from './context.js';
+import { conflictKey, resolveVersions } from './resolver.js';
+import { newVersion } from './stamp.js';
+import { compareVectors, decodeVector, encodeVector, joinVectors } from './version-vector.js';
+import { fromRecord, type ObjectVersion, sameVersion, toRecord, userPart, versionId, versionMetadata, versionFromMetadata } from './version.js';
+
+/** What the journal or the reconciler knows about a key beyond the bindings' current state. */
+export interface KeyHints {
+  /** A journaled delete (its tombstone version). */
+  tombstone?: ObjectVersion;
+  /** Bindings where the reconciler saw a delete made outside polycloud. */
+  deletedOutOfBand?: readonly string[];
+}
+
+export interface BindingOutcome {
+  ok: boolean;
+  /** `residency`, `classification`, `clock-skew`, or an error code. */
+  reason?: string;
+  /** The binding now holds the winner because this run wrote (or deleted) it. */
+  wrote?: boolean;
+  token?: string;
+}
+
+export interface KeyOutcome {
+  key: string;
+  winner?: ObjectVersion;
+  conflict: boolean;
+  bindings: Record<string, BindingOutcome>;
+  /** Writes derived from this key (keep-both losers) that must be journaled. */
+  derived: { key: string; version: ObjectVersion; binding: string }[];
+}
+
+interface Observed {
+  binding: Binding;
+  adapter: StorageAdapter;
+  state: 'present' | 'absent' | 'error';
+  info?: ObjectInfo;
+  version?: ObjectVersion;
+  error?: PolycloudError;
+}
+
+const ADOPT_HASH_LIMIT = 16 * 1024 * 1024;
+
+async function observe(ctx: SyncContext, binding: Binding, key: string): Promise<Observed> {
+  const adapter = ctx.adapterOf(binding.id);
+  try {
+    const info = await adapter.head(binding.physical_id, key);
+    const version = versionFromMetadata(info.metadata);
+    return { binding, adapter, state: 'present', info, ...(version ? { version } : {}) };
+  } catch (e) {
+    if (isPolycloudError(e) && e.code === 'NOT_FOUND') return { binding, adapter, state: 'absent' };
+    return { binding, adapter, state: 'error', error: toPolycloudError(e) };
+  }
+}
+
+function cas(adapter: StorageAdapter, target: Observed): { ifMatch?: string; ifNoneMatch?: '*' } {
+  if (!adapter.capabilities.conditionalWrite) return {};
+  return target.state === 'present' ? { ifMatch: target.info!.versionToken } : { ifNoneMatch: '*' };
+}
+
+/** Stamps an object written outside polycloud (no `pc_*` metadata) as a new version at its binding. */
+async function adopt(ctx: SyncContext, o: Observed, key: string): Promise<void> {
+  const base = ctx.base.get(key);
+  const version = newVersion(ctx.hlc, o.binding.id, base ? decodeVector(base.vv) : {});
+  const { info, body } = await o.adapter.get(o.binding.physical_id, key, { ifMatch: o.info!.versionToken });
+  let payload: Buffer | typeof body = body;
+  if (info.size <= ADOPT_HASH_LIMIT) {
+    payload = await readAll(body);
+    version.hash = sha256(payload);
+  }
+  const r = await o.adapter.put(o.binding.physical_id, key, payload, {
+    metadata: { ...userPart(info.metadata), ...versionMetadata(version) },
+    ...(info.contentType ? { contentType: info.contentType } : {}),
+    contentLength: info.size,
+    ...cas(o.adapter, o),
+  });
+  o.info = { ...info, versionToken: r.versionToken, metadata: { ...userPart(info.metadata), ...versionMetadata(version) } };
+  o.version = version;
+  ctx.events.emit('adopted', { bucket: ctx.bucket.resource_id, key, binding: o.binding.id, op: 'put', version: versionId(version), record: toRecord(version) });
+}
+
+function tagsOf(ctx: SyncContext, v: ObjectVersion): Record<string, string> {
+  return { ...ctx.bucket.tags, ...(v.residency ? { residency: v.residency } : {}), ...(v.classification ? { classification: v.classification } : {}) };
+}
+
+/** Writes version `v` (content held by `source`, or `bytes`) to `target`; returns the new token. */
+async function writeTo(ctx: SyncContext, key: string, targetKey: string, target: Observed | { binding: Binding; adapter: StorageAdapter; state: 'present' | 'absent'; info?: ObjectInfo }, v: ObjectVersion, source: Observed | undefined, bytes?: { body: Uint8Array; metadata: Record<string, string>; contentType?: string }): Promise<string> {
+  const { adapter, binding } = target;
+  const condition = cas(adapter, target as Observed);
+  if (bytes) {
+    const r = await adapter.put(binding.physical_id, targetKey, bytes.body, {
+      metadata: { ...bytes.metadata, ...versionMetadata(v) },
+      ...(bytes.contentType ? { contentType: bytes.contentType } : {}),
+      contentLength: bytes.body.byteLength,
+      ...condition,
+    });
+    return r.versionToken;
+  }
+  const src = source!;
+  const metadata = { ...userPart(src.info!.metadata), ...versionMetadata(v) };
+  if (src.binding.id === binding.id && targetKey === key && adapter.capabilities.copy && adapter.copy) {
+    const r = await adapter.copy(binding.physical_id, key, key, { metadata, ...(src.info!.contentType ? { contentType: src.info!.contentType } : {}), sourceIfMatch: src.info!.versionToken });
+    return r.versionToken;
+  }
+  const { info, body } = await src.adapter.get(src.binding.physical_id, key, { ifMatch: src.info!.versionToken });
+  try {
+    const r = await adapter.put(binding.physical_id, targetKey, body, {
+      metadata,
+      ...(info.contentType ? { contentType: info.contentType } : {}),
+      contentLength: info.size,
+      ...condition,
+    });
+    return r.versionToken;
+  } finally {
+    if (!body.destroyed) body.destroy();
+  }
+}
+
+/**
+ * Brings one key to the same version on every binding (state-based, so applying
+ * it twice is a no-op): reads each binding's version, adds the known tombstone and
+ * out-of-band changes, resolves concurrent versions by policy, keeps keep-both
+ * losers under conflict keys first, then writes the winner where it is missing —
+ * conditionally on the version observed — never onto a binding outside the data's
+ * residency (refused and reported).
+ */
+export async function syncKey(ctx: SyncContext, key: string, hints: KeyHints = {}): Promise<KeyOutcome> {
+  const bucketId = ctx.bucket.resource_id;
+  const outcome: KeyOutcome = { key, conflict: false, bindings: {}, derived: [] };
+  const obs = await Promise.all(ctx.bindings.map((b) => observe(ctx, b, key)));
+  ctx.crash?.('observed');
+  for (const o of obs) if (o.state === 'error') outcome.bindings[o.binding.id] = { ok: false, reason: o.error!.code };
+
+  // Deletes: the journaled tombstone, the remembered one, and out-of-band deletes seen by the reconciler.
+  const tombs: ObjectVersion[] = [];
+  const known = ctx.tombstones.get(key);
+  if (known) tombs.push(fromRecord(known.version));
+  if (hints.tombstone) tombs.push({ ...hints.tombstone, deleted: true });
+  const base = ctx.base.get(key);
+  for (const id of hints.deletedOutOfBand ?? []) {
+    const o = obs.find((x) => x.binding.id === id);
+    if (!o || o.state !== 'absent' || !base) continue;
+    const baseVv = decodeVector(base.vv);
+    if (tombs.some((t) => compareVectors(t.vv, baseVv) !== 'before')) continue; // already explained by a delete we know
+    const t = newVersion(ctx.hlc, id, baseVv, { deleted: true });
+    tombs.push(t);
+    ctx.events.emit('adopted', { bucket: bucketId, key, binding: id, op: 'delete', version: versionId(t), record: toRecord(t) });
+  }
+
+  // Objects written outside polycloud become versions at their binding.
+  for (const o of obs) {
+    if (o.state !== 'present' || o.version) continue;
+    try {
+      await adopt(ctx, o, key);
+    } catch (e) {
+      o.state = 'error';
+      o.error = toPolycloudError(e);
+      outcome.bindings[o.binding.id] = { ok: false, reason: o.error.code };
+    }
+  }
+  ctx.crash?.('adopted');
+
+  // Quarantine timestamps too far ahead: not believed, not propagated, not overwritten.
+  const quarantined = new Set<string>();
+  const present = obs.filter((o) => o.state === 'present' && o.version);
+  for (const o of present) {
+    if (ctx.hlc.isAhead(o.version!.hlc)) {
+      quarantined.add(o.binding.id);
+      outcome.bindings[o.binding.id] = { ok: false, reason: 'clock-skew' };
+      ctx.events.emit('quarantine', { bucket: bucketId, key, binding: o.binding.id, version: versionId(o.version!) });
+    }
+  }
+  const candidates = [...present.filter((o) => !quarantined.has(o.binding.id)).map((o) => o.version!), ...tombs.filter((t) => !ctx.hlc.isAhead(t.hlc))];
+  if (candidates.length === 0) {
+    for (const o of obs) outcome.bindings[o.binding.id] ??= { ok: true };
+    if (obs.every((o) => o.state === 'absent')) ctx.base.delete(key);
+    return outcome;
+  }
+
+  const resolution = resolveVersions(candidates, ctx.policy);
+  let winner = resolution.winner;
+  let merged: { body: Uint8Array; metadata: Record<string, string>; contentType?: string } | undefined;
+  const holder = (v: ObjectVersion) => present.find((o) => o.version!.origin === v.origin && o.version!.hlc.l === v.hlc.l && o.version!.hlc.c === v.hlc.c);
+  if (resolution.needsMerge && ctx.merge) {
+    const sides = resolution.needsMerge.map((v) => {
+      const h = holder(v)!;
+      return { version: v, binding: h.binding.id, read: async () => readAll((await h.adapter.get(h.binding.physical_id, key, { ifMatch: h.info!.versionToken })).body) };
+    });
+    const result = await ctx.merge({ bucket: bucketId, key, sides });
+    if ('keep' in result) {
+      const kept = sides[result.keep];
+      if (!kept) throw new Error(`merge function returned keep: ${result.keep}, out of range`);
+      winner = { ...kept.version, vv: winner.vv };
+    } else {
+      const anchor = ctx.bindings[0]!.id;
+      winner = newVersion(ctx.hlc, anchor, joinVectors(...sides.map((s) => s.version.vv)), { hash: sha256(result.body) });
+      merged = { body: result.body, metadata: result.metadata ?? userPart(holder(sides[0]!.version)!.info!.metadata), ...(result.contentType ? { contentType: result.contentType } : {}) };
+    }
+  }
+  outcome.winner = winner;
+  outcome.conflict = resolution.conflict;
+
+  // keep-both: every loser is written under its conflict key before anything is overwritten.
+  const conflictKeys: string[] = [];
+  if (ctx.policy.conflict === 'keep-both') {
+    for (const loser of resolution.losers) {
+      const src = holder(loser);
+      if (!src) continue;
+      const ck = conflictKey(key, loser);
+      conflictKeys.push(ck);
+      for (const o of obs) {
+        if (o.state === 'error' || !complianceVerdict(o.binding, tagsOf(ctx, loser), ctx.zones).ok) continue;
+        const there = await observe(ctx, o.binding, ck);
+        if (there.state === 'error') throw there.error!;
+        if (there.version && sameVersion(there.version, loser)) continue;
+        await writeTo(ctx, key, ck, there, loser, src);
+      }
+      outcome.derived.push({ key: ck, version: loser, binding: src.binding.id });
+    }
+    ctx.crash?.('losers-kept');
+  }
+  if (resolution.conflict) {
+    ctx.events.emit('conflict', {
+      bucket: bucketId,
+      key,
+      policy: ctx.policy.conflict,
+      winner: versionId(winner),
+      deleted: !!winner.deleted,
+      losers: resolution.losers.map(versionId),
+      conflictKeys,
+    });
+  }
+
+  // Apply the winner everywhere it is missing.
+  const source = winner.deleted || merged ? undefined : holder(winner);
+  for (const o of obs) {
+    if (o.state === 'error' || quarantined.has(o.binding.id)) continue;
+    const id = o.binding.id;
+    try {
+      if (winner.deleted) {
+        if (o.state === 'present') {
+          const del = o.adapter.capabilities.conditionalDelete ? { ifMatch: o.info!.versionToken } : {};
+          await o.adapter.delete(o.binding.physical_id, key, del);
+          outcome.bindings[id] = { ok: true, wrote: true };
+          ctx.events.emit('replicated', { bucket: bucketId, key, binding: id, op: 'delete', version: versionId(winner) });
+        } else outcome.bindings[id] = { ok: true };
+      } else if (o.version && sameVersion(o.version, winner)) {
+        outcome.bindings[id] = { ok: true, token: o.info!.versionToken };
+      } else {
+        const verdict = complianceVerdict(o.binding, tagsOf(ctx, winner), ctx.zones);
+        if (!verdict.ok) {
+          outcome.bindings[id] = { ok: false, reason: verdict.reason };
+          ctx.events.emit('replication-refused', { bucket: bucketId, key, binding: id, reason: verdict.reason, detail: verdict.detail, version: versionId(winner) });
+          continue;
+        }
+        if (!source && !merged) {
+          outcome.bindings[id] = { ok: false, reason: 'NOT_FOUND' };
+          continue;
+        }
+        const token = await writeTo(ctx, key, key, o, winner, source, merged);
+        outcome.bindings[id] = { ok: true, wrote: true, token };
+        ctx.events.emit('replicated', { bucket: bucketId, key, binding: id, op: 'put', version: versionId(winner), bytes: merged?.body.byteLength ?? source?.info?.size });
+      }
+      ctx.crash?.(`applied:${id}`);
+    } catch (e) {
+      if ((e as { simulatedCrash?: boolean }).simulatedCrash) throw e;
+      outcome.bindings[id] = { ok: false, reason: toPolycloudError(e).code };
+    }
+  }
+
+  // Bookkeeping: tombstones kept until every binding has applied them; base = last synchronised state.
+  const allOk = ctx.bindings.every((b) => outcome.bindings[b.id]?.ok || outcome.bindings[b.id]?.reason === 'residency' || outcome.bindings[b.id]?.reason === 'classification');
+  if (winner.deleted) {
+    if (allOk) ctx.tombstones.delete(key);
+    else ctx.tombstones.set(key, { version: toRecord(winner) });
+  } else if (allOk) ctx.tombstones.delete(key);
+  else if (tombs.length) ctx.tombstones.set(key, { version: toRecord(tombs.reduce((a, b) => ({ ...a, vv: joinVectors(a.vv, b.vv) }))) });
+  if (allOk) {
+    if (winner.deleted) ctx.base.delete(key);
+    else {
+      const tokens: Record<string, string> = {};
+      for (const o of obs) {
+        const t = outcome.bindings[o.binding.id]?.token ?? (o.state === 'present' ? o.info!.versionToken : undefined);
+        if (t) tokens[o.binding.id] = t;
+      }
+      ctx.base.set(key, { vv: encodeVector(winner.vv), tokens });
+    }
+  }
+  return outcome;
+}
