@@ -32,3 +32,5 @@ export {
 export * from './compute/index.js';
 export * from './config/index.js';
 export * from './observability/index.js';
+export * from './sync/index.js';
+export { newVersion } from './sync/stamp.js';

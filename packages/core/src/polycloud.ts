@@ -17,6 +17,7 @@ import type { Logger } from './observability/logger.js';
 import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
 import type { WritePipeline } from './facade/write-pipeline.js';
 import { createDefaultRouter } from './routing/default-router.js';
+import { createSyncPipelineFactory, stopSyncEngines, type SyncEngine, syncEngineFor } from './sync/engine.js';
 import type { ResidencyZones } from './routing/residency.js';
 import type { Router, RouterFactory } from './routing/router.js';
 import { parseUrmDocuments } from './urm/parse.js';
@@ -103,6 +104,8 @@ export interface Polycloud {
   bucket(id: string): LogicalBucketClient;
   /** The LogicalCluster document with this id. Unknown id → NOT_FOUND. */
   clusterResource(id: string): LogicalCluster;
+  /** The sync engine of a LogicalBucket: replicator (runOnce/drain/start/stop), reconcile, status. Unknown id → NOT_FOUND. */
+  sync(bucketId: string): SyncEngine;
   /** The LogicalCluster with this `resource_id`: submit, status, cancel, wait, watch DataJobs. Unknown id → NOT_FOUND. */
   cluster(id: string, options?: LogicalClusterOptions): LogicalClusterClient;
   storageAdapter(provider: string): StorageAdapter;
@@ -249,6 +252,7 @@ export function createPolycloud(input: PolycloudOptions): Polycloud {
     ...(options.logger ? { logger: options.logger } : {}),
   });
   const buckets = new Map<string, LogicalBucketClient>();
+  const defaultPipeline = createSyncPipelineFactory();
   const clusters = new Map<string, LogicalClusterClient>();
   let closed = false;
   const notFound = (id: string, type: string) =>
@@ -271,7 +275,7 @@ export function createPolycloud(input: PolycloudOptions): Polycloud {
       const doc = byId.get(id);
       if (!doc || doc.type !== 'LogicalBucket') throw notFound(id, 'LogicalBucket');
       const adapters = new Map(doc.providers.map((b) => [b.id, storage.get(b.provider)!]));
-      const pipeline = options.pipeline?.(doc, polycloud);
+      const pipeline = (options.pipeline ?? defaultPipeline)(doc, polycloud);
       client = new LogicalBucketClient({ resource: doc, adapters, exec: execution, ...(pipeline ? { pipeline } : {}) });
       buckets.set(id, client);
       return client;
@@ -284,6 +288,12 @@ export function createPolycloud(input: PolycloudOptions): Polycloud {
       const client = new LogicalClusterClient({ resource: doc, adapters, exec: execution, ...(clusterOptions ? { options: clusterOptions } : {}) });
       if (!clusterOptions) clusters.set(id, client);
       return client;
+    },
+    sync(id) {
+      const doc = byId.get(id);
+      if (!doc || doc.type !== 'LogicalBucket') throw notFound(id, 'LogicalBucket');
+      polycloud.bucket(id);
+      return syncEngineFor(polycloud, doc);
     },
     clusterResource(id) {
       const doc = byId.get(id);
@@ -303,6 +313,7 @@ export function createPolycloud(input: PolycloudOptions): Polycloud {
     async close() {
       if (closed) return;
       closed = true;
+      await stopSyncEngines(polycloud);
       await router.close?.();
       await Promise.allSettled([...new Set<StorageAdapter | ComputeAdapter>([...storage.values(), ...compute.values()])].map((a) => a.close?.()));
       telemetry.close();
