@@ -2,3 +2,4 @@ export * from './process.js';
 export * from './s3rver.js';
 export * from './fauxqs.js';
 export * from './azurite.js';
+export * from './gcs.js';
