@@ -1,6 +1,7 @@
 import { runStorageAdapterConformance } from '@polycloud/core/testing';
 import { type FauxqsEmulator, startFauxqs } from '@polycloud/emulators';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { s3AdditionalTests } from './s3-additional.js';
 import { emulatorEnv } from './s3-env.js';
 
 let emu: FauxqsEmulator;
@@ -32,6 +33,10 @@ runStorageAdapterConformance({
         expect(o.versionToken).toMatch(/^[0-9a-f]{32}$/);
       }
       await adapter.deleteMany!(bucket, page.objects.map((o) => o.key));
+    });
+    s3AdditionalTests(get, {
+      oversizeBytes: 12 * 1024 * 1024,
+      copyContentTypeGap: "fauxqs 1.9.2's CopyObject always keeps the source's Content-Type, even with MetadataDirective REPLACE",
     });
   },
 });

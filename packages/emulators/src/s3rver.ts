@@ -1,4 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { answers, freePort, packageBin, type RunningEmulator, spawnNode, stopProcess, waitFor } from './process.js';
@@ -8,7 +9,7 @@ export interface S3rverEmulator extends RunningEmulator {
   accessKeyId: 'S3RVER';
   secretAccessKey: 'S3RVER';
   region: 'us-east-1';
-  /** Its data directory (removed by `stop()`). */
+  /** Its data directory (kept across stop/restart; removed when this process exits). */
   directory: string;
 }
 
@@ -17,11 +18,13 @@ export interface S3rverEmulator extends RunningEmulator {
  * fresh temporary directory. `--openssl-legacy-provider` is needed on OpenSSL 3:
  * s3rver's continuation tokens use a cipher OpenSSL 3 disables (truncated listings
  * would fail with 500 otherwise). `restart()` reuses the port and the directory, so
- * objects survive a restart; `stop()` removes the directory.
+ * buckets and objects survive a stop/restart; the directory is removed when this
+ * process exits.
  */
 export async function startS3rver(options: { port?: number; startTimeoutMs?: number } = {}): Promise<S3rverEmulator> {
   const port = options.port ?? (await freePort());
   const directory = await mkdtemp(join(tmpdir(), 'polycloud-s3rver-'));
+  process.once('exit', () => rmSync(directory, { recursive: true, force: true }));
   const script = packageBin('s3rver', 's3rver');
   const endpoint = `http://127.0.0.1:${port}`;
   let child: ReturnType<typeof spawnNode> | undefined;
@@ -51,7 +54,6 @@ export async function startS3rver(options: { port?: number; startTimeoutMs?: num
   };
 
   await launch();
-  let stopped = false;
   return {
     name: 's3rver',
     host: '127.0.0.1',
@@ -61,15 +63,9 @@ export async function startS3rver(options: { port?: number; startTimeoutMs?: num
     secretAccessKey: 'S3RVER',
     region: 'us-east-1',
     directory,
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      await halt();
-      await rm(directory, { recursive: true, force: true });
-    },
+    stop: halt,
     async restart() {
       await halt();
-      stopped = false;
       await launch();
     },
   };

@@ -22,7 +22,7 @@ export function createS3Client(o: ResolvedS3AdapterOptions): S3Client {
     responseChecksumValidation: checksum,
     requestHandler: {
       connectionTimeout: o.connectionTimeoutMs,
-      ...(o.requestTimeoutMs !== undefined ? { requestTimeout: o.requestTimeoutMs } : {}),
+      ...(o.requestTimeoutMs !== undefined ? { requestTimeout: o.requestTimeoutMs, throwOnRequestTimeout: true } : {}),
       httpAgent: { keepAlive: true, maxSockets: o.maxSockets },
       httpsAgent: { keepAlive: true, maxSockets: o.maxSockets },
     },

@@ -61,6 +61,10 @@ const BY_NAME: Record<string, Mapping> = {
   TooManyBuckets: { code: 'QUOTA_EXCEEDED', retryable: false },
 };
 
+function byName(name: string | undefined): Mapping | undefined {
+  return name !== undefined && Object.hasOwn(BY_NAME, name) ? BY_NAME[name] : undefined;
+}
+
 /** Network failures below HTTP: the endpoint is down or the connection broke. */
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED', 'UND_ERR_SOCKET']);
 const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT']);
@@ -104,21 +108,23 @@ export function mapS3Error(error: unknown, where: S3ErrorContext): PolycloudErro
   if (isPolycloudError(error)) return (error as PolycloudError).withContext(context);
   const e = (typeof error === 'object' && error !== null ? error : { message: String(error) }) as Record<string, unknown>;
   const name = typeof e['name'] === 'string' ? (e['name'] as string) : undefined;
-  const providerCode = typeof e['Code'] === 'string' ? (e['Code'] as string) : name;
   const status = (e['$metadata'] as { httpStatusCode?: number } | undefined)?.httpStatusCode ?? (typeof e['statusCode'] === 'number' ? (e['statusCode'] as number) : undefined);
-  const net = networkCode(e);
+  // A socket error code wins over the name: the SDK names a reset connection `TimeoutError`.
+  const net = name === 'AbortError' ? undefined : networkCode(e);
+  const providerCode = typeof e['Code'] === 'string' ? (e['Code'] as string) : (net ?? name);
 
-  let mapping = (providerCode && BY_NAME[providerCode]) || (name && BY_NAME[name]) || undefined;
-  if (!mapping && net) mapping = TIMEOUT_CODES.has(net) ? { code: 'TIMEOUT', retryable: true } : { code: 'UNAVAILABLE', retryable: true };
+  let mapping: Mapping | undefined;
+  if (net) mapping = TIMEOUT_CODES.has(net) ? { code: 'TIMEOUT', retryable: true } : { code: 'UNAVAILABLE', retryable: true };
+  mapping ??= byName(providerCode) ?? byName(name);
   if (!mapping && status !== undefined) mapping = byStatus(status);
   mapping ??= { code: 'UNEXPECTED', retryable: false };
 
   const what = `s3 ${where.operation}${where.bucket ? ` ${where.bucket}${where.key !== undefined ? `/${where.key}` : ''}` : ''}`;
-  const detail = [providerCode ?? net, status !== undefined ? `HTTP ${status}` : undefined].filter(Boolean).join(', ');
+  const detail = [providerCode, status !== undefined ? `HTTP ${status}` : undefined].filter(Boolean).join(', ');
   const original = typeof e['message'] === 'string' && e['message'] && e['message'] !== 'UnknownError' ? `: ${e['message'] as string}` : '';
   return new PolycloudError(mapping.code, `${what} failed${detail ? ` (${detail})` : ''}${original}`, {
     retryable: mapping.retryable,
     cause: error,
-    context: { ...context, ...(status !== undefined ? { status } : {}), ...(providerCode ? { providerCode } : net ? { providerCode: net } : {}) },
+    context: { ...context, ...(status !== undefined ? { status } : {}), ...(providerCode !== undefined && providerCode !== 'Error' ? { providerCode } : {}) },
   });
 }

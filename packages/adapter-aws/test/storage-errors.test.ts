@@ -1,0 +1,159 @@
+import { isPolycloudError, type PolycloudError, readAll, type StorageAdapter } from '@polycloud/core';
+import { type S3rverEmulator, startS3rver } from '@polycloud/emulators';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createS3Adapter } from '../src/storage/index.js';
+import { s3ErrorReply, startLoopback } from './loopback-s3.js';
+import { emulatorAdapter, randomBucket } from './s3-env.js';
+
+const SECRET = 'wrong-Secret-Key-0123456789abcdef';
+
+async function caught(p: Promise<unknown>): Promise<PolycloudError> {
+  try {
+    await p;
+  } catch (e) {
+    expect(isPolycloudError(e)).toBe(true);
+    return e as PolycloudError;
+  }
+  throw new Error('expected a rejection');
+}
+
+/** The secret appears nowhere a user or log would see it. */
+function expectNoSecret(err: PolycloudError, secret = SECRET): void {
+  expect(err.message).not.toContain(secret);
+  expect(JSON.stringify(err)).not.toContain(secret);
+  expect(String(err.stack)).not.toContain(secret);
+}
+
+describe('S3 error mapping against s3rver (SigV4-checking)', () => {
+  let emu: S3rverEmulator;
+  let adapter: StorageAdapter;
+  const bucket = randomBucket('pc-err');
+  beforeAll(async () => {
+    emu = await startS3rver();
+    adapter = emulatorAdapter(emu);
+    await adapter.ensureBucket(bucket);
+  });
+  afterAll(async () => {
+    await adapter?.close?.();
+    await emu?.stop();
+  });
+
+  it('a missing key → NOT_FOUND, not retryable (get, head); a missing bucket → NOT_FOUND', async () => {
+    for (const err of [await caught(adapter.get(bucket, 'nope')), await caught(adapter.head(bucket, 'nope')), await caught(adapter.list(randomBucket('missing')))]) {
+      expect(err.code).toBe('NOT_FOUND');
+      expect(err.retryable).toBe(false);
+      expect(err.context.provider).toBe('s3');
+      expect(err.cause).toBeDefined();
+    }
+  });
+
+  // s3rver 3.7.1 checks that the access key id exists but does not compute SigV4
+  // signatures ("unimplemented" in its source): a wrong *secret* is accepted there, so
+  // SignatureDoesNotMatch is tested against the loopback server below.
+  it('an unknown access key → PERMISSION_DENIED (InvalidAccessKeyId), not retryable, secret nowhere in the error', async () => {
+    const bad = createS3Adapter({ endpoint: emu.endpoint, accessKey: 'NOT-A-KEY', secretKey: SECRET });
+    try {
+      const err = await caught(bad.get(bucket, 'k'));
+      expect([err.code, err.retryable, err.context['providerCode']]).toEqual(['PERMISSION_DENIED', false, 'InvalidAccessKeyId']);
+      expectNoSecret(err);
+    } finally {
+      await bad.close?.();
+    }
+  });
+
+  it('a stopped emulator → UNAVAILABLE, retryable; after restart (same port) calls work again', async () => {
+    const a = emulatorAdapter(emu, { secretKey: emu.secretAccessKey });
+    await a.put(bucket, 'before-stop', Buffer.from('kept'));
+    await emu.stop();
+    try {
+      for (const err of [await caught(a.get(bucket, 'before-stop')), await caught(a.put(bucket, 'k', Buffer.from('x'))), await caught(a.probe!(bucket))]) {
+        expect([err.code, err.retryable]).toEqual(['UNAVAILABLE', true]);
+        expect(err.context['providerCode']).toBe('ECONNREFUSED');
+        expectNoSecret(err, emu.secretAccessKey + '-never');
+      }
+    } finally {
+      await emu.restart();
+    }
+    await a.probe!(bucket);
+    const { body } = await a.get(bucket, 'before-stop');
+    expect((await readAll(body)).toString()).toBe('kept');
+    await a.close?.();
+  });
+});
+
+describe('S3 error mapping of answers the emulators never give (loopback server)', () => {
+  const cases: [string, number, string, string, boolean][] = [
+    ['412 PreconditionFailed on put with ifMatch', 412, 'PreconditionFailed', 'CONDITION_NOT_MET', false],
+    ['503 SlowDown', 503, 'SlowDown', 'RATE_LIMITED', true],
+    ['503 ServiceUnavailable', 503, 'ServiceUnavailable', 'UNAVAILABLE', true],
+    ['500 InternalError', 500, 'InternalError', 'UNAVAILABLE', true],
+    ['429 TooManyRequests', 429, 'TooManyRequests', 'RATE_LIMITED', true],
+    ['409 ConditionalRequestConflict', 409, 'ConditionalRequestConflict', 'CONFLICT', true],
+    ['400 RequestTimeout', 400, 'RequestTimeout', 'TIMEOUT', true],
+    ['403 AccessDenied', 403, 'AccessDenied', 'PERMISSION_DENIED', false],
+    ['403 SignatureDoesNotMatch (a wrong secret key)', 403, 'SignatureDoesNotMatch', 'PERMISSION_DENIED', false],
+    ['404 NoSuchBucket', 404, 'NoSuchBucket', 'NOT_FOUND', false],
+  ];
+  for (const [name, status, code, expected, retryable] of cases) {
+    it(`${name} → ${expected} (retryable ${retryable})`, async () => {
+      const server = await startLoopback(s3ErrorReply(status, code, `signature X-Amz-Signature=${SECRET}`));
+      const adapter = createS3Adapter({ endpoint: server.endpoint, accessKey: 'AKIDEXAMPLE', secretKey: SECRET });
+      try {
+        const err = await caught(adapter.put('bkt', 'key', Buffer.from('x'), { ifMatch: 'abc' }));
+        expect([err.code, err.retryable, err.context.status]).toEqual([expected, retryable, status]);
+        expectNoSecret(err);
+      } finally {
+        await adapter.close?.();
+        await server.close();
+      }
+    });
+  }
+
+  it("412 on put with ifNoneMatch '*' → ALREADY_EXISTS; the request carried If-None-Match: * and a quoted If-Match otherwise", async () => {
+    const seen: (string | undefined)[] = [];
+    const server = await startLoopback((req, res) => {
+      seen.push((req.headers['if-none-match'] as string | undefined) ?? (req.headers['if-match'] as string | undefined));
+      s3ErrorReply(412, 'PreconditionFailed')(req, res);
+    });
+    const adapter = createS3Adapter({ endpoint: server.endpoint, accessKey: 'AKIDEXAMPLE', secretKey: SECRET });
+    try {
+      expect((await caught(adapter.put('bkt', 'key', Buffer.from('x'), { ifNoneMatch: '*' }))).code).toBe('ALREADY_EXISTS');
+      expect((await caught(adapter.delete('bkt', 'key', { ifMatch: 'abc' }))).code).toBe('CONDITION_NOT_MET');
+      expect((await caught(adapter.get('bkt', 'key', { ifMatch: 'abc' }))).code).toBe('CONDITION_NOT_MET');
+      expect(seen).toEqual(['*', '"abc"', '"abc"']);
+    } finally {
+      await adapter.close?.();
+      await server.close();
+    }
+  });
+
+  it('a socket closed without an answer → UNAVAILABLE, retryable', async () => {
+    const server = await startLoopback((req) => req.socket.destroy());
+    const adapter = createS3Adapter({ endpoint: server.endpoint, accessKey: 'AKIDEXAMPLE', secretKey: SECRET });
+    try {
+      const err = await caught(adapter.head('bkt', 'key'));
+      expect([err.code, err.retryable]).toEqual(['UNAVAILABLE', true]);
+    } finally {
+      await adapter.close?.();
+      await server.close();
+    }
+  });
+
+  it('no answer within requestTimeoutMs → TIMEOUT, retryable; an aborted signal → ABORTED, not retryable', async () => {
+    const server = await startLoopback(() => undefined);
+    const adapter = createS3Adapter({ endpoint: server.endpoint, accessKey: 'AKIDEXAMPLE', secretKey: SECRET, requestTimeoutMs: 200 });
+    try {
+      const err = await caught(adapter.head('bkt', 'key'));
+      expect([err.code, err.retryable]).toEqual(['TIMEOUT', true]);
+      const aborted = await caught(adapter.get('bkt', 'key', { signal: AbortSignal.timeout(50) }));
+      expect(['ABORTED', 'TIMEOUT']).toContain(aborted.code);
+      const controller = new AbortController();
+      const pending = adapter.get('bkt', 'key', { signal: controller.signal });
+      controller.abort();
+      expect([(await caught(pending)).code, false]).toEqual(['ABORTED', false]);
+    } finally {
+      await adapter.close?.();
+      await server.close();
+    }
+  });
+});

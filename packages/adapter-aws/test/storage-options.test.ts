@@ -1,0 +1,60 @@
+import { createAdapterRegistry, type PolycloudError } from '@polycloud/core';
+import { describe, expect, it } from 'vitest';
+import { createS3Adapter, s3AdapterFactory, S3AdapterOptionsSchema } from '../src/storage/index.js';
+
+function configError(fn: () => unknown): PolycloudError {
+  try {
+    fn();
+  } catch (e) {
+    return e as PolycloudError;
+  }
+  throw new Error('expected CONFIG_INVALID');
+}
+
+describe('S3 adapter options', () => {
+  it('defaults: us-east-1, 8 MiB parts, queue 4, SDK retries off, path-style for custom endpoints', () => {
+    const o = S3AdapterOptionsSchema.parse({ endpoint: 'http://127.0.0.1:9000' });
+    expect(o).toMatchObject({ region: 'us-east-1', partSizeBytes: 8 * 1024 * 1024, queueSize: 4, maxAttempts: 1, checksums: 'whenSupported' });
+    const a = createS3Adapter({ endpoint: 'http://127.0.0.1:9000', accessKey: 'AK', secretKey: 'SK' }, { name: 'minio' });
+    expect([a.type, a.name, a.capabilities.conditionalWrite, a.capabilities.multipart, a.capabilities.maxBatchDeleteKeys]).toEqual(['s3', 'minio', true, true, 1000]);
+  });
+
+  it.each([
+    [{ endpoint: 'ftp://x' }, ['endpoint']],
+    [{ partSizeBytes: 1024 }, ['partSizeBytes']],
+    [{ queueSize: 0 }, ['queueSize']],
+    [{ accessKey: 'AK' }, ['secretKey']],
+    [{ secretKey: 'SK' }, ['accessKey']],
+    [{ sessionToken: 'T' }, ['sessionToken']],
+    [{ accessKey: 'AK', secretKey: 'SK', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } }, ['credentials']],
+    [{ credentials: 42 }, ['credentials']],
+    [{ multipartThresholdBytes: 64 * 1024 * 1024, maxSinglePutBytes: 10 * 1024 * 1024 }, ['multipartThresholdBytes']],
+    [{ maxAttempts: 0 }, ['maxAttempts']],
+    [{ requestTimeoutMs: -1 }, ['requestTimeoutMs']],
+    [{ checksums: 'always' }, ['checksums']],
+    [{ bucket: 'not-an-option' }, []],
+  ])('%j → CONFIG_INVALID at %j', (options, path) => {
+    const err = configError(() => createS3Adapter(options as never));
+    expect(err.code).toBe('CONFIG_INVALID');
+    expect(err.retryable).toBe(false);
+    expect(err.path).toEqual(path);
+  });
+
+  it('through the registry, the path is prefixed with the provider position', () => {
+    const registry = createAdapterRegistry([s3AdapterFactory]);
+    const err = configError(() => registry.createStorage('s3', { region: '', accessKey: 'AK', secretKey: 'SK' }, { name: 'aws', path: ['providers', 2] }));
+    expect([err.code, err.path]).toEqual(['CONFIG_INVALID', ['providers', 2, 'region']]);
+    expect(registry.createStorage('s3', { region: 'eu-west-1' }, { name: 'aws' }).name).toBe('aws');
+  });
+
+  it('a secret key never appears in a CONFIG_INVALID error', () => {
+    const err = configError(() => createS3Adapter({ accessKey: 'AK', secretKey: 'Sup3r-Secret-Value', partSizeBytes: 1 }));
+    expect(JSON.stringify(err)).not.toContain('Sup3r-Secret-Value');
+    expect(err.message).not.toContain('Sup3r-Secret-Value');
+  });
+
+  it('a credentials provider function is accepted', () => {
+    const a = createS3Adapter({ credentials: async () => ({ accessKeyId: 'a', secretAccessKey: 'b' }) });
+    expect(a.type).toBe('s3');
+  });
+});
