@@ -13,6 +13,7 @@ const alias = {
   '@polycloud/adapter-gcp': src('adapter-gcp/src/index.ts'),
   '@polycloud/adapter-azure': src('adapter-azure/src/index.ts'),
   '@polycloud/emulators': src('emulators/src/index.ts'),
+  '@polycloud/cli': src('cli/src/index.ts'),
 };
 
 const project = (name: string, extra: Record<string, unknown> = {}) => ({
@@ -32,6 +33,7 @@ export default defineConfig({
       project('adapter-aws'),
       project('adapter-gcp'),
       project('adapter-azure'),
+      project('cli'),
       { extends: true as const, test: { name: 'repo', include: ['test/**/*.test.ts'] } },
     ],
   },

@@ -4,7 +4,7 @@ import { parseQuantity } from '../compute/quantity.js';
 export type CircuitState = 'closed' | 'half-open' | 'open';
 
 /** What the telemetry last learned about one binding (the CLI's `status` table). */
-export interface BindingStatus {
+export interface BindingTelemetry {
   resource: string;
   binding: string;
   provider: string;
@@ -38,7 +38,7 @@ function quotaBytes(tag: string | undefined): number | undefined {
 
 /** Per-binding state, seeded from the resources (quota tags) and updated by events. */
 export class BindingStates {
-  readonly #states = new Map<string, BindingStatus>();
+  readonly #states = new Map<string, BindingTelemetry>();
 
   constructor(resources: readonly UrmDocument[]) {
     for (const r of resources) {
@@ -59,14 +59,14 @@ export class BindingStates {
   }
 
   /** The state of a binding; an unknown one (a resource added later) is created. */
-  get(resource: string, binding: string): BindingStatus {
+  get(resource: string, binding: string): BindingTelemetry {
     const k = `${resource}\u0000${binding}`;
     let s = this.#states.get(k);
     if (!s) this.#states.set(k, (s = { resource, binding, provider: binding, cloud: binding, operations: 0, errors: 0 }));
     return s;
   }
 
-  all(): BindingStatus[] {
+  all(): BindingTelemetry[] {
     return [...this.#states.values()].map((s) => ({ ...s }));
   }
 }

@@ -2,7 +2,7 @@ import { type Attributes, type MeterProvider, metrics, type ObservableResult, Sp
 import type EventEmitter from 'eventemitter3';
 import type { PolycloudEvents } from '../events.js';
 import type { UrmDocument } from '../urm/resources.js';
-import { BindingStates, type BindingStatus, type CircuitState } from './binding-state.js';
+import { BindingStates, type BindingTelemetry, type CircuitState } from './binding-state.js';
 import { createRedactingLogger, type Logger } from './logger.js';
 import { cloudProviderOf, POLYCLOUD_METRICS, type PolycloudMetricName } from './metrics.js';
 
@@ -18,7 +18,7 @@ export interface TelemetryOptions {
 /** A subscription of metrics, spans and logs to one instance's events. */
 export interface PolycloudTelemetry {
   /** What is known now about every binding: health, circuit, lag, backlog, usage, counts. */
-  snapshot(): BindingStatus[];
+  snapshot(): BindingTelemetry[];
   /** Unsubscribes from the events and the metric callbacks. Idempotent. */
   close(): void;
 }
@@ -26,6 +26,8 @@ export interface PolycloudTelemetry {
 type Payload = Record<string, unknown>;
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+/** The logical resource: `resource`, or `bucket` as the sync engine names it. */
+const res = (p: Payload): string | undefined => str(p['resource']) ?? str(p['bucket']);
 const code = (e: unknown): string | undefined => str((e as { code?: unknown } | undefined)?.code) ?? (e ? 'UNEXPECTED' : undefined);
 
 const CIRCUIT_VALUE: Record<CircuitState, number> = { closed: 0, 'half-open': 1, open: 2 };
@@ -79,7 +81,7 @@ export function instrumentPolycloud(
     quota: gauge('polycloud.storage.quota'),
   };
   const objectives = polycloud.resources.flatMap((r) => (r.type === 'LogicalBucket' && r.replication.mode !== 'none' ? [[r.resource_id, r.replication.lag_objective_ms / 1000] as const] : []));
-  const observe = (result: ObservableResult, pick: (s: BindingStatus) => number | undefined) => {
+  const observe = (result: ObservableResult, pick: (s: BindingTelemetry) => number | undefined) => {
     for (const s of states.all()) {
       const v = pick(s);
       if (v !== undefined) result.observe(v, { 'polycloud.resource': s.resource, 'polycloud.binding': s.binding });
@@ -98,7 +100,7 @@ export function instrumentPolycloud(
 
   const handlers: Record<string, (p: Payload) => void> = {
     operation(p) {
-      const resource = str(p['resource']) ?? 'unknown';
+      const resource = res(p) ?? 'unknown';
       const binding = str(p['binding']) ?? 'unknown';
       const adapter = str(p['provider']);
       const operation = str(p['operation']) ?? 'unknown';
@@ -129,35 +131,35 @@ export function instrumentPolycloud(
       log.log('debug', { resource, binding, operation, ok: !error, durationMs: ms, ...(error ? { error: error } : {}) }, `${operation} on ${resource}/${binding} ${error ? `failed (${error})` : 'ok'}`);
     },
     route(p) {
-      const resource = str(p['resource']) ?? 'unknown';
+      const resource = res(p) ?? 'unknown';
       const chosen = str(p['chosen']) ?? str((p['explanation'] as Payload | undefined)?.['chosen']) ?? 'none';
       decisions.add(1, { 'polycloud.resource': resource, 'polycloud.binding': chosen, 'polycloud.operation': str(p['operation']) ?? 'unknown' });
     },
     retry(p) {
       const error = code(p['error']);
-      retries.add(1, { 'polycloud.resource': str(p['resource']) ?? 'unknown', 'polycloud.operation': str(p['operation']) ?? 'unknown', ...(error ? { 'error.type': error } : {}) });
-      log.log('debug', { resource: p['resource'], operation: p['operation'], attempt: p['attempt'], delayMs: p['delayMs'], error }, `retrying ${String(p['operation'])} on ${String(p['resource'])}`);
+      retries.add(1, { 'polycloud.resource': res(p) ?? 'unknown', 'polycloud.operation': str(p['operation']) ?? 'unknown', ...(error ? { 'error.type': error } : {}) });
+      log.log('debug', { resource: res(p), operation: p['operation'], attempt: p['attempt'], delayMs: p['delayMs'], error }, `retrying ${String(p['operation'])} on ${res(p) ?? 'unknown'}`);
     },
     failover(p) {
       const error = code(p['error']);
       const from = str(p['from']) ?? 'unknown';
       const to = str(p['to']) ?? 'unknown';
       failovers.add(1, {
-        'polycloud.resource': str(p['resource']) ?? 'unknown',
+        'polycloud.resource': res(p) ?? 'unknown',
         'polycloud.operation': str(p['operation']) ?? 'unknown',
         'polycloud.binding.from': from,
         'polycloud.binding': to,
         ...(error ? { 'error.type': error } : {}),
       });
-      log.log('warn', { resource: p['resource'], operation: p['operation'], from, to, error }, `failover on ${String(p['resource'])}: ${from} → ${to} (${error ?? 'error'})`);
+      log.log('warn', { resource: res(p), operation: p['operation'], from, to, error }, `failover on ${res(p) ?? 'unknown'}: ${from} → ${to} (${error ?? 'error'})`);
     },
     error(p) {
       const error = code(p['error']);
       const quiet = error === 'NOT_FOUND' || error === 'CONDITION_NOT_MET' || error === 'ALREADY_EXISTS';
-      log.log(quiet ? 'debug' : 'warn', { resource: p['resource'], operation: p['operation'], key: p['key'], error: p['error'] }, `${String(p['operation'])} on ${String(p['resource'])} failed (${error ?? 'error'})`);
+      log.log(quiet ? 'debug' : 'warn', { resource: res(p), operation: p['operation'], key: p['key'], error: p['error'] }, `${String(p['operation'])} on ${res(p) ?? 'unknown'} failed (${error ?? 'error'})`);
     },
     health(p) {
-      const resource = str(p['resource']);
+      const resource = res(p);
       const binding = str(p['binding']);
       if (!resource || !binding) return;
       const s = states.get(resource, binding);
@@ -170,7 +172,7 @@ export function instrumentPolycloud(
       log.log(healthy === false ? 'warn' : 'info', { resource, binding, state }, `${resource}/${binding}: ${state ?? (healthy ? 'healthy' : 'unhealthy')}`);
     },
     circuit(p) {
-      const resource = str(p['resource']);
+      const resource = res(p);
       const binding = str(p['binding']);
       const circuit = circuitOf(str(p['state']));
       if (!resource || !binding || !circuit) return;
@@ -180,7 +182,7 @@ export function instrumentPolycloud(
       log.log(circuit === 'open' ? 'warn' : 'info', { resource, binding, circuit }, `${resource}/${binding}: circuit ${circuit}`);
     },
     replicated(p) {
-      const resource = str(p['resource']) ?? 'unknown';
+      const resource = res(p) ?? 'unknown';
       const binding = str(p['binding']) ?? str(p['to']) ?? str(p['target']) ?? 'unknown';
       const attrs = { 'polycloud.resource': resource, 'polycloud.binding': binding };
       replicated.add(1, { ...attrs, 'polycloud.replication.action': str(p['action']) ?? str(p['op']) ?? 'put' });
@@ -190,7 +192,7 @@ export function instrumentPolycloud(
       if (lag !== undefined) states.get(resource, binding).lagSeconds = lag / 1000;
     },
     lag(p) {
-      const resource = str(p['resource']);
+      const resource = res(p);
       if (!resource) return;
       const bindings = str(p['binding']) ?? str(p['to']) ?? str(p['target']);
       const lagMs = num(p['lagMs']) ?? (num(p['lagSeconds']) === undefined ? undefined : num(p['lagSeconds'])! * 1000);
@@ -204,16 +206,16 @@ export function instrumentPolycloud(
     },
     conflict(p) {
       const resolution = str(p['resolution']) ?? str(p['policy']) ?? str(p['outcome']) ?? 'unknown';
-      conflicts.add(1, { 'polycloud.resource': str(p['resource']) ?? 'unknown', 'polycloud.conflict.resolution': resolution });
-      log.log('info', { resource: p['resource'], key: p['key'], resolution, winner: p['winner'] }, `conflict on ${String(p['resource'])} resolved by ${resolution}`);
+      conflicts.add(1, { 'polycloud.resource': res(p) ?? 'unknown', 'polycloud.conflict.resolution': resolution });
+      log.log('info', { resource: res(p), key: p['key'], resolution, winner: p['winner'] }, `conflict on ${res(p) ?? 'unknown'} resolved by ${resolution}`);
     },
     job(p) {
       const state = str(p['type']) ?? str((p['status'] as Payload | undefined)?.['state'])?.toLowerCase() ?? 'unknown';
-      jobs.add(1, { 'polycloud.resource': str(p['resource']) ?? 'unknown', 'polycloud.binding': str(p['binding']) ?? 'unknown', 'polycloud.job.state': state });
-      log.log(state === 'failed' ? 'warn' : 'info', { resource: p['resource'], binding: p['binding'], jobId: p['jobId'], state }, `job ${String(p['jobId'])} on ${String(p['resource'])}: ${state}`);
+      jobs.add(1, { 'polycloud.resource': res(p) ?? 'unknown', 'polycloud.binding': str(p['binding']) ?? 'unknown', 'polycloud.job.state': state });
+      log.log(state === 'failed' ? 'warn' : 'info', { resource: res(p), binding: p['binding'], jobId: p['jobId'], state }, `job ${String(p['jobId'])} on ${res(p) ?? 'unknown'}: ${state}`);
     },
     usage(p) {
-      const resource = str(p['resource']);
+      const resource = res(p);
       const binding = str(p['binding']);
       const b = num(p['bytes']);
       if (resource && binding && b !== undefined) states.get(resource, binding).usageBytes = b;

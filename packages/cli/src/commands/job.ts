@@ -1,0 +1,94 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { type DataJob, parseDataJob, PolycloudError, type Polycloud } from '@polycloud/core';
+import { type CommandContext, openPolycloud } from '../context.js';
+import { table } from '../format.js';
+import { EXIT, line } from '../io.js';
+
+export interface JobOptions {
+  cluster?: string;
+  wait?: boolean;
+  json?: boolean;
+}
+
+function clusterId(polycloud: Polycloud, wanted: string | undefined): string {
+  if (wanted) return wanted;
+  const clusters = polycloud.resources.filter((r) => r.type === 'LogicalCluster').map((r) => r.resource_id);
+  if (clusters.length === 1) return clusters[0]!;
+  throw new PolycloudError('INVALID_ARGUMENT', clusters.length ? `the config has ${clusters.length} LogicalClusters (${clusters.join(', ')}): name one with --cluster` : 'the config has no LogicalCluster', {
+    context: { path: ['cluster'] },
+  });
+}
+
+/** A job id as the CLI prints it: `<cluster>/<binding>/<provider job id>`. */
+export function formatJobId(cluster: string, binding: string, jobId: string): string {
+  return `${cluster}/${binding}/${jobId}`;
+}
+
+function parseJobId(id: string): { cluster: string; binding: string; jobId: string } {
+  const [cluster, binding, ...rest] = id.split('/');
+  if (!cluster || !binding || rest.length === 0 || !rest.join('/')) {
+    throw new PolycloudError('INVALID_ARGUMENT', `"${id}" is not a job id (expected <cluster>/<binding>/<job>, as job submit prints it)`, { context: { path: ['id'] } });
+  }
+  return { cluster, binding, jobId: rest.join('/') };
+}
+
+function loadJob(ctx: CommandContext, jobs: Record<string, DataJob>, ref: string): DataJob {
+  if (jobs[ref]) return jobs[ref]!;
+  const file = resolve(ctx.cwd ?? process.cwd(), ref);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new PolycloudError('NOT_FOUND', `"${ref}" is neither a job in the config (${Object.keys(jobs).join(', ') || 'none'}) nor a readable file`, { context: { path: ['job'] } });
+  }
+  return parseDataJob(text);
+}
+
+const when = (d: Date | undefined) => (d ? d.toISOString() : '-');
+
+/** `polycloud job submit <config> <job.yaml | job name>`: submits a DataJob (idempotent) and prints its id. */
+export async function jobSubmitCommand(ctx: CommandContext, path: string, ref: string, opts: JobOptions): Promise<number> {
+  const { polycloud, config } = await openPolycloud(ctx, path);
+  try {
+    const job = loadJob(ctx, config.jobs, ref);
+    const cluster = clusterId(polycloud, opts.cluster);
+    const client = polycloud.cluster(cluster);
+    const submitted = await client.submit(job);
+    const id = formatJobId(cluster, submitted.binding, submitted.jobId);
+    let status = submitted.status;
+    if (opts.wait) status = await client.wait(submitted, { pollIntervalMs: 200 });
+    const out = { id, cluster, binding: submitted.binding, jobId: submitted.jobId, idempotencyKey: submitted.idempotencyKey, existing: submitted.existing, state: status.state, ...(status.exitCode === undefined ? {} : { exitCode: status.exitCode }) };
+    if (opts.json) line(ctx.stdout, JSON.stringify(out, null, 2));
+    else {
+      line(ctx.stdout, `${submitted.existing ? 'already submitted' : 'submitted'} ${job.name} → ${id}`);
+      line(ctx.stdout, table(['id', 'binding', 'idempotency key', 'state', 'exit code'], [[id, submitted.binding, submitted.idempotencyKey, status.state, status.exitCode ?? '-']]));
+    }
+    return status.state === 'FAILED' || status.state === 'CANCELLED' ? EXIT.failed : EXIT.ok;
+  } finally {
+    await polycloud.close();
+  }
+}
+
+/** `polycloud job status <config> <id>`. */
+export async function jobStatusCommand(ctx: CommandContext, path: string, id: string, opts: JobOptions): Promise<number> {
+  const ref = parseJobId(id);
+  const { polycloud } = await openPolycloud(ctx, path);
+  try {
+    const status = await polycloud.cluster(ref.cluster).status({ resource: ref.cluster, binding: ref.binding, jobId: ref.jobId, idempotencyKey: ref.jobId });
+    if (opts.json) line(ctx.stdout, JSON.stringify({ id, ...status }, null, 2));
+    else {
+      line(
+        ctx.stdout,
+        table(
+          ['id', 'state', 'exit code', 'submitted', 'started', 'finished', 'reason'],
+          [[id, status.state, status.exitCode ?? '-', when(status.submittedAt), when(status.startedAt), when(status.finishedAt), status.reason ?? '-']],
+        ),
+      );
+      if (status.logLocation) line(ctx.stdout, `logs: ${status.logLocation}`);
+    }
+    return status.state === 'FAILED' || status.state === 'CANCELLED' ? EXIT.failed : EXIT.ok;
+  } finally {
+    await polycloud.close();
+  }
+}
