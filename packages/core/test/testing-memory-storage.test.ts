@@ -17,6 +17,13 @@ describe('createMemoryStorageAdapter', () => {
     expect(await codeOf(m.put('nope', 'k', bytes('x')))).toBe('ok');
   });
 
+  it('autoCreateBuckets creates a bucket on first use (demo convenience)', async () => {
+    const m = createMemoryStorageAdapter({ autoCreateBuckets: true });
+    expect((await m.list('fresh')).objects).toEqual([]);
+    await m.put('other', 'k', bytes('x'));
+    expect(m.cloud.buckets()).toEqual(['fresh', 'other']);
+  });
+
   it('without createBucket, ensureBucket of a missing bucket is NOT_FOUND', async () => {
     const m = createMemoryStorageAdapter({ buckets: ['b'], capabilities: { createBucket: false } });
     await m.ensureBucket('b');

@@ -33,6 +33,11 @@ export const MemoryStorageAdapterOptionsSchema = z.strictObject({
   name: z.string().min(1).default('memory'),
   /** Buckets that exist from the start (others need `ensureBucket`). */
   buckets: z.array(z.string().min(1)).default([]),
+  /**
+   * Create a missing bucket on first use instead of answering NOT_FOUND (handy for
+   * demos; real providers never do this). Default false.
+   */
+  autoCreateBuckets: z.boolean().default(false),
   /** Overrides of the (all-true) default capabilities. */
   capabilities: MemoryCapabilitiesSchema.default({}),
   /**

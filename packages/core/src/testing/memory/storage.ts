@@ -39,7 +39,8 @@ const info = (o: MemoryObject, withMeta = true): ObjectInfo => ({
  */
 export function createMemoryStorageAdapter(options: MemoryStorageAdapterOptions = {}): MemoryStorageAdapter {
   const opts = parseWithSchema(MemoryStorageAdapterOptionsSchema, options, 'invalid memory storage adapter options');
-  const cloud = opts.cloud ?? createMemoryCloud(opts.clock ? { clock: opts.clock } : {});
+  const base = opts.cloud ?? createMemoryCloud(opts.clock ? { clock: opts.clock } : {});
+  const cloud: MemoryCloud = opts.autoCreateBuckets ? withAutoCreate(base) : base;
   const clock = opts.clock ?? cloud.clock;
   for (const b of opts.buckets) cloud.createBucket(b);
   const caps: StorageCapabilities = Object.freeze({ ...MEMORY_STORAGE_CAPABILITIES, ...opts.capabilities });
@@ -195,6 +196,15 @@ export function createMemoryStorageAdapter(options: MemoryStorageAdapterOptions 
     async close() {},
   };
   return adapter;
+}
+
+/** The same cloud, creating a bucket whenever one is first touched. */
+function withAutoCreate(cloud: MemoryCloud): MemoryCloud {
+  const touch = <A extends unknown[], R>(fn: (bucket: string, ...rest: A) => R) => (bucket: string, ...rest: A): R => {
+    cloud.createBucket(bucket);
+    return fn(bucket, ...rest);
+  };
+  return { ...cloud, objects: touch(cloud.objects), keys: touch(cloud.keys), getObject: touch(cloud.getObject), putObject: touch(cloud.putObject), deleteObject: touch(cloud.deleteObject) };
 }
 
 /** Registry factory: `{ name: 'mem', type: 'memory', buckets: ['b1'] }`. */
