@@ -1,1 +1,4 @@
-export {};
+export { createGcsAdapter, gcsAdapterFactory, type GcsAdapterInternals } from './gcs-adapter.js';
+export { GcsAdapterOptionsSchema, type GcsAdapterOptions, type ResolvedGcsAdapterOptions } from './options.js';
+export { toGcsError, type GcsErrorContext } from './errors.js';
+export { gcsCapabilities } from './capabilities.js';

@@ -1,0 +1,146 @@
+import type { IncomingMessage } from 'node:http';
+import { PassThrough, Readable } from 'node:stream';
+import type { Bucket, CreateReadStreamOptions } from '@google-cloud/storage';
+import { type GetOptions, type GetResult, type ObjectInfo, PolycloudError } from '@polycloud/core';
+import { abortable, throwIfAborted } from './abort.js';
+import { type GcsErrorContext, abortedError, toGcsError } from './errors.js';
+import { type GcsObjectResource, isGeneration, toObjectInfo } from './object-info.js';
+
+/** Object info and custom metadata (`objects.get`). Missing → NOT_FOUND. */
+export async function headObject(bucket: Bucket, key: string, signal: AbortSignal | undefined, ctx: GcsErrorContext): Promise<ObjectInfo> {
+  try {
+    const [resource] = await abortable(bucket.file(key).getMetadata(), signal, ctx);
+    return toObjectInfo(resource as GcsObjectResource, key, true);
+  } catch (e) {
+    throw toGcsError(e, ctx);
+  }
+}
+
+/**
+ * Opens a media download and resolves once successful response headers arrived, or
+ * rejects with the request's error. The body is piped through a PassThrough that
+ * turns later stream errors into PolycloudErrors (the SDK starts the request only
+ * when the stream is read, which the pipe does).
+ */
+function openDownload(
+  bucket: Bucket,
+  key: string,
+  generation: string | undefined,
+  options: GetOptions,
+  ctx: GcsErrorContext,
+): Promise<{ stream: Readable; generation: string | undefined }> {
+  const file = generation === undefined ? bucket.file(key) : bucket.file(key, { generation });
+  const readOptions: CreateReadStreamOptions = {};
+  if (options.range) {
+    readOptions.start = options.range.start;
+    if (options.range.end !== undefined) readOptions.end = options.range.end;
+  }
+  const source = file.createReadStream(readOptions);
+  const out = new PassThrough();
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    source.on('error', (e: unknown) => {
+      if (settled) {
+        out.destroy(toGcsError(e, ctx));
+      } else {
+        settled = true;
+        out.destroy();
+        reject(e);
+      }
+    });
+    source.once('response', (res: IncomingMessage) => {
+      if ((res.statusCode ?? 0) >= 300) return; // the SDK emits the mapped ApiError next
+      settled = true;
+      const g = res.headers['x-goog-generation'];
+      resolve({ stream: out, generation: typeof g === 'string' ? g : undefined });
+    });
+    out.once('close', () => {
+      if (!source.destroyed) source.destroy();
+    });
+    source.pipe(out);
+  });
+}
+
+function conditionNotMet(bucket: Bucket, key: string): PolycloudError {
+  return new PolycloudError('CONDITION_NOT_MET', `gcs get gs://${bucket.name}/${key}: the object's generation differs from ifMatch`, {
+    retryable: false,
+    context: { provider: 'gcs', operation: 'get', key },
+  });
+}
+
+function status(e: unknown): number | undefined {
+  const c = (e as { code?: unknown } | null)?.code;
+  return typeof c === 'number' ? c : undefined;
+}
+
+/**
+ * Reads an object as a stream with its info and metadata. The metadata request and
+ * the media request run in parallel (one round trip of latency). With `ifMatch` the
+ * media request is pinned to that generation; without it, if the object changed
+ * between the two requests, the body is re-read pinned to the metadata's generation
+ * so info and body always describe the same version.
+ */
+export async function getObject(bucket: Bucket, key: string, options: GetOptions, ctx: GcsErrorContext, attempt = 0): Promise<GetResult> {
+  throwIfAborted(options.signal, ctx);
+  const pin = options.ifMatch !== undefined && isGeneration(options.ifMatch) ? options.ifMatch : undefined;
+  const metaP = bucket.file(key).getMetadata();
+  const mediaP = options.ifMatch === undefined || pin !== undefined ? openDownload(bucket, key, pin, options, ctx) : undefined;
+  // Keep a failed parallel request from becoming an unhandled rejection.
+  mediaP?.catch(() => undefined);
+  const discard = () => void mediaP?.then(({ stream }) => stream.destroy(), () => undefined);
+
+  let info: ObjectInfo;
+  try {
+    const [resource] = await abortable(metaP, options.signal, ctx);
+    info = toObjectInfo(resource as GcsObjectResource, key, true);
+  } catch (e) {
+    discard();
+    throw toGcsError(e, ctx);
+  }
+  if (options.ifMatch !== undefined && options.ifMatch !== info.versionToken) {
+    discard();
+    throw conditionNotMet(bucket, key);
+  }
+  if (options.range && options.range.start >= info.size && !(info.size === 0 && options.range.start === 0)) {
+    discard();
+    throw new PolycloudError('INVALID_ARGUMENT', `gcs get: range starts at ${options.range.start}, past the end of a ${info.size}-byte object`, {
+      retryable: false,
+      context: { provider: 'gcs', operation: 'get', key, path: ['range', 'start'] },
+    });
+  }
+
+  if (options.range && info.size === 0) {
+    // An empty object has no byte to range over; GCS would answer 416.
+    discard();
+    return { info, body: Readable.from([]) };
+  }
+  let opened: { stream: Readable; generation: string | undefined };
+  try {
+    opened = await abortable(mediaP ?? openDownload(bucket, key, info.versionToken, options, ctx), options.signal, ctx);
+  } catch (e) {
+    if (options.signal?.aborted) throw abortedError(ctx, e);
+    if (status(e) === 404 && options.ifMatch !== undefined) throw conditionNotMet(bucket, key);
+    if (status(e) === 404 && attempt < 2) return getObject(bucket, key, options, ctx, attempt + 1);
+    throw toGcsError(e, ctx);
+  }
+  if (opened.generation !== undefined && opened.generation !== info.versionToken) {
+    // The object was replaced between the two requests.
+    opened.stream.destroy();
+    if (options.ifMatch !== undefined) throw conditionNotMet(bucket, key);
+    if (attempt >= 2) {
+      throw new PolycloudError('CONFLICT', `gcs get gs://${bucket.name}/${key}: the object kept changing while being read`, {
+        retryable: true,
+        context: { provider: 'gcs', operation: 'get', key },
+      });
+    }
+    return getObject(bucket, key, options, ctx, attempt + 1);
+  }
+  const body = opened.stream;
+  if (options.signal) {
+    const signal = options.signal;
+    const onAbort = () => body.destroy(abortedError(ctx, signal.reason));
+    signal.addEventListener('abort', onAbort, { once: true });
+    body.once('close', () => signal.removeEventListener('abort', onAbort));
+  }
+  return { info, body };
+}
