@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { expect, it } from 'vitest';
-import type { StorageAdapter } from '@polycloud/core';
-import { readAll } from '@polycloud/core';
+import { BlobServiceClient } from '@azure/storage-blob';
+import { isPolycloudError, readAll, type StorageAdapter } from '@polycloud/core';
 import type { RunningAzurite } from '@polycloud/emulators';
 import { createAzureBlobAdapter } from '@polycloud/adapter-azure';
 import { randomContainer } from './azurite-fixture.js';
@@ -42,6 +42,36 @@ export function azureAdditionalTests(get: () => { adapter: StorageAdapter; bucke
     expect([...(await readAll(range.body))]).toEqual([0, 0, 1, 1]);
     expect(range.info.size).toBe(bytes.length);
     await expect(adapter.put(bucket, key('big-bytes'), bytes, { ifNoneMatch: '*' })).rejects.toMatchObject({ code: 'ALREADY_EXISTS' });
+  });
+
+  it('azure: a stream that ends within one block is one Put Blob; a longer one is committed as blocks', async () => {
+    const { bucket } = get();
+    const block = 64 * 1024;
+    const adapter = createAzureBlobAdapter({ connectionString: emulator().connectionString, blockSizeBytes: block });
+    const blocks = async (k: string) =>
+      (await BlobServiceClient.fromConnectionString(emulator().connectionString).getContainerClient(bucket).getBlockBlobClient(k).getBlockList('committed')).committedBlocks ?? [];
+    await adapter.put(bucket, key('short'), Readable.from([Buffer.alloc(1000, 1), Buffer.alloc(block - 1000, 2)]));
+    expect(await blocks(key('short'))).toHaveLength(0);
+    await adapter.put(bucket, key('long'), Readable.from([Buffer.alloc(block, 1), Buffer.alloc(10, 2)]));
+    expect((await blocks(key('long'))).length).toBeGreaterThan(0);
+    expect((await adapter.head(bucket, key('long'))).size).toBe(block + 10);
+  });
+
+  it('azure: a source stream failing mid-upload fails the put and leaves the previous version', async () => {
+    const { bucket } = get();
+    const block = 64 * 1024;
+    const adapter = createAzureBlobAdapter({ connectionString: emulator().connectionString, blockSizeBytes: block });
+    const before = await adapter.put(bucket, key('failing'), Buffer.from('v1'));
+    async function* failing() {
+      yield Buffer.alloc(block + 1, 7);
+      yield Buffer.alloc(block, 8);
+      throw new Error('source broke');
+    }
+    const error = await adapter.put(bucket, key('failing'), Readable.from(failing(), { objectMode: false })).catch((e: unknown) => e);
+    expect(isPolycloudError(error)).toBe(true);
+    const now = await adapter.get(bucket, key('failing'));
+    expect((await readAll(now.body)).toString()).toBe('v1');
+    expect(now.info.versionToken).toBe(before.versionToken);
   });
 
   it('azure: listing ETags equal head ETags (quoted), usable in ifMatch', async () => {

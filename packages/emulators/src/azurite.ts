@@ -39,7 +39,13 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<R
     const c = spawnNode(script, args);
     child = c;
     let exited = false;
-    c.once('exit', () => (exited = true));
+    // Never leave an orphaned emulator behind if this process ends without stop().
+    const killOnExit = () => c.kill('SIGKILL');
+    process.once('exit', killOnExit);
+    c.once('exit', () => {
+      exited = true;
+      process.removeListener('exit', killOnExit);
+    });
     try {
       await waitFor(async () => {
         if (exited) throw new Error(`azurite-blob exited: ${c.output()}`);

@@ -1,4 +1,4 @@
-import { Readable, Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { BlobHTTPHeaders, BlobRequestConditions } from '@azure/storage-blob';
 import type { AdapterBody, CopyOptions, PutOptions, PutResult } from '@polycloud/core';
 import type { AzureStorageContext } from './context.js';
@@ -11,24 +11,48 @@ function conditionsOf(o: { ifMatch?: string; ifNoneMatch?: '*' }): BlobRequestCo
   return { ...(o.ifMatch !== undefined ? { ifMatch: toIfMatch(o.ifMatch) } : {}), ...(o.ifNoneMatch !== undefined ? { ifNoneMatch: o.ifNoneMatch } : {}) };
 }
 
-/** Counts the bytes of a stream as the SDK reads them (for PutResult.size). */
-function counting(source: Readable): { stream: Readable; bytes: () => number } {
-  let n = 0;
-  const counter = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      n += chunk.length;
-      done(null, chunk);
-    },
-  });
-  source.on('error', (e) => counter.destroy(e));
-  source.pipe(counter);
-  return { stream: counter, bytes: () => n };
+/**
+ * Reads a stream until it ends or passes `limit` bytes. A short stream comes back
+ * whole (one Put Blob instead of Put Block + Put Block List); a longer one comes
+ * back as an equivalent stream (the chunks read so far, then the rest), with a
+ * byte counter. At most `limit` bytes are held here.
+ */
+async function peek(source: Readable, limit: number, signal?: AbortSignal): Promise<{ whole: Buffer } | { stream: Readable; bytes: () => number }> {
+  const it = source[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
+  const head: Buffer[] = [];
+  let held = 0;
+  for (;;) {
+    const r = await it.next();
+    signal?.throwIfAborted();
+    if (r.done) return { whole: head.length === 1 ? head[0]! : Buffer.concat(head, held) };
+    const chunk = typeof r.value === 'string' ? Buffer.from(r.value) : r.value;
+    head.push(chunk);
+    held += chunk.length;
+    if (held > limit) break;
+  }
+  let count = 0;
+  async function* rest(): AsyncGenerator<Buffer> {
+    while (head.length) {
+      const chunk = head.shift()!;
+      count += chunk.length;
+      yield chunk;
+    }
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return;
+      const chunk = typeof r.value === 'string' ? Buffer.from(r.value) : r.value;
+      count += chunk.length;
+      yield chunk;
+    }
+  }
+  return { stream: Readable.from(rest(), { objectMode: false }), bytes: () => count };
 }
 
 /**
- * Put Blob for byte arrays up to `maxSingleShotBytes`; larger arrays are staged in
- * parallel blocks, and streams go through `uploadStream`, which buffers at most
- * `concurrency` blocks of `blockSizeBytes`. Blocks stay invisible until the final
+ * Put Blob for byte arrays up to `maxSingleShotBytes` and for streams that end
+ * within one block; larger arrays are staged in parallel blocks, and longer streams
+ * go through `uploadStream`, which buffers at most `concurrency` blocks of
+ * `blockSizeBytes`. Blocks stay invisible until the final
  * Put Block List, which carries the conditions: a failed or refused upload never
  * replaces the current version.
  */
@@ -52,9 +76,20 @@ export async function putBlob(ctx: AzureStorageContext, container: string, key: 
           : await client.uploadData(body, { ...common, blockSize: blockSizeBytes, concurrency, maxSingleShotSize: maxSingleShotBytes });
       return { key, versionToken: toVersionToken(r.etag), size };
     }
-    const { stream, bytes } = counting(body);
-    const r = await client.uploadStream(stream, blockSizeBytes, concurrency, common);
-    return { key, versionToken: toVersionToken(r.etag), size: bytes() };
+    const peeked = await peek(body, Math.min(blockSizeBytes, maxSingleShotBytes), options.signal).catch((error: unknown) => {
+      body.destroy();
+      throw error;
+    });
+    if ('whole' in peeked) {
+      const r = await client.upload(peeked.whole, peeked.whole.length, common);
+      return { key, versionToken: toVersionToken(r.etag), size: peeked.whole.length };
+    }
+    const r = await client.uploadStream(peeked.stream, blockSizeBytes, concurrency, common).catch((error: unknown) => {
+      peeked.stream.destroy();
+      body.destroy();
+      throw error;
+    });
+    return { key, versionToken: toVersionToken(r.etag), size: peeked.bytes() };
   });
 }
 

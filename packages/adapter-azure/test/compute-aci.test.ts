@@ -1,0 +1,214 @@
+import { aciSize, createAzureContainerInstancesAdapter, mapAciError } from '@polycloud/adapter-azure';
+import { createPolycloud, deriveIdempotencyKey, parseDataJob, toComputeJobRequest } from '@polycloud/core';
+import { describe, expect, it } from 'vitest';
+import { createArmMock, credential, SUBSCRIPTION } from './compute-aci-arm.js';
+
+const ORIGINAL = `apiVersion: batch.mcp/v1
+kind: DataJob
+metadata:
+  name: data-cleaning
+spec:
+  cloud: CLOUD_A
+  image: data-processor:v1
+  resources:
+    cpu: 2
+    memory: 4Gi
+`;
+const FULL = `apiVersion: batch.mcp/v1
+kind: DataJob
+metadata: {name: data-cleaning}
+spec:
+  image: myregistry.azurecr.io/data-processor:v1
+  command: [python, clean.py]
+  args: [--day, '2026-01-01']
+  env: {LEVEL: debug, BATCH: '100'}
+  resources: {cpu: 500m, memory: 1.5Gi}
+  timeout: 1h
+  tags: {residency: eu}
+`;
+const request = (yaml: string) => {
+  const job = parseDataJob(yaml);
+  return toComputeJobRequest(job, deriveIdempotencyKey(job));
+};
+const target = (options: Record<string, unknown> = {}) => ({ physicalId: 'rg-jobs', region: 'westeurope', options });
+const groupPath = (name: string, rg = 'rg-jobs') => `/subscriptions/${SUBSCRIPTION}/resourceGroups/${rg}/providers/Microsoft.ContainerInstance/containerGroups/${name}`;
+const setup = () => {
+  const arm = createArmMock();
+  return { arm, adapter: createAzureContainerInstancesAdapter({ subscriptionId: SUBSCRIPTION, credential, httpClient: arm.httpClient }) };
+};
+
+describe('ACI container group request, field by field (through the real SDK)', () => {
+  it('the original DataJob: PUT …/containerGroups/<key> with one container, 2 vCPU / 4.0 GB, restartPolicy Never', async () => {
+    const { arm, adapter } = setup();
+    const job = request(ORIGINAL);
+    const status = await adapter.submit(target(), job);
+    const put = arm.requests.find((r) => r.method === 'PUT')!;
+    expect(put.path).toBe(groupPath(job.idempotencyKey));
+    expect(put.apiVersion).toBe('2023-05-01');
+    expect(put.body).toEqual({
+      location: 'westeurope',
+      tags: { 'polycloud-idempotency-key': job.idempotencyKey, 'polycloud-job': 'data-cleaning' },
+      properties: {
+        osType: 'Linux',
+        restartPolicy: 'Never',
+        containers: [{ name: 'job', properties: { image: 'data-processor:v1', resources: { requests: { cpu: 2, memoryInGB: 4 } } } }],
+      },
+    });
+    expect(status).toMatchObject({ jobId: job.idempotencyKey, state: 'PENDING', logLocation: `${groupPath(job.idempotencyKey)}/containers/job/logs` });
+  });
+
+  it('500m / 1.5Gi → 1 vCPU (the group minimum) / 1.5 GB; command + args, env, timeout tag, Spot priority', async () => {
+    const { arm, adapter } = setup();
+    await adapter.submit(target({ priority: 'Spot', location: 'northeurope' }), request(FULL));
+    const body = arm.requests.find((r) => r.method === 'PUT')!.body as { location: string; tags: Record<string, string>; properties: Record<string, unknown> };
+    expect(body.location).toBe('northeurope');
+    expect(body.tags).toMatchObject({ residency: 'eu', 'polycloud-timeout-seconds': '3600' });
+    expect(body.properties['priority']).toBe('Spot');
+    expect(body.properties['containers']).toEqual([
+      {
+        name: 'job',
+        properties: {
+          image: 'myregistry.azurecr.io/data-processor:v1',
+          command: ['python', 'clean.py', '--day', '2026-01-01'],
+          environmentVariables: [
+            { name: 'BATCH', value: '100' },
+            { name: 'LEVEL', value: 'debug' },
+          ],
+          resources: { requests: { cpu: 1, memoryInGB: 1.5 } },
+        },
+      },
+    ]);
+  });
+
+  it.each([
+    [0.5, 512, { cpu: 1, memoryInGB: 1 }],
+    [2, 4096, { cpu: 2, memoryInGB: 4 }],
+    [2.001, 4097, { cpu: 2.1, memoryInGB: 4.1 }],
+    [3.5, 124, { cpu: 3.5, memoryInGB: 1 }],
+    [1.25, 14336, { cpu: 1.3, memoryInGB: 14 }],
+  ])('ACI sizing of %d vCPU / %d MiB', (cpu, mem, expected) => expect(aciSize(cpu, mem)).toEqual(expected));
+});
+
+describe('ACI behaviour', () => {
+  it('submit is idempotent: the group is looked up (GET) first and not PUT again', async () => {
+    const { arm, adapter } = setup();
+    const job = request(ORIGINAL);
+    await adapter.submit(target(), job);
+    await adapter.submit(target(), job);
+    expect(arm.requests.filter((r) => r.method === 'PUT')).toHaveLength(1);
+    expect(await adapter.find(target(), 'absent')).toBeUndefined();
+    expect((await adapter.find(target(), job.idempotencyKey))?.jobId).toBe(job.idempotencyKey);
+  });
+
+  it('maps group and container states, exit codes and failures', async () => {
+    const { arm, adapter } = setup();
+    const { jobId } = await adapter.submit(target(), request(ORIGINAL));
+    expect((await adapter.status(target(), jobId)).state).toBe('PENDING');
+    arm.setState(jobId, 'Running', { state: 'Running', startTime: new Date().toISOString() });
+    expect((await adapter.status(target(), jobId)).state).toBe('RUNNING');
+    arm.complete(jobId, 0);
+    expect(await adapter.status(target(), jobId)).toMatchObject({ state: 'SUCCEEDED', exitCode: 0, finishedAt: new Date('2026-01-15T12:05:00Z') });
+    arm.complete(jobId, 137);
+    expect(await adapter.status(target(), jobId)).toMatchObject({ state: 'FAILED', exitCode: 137, reason: 'Error' });
+    arm.setState(jobId, 'Pending', undefined, 'Failed');
+    expect((await adapter.status(target(), jobId)).state).toBe('FAILED');
+    await expect(adapter.status(target(), 'missing')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('cancel tags and stops a running group (→ CANCELLED); a finished group is left alone', async () => {
+    const { arm, adapter } = setup();
+    const { jobId } = await adapter.submit(target(), request(ORIGINAL));
+    arm.setState(jobId, 'Running', { state: 'Running', startTime: new Date().toISOString() });
+    await adapter.cancel(target(), jobId);
+    const patch = arm.requests.find((r) => r.method === 'PATCH')!;
+    expect(patch.body).toMatchObject({ tags: { 'polycloud-stopped': 'cancelled' } });
+    expect(arm.requests.filter((r) => r.method === 'POST').map((r) => r.path)).toEqual([`${groupPath(jobId)}/stop`]);
+    expect(await adapter.status(target(), jobId)).toMatchObject({ state: 'CANCELLED', reason: 'cancelled' });
+    await adapter.cancel(target(), jobId);
+    expect(arm.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+  });
+
+  it('a running group past its timeout is stopped when its status is read → FAILED', async () => {
+    const { arm, adapter } = setup();
+    const { jobId } = await adapter.submit(target(), request(FULL));
+    arm.setState(jobId, 'Running', { state: 'Running', startTime: new Date(Date.now() - 2 * 3600_000).toISOString() });
+    expect(await adapter.status(target(), jobId)).toMatchObject({ state: 'FAILED', reason: 'timed out after 3600 s' });
+    expect(await adapter.status(target(), jobId)).toMatchObject({ state: 'FAILED', reason: 'timed out after 3600 s' });
+  });
+
+  it('maps ARM errors to core codes', async () => {
+    const ctx = { operation: 'submit' };
+    const rest = (statusCode: number, code: string, message = 'x') => Object.assign(new Error(message), { name: 'RestError', statusCode, code });
+    expect(mapAciError(rest(409, 'ServiceUnavailable', "The requested resource is not available in the location 'westeurope' at this moment."), ctx)).toMatchObject({ code: 'QUOTA_EXCEEDED', retryable: true });
+    expect(mapAciError(rest(409, 'ContainerGroupQuotaReached', "Resource type 'Microsoft.ContainerInstance/containerGroups' container group quota 'StandardCores' exceeded in region 'eastus'."), ctx)).toMatchObject({ code: 'QUOTA_EXCEEDED', retryable: true });
+    expect(mapAciError(rest(429, 'TooManyRequests'), ctx)).toMatchObject({ code: 'RATE_LIMITED', retryable: true });
+    expect(mapAciError(rest(409, 'ContainerGroupTransitioning'), ctx)).toMatchObject({ code: 'CONFLICT', retryable: true });
+    expect(mapAciError(rest(404, 'ResourceGroupNotFound'), ctx)).toMatchObject({ code: 'NOT_FOUND' });
+    expect(mapAciError(rest(403, 'AuthorizationFailed'), ctx)).toMatchObject({ code: 'PERMISSION_DENIED', retryable: false });
+    expect(mapAciError(rest(400, 'InvalidContainerGroupName'), ctx)).toMatchObject({ code: 'INVALID_ARGUMENT', retryable: false });
+    expect(mapAciError(rest(503, 'ServerBusy'), ctx)).toMatchObject({ code: 'UNAVAILABLE', retryable: true });
+    expect(mapAciError(Object.assign(new Error('socket hang up'), { name: 'RestError', code: 'REQUEST_SEND_ERROR' }), ctx)).toMatchObject({ code: 'UNAVAILABLE', retryable: true });
+    // Through the SDK: an unknown resource group.
+    const arm = createArmMock([]);
+    const adapter = createAzureContainerInstancesAdapter({ subscriptionId: SUBSCRIPTION, credential, httpClient: arm.httpClient });
+    await expect(adapter.submit(target(), request(ORIGINAL))).rejects.toMatchObject({ code: 'NOT_FOUND', context: { provider: 'azure-aci', status: 404 } });
+  });
+
+  it('validates options, resource groups and keys', async () => {
+    expect(() => createAzureContainerInstancesAdapter({ subscriptionId: 'nope', credential })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', context: expect.objectContaining({ path: ['subscriptionId'] }) }));
+    expect(() => createAzureContainerInstancesAdapter({ subscriptionId: SUBSCRIPTION })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', context: expect.objectContaining({ path: ['credential'] }) }));
+    const { adapter } = setup();
+    await expect(adapter.submit({ physicalId: 'rg-jobs', options: {} }, request(ORIGINAL))).rejects.toMatchObject({ code: 'CONFIG_INVALID', context: { path: ['region'] } });
+    await expect(adapter.submit(target({ osType: 'Mac' }), request(ORIGINAL))).rejects.toMatchObject({ code: 'CONFIG_INVALID', context: { path: ['options', 'osType'] } });
+    await expect(adapter.submit({ physicalId: '/subscriptions/99999999-1111-2222-3333-444444444444/resourceGroups/rg', region: 'westeurope', options: {} }, request(ORIGINAL))).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+    await expect(adapter.submit(target(), { ...request(ORIGINAL), idempotencyKey: 'Bad_Name' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+
+  it('probe lists the resource group', async () => {
+    const { adapter } = setup();
+    await expect(adapter.probe!(target())).resolves.toBeUndefined();
+    await expect(adapter.probe!({ physicalId: 'rg-other', options: {} })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+});
+
+describe('ACI behind a LogicalCluster', () => {
+  const setupCluster = () => {
+    const a = createArmMock();
+    const b = createArmMock();
+    const cluster = createPolycloud({
+      providers: [
+        { name: 'aci-we', adapter: createAzureContainerInstancesAdapter({ subscriptionId: SUBSCRIPTION, credential, httpClient: a.httpClient }) },
+        { name: 'aci-ne', adapter: createAzureContainerInstancesAdapter({ subscriptionId: SUBSCRIPTION, credential, httpClient: b.httpClient }) },
+      ],
+      resources: [
+        {
+          resource_id: 'lc',
+          type: 'LogicalCluster',
+          providers: [
+            { cloud: 'CLOUD_A', provider: 'aci-we', physical_id: 'rg-jobs', region: 'westeurope' },
+            { cloud: 'CLOUD_B', provider: 'aci-ne', physical_id: 'rg-jobs', region: 'northeurope' },
+          ],
+        },
+      ],
+      retry: { baseDelayMs: 1, maxDelayMs: 2 },
+    }).cluster('lc', { lookupSettleMs: 0 });
+    return { a, b, cluster };
+  };
+
+  it('fails over when a region is out of capacity (409 ServiceUnavailable)', async () => {
+    const { a, b, cluster } = setupCluster();
+    a.failNext['PUT'] = [{ status: 409, code: 'ServiceUnavailable', message: "The requested resource is not available in the location 'westeurope' at this moment." }];
+    const job = await cluster.submit(ORIGINAL.replace('  cloud: CLOUD_A\n', ''));
+    expect(job.binding).toBe('CLOUD_B');
+    expect([a.groups.size, b.groups.size]).toEqual([0, 1]);
+  });
+
+  it('a PUT that ARM accepted but whose response failed (503) is found, not created again elsewhere', async () => {
+    const { a, b, cluster } = setupCluster();
+    a.failNext['PUT'] = [{ status: 503, code: 'ServerTimeout', message: 'The request timed out.', afterAccepting: true }];
+    const job = await cluster.submit(ORIGINAL.replace('  cloud: CLOUD_A\n', ''));
+    expect(job.binding).toBe('CLOUD_A');
+    expect([a.groups.size, b.groups.size]).toEqual([1, 0]);
+    expect(b.requests.filter((r) => r.method === 'PUT')).toHaveLength(0);
+  });
+});
