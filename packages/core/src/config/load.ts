@@ -1,7 +1,7 @@
 import { createAdapterRegistry, type AdapterRegistry } from '../adapter/registry.js';
 import type { DataJob } from '../compute/spec.js';
 import { localComputeAdapterFactory } from '../compute/local-adapter.js';
-import { errorFromIssues, zodIssues } from '../errors/from-zod.js';
+import { errorFromIssues } from '../errors/from-zod.js';
 import type { ErrorIssue } from '../errors/polycloud-error.js';
 import { redact, registerSecrets } from '../errors/redact.js';
 import { createPolycloud, type Polycloud, type PolycloudOptions } from '../polycloud.js';
@@ -9,7 +9,7 @@ import { interpolate } from './interpolate.js';
 import { checkJobs } from './jobs.js';
 import { checkProviders } from './providers.js';
 import { checkResources } from './resources.js';
-import { type ConfigFile, ConfigFileSchema } from './schema.js';
+import { type ConfigFile, ConfigFileSchema, configIssues } from './schema.js';
 import { type ConfigSource, readConfigSource } from './source.js';
 
 export interface LoadConfigOptions {
@@ -62,7 +62,7 @@ export function loadPolycloudConfig(source: ConfigSource, options: LoadConfigOpt
 
   const top = ConfigFileSchema.safeParse(value);
   if (!top.success) {
-    issues.push(...zodIssues(top.error));
+    issues.push(...configIssues(top.error));
     // Keep checking what can be checked: providers and resources below need their sections.
   }
   const file: Partial<ConfigFile> = top.success ? top.data : {};

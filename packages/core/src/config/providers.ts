@@ -1,9 +1,8 @@
 import type { AdapterRegistry } from '../adapter/registry.js';
-import { zodIssues } from '../errors/from-zod.js';
 import type { ErrorIssue } from '../errors/polycloud-error.js';
 import type { ProviderConfig } from '../polycloud.js';
 import { renameOptionKeys, secretValues } from './keys.js';
-import { type HealthCheck, HealthCheckSchema } from './schema.js';
+import { configIssues, type HealthCheck, HealthCheckSchema } from './schema.js';
 
 type Path = (string | number)[];
 
@@ -28,7 +27,7 @@ export interface ProvidersResult {
 export function healthCheckOf(raw: unknown, path: Path, issues: ErrorIssue[]): HealthCheck | undefined {
   const parsed = HealthCheckSchema.safeParse(raw);
   if (!parsed.success) {
-    issues.push(...zodIssues(parsed.error, path));
+    issues.push(...configIssues(parsed.error, path));
     return undefined;
   }
   const h = parsed.data;

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import { z, type ZodError } from 'zod';
+import type { ErrorIssue } from '../errors/polycloud-error.js';
 import { DurationError, parseDurationMs } from './duration.js';
 
 /** A duration field: `250ms`, `5s`, `1m30s`, or a number of milliseconds. */
@@ -71,4 +72,13 @@ export const HealthCheckSchema = z.strictObject({
 export interface HealthCheck {
   interval_ms?: number;
   timeout_ms?: number;
+}
+
+/** zod issues as ErrorIssues, an unknown key reported at its own path (`healthCheck.method`). */
+export function configIssues(error: ZodError, prefix: (string | number)[] = []): ErrorIssue[] {
+  return error.issues.flatMap((issue) => {
+    const path = [...prefix, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))];
+    if (issue.code === 'unrecognized_keys') return issue.keys.map((k) => ({ path: [...path, k], message: 'unknown key' }));
+    return [{ path, message: issue.message }];
+  });
 }

@@ -1,0 +1,123 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createPolycloudFromConfig, interpolate, loadPolycloudConfig, parseDurationMs, type ErrorIssue } from '@polycloud/core';
+import { configRegistry, ENV, SECRET_A, SECRET_B, VALID } from './config-fixtures.js';
+
+describe('loadPolycloudConfig', () => {
+  const config = loadPolycloudConfig(VALID, { registry: configRegistry(), env: ENV });
+
+  it('maps storage_providers, interpolates ${VAR} and renames snake_case options to camelCase', () => {
+    const a = config.options.providers[0] as Record<string, unknown>;
+    expect(a).toMatchObject({ name: 'cloud_a_oss', type: 'acme-s3', accessKey: SECRET_A, secretKey: SECRET_B, forcePathStyle: true });
+    expect(a).not.toHaveProperty('access_key');
+    expect(a).not.toHaveProperty('healthCheck');
+    expect(config.options.providers.map((p) => p.name)).toEqual(['cloud_a_oss', 'cloud_b_obs', 'local']);
+  });
+
+  it("maps providers' healthCheck intervals onto the resources bound to them (shortest wins)", () => {
+    const lb = (config.options.resources as { resource_id: string; routing: { health_check?: unknown } }[]).find((r) => r.resource_id === 'lb-123')!;
+    expect(lb.routing.health_check).toEqual({ interval_ms: 15_000, timeout_ms: 250 });
+  });
+
+  it('maps durations, retry and residency', () => {
+    expect(config.options.timeoutMs).toBe(30_000);
+    expect(config.options.retry).toEqual({ maxAttempts: 4, baseDelayMs: 50, maxDelayMs: 2000 });
+    expect(config.options.residency).toEqual({ eu: ['eu-*', 'europe-*', 'westeurope'] });
+  });
+
+  it('parses DataJobs with core’s parser', () => {
+    expect(config.jobs['data-cleaning']).toMatchObject({ name: 'data-cleaning', cloud: 'CLOUD_A', cpu: 2, memoryMiB: 4096 });
+  });
+
+  it('accepts jobs as a map whose keys name the jobs, and a resource-level health check under routing', () => {
+    const text = `
+providers: [{name: m, type: memory}, {name: local, type: local}]
+resources:
+  - resource_id: lb
+    type: LogicalBucket
+    routing: {strategy: primary, healthCheck: {interval: 1m30s, timeout: 2s}}
+    providers: [{cloud: m, physical_id: b}]
+jobs:
+  nightly-report:
+    apiVersion: batch.mcp/v1
+    kind: DataJob
+    spec: {image: report:v2, resources: {memory: 512Mi}}
+`;
+    const c = loadPolycloudConfig(text, { registry: configRegistry(), env: {} });
+    expect(c.jobs['nightly-report']!.memoryMiB).toBe(512);
+    expect((c.options.resources![0] as { routing: unknown }).routing).toEqual({ strategy: 'primary', health_check: { interval_ms: 90_000, timeout_ms: 2000 } });
+  });
+
+  it('reads JSON text, objects and files alike', () => {
+    const object = { providers: [{ name: 'm', type: 'memory', buckets: ['b'] }], resources: [{ resource_id: 'lb', type: 'LogicalBucket', providers: [{ cloud: 'm', physical_id: 'b' }] }] };
+    const fromObject = loadPolycloudConfig(object, { registry: configRegistry() });
+    const fromJson = loadPolycloudConfig(JSON.stringify(object), { registry: configRegistry() });
+    const dir = mkdtempSync(join(tmpdir(), 'polycloud-config-'));
+    writeFileSync(join(dir, 'polycloud.json'), JSON.stringify(object));
+    const fromFile = loadPolycloudConfig('polycloud.json', { registry: configRegistry(), cwd: dir });
+    expect(fromJson.options.providers).toEqual(fromObject.options.providers);
+    expect(fromFile.options.providers).toEqual(fromObject.options.providers);
+    expect(fromFile.file).toBe(join(dir, 'polycloud.json'));
+  });
+
+  it('creates a working instance, a user-defined adapter type included', async () => {
+    const polycloud = createPolycloudFromConfig(VALID, { registry: configRegistry(), env: ENV });
+    try {
+      const put = await polycloud.bucket('lb-123').put('hello.txt', 'hi', { tags: { residency: 'eu' } });
+      expect(put.binding).toBe('cloud_a_oss');
+      const obj = await polycloud.bucket('lb-123').get('hello.txt', { binding: 'cloud_a_oss' });
+      expect(await obj.text()).toBe('hi');
+      expect(polycloud.storageAdapter('cloud_a_oss').type).toBe('memory');
+    } finally {
+      await polycloud.close();
+    }
+  });
+});
+
+describe('interpolation', () => {
+  const run = (value: unknown, env: Record<string, string>) => {
+    const issues: ErrorIssue[] = [];
+    const out = interpolate(value, env, issues);
+    return { ...out, issues };
+  };
+
+  it('supports ${VAR}, ${VAR:-default}, ${VAR-default} and $${ as a literal', () => {
+    const r = run({ a: '${A}', b: 'x-${B:-fallback}-y', c: '${C-unset}', d: '${E:-}', e: '$${A}', f: ['${A}'], g: 3 }, { A: 'alpha', E: '' });
+    expect(r.value).toEqual({ a: 'alpha', b: 'x-fallback-y', c: 'unset', d: '', e: '${A}', f: ['alpha'], g: 3 });
+    expect(r.used).toEqual(['alpha', 'alpha']);
+    expect(r.issues).toEqual([]);
+  });
+
+  it('`:-` also replaces an empty value, `-` only an unset one', () => {
+    expect(run({ a: '${X:-d}', b: '${X-d}' }, { X: '' }).value).toEqual({ a: 'd', b: '' });
+  });
+
+  it('reports each missing variable with its path', () => {
+    const r = run({ p: [{ k: '${K1}' }, { k: '${K2}' }] }, {});
+    expect(r.issues.map((i) => i.path)).toEqual([
+      ['p', 0, 'k'],
+      ['p', 1, 'k'],
+    ]);
+    expect(r.issues[1]!.message).toContain('K2');
+  });
+});
+
+describe('durations', () => {
+  it.each([
+    ['250ms', 250],
+    ['5s', 5000],
+    ['1m30s', 90_000],
+    ['1.5s', 1500],
+    ['2h', 7_200_000],
+    [750, 750],
+    ['1000', 1000],
+  ] as const)('%s → %d ms', (input, ms) => {
+    expect(parseDurationMs(input)).toBe(ms);
+  });
+
+  it.each(['5 s', '5sec', 's', '30s1m', '', '-1s', true])('refuses %s', (input) => {
+    expect(() => parseDurationMs(input)).toThrow();
+  });
+});
