@@ -1,0 +1,153 @@
+import { type ContainerGroup, ContainerInstanceManagementClient } from '@azure/arm-containerinstance';
+import {
+  type AdapterContext,
+  type ComputeAdapter,
+  type ComputeAdapterFactory,
+  type ComputeCapabilities,
+  type ComputeTarget,
+  type JobStatus,
+  parseWithSchema,
+  PolycloudError,
+  TERMINAL_JOB_STATES,
+} from '@polycloud/core';
+import { mapAciError } from './errors.js';
+import { type AzureAciAdapterOptions, AzureAciAdapterOptionsSchema, AzureAciTargetOptionsSchema, type ResolvedAzureAciAdapterOptions } from './options.js';
+import { ACI_CONTAINER_NAME, containerGroupFor, TAG_STOPPED, TAG_TIMEOUT } from './request.js';
+import { toAciJobStatus } from './status.js';
+
+/** ACI container group names: lowercase letters, digits and single hyphens, not starting or ending with one; at most 63. */
+export const ACI_NAME = /^[a-z0-9](?:-?[a-z0-9]){0,62}$/;
+const RESOURCE_GROUP_ID = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)$/i;
+
+function createClient(o: ResolvedAzureAciAdapterOptions): ContainerInstanceManagementClient {
+  if (o.client) return o.client;
+  return new ContainerInstanceManagementClient(o.credential!, o.subscriptionId, {
+    retryOptions: { maxRetries: o.maxRetries },
+    ...(o.endpoint ? { endpoint: o.endpoint, $host: o.endpoint } : {}),
+    ...(o.httpClient ? { httpClient: o.httpClient as never } : {}),
+  });
+}
+
+/**
+ * Azure Container Instances compute adapter: one container group per job, named by
+ * the idempotency key, in the binding's resource group (`physical_id`), with
+ * `restartPolicy: Never`. Submit looks the group up first (GET), so a retried submit
+ * returns the existing job. Cancel stops the group. ACI has no run-time limit, so a
+ * job's timeout is kept in a tag and enforced when its status is read.
+ */
+export function createAzureContainerInstancesAdapter(options: AzureAciAdapterOptions, context: Partial<AdapterContext> = {}): ComputeAdapter {
+  const o = parseWithSchema(AzureAciAdapterOptionsSchema, options, 'invalid options for the azure-aci adapter') as ResolvedAzureAciAdapterOptions;
+  const client = createClient(o);
+  const capabilities: ComputeCapabilities = Object.freeze({ cancel: true, idempotentSubmit: true, exitCode: true, logs: true, maxCpu: o.maxCpu, maxMemoryMiB: o.maxMemoryMiB });
+
+  const resourceGroup = (target: ComputeTarget): { subscription: string; group: string } => {
+    const m = RESOURCE_GROUP_ID.exec(target.physicalId);
+    if (m) {
+      if (m[1]!.toLowerCase() !== o.subscriptionId.toLowerCase()) {
+        throw new PolycloudError('CONFIG_INVALID', `resource group ${target.physicalId} is not in subscription ${o.subscriptionId}`, {
+          context: { provider: 'azure-aci', path: ['physical_id'] },
+          retryable: false,
+        });
+      }
+      return { subscription: o.subscriptionId, group: m[2]! };
+    }
+    if (!/^[-\w._()]{1,90}$/.test(target.physicalId)) {
+      throw new PolycloudError('CONFIG_INVALID', `"${target.physicalId}" is not a resource group name`, { context: { provider: 'azure-aci', path: ['physical_id'] }, retryable: false });
+    }
+    return { subscription: o.subscriptionId, group: target.physicalId };
+  };
+  const logLocation = (target: ComputeTarget, name: string) => {
+    const { subscription, group } = resourceGroup(target);
+    return `/subscriptions/${subscription}/resourceGroups/${group}/providers/Microsoft.ContainerInstance/containerGroups/${name}/containers/${ACI_CONTAINER_NAME}/logs`;
+  };
+
+  async function call<T>(operation: string, key: string | undefined, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      throw mapAciError(e, { operation, ...(key ? { key } : {}) });
+    }
+  }
+  const abort = (signal?: AbortSignal) => (signal ? { abortSignal: signal } : {});
+
+  const getGroup = (target: ComputeTarget, name: string, operation: string, signal?: AbortSignal): Promise<ContainerGroup> =>
+    call(operation, name, () => client.containerGroups.get(resourceGroup(target).group, name, abort(signal)));
+
+  /** Stops a group and records why in a tag (a stopped group looks the same whether cancelled or timed out). */
+  async function stopGroup(target: ComputeTarget, group: ContainerGroup, why: 'cancelled' | 'timeout', signal?: AbortSignal) {
+    const rg = resourceGroup(target).group;
+    await call('cancel', group.name, () => client.containerGroups.update(rg, group.name!, { tags: { ...(group.tags ?? {}), [TAG_STOPPED]: why } }, abort(signal)));
+    await call('cancel', group.name, () => client.containerGroups.stop(rg, group.name!, abort(signal)));
+  }
+
+  async function status(target: ComputeTarget, name: string, operation: string, signal?: AbortSignal): Promise<JobStatus> {
+    const group = await getGroup(target, name, operation, signal);
+    const s = toAciJobStatus(group, logLocation(target, name));
+    const limit = Number(group.tags?.[TAG_TIMEOUT]);
+    if (s.state === 'RUNNING' && limit > 0 && s.startedAt && Date.now() - s.startedAt.getTime() > limit * 1000) {
+      await stopGroup(target, group, 'timeout', signal);
+      return { ...s, state: 'FAILED', reason: `timed out after ${limit} s`, finishedAt: new Date() };
+    }
+    return s;
+  }
+
+  async function find(target: ComputeTarget, key: string, signal?: AbortSignal): Promise<JobStatus | undefined> {
+    if (!ACI_NAME.test(key)) return undefined;
+    try {
+      return await status(target, key, 'find', signal);
+    } catch (e) {
+      if ((e as PolycloudError).code === 'NOT_FOUND') return undefined;
+      throw e;
+    }
+  }
+
+  return {
+    type: 'azure-aci',
+    name: context.name ?? 'azure-aci',
+    capabilities,
+    async submit(target, job, opts = {}) {
+      if (!ACI_NAME.test(job.idempotencyKey)) {
+        throw new PolycloudError('INVALID_ARGUMENT', `"${job.idempotencyKey}" is not a valid container group name`, {
+          context: { provider: 'azure-aci', operation: 'submit', path: ['idempotencyKey'] },
+          retryable: false,
+        });
+      }
+      const t = parseWithSchema(AzureAciTargetOptionsSchema, target.options ?? {}, `invalid options for azure-aci binding ${target.physicalId}`, { pathPrefix: ['options'] });
+      const location = t.location ?? target.region ?? o.location;
+      if (!location) {
+        throw new PolycloudError('CONFIG_INVALID', `azure-aci binding ${target.physicalId} needs a region (or options.location)`, { context: { provider: 'azure-aci', path: ['region'] }, retryable: false });
+      }
+      const existing = await find(target, job.idempotencyKey, opts.signal);
+      if (existing) return existing;
+      const osType = t.osType ?? o.osType;
+      const priority = t.priority ?? o.priority;
+      const body = containerGroupFor(job, location, { ...(osType ? { osType } : {}), ...(priority ? { priority } : {}) });
+      const poller = await call('submit', job.idempotencyKey, () => client.containerGroups.beginCreateOrUpdate(resourceGroup(target).group, job.idempotencyKey, body, abort(opts.signal)));
+      const created = poller.getResult() ?? (poller.getOperationState() as { result?: ContainerGroup }).result;
+      const group: ContainerGroup = created && created.name ? created : { ...body, name: job.idempotencyKey };
+      return { ...toAciJobStatus(group, logLocation(target, job.idempotencyKey)), submittedAt: new Date() };
+    },
+    find: (target, key, opts = {}) => find(target, key, opts.signal),
+    status: (target, jobId, opts = {}) => status(target, jobId, 'status', opts.signal),
+    async cancel(target, jobId, opts = {}) {
+      const group = await getGroup(target, jobId, 'cancel', opts.signal);
+      if (TERMINAL_JOB_STATES.has(toAciJobStatus(group, '').state)) return;
+      await stopGroup(target, group, 'cancelled', opts.signal);
+    },
+    async probe(target, opts = {}) {
+      // Listing one page of the resource group's container groups proves credentials, subscription and group.
+      await call('probe', undefined, async () => {
+        const pages = client.containerGroups.listByResourceGroup(resourceGroup(target).group, abort(opts.signal)).byPage();
+        await pages.next();
+      });
+    },
+  };
+}
+
+/** Registry factory for `type: azure-aci`. */
+export const azureAciAdapterFactory: ComputeAdapterFactory<ResolvedAzureAciAdapterOptions> = {
+  kind: 'compute',
+  type: 'azure-aci',
+  optionsSchema: AzureAciAdapterOptionsSchema as never,
+  create: (options, context) => createAzureContainerInstancesAdapter(options as AzureAciAdapterOptions, context),
+};
