@@ -1,5 +1,6 @@
 import { AbortMultipartUploadCommand, PutObjectCommand, type PutObjectCommandInput } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { pipeline, type Readable, Transform } from 'node:stream';
 import { type AdapterBody, PolycloudError, type PutOptions, type PutResult } from '@polycloud/core';
 import { type S3Context, sendOptions } from './context.js';
 import { encodeMetadata } from './metadata.js';
@@ -44,9 +45,15 @@ export async function putObject(ctx: S3Context, bucket: string, key: string, bod
   }
 
   const size = body instanceof Uint8Array ? body.byteLength : options.contentLength;
+  // A stream of unknown length is counted on its way through, so the result has a size.
+  let counted = 0;
+  const source =
+    size !== undefined
+      ? body
+      : pipeline(body as Readable, new Transform({ transform: (chunk: Buffer, _e, cb) => ((counted += chunk.length), cb(null, chunk)) }), () => undefined);
   const upload = new Upload({
     client: ctx.client,
-    params: { ...params, Body: body, ...(size !== undefined ? { ContentLength: size } : {}) },
+    params: { ...params, Body: source, ...(size !== undefined ? { ContentLength: size } : {}) },
     partSize: ctx.options.partSizeBytes,
     queueSize: ctx.options.queueSize,
     // We abort ourselves, best effort: some stores (s3rver) answer AbortMultipartUpload
@@ -58,7 +65,7 @@ export async function putObject(ctx: S3Context, bucket: string, key: string, bod
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     const out = await upload.done();
-    return { key, versionToken: versionTokenFromEtag(out.ETag), ...(size !== undefined ? { size } : {}) };
+    return { key, versionToken: versionTokenFromEtag(out.ETag), size: size ?? counted };
   } catch (error) {
     const uploadId = (upload as unknown as { uploadId?: string }).uploadId;
     if (uploadId) {

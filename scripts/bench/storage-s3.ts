@@ -1,0 +1,169 @@
+/**
+ * S3 storage bench against s3rver 3.7.1 or fauxqs 1.9.2 (on loopback):
+ * - median latency of 1 KiB put and get through polycloud (a LogicalBucket with one
+ *   binding on the s3 adapter: bucket.put / bucket.getBytes), through the adapter
+ *   alone, and through the raw SDK (S3Client PutObject / GetObject + reading the
+ *   body), interleaved in one run with alternating order;
+ * - throughput of a 256 MiB generated stream put (multipart) and read back through
+ *   polycloud, never held in memory;
+ * - peak RSS of this process, sampled every 20 ms.
+ *
+ * Run alone: `node --import tsx scripts/bench/storage-s3.ts [s3rver|fauxqs]`.
+ */
+import { cpus } from 'node:os';
+import { Readable } from 'node:stream';
+import { pathToFileURL } from 'node:url';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { createPolycloud } from '@polycloud/core';
+import { createS3Adapter } from '@polycloud/adapter-aws';
+import { type FauxqsEmulator, type S3rverEmulator, startFauxqs, startS3rver } from '@polycloud/emulators';
+
+export type S3BenchEmulator = 's3rver' | 'fauxqs';
+
+export interface S3BenchFigures {
+  adapter: 's3';
+  emulator: 's3rver 3.7.1' | 'fauxqs 1.9.2';
+  date: string;
+  machine: string;
+  iterations: number;
+  /** Medians, ms; `adapterMs` is the adapter called directly (no facade), to split the overhead. */
+  put1KiB: { polycloudMs: number; adapterMs: number; rawSdkMs: number; ratio: number };
+  get1KiB: { polycloudMs: number; adapterMs: number; rawSdkMs: number; ratio: number };
+  stream: { bytes: number; partSizeBytes: number; queueSize: number; putMiBps: number; getMiBps: number };
+  /** RSS after the latency phase, before the streams. */
+  baselineRssMiB: number;
+  /** Peak RSS over the whole run, sampled every 20 ms. */
+  peakRssMiB: number;
+  /** Peak RSS during the 256 MiB put and get only. */
+  streamPeakRssMiB: number;
+}
+
+export interface S3BenchOptions {
+  iterations?: number;
+  streamBytes?: number;
+}
+
+const MiB = 1024 * 1024;
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const round = (x: number, digits = 3) => Number(x.toFixed(digits));
+
+/** `total` bytes pushed as one reused constant 1 MiB chunk: the generator holds nothing big. */
+function generated(total: number): Readable {
+  const chunk = Buffer.alloc(MiB, 0xa5);
+  let sent = 0;
+  return new Readable({
+    read() {
+      if (sent >= total) return void this.push(null);
+      const n = Math.min(MiB, total - sent);
+      sent += n;
+      this.push(n === MiB ? chunk : chunk.subarray(0, n));
+    },
+  });
+}
+
+function rssSampler() {
+  let peak = process.memoryUsage.rss();
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20);
+  return { peak: () => Math.max(peak, process.memoryUsage.rss()), stop: () => (clearInterval(timer), peak) };
+}
+
+async function drain(body: AsyncIterable<Uint8Array>): Promise<number> {
+  let n = 0;
+  for await (const chunk of body) n += chunk.length;
+  return n;
+}
+
+export async function benchS3(emulator: S3BenchEmulator, options: S3BenchOptions = {}): Promise<S3BenchFigures> {
+  const iterations = options.iterations ?? 300;
+  const streamBytes = options.streamBytes ?? 256 * MiB;
+  const rss = rssSampler();
+  const emu: S3rverEmulator | FauxqsEmulator = emulator === 's3rver' ? await startS3rver() : await startFauxqs();
+  const physical = `bench-${Date.now().toString(36)}`;
+  const connection = { endpoint: emu.endpoint, region: emu.region, accessKey: emu.accessKeyId, secretKey: emu.secretAccessKey };
+  // fauxqs refuses single request bodies over 11 MiB: keep every request under that.
+  const adapter = createS3Adapter({ ...connection, ...(emulator === 'fauxqs' ? { maxSinglePutBytes: 10 * MiB } : {}) }, { name: 'aws' });
+  const polycloud = createPolycloud({
+    providers: [{ name: 'aws', adapter }],
+    resources: [{ resource_id: 'lb-bench', type: 'LogicalBucket', providers: [{ cloud: 'aws', physical_id: physical }] }],
+  });
+  const raw = new S3Client({
+    endpoint: emu.endpoint,
+    region: emu.region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: emu.accessKeyId, secretAccessKey: emu.secretAccessKey },
+    maxAttempts: 1,
+  });
+  try {
+    await adapter.ensureBucket(physical);
+    const bucket = polycloud.bucket('lb-bench');
+    const body = Buffer.alloc(1024, 0x42);
+    const t = { pcPut: [] as number[], adPut: [] as number[], rawPut: [] as number[], pcGet: [] as number[], adGet: [] as number[], rawGet: [] as number[] };
+    const time = async (into: number[] | undefined, fn: () => Promise<unknown>) => {
+      const start = performance.now();
+      await fn();
+      into?.push(performance.now() - start);
+    };
+    const warmup = Math.min(30, iterations);
+    for (let i = 0; i < warmup + iterations; i++) {
+      const m = i >= warmup;
+      const pcKey = `lat/pc-${i % 50}`;
+      const adKey = `lat/ad-${i % 50}`;
+      const rawKey = `lat/raw-${i % 50}`;
+      const pcPut = () => time(m ? t.pcPut : undefined, () => bucket.put(pcKey, body));
+      const adPut = () => time(m ? t.adPut : undefined, () => adapter.put(physical, adKey, body));
+      const rawPut = () => time(m ? t.rawPut : undefined, () => raw.send(new PutObjectCommand({ Bucket: physical, Key: rawKey, Body: body })));
+      const pcGet = () => time(m ? t.pcGet : undefined, () => bucket.getBytes(pcKey));
+      const adGet = () => time(m ? t.adGet : undefined, async () => drain((await adapter.get(physical, adKey)).body));
+      const rawGet = () =>
+        time(m ? t.rawGet : undefined, async () => (await raw.send(new GetObjectCommand({ Bucket: physical, Key: rawKey }))).Body!.transformToByteArray());
+      // Alternate which side goes first so neither gets a systematic advantage.
+      const order = i % 2 ? [pcPut, adPut, rawPut, pcGet, adGet, rawGet] : [rawPut, adPut, pcPut, rawGet, adGet, pcGet];
+      for (const step of order) await step();
+    }
+
+    const baseline = process.memoryUsage.rss();
+    const streamRss = rssSampler();
+    let start = performance.now();
+    const put = await bucket.put('stream/big', generated(streamBytes));
+    const putSeconds = (performance.now() - start) / 1000;
+    if (put.size !== streamBytes) throw new Error(`streamed put stored ${put.size} bytes, expected ${streamBytes}`);
+    start = performance.now();
+    const read = await drain((await bucket.get('stream/big')).body);
+    const getSeconds = (performance.now() - start) / 1000;
+    const streamPeak = streamRss.stop();
+    if (read !== streamBytes) throw new Error(`streamed get read ${read} bytes, expected ${streamBytes}`);
+    await bucket.delete('stream/big');
+
+    const put1 = { polycloudMs: round(median(t.pcPut)), adapterMs: round(median(t.adPut)), rawSdkMs: round(median(t.rawPut)) };
+    const get1 = { polycloudMs: round(median(t.pcGet)), adapterMs: round(median(t.adGet)), rawSdkMs: round(median(t.rawGet)) };
+    return {
+      adapter: 's3',
+      emulator: emulator === 's3rver' ? 's3rver 3.7.1' : 'fauxqs 1.9.2',
+      date: new Date().toISOString(),
+      machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`,
+      iterations,
+      put1KiB: { ...put1, ratio: round(put1.polycloudMs / put1.rawSdkMs) },
+      get1KiB: { ...get1, ratio: round(get1.polycloudMs / get1.rawSdkMs) },
+      stream: { bytes: streamBytes, partSizeBytes: 8 * MiB, queueSize: 4, putMiBps: round(streamBytes / MiB / putSeconds, 1), getMiBps: round(streamBytes / MiB / getSeconds, 1) },
+      baselineRssMiB: round(baseline / MiB, 1),
+      peakRssMiB: round(rss.peak() / MiB, 1),
+      streamPeakRssMiB: round(streamPeak / MiB, 1),
+    };
+  } finally {
+    rss.stop();
+    raw.destroy();
+    await polycloud.close();
+    await emu.stop();
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const which = (process.argv[2] as S3BenchEmulator | undefined) ?? undefined;
+  for (const emulator of which ? [which] : (['s3rver', 'fauxqs'] as const)) {
+    console.log(JSON.stringify(await benchS3(emulator), null, 2));
+  }
+}
