@@ -55,6 +55,24 @@ describe('azure-blob error mapping against Azurite', () => {
     expect((await a.get(c, 'k')).info.versionToken).toBe(versionToken);
   });
 
+  it('keys the blob URL would rewrite (dot segments, backslashes) → INVALID_ARGUMENT, nothing written elsewhere', async () => {
+    const a = az.adapter();
+    const c = await az.container(a);
+    for (const key of ['a/../b', './b', 'x/./b', '..', 'back\\slash']) {
+      const e = await failure(a.put(c, key, Buffer.from('x')));
+      expect(e.code).toBe('INVALID_ARGUMENT');
+      expect(e.retryable).toBe(false);
+      expect((await failure(a.get(c, key))).code).toBe('INVALID_ARGUMENT');
+    }
+    expect((await a.list(c)).objects).toEqual([]);
+    const many = await a.deleteMany!(c, ['ok', 'a/../b']);
+    expect(many.deleted).toEqual(['ok']);
+    expect(many.errors.map((x) => [x.key, (x.error as PolycloudError).code])).toEqual([['a/../b', 'INVALID_ARGUMENT']]);
+    // Dots inside a segment are ordinary characters.
+    await a.put(c, 'a/..b/.c.', Buffer.from('fine'));
+    expect((await a.list(c)).objects.map((o) => o.key)).toEqual(['a/..b/.c.']);
+  });
+
   it('a wrong account key → PERMISSION_DENIED, with no key in the error', async () => {
     const bad = az.adapter({ accountName: az.emulator.accountName, accountKey: WRONG_KEY, endpoint: az.emulator.blobEndpoint });
     const e = await failure(bad.head('any-container', 'k'));

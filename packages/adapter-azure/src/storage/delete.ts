@@ -1,5 +1,6 @@
 import type { DeleteManyResult, DeleteOptions } from '@polycloud/core';
 import type { AzureStorageContext } from './context.js';
+import { blobKeyProblem, unstorableKey } from './context.js';
 import { azureCall, mapAzureError } from './errors.js';
 import { toIfMatch } from './etag.js';
 
@@ -21,8 +22,15 @@ export async function deleteBlob(ctx: AzureStorageContext, container: string, ke
 export async function deleteBlobs(ctx: AzureStorageContext, container: string, keys: string[], options: { signal?: AbortSignal } = {}): Promise<DeleteManyResult> {
   const result: DeleteManyResult = { deleted: [], errors: [] };
   const batch = ctx.clients.service.getBlobBatchClient();
-  for (let i = 0; i < keys.length; i += MAX_BATCH) {
-    const part = keys.slice(i, i + MAX_BATCH);
+  const valid: string[] = [];
+  for (const key of keys) {
+    // A key Azure cannot hold cannot exist there either: it is reported, not sent.
+    const problem = blobKeyProblem(key);
+    if (problem) result.errors.push({ key, error: unstorableKey(container, key, problem) });
+    else valid.push(key);
+  }
+  for (let i = 0; i < valid.length; i += MAX_BATCH) {
+    const part = valid.slice(i, i + MAX_BATCH);
     const response = await azureCall({ operation: 'deleteMany', container }, options.signal, () =>
       batch.deleteBlobs(
         part.map((k) => ctx.blob(container, k)),

@@ -57,7 +57,6 @@ async function peek(source: Readable, limit: number, signal?: AbortSignal): Prom
  * replaces the current version.
  */
 export async function putBlob(ctx: AzureStorageContext, container: string, key: string, body: AdapterBody, options: PutOptions = {}): Promise<PutResult> {
-  const client = ctx.blob(container, key);
   const { blockSizeBytes, concurrency, maxSingleShotBytes } = ctx.options;
   const headers: BlobHTTPHeaders = options.contentType ? { blobContentType: options.contentType } : {};
   const conditions = conditionsOf(options);
@@ -68,6 +67,7 @@ export async function putBlob(ctx: AzureStorageContext, container: string, key: 
     ...(options.signal ? { abortSignal: options.signal } : {}),
   };
   return azureCall({ operation: 'put', key, container }, options.signal, async () => {
+    const client = ctx.blob(container, key);
     if (body instanceof Uint8Array) {
       const size = body.byteLength;
       const r =
@@ -100,10 +100,10 @@ export async function putBlob(ctx: AzureStorageContext, container: string, key: 
  * with Set Blob Properties (the returned token is the final ETag).
  */
 export async function copyBlob(ctx: AzureStorageContext, container: string, sourceKey: string, destinationKey: string, options: CopyOptions = {}): Promise<PutResult> {
-  const source = ctx.blob(container, sourceKey);
-  const target = ctx.blob(container, destinationKey);
   const signalOpt = options.signal ? { abortSignal: options.signal } : {};
   return azureCall({ operation: 'copy', key: destinationKey, container, sourceKey }, options.signal, async () => {
+    const source = ctx.blob(container, sourceKey);
+    const target = ctx.blob(container, destinationKey);
     const poller = await target.beginCopyFromURL(source.url, {
       ...(options.metadata ? { metadata: encodeMetadata(options.metadata) } : {}),
       ...(options.sourceIfMatch !== undefined ? { sourceConditions: { ifMatch: toIfMatch(options.sourceIfMatch) } } : {}),
