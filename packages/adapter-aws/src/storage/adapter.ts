@@ -54,6 +54,6 @@ export function createS3Adapter(options: S3AdapterOptions, context: Partial<Adap
 export const s3AdapterFactory: StorageAdapterFactory<ResolvedS3AdapterOptions> = {
   kind: 'storage',
   type: 's3',
-  optionsSchema: S3AdapterOptionsSchema as never,
+  optionsSchema: S3AdapterOptionsSchema,
   create: (options, context) => createS3Adapter(options, context),
 };
