@@ -29,6 +29,9 @@ export function createMapAdapter(options: z.input<typeof MapAdapterOptionsSchema
     if (!e) throw new PolycloudError('NOT_FOUND', 'no such key', { context: { provider: 'map', key } });
     return e;
   };
+  const live = (signal?: AbortSignal) => {
+    if (signal?.aborted) throw new PolycloudError('ABORTED', 'aborted', { context: { provider: 'map' } });
+  };
   return {
     type: 'map',
     name,
@@ -37,6 +40,7 @@ export function createMapAdapter(options: z.input<typeof MapAdapterOptionsSchema
       if (!buckets.has(b)) buckets.set(b, new Map());
     },
     async put(b, key, body, o = {}) {
+      live(o.signal);
       const m = bucketOf(b);
       const data = body instanceof Readable ? await readAll(body) : Buffer.from(body);
       const info: ObjectInfo = {
@@ -46,14 +50,17 @@ export function createMapAdapter(options: z.input<typeof MapAdapterOptionsSchema
       m.set(key, { data, info });
       return { key, versionToken: info.versionToken, size: info.size };
     },
-    async get(b, key) {
+    async get(b, key, o = {}) {
+      live(o.signal);
       const e = entryOf(b, key);
       return { info: { ...e.info }, body: Readable.from([e.data]) };
     },
-    async head(b, key) {
+    async head(b, key, o = {}) {
+      live(o.signal);
       return { ...entryOf(b, key).info };
     },
     async list(b, o = {}) {
+      live(o.signal);
       const keys = [...bucketOf(b).keys()]
         .filter((k) => k.startsWith(o.prefix ?? ''))
         .sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
@@ -65,7 +72,8 @@ export function createMapAdapter(options: z.input<typeof MapAdapterOptionsSchema
       });
       return { objects, prefixes: [], ...(end < keys.length ? { continuationToken: String(end) } : {}) };
     },
-    async delete(b, key) {
+    async delete(b, key, o = {}) {
+      live(o.signal);
       bucketOf(b).delete(key); // a missing key is success
     },
   };

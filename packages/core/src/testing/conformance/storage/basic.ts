@@ -10,6 +10,7 @@ export const basicCases: StorageConformanceCase[] = [
     async run(ctx) {
       await ctx.adapter.ensureBucket(ctx.bucket);
       await ctx.adapter.ensureBucket(ctx.bucket);
+      if (ctx.adapter.probe) await ctx.adapter.probe(ctx.bucket);
     },
   },
   {
@@ -115,6 +116,21 @@ export const basicCases: StorageConformanceCase[] = [
       ok(first.versionToken !== second.versionToken, 'an overwrite must yield a different versionToken');
       equal((await getBytes(ctx, key)).toString('utf8'), 'two!', 'get() after overwrite');
       equal((await ctx.adapter.head(ctx.bucket, key)).versionToken, second.versionToken, 'head().versionToken after overwrite');
+    },
+  },
+  {
+    name: 'a call whose signal is already aborted rejects with ABORTED, and a put writes nothing',
+    needs: [],
+    async run(ctx) {
+      const controller = new AbortController();
+      controller.abort();
+      const signal = controller.signal;
+      const key = ctx.key('aborted');
+      await rejectsWithCode(() => putBytes(ctx, key, 'never', { signal }), 'ABORTED', 'put() with an aborted signal');
+      await rejectsWithCode(() => ctx.adapter.head(ctx.bucket, key), 'NOT_FOUND', 'nothing was written');
+      await putBytes(ctx, key, 'x');
+      await rejectsWithCode(() => ctx.adapter.get(ctx.bucket, key, { signal }), 'ABORTED', 'get() with an aborted signal');
+      await rejectsWithCode(() => ctx.adapter.list(ctx.bucket, { prefix: ctx.prefix, signal }), 'ABORTED', 'list() with an aborted signal');
     },
   },
   {

@@ -22,6 +22,7 @@ export const listingCases: StorageConformanceCase[] = [
       const a = page.objects.find((o) => o.key === ctx.key('a.txt'));
       equal(a?.size, 5, 'size in a listing');
       ok(typeof a?.versionToken === 'string' && a.versionToken.length > 0, 'versionToken in a listing');
+      ok(a?.lastModified instanceof Date && !Number.isNaN(a.lastModified.getTime()), 'lastModified in a listing is a valid Date');
     },
   },
   {
