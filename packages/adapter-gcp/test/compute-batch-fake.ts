@@ -8,6 +8,8 @@ export function createFakeGcpBatch() {
   const jobs = new Map<string, GcpJob>();
   const requests: { method: string; request: unknown }[] = [];
   let uid = 0;
+  /** Jobs whose cancellation finishes (CANCELLED) at the next GetJob, as Cloud Batch does shortly after CancelJob. */
+  const cancelling = new Set<string>();
   /** Errors the next calls of a method throw (then behave normally). */
   const failNext: Record<string, Error[]> = {};
   const maybeFail = (method: string) => {
@@ -36,7 +38,9 @@ export function createFakeGcpBatch() {
       maybeFail('getJob');
       const job = jobs.get(request.name);
       if (!job) throw grpcError(GRPC.NOT_FOUND, `Resource not found: ${request.name}`);
-      return [structuredClone(job)];
+      const before = structuredClone(job);
+      if (cancelling.delete(request.name) && String(job.status?.state) === 'CANCELLATION_IN_PROGRESS') job.status = { ...job.status, state: 'CANCELLED' as never };
+      return [before];
     },
     async cancelJob(request: { name: string }) {
       requests.push({ method: 'cancelJob', request });
@@ -46,6 +50,7 @@ export function createFakeGcpBatch() {
       const state = String(job.status?.state);
       if (state === 'SUCCEEDED' || state === 'FAILED' || state === 'CANCELLED') throw grpcError(GRPC.FAILED_PRECONDITION, 'job already finished');
       job.status = { ...job.status, state: 'CANCELLATION_IN_PROGRESS' as never };
+      cancelling.add(request.name);
       return [{ name: `operations/cancel-${uid}` }];
     },
     async close() {},
