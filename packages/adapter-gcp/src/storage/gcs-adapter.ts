@@ -27,13 +27,18 @@ export interface GcsAdapterInternals {
   now?: () => number;
 }
 
+/** The gcs adapter: every optional StorageAdapter method is implemented. */
+export type GcsStorageAdapter = StorageAdapter &
+  Required<Pick<StorageAdapter, 'deleteMany' | 'copy' | 'presign' | 'probe' | 'close'>> &
+  GcsAdapterInternals;
+
 /**
  * A StorageAdapter for Google Cloud Storage (or any endpoint speaking its JSON API,
  * like the firebase-tools emulator). Options are validated with
  * {@link GcsAdapterOptionsSchema} (CONFIG_INVALID with the path). The version token is
  * the object's generation.
  */
-export function createGcsAdapter(options: GcsAdapterOptions, context?: Partial<AdapterContext>): StorageAdapter & GcsAdapterInternals {
+export function createGcsAdapter(options: GcsAdapterOptions, context?: Partial<AdapterContext>): GcsStorageAdapter {
   const config: ResolvedGcsAdapterOptions = parseWithSchema(GcsAdapterOptionsSchema, options, 'invalid gcs adapter options');
   if (config.credentials) registerSecrets([config.credentials.private_key]);
   const name = context?.name ?? 'gcs';
@@ -46,7 +51,7 @@ export function createGcsAdapter(options: GcsAdapterOptions, context?: Partial<A
     ...(key !== undefined ? { key } : {}),
   });
 
-  const adapter: StorageAdapter & GcsAdapterInternals = {
+  const adapter: GcsStorageAdapter = {
     type: 'gcs',
     name,
     capabilities,

@@ -1,4 +1,4 @@
-export { createGcsAdapter, gcsAdapterFactory, type GcsAdapterInternals } from './gcs-adapter.js';
+export { createGcsAdapter, gcsAdapterFactory, type GcsAdapterInternals, type GcsStorageAdapter } from './gcs-adapter.js';
 export { GcsAdapterOptionsSchema, type GcsAdapterOptions, type ResolvedGcsAdapterOptions } from './options.js';
 export { toGcsError, type GcsErrorContext } from './errors.js';
 export { gcsCapabilities } from './capabilities.js';

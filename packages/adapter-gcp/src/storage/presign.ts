@@ -8,10 +8,12 @@ import { type GcsErrorContext, toGcsError } from './errors.js';
  */
 export async function presignObject(bucket: Bucket, key: string, options: PresignOptions, now: () => number, ctx: GcsErrorContext): Promise<string> {
   try {
+    const signedAt = now();
     const [url] = await bucket.file(key).getSignedUrl({
       version: 'v4',
       action: options.method === 'GET' ? 'read' : 'write',
-      expires: now() + options.expiresInSeconds * 1000,
+      accessibleAt: new Date(signedAt),
+      expires: signedAt + options.expiresInSeconds * 1000,
       ...(options.contentType !== undefined ? { contentType: options.contentType } : {}),
     });
     return url;

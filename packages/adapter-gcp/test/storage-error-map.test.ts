@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { toGcsError } from '../src/storage/index.js';
+
+const ctx = { operation: 'get', bucket: 'bk', key: 'k' };
+const netError = (code: string, message = `connect ${code} 127.0.0.1:1`) => Object.assign(new Error(message), { code });
+
+describe('toGcsError: errors without an HTTP status', () => {
+  it.each([
+    ['ECONNREFUSED', 'UNAVAILABLE'],
+    ['ECONNRESET', 'UNAVAILABLE'],
+    ['EPIPE', 'UNAVAILABLE'],
+    ['ETIMEDOUT', 'TIMEOUT'],
+    ['ESOCKETTIMEDOUT', 'TIMEOUT'],
+  ])('a socket error %s → %s, retryable', (code, expected) => {
+    const err = toGcsError(netError(code), ctx);
+    expect([err.code, err.retryable]).toEqual([expected, true]);
+    expect(err.cause).toBeInstanceOf(Error);
+  });
+
+  it('a network error wrapped as the cause of a gaxios/fetch error is found', () => {
+    const wrapped = Object.assign(new Error('request to http://127.0.0.1:1/storage/v1/b failed'), { cause: netError('ECONNRESET') });
+    expect(toGcsError(wrapped, ctx).code).toBe('UNAVAILABLE');
+  });
+
+  it("'socket hang up' (no code) → UNAVAILABLE, retryable", () => {
+    const err = toGcsError(new Error('socket hang up'), ctx);
+    expect([err.code, err.retryable]).toEqual(['UNAVAILABLE', true]);
+  });
+
+  it('an AbortError → ABORTED, not retryable', () => {
+    const abort = Object.assign(new Error('The operation was aborted'), { name: 'AbortError' });
+    expect([toGcsError(abort, ctx).code, toGcsError(abort, ctx).retryable]).toEqual(['ABORTED', false]);
+  });
+
+  it('anything else → UNEXPECTED, not retryable, and a signed query string in a message is redacted', () => {
+    const err = toGcsError(new Error('weird https://x/b/k?X-Goog-Signature=abcdef0123&X-Goog-Credential=svc%40p'), ctx);
+    expect([err.code, err.retryable]).toEqual(['UNEXPECTED', false]);
+    expect(err.message).not.toContain('abcdef0123');
+    expect(err.message).not.toContain('svc%40p');
+  });
+
+  it('409 on a create → ALREADY_EXISTS; 412 with createOnly → ALREADY_EXISTS', () => {
+    expect(toGcsError(Object.assign(new Error('exists'), { code: 409 }), ctx).code).toBe('ALREADY_EXISTS');
+    expect(toGcsError(Object.assign(new Error('pre'), { code: 412 }), { ...ctx, createOnly: true }).code).toBe('ALREADY_EXISTS');
+    expect(toGcsError(Object.assign(new Error('pre'), { code: 412 }), ctx).code).toBe('CONDITION_NOT_MET');
+  });
+});

@@ -1,0 +1,146 @@
+import { type PolycloudError, isPolycloudError } from '@polycloud/core';
+import { type RunningGcsEmulator, startGcsEmulator } from '@polycloud/emulators';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGcsAdapter } from '../src/storage/index.js';
+import { type FakeAnswer, type SeenRequest, startFakeGcs } from './fake-gcs-server.js';
+import { TEST_CLIENT_EMAIL, emulatorAdapter, randomBucket, testPrivateKey } from './gcs-env.js';
+
+async function caught(p: Promise<unknown>): Promise<PolycloudError> {
+  try {
+    await p;
+  } catch (e) {
+    if (isPolycloudError(e)) return e;
+    throw new Error(`expected a PolycloudError, got ${String(e)}`);
+  }
+  throw new Error('expected the call to fail');
+}
+
+const SECRET_TOKEN = 'ya29.THIS-IS-A-FAKE-ACCESS-TOKEN';
+
+/** No private key, access token or signature in what a user may log. */
+function expectNoSecret(err: PolycloudError) {
+  const text = `${err.message}\n${JSON.stringify(err)}`;
+  expect(text).not.toContain('PRIVATE KEY');
+  expect(text).not.toContain(testPrivateKey().split('\n')[1]!);
+  expect(text).not.toContain(SECRET_TOKEN);
+  expect(text).not.toMatch(/X-Goog-Signature=[0-9a-f]/i);
+}
+
+describe('gcs error mapping against a stopped / running emulator', () => {
+  let emu: RunningGcsEmulator;
+  beforeAll(async () => {
+    emu = await startGcsEmulator();
+  });
+  afterAll(async () => {
+    await emu?.stop();
+  });
+
+  it('a missing key → NOT_FOUND, not retryable, with provider and key in context', async () => {
+    const adapter = emulatorAdapter(emu);
+    const bucket = randomBucket();
+    const err = await caught(adapter.head(bucket, 'no/such/key'));
+    expect(err.code).toBe('NOT_FOUND');
+    expect(err.retryable).toBe(false);
+    expect(err.context).toMatchObject({ provider: 'gcs', operation: 'head', key: 'no/such/key', status: 404 });
+    expect(err.cause).toBeDefined();
+    expect((await caught(adapter.get(bucket, 'no/such/key'))).code).toBe('NOT_FOUND');
+    expectNoSecret(err);
+  });
+
+  it('a stopped emulator → UNAVAILABLE, retryable; after restart on the same port it answers again', async () => {
+    const adapter = emulatorAdapter(emu);
+    const bucket = randomBucket();
+    await adapter.put(bucket, 'k', Buffer.from('v'));
+    await emu.stop();
+    for (const p of [adapter.head(bucket, 'k'), adapter.put(bucket, 'k', Buffer.from('v')), adapter.list(bucket)]) {
+      const err = await caught(p);
+      expect(err.code).toBe('UNAVAILABLE');
+      expect(err.retryable).toBe(true);
+      expectNoSecret(err);
+    }
+    await emu.restart();
+    // A restarted emulator starts empty.
+    expect((await caught(adapter.head(bucket, 'k'))).code).toBe('NOT_FOUND');
+  });
+});
+
+describe('gcs error mapping against a fake JSON API server (statuses the emulator never sends)', () => {
+  let answer: (req: SeenRequest) => FakeAnswer = () => ({ status: 500 });
+  let fake: Awaited<ReturnType<typeof startFakeGcs>>;
+  beforeAll(async () => {
+    fake = await startFakeGcs((req) => answer(req));
+  });
+  afterAll(async () => {
+    await fake?.close();
+  });
+  const adapter = () =>
+    createGcsAdapter({
+      projectId: 'demo-test',
+      apiEndpoint: fake.endpoint,
+      credentials: { client_email: TEST_CLIENT_EMAIL, private_key: testPrivateKey() },
+      useAuthWithCustomEndpoint: false,
+    });
+  const last = () => fake.seen[fake.seen.length - 1]!;
+
+  it("412 on put with ifMatch → CONDITION_NOT_MET; the generation was sent as ifGenerationMatch", async () => {
+    answer = () => ({ status: 412, reason: 'conditionNotMet', message: 'At least one of the pre-conditions you specified did not hold.' });
+    const err = await caught(adapter().put('bk', 'k', Buffer.from('x'), { ifMatch: '1700000000000001' }));
+    expect(err.code).toBe('CONDITION_NOT_MET');
+    expect(err.retryable).toBe(false);
+    expect(last().query.get('ifGenerationMatch')).toBe('1700000000000001');
+    expectNoSecret(err);
+  });
+
+  it("412 on put with ifNoneMatch '*' → ALREADY_EXISTS; sent as ifGenerationMatch=0 (also on resumable uploads)", async () => {
+    answer = () => ({ status: 412, reason: 'conditionNotMet' });
+    const small = await caught(adapter().put('bk', 'k', Buffer.from('x'), { ifNoneMatch: '*' }));
+    expect(small.code).toBe('ALREADY_EXISTS');
+    expect(last().query.get('ifGenerationMatch')).toBe('0');
+    const streamed = await caught(adapter().put('bk', 'k', (await import('node:stream')).Readable.from([Buffer.from('x')]), { ifNoneMatch: '*' }));
+    expect(streamed.code).toBe('ALREADY_EXISTS');
+    expect(last().query.get('uploadType')).toBe('resumable');
+    expect(last().query.get('ifGenerationMatch')).toBe('0');
+  });
+
+  it('412 on delete with ifMatch → CONDITION_NOT_MET, sent as ifGenerationMatch', async () => {
+    answer = () => ({ status: 412, reason: 'conditionNotMet' });
+    const err = await caught(adapter().delete('bk', 'k', { ifMatch: '42' }));
+    expect(err.code).toBe('CONDITION_NOT_MET');
+    expect(last().method).toBe('DELETE');
+    expect(last().query.get('ifGenerationMatch')).toBe('42');
+  });
+
+  it('403 → PERMISSION_DENIED and 401 → PERMISSION_DENIED, not retryable, no token in the message', async () => {
+    answer = () => ({ status: 403, reason: 'forbidden', message: `caller has no storage.objects.get access (token ?access_token=${SECRET_TOKEN})` });
+    const err = await caught(adapter().head('bk', 'k'));
+    expect(err.code).toBe('PERMISSION_DENIED');
+    expect(err.retryable).toBe(false);
+    expect(err.context.status).toBe(403);
+    expectNoSecret(err);
+    answer = () => ({ status: 401, reason: 'required', message: `Authorization: Bearer ${SECRET_TOKEN}` });
+    const unauth = await caught(adapter().list('bk'));
+    expect(unauth.code).toBe('PERMISSION_DENIED');
+    expectNoSecret(unauth);
+  });
+
+  it.each([
+    [429, 'rateLimitExceeded', 'RATE_LIMITED', true],
+    [403, 'userRateLimitExceeded', 'RATE_LIMITED', true],
+    [500, 'backendError', 'UNAVAILABLE', true],
+    [502, 'badGateway', 'UNAVAILABLE', true],
+    [503, 'backendError', 'UNAVAILABLE', true],
+    [504, 'gatewayTimeout', 'TIMEOUT', true],
+    [501, 'notImplemented', 'UNSUPPORTED', false],
+    [400, 'invalid', 'INVALID_ARGUMENT', false],
+  ] as const)('%i %s → %s (retryable %s)', async (status, reason, code, retryable) => {
+    answer = () => ({ status, reason });
+    const err = await caught(adapter().head('bk', 'k'));
+    expect([err.code, err.retryable]).toEqual([code, retryable]);
+  });
+
+  it('a get answered with 404 by the media request → NOT_FOUND, never an unmapped stream error', async () => {
+    answer = () => ({ status: 404, reason: 'notFound' });
+    const err = await caught(adapter().get('bk', 'k'));
+    expect(err.code).toBe('NOT_FOUND');
+  });
+});
