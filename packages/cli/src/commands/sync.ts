@@ -101,7 +101,8 @@ export async function syncCommand(ctx: CommandContext, path: string, bucket: str
     }
 
     const status = await engine.status();
-    const total = status.targets.reduce((n, t) => n + t.backlog, 0);
+    // Entries not yet applied everywhere: the largest backlog of any target.
+    const total = status.targets.reduce((n, t) => Math.max(n, t.backlog), 0);
     if (opts.dryRun) {
       line(ctx.stdout, table(['binding', 'backlog', 'lag', 'failed'], status.targets.map((t) => [t.binding, t.backlog, seconds(t.lagMs), t.failed])));
       line(ctx.stdout, `dry run: ${total} journal entr${total === 1 ? 'y' : 'ies'} waiting; nothing was replicated`);

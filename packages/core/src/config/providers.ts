@@ -15,6 +15,8 @@ export interface ConfiguredProvider {
   storage: boolean;
   compute: boolean;
   healthCheck?: HealthCheck;
+  /** The entry has problems of its own (already reported). */
+  invalid?: boolean;
 }
 
 export interface ProvidersResult {
@@ -92,7 +94,11 @@ export function checkProviders(list: unknown[], key: string, registry: AdapterRe
     secrets.push(...secretValues(rest));
     const { options, original, clashes } = renameOptionKeys(rest);
     for (const c of clashes) issues.push({ path: [...at, c], message: `option given twice (as ${c} and in camelCase)` });
-    if (!ok || clashes.length) return;
+    if (!ok || clashes.length) {
+      // Known by name, so bindings to it are not reported as well (its own problem is).
+      if (typeof name === 'string' && !byName.has(name)) byName.set(name, { name, storage: true, compute: true, invalid: true });
+      return;
+    }
 
     // The adapter's own schema, now, so its problems are reported with all the others.
     for (const kind of ['storage', 'compute'] as const) {

@@ -46,7 +46,8 @@ export function readConfigSource(source: ConfigSource, options: { cwd?: string }
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, merge: true });
   if (doc.errors.length) {
-    const issues = doc.errors.map((e) => {
+    // The first syntax error only: the ones after it are usually its consequences.
+    const issues = doc.errors.slice(0, 1).map((e) => {
       const at = e.linePos?.[0] ?? (Array.isArray(e.pos) ? lines.linePos(e.pos[0]) : undefined);
       const where = at ? ` at line ${at.line}, column ${at.col}` : '';
       return { path: [] as Path, message: `YAML syntax error${where}: ${e.message.split('\n')[0]}`, ...(at ? { line: at.line, column: at.col } : {}) };
