@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { answers, freePort, packageBin, type RunningEmulator, spawnNode, stopProcess, waitFor } from './process.js';
 
 /** Azurite's (and the Azure Storage emulator's) published development account. */
@@ -18,6 +19,19 @@ export interface StartAzuriteOptions {
   port?: number;
   /** Milliseconds to wait for it to answer. */
   timeoutMs?: number;
+  /** Serve HTTPS with this PEM certificate and key (files); needed for `oauth`. */
+  https?: { certPath: string; keyPath: string };
+  /** `basic`: accept Bearer tokens (JWTs checked for issuer, audience and lifetime, not signature). */
+  oauth?: 'basic';
+}
+
+/** Resolves true when something accepts TCP connections on the port. */
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
 }
 
 /**
@@ -31,7 +45,9 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<R
   const timeoutMs = options.timeoutMs ?? 20_000;
   const script = packageBin('azurite', 'azurite-blob');
   const args = ['--inMemoryPersistence', '--skipApiVersionCheck', '--loose', '--disableTelemetry', '--blobHost', '127.0.0.1', '--blobPort', String(port), '--silent'];
-  const endpoint = `http://127.0.0.1:${port}`;
+  if (options.https) args.push('--cert', options.https.certPath, '--key', options.https.keyPath);
+  if (options.oauth) args.push('--oauth', options.oauth);
+  const endpoint = `${options.https ? 'https' : 'http'}://127.0.0.1:${port}`;
   const blobEndpoint = `${endpoint}/${AZURITE_ACCOUNT_NAME}`;
 
   let child: ReturnType<typeof spawnNode> | undefined;
@@ -49,7 +65,7 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<R
     try {
       await waitFor(async () => {
         if (exited) throw new Error(`azurite-blob exited: ${c.output()}`);
-        return answers(`${blobEndpoint}?comp=list`);
+        return options.https ? listening(port) : answers(`${blobEndpoint}?comp=list`);
       }, timeoutMs, `azurite-blob on port ${port}`);
     } catch (error) {
       await stopProcess(c);
@@ -71,7 +87,7 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<R
     accountName: AZURITE_ACCOUNT_NAME,
     accountKey: AZURITE_ACCOUNT_KEY,
     blobEndpoint,
-    connectionString: `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT_NAME};AccountKey=${AZURITE_ACCOUNT_KEY};BlobEndpoint=${blobEndpoint};`,
+    connectionString: `DefaultEndpointsProtocol=${options.https ? 'https' : 'http'};AccountName=${AZURITE_ACCOUNT_NAME};AccountKey=${AZURITE_ACCOUNT_KEY};BlobEndpoint=${blobEndpoint};`,
     stop,
     async restart() {
       await stop();
