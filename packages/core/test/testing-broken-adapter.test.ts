@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { StorageAdapter } from '@polycloud/core';
-import { createMemoryStorageAdapter, runStorageConformanceCases } from '@polycloud/core/testing';
+import { type ComputeAdapter, PolycloudError, type StorageAdapter } from '@polycloud/core';
+import {
+  createMemoryComputeAdapter,
+  createMemoryStorageAdapter,
+  type MemoryComputeAdapter,
+  runComputeConformanceCases,
+  runStorageConformanceCases,
+} from '@polycloud/core/testing';
 
 /** Wraps the memory adapter, replacing some methods with broken ones. */
 function broken(overrides: (inner: StorageAdapter) => Partial<StorageAdapter>): StorageAdapter {
@@ -54,5 +60,39 @@ describe('the storage conformance suite catches broken adapters', () => {
     const results = await runStorageConformanceCases({ adapter: createMemoryStorageAdapter({ buckets: ['b'], capabilities: { copy: false } }), bucket: 'b', gaps: { presign: 'emulator cannot sign' } });
     const skipped = results.filter((r) => r.status === 'skipped').map((r) => r.reason);
     expect(skipped).toEqual(['adapter does not declare copy', 'presign: emulator cannot sign']);
+  });
+});
+
+describe('the compute conformance suite catches broken adapters', () => {
+  const env = (overrides: (inner: MemoryComputeAdapter) => Partial<ComputeAdapter>) => {
+    const inner = createMemoryComputeAdapter({ runMs: null });
+    const adapter = Object.assign(Object.create(null), inner, overrides(inner)) as ComputeAdapter;
+    return { adapter, target: { physicalId: 'q', options: {} }, complete: async (id: string, o: { exitCode: number }) => void (await inner.complete(id, o)) };
+  };
+  const failed = async (e: ReturnType<typeof env>) => (await runComputeConformanceCases(e)).filter((r) => r.status === 'failed').map((r) => r.name);
+
+  it('the healthy memory adapter passes every case', async () => {
+    expect(await failed(env(() => ({})))).toEqual([]);
+  });
+
+  it('fails the idempotency case when submit ignores the idempotency key', async () => {
+    let n = 0;
+    const broken = env((inner) => ({ submit: (t, job, o) => inner.submit(t, { ...job, idempotencyKey: `${job.idempotencyKey.slice(0, 50)}-${++n}` }, o) }));
+    expect(await failed(broken)).toContain('submitting the same idempotency key twice returns the same job (one job only)');
+  });
+
+  it('fails the cancel cases when cancel of a finished job throws', async () => {
+    const broken = env((inner) => ({
+      async cancel(t, id, o) {
+        if ((await inner.status(t, id)).state !== 'RUNNING') throw new PolycloudError('CONFLICT', 'job is not running');
+        return inner.cancel(t, id, o);
+      },
+    }));
+    expect(await failed(broken)).toEqual(['cancel stops a running job (CANCELLED) and is idempotent', 'cancel of a finished job succeeds and leaves its final state']);
+  });
+
+  it('fails the unknown-id case when status answers UNEXPECTED instead of NOT_FOUND', async () => {
+    const broken = env((inner) => ({ status: (t, id, o) => inner.status(t, id, o).catch(() => { throw new PolycloudError('UNEXPECTED', 'boom'); }) }));
+    expect(await failed(broken)).toEqual(['status of an unknown job id → NOT_FOUND (and cancel too, when supported)']);
   });
 });
