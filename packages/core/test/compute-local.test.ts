@@ -68,6 +68,15 @@ describe('local compute adapter', () => {
     await expect(adapter.cancel(target, 'missing')).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
+  it('a job that ignores SIGTERM is killed after the grace period', async () => {
+    const s = await adapter.submit(target, request([node, '-e', 'process.on("SIGTERM", () => {}); console.log("ready"); setTimeout(() => {}, 60000)']));
+    for (let i = 0; i < 200 && !readFileSync(s.logLocation!, 'utf8').includes('ready'); i++) await new Promise((r) => setTimeout(r, 25));
+    const started = Date.now();
+    await adapter.cancel(target, s.jobId);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+    expect(await adapter.status(target, s.jobId)).toMatchObject({ state: 'CANCELLED' });
+  });
+
   it('a command that does not exist → FAILED with a reason; no command at all → INVALID_ARGUMENT', async () => {
     const s = await adapter.submit(target, request(['/definitely/not/here']));
     const done = await until(adapter, s.jobId, (x) => x.state !== 'RUNNING');

@@ -157,5 +157,8 @@ spec:
     const odd = parseDataJob(ORIGINAL_DATAJOB_YAML.replace('name: data-cleaning', `name: 9.${'x'.repeat(100)}`));
     expect(deriveIdempotencyKey(odd)).toMatch(IDEMPOTENCY_KEY);
     expect(deriveIdempotencyKey(odd).length).toBeLessThanOrEqual(63);
+    expect(IDEMPOTENCY_KEY.test(`a${'-b'.repeat(31)}`)).toBe(true); // 63 characters
+    expect(IDEMPOTENCY_KEY.test(`a${'-b'.repeat(32)}`)).toBe(false); // 65
+    expect(['9abc', 'a--b', 'a-', 'A'].some((k) => IDEMPOTENCY_KEY.test(k))).toBe(false);
   });
 });

@@ -16,7 +16,7 @@ import { ACI_CONTAINER_NAME, containerGroupFor, TAG_STOPPED, TAG_TIMEOUT } from 
 import { toAciJobStatus } from './status.js';
 
 /** ACI container group names: lowercase letters, digits and single hyphens, not starting or ending with one; at most 63. */
-export const ACI_NAME = /^[a-z0-9](?:-?[a-z0-9]){0,62}$/;
+export const ACI_NAME = /^(?=.{1,63}$)[a-z0-9](?:-?[a-z0-9])*$/;
 const RESOURCE_GROUP_ID = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)$/i;
 
 function createClient(o: ResolvedAzureAciAdapterOptions): ContainerInstanceManagementClient {

@@ -129,7 +129,7 @@ function isDataJob(v: unknown): v is DataJob {
 }
 
 /** Idempotency keys: a lowercase letter first, then letters, digits and single hyphens, at most 63 (valid as AWS, GCP and Azure job names). */
-export const IDEMPOTENCY_KEY = /^[a-z](?:-?[a-z0-9]){0,62}$/;
+export const IDEMPOTENCY_KEY = /^(?=.{1,63}$)[a-z](?:-?[a-z0-9])*$/;
 
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
