@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createPolycloud, type Polycloud, POLYCLOUD_METRICS, PolycloudError, prometheusName, type StorageAdapter } from '@polycloud/core';
+import { createPolycloud, measureBucketUsage, type Polycloud, POLYCLOUD_METRICS, PolycloudError, prometheusName, type StorageAdapter } from '@polycloud/core';
 import { createMemoryStorageAdapter } from '@polycloud/core/testing';
 import { createTestTelemetry, type Point } from './observability-helpers.js';
 
@@ -130,6 +130,20 @@ describe('metrics and spans derived from events', () => {
     const declared = new Set<string>(POLYCLOUD_METRICS.map((m) => m.name));
     expect([...names].filter((n) => !declared.has(n))).toEqual([]);
     expect([...declared].filter((n) => !names.has(n))).toEqual([]);
+  });
+
+  it('measureBucketUsage lists each binding and feeds the usage gauge', async () => {
+    const pc = setup();
+    await pc.bucket('lb-1').put('a', 'x'.repeat(100));
+    await pc.bucket('lb-1').put('b', 'y'.repeat(50));
+    const usage = await measureBucketUsage(pc, 'lb-1');
+    expect(usage).toEqual([
+      { resource: 'lb-1', binding: 'aws', objects: 2, bytes: 150 },
+      { resource: 'lb-1', binding: 'gcp', objects: 0, bytes: 0 },
+    ]);
+    const points = await telemetry.points();
+    expect(find(points, 'polycloud.storage.usage', { 'polycloud.binding': 'aws' })[0]!.value).toBe(150);
+    expect(find(points, 'polycloud.storage.usage', { 'polycloud.binding': 'gcp' })[0]!.value).toBe(0);
   });
 
   it('stops counting after close()', async () => {

@@ -2,3 +2,4 @@ export { instrumentPolycloud, type TelemetryOptions, type PolycloudTelemetry } f
 export { type BindingTelemetry, type CircuitState } from './binding-state.js';
 export { POLYCLOUD_METRICS, prometheusName, prometheusSeriesNames, cloudProviderOf, type MetricDefinition, type MetricKind, type PolycloudMetricName } from './metrics.js';
 export { silentLogger, createRedactingLogger, type Logger, type LogLevel } from './logger.js';
+export { measureBucketUsage, type BindingUsage } from './usage.js';
