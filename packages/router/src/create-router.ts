@@ -1,6 +1,5 @@
 import {
   hardFilter,
-  seededRandom,
   type Router,
   type RouteDecision,
   type RouteExplanation,
@@ -9,15 +8,16 @@ import {
   type RouterFactory,
   type UrmDocument,
 } from '@polycloud/core';
-import { buildDocState, costClassOf, type DocState, type Group, modeOf } from './doc-state.js';
+import { buildDocState, costClassOf, type DocState, type Group } from './doc-state.js';
 import { explainRequest } from './explain.js';
 import { hash53, hashString } from './hash.js';
 import { HealthTracker } from './health.js';
 import { parseRouterOptions, type ResolvedRouterOptions, type RouterOptions } from './options.js';
 import { startProbes } from './probes.js';
+import { Prng } from './prng.js';
 import { powerOfTwo, primaryPick, rendezvous } from './select.js';
 import { buildTable, decisionFor, type Table } from './table.js';
-import { dynamicOf } from './dynamic.js';
+import { LoadModel } from './dynamic.js';
 
 const RAMP_SEED = 0x68e31da4;
 const CANARY_BUCKETS = 10_000;
@@ -44,16 +44,25 @@ class PolycloudRouter implements Router {
   readonly #ctx: RouterContext;
   readonly #tracker: HealthTracker;
   readonly #docs = new WeakMap<UrmDocument, DocState>();
-  readonly #random: () => number;
-  readonly #scratch = new Uint32Array(2);
+  readonly #prng: Prng;
+  readonly #scratch = new Int32Array(2);
+  readonly #load: LoadModel;
+  /** The state and instant the bound `#factorOf` reads (set before each p2c pick). */
+  #cur: DocState | undefined;
+  #curNow = 0;
+  readonly #factorOf = (c: number) => this.#load.factor(this.#cur!.hs[c]!, this.#curNow);
+  #factors = new Float64Array(0);
   readonly #stopProbes: () => void;
   readonly #describe = new Map<string, { cloud?: string; region?: string }>();
   #decisions = 0;
+  /** The clock reading of the current decision (NaN until needed). */
+  #now = NaN;
 
   constructor(o: ResolvedRouterOptions, ctx: RouterContext) {
     this.#o = o;
     this.#ctx = ctx;
-    this.#random = seededRandom(o.seed);
+    this.#prng = new Prng(o.seed);
+    this.#load = new LoadModel(o);
     for (const doc of ctx.resources) {
       for (const b of doc.providers) this.#describe.set(`${doc.resource_id}\u0000${b.id}`, { cloud: b.cloud, ...(b.region ? { region: b.region } : {}) });
     }
@@ -70,9 +79,9 @@ class PolycloudRouter implements Router {
   route(request: RouteRequest): RouteDecision {
     const state = this.#state(request.resource);
     const group = this.#group(state, request);
-    const now = this.#ctx.clock.now();
-    const table = this.#table(state, group, request, now);
-    const pick = this.#pick(state, table, request, now);
+    this.#now = NaN; // read the clock only if this decision needs it
+    const table = this.#table(state, group, request);
+    const pick = this.#pick(state, table, request);
     const decision = decisionFor(state, table, pick);
     const rate = this.#o.events.sampleRate;
     if (rate > 0) {
@@ -93,12 +102,13 @@ class PolycloudRouter implements Router {
   explain(request: RouteRequest): RouteExplanation {
     const state = this.#state(request.resource);
     const group = this.#group(state, request);
-    const now = this.#ctx.clock.now();
+    this.#now = NaN;
+    const now = this.#time();
     let table: Table | undefined;
     let chosen: number | undefined;
     if (!group.error) {
-      table = this.#table(state, group, request, now);
-      chosen = this.#pick(state, table, request, now, true);
+      table = this.#table(state, group, request);
+      chosen = this.#pick(state, table, request, true);
     }
     return explainRequest({ state, group, table, chosen, request, tracker: this.#tracker, options: this.#o, now });
   }
@@ -121,8 +131,7 @@ class PolycloudRouter implements Router {
   #state(doc: UrmDocument): DocState {
     let s = this.#docs.get(doc);
     if (!s) {
-      s = buildDocState(doc, this.#o, this.#tracker.resource(doc.resource_id));
-      for (const b of doc.providers) this.#tracker.binding(doc.resource_id, b.id);
+      s = buildDocState(doc, this.#o, this.#tracker.resource(doc.resource_id), (id) => this.#tracker.binding(doc.resource_id, id));
       this.#docs.set(doc, s);
     }
     return s;
@@ -158,7 +167,12 @@ class PolycloudRouter implements Router {
     return group;
   }
 
-  #table(state: DocState, group: Group, request: RouteRequest, now: number): Table {
+  #time(): number {
+    if (Number.isNaN(this.#now)) this.#now = this.#ctx.clock.now();
+    return this.#now;
+  }
+
+  #table(state: DocState, group: Group, request: RouteRequest): Table {
     if (group.error) throw group.error;
     const cls = costClassOf(request.operation);
     let table: Table | undefined;
@@ -167,38 +181,45 @@ class PolycloudRouter implements Router {
       jobKey = request.job ? `${request.job.cpu}:${request.job.memoryMiB}` : '';
       table = group.compute?.get(jobKey);
     } else table = group[cls];
-    if (table && table.version === state.health.version && now < table.validUntil) return table;
-    table = buildTable(state, group, cls, request.job, now, this.#tracker, this.#o);
+    if (table && table.version === state.health.version && (table.validUntil === Infinity || this.#time() < table.validUntil)) return table;
+    table = buildTable(state, group, cls, request.job, this.#time(), this.#tracker, this.#o);
     if (cls === 'compute') (group.compute ??= new Map()).set(jobKey, table);
     else group[cls] = table;
     return table;
   }
 
   /** The pick's canonical index. `dry` (explain) never advances the generator. */
-  #pick(state: DocState, table: Table, request: RouteRequest, now: number, dry = false): number {
+  #pick(state: DocState, table: Table, request: RouteRequest, dry = false): number {
     const key = request.key;
-    const random = dry ? () => 0.5 : this.#random;
+    const prng = dry ? undefined : this.#prng;
     if (table.canary >= 0) {
       const c = state.canary!;
-      const bucket = key === undefined ? Math.floor(random() * CANARY_BUCKETS) : hash53(key, c.seed, this.#scratch) % CANARY_BUCKETS;
+      const bucket = key === undefined ? Math.floor((prng ? prng.next() : 0.5) * CANARY_BUCKETS) : hash53(key, c.seed, this.#scratch) % CANARY_BUCKETS;
       if (bucket < c.threshold) return table.canary;
     }
-    const mode = modeOf(state.strategy, request.operation, key !== undefined);
+    const mode = key === undefined ? state.keylessMode[request.operation] : state.keyedMode[request.operation];
     if (mode === 'rendezvous') {
       hashString(key!, 0, this.#scratch);
-      const dynamic = this.#o.stickyLoadSignals ? dynamicOf(state, this.#tracker, this.#o, now) : undefined;
-      return rendezvous(table, state.lanes, this.#scratch[0]!, this.#scratch[1]!, dynamic);
+      let factors: Float64Array | undefined;
+      if (this.#o.stickyLoadSignals) {
+        if (this.#factors.length < state.sorted.length) this.#factors = new Float64Array(state.sorted.length);
+        factors = this.#factors;
+        const now = this.#time();
+        for (const c of table.pick) factors[c] = this.#load.factor(state.hs[c]!, now);
+      }
+      return rendezvous(table, state.lanes, this.#scratch[0]!, this.#scratch[1]!, factors);
     }
     if (mode === 'p2c') {
-      const dynamic = dynamicOf(state, this.#tracker, this.#o, now);
+      this.#cur = state;
+      this.#curNow = this.#time();
       if (dry) {
         let best = table.pick[0]!;
-        for (const c of table.pick) if (table.effective[c]! * dynamic(c) > table.effective[best]! * dynamic(best)) best = c;
+        for (const c of table.pick) if (table.effective[c]! * this.#factorOf(c) > table.effective[best]! * this.#factorOf(best)) best = c;
         return best;
       }
-      return powerOfTwo(table, random, dynamic);
+      return powerOfTwo(table, prng!, this.#load, state.hs, this.#curNow);
     }
-    const frac = key === undefined ? random() : (hash53(key, RAMP_SEED, this.#scratch) % CANARY_BUCKETS) / CANARY_BUCKETS;
+    const frac = key === undefined ? (prng ? prng.next() : 0.5) : (hash53(key, RAMP_SEED, this.#scratch) % CANARY_BUCKETS) / CANARY_BUCKETS;
     return primaryPick(table, frac);
   }
 }

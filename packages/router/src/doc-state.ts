@@ -1,6 +1,6 @@
 import type { Binding, OperationKind, RoutingPolicy, UrmDocument } from '@polycloud/core';
 import { hashString, seedOf } from './hash.js';
-import type { ResourceHealth } from './health.js';
+import type { BindingHealth, ResourceHealth } from './health.js';
 import type { ResolvedRouterOptions } from './options.js';
 import { regionDistanceKm } from './regions.js';
 import type { Table } from './table.js';
@@ -17,12 +17,17 @@ export interface DocState {
   sorted: Binding[];
   index: Map<string, number>;
   /** Two hash lanes per binding (rendezvous). */
-  lanes: Uint32Array;
+  lanes: Int32Array;
   distanceKm: (number | undefined)[];
   callerRegion: string | undefined;
   callerCloud: string | undefined;
   canary: { binding: string; threshold: number; seed: number } | undefined;
   health: ResourceHealth;
+  /** Selection mode per operation, for keyed and keyless requests. */
+  keyedMode: Record<OperationKind, Mode>;
+  keylessMode: Record<OperationKind, Mode>;
+  /** Health of each binding, by canonical index. */
+  hs: BindingHealth[];
   /** Filter groups: residency → classification → group (no `requires`/`only`), or a composite key. */
   simple: Map<string, Map<string, Group>>;
   composite: Map<string, Group>;
@@ -38,10 +43,10 @@ export interface Group {
   compute?: Map<string, Table>;
 }
 
-export function buildDocState(doc: UrmDocument, options: ResolvedRouterOptions, health: ResourceHealth): DocState {
+export function buildDocState(doc: UrmDocument, options: ResolvedRouterOptions, health: ResourceHealth, healthOf: (bindingId: string) => BindingHealth): DocState {
   const sorted = [...doc.providers].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const lanes = new Uint32Array(sorted.length * 2);
-  const out = new Uint32Array(2);
+  const lanes = new Int32Array(sorted.length * 2);
+  const out = new Int32Array(2);
   sorted.forEach((b, i) => {
     hashString(b.id, 0x1b873593, out);
     lanes[2 * i] = out[0]!;
@@ -61,11 +66,15 @@ export function buildDocState(doc: UrmDocument, options: ResolvedRouterOptions, 
     callerCloud: options.caller.cloud,
     canary: canary && canary.percent > 0 ? { binding: canary.binding, threshold: Math.round(canary.percent * 100), seed: seedOf(canary.salt ?? `canary:${doc.resource_id}`) } : undefined,
     health,
+    keyedMode: Object.fromEntries(OPERATIONS.map((op) => [op, modeOf(doc.routing.strategy, op, true)])) as Record<OperationKind, Mode>,
+    keylessMode: Object.fromEntries(OPERATIONS.map((op) => [op, modeOf(doc.routing.strategy, op, false)])) as Record<OperationKind, Mode>,
+    hs: sorted.map((b) => healthOf(b.id)),
     simple: new Map(),
     composite: new Map(),
   };
 }
 
+const OPERATIONS: OperationKind[] = ['read', 'head', 'list', 'write', 'delete', 'copy', 'presign', 'submit', 'status', 'cancel'];
 const READS: ReadonlySet<OperationKind> = new Set(['read', 'head', 'list', 'presign']);
 
 export function costClassOf(op: OperationKind): CostClassKey {
