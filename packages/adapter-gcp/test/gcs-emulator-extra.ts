@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { type StorageAdapter, isPolycloudError, readAll } from '@polycloud/core';
 import { expect, it } from 'vitest';
+import type { GcsAdapterOptions } from '../src/storage/index.js';
 
 type Get = () => { adapter: StorageAdapter; bucket: string };
 
@@ -22,7 +23,21 @@ async function codeOf(p: Promise<unknown>): Promise<string> {
  * covers it is skipped for a sibling gap (e.g. get's ifMatch is checked by the
  * adapter against the generation, while the case needs `conditionalWrite`).
  */
-export function gcsEmulatorExtraTests(get: Get): void {
+export function gcsEmulatorExtraTests(get: Get, variant: (extra: Partial<GcsAdapterOptions>) => StorageAdapter): void {
+  it('readMetadataOnGet: false → one media request; info from headers, no metadata', async () => {
+    const { adapter, bucket } = get();
+    const put = await adapter.put(bucket, key('lean'), Buffer.from('lean body'), { contentType: 'text/plain', metadata: { a: 'b' } });
+    const lean = variant({ readMetadataOnGet: false });
+    const { info, body } = await lean.get(bucket, key('lean'));
+    expect((await readAll(body)).toString()).toBe('lean body');
+    expect(info).toMatchObject({ key: key('lean'), size: 9, versionToken: put.versionToken, contentType: 'text/plain' });
+    expect(info.metadata).toBeUndefined();
+    const ranged = await lean.get(bucket, key('lean'), { range: { start: 5 } });
+    expect((await readAll(ranged.body)).toString()).toBe('body');
+    expect(ranged.info.size).toBe(9);
+    expect(await codeOf(lean.get(bucket, key('missing')))).toBe('NOT_FOUND');
+  });
+
   it('get with ifMatch: the current generation reads, a stale one → CONDITION_NOT_MET', async () => {
     const { adapter, bucket } = get();
     const first = await adapter.put(bucket, key('if-match'), Buffer.from('one'));

@@ -2,7 +2,7 @@ import { runStorageAdapterConformance } from '@polycloud/core/testing';
 import { type RunningGcsEmulator, startGcsEmulator } from '@polycloud/emulators';
 import { afterAll, beforeAll } from 'vitest';
 import { gcsEmulatorExtraTests } from './gcs-emulator-extra.js';
-import { emulatorEnv } from './gcs-env.js';
+import { emulatorAdapter, emulatorEnv } from './gcs-env.js';
 
 let emu: RunningGcsEmulator;
 beforeAll(async () => {
@@ -22,5 +22,5 @@ runStorageAdapterConformance({
     copy: `${EMULATOR} answers objects.rewrite / copyTo on the /storage/v1 paths the SDK uses with 501 Not Implemented`,
     listDelimiter: `${EMULATOR} returns every common prefix on every page and does not count prefixes against maxResults`,
   },
-  additionalTests: gcsEmulatorExtraTests,
+  additionalTests: (get) => gcsEmulatorExtraTests(get, (extra) => emulatorAdapter(emu, extra)),
 });

@@ -58,7 +58,7 @@ export function createGcsAdapter(options: GcsAdapterOptions, context?: Partial<A
     client,
     ensureBucket: (bucket) => ensureBucket(client, bucket, ctx('ensureBucket', bucket)),
     put: (bucket, key, body, opts = {}) => putObject(client.bucket(bucket), key, body, opts, config, ctx('put', bucket, key)),
-    get: (bucket, key, opts = {}) => getObject(client.bucket(bucket), key, opts, ctx('get', bucket, key)),
+    get: (bucket, key, opts = {}) => getObject(client.bucket(bucket), key, opts, ctx('get', bucket, key), 0, config.readMetadataOnGet),
     head: (bucket, key, opts = {}) => headObject(client.bucket(bucket), key, opts.signal, ctx('head', bucket, key)),
     list: (bucket, opts = {}) => listObjects(client.bucket(bucket), opts, capabilities.maxListPageSize, ctx('list', bucket)),
     delete: (bucket, key, opts = {}) => deleteObject(client.bucket(bucket), key, opts, ctx('delete', bucket, key)),

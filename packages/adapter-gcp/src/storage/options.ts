@@ -61,6 +61,12 @@ export const GcsAdapterOptionsSchema = z
     autoRetry: z.boolean().default(false),
     /** Per-request timeout in milliseconds. */
     timeoutMs: z.number().int().positive().optional(),
+    /**
+     * `get` returns custom metadata (default). It then sends the metadata and media
+     * requests in parallel; false makes `get` one media request whose info comes from
+     * the response headers, without `metadata` (use `head` for it).
+     */
+    readMetadataOnGet: z.boolean().default(true),
     /** Parallel deletes in `deleteMany` (GCS has no batch delete in the SDK). Default 16. */
     deleteConcurrency: z.number().int().min(1).max(100).default(16),
   })

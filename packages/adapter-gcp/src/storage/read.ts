@@ -16,6 +16,27 @@ export async function headObject(bucket: Bucket, key: string, signal: AbortSigna
   }
 }
 
+interface Opened {
+  stream: Readable;
+  generation: string | undefined;
+  headers: IncomingMessage['headers'];
+}
+
+/** ObjectInfo from a media response's headers (no custom metadata). */
+function infoFromHeaders(key: string, headers: IncomingMessage['headers']): ObjectInfo {
+  const total = /\/(\d+)$/.exec(String(headers['content-range'] ?? ''))?.[1];
+  const size = Number(headers['x-goog-stored-content-length'] ?? total ?? headers['content-length'] ?? 0);
+  const modified = headers['last-modified'] ?? headers['date'];
+  const info: ObjectInfo = {
+    key,
+    size,
+    versionToken: String(headers['x-goog-generation'] ?? ''),
+    lastModified: modified ? new Date(modified) : new Date(0),
+  };
+  if (headers['content-type']) info.contentType = headers['content-type'];
+  return info;
+}
+
 /**
  * Opens a media download and resolves once successful response headers arrived, or
  * rejects with the request's error. The body is piped through a PassThrough that
@@ -28,7 +49,7 @@ function openDownload(
   generation: string | undefined,
   options: GetOptions,
   ctx: GcsErrorContext,
-): Promise<{ stream: Readable; generation: string | undefined }> {
+): Promise<Opened> {
   const file = generation === undefined ? bucket.file(key) : bucket.file(key, { generation });
   const readOptions: CreateReadStreamOptions = {};
   if (options.range) {
@@ -52,7 +73,7 @@ function openDownload(
       if ((res.statusCode ?? 0) >= 300) return; // the SDK emits the mapped ApiError next
       settled = true;
       const g = res.headers['x-goog-generation'];
-      resolve({ stream: out, generation: typeof g === 'string' ? g : undefined });
+      resolve({ stream: out, generation: typeof g === 'string' ? g : undefined, headers: res.headers });
     });
     out.once('close', () => {
       if (!source.destroyed) source.destroy();
@@ -80,8 +101,9 @@ function status(e: unknown): number | undefined {
  * between the two requests, the body is re-read pinned to the metadata's generation
  * so info and body always describe the same version.
  */
-export async function getObject(bucket: Bucket, key: string, options: GetOptions, ctx: GcsErrorContext, attempt = 0): Promise<GetResult> {
+export async function getObject(bucket: Bucket, key: string, options: GetOptions, ctx: GcsErrorContext, attempt = 0, readMetadata = true): Promise<GetResult> {
   throwIfAborted(options.signal, ctx);
+  if (!readMetadata && options.ifMatch === undefined) return getWithoutMetadata(bucket, key, options, ctx);
   const pin = options.ifMatch !== undefined && isGeneration(options.ifMatch) ? options.ifMatch : undefined;
   const metaP = bucket.file(key).getMetadata();
   const mediaP = options.ifMatch === undefined || pin !== undefined ? openDownload(bucket, key, pin, options, ctx) : undefined;
@@ -114,13 +136,13 @@ export async function getObject(bucket: Bucket, key: string, options: GetOptions
     discard();
     return { info, body: Readable.from([]) };
   }
-  let opened: { stream: Readable; generation: string | undefined };
+  let opened: Opened;
   try {
     opened = await abortable(mediaP ?? openDownload(bucket, key, info.versionToken, options, ctx), options.signal, ctx);
   } catch (e) {
     if (options.signal?.aborted) throw abortedError(ctx, e);
     if (status(e) === 404 && options.ifMatch !== undefined) throw conditionNotMet(bucket, key);
-    if (status(e) === 404 && attempt < 2) return getObject(bucket, key, options, ctx, attempt + 1);
+    if (status(e) === 404 && attempt < 2) return getObject(bucket, key, options, ctx, attempt + 1, readMetadata);
     throw toGcsError(e, ctx);
   }
   if (opened.generation !== undefined && opened.generation !== info.versionToken) {
@@ -133,7 +155,7 @@ export async function getObject(bucket: Bucket, key: string, options: GetOptions
         context: { provider: 'gcs', operation: 'get', key },
       });
     }
-    return getObject(bucket, key, options, ctx, attempt + 1);
+    return getObject(bucket, key, options, ctx, attempt + 1, readMetadata);
   }
   const body = opened.stream;
   if (options.signal) {
@@ -143,4 +165,26 @@ export async function getObject(bucket: Bucket, key: string, options: GetOptions
     body.once('close', () => signal.removeEventListener('abort', onAbort));
   }
   return { info, body };
+}
+
+/**
+ * One media request: info from the response headers (generation, size, content
+ * type, last modified), without custom metadata. Used when `readMetadataOnGet` is false.
+ */
+async function getWithoutMetadata(bucket: Bucket, key: string, options: GetOptions, ctx: GcsErrorContext): Promise<GetResult> {
+  let opened: Opened;
+  try {
+    opened = await abortable(openDownload(bucket, key, undefined, options, ctx), options.signal, ctx);
+  } catch (e) {
+    if (options.signal?.aborted) throw abortedError(ctx, e);
+    if (status(e) === 416) {
+      throw new PolycloudError('INVALID_ARGUMENT', `gcs get: range starts past the end of the object`, {
+        retryable: false,
+        cause: e,
+        context: { provider: 'gcs', operation: 'get', key, path: ['range', 'start'] },
+      });
+    }
+    throw toGcsError(e, ctx);
+  }
+  return { info: infoFromHeaders(key, opened.headers), body: opened.stream };
 }
