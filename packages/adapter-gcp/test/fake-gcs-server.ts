@@ -7,6 +7,8 @@ export interface SeenRequest {
   path: string;
   query: URLSearchParams;
   headers: IncomingMessage['headers'];
+  /** The request body as text (JSON for metadata calls). */
+  body: string;
 }
 
 /** What the fake answers: a status and a JSON API error `reason` (and message). */
@@ -26,9 +28,10 @@ export async function startFakeGcs(answer: (req: SeenRequest) => FakeAnswer): Pr
   const seen: SeenRequest[] = [];
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const request: SeenRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers };
+    const request: SeenRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body: '' };
     seen.push(request);
-    req.resume();
+    req.setEncoding('utf8');
+    req.on('data', (d: string) => (request.body += d));
     req.on('end', () => {
       const a = answer(request);
       const message = a.message ?? `fake ${a.status}`;

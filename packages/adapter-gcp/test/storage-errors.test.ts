@@ -138,6 +138,21 @@ describe('gcs error mapping against a fake JSON API server (statuses the emulato
     expect([err.code, err.retryable]).toEqual([code, retryable]);
   });
 
+  it('copy: sourceIfMatch pins the source generation; new metadata is sent as the destination resource', async () => {
+    answer = (req) => ({ status: req.path.includes('/rewriteTo/') ? 412 : 404, reason: 'conditionNotMet' });
+    const err = await caught(adapter().copy('bk', 'src key', 'dst', { sourceIfMatch: '77', metadata: { note: 'ü' }, contentType: 'text/plain' }));
+    expect(err.code).toBe('CONDITION_NOT_MET');
+    const rewrite = fake.seen.find((r) => r.path.includes('/rewriteTo/'))!;
+    expect(rewrite.path).toBe('/storage/v1/b/bk/o/src%20key/rewriteTo/b/bk/o/dst');
+    expect(rewrite.query.get('sourceGeneration')).toBe('77');
+    expect(JSON.parse(rewrite.body)).toMatchObject({ contentType: 'text/plain', metadata: { note: 'ü' } });
+  });
+
+  it('copy of a missing source (pinned) → NOT_FOUND, not CONDITION_NOT_MET', async () => {
+    answer = () => ({ status: 404, reason: 'notFound' });
+    expect((await caught(adapter().copy('bk', 'gone', 'dst', { sourceIfMatch: '77' }))).code).toBe('NOT_FOUND');
+  });
+
   it('a get answered with 404 by the media request → NOT_FOUND, never an unmapped stream error', async () => {
     answer = () => ({ status: 404, reason: 'notFound' });
     const err = await caught(adapter().get('bk', 'k'));
