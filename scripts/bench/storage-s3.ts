@@ -27,8 +27,13 @@ export interface S3BenchFigures {
   machine: string;
   iterations: number;
   /** Medians, ms; `adapterMs` is the adapter called directly (no facade), to split the overhead. */
-  put1KiB: { polycloudMs: number; adapterMs: number; rawSdkMs: number; ratio: number };
-  get1KiB: { polycloudMs: number; adapterMs: number; rawSdkMs: number; ratio: number };
+  /**
+   * `ratio` = median polycloud / median raw SDK; `pairedRatio` = median over iterations
+   * of (polycloud / raw SDK) of the same iteration, which run back to back and so see
+   * the same machine load: the steadier figure on a shared machine.
+   */
+  put1KiB: { polycloudMs: number; adapterMs: number; rawSdkMs: number; ratio: number; pairedRatio: number };
+  get1KiB: { polycloudMs: number; adapterMs: number; rawSdkMs: number; ratio: number; pairedRatio: number };
   stream: { bytes: number; partSizeBytes: number; queueSize: number; putMiBps: number; getMiBps: number };
   /** RSS after the latency phase, before the streams. */
   baselineRssMiB: number;
@@ -50,6 +55,7 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 const round = (x: number, digits = 3) => Number(x.toFixed(digits));
+const pairedRatio = (xs: number[], ys: number[]) => round(median(xs.map((x, i) => x / ys[i]!)));
 
 /** `total` bytes pushed as one reused constant 1 MiB chunk: the generator holds nothing big. */
 function generated(total: number): Readable {
@@ -146,8 +152,8 @@ export async function benchS3(emulator: S3BenchEmulator, options: S3BenchOptions
       date: new Date().toISOString(),
       machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`,
       iterations,
-      put1KiB: { ...put1, ratio: round(put1.polycloudMs / put1.rawSdkMs) },
-      get1KiB: { ...get1, ratio: round(get1.polycloudMs / get1.rawSdkMs) },
+      put1KiB: { ...put1, ratio: round(put1.polycloudMs / put1.rawSdkMs), pairedRatio: pairedRatio(t.pcPut, t.rawPut) },
+      get1KiB: { ...get1, ratio: round(get1.polycloudMs / get1.rawSdkMs), pairedRatio: pairedRatio(t.pcGet, t.rawGet) },
       stream: { bytes: streamBytes, partSizeBytes: 8 * MiB, queueSize: 4, putMiBps: round(streamBytes / MiB / putSeconds, 1), getMiBps: round(streamBytes / MiB / getSeconds, 1) },
       baselineRssMiB: round(baseline / MiB, 1),
       peakRssMiB: round(rss.peak() / MiB, 1),
