@@ -7,7 +7,8 @@ import { listBlobs, MAX_LIST_PAGE } from './list.js';
 import { type AzureBlobAdapterOptions, AzureBlobAdapterOptionsSchema } from './options.js';
 import { presignBlob } from './presign.js';
 import { getBlob, headBlob } from './read.js';
-import { copyBlob, putBlob } from './write.js';
+import { copyBlob } from './copy.js';
+import { putBlob } from './write.js';
 
 const MiB = 1024 * 1024;
 
