@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readAll, type StorageAdapter } from '@polycloud/core';
+import { Readable } from 'node:stream';
+import { isPolycloudError, readAll, type StorageAdapter } from '@polycloud/core';
 import { expect, it } from 'vitest';
 
 /** Tricky metadata values: non-ASCII, edge whitespace, look-alikes of the encodings. */
@@ -84,6 +85,35 @@ export function s3AdditionalTests(get: () => { adapter: StorageAdapter; bucket: 
     const getUrl = await adapter.presign!(bucket, key('signed put.bin'), { method: 'GET', expiresInSeconds: 60 });
     expect(await (await fetch(getUrl)).text()).toBe('via url');
     await expect(adapter.presign!(bucket, key('x'), { method: 'GET', expiresInSeconds: 8 * 24 * 3600 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+
+  it('an aborted or failing multipart stream upload rejects (ABORTED / the source error) and leaves the previous version', async () => {
+    const { adapter, bucket } = get();
+    await adapter.put(bucket, key('kept'), Buffer.from('previous'));
+    const MiB = 1024 * 1024;
+    const chunk = Buffer.alloc(MiB, 7);
+    const controller = new AbortController();
+    let sent = 0;
+    const slow = new Readable({
+      read() {
+        sent += 1;
+        if (sent === 12) controller.abort(); // after the first 8 MiB part went out
+        setTimeout(() => this.push(sent > 64 ? null : chunk), 1);
+      },
+    });
+    const aborted = await adapter.put(bucket, key('kept'), slow, { signal: controller.signal }).catch((e: unknown) => e);
+    expect(isPolycloudError(aborted) && aborted.code).toBe('ABORTED');
+    let n = 0;
+    const failing = new Readable({
+      read() {
+        n += 1;
+        if (n > 10) this.destroy(new Error('source broke'));
+        else this.push(chunk);
+      },
+    });
+    const failed = await adapter.put(bucket, key('kept'), failing).catch((e: unknown) => e);
+    expect(isPolycloudError(failed)).toBe(true);
+    expect((await readAll((await adapter.get(bucket, key('kept'))).body)).toString()).toBe('previous');
   });
 
   if (options.oversizeBytes !== undefined) {
