@@ -6,7 +6,9 @@ import {
   generateAccountSASQueryParameters,
   StorageSharedKeyCredential,
 } from '@azure/storage-blob';
-import { readAll, type StorageAdapter } from '@polycloud/core';
+import { createAdapterRegistry, createPolycloud, isPolycloudError, readAll, type StorageAdapter } from '@polycloud/core';
+import { azureBlobAdapterFactory } from '@polycloud/adapter-azure';
+import { randomContainer } from './azurite-fixture.js';
 import { useAzurite } from './azurite-fixture.js';
 
 const az = useAzurite();
@@ -48,5 +50,41 @@ describe('azure-blob credential forms against Azurite', () => {
 
   it('endpoint + sasToken', async () => {
     await roundTrip(az.adapter({ endpoint: az.emulator.blobEndpoint, sasToken: `?${accountSas()}` }));
+  });
+});
+
+describe('azure-blob through createPolycloud (registry provider entry)', () => {
+  it('a LogicalBucket bound to an azure-blob provider stores and reads back', async () => {
+    const container = randomContainer('lb');
+    const polycloud = createPolycloud({
+      registry: createAdapterRegistry([azureBlobAdapterFactory]),
+      providers: [{ name: 'azure', type: 'azure-blob', connectionString: az.emulator.connectionString, blockSizeBytes: 1024 * 1024 }],
+      resources: [{ resource_id: 'lb-az', type: 'LogicalBucket', providers: [{ cloud: 'azure', physical_id: container }] }],
+    });
+    try {
+      await polycloud.storageAdapter('azure').ensureBucket(container);
+      const bucket = polycloud.bucket('lb-az');
+      const put = await bucket.put('docs/ü.txt', 'héllo', { contentType: 'text/plain', metadata: { 'lang-code': 'fr' } });
+      const got = await bucket.get('docs/ü.txt');
+      expect(await got.text()).toBe('héllo');
+      expect(got).toMatchObject({ versionToken: put.versionToken, contentType: 'text/plain', metadata: { 'lang-code': 'fr' }, binding: 'azure' });
+      await expect(bucket.put('docs/ü.txt', 'x', { ifNoneMatch: '*' })).rejects.toSatisfy((e: unknown) => isPolycloudError(e, 'ALREADY_EXISTS'));
+    } finally {
+      await polycloud.close();
+    }
+  });
+
+  it('bad provider options are CONFIG_INVALID at the provider path', () => {
+    try {
+      createPolycloud({
+        registry: createAdapterRegistry([azureBlobAdapterFactory]),
+        providers: [{ name: 'azure', type: 'azure-blob', connectionString: 'x', accountKey: 'k' }],
+        resources: [{ resource_id: 'lb-az', type: 'LogicalBucket', providers: [{ cloud: 'azure', physical_id: 'c' }] }],
+      });
+      expect.unreachable();
+    } catch (e) {
+      expect(isPolycloudError(e, 'CONFIG_INVALID')).toBe(true);
+      expect((e as { path?: unknown }).path).toEqual(['providers', 0, 'accountKey']);
+    }
   });
 });
