@@ -1,4 +1,4 @@
-import type { Storage } from '@google-cloud/storage';
+import type { Bucket, Storage } from '@google-cloud/storage';
 import {
   type AdapterContext,
   PolycloudError,
@@ -44,6 +44,17 @@ export function createGcsAdapter(options: GcsAdapterOptions, context?: Partial<A
   const name = context?.name ?? 'gcs';
   const client = createStorageClient(config);
   const capabilities = Object.freeze(gcsCapabilities(config));
+  // Bucket handles are not free to build (ACL, IAM and notification helpers): keep one per name.
+  const buckets = new Map<string, Bucket>();
+  const handle = (bucket: string): Bucket => {
+    let b = buckets.get(bucket);
+    if (!b) {
+      if (buckets.size >= 1000) buckets.clear();
+      b = client.bucket(bucket);
+      buckets.set(bucket, b);
+    }
+    return b;
+  };
   const ctx = (operation: string, bucket: string, key?: string): GcsErrorContext => ({
     operation,
     bucket,
@@ -57,14 +68,14 @@ export function createGcsAdapter(options: GcsAdapterOptions, context?: Partial<A
     capabilities,
     client,
     ensureBucket: (bucket) => ensureBucket(client, bucket, ctx('ensureBucket', bucket)),
-    put: (bucket, key, body, opts = {}) => putObject(client.bucket(bucket), key, body, opts, config, ctx('put', bucket, key)),
-    get: (bucket, key, opts = {}) => getObject(client.bucket(bucket), key, opts, ctx('get', bucket, key), 0, config.readMetadataOnGet),
-    head: (bucket, key, opts = {}) => headObject(client.bucket(bucket), key, opts.signal, ctx('head', bucket, key)),
-    list: (bucket, opts = {}) => listObjects(client.bucket(bucket), opts, capabilities.maxListPageSize, ctx('list', bucket)),
-    delete: (bucket, key, opts = {}) => deleteObject(client.bucket(bucket), key, opts, ctx('delete', bucket, key)),
-    deleteMany: (bucket, keys, opts = {}) => deleteObjects(client.bucket(bucket), keys, config.deleteConcurrency, opts.signal, ctx('deleteMany', bucket)),
+    put: (bucket, key, body, opts = {}) => putObject(handle(bucket), key, body, opts, config, ctx('put', bucket, key)),
+    get: (bucket, key, opts = {}) => getObject(handle(bucket), key, opts, ctx('get', bucket, key), 0, config.readMetadataOnGet),
+    head: (bucket, key, opts = {}) => headObject(handle(bucket), key, opts.signal, ctx('head', bucket, key)),
+    list: (bucket, opts = {}) => listObjects(handle(bucket), opts, capabilities.maxListPageSize, ctx('list', bucket)),
+    delete: (bucket, key, opts = {}) => deleteObject(handle(bucket), key, opts, ctx('delete', bucket, key)),
+    deleteMany: (bucket, keys, opts = {}) => deleteObjects(handle(bucket), keys, config.deleteConcurrency, opts.signal, ctx('deleteMany', bucket)),
     copy: (bucket, sourceKey, destinationKey, opts = {}) =>
-      copyObject(client.bucket(bucket), sourceKey, destinationKey, opts, ctx('copy', bucket, destinationKey)),
+      copyObject(handle(bucket), sourceKey, destinationKey, opts, ctx('copy', bucket, destinationKey)),
     async presign(bucket, key, opts) {
       if (!capabilities.presign) {
         throw new PolycloudError('UNSUPPORTED', 'gcs presign needs service account credentials (keyFilename or credentials) to sign with', {
@@ -72,7 +83,7 @@ export function createGcsAdapter(options: GcsAdapterOptions, context?: Partial<A
           context: { provider: 'gcs', operation: 'presign', key },
         });
       }
-      return presignObject(client.bucket(bucket), key, opts, adapter.now ?? Date.now, ctx('presign', bucket, key));
+      return presignObject(handle(bucket), key, opts, adapter.now ?? Date.now, ctx('presign', bucket, key));
     },
     probe: (bucket, opts = {}) => probeBucket(client, bucket, opts.signal, ctx('probe', bucket)),
     async close() {

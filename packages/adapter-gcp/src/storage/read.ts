@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { PassThrough, Readable } from 'node:stream';
-import type { Bucket, CreateReadStreamOptions } from '@google-cloud/storage';
+import type { Bucket, CreateReadStreamOptions, File } from '@google-cloud/storage';
 import { type GetOptions, type GetResult, type ObjectInfo, PolycloudError } from '@polycloud/core';
 import { abortable, throwIfAborted } from './abort.js';
 import { type GcsErrorContext, abortedError, toGcsError } from './errors.js';
@@ -49,8 +49,9 @@ function openDownload(
   generation: string | undefined,
   options: GetOptions,
   ctx: GcsErrorContext,
+  current?: File,
 ): Promise<Opened> {
-  const file = generation === undefined ? bucket.file(key) : bucket.file(key, { generation });
+  const file = generation === undefined ? (current ?? bucket.file(key)) : bucket.file(key, { generation });
   const readOptions: CreateReadStreamOptions = {};
   if (options.range) {
     readOptions.start = options.range.start;
@@ -105,8 +106,9 @@ export async function getObject(bucket: Bucket, key: string, options: GetOptions
   throwIfAborted(options.signal, ctx);
   if (!readMetadata && options.ifMatch === undefined) return getWithoutMetadata(bucket, key, options, ctx);
   const pin = options.ifMatch !== undefined && isGeneration(options.ifMatch) ? options.ifMatch : undefined;
-  const metaP = bucket.file(key).getMetadata();
-  const mediaP = options.ifMatch === undefined || pin !== undefined ? openDownload(bucket, key, pin, options, ctx) : undefined;
+  const file = bucket.file(key);
+  const metaP = file.getMetadata();
+  const mediaP = options.ifMatch === undefined || pin !== undefined ? openDownload(bucket, key, pin, options, ctx, file) : undefined;
   // Keep a failed parallel request from becoming an unhandled rejection.
   mediaP?.catch(() => undefined);
   const discard = () => void mediaP?.then(({ stream }) => stream.destroy(), () => undefined);
