@@ -45,8 +45,11 @@ const TWO_POW_53 = 2 ** 53;
  * 53 bits, never 0 or 1, so −ln(u) is finite and positive.
  */
 export function unitHash(k0: number, k1: number, b0: number, b1: number): number {
-  const x = fmix32((k0 ^ b0) + Math.imul(k1 ^ b1, 0x9e3779b1));
-  const y = fmix32(k1 ^ b1 ^ Math.imul(x, 0x85ebca6b));
+  // t is a non-linear function of lane B, so lane A and lane B never cancel out even
+  // when the caller's two lanes are correlated.
+  const t = fmix32(k1 ^ b1);
+  const x = fmix32((k0 ^ b0) + Math.imul(t, 0x9e3779b1));
+  const y = t ^ Math.imul(x, 0x85ebca6b);
   return ((x >>> 0) * TWO_POW_21 + (y >>> 11) + 0.5) / TWO_POW_53;
 }
 
