@@ -139,6 +139,24 @@ describe('S3 error mapping of answers the emulators never give (loopback server)
     }
   });
 
+  it('a connection dropped in mid-body → the body stream errors with UNAVAILABLE (a PolycloudError), retryable', async () => {
+    const server = await startLoopback((_req, res) => {
+      res.writeHead(200, { 'content-length': '100', etag: '"abc"', 'content-type': 'application/octet-stream' });
+      res.write(Buffer.alloc(10, 1));
+      setTimeout(() => res.socket?.destroy(), 20);
+    });
+    const adapter = createS3Adapter({ endpoint: server.endpoint, accessKey: 'AKIDEXAMPLE', secretKey: SECRET });
+    try {
+      const { info, body } = await adapter.get('bkt', 'key');
+      expect([info.size, info.versionToken]).toEqual([100, 'abc']);
+      const err = await caught(readAll(body));
+      expect([err.code, err.retryable, err.context.operation]).toEqual(['UNAVAILABLE', true, 'get']);
+    } finally {
+      await adapter.close?.();
+      await server.close();
+    }
+  });
+
   it('no answer within requestTimeoutMs → TIMEOUT, retryable; an aborted signal → ABORTED, not retryable', async () => {
     const server = await startLoopback(() => undefined);
     const adapter = createS3Adapter({ endpoint: server.endpoint, accessKey: 'AKIDEXAMPLE', secretKey: SECRET, requestTimeoutMs: 200 });

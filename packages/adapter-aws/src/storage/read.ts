@@ -1,6 +1,6 @@
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { type ByteRange, type GetOptions, type GetResult, type ObjectInfo, PolycloudError } from '@polycloud/core';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { type S3Context, sendOptions } from './context.js';
 import { decodeMetadata } from './metadata.js';
 import { sliceStream } from './range-slice.js';
@@ -33,27 +33,36 @@ export function objectInfo(key: string, out: HeadLike): ObjectInfo {
 }
 
 /**
- * Makes the body exactly the requested bytes. HTTP lets a server ignore `Range`
- * (200, whole body) or answer a wider range than asked; some S3-compatible stores do
- * (s3rver sends the whole object for `bytes=0-0`). Those bytes are cut here.
+ * Which bytes of the answered body are the requested ones, or undefined when the body
+ * is exactly the request. HTTP lets a server ignore `Range` (200, whole body) or answer
+ * a wider range than asked; some S3-compatible stores do (s3rver sends the whole object
+ * for `bytes=0-0`). Those bytes are cut here.
  */
-function fitToRange(body: Readable, range: ByteRange, size: number, contentRange: string | undefined): Readable {
+function rangeCut(range: ByteRange, size: number, contentRange: string | undefined): { start: number; end: number } | undefined {
   const m = contentRange?.match(/^bytes (\d+)-(\d+)\/(\d+|\*)$/);
   const first = m ? Number(m[1]) : 0;
   const last = m ? Number(m[2]) : size - 1;
   const wantLast = Math.min(range.end ?? Infinity, size - 1);
-  if (first === range.start && last === wantLast) return body;
+  if (first === range.start && last === wantLast) return undefined;
   if (range.start >= size && size > 0) {
-    body.destroy();
     throw Object.assign(new Error('The requested range is not satisfiable'), { name: 'InvalidRange', $metadata: { httpStatusCode: 416 } });
   }
-  if (first > range.start || last < wantLast) {
-    body.destroy();
-    throw new Error(`the store answered bytes ${first}-${last} for a request of bytes ${range.start}-${range.end ?? ''}`);
-  }
-  const sliced = body.pipe(sliceStream(range.start - first, wantLast - first));
-  body.once('error', (e) => sliced.destroy(e));
-  return sliced;
+  if (first > range.start || last < wantLast) throw new Error(`the store answered bytes ${first}-${last} for a request of bytes ${range.start}-${range.end ?? ''}`);
+  return { start: range.start - first, end: wantLast - first };
+}
+
+/**
+ * The body handed to the caller: the response stream piped through a pass-through (or
+ * a range cut), so that a failure in mid-body is emitted as a mapped PolycloudError and
+ * destroying the returned stream releases the socket.
+ */
+function deliver(ctx: S3Context, source: Readable, cut: { start: number; end: number } | undefined, bucket: string, key: string): Readable {
+  const out = cut ? sliceStream(cut.start, cut.end) : new PassThrough();
+  source.once('error', (e) => out.destroy(ctx.fail(e, 'get', bucket, key)));
+  out.once('close', () => {
+    if (!source.destroyed) source.destroy();
+  });
+  return source.pipe(out);
 }
 
 /** GetObject (with `Range` and `If-Match`), the body as a Node Readable. */
@@ -77,10 +86,16 @@ export async function getObject(ctx: S3Context, bucket: string, key: string, opt
     );
     // In Node the SDK's body is the response stream itself (an IncomingMessage).
     const raw = out.Body as unknown;
-    let body = raw instanceof Readable ? raw : raw ? Readable.fromWeb((raw as { transformToWebStream(): never }).transformToWebStream()) : Readable.from([]);
+    const body = raw instanceof Readable ? raw : raw ? Readable.fromWeb((raw as { transformToWebStream(): never }).transformToWebStream()) : Readable.from([]);
     const info = objectInfo(key, out);
-    if (range) body = fitToRange(body, range, info.size, out.ContentRange);
-    return { info, body };
+    let cut;
+    try {
+      cut = range ? rangeCut(range, info.size, out.ContentRange) : undefined;
+    } catch (error) {
+      body.destroy();
+      throw error;
+    }
+    return { info, body: deliver(ctx, body, cut, bucket, key) };
   } catch (error) {
     throw ctx.fail(error, 'get', bucket, key);
   }
