@@ -116,6 +116,19 @@ describe('polycloud explain', () => {
     expect(e.candidates.find((c) => c.binding === 'cloud_b')!.verdict).toBe('residency');
   });
 
+  it('uses the config\'s router section (caller region → distance sub-scores); a bad router option is a config error', async () => {
+    const withRouter = writeConfig(dir, 'router.yaml', `${CONFIG}router:\n  caller: {region: eu-west-1}\n  price_floor_ratio: 0.5\n`);
+    const r = await run(['explain', withRouter, 'lb-123', 'k', '--json'], { registry: memoryRegistry().registry });
+    expect(r.code).toBe(0);
+    const e = JSON.parse(r.stdout) as { candidates: { binding: string; scores: Record<string, number> }[] };
+    expect(e.candidates.find((c) => c.binding === 'cloud_a')!.scores['distanceKm']).toBe(0);
+    expect(e.candidates.find((c) => c.binding === 'cloud_b')!.scores['distanceKm']).toBeGreaterThan(5000);
+    const bad = writeConfig(dir, 'badrouter.yaml', `${CONFIG}router:\n  caller: {region: eu-west-1, zone: a}\n`);
+    const v = await run(['validate', bad], { registry: memoryRegistry().registry });
+    expect(v.code).toBe(2);
+    expect(v.stderr).toMatch(/router\.caller: .*zone/);
+  });
+
   it('an unknown bucket exits 1 with NOT_FOUND', async () => {
     const r = await run(['explain', config, 'lb-nope', 'k'], { registry: memoryRegistry().registry });
     expect(r.code).toBe(1);

@@ -17,7 +17,8 @@ export interface RenamedOptions {
   clashes: string[];
 }
 
-function renameDeep(value: unknown): unknown {
+/** Renames keys to camelCase at every depth, except inside user-named maps. */
+export function renameDeep(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(renameDeep);
   if (value && typeof value === 'object') {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [camelCase(k), DATA_KEYS.has(k) ? v : renameDeep(v)]));

@@ -6,6 +6,7 @@ import type { ErrorIssue } from '../errors/polycloud-error.js';
 import { redact, registerSecrets } from '../errors/redact.js';
 import { createPolycloud, type Polycloud, type PolycloudOptions } from '../polycloud.js';
 import { interpolate } from './interpolate.js';
+import { renameDeep } from './keys.js';
 import { checkJobs } from './jobs.js';
 import { checkProviders } from './providers.js';
 import { checkResources } from './resources.js';
@@ -28,6 +29,8 @@ export interface LoadConfigOptions {
 export interface PolycloudConfig {
   options: PolycloudOptions & { registry: AdapterRegistry };
   jobs: Record<string, DataJob>;
+  /** The `router:` section, keys in camelCase, for the router factory you use (`createRouter(config.router)`). */
+  router?: Record<string, unknown>;
   /** The file it came from, when loaded from a path. */
   file?: string;
 }
@@ -109,6 +112,7 @@ export function loadPolycloudConfig(source: ConfigSource, options: LoadConfigOpt
       ...(file.seed === undefined ? {} : { seed: file.seed }),
     },
     jobs,
+    ...(file.router ? { router: renameDeep(file.router) as Record<string, unknown> } : {}),
     ...(parsed.file ? { file: parsed.file } : {}),
   };
 }

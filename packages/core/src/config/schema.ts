@@ -55,6 +55,11 @@ export const ConfigFileSchema = z.strictObject({
   /** In-flight operations per binding. */
   concurrency: integer.pipe(z.number().min(1).max(10_000)).optional(),
   seed: integer.optional(),
+  /**
+   * Options of a router package (e.g. `@polycloud/router`'s `createRouter`), keys
+   * mapped to camelCase; core passes them through as `config.router` (the CLI uses them).
+   */
+  router: z.record(z.string(), z.unknown()).optional(),
 });
 
 export type ConfigFile = z.output<typeof ConfigFileSchema>;
