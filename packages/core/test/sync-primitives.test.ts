@@ -122,7 +122,7 @@ describe('conflict resolver', () => {
     expect(r.winner.origin).toBe('b');
   });
 
-  it('lww: highest HLC, ties by origin id, same winner in any order; vector joins both', () => {
+  it('lww: highest HLC, ties by origin id, same winner in any order, the input unchanged', () => {
     const x = v('a', 5, { a: 5 });
     const y = v('b', 5, { b: 5 });
     const r1 = resolveVersions([x, y], { ...base, conflict: 'lww' });
@@ -130,8 +130,7 @@ describe('conflict resolver', () => {
     expect(r1.winner).toEqual(r2.winner);
     expect(r1.winner.origin).toBe('b');
     expect(r1.conflict).toBe(true);
-    expect(compareVectors(r1.winner.vv, x.vv)).toBe('after');
-    expect(compareVectors(r1.winner.vv, y.vv)).toBe('after');
+    expect(r1.winner).toBe(y);
   });
 
   it('priority: the first listed binding wins even with an older HLC', () => {

@@ -22,6 +22,8 @@ export interface BaseRecord {
 /** A delete not yet applied everywhere. */
 export interface TombstoneRecord {
   version: VersionRecord;
+  /** When every binding was first seen to have applied it (ms); dropped a grace period later. */
+  appliedAt?: number;
 }
 
 /** Test hook: called at named steps; throwing simulates a crash there. */
@@ -42,6 +44,11 @@ export interface SyncContext {
   base: Map<string, BaseRecord>;
   status: SyncStatusBook;
   crash?: CrashHook;
+  /**
+   * How long a tombstone is kept after every binding applied it, so a stalled
+   * replicator (a "zombie" past its lease) cannot bring the object back.
+   */
+  tombstoneGraceMs: number;
   /** Key prefix of the engine's own objects, never replicated. */
   reservedPrefix: string;
 }

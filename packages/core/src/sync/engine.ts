@@ -29,6 +29,15 @@ export const SYNC_RESERVED_PREFIX = '_polycloud/';
 export const SyncEngineOptionsSchema = z.strictObject({
   /** Where journal, lease, checkpoints and state live. Default: the first binding with conditional writes, under `_polycloud/<bucket>/`. */
   store: z.custom<KvStore>((v) => v === undefined || (typeof v === 'object' && v !== null && 'put' in v && 'conditional' in v)).optional(),
+  /**
+   * Physical bucket per binding id for the engine's own objects (journal, lease,
+   * checkpoints, state) instead of the binding's data bucket, e.g. `{ aws: 'my-bucket-sync' }`.
+   */
+  stateBuckets: z.record(z.string(), z.string().min(1)).default({}),
+  /** Binding whose bucket holds lease, checkpoints and state (default: the first with conditional writes). */
+  stateBinding: z.string().min(1).optional(),
+  /** `per-binding`: a journal in each binding with conditional writes (default); `state`: one journal in the state binding. */
+  journalPlacement: z.enum(['per-binding', 'state']).default('per-binding'),
   /** A journal to use instead of the store's. */
   journal: z.custom<ChangeJournal>((v) => v === undefined || (typeof v === 'object' && v !== null && 'append' in v)).optional(),
   merge: z.custom<MergeFunction>((v) => v === undefined || typeof v === 'function', 'expected a function').optional(),
@@ -40,8 +49,14 @@ export const SyncEngineOptionsSchema = z.strictObject({
   baseDelayMs: z.number().min(0).max(60_000).default(50),
   maxDelayMs: z.number().min(0).max(600_000).default(2000),
   leaseTtlMs: z.number().int().min(10).max(3_600_000).default(30_000),
+  /** Tombstones are kept this long after every binding applied them (default 2 × leaseTtlMs). */
+  tombstoneGraceMs: z.number().int().min(0).optional(),
   intervalMs: z.number().int().min(1).max(3_600_000).default(1000),
   groupCommitWindowMs: z.number().min(0).max(10_000).default(0),
+  /** Journal: how long a writer trusts its cached next segment number (ms). */
+  journalSequenceCacheMs: z.number().int().min(0).default(5_000),
+  /** Journal: segments younger than this are never truncated (ms). */
+  journalTruncateMinAgeMs: z.number().int().min(0).default(60_000),
   /** Start the background replicator on the first journaled write (async mode). */
   autoStart: z.boolean().default(true),
   /** Test hook: called at named steps; throwing `{simulatedCrash: true}` simulates a crash. */
@@ -73,7 +88,7 @@ export class SyncEngine {
   readonly events: EventEmitter;
   readonly #polycloud: Polycloud;
   readonly #options: z.output<typeof SyncEngineOptionsSchema>;
-  readonly #ctx: SyncContext;
+  #ctx: SyncContext;
   #store: KvStore | undefined;
   #stateBinding: string | undefined;
   #journals: Map<string, ChangeJournal> | undefined;
@@ -111,6 +126,7 @@ export class SyncEngine {
       status: new SyncStatusBook(),
       ...(this.#options.crash ? { crash: this.#options.crash } : {}),
       reservedPrefix: SYNC_RESERVED_PREFIX,
+      tombstoneGraceMs: this.#options.tombstoneGraceMs ?? 2 * this.#options.leaseTtlMs,
     };
   }
 
@@ -123,7 +139,11 @@ export class SyncEngine {
     if (!this.#store) {
       if (this.#options.store) this.#store = this.#options.store;
       else {
-        const b = this.bucket.providers.find((p) => this.#ctx.adapterOf(p.id).capabilities.conditionalWrite) ?? this.bucket.providers[0]!;
+        const wanted = this.#options.stateBinding;
+        const b = wanted
+          ? this.bucket.providers.find((p) => p.id === wanted)
+          : (this.bucket.providers.find((p) => this.#ctx.adapterOf(p.id).capabilities.conditionalWrite) ?? this.bucket.providers[0]!);
+        if (!b) throw new PolycloudError('CONFIG_INVALID', `stateBinding "${wanted}" is not a binding of ${this.bucket.resource_id}`, { context: { resource: this.bucket.resource_id, path: ['sync', 'stateBinding'] } });
         this.#stateBinding = b.id;
         this.#store = this.#storeOn(b);
       }
@@ -132,7 +152,7 @@ export class SyncEngine {
   }
 
   #storeOn(b: Binding): KvStore {
-    return createAdapterKvStore(this.#ctx.adapterOf(b.id), b.physical_id, `${SYNC_RESERVED_PREFIX}${this.bucket.resource_id}/`);
+    return createAdapterKvStore(this.#ctx.adapterOf(b.id), this.#options.stateBuckets[b.id] ?? b.physical_id, `${SYNC_RESERVED_PREFIX}${this.bucket.resource_id}/`);
   }
 
   /**
@@ -144,14 +164,20 @@ export class SyncEngine {
   get journals(): ReadonlyMap<string, ChangeJournal> {
     if (!this.#journals) {
       const j = new Map<string, ChangeJournal>();
-      const opts = { windowMs: this.#options.groupCommitWindowMs, clock: this.#polycloud.clock, allowUnconditional: this.#options.allowUnconditionalJournal };
+      const opts = {
+        windowMs: this.#options.groupCommitWindowMs,
+        clock: this.#polycloud.clock,
+        allowUnconditional: this.#options.allowUnconditionalJournal,
+        sequenceCacheMs: this.#options.journalSequenceCacheMs,
+        truncateMinAgeMs: this.#options.journalTruncateMinAgeMs,
+      };
       if (this.#options.journal) j.set('main', this.#options.journal);
       else if (this.#options.store) j.set('main', createStoreJournal(this.store, opts));
       else {
         const store = this.store;
         for (const b of this.bucket.providers) {
           if (b.id === this.#stateBinding) j.set(b.id, createStoreJournal(store, opts));
-          else if (this.#ctx.adapterOf(b.id).capabilities.conditionalWrite) j.set(b.id, createStoreJournal(this.#storeOn(b), opts));
+          else if (this.#options.journalPlacement === 'per-binding' && this.#ctx.adapterOf(b.id).capabilities.conditionalWrite) j.set(b.id, createStoreJournal(this.#storeOn(b), opts));
         }
         if (!j.has(this.#stateBinding!)) j.set(this.#stateBinding!, createStoreJournal(store, opts));
       }
@@ -190,10 +216,11 @@ export class SyncEngine {
   restartReplicator(): void {
     const wasRunning = this.#running;
     this.#running = false;
+    this.#replicator?.abandon();
     this.#replicator = undefined;
     this.#generation++;
-    this.#ctx.tombstones.clear();
-    this.#ctx.base.clear();
+    // A fresh context: work still in flight in the old replicator (a "zombie") cannot touch the new one's state.
+    this.#ctx = { ...this.#ctx, tombstones: new Map(), base: new Map() };
     if (wasRunning) this.start();
   }
 
@@ -244,6 +271,7 @@ export class SyncEngine {
     const now = this.#polycloud.clock.now();
     await this.journalFor(write.binding.id).append({ key: write.key, op: write.op, version: toRecord(version), binding: write.binding.id, at: now, ...(write.size !== undefined ? { size: write.size } : {}) });
     if (write.op === 'delete') this.#ctx.tombstones.set(write.key, { version: toRecord(version) });
+    this.#polycloud.events.emit('journaled', { bucket: this.bucket.resource_id, key: write.key, op: write.op, binding: write.binding.id, record: toRecord(version) });
     this.#ctx.status.set({
       key: write.key,
       version: `${toRecord(version).hlc}@${version.origin}`,
@@ -254,7 +282,7 @@ export class SyncEngine {
       updatedAt: now,
     });
     if (this.mode === 'sync') {
-      const outcome = await this.replicator.syncWithRetry(write.key, write.op === 'delete' ? { tombstone: version } : {});
+      const outcome = await this.replicator.syncWithRetry(write.key, write.op === 'delete' ? { tombstones: [version] } : {});
       const failed = Object.entries(outcome.bindings).filter(([, b]) => !b.ok && b.reason !== 'residency' && b.reason !== 'classification');
       if (failed.length) {
         throw new PolycloudError('UNAVAILABLE', `sync replication of ${write.key} incomplete on ${failed.map(([id]) => id).join(', ')} (journaled; the replicator will retry)`, {

@@ -25,27 +25,33 @@ export interface Lease {
 export function createLease(kv: KvStore, owner: string, clock: Clock, ttlMs: number): Lease {
   const KEY = 'lease';
   let epoch: number | undefined;
+  let heldUntil = 0;
   return {
     owner,
     get epoch() {
       return epoch;
     },
     async acquire() {
+      // Still ours for more than half the TTL: no need to touch the store.
+      if (epoch !== undefined && heldUntil - clock.now() > ttlMs / 2) return epoch;
       const cur = await kv.get(KEY);
       const now = clock.now();
       const doc = cur ? (JSON.parse(cur.value.toString('utf8')) as LeaseDoc) : undefined;
       if (doc && doc.owner !== owner && doc.expiresAt > now) {
         epoch = undefined;
+        heldUntil = 0;
         return undefined;
       }
       const next: LeaseDoc = { owner, epoch: doc ? (doc.owner === owner && epoch === doc.epoch ? doc.epoch : doc.epoch + 1) : 1, expiresAt: now + ttlMs };
       try {
         await kv.put(KEY, JSON.stringify(next), cur ? { ifMatch: cur.token } : { ifNoneMatch: '*' });
         epoch = next.epoch;
+        heldUntil = next.expiresAt;
         return epoch;
       } catch (e) {
         if (isConditionFailure(e)) {
           epoch = undefined;
+          heldUntil = 0;
           return undefined;
         }
         throw e;
@@ -62,6 +68,7 @@ export function createLease(kv: KvStore, owner: string, clock: Clock, ttlMs: num
         if (!isConditionFailure(e)) throw e;
       }
       epoch = undefined;
+      heldUntil = 0;
     },
   };
 }

@@ -80,6 +80,8 @@ export class Replicator {
   #stopping = false;
   #wake: (() => void) | undefined;
   #lastLagEmit = 0;
+  readonly #truncated = new Map<string, number>();
+  #runs = 0;
 
   /**
    * `journals`: every journal writes may land in (source id → journal), e.g. one per
@@ -164,6 +166,7 @@ export class Replicator {
     if (epoch === undefined) return report;
     report.leased = true;
     report.epoch = epoch;
+    this.#runs++;
     const bySource = new Map<string, JournalEntry[]>();
     for (const [src, journal] of this.#journals) {
       const from = Math.min(...ctx.bindings.map((b) => this.checkpoint(src, b.id)));
@@ -189,8 +192,8 @@ export class Replicator {
         limit(async () => {
           // Only targets still behind some entry of this key need it; others already have it.
           if (ctx.bindings.every((b) => list.every((e) => e.pos <= this.checkpoint(e.src, b.id)))) return;
-          const lastDelete = [...list].reverse().find((e) => e.op === 'delete');
-          const hints: KeyHints = lastDelete ? { tombstone: { ...fromRecord(lastDelete.version), deleted: true } } : {};
+          // Every delete of the batch (from any journal): resolution keeps only those no other version includes.
+          const hints: KeyHints = { tombstones: list.filter((e) => e.op === 'delete').map((e) => ({ ...fromRecord(e.version), deleted: true })) };
           const outcome = await this.syncWithRetry(key, hints);
           outcomes.set(key, outcome);
           this.#record(outcome, list[list.length - 1]!);
@@ -228,6 +231,14 @@ export class Replicator {
       }
     }
     this.#emitLag(bySource);
+    // Segments every target is past are no longer needed (deletes they carried are applied everywhere).
+    for (const [src, journal] of this.#journals) {
+      const min = Math.min(...ctx.bindings.map((b) => this.checkpoint(src, b.id)));
+      if (min > (this.#truncated.get(src) ?? 0) && this.#runs % 8 === 0) {
+        await journal.truncate(min);
+        this.#truncated.set(src, min);
+      }
+    }
     return report;
   }
 
@@ -272,6 +283,12 @@ export class Replicator {
 
   /** Wakes the loop (new changes were journaled). */
   nudge(): void {
+    this.#wake?.();
+  }
+
+  /** Stops the loop without releasing the lease (a crash, as far as other processes can tell). */
+  abandon(): void {
+    this.#stopping = true;
     this.#wake?.();
   }
 

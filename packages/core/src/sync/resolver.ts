@@ -1,4 +1,4 @@
-import { compareVectors, joinVectors } from './version-vector.js';
+import { compareVectors } from './version-vector.js';
 import { compareVersionsLww, type ObjectVersion, sameVersion } from './version.js';
 
 export type ConflictPolicyName = 'lww' | 'priority' | 'keep-both' | 'custom';
@@ -13,7 +13,7 @@ export interface ResolverPolicy {
 
 /** The outcome of merging the versions of one key found on the bindings. */
 export interface Resolution {
-  /** The version every binding must hold; its vector includes every input. */
+  /** The version every binding must hold (one of the inputs, unchanged, except for a custom merge). */
   winner: ObjectVersion;
   /** Whether concurrent versions were found. */
   conflict: boolean;
@@ -55,19 +55,19 @@ function rank(policy: ResolverPolicy, v: ObjectVersion): number {
  * - delete vs update (concurrent): `deleteWins` decides (default: the update);
  * - update vs update: `lww` highest (HLC, origin); `priority` first listed origin
  *   (then LWW); `keep-both` LWW winner, losers kept; `custom` left to the merge function.
- * The winner's vector is the join of every maximal version's, so it dominates them all.
+ * The winner is one of the inputs, unchanged: re-resolving the same versions (a
+ * replayed change) gives the same winner and writes nothing.
  */
 export function resolveVersions(versions: readonly ObjectVersion[], policy: ResolverPolicy): Resolution {
   const max = maximalVersions(versions);
   if (max.length === 0) throw new Error('resolveVersions needs at least one version');
   if (max.length === 1) return { winner: max[0]!, conflict: false, losers: [] };
-  const vv = joinVectors(...max.map((v) => v.vv));
   const objects = max.filter((v) => !v.deleted);
   const tombs = max.filter((v) => v.deleted);
   const lwwMax = (vs: ObjectVersion[]) => vs.reduce((a, b) => (compareVersionsLww(a, b) >= 0 ? a : b));
-  if (objects.length === 0) return { winner: { ...lwwMax(tombs), vv }, conflict: true, losers: [] };
+  if (objects.length === 0) return { winner: lwwMax(tombs), conflict: true, losers: [] };
   if (tombs.length > 0 && policy.deleteWins) {
-    return { winner: { ...lwwMax(tombs), vv }, conflict: true, losers: policy.conflict === 'keep-both' ? objects : [] };
+    return { winner: lwwMax(tombs), conflict: true, losers: policy.conflict === 'keep-both' ? objects : [] };
   }
   let winner: ObjectVersion;
   switch (policy.conflict) {
@@ -79,11 +79,11 @@ export function resolveVersions(versions: readonly ObjectVersion[], policy: Reso
       break;
     case 'custom':
       winner = lwwMax(objects);
-      if (objects.length > 1) return { winner: { ...winner, vv }, conflict: true, losers: objects.filter((o) => o !== winner), needsMerge: objects };
+      if (objects.length > 1) return { winner, conflict: true, losers: objects.filter((o) => o !== winner), needsMerge: objects };
       break;
     default:
       winner = lwwMax(objects);
   }
   const losers = objects.filter((o) => o !== winner);
-  return { winner: { ...winner, vv }, conflict: true, losers };
+  return { winner, conflict: true, losers };
 }

@@ -13,6 +13,7 @@ export class FencedDoc<T> {
   #token: string | undefined;
   #loaded = false;
   #value: T;
+  #saved: string | undefined;
 
   constructor(kv: KvStore, key: string, empty: () => T) {
     this.#kv = kv;
@@ -29,6 +30,7 @@ export class FencedDoc<T> {
     const got = await this.#kv.get(this.#key);
     this.#token = got?.token;
     this.#value = got ? (JSON.parse(got.value.toString('utf8')) as { data: T }).data : this.#empty();
+    this.#saved = undefined;
     this.#loaded = true;
     return this.#value;
   }
@@ -39,10 +41,13 @@ export class FencedDoc<T> {
 
   /** Writes `value` with `epoch`; CONFLICT if a newer epoch wrote it, after reloading. */
   async save(value: T, epoch: number): Promise<void> {
+    const text = JSON.stringify({ epoch, data: value });
+    if (text === this.#saved) return; // unchanged since our last write
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
-        this.#token = await this.#kv.put(this.#key, JSON.stringify({ epoch, data: value }), this.#token ? { ifMatch: this.#token } : { ifNoneMatch: '*' });
+        this.#token = await this.#kv.put(this.#key, text, this.#token ? { ifMatch: this.#token } : { ifNoneMatch: '*' });
         this.#value = value;
+        this.#saved = text;
         return;
       } catch (e) {
         if (!isConditionFailure(e)) throw e;
@@ -52,6 +57,7 @@ export class FencedDoc<T> {
           throw new PolycloudError('CONFLICT', `${this.#key} was written by a newer replicator (epoch ${stored} > ${epoch}): fenced off`, { retryable: false, context: { reason: 'fenced' } });
         }
         this.#token = got?.token;
+        this.#saved = undefined;
       }
     }
     throw new PolycloudError('UNAVAILABLE', `could not write ${this.#key} (contention)`, { retryable: true });

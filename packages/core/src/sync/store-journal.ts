@@ -1,4 +1,4 @@
-import type { Clock } from '../clock.js';
+import { type Clock, systemClock } from '../clock.js';
 import { PolycloudError } from '../errors/polycloud-error.js';
 import type { ChangeJournal, JournalEntry, NewJournalEntry } from './journal.js';
 import { isConditionFailure, type KvStore } from './kv-store.js';
@@ -12,6 +12,16 @@ export interface StoreJournalOptions {
   /** Most entries per segment. */
   maxBatch?: number;
   clock?: Clock;
+  /**
+   * How long a writer trusts its cached next segment number before listing again
+   * (default 5 s). Must be well below `truncateMinAgeMs`.
+   */
+  sequenceCacheMs?: number;
+  /**
+   * Segments younger than this are never truncated (default 60 s), so a writer with a
+   * cached segment number can never re-create a truncated segment behind a reader.
+   */
+  truncateMinAgeMs?: number;
   /**
    * Allow a store that does not honour conditional create. Only safe with a single
    * writing process (two writers could overwrite each other's segment).
@@ -50,6 +60,10 @@ export function createStoreJournal(kv: KvStore, options: StoreJournalOptions = {
   let flushing = false;
   let scheduled = false;
   let nextSeq: number | undefined;
+  let nextSeqAt = 0;
+  const clock = options.clock ?? systemClock;
+  const sequenceCacheMs = options.sequenceCacheMs ?? 5_000;
+  const truncateMinAgeMs = Math.max(options.truncateMinAgeMs ?? 60_000, 2 * sequenceCacheMs);
   const cache = new Map<number, JournalEntry[]>();
   const self = { requests: 0 } as ChangeJournal & { requests: number };
 
@@ -61,12 +75,14 @@ export function createStoreJournal(kv: KvStore, options: StoreJournalOptions = {
 
   const writeSegment = async (batch: Waiter[]): Promise<number> => {
     for (let attempt = 0; attempt < 64; attempt++) {
-      const seq = nextSeq ?? (await lastSeq()) + 1;
+      const cached = nextSeq !== undefined && clock.now() - nextSeqAt < sequenceCacheMs ? nextSeq : undefined;
+      const seq = cached ?? (await lastSeq()) + 1;
       const entries = batch.map((w, i) => ({ ...w.entry, pos: seq * SEGMENT_SPAN + i }));
       try {
         self.requests++;
         await kv.put(segName(seq), entries.map((e) => JSON.stringify(e)).join('\n'), { ifNoneMatch: '*' });
         nextSeq = seq + 1;
+        if (cached === undefined) nextSeqAt = clock.now();
         cache.set(seq, entries);
         return seq;
       } catch (e) {
@@ -105,16 +121,19 @@ export function createStoreJournal(kv: KvStore, options: StoreJournalOptions = {
     else setImmediate(() => void flush());
   };
 
-  const readSegment = async (seq: number): Promise<JournalEntry[]> => {
+  /** A segment's entries, or undefined if it does not exist. */
+  const fetchSegment = async (seq: number): Promise<JournalEntry[] | undefined> => {
     const hit = cache.get(seq);
     if (hit) return hit;
     self.requests++;
     const got = await kv.get(segName(seq));
-    const entries = got ? got.value.toString('utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as JournalEntry) : [];
-    if (got) cache.set(seq, entries);
+    if (!got) return undefined;
+    const entries = got.value.toString('utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as JournalEntry);
+    cache.set(seq, entries);
     if (cache.size > 256) cache.delete(cache.keys().next().value!);
     return entries;
   };
+  const readSegment = async (seq: number): Promise<JournalEntry[]> => (await fetchSegment(seq)) ?? [];
 
   self.append = (entry) =>
     new Promise<number>((resolve, reject) => {
@@ -122,9 +141,19 @@ export function createStoreJournal(kv: KvStore, options: StoreJournalOptions = {
       // While a segment is being written, new appends wait for the next one (the flush loop takes them).
       schedule();
     });
+  // Segments known to exist (sorted). Since segment n+1 is only created after n exists,
+  // a reader that has listed once can find new ones by probing n+1, n+2… (O(1) reads).
+  let known: number[] | undefined;
+  const discover = async (): Promise<number[]> => {
+    if (!known) {
+      self.requests++;
+      known = (await kv.list(SEGMENTS)).map(segSeq);
+    }
+    for (let next = (known[known.length - 1] ?? 0) + 1; (await fetchSegment(next)) !== undefined; next++) known.push(next);
+    return known;
+  };
   self.read = async (after, limit) => {
-    self.requests++;
-    const seqs = (await kv.list(SEGMENTS)).map(segSeq).filter((s) => s >= Math.floor(after / SEGMENT_SPAN));
+    const seqs = (await discover()).filter((s) => s >= Math.floor(after / SEGMENT_SPAN));
     const out: JournalEntry[] = [];
     for (const seq of seqs) {
       for (const e of await readSegment(seq)) {
@@ -142,12 +171,16 @@ export function createStoreJournal(kv: KvStore, options: StoreJournalOptions = {
   };
   self.truncate = async (pos) => {
     const names = await kv.list(SEGMENTS);
-    // Keep the newest segment always, so numbering never restarts.
+    // Keep the newest segment always, so numbering never restarts, and young ones (see truncateMinAgeMs).
+    const cutoff = clock.now() - truncateMinAgeMs;
     for (const name of names.slice(0, -1)) {
       const seq = segSeq(name);
-      if ((seq + 1) * SEGMENT_SPAN - 1 <= pos || (await readSegment(seq)).every((e) => e.pos <= pos)) {
+      if (seq * SEGMENT_SPAN > pos) break;
+      const entries = await readSegment(seq);
+      if (entries.every((e) => e.pos <= pos && e.at < cutoff)) {
         await kv.delete(name);
         cache.delete(seq);
+        if (known) known = known.filter((k) => k !== seq);
       }
     }
   };

@@ -12,8 +12,8 @@ import { fromRecord, type ObjectVersion, sameVersion, toRecord, userPart, versio
 
 /** What the journal or the reconciler knows about a key beyond the bindings' current state. */
 export interface KeyHints {
-  /** A journaled delete (its tombstone version). */
-  tombstone?: ObjectVersion;
+  /** Journaled deletes (their tombstone versions). */
+  tombstones?: readonly ObjectVersion[];
   /** Bindings where the reconciler saw a delete made outside polycloud. */
   deletedOutOfBand?: readonly string[];
 }
@@ -141,7 +141,7 @@ export async function syncKey(ctx: SyncContext, key: string, hints: KeyHints = {
   const tombs: ObjectVersion[] = [];
   const known = ctx.tombstones.get(key);
   if (known) tombs.push(fromRecord(known.version));
-  if (hints.tombstone) tombs.push({ ...hints.tombstone, deleted: true });
+  for (const t of hints.tombstones ?? []) tombs.push({ ...t, deleted: true });
   const base = ctx.base.get(key);
   for (const id of hints.deletedOutOfBand ?? []) {
     const o = obs.find((x) => x.binding.id === id);
@@ -196,7 +196,7 @@ export async function syncKey(ctx: SyncContext, key: string, hints: KeyHints = {
     if ('keep' in result) {
       const kept = sides[result.keep];
       if (!kept) throw new Error(`merge function returned keep: ${result.keep}, out of range`);
-      winner = { ...kept.version, vv: winner.vv };
+      winner = kept.version;
     } else {
       const anchor = ctx.bindings[0]!.id;
       winner = newVersion(ctx.hlc, anchor, joinVectors(...sides.map((s) => s.version.vv)), { hash: sha256(result.body) });
@@ -277,8 +277,9 @@ export async function syncKey(ctx: SyncContext, key: string, hints: KeyHints = {
   // Bookkeeping: tombstones kept until every binding has applied them; base = last synchronised state.
   const allOk = ctx.bindings.every((b) => outcome.bindings[b.id]?.ok || outcome.bindings[b.id]?.reason === 'residency' || outcome.bindings[b.id]?.reason === 'classification');
   if (winner.deleted) {
-    if (allOk) ctx.tombstones.delete(key);
-    else ctx.tombstones.set(key, { version: toRecord(winner) });
+    const appliedAt = allOk ? (ctx.tombstones.get(key)?.appliedAt ?? ctx.clock.now()) : undefined;
+    if (appliedAt !== undefined && ctx.clock.now() - appliedAt >= ctx.tombstoneGraceMs) ctx.tombstones.delete(key);
+    else ctx.tombstones.set(key, { version: toRecord(winner), ...(appliedAt !== undefined ? { appliedAt } : {}) });
   } else if (allOk) ctx.tombstones.delete(key);
   else if (tombs.length) ctx.tombstones.set(key, { version: toRecord(tombs.reduce((a, b) => ({ ...a, vv: joinVectors(a.vv, b.vv) }))) });
   if (allOk) {
