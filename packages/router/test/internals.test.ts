@@ -25,11 +25,11 @@ describe('hot-path load factor', () => {
 
 describe('hashing', () => {
   it('unitHash stays inside (0, 1) and spreads evenly over buckets', () => {
-    const counts = new Array(10).fill(0);
+    const counts: number[] = new Array(10).fill(0);
     for (let i = 0; i < 50_000; i++) {
       const u = unitHash(i * 2654435761, i ^ 0x5bd1e995, 0x1234, 0x9876);
       expect(u > 0 && u < 1).toBe(true);
-      counts[Math.floor(u * 10)]++;
+      counts[Math.floor(u * 10)]! += 1;
     }
     for (const c of counts) expect(Math.abs(c - 5000)).toBeLessThan(300);
   });
@@ -42,7 +42,7 @@ describe('hashing', () => {
       const u = unitHash(k[0]!, k[1]!, 0x1111, 0x2222);
       const v = unitHash(k[0]!, k[1]!, 0x1112, 0x2222);
       if (u < v) below++;
-      cells[(u < 0.5 ? 0 : 2) + (v < 0.5 ? 0 : 1)]++;
+      cells[(u < 0.5 ? 0 : 2) + (v < 0.5 ? 0 : 1)]! += 1;
     }
     expect(Math.abs(below / 40_000 - 0.5)).toBeLessThan(0.01);
     for (const c of cells) expect(Math.abs(c / 40_000 - 0.25)).toBeLessThan(0.01);
