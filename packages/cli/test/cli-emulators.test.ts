@@ -104,6 +104,23 @@ describe('polycloud CLI against s3rver, Azurite and the GCS emulator', () => {
     for (const r of after) expect(r, r.binding).toMatchObject({ backlog: 0, usageBytes: 27 });
   });
 
+  it('sync --reconcile copies an object written outside polycloud (straight into Azurite) to S3 and GCS', async () => {
+    const direct = createPolycloudFromConfig(config, { registry, env });
+    try {
+      await direct.storageAdapter('azure').put('pc-cli-b', 'outside/report.csv', Buffer.from('day,total\n1,42\n'));
+    } finally {
+      await direct.close();
+    }
+    const dry = await cli(['sync', config, 'lb-emu', '--reconcile', '--dry-run']);
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain('dry run: reconcile would copy 2 object(s); nothing was changed');
+    const r = await cli(['sync', config, 'lb-emu', '--reconcile']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/reconciled lb-emu: 2 change\(s\) applied, 30 B, 0 conflict\(s\), every binding listed/);
+    const after = JSON.parse((await cli(['status', config, '--json', '--usage'])).stdout) as { binding: string; usageBytes?: number }[];
+    for (const row of after) expect(row.usageBytes, row.binding).toBe(27 + 15);
+  });
+
   it('status: a stopped emulator shows as down, exit 1', async () => {
     await azure.stop();
     try {
