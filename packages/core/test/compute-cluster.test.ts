@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { type Clock, createPolycloud, type FailoverEvent, type JobEvent, PolycloudError, systemClock, type RouterFactory } from '@polycloud/core';
 import { createRouter } from '@polycloud/router';
@@ -197,6 +199,24 @@ describe('LogicalCluster status, cancel, wait, watch', () => {
     const job = await cluster.submit(JOB);
     await expect(cluster.cancel(job)).rejects.toMatchObject({ code: 'UNSUPPORTED' });
   });
+});
+
+describe('wait in a script', () => {
+  it('keeps the process alive until the job ends (the system clock unrefs its timers)', async () => {
+    const src = (p: string) => fileURLToPath(new URL(`../src/${p}`, import.meta.url));
+    const script = `
+      const core = await import(${JSON.stringify(src('index.ts'))});
+      const testing = await import(${JSON.stringify(src('testing/index.ts'))});
+      const adapter = testing.createMemoryComputeAdapter({ runMs: 300 });
+      const pc = core.createPolycloud({ providers: [{ name: 'm', adapter }], resources: [{ resource_id: 'lc', type: 'LogicalCluster', providers: [{ cloud: 'm', physical_id: 'q' }] }] });
+      const c = pc.cluster('lc');
+      const job = await c.submit({ apiVersion: 'batch.mcp/v1', kind: 'DataJob', metadata: { name: 'k' }, spec: { image: 'i' } });
+      console.log('final', (await c.wait(job, { pollIntervalMs: 50 })).state);`;
+    const out = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      const child = execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 60_000 }, (_e, stdout) => resolve({ code: child.exitCode, stdout }));
+    });
+    expect(out).toMatchObject({ code: 0, stdout: expect.stringContaining('final SUCCEEDED') });
+  }, 60_000);
 });
 
 describe('time-of-day price moves a job (with @polycloud/router)', () => {

@@ -288,10 +288,15 @@ export class LogicalClusterClient {
           retryable: true,
         });
       }
+      // The system clock's timers are unref'd; a process whose only work is waiting for a
+      // job must not exit between polls, so hold a referenced timer while sleeping.
+      const keepAlive = setInterval(() => {}, 1 << 30);
       try {
         await sleep(clock, Math.min(pollMs, remaining), opts.signal);
       } catch (e) {
         throw new PolycloudError('ABORTED', 'wait was aborted', { cause: e, context: { resource: this.id, operation: 'wait', key: h.idempotencyKey }, retryable: false });
+      } finally {
+        clearInterval(keepAlive);
       }
     }
   }
