@@ -73,6 +73,18 @@ describe('azure-blob error mapping against Azurite', () => {
     expect((await a.list(c)).objects.map((o) => o.key)).toEqual(['a/..b/.c.']);
   });
 
+  it('a range starting at or past the end → INVALID_ARGUMENT, also on an empty blob', async () => {
+    const a = az.adapter();
+    const c = await az.container(a);
+    await a.put(c, 'empty', new Uint8Array(0));
+    await a.put(c, 'three', Buffer.from('abc'));
+    for (const [key, range] of [['empty', { start: 0 }], ['empty', { start: 0, end: 4 }], ['three', { start: 3 }], ['three', { start: 5, end: 9 }]] as const) {
+      const e = await failure(a.get(c, key, { range }));
+      expect(e.code).toBe('INVALID_ARGUMENT');
+      expect(e.retryable).toBe(false);
+    }
+  });
+
   it('a wrong account key → PERMISSION_DENIED, with no key in the error', async () => {
     const bad = az.adapter({ accountName: az.emulator.accountName, accountKey: WRONG_KEY, endpoint: az.emulator.blobEndpoint });
     const e = await failure(bad.head('any-container', 'k'));

@@ -52,6 +52,15 @@ export async function getBlob(ctx: AzureStorageContext, container: string, key: 
   );
   const body = response.readableStreamBody;
   const info = infoFromProps(key, response);
+  if (range && range.start >= info.size) {
+    // `{ start: 0 }` sends no Range header (the SDK reads offset 0 to the end), so an
+    // empty blob answers 200: refuse it like Azure refuses any other range past the end.
+    (body as Readable | undefined)?.destroy();
+    throw new PolycloudError('INVALID_ARGUMENT', `range starts at ${range.start}, past the end of a ${info.size}-byte blob`, {
+      context: { provider: 'azure-blob', ...where, path: ['range', 'start'] },
+      retryable: false,
+    });
+  }
   if (!body) return { info, body: Readable.from([]) };
   return { info, body: mappedBody(body as Readable, where, options.signal) };
 }
