@@ -91,6 +91,15 @@ describe('Cloud Batch CreateJob, field by field', () => {
   });
 });
 
+describe('binding options', () => {
+  it('accept snake_case keys as written in a config file', async () => {
+    const gcp = createFakeGcpBatch();
+    await createGcpBatchAdapter({ client: gcp.client }).submit(target({ machine_type: 'e2-standard-2', provisioning_model: 'SPOT' }), request(ORIGINAL));
+    const create = gcp.requests.find((r) => r.method === 'createJob')!.request as { job: Record<string, unknown> };
+    expect(create.job['allocationPolicy']).toEqual({ instances: [{ policy: { machineType: 'e2-standard-2', provisioningModel: 'SPOT' } }] });
+  });
+});
+
 describe('Cloud Batch behaviour', () => {
   it('submit is idempotent: GetJob first, and ALREADY_EXISTS on CreateJob returns the existing job', async () => {
     const gcp = createFakeGcpBatch();

@@ -15,6 +15,7 @@ import {
   type ComputeJobRequest,
   type ComputeTarget,
   type JobStatus,
+  camelCase,
   parseWithSchema,
   PolycloudError,
   registerSecrets,
@@ -27,6 +28,9 @@ import { batchSize, FARGATE_SIZES } from './sizing.js';
 import { CANCEL_REASON, toJobStatus } from './status.js';
 
 /** AWS Batch's shortest job timeout. */
+/** Binding options as written in a config file may be snake_case (`machine_type`); adapter schemas are camelCase. */
+const camelKeys = (o: Record<string, unknown> | undefined) => Object.fromEntries(Object.entries(o ?? {}).map(([k, v]) => [camelCase(k), v]));
+
 export const MIN_BATCH_TIMEOUT_SECONDS = 60;
 
 const TAG_VALUE = /[^\p{L}\p{N}\s_.:/=+\-@]/gu;
@@ -102,7 +106,7 @@ export function createAwsBatchAdapter(options: AwsBatchAdapterOptions = {}, cont
   });
 
   const targetOptions = (target: ComputeTarget) => {
-    const t = parseWithSchema(AwsBatchTargetOptionsSchema, target.options ?? {}, `invalid options for aws-batch binding ${target.physicalId}`, { pathPrefix: ['options'] });
+    const t = parseWithSchema(AwsBatchTargetOptionsSchema, camelKeys(target.options), `invalid options for aws-batch binding ${target.physicalId}`, { pathPrefix: ['options'] });
     const merged = {
       platform: t.platform ?? o.platform,
       jobRoleArn: t.jobRoleArn ?? o.jobRoleArn,

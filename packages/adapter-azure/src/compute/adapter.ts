@@ -6,6 +6,7 @@ import {
   type ComputeCapabilities,
   type ComputeTarget,
   type JobStatus,
+  camelCase,
   parseWithSchema,
   PolycloudError,
   TERMINAL_JOB_STATES,
@@ -16,6 +17,9 @@ import { ACI_CONTAINER_NAME, containerGroupFor, TAG_STOPPED, TAG_TIMEOUT } from 
 import { toAciJobStatus } from './status.js';
 
 /** ACI container group names: lowercase letters, digits and single hyphens, not starting or ending with one; at most 63. */
+/** Binding options as written in a config file may be snake_case (`machine_type`); adapter schemas are camelCase. */
+const camelKeys = (o: Record<string, unknown> | undefined) => Object.fromEntries(Object.entries(o ?? {}).map(([k, v]) => [camelCase(k), v]));
+
 export const ACI_NAME = /^(?=.{1,63}$)[a-z0-9](?:-?[a-z0-9])*$/;
 const RESOURCE_GROUP_ID = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)$/i;
 
@@ -112,7 +116,7 @@ export function createAzureContainerInstancesAdapter(options: AzureAciAdapterOpt
           retryable: false,
         });
       }
-      const t = parseWithSchema(AzureAciTargetOptionsSchema, target.options ?? {}, `invalid options for azure-aci binding ${target.physicalId}`, { pathPrefix: ['options'] });
+      const t = parseWithSchema(AzureAciTargetOptionsSchema, camelKeys(target.options), `invalid options for azure-aci binding ${target.physicalId}`, { pathPrefix: ['options'] });
       const location = t.location ?? target.region ?? o.location;
       if (!location) {
         throw new PolycloudError('CONFIG_INVALID', `azure-aci binding ${target.physicalId} needs a region (or options.location)`, { context: { provider: 'azure-aci', path: ['region'] }, retryable: false });

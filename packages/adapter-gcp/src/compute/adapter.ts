@@ -5,6 +5,7 @@ import {
   type ComputeCapabilities,
   type ComputeTarget,
   type JobStatus,
+  camelCase,
   parseWithSchema,
   PolycloudError,
   registerSecrets,
@@ -55,6 +56,9 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Pro
  * job id, so a second CreateJob for it answers ALREADY_EXISTS and the existing job
  * is returned. Cancel uses CancelJob (the job stays listed as CANCELLED).
  */
+/** Binding options as written in a config file may be snake_case (`machine_type`); adapter schemas are camelCase. */
+const camelKeys = (o: Record<string, unknown> | undefined) => Object.fromEntries(Object.entries(o ?? {}).map(([k, v]) => [camelCase(k), v]));
+
 export function createGcpBatchAdapter(options: GcpBatchAdapterOptions = {}, context: Partial<AdapterContext> = {}): ComputeAdapter {
   const o = parseWithSchema(GcpBatchAdapterOptionsSchema, options, 'invalid options for the gcp-batch adapter') as ResolvedGcpBatchAdapterOptions;
   let client: Promise<GcpBatchClient> | undefined;
@@ -111,7 +115,7 @@ export function createGcpBatchAdapter(options: GcpBatchAdapterOptions = {}, cont
     async submit(target, job, opts = {}) {
       const parent = parentOf(target);
       checkKey(job.idempotencyKey, 'submit');
-      const t = parseWithSchema(GcpBatchTargetOptionsSchema, target.options ?? {}, `invalid options for gcp-batch binding ${parent}`, { pathPrefix: ['options'] });
+      const t = parseWithSchema(GcpBatchTargetOptionsSchema, camelKeys(target.options), `invalid options for gcp-batch binding ${parent}`, { pathPrefix: ['options'] });
       const existing = await find(target, job.idempotencyKey, opts.signal);
       if (existing) return existing;
       try {
