@@ -49,6 +49,9 @@ describe('azure-blob error mapping against Azurite', () => {
       expect(e.code).toBe('CONDITION_NOT_MET');
       expect(e.retryable).toBe(false);
     }
+    // No blob, no current version: a conditional delete cannot match (as in the memory adapter).
+    expect((await failure(a.delete(c, 'never-written', { ifMatch: versionToken }))).code).toBe('CONDITION_NOT_MET');
+    await a.delete(c, 'never-written');
     const exists = await failure(a.put(c, 'k', Buffer.from('v2'), { ifNoneMatch: '*' }));
     expect(exists.code).toBe('ALREADY_EXISTS');
     expect(exists.retryable).toBe(false);

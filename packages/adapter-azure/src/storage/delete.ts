@@ -1,4 +1,4 @@
-import type { DeleteManyResult, DeleteOptions } from '@polycloud/core';
+import { type DeleteManyResult, type DeleteOptions, PolycloudError } from '@polycloud/core';
 import type { AzureStorageContext } from './context.js';
 import { blobKeyProblem, unstorableKey } from './context.js';
 import { azureCall, mapAzureError } from './errors.js';
@@ -7,15 +7,33 @@ import { toIfMatch } from './etag.js';
 /** Azure's limit of sub-requests in one Blob Batch. */
 export const MAX_BATCH = 256;
 
-/** Delete Blob (with its snapshots). A missing blob is success; a different ETag under `ifMatch` is CONDITION_NOT_MET. */
+/**
+ * Delete Blob (with its snapshots). A missing blob is success; under `ifMatch` a
+ * different ETag — or no blob at all, as there is no current version to match — is
+ * CONDITION_NOT_MET (the memory reference adapter's semantics).
+ */
 export async function deleteBlob(ctx: AzureStorageContext, container: string, key: string, options: DeleteOptions = {}): Promise<void> {
-  await azureCall({ operation: 'delete', key, container }, options.signal, () =>
-    ctx.blob(container, key).deleteIfExists({
-      deleteSnapshots: 'include',
-      ...(options.ifMatch !== undefined ? { conditions: { ifMatch: toIfMatch(options.ifMatch) } } : {}),
-      ...(options.signal ? { abortSignal: options.signal } : {}),
-    }),
-  );
+  const where = { operation: 'delete', key, container };
+  const signal = options.signal ? { abortSignal: options.signal } : {};
+  if (options.ifMatch === undefined) {
+    await azureCall(where, options.signal, () => ctx.blob(container, key).deleteIfExists({ deleteSnapshots: 'include', ...signal }));
+    return;
+  }
+  try {
+    await azureCall(where, options.signal, () =>
+      ctx.blob(container, key).delete({ deleteSnapshots: 'include', conditions: { ifMatch: toIfMatch(options.ifMatch!) }, ...signal }),
+    );
+  } catch (error) {
+    const e = error as PolycloudError;
+    if (e.code === 'NOT_FOUND' && e.context['azureCode'] === 'BlobNotFound') {
+      throw new PolycloudError('CONDITION_NOT_MET', `azure-blob delete "${key}" in container "${container}": ifMatch given but the blob does not exist`, {
+        cause: e.cause,
+        retryable: false,
+        context: { ...e.context },
+      });
+    }
+    throw error;
+  }
 }
 
 /** One Blob Batch request per 256 keys; a 404 sub-response counts as deleted. */
