@@ -1,11 +1,12 @@
-import { type AdapterRegistry, createPolycloud, errorFromIssues, isPolycloudError, loadPolycloudConfig, type Logger, type Polycloud, type PolycloudConfig } from '@polycloud/core';
+import { type AdapterRegistry, createPolycloud, errorFromIssues, isPolycloudError, loadPolycloudConfig, type Logger, type Polycloud, type PolycloudConfig, readConfigSource } from '@polycloud/core';
 import { createRouter, type RouterOptions } from '@polycloud/router';
 import type { CliIo } from './io.js';
 import { createCliRegistry } from './registry.js';
 
 /** What every command gets: the streams, and how to load the config it names. */
 export interface CommandContext extends CliIo {
-  registry: () => Promise<AdapterRegistry>;
+  /** The adapter registry; `types` are the adapter types the config names (a hint: load only what is needed). */
+  registry: (types?: readonly string[]) => Promise<AdapterRegistry>;
   logger?: Logger;
 }
 
@@ -29,13 +30,30 @@ function routerFrom(config: PolycloudConfig) {
 
 /** Loads the config and creates the instance (with @polycloud/router); the caller closes it. */
 export async function openPolycloud(ctx: CommandContext, path: string): Promise<{ polycloud: Polycloud; config: PolycloudConfig }> {
-  const registry = await ctx.registry();
+  const registry = await ctx.registry(providerTypes(ctx, path));
   const config = loadConfig(ctx, registry, path);
   const polycloud = createPolycloud({ ...config.options, router: routerFrom(config), ...(ctx.logger ? { logger: ctx.logger } : {}) });
   return { polycloud, config };
 }
 
-export function defaultRegistry(): () => Promise<AdapterRegistry> {
-  let cached: Promise<AdapterRegistry> | undefined;
-  return () => (cached ??= createCliRegistry());
+export function defaultRegistry(): (types?: readonly string[]) => Promise<AdapterRegistry> {
+  const cached = new Map<string, Promise<AdapterRegistry>>();
+  return (types) => {
+    const key = types ? [...types].sort().join(',') : '*';
+    let r = cached.get(key);
+    if (!r) cached.set(key, (r = createCliRegistry(types ? { types } : {})));
+    return r;
+  };
+}
+
+/** The adapter types a config file names (a cheap first read); undefined when it cannot tell. */
+export function providerTypes(ctx: CommandContext, path: string): string[] | undefined {
+  try {
+    const raw = readConfigSource(path, ctx.cwd ? { cwd: ctx.cwd } : {}).raw as Record<string, unknown>;
+    const list = raw['providers'] ?? raw['storage_providers'];
+    if (!Array.isArray(list)) return undefined;
+    return list.map((p) => (p as { type?: unknown } | null)?.type).filter((t): t is string => typeof t === 'string');
+  } catch {
+    return undefined;
+  }
 }

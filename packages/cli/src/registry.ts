@@ -1,6 +1,3 @@
-import * as aws from '@polycloud/adapter-aws';
-import * as azure from '@polycloud/adapter-azure';
-import * as gcp from '@polycloud/adapter-gcp';
 import { type AdapterFactory, type AdapterRegistry, createAdapterRegistry, localComputeAdapterFactory } from '@polycloud/core';
 
 function isFactory(value: unknown): value is AdapterFactory {
@@ -20,18 +17,32 @@ export function factoriesOf(module: Record<string, unknown>): AdapterFactory[] {
   return Object.values(module).filter(isFactory);
 }
 
+/** The built-in adapter packages, the types each provides, and how to load it (their SDKs are heavy: loaded only when needed). */
+const BUILT_INS: { types: readonly string[]; load: () => Promise<Record<string, unknown>> }[] = [
+  { types: ['s3', 'aws-batch'], load: () => import('@polycloud/adapter-aws') },
+  { types: ['gcs', 'gcp-batch'], load: () => import('@polycloud/adapter-gcp') },
+  { types: ['azure-blob', 'azure-aci'], load: () => import('@polycloud/adapter-azure') },
+];
+const CORE_TYPES = new Set(['local', 'memory']);
+
 /**
- * The registry the CLI uses: every factory the built-in adapter packages export
+ * The registry the CLI uses: the factories the built-in adapter packages export
  * (s3, aws-batch, gcs, gcp-batch, azure-blob, azure-aci), core's `local` compute
  * adapter, and — when `@polycloud/core/testing` loads (it needs vitest) — the
- * `memory` storage adapter.
+ * `memory` storage adapter. Given the `types` a config names, only the packages
+ * providing them are loaded; a type nobody knows loads them all (so the error can
+ * list every registered type).
  */
-export async function createCliRegistry(): Promise<AdapterRegistry> {
+export async function createCliRegistry(options: { types?: readonly string[] } = {}): Promise<AdapterRegistry> {
   const registry = createAdapterRegistry();
   const add = (f: AdapterFactory) => {
     if (!registry.has(f.kind, f.type)) registry.register(f);
   };
-  for (const m of [aws, gcp, azure] as Record<string, unknown>[]) factoriesOf(m).forEach(add);
+  const wanted = options.types;
+  const known = (t: string) => CORE_TYPES.has(t) || BUILT_INS.some((b) => b.types.includes(t));
+  const all = wanted === undefined || wanted.some((t) => !known(t));
+  const packages = BUILT_INS.filter((b) => all || b.types.some((t) => wanted!.includes(t)));
+  for (const m of await Promise.all(packages.map((p) => p.load()))) factoriesOf(m).forEach(add);
   add(localComputeAdapterFactory);
   try {
     const testing = (await import('@polycloud/core/testing')) as Record<string, unknown>;

@@ -11,7 +11,7 @@ import { type CliIo, EXIT } from './io.js';
 
 export interface RunCliOptions extends Partial<CliIo> {
   /** Adapter registry to use instead of the built-ins (tests, custom adapters). */
-  registry?: AdapterRegistry | (() => Promise<AdapterRegistry>);
+  registry?: AdapterRegistry | ((types?: readonly string[]) => Promise<AdapterRegistry>);
   /** Log lines of the polycloud instance (redacted). Default: silent. */
   logger?: Logger;
 }

@@ -1,10 +1,10 @@
 import type { CommandContext } from '../context.js';
-import { loadConfig } from '../context.js';
+import { loadConfig, providerTypes } from '../context.js';
 import { EXIT, line } from '../io.js';
 
 /** `polycloud validate <config>`: every problem with its path (exit 2), or a summary (exit 0). */
 export async function validateCommand(ctx: CommandContext, path: string, opts: { json?: boolean }): Promise<number> {
-  const registry = await ctx.registry();
+  const registry = await ctx.registry(providerTypes(ctx, path));
   const config = loadConfig(ctx, registry, path);
   const resources = (config.options.resources ?? []) as { resource_id: string; type: string; providers: unknown[] }[];
   const summary = {
