@@ -30,6 +30,9 @@ export class BindingHealth {
   ringFails = 0;
   /** Failback ramp start. */
   slowStartFrom = -Infinity;
+  /** A 'down' health event was emitted and no 'up' one since. */
+  reportedDown = false;
+  halfOpenReported = false;
 
   constructor(readonly resource: string, readonly binding: string, windowSize: number) {
     this.ring = new Uint8Array(windowSize);
@@ -42,7 +45,7 @@ export interface ResourceHealth {
   bindings: Map<string, BindingHealth>;
 }
 
-export type HealthState = 'ejected' | 'probe-down' | 'probe-up' | 'circuit-open' | 'circuit-closed';
+export type HealthState = 'ejected' | 'restored' | 'probe-down' | 'probe-up' | 'circuit-open' | 'circuit-half-open' | 'circuit-closed';
 
 export interface HealthEventPayload {
   resource: string;
@@ -50,6 +53,8 @@ export interface HealthEventPayload {
   cloud?: string;
   region?: string;
   state: HealthState;
+  /** Whether the binding takes traffic now (absent for half-open: trials only). */
+  healthy?: boolean;
   /** Epoch ms until which the binding is out (ejection, open circuit). */
   until?: number;
   consecutiveFailures?: number;
@@ -98,6 +103,26 @@ export class HealthTracker {
     if (h.probeDown || now < h.ejectedUntil) return false;
     if (!h.circuitOpen) return true;
     return now >= h.openUntil && h.trials < this.#o.circuit.halfOpenTrials;
+  }
+
+  /**
+   * `available`, and the events of transitions that happen by time passing alone
+   * (an ejection ending → 'restored', an open circuit's timer → 'circuit-half-open').
+   */
+  refresh(h: BindingHealth, now: number): boolean {
+    const ok = this.available(h, now);
+    if (ok && h.reportedDown) {
+      if (h.circuitOpen) {
+        if (!h.halfOpenReported) {
+          h.halfOpenReported = true;
+          this.#event(h, 'circuit-half-open');
+        }
+      } else {
+        h.reportedDown = false;
+        this.#event(h, 'restored');
+      }
+    }
+    return ok;
   }
 
   /** Slow-start factor in (0, 1]. */
@@ -164,6 +189,7 @@ export class HealthTracker {
         h.consecutiveFailures = 0;
         r.version++;
         this.#event(h, 'circuit-closed');
+        h.reportedDown = !this.available(h, now);
       }
       return;
     }
@@ -193,6 +219,7 @@ export class HealthTracker {
         h.slowStartFrom = this.#now();
         this.resource(resourceId).version++;
         this.#event(h, 'probe-up');
+        h.reportedDown = !this.available(h, this.#now());
       }
     } else {
       h.probeOks = 0;
@@ -238,6 +265,7 @@ export class HealthTracker {
     h.openUntil = now + Math.min(c.maxOpenMs, c.openMs * 2 ** Math.min(h.openCount, 30));
     h.openCount++;
     h.trials = 0;
+    h.halfOpenReported = false;
     h.ring.fill(0);
     h.ringPos = h.ringCount = h.ringFails = 0;
     h.slowStartFrom = h.openUntil;
@@ -262,12 +290,16 @@ export class HealthTracker {
 
   #event(h: BindingHealth, state: HealthState, extra: Partial<HealthEventPayload> = {}): void {
     const d = this.#describe(h.resource, h.binding);
+    const down = state === 'ejected' || state === 'probe-down' || state === 'circuit-open';
+    if (down) h.reportedDown = true;
+    const healthy = state === 'circuit-half-open' ? undefined : down ? false : this.available(h, this.#now());
     this.#emit('health', {
       resource: h.resource,
       binding: h.binding,
       ...(d.cloud ? { cloud: d.cloud } : {}),
       ...(d.region ? { region: d.region } : {}),
       state,
+      ...(healthy === undefined ? {} : { healthy }),
       ...extra,
     });
   }

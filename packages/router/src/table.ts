@@ -90,7 +90,7 @@ export function buildTable(
   for (const c of group.compliant) {
     const b = state.sorted[c]!;
     const h = tracker.binding(state.resourceId, b.id);
-    available[c] = tracker.available(h, now);
+    available[c] = tracker.refresh(h, now);
     ramp[c] = available[c] ? tracker.ramp(h, now) : 0;
     validUntil = Math.min(validUntil, tracker.nextChange(h, now));
     const pm = priceMultiplier(b.price?.schedule, now);
