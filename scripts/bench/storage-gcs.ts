@@ -9,10 +9,9 @@
  *   through polycloud, never held in memory;
  * - peak RSS of this process, sampled every 20 ms.
  *
- * The emulator parses every upload request into memory with a 130 MB body limit and
- * finalises a resumable upload on its first PUT (chunked uploads fail), so one
- * object can be at most ~130 MB there: the stream phase uses 128 MiB by default
- * (`--bytes N` to change it; 256 MiB gets a 413 from the emulator).
+ * The emulator finalises a resumable upload on its first PUT (chunked uploads fail),
+ * so the adapter's default single-request resumable upload is measured; the
+ * emulator buffers each object in its own process, which is not counted here.
  *
  * Run alone: `node --import tsx scripts/bench/storage-gcs.ts [--bytes N] [--iterations N]`.
  */
@@ -84,7 +83,7 @@ async function drain(body: AsyncIterable<Uint8Array>): Promise<number> {
 
 export async function benchGcs(options: GcsBenchOptions = {}): Promise<GcsBenchFigures> {
   const iterations = options.iterations ?? 300;
-  const streamBytes = options.streamBytes ?? 128 * MiB;
+  const streamBytes = options.streamBytes ?? 256 * MiB;
   const rss = rssSampler();
   const emu = await startGcsEmulator(); // also sets METADATA_SERVER_DETECTION=none
   const physical = `bench-${Date.now().toString(36)}`;
