@@ -39,6 +39,8 @@ export interface MemoryCloud {
   keys(bucket: string): string[];
   /** One object (a copy), or undefined. Missing bucket → NOT_FOUND. */
   getObject(bucket: string, key: string): MemoryObject | undefined;
+  /** An object's facts without its bytes (cheap), or undefined. Missing bucket → NOT_FOUND. */
+  stat(bucket: string, key: string): (Omit<MemoryObject, 'data'> & { size: number }) | undefined;
   /** Writes an object directly, with a fresh version token. Missing bucket → NOT_FOUND. */
   putObject(bucket: string, key: string, data: Uint8Array | string, write?: MemoryWrite): MemoryObject;
   /** Removes an object directly; true if it existed. Missing bucket → NOT_FOUND. */
@@ -54,9 +56,37 @@ export interface MemoryCloudOptions {
   buckets?: string[];
 }
 
-/** Byte-wise comparison of two strings' UTF-8 encodings (S3 / GCS listing order). */
+/**
+ * Byte-wise comparison of two strings' UTF-8 encodings (S3 / GCS listing order),
+ * without encoding them: UTF-8 order is code-point order, which differs from
+ * UTF-16 order only in that surrogates (U+D800–DFFF) sort above U+E000–FFFF.
+ */
 export function compareUtf8(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x >= 0xd800 && y >= 0xd800) {
+      x = x >= 0xe000 ? x - 0x800 : x + 0x2000;
+      y = y >= 0xe000 ? y - 0x800 : y + 0x2000;
+    }
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
+/** Index of the first key in `sorted` that is ≥ `key` (or > `key` when `after`). */
+export function searchUtf8(sorted: readonly string[], key: string, after = false): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const c = compareUtf8(sorted[mid]!, key);
+    if (c < 0 || (after && c === 0)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 const copyObject = (o: MemoryObject): MemoryObject => ({
@@ -69,6 +99,8 @@ const copyObject = (o: MemoryObject): MemoryObject => ({
 export function createMemoryCloud(options: MemoryCloudOptions = {}): MemoryCloud {
   const clock = options.clock ?? systemClock;
   const store = new Map<string, Map<string, MemoryObject>>();
+  /** Sorted keys per bucket, kept up to date once built. */
+  const sorted = new Map<string, string[]>();
   let version = 0;
 
   const bucketOf = (bucket: string): Map<string, MemoryObject> => {
@@ -86,13 +118,27 @@ export function createMemoryCloud(options: MemoryCloudOptions = {}): MemoryCloud
     },
     deleteBucket(bucket) {
       store.delete(bucket);
+      sorted.delete(bucket);
     },
-    objects: (bucket) =>
-      [...bucketOf(bucket).values()].sort((a, b) => compareUtf8(a.key, b.key)).map(copyObject),
-    keys: (bucket) => [...bucketOf(bucket).keys()].sort(compareUtf8),
+    objects: (bucket) => {
+      const b = bucketOf(bucket);
+      return cloud.keys(bucket).map((k) => copyObject(b.get(k)!));
+    },
+    keys: (bucket) => {
+      const b = bucketOf(bucket);
+      let keys = sorted.get(bucket);
+      if (!keys) sorted.set(bucket, (keys = [...b.keys()].sort(compareUtf8)));
+      return [...keys];
+    },
     getObject(bucket, key) {
       const o = bucketOf(bucket).get(key);
       return o && copyObject(o);
+    },
+    stat(bucket, key) {
+      const o = bucketOf(bucket).get(key);
+      if (!o) return undefined;
+      const { data, ...rest } = o;
+      return { ...rest, size: data.byteLength, lastModified: new Date(o.lastModified.getTime()), metadata: { ...o.metadata } };
     },
     putObject(bucket, key, data, write = {}) {
       const b = bucketOf(bucket);
@@ -105,10 +151,17 @@ export function createMemoryCloud(options: MemoryCloudOptions = {}): MemoryCloud
         ...(write.contentType === undefined ? {} : { contentType: write.contentType }),
         metadata: { ...(write.metadata ?? {}) },
       };
+      const keys = sorted.get(bucket);
+      if (keys && !b.has(key)) keys.splice(searchUtf8(keys, key), 0, key);
       b.set(key, object);
       return copyObject(object);
     },
-    deleteObject: (bucket, key) => bucketOf(bucket).delete(key),
+    deleteObject(bucket, key) {
+      const existed = bucketOf(bucket).delete(key);
+      const keys = sorted.get(bucket);
+      if (existed && keys) keys.splice(searchUtf8(keys, key), 1);
+      return existed;
+    },
     nextVersion: () => String(++version),
   };
   for (const b of options.buckets ?? []) cloud.createBucket(b);

@@ -1,5 +1,5 @@
-import type { ListPage } from '../../adapter/storage-adapter.js';
-import { compareUtf8, type MemoryObject } from './cloud.js';
+import type { ListPage, ObjectInfo } from '../../adapter/storage-adapter.js';
+import { searchUtf8 } from './cloud.js';
 import { memoryError } from '../errors.js';
 
 interface Cursor {
@@ -31,21 +31,25 @@ export interface PageRequest {
 }
 
 /**
- * One page over objects sorted in UTF-8 byte order, S3 style: objects and common
+ * One page over keys sorted in UTF-8 byte order, S3 style: objects and common
  * prefixes both count towards `pageSize`, and a token is returned only when at
- * least one more entry follows.
+ * least one more entry follows. Starts by binary search, so a page costs
+ * O(log n + page) (plus any keys skipped inside a common prefix).
  */
-export function listPage(sorted: MemoryObject[], request: PageRequest): ListPage {
+export function listPage(keys: readonly string[], info: (key: string) => ObjectInfo, request: PageRequest): ListPage {
   const { prefix, delimiter, pageSize, cursor } = request;
   const page: ListPage = { objects: [], prefixes: [] };
   let last: Cursor | undefined;
-  for (const o of sorted) {
-    if (!o.key.startsWith(prefix)) continue;
-    if (cursor && (compareUtf8(o.key, cursor.after) <= 0 || (cursor.isPrefix && o.key.startsWith(cursor.after)))) continue;
+  let i = searchUtf8(keys, prefix);
+  if (cursor) i = Math.max(i, searchUtf8(keys, cursor.after, true));
+  for (; i < keys.length; i++) {
+    const key = keys[i]!;
+    if (!key.startsWith(prefix)) break;
+    if (cursor?.isPrefix && key.startsWith(cursor.after)) continue;
     let common: string | undefined;
     if (delimiter) {
-      const at = o.key.indexOf(delimiter, prefix.length);
-      if (at >= 0) common = o.key.slice(0, at + delimiter.length);
+      const at = key.indexOf(delimiter, prefix.length);
+      if (at >= 0) common = key.slice(0, at + delimiter.length);
     }
     if (common !== undefined && last?.isPrefix && last.after === common) continue;
     if (page.objects.length + page.prefixes.length >= pageSize) {
@@ -56,8 +60,8 @@ export function listPage(sorted: MemoryObject[], request: PageRequest): ListPage
       page.prefixes.push(common);
       last = { after: common, isPrefix: true };
     } else {
-      page.objects.push({ key: o.key, size: o.data.byteLength, versionToken: o.versionToken, lastModified: new Date(o.lastModified.getTime()) });
-      last = { after: o.key, isPrefix: false };
+      page.objects.push(info(key));
+      last = { after: key, isPrefix: false };
     }
   }
   return page;

@@ -60,6 +60,9 @@ export function createMemoryStorageAdapter(options: MemoryStorageAdapterOptions 
       throw memoryError('INVALID_ARGUMENT', `metadata of ${size} bytes exceeds ${caps.maxMetadataBytes}`, { operation, path: ['metadata'] }, false);
     }
   };
+  const requireBucket = (bucket: string) => {
+    if (!cloud.hasBucket(bucket)) cloud.stat(bucket, ''); // throws NOT_FOUND (or auto-creates)
+  };
   const existing = (bucket: string, key: string, operation: string): MemoryObject => {
     const o = cloud.getObject(bucket, key);
     if (!o) throw memoryError('NOT_FOUND', 'object not found', ctx(operation, bucket, key), false);
@@ -85,7 +88,7 @@ export function createMemoryStorageAdapter(options: MemoryStorageAdapterOptions 
     async put(bucket, key, body, o = {}) {
       throwIfAborted(o.signal);
       checkKey(key, 'put');
-      cloud.keys(bucket); // NOT_FOUND for a missing bucket, before reading the body
+      requireBucket(bucket); // NOT_FOUND for a missing bucket, before reading the body
       if (o.ifMatch !== undefined || o.ifNoneMatch !== undefined) need('conditionalWrite', 'put');
       checkMetadata(o.metadata, 'put');
       const max = Math.min(caps.maxObjectBytes, caps.multipart ? Infinity : caps.maxSinglePutBytes);
@@ -95,7 +98,7 @@ export function createMemoryStorageAdapter(options: MemoryStorageAdapterOptions 
       }
       throwIfAborted(o.signal);
       // Conditions are evaluated at commit time, atomically (no await below).
-      const current = cloud.getObject(bucket, key);
+      const current = cloud.stat(bucket, key);
       if (o.ifNoneMatch === '*' && current) {
         throw memoryError(opts.ifNoneMatchFailure, 'object already exists', ctx('put', bucket, key), false);
       }
@@ -132,13 +135,17 @@ export function createMemoryStorageAdapter(options: MemoryStorageAdapterOptions 
 
     async list(bucket, o = {}) {
       throwIfAborted(o.signal);
-      const objects = cloud.objects(bucket);
+      const keys = cloud.keys(bucket);
       if (o.delimiter !== undefined) need('listDelimiter', 'list');
       const pageSize = o.pageSize ?? caps.maxListPageSize;
       if (!Number.isInteger(pageSize) || pageSize < 1) {
         throw memoryError('INVALID_ARGUMENT', 'pageSize must be a positive integer', { ...ctx('list', bucket), path: ['pageSize'] }, false);
       }
-      return listPage(objects, {
+      const listed = (key: string): ObjectInfo => {
+        const st = cloud.stat(bucket, key)!;
+        return { key, size: st.size, versionToken: st.versionToken, lastModified: st.lastModified };
+      };
+      return listPage(keys, listed, {
         prefix: o.prefix ?? '',
         ...(o.delimiter ? { delimiter: o.delimiter } : {}),
         pageSize: Math.min(pageSize, caps.maxListPageSize),
@@ -148,7 +155,7 @@ export function createMemoryStorageAdapter(options: MemoryStorageAdapterOptions 
 
     async delete(bucket, key, o = {}) {
       throwIfAborted(o.signal);
-      const current = cloud.getObject(bucket, key);
+      const current = cloud.stat(bucket, key);
       if (o.ifMatch !== undefined) {
         need('conditionalDelete', 'delete');
         if (current?.versionToken !== o.ifMatch) throw mismatch('delete', bucket, key);
@@ -159,7 +166,7 @@ export function createMemoryStorageAdapter(options: MemoryStorageAdapterOptions 
     async deleteMany(bucket, keys, o = {}) {
       throwIfAborted(o.signal);
       need('batchDelete', 'deleteMany');
-      cloud.keys(bucket);
+      requireBucket(bucket);
       if (keys.length > caps.maxBatchDeleteKeys) {
         throw memoryError('INVALID_ARGUMENT', `at most ${caps.maxBatchDeleteKeys} keys per deleteMany`, { ...ctx('deleteMany', bucket), path: ['keys'] }, false);
       }
@@ -184,13 +191,13 @@ export function createMemoryStorageAdapter(options: MemoryStorageAdapterOptions 
 
     async presign(bucket, key, o) {
       need('presign', 'presign');
-      cloud.keys(bucket);
+      requireBucket(bucket);
       return presignMemoryUrl(clock, bucket, key, o);
     },
 
     async probe(bucket, o = {}) {
       throwIfAborted(o.signal);
-      cloud.keys(bucket);
+      requireBucket(bucket);
     },
 
     async close() {},
@@ -204,7 +211,7 @@ function withAutoCreate(cloud: MemoryCloud): MemoryCloud {
     cloud.createBucket(bucket);
     return fn(bucket, ...rest);
   };
-  return { ...cloud, objects: touch(cloud.objects), keys: touch(cloud.keys), getObject: touch(cloud.getObject), putObject: touch(cloud.putObject), deleteObject: touch(cloud.deleteObject) };
+  return { ...cloud, objects: touch(cloud.objects), keys: touch(cloud.keys), getObject: touch(cloud.getObject), stat: touch(cloud.stat), putObject: touch(cloud.putObject), deleteObject: touch(cloud.deleteObject) };
 }
 
 /** Registry factory: `{ name: 'mem', type: 'memory', buckets: ['b1'] }`. */
