@@ -236,5 +236,10 @@ describe('time-of-day price moves a job (with @polycloud/router)', () => {
     now = Date.UTC(2026, 0, 15, 23, 0);
     const night = await cluster.submit(JOB, { idempotencyKey: 'night-run' });
     expect([day.binding, night.binding]).toEqual(['CLOUD_B', 'CLOUD_A']);
+    // explain() tells why, without submitting.
+    const why = cluster.explain(JOB, { idempotencyKey: 'night-run-2' });
+    expect(why).toMatchObject({ resource: 'lc-1', operation: 'submit', chosen: 'CLOUD_A' });
+    now = Date.UTC(2026, 0, 16, 12, 0);
+    expect(cluster.explain(JOB).chosen).toBe('CLOUD_B');
   });
 });

@@ -6,7 +6,7 @@ import type { ErrorCode } from '../errors/codes.js';
 import { parseWithSchema } from '../errors/from-zod.js';
 import { isPolycloudError, PolycloudError, toPolycloudError } from '../errors/polycloud-error.js';
 import { type CallOptions, execute, type ExecutionContext } from '../facade/execute.js';
-import type { OperationKind, RouteRequest } from '../routing/router.js';
+import type { OperationKind, RouteExplanation, RouteRequest } from '../routing/router.js';
 import type { Binding } from '../urm/binding.js';
 import type { LogicalCluster } from '../urm/resources.js';
 import { type JobEvent, type JobHandle, jobEventType } from './events.js';
@@ -179,14 +179,7 @@ export class LogicalClusterClient {
     const job = parseDataJob(input);
     const key = opts.idempotencyKey ?? deriveIdempotencyKey(job);
     const request = toComputeJobRequest(job, key);
-    const routeRequest: RouteRequest = {
-      resource: this.resource,
-      operation: 'submit',
-      key,
-      tags: { ...this.resource.tags, ...job.tags, ...(opts.tags ?? {}) },
-      job: { cpu: job.cpu, memoryMiB: job.memoryMiB },
-      only: this.eligibleBindings(job),
-    };
+    const routeRequest = this.#routeRequest(job, key, opts.tags);
     // Placement must be lawful before anything is looked up or started.
     this.#deps.exec.router.route(routeRequest);
 
@@ -234,6 +227,27 @@ export class LogicalClusterClient {
       { provider: (b) => this.adapter(b.id).type },
     );
     return this.#submitted(outcome.binding, key, outcome.status, outcome.existing);
+  }
+
+  /**
+   * Why a job would go where it goes: the router's explanation (verdicts, weights,
+   * the chosen binding) for this job's tags, size and `spec.cloud`, without submitting.
+   */
+  explain(input: string | object | DataJob, options: Pick<SubmitOptions, 'idempotencyKey' | 'tags'> = {}): RouteExplanation {
+    const opts = parse(SubmitOptionsSchema, options, 'explain options', 'options');
+    const job = parseDataJob(input);
+    return this.#deps.exec.router.explain(this.#routeRequest(job, opts.idempotencyKey ?? deriveIdempotencyKey(job), opts.tags));
+  }
+
+  #routeRequest(job: DataJob, key: string, tags: Record<string, string> | undefined): RouteRequest {
+    return {
+      resource: this.resource,
+      operation: 'submit',
+      key,
+      tags: { ...this.resource.tags, ...job.tags, ...(tags ?? {}) },
+      job: { cpu: job.cpu, memoryMiB: job.memoryMiB },
+      only: this.eligibleBindings(job),
+    };
   }
 
   /** Current status of a job (on the binding it was placed on; retried on transient errors). */
