@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createMemoryStorageAdapter } from '@polycloud/core/testing';
+import { compareUtf8, createMemoryStorageAdapter } from '@polycloud/core/testing';
 
 /** The listing a paginated walk must add up to: S3 semantics, computed naively. */
 function model(keys: string[], prefix: string, delimiter: string | undefined) {
@@ -48,6 +48,14 @@ describe('memory listing (property, fixed seed)', () => {
         },
       ),
       { seed: 20261121, numRuns: 150 },
+    );
+  });
+
+  it('compareUtf8 orders exactly as the UTF-8 bytes do (surrogate pairs vs U+E000–FFFF included)', () => {
+    const text = fc.string({ unit: fc.constantFrom('a', 'Z', '/', 'é', '\uE000', '\uFF5E', '\uFFFF', '😀', '\u{10FFFF}', '中'), maxLength: 6 });
+    fc.assert(
+      fc.property(text, text, (a, b) => Math.sign(compareUtf8(a, b)) === Math.sign(Buffer.compare(Buffer.from(a), Buffer.from(b)))),
+      { seed: 7, numRuns: 2_000 },
     );
   });
 });
