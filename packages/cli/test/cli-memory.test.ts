@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createPolycloudFromConfig, createSyncPipelineFactory } from '@polycloud/core';
-import { createProgressForTest } from './progress-fixture.js';
-import { memoryRegistry, run, tempDir, writeConfig } from './helpers.js';
+import { runCli } from '@polycloud/cli';
+import { createProgressForTest, fakeTerminal } from './progress-fixture.js';
+import { collector, memoryRegistry, run, tempDir, writeConfig } from './helpers.js';
 
 const CONFIG = `
 storage_providers:
@@ -209,6 +210,17 @@ describe('polycloud sync', () => {
     const r = await run(['sync', file, 'lb-123'], { registry: memoryRegistry().registry });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('INVALID_ARGUMENT');
+  });
+
+  it('sync on a terminal draws the progress bar', async () => {
+    const { registry } = memoryRegistry();
+    const writer = createPolycloudFromConfig(config, { registry, env: {}, pipeline: createSyncPipelineFactory({ autoStart: false }) });
+    for (let i = 0; i < 3; i++) await writer.bucket('lb-123').put(`t${i}`, 'abc');
+    await writer.close();
+    const stdout = fakeTerminal();
+    const code = await runCli(['sync', config, 'lb-123'], { stdout, stderr: collector(), env: {}, registry });
+    expect(code).toBe(0);
+    expect(stdout.text).toMatch(/replicate lb-123 \[█+\] 3\/3 objects \| 9 B \|/);
   });
 
   it('draws a progress bar on a terminal', () => {

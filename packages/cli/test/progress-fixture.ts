@@ -1,7 +1,7 @@
 import { createProgress } from '../src/progress.js';
 
-/** Drives the TTY progress bar against a fake terminal stream and returns what it drew. */
-export function createProgressForTest(): string {
+/** A fake terminal: what cli-progress needs of a TTY stream; `text` is what was drawn. */
+export function fakeTerminal() {
   let text = '';
   const stream = {
     isTTY: true,
@@ -25,10 +25,19 @@ export function createProgressForTest(): string {
     removeListener() {
       return stream;
     },
+    get text() {
+      return text;
+    },
   };
+  return stream;
+}
+
+/** Drives the TTY progress bar against a fake terminal and returns what it drew. */
+export function createProgressForTest(): string {
+  const stream = fakeTerminal();
   let t = 0;
   const progress = createProgress(stream, 'replicate lb', 4, () => (t += 100));
   for (let i = 1; i <= 3; i++) progress.update(i, i * 1024);
   progress.stop();
-  return text;
+  return stream.text;
 }
