@@ -163,7 +163,8 @@ export async function benchS3(emulator: S3BenchEmulator, options: S3BenchOptions
     rss.stop();
     raw.destroy();
     await polycloud.close();
-    await emu.stop();
+    if ('remove' in emu) await emu.remove();
+    else await emu.stop();
   }
 }
 

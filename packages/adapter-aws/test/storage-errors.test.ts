@@ -35,7 +35,7 @@ describe('S3 error mapping against s3rver (SigV4-checking)', () => {
   });
   afterAll(async () => {
     await adapter?.close?.();
-    await emu?.stop();
+    await emu?.remove();
   });
 
   it('a missing key → NOT_FOUND, not retryable (get, head); a missing bucket → NOT_FOUND', async () => {

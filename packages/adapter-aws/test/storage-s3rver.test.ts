@@ -9,7 +9,7 @@ beforeAll(async () => {
   emu = await startS3rver();
 });
 afterAll(async () => {
-  await emu?.stop();
+  await emu?.remove();
 });
 
 runStorageAdapterConformance({

@@ -44,6 +44,8 @@ export async function startFauxqs(options: { port?: number; startTimeoutMs?: num
   const endpoint = `http://127.0.0.1:${port}`;
   const app = fauxqsEntry();
   const code =
+    // Watchdog: end when this process dies without stopping us (a killed test worker).
+    `const parent = process.ppid; setInterval(() => { if (process.ppid !== parent) process.exit(0); }, 1000).unref();` +
     `const { buildApp } = await import(${JSON.stringify(app)});` +
     `const app = buildApp({ logger: false, host: '127.0.0.1' });` +
     `await app.listen({ port: ${port}, host: '127.0.0.1' });` +

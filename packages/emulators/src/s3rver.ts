@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { answers, freePort, packageBin, type RunningEmulator, spawnNode, stopProcess, waitFor } from './process.js';
@@ -9,8 +9,18 @@ export interface S3rverEmulator extends RunningEmulator {
   accessKeyId: 'S3RVER';
   secretAccessKey: 'S3RVER';
   region: 'us-east-1';
-  /** Its data directory (kept across stop/restart; removed when this process exits). */
+  /** Its data directory (kept across stop/restart; removed by `remove()` or when this process exits). */
   directory: string;
+  /** Stops it and deletes its data directory now (test runners may kill workers before `exit` handlers run). */
+  remove(): Promise<void>;
+}
+
+const directories = new Set<string>();
+
+/** One exit handler for every s3rver data directory of this process. */
+function removeAtExit(directory: string): void {
+  if (directories.size === 0) process.once('exit', () => directories.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  directories.add(directory);
 }
 
 /**
@@ -24,13 +34,19 @@ export interface S3rverEmulator extends RunningEmulator {
 export async function startS3rver(options: { port?: number; startTimeoutMs?: number } = {}): Promise<S3rverEmulator> {
   const port = options.port ?? (await freePort());
   const directory = await mkdtemp(join(tmpdir(), 'polycloud-s3rver-'));
-  process.once('exit', () => rmSync(directory, { recursive: true, force: true }));
+  removeAtExit(directory);
   const script = packageBin('s3rver', 's3rver');
   const endpoint = `http://127.0.0.1:${port}`;
   let child: ReturnType<typeof spawnNode> | undefined;
 
   const launch = async () => {
-    const proc = spawnNode(script, ['-d', directory, '-a', '127.0.0.1', '-p', String(port), '--silent'], {
+    // `-e` wrapper: the bin runs unchanged (argv as if started directly), plus a
+    // watchdog that ends it when this process dies without stopping it (a test
+    // runner killing its worker), so no s3rver is left behind holding a port.
+    const code =
+      `const parent = process.ppid; setInterval(() => { if (process.ppid !== parent) process.exit(0); }, 1000).unref();` +
+      `process.argv.splice(1, 0, ${JSON.stringify(script)}); require(${JSON.stringify(script)});`;
+    const proc = spawnNode('-e', [code, '--', '-d', directory, '-a', '127.0.0.1', '-p', String(port), '--silent'], {
       NODE_OPTIONS: [process.env['NODE_OPTIONS'], '--openssl-legacy-provider'].filter(Boolean).join(' '),
     });
     child = proc;
@@ -64,6 +80,11 @@ export async function startS3rver(options: { port?: number; startTimeoutMs?: num
     region: 'us-east-1',
     directory,
     stop: halt,
+    async remove() {
+      await halt();
+      directories.delete(directory);
+      await rm(directory, { recursive: true, force: true });
+    },
     async restart() {
       await halt();
       await launch();
