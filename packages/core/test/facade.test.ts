@@ -297,6 +297,9 @@ describe('LogicalBucket facade', () => {
       ['a key with a lone surrogate', 'a\ud800'],
       ['a non-string key', 42 as unknown as string],
       ['a null key', null as unknown as string],
+      ['a key with a .. segment', 'a/../b'],
+      ['a key with a . segment', './a'],
+      ['a key with a backslash', 'a\\b'],
     ])('refuses %s with INVALID_ARGUMENT at path key', async (_n, key) => {
       for (const call of [() => bucket.put(key, 'v'), () => bucket.get(key), () => bucket.head(key), () => bucket.delete(key)]) {
         const err = await codeOf(call);

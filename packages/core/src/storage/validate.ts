@@ -12,6 +12,10 @@ export function validateKey(key: unknown, path: (string | number)[] = ['key']): 
   if (key.length === 0) throw fail('empty');
   if (CONTROL.test(key)) throw fail('contains a control character');
   if (LONE_SURROGATE.test(key)) throw fail('is not valid UTF-16 (lone surrogate)');
+  // URL normalisation on some providers rewrites these (`a/../b` would write `b`; Azure
+  // turns `\` into `/`), so they are not portable across clouds.
+  if (key.includes('\\')) throw fail('contains a backslash');
+  if (key.split('/').some((segment) => segment === '.' || segment === '..')) throw fail('has a "." or ".." path segment');
   const bytes = Buffer.byteLength(key, 'utf8');
   if (bytes > MAX_KEY_BYTES) throw fail(`${bytes} bytes long (max ${MAX_KEY_BYTES} UTF-8 bytes)`);
   return key;
