@@ -348,6 +348,6 @@ describe('sync engine deterministic simulation', () => {
       expect(result.acked).toBeGreaterThan(OPS / 5);
       expect(result.replayed).toBeGreaterThan(0);
       console.log(`seed ${seed}: ${OPS} ops, ${result.acked} acked puts, ${result.deletes} acked deletes, ${result.keys} keys, ${result.conflicts} conflict copies, replayed ${result.replayed} entries`);
-    }, 120_000);
+    }, 300_000);
   }
 });
