@@ -1,3 +1,6 @@
+import { type Server, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 import { type PolycloudError, isPolycloudError } from '@polycloud/core';
 import { type RunningGcsEmulator, startGcsEmulator } from '@polycloud/emulators';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,6 +67,34 @@ describe('gcs error mapping against a stopped / running emulator', () => {
   });
 });
 
+describe('gcs timeouts against a server that never answers', () => {
+  let server: Server;
+  let endpoint: string;
+  beforeAll(async () => {
+    server = createServer(() => undefined);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('timeoutMs expiring → TIMEOUT, retryable (metadata, media and simple-upload requests)', async () => {
+    const adapter = createGcsAdapter({ projectId: 'demo-test', apiEndpoint: endpoint, timeoutMs: 200 });
+    for (const p of [adapter.head('bk', 'k'), adapter.get('bk', 'k'), adapter.put('bk', 'k', Buffer.from('x'))]) {
+      const err = await caught(p);
+      expect([err.code, err.retryable]).toEqual(['TIMEOUT', true]);
+    }
+  });
+
+  it('a resumable upload (no SDK timeout) is cut by the call signal → ABORTED', async () => {
+    const adapter = createGcsAdapter({ projectId: 'demo-test', apiEndpoint: endpoint });
+    const err = await caught(adapter.put('bk', 'k', Readable.from([Buffer.from('x')]), { signal: AbortSignal.timeout(200) }));
+    expect([err.code, err.retryable]).toEqual(['ABORTED', false]);
+  });
+});
+
 describe('gcs error mapping against a fake JSON API server (statuses the emulator never sends)', () => {
   let answer: (req: SeenRequest) => FakeAnswer = () => ({ status: 500 });
   let fake: Awaited<ReturnType<typeof startFakeGcs>>;
@@ -96,7 +127,7 @@ describe('gcs error mapping against a fake JSON API server (statuses the emulato
     const small = await caught(adapter().put('bk', 'k', Buffer.from('x'), { ifNoneMatch: '*' }));
     expect(small.code).toBe('ALREADY_EXISTS');
     expect(last().query.get('ifGenerationMatch')).toBe('0');
-    const streamed = await caught(adapter().put('bk', 'k', (await import('node:stream')).Readable.from([Buffer.from('x')]), { ifNoneMatch: '*' }));
+    const streamed = await caught(adapter().put('bk', 'k', Readable.from([Buffer.from('x')]), { ifNoneMatch: '*' }));
     expect(streamed.code).toBe('ALREADY_EXISTS');
     expect(last().query.get('uploadType')).toBe('resumable');
     expect(last().query.get('ifGenerationMatch')).toBe('0');

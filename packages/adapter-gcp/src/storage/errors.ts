@@ -33,6 +33,8 @@ function facts(error: unknown): Facts {
   for (let depth = 0; depth < 5 && typeof e === 'object' && e !== null; depth++) {
     const o = e as Record<string, unknown>;
     if (out.name === undefined && (o['name'] === 'AbortError' || o['type'] === 'aborted')) out.name = 'AbortError';
+    // node-fetch (under gaxios / teeny-request): a per-request `timeout` expiring.
+    if (out.netCode === undefined && o['type'] === 'request-timeout') out.netCode = 'ETIMEDOUT';
     const code = o['code'];
     if (out.status === undefined && typeof code === 'number' && code >= 100 && code < 600) out.status = code;
     if (out.status === undefined && typeof code === 'string' && /^\d{3}$/.test(code)) out.status = Number(code);
@@ -48,6 +50,7 @@ function facts(error: unknown): Facts {
     const m = /\b(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|ESOCKETTIMEDOUT)\b/.exec(out.message);
     if (m) out.netCode = m[1];
     else if (/socket hang up/i.test(out.message)) out.netCode = 'ECONNRESET';
+    else if (/network timeout at/i.test(out.message)) out.netCode = 'ETIMEDOUT';
   }
   return out;
 }
