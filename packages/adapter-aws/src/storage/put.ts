@@ -67,6 +67,9 @@ export async function putObject(ctx: S3Context, bucket: string, key: string, bod
     const out = await upload.done();
     return { key, versionToken: versionTokenFromEtag(out.ETag), size: size ?? counted };
   } catch (error) {
+    // The body cannot be sent again: release it (a file stream closes its descriptor).
+    if (source !== body && !(source as Readable).destroyed) (source as Readable).destroy();
+    if (!(body instanceof Uint8Array) && !body.destroyed) body.destroy();
     const uploadId = (upload as unknown as { uploadId?: string }).uploadId;
     if (uploadId) {
       await ctx.client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId })).catch(() => undefined);
