@@ -233,3 +233,46 @@ describe('sync engine policies and fencing', () => {
     await polycloud.close();
   });
 });
+
+describe('sync engine lag and change sources', () => {
+  it('a target that is down builds backlog and lag; the lag event fires past the objective; it catches up after', async () => {
+    const { createFaultInjectingStorageAdapter } = await import('@polycloud/core/testing');
+    const wrapped = new Map<string, ReturnType<typeof createFaultInjectingStorageAdapter>>();
+    const { polycloud, adapters, events, clock } = syncWorld({ lag_objective_ms: 50 }, {
+      wrap: (a) => {
+        const f = createFaultInjectingStorageAdapter(a);
+        wrapped.set(a.name, f);
+        return f;
+      },
+    });
+    await polycloud.bucket('lb').put('k', 'v');
+    wrapped.get('c')!.outage(true);
+    await clock.advance(100);
+    const sync = polycloud.sync('lb');
+    const r = await sync.runOnce();
+    expect(r.failedKeys).toEqual(['k']);
+    const st = await sync.status();
+    expect(st.targets.find((t) => t.binding === 'c')).toMatchObject({ backlog: 1 });
+    expect(st.targets.find((t) => t.binding === 'c')!.lagMs).toBeGreaterThanOrEqual(100);
+    expect(st.targets.find((t) => t.binding === 'b')).toMatchObject({ backlog: 0, lagMs: 0 });
+    expect(events.find((e) => e.name === 'lag')?.payload).toMatchObject({ binding: 'c' });
+    expect(sync.objectStatus('k')?.bindings['c']).toMatchObject({ state: 'FAILED', reason: 'UNAVAILABLE' });
+    wrapped.get('c')!.outage(false);
+    await sync.drain();
+    expect(dataObjects(adapters.c, 'pc').map((o) => o.key)).toEqual(['k']);
+    expect((await sync.status()).targets.every((t) => t.backlog === 0)).toBe(true);
+    await polycloud.close();
+  });
+
+  it('a ChangeSource feeds hints: the hinted key is merged like a journaled change', async () => {
+    const { polycloud, adapters } = syncWorld();
+    let emit: ((h: { key: string }[]) => void) | undefined;
+    const sync = polycloud.sync('lb');
+    await sync.addSource({ name: 'fake-feed', start: (e) => void (emit = e), stop: () => undefined });
+    adapters.b.cloud.putObject('pb', 'from-feed', 'hello');
+    emit!([{ key: 'from-feed' }, { key: 'from-feed' }]);
+    expect(await sync.processHints()).toBe(1);
+    expect(dataObjects(adapters.c, 'pc').map((o) => o.key)).toEqual(['from-feed']);
+    await polycloud.close();
+  });
+});

@@ -43,6 +43,8 @@ export interface RunReport {
   checkpoints: Record<string, number>;
   /** True if the journal may hold more entries past this batch. */
   more: boolean;
+  /** Journals that could not be read this run (their binding is down). */
+  unreadable: string[];
 }
 
 const RETRY_REASONS = new Set(['CONDITION_NOT_MET', 'ALREADY_EXISTS', 'UNAVAILABLE', 'TIMEOUT', 'RATE_LIMITED', 'NOT_FOUND', 'UNEXPECTED']);
@@ -161,7 +163,7 @@ export class Replicator {
   /** One pass over the journal (at most `batchSize` entries). */
   async runOnce(): Promise<RunReport> {
     const ctx = this.#ctx;
-    const report: RunReport = { leased: false, entries: 0, keys: 0, writes: 0, conflicts: 0, failedKeys: [], checkpoints: {}, more: false };
+    const report: RunReport = { leased: false, entries: 0, keys: 0, writes: 0, conflicts: 0, failedKeys: [], checkpoints: {}, more: false, unreadable: [] };
     const epoch = await this.acquire();
     if (epoch === undefined) return report;
     report.leased = true;
@@ -170,7 +172,16 @@ export class Replicator {
     const bySource = new Map<string, JournalEntry[]>();
     for (const [src, journal] of this.#journals) {
       const from = Math.min(...ctx.bindings.map((b) => this.checkpoint(src, b.id)));
-      const got = await journal.read(from, this.#options.batchSize);
+      let got: JournalEntry[];
+      try {
+        got = await journal.read(from, this.#options.batchSize);
+      } catch (e) {
+        // A journal on a binding that is down: the others still replicate; it is read next time.
+        if (isSimulatedCrash(e)) throw e;
+        report.unreadable.push(src);
+        ctx.events.emit('error', { resource: ctx.bucket.resource_id, operation: 'journal-read', binding: src, error: toPolycloudError(e) });
+        continue;
+      }
       bySource.set(src, got);
       report.entries += got.length;
       if (got.length >= this.#options.batchSize) report.more = true;
@@ -234,9 +245,13 @@ export class Replicator {
     // Segments every target is past are no longer needed (deletes they carried are applied everywhere).
     for (const [src, journal] of this.#journals) {
       const min = Math.min(...ctx.bindings.map((b) => this.checkpoint(src, b.id)));
-      if (min > (this.#truncated.get(src) ?? 0) && this.#runs % 8 === 0) {
-        await journal.truncate(min);
-        this.#truncated.set(src, min);
+      if (min > (this.#truncated.get(src) ?? 0) && this.#runs % 8 === 0 && bySource.has(src)) {
+        try {
+          await journal.truncate(min);
+          this.#truncated.set(src, min);
+        } catch (e) {
+          if (isSimulatedCrash(e)) throw e;
+        }
       }
     }
     return report;
@@ -307,7 +322,7 @@ export class Replicator {
     const out = new Map<string, TargetStatus>(this.#ctx.bindings.map((b) => [b.id, { binding: b.id, checkpoints: {}, backlog: 0, lagMs: 0, failed: this.#ctx.status.failedOn(b.id) }]));
     for (const [src, journal] of this.#journals) {
       const from = Math.min(...this.#ctx.bindings.map((b) => this.checkpoint(src, b.id)));
-      const entries = await journal.read(from, scan);
+      const entries = await journal.read(from, scan).catch(() => [] as JournalEntry[]);
       for (const b of this.#ctx.bindings) {
         const t = out.get(b.id)!;
         const cp = this.checkpoint(src, b.id);
