@@ -9,8 +9,6 @@ export interface GcsErrorContext {
   adapter?: string;
   /** The call was conditional on absence (`ifNoneMatch: '*'`): a 412 / 409 means ALREADY_EXISTS. */
   createOnly?: boolean;
-  /** The call was conditional on a version (`ifMatch`): a 404 means the version is gone. */
-  conditional?: boolean;
 }
 
 const NETWORK_UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'UND_ERR_SOCKET', 'ERR_STREAM_PREMATURE_CLOSE']);
@@ -75,7 +73,7 @@ function classify(f: Facts, ctx: GcsErrorContext): { code: ErrorCode; retryable:
     case 403:
       return { code: 'PERMISSION_DENIED', retryable: false };
     case 404:
-      return { code: ctx.conditional ? 'CONDITION_NOT_MET' : 'NOT_FOUND', retryable: false };
+      return { code: 'NOT_FOUND', retryable: false };
     case 408:
     case 504:
       return { code: 'TIMEOUT', retryable: true };
