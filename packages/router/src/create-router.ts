@@ -3,6 +3,7 @@ import {
   type Router,
   type RouteDecision,
   type RouteExplanation,
+  type RouteOutcome,
   type RouteRequest,
   type RouterContext,
   type RouterFactory,
@@ -95,7 +96,7 @@ class PolycloudRouter implements Router {
     this.#tracker.onStart(resourceId, bindingId);
   }
 
-  report(resourceId: string, bindingId: string, outcome: { ok: boolean; latencyMs: number; error?: import('@polycloud/core').PolycloudError }): void {
+  report(resourceId: string, bindingId: string, outcome: RouteOutcome): void {
     this.#tracker.report(resourceId, bindingId, outcome);
   }
 
@@ -183,7 +184,11 @@ class PolycloudRouter implements Router {
     } else table = group[cls];
     if (table && table.version === state.health.version && (table.validUntil === Infinity || this.#time() < table.validUntil)) return table;
     table = buildTable(state, group, cls, request.job, this.#time(), this.#tracker, this.#o);
-    if (cls === 'compute') (group.compute ??= new Map()).set(jobKey, table);
+    if (cls === 'compute') {
+      group.compute ??= new Map();
+      if (group.compute.size >= 64) group.compute.clear(); // job sizes vary: keep the cache bounded
+      group.compute.set(jobKey, table);
+    }
     else group[cls] = table;
     return table;
   }

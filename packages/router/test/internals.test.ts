@@ -26,11 +26,14 @@ describe('hot-path load factor', () => {
 describe('hashing', () => {
   it('unitHash stays inside (0, 1) and spreads evenly over buckets', () => {
     const counts: number[] = new Array(10).fill(0);
+    let outside = 0;
     for (let i = 0; i < 50_000; i++) {
       const u = unitHash(i * 2654435761, i ^ 0x5bd1e995, 0x1234, 0x9876);
-      expect(u > 0 && u < 1).toBe(true);
+      if (!(u > 0 && u < 1)) outside++;
       counts[Math.floor(u * 10)]! += 1;
     }
+    expect(outside).toBe(0);
+    expect(unitHash(0, 0, 0, 0) > 0 && unitHash(-1, -1, 0, 0) < 1).toBe(true);
     for (const c of counts) expect(Math.abs(c - 5000)).toBeLessThan(300);
   });
   it('gives two bindings independent draws for the same keys', () => {

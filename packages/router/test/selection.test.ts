@@ -88,15 +88,17 @@ describe('rendezvous stability', () => {
         const before = harness(bucket(all));
         const after = harness(bucket(all.filter((_, i) => i !== removed)));
         let moved = 0;
-        for (const key of keys(5_000)) {
+        let wrongly = 0;
+        for (const key of keys(4_000)) {
           const x = before.router.route({ resource: before.doc, operation: 'write', key, tags: {} }).candidates[0]!.id;
           const y = after.router.route({ resource: after.doc, operation: 'write', key, tags: {} }).candidates[0]!.id;
           if (x === `c${removed}`) moved++;
-          else expect(y).toBe(x);
+          else if (y !== x) wrongly++;
         }
+        expect(wrongly).toBe(0);
         expect(moved).toBeGreaterThan(0);
       }),
-      { seed: SEED, numRuns: 10 },
+      { seed: SEED, numRuns: 8 },
     );
   });
 });
@@ -118,16 +120,18 @@ describe('canary', () => {
         const a = route(p);
         const b = route(q);
         let moved = 0;
+        let elsewhere = 0;
         a.forEach((x, i) => {
           if (b[i] !== x) {
             moved++;
-            expect(b[i]).toBe('azure');
+            if (b[i] !== 'azure') elsewhere++;
           }
         });
+        expect(elsewhere).toBe(0);
         expect(Math.abs(moved / a.length - delta / 100)).toBeLessThan(0.012);
         expect(Math.abs(b.filter((x) => x === 'azure').length / b.length - q / 100)).toBeLessThan(0.012);
       }),
-      { seed: SEED, numRuns: 12 },
+      { seed: SEED, numRuns: 8 },
     );
   });
 });
