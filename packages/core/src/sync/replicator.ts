@@ -179,7 +179,7 @@ export class Replicator {
         // A journal on a binding that is down: the others still replicate; it is read next time.
         if (isSimulatedCrash(e)) throw e;
         report.unreadable.push(src);
-        ctx.events.emit('error', { resource: ctx.bucket.resource_id, operation: 'journal-read', binding: src, error: toPolycloudError(e) });
+        ctx.events.emit('error', { resource: ctx.bucket.resource_id, operation: 'journal-read', error: toPolycloudError(e).withContext({ binding: src }) });
         continue;
       }
       bySource.set(src, got);
