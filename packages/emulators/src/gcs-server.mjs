@@ -71,6 +71,12 @@ async function shutdown(code) {
 process.on('SIGTERM', () => void shutdown(0));
 process.on('SIGINT', () => void shutdown(0));
 
+// Never outlive the process that started us (a test run killed with SIGKILL).
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) void shutdown(0);
+}, 1000).unref();
+
 try {
   await EmulatorRegistry.start(emulator);
   process.stdout.write(`READY ${port}\n`);
