@@ -24,6 +24,8 @@ export function createBatchMock(queues: string[] = ['queue-a']) {
   const jobs = new Map<string, JobDetail>();
   const definitions: JobDefinition[] = [];
   let seq = 0;
+  /** Runs inside SubmitJob before the job is recorded (to stage races). */
+  const hooks: { beforeSubmit?: (input: { jobName?: string; jobQueue?: string; jobDefinition?: string }) => void } = {};
   const clientError = (message: string) => new ClientException({ message, $metadata: { httpStatusCode: 400 } });
 
   mock.on(DescribeJobDefinitionsCommand).callsFake((input) => ({
@@ -36,6 +38,7 @@ export function createBatchMock(queues: string[] = ['queue-a']) {
     return { jobDefinitionName: input.jobDefinitionName, jobDefinitionArn: arn, revision };
   });
   mock.on(SubmitJobCommand).callsFake((input) => {
+    hooks.beforeSubmit?.(input);
     if (!queues.includes(input.jobQueue!)) throw clientError(`JobQueue ${input.jobQueue} not found.`);
     if (!definitions.some((d) => d.jobDefinitionArn === input.jobDefinition)) throw clientError(`Job definition ${input.jobDefinition} does not exist`);
     const jobId = `00000000-0000-4000-8000-${String(++seq).padStart(12, '0')}`;
@@ -73,6 +76,7 @@ export function createBatchMock(queues: string[] = ['queue-a']) {
     mock,
     jobs,
     definitions,
+    hooks,
     setStatus(jobId: string, status: JobDetail['status']) {
       Object.assign(jobs.get(jobId)!, { status, ...(status === 'RUNNING' ? { startedAt: Date.now() } : {}) });
     },

@@ -160,6 +160,24 @@ describe('AWS Batch behaviour', () => {
     expect(await adapter.find(target(), 'no-such-key')).toBeUndefined();
   });
 
+  it('two processes racing on one key: the later job terminates itself and returns the older one', async () => {
+    const batch = createBatchMock();
+    const adapter = createAwsBatchAdapter({ client: batch.client });
+    const job = request(ORIGINAL);
+    // Another process's SubmitJob for the same key lands between our lookup and our SubmitJob.
+    batch.hooks.beforeSubmit = (input) => {
+      batch.hooks.beforeSubmit = undefined;
+      batch.jobs.set('other-process-job', { jobId: 'other-process-job', jobName: input.jobName, jobQueue: input.jobQueue, jobDefinition: input.jobDefinition, status: 'SUBMITTED', createdAt: Date.now() - 1000, startedAt: undefined });
+    };
+    const status = await adapter.submit(target(), job);
+    expect(status.jobId).toBe('other-process-job');
+    const [terminate] = batch.calls<{ jobId: string; reason: string }>(TerminateJobCommand);
+    expect(terminate!.jobId).not.toBe('other-process-job');
+    expect(terminate!.reason).toBe('polycloud: cancelled (duplicate of other-process-job)');
+    expect((await adapter.status(target(), terminate!.jobId)).state).toBe('CANCELLED');
+    expect((await adapter.find(target(), job.idempotencyKey))?.jobId).toBe('other-process-job');
+  });
+
   it('maps Batch states, exit code and CloudWatch log location', async () => {
     const batch = createBatchMock();
     const adapter = createAwsBatchAdapter({ client: batch.client });

@@ -138,7 +138,8 @@ export function createAwsBatchAdapter(options: AwsBatchAdapterOptions = {}, cont
     return toJobStatus(detail, o.logGroup);
   }
 
-  async function find(target: ComputeTarget, key: string, signal?: AbortSignal): Promise<JobStatus | undefined> {
+  /** Jobs named `key` in the queue, oldest first (ties by job id): the first is the job of record. */
+  async function listByName(target: ComputeTarget, key: string, signal?: AbortSignal): Promise<{ jobId: string; createdAt: number }[]> {
     let nextToken: string | undefined;
     const matches: { jobId: string; createdAt: number }[] = [];
     for (let page = 0; page < 10; page++) {
@@ -149,9 +150,30 @@ export function createAwsBatchAdapter(options: AwsBatchAdapterOptions = {}, cont
       nextToken = out.nextToken;
       if (!nextToken) break;
     }
-    if (matches.length === 0) return undefined;
-    matches.sort((a, b) => a.createdAt - b.createdAt);
-    return describe(matches[0]!.jobId, 'find', signal);
+    return matches.sort((a, b) => a.createdAt - b.createdAt || (a.jobId < b.jobId ? -1 : a.jobId > b.jobId ? 1 : 0));
+  }
+
+  async function find(target: ComputeTarget, key: string, signal?: AbortSignal): Promise<JobStatus | undefined> {
+    const [first] = await listByName(target, key, signal);
+    return first && describe(first.jobId, 'find', signal);
+  }
+
+  /**
+   * Batch does not enforce unique job names, so two processes racing on one key could
+   * both submit. After SubmitJob the adapter lists the name again: if an older job of
+   * that name exists, it terminates its own (just submitted, not yet started) and
+   * returns the older one. Best effort: a listing error leaves the new job as it is.
+   */
+  async function resolveRace(target: ComputeTarget, key: string, own: string, signal?: AbortSignal): Promise<JobStatus | undefined> {
+    try {
+      const all = await listByName(target, key, signal);
+      const winner = all[0];
+      if (!winner || winner.jobId === own || !all.some((j) => j.jobId === own)) return undefined;
+      await call('submit', key, () => client.send(new TerminateJobCommand({ jobId: own, reason: `${CANCEL_REASON} (duplicate of ${winner.jobId})` }), sendOptions(signal)));
+      return await describe(winner.jobId, 'submit', signal);
+    } catch {
+      return undefined;
+    }
   }
 
   return {
@@ -177,7 +199,8 @@ export function createAwsBatchAdapter(options: AwsBatchAdapterOptions = {}, cont
         ),
       );
       const out = await call('submit', job.idempotencyKey, () => client.send(new SubmitJobCommand(submitJobRequest(target.physicalId, definition, job)), sendOptions(opts.signal)));
-      return { jobId: out.jobId!, idempotencyKey: job.idempotencyKey, state: 'PENDING', submittedAt: new Date() };
+      const older = await resolveRace(target, job.idempotencyKey, out.jobId!, opts.signal);
+      return older ?? { jobId: out.jobId!, idempotencyKey: job.idempotencyKey, state: 'PENDING', submittedAt: new Date() };
     },
     find: (target, key, opts = {}) => find(target, key, opts.signal),
     status: (_target, jobId, opts = {}) => describe(jobId, 'status', opts.signal),
