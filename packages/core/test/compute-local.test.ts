@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -83,6 +83,12 @@ describe('local compute adapter', () => {
     expect(done.state).toBe('FAILED');
     const noCommand = toComputeJobRequest(parseDataJob(ORIGINAL_DATAJOB_YAML), 'no-command');
     await expect(adapter.submit(target, noCommand)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+
+  it('an unusable log directory → a PolycloudError, not a raw fs error', async () => {
+    const broken = createLocalComputeAdapter({ logDir: join(logDir, 'file-not-dir') });
+    writeFileSync(join(logDir, 'file-not-dir'), 'x');
+    await expect(broken.submit(target, request([node, '-e', '0']))).rejects.toMatchObject({ name: 'PolycloudError', code: 'UNEXPECTED' });
   });
 
   it('bad options → CONFIG_INVALID with the path', () => {

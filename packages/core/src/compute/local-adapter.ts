@@ -7,7 +7,7 @@ import type { ComputeCapabilities } from '../adapter/capabilities.js';
 import type { ComputeAdapter, ComputeJobRequest, ComputeTarget, JobStatus } from '../adapter/compute-adapter.js';
 import type { AdapterContext, ComputeAdapterFactory } from '../adapter/registry.js';
 import { parseWithSchema } from '../errors/from-zod.js';
-import { PolycloudError } from '../errors/polycloud-error.js';
+import { isPolycloudError, PolycloudError } from '../errors/polycloud-error.js';
 import { redact } from '../errors/redact.js';
 
 export const LocalComputeAdapterOptionsSchema = z.strictObject({
@@ -163,7 +163,18 @@ export function createLocalComputeAdapter(options: LocalComputeAdapterOptions = 
       aborted(o.signal, 'submit');
       const existing = jobs.get(id(target, request.idempotencyKey));
       if (existing) return snapshot(existing);
-      const job = start(target, request);
+      let job: LocalJob;
+      try {
+        job = start(target, request);
+      } catch (e) {
+        if (isPolycloudError(e)) throw e;
+        const code = (e as NodeJS.ErrnoException).code;
+        throw new PolycloudError(code === 'EACCES' || code === 'EPERM' ? 'PERMISSION_DENIED' : 'UNEXPECTED', `local job ${request.idempotencyKey} could not start: ${(e as Error).message}`, {
+          cause: e,
+          context: errorContext('submit', request.idempotencyKey),
+          retryable: false,
+        });
+      }
       jobs.set(id(target, request.idempotencyKey), job);
       return snapshot(job);
     },
