@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { type StorageAdapter, isPolycloudError, readAll } from '@polycloud/core';
+import { type StorageAdapter, createAdapterRegistry, createPolycloud, isPolycloudError, readAll } from '@polycloud/core';
 import { expect, it } from 'vitest';
-import type { GcsAdapterOptions } from '../src/storage/index.js';
+import { type GcsAdapterOptions, gcsAdapterFactory } from '../src/storage/index.js';
 
 type Get = () => { adapter: StorageAdapter; bucket: string };
 
@@ -23,7 +23,29 @@ async function codeOf(p: Promise<unknown>): Promise<string> {
  * covers it is skipped for a sibling gap (e.g. get's ifMatch is checked by the
  * adapter against the generation, while the case needs `conditionalWrite`).
  */
-export function gcsEmulatorExtraTests(get: Get, variant: (extra: Partial<GcsAdapterOptions>) => StorageAdapter): void {
+export function gcsEmulatorExtraTests(
+  get: Get,
+  variant: (extra: Partial<GcsAdapterOptions>) => StorageAdapter,
+  connection: () => { projectId: string; apiEndpoint: string },
+): void {
+  it('through createPolycloud: a provider of type gcs from the registry, a LogicalBucket put / get / head', async () => {
+    const { bucket } = get();
+    const polycloud = createPolycloud({
+      registry: createAdapterRegistry([gcsAdapterFactory]),
+      providers: [{ name: 'gcp', type: 'gcs', ...connection() }],
+      resources: [{ resource_id: 'lb-gcs', type: 'LogicalBucket', providers: [{ cloud: 'gcp', physical_id: bucket }] }],
+    });
+    try {
+      const lb = polycloud.bucket('lb-gcs');
+      const put = await lb.put(key('via-polycloud'), 'héllo', { metadata: { city: 'Zürich' } });
+      expect(await lb.getText(key('via-polycloud'))).toBe('héllo');
+      const head = await lb.head(key('via-polycloud'));
+      expect(head).toMatchObject({ versionToken: put.versionToken, size: 6, metadata: { city: 'Zürich' } });
+    } finally {
+      await polycloud.close();
+    }
+  });
+
   it('readMetadataOnGet: false → one media request; info from headers, no metadata', async () => {
     const { adapter, bucket } = get();
     const put = await adapter.put(bucket, key('lean'), Buffer.from('lean body'), { contentType: 'text/plain', metadata: { a: 'b' } });

@@ -22,5 +22,6 @@ runStorageAdapterConformance({
     copy: `${EMULATOR} answers objects.rewrite / copyTo on the /storage/v1 paths the SDK uses with 501 Not Implemented`,
     listDelimiter: `${EMULATOR} returns every common prefix on every page and does not count prefixes against maxResults`,
   },
-  additionalTests: (get) => gcsEmulatorExtraTests(get, (extra) => emulatorAdapter(emu, extra)),
+  additionalTests: (get) =>
+    gcsEmulatorExtraTests(get, (extra) => emulatorAdapter(emu, extra), () => ({ projectId: emu.projectId, apiEndpoint: emu.apiEndpoint })),
 });
