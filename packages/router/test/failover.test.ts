@@ -1,5 +1,12 @@
 import { createPolycloud, type Polycloud } from '@polycloud/core';
-import { createFakeClock, createFaultInjectingStorageAdapter, createMemoryStorageAdapter, type FakeClock, type FaultInjectingStorageAdapter } from '@polycloud/core/testing';
+import {
+  createFakeClock,
+  createFaultInjectingStorageAdapter,
+  createMemoryComputeAdapter,
+  createMemoryStorageAdapter,
+  type FakeClock,
+  type FaultInjectingStorageAdapter,
+} from '@polycloud/core/testing';
 import { createRouter } from '@polycloud/router';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -89,5 +96,38 @@ describe('failover RTO with default settings (fake clock, fault-injecting adapte
     expect(done.filter((d) => d.startedAt > firstOk).every((d) => d.binding === 'azure')).toBe(true);
     primary.setTimeoutRate(0);
     await clock.advance(31_000); // let the hung calls finish
+  });
+});
+
+describe('time-of-day pricing through a LogicalCluster (fake clock, memory compute adapters)', () => {
+  it('the same DataJob lands on the cluster that is cheap at night, and back by day', async () => {
+    const clock = createFakeClock(Date.UTC(2026, 0, 1, 12, 0));
+    const pc = createPolycloud({
+      clock,
+      providers: [
+        { name: 'aws', adapter: createMemoryComputeAdapter({ name: 'aws', clock }) },
+        { name: 'gcp', adapter: createMemoryComputeAdapter({ name: 'gcp', clock }) },
+      ],
+      resources: [
+        {
+          resource_id: 'lc-1',
+          type: 'LogicalCluster',
+          providers: [
+            { cloud: 'aws', physical_id: 'queue-a', region: 'us-east-1', price: { vcpu_hour: 0.05, memory_gib_hour: 0.005 } },
+            { cloud: 'gcp', physical_id: 'loc-b', region: 'us-central1', price: { vcpu_hour: 0.08, memory_gib_hour: 0.008, schedule: [{ from: '22:00', to: '06:00', multiplier: 0.4 }] } },
+          ],
+        },
+      ],
+      router: createRouter({ probes: { enabled: false } }),
+    });
+    open = pc;
+    const job = (name: string) => ({ apiVersion: 'batch.mcp/v1', kind: 'DataJob', metadata: { name }, spec: { image: 'data-processor:v1', resources: { cpu: 8, memory: '32Gi' } } });
+    const cluster = pc.cluster('lc-1');
+    const noon = await cluster.submit(job('noon'));
+    await clock.advance(10 * 3600_000); // 22:00 UTC
+    const night = await cluster.submit(job('night'));
+    await clock.advance(9 * 3600_000); // 07:00 UTC
+    const morning = await cluster.submit(job('morning'));
+    expect([noon.binding, night.binding, morning.binding]).toEqual(['aws', 'gcp', 'aws']);
   });
 });
