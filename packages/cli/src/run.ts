@@ -1,7 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import type { AdapterRegistry, Logger } from '@polycloud/core';
 import { explainCommand } from './commands/explain.js';
-import { jobStatusCommand, jobSubmitCommand } from './commands/job.js';
+import { jobExplainCommand, jobStatusCommand, jobSubmitCommand } from './commands/job.js';
 import { statusCommand } from './commands/status.js';
 import { syncCommand } from './commands/sync.js';
 import { validateCommand } from './commands/validate.js';
@@ -100,6 +100,16 @@ export async function runCli(argv: readonly string[], options: RunCliOptions = {
     .option('--json', 'print as JSON')
     .action(async (config: string, ref: string, o: { cluster?: string; wait?: boolean; json?: boolean }) => {
       code = await jobSubmitCommand(ctx, config, ref, o);
+    });
+  job
+    .command('explain')
+    .description('where a DataJob would run, with the sub-scores (price, residency, health)')
+    .argument('<config>')
+    .argument('<job>', 'DataJob YAML file or job name')
+    .option('-c, --cluster <id>', 'LogicalCluster (default: the only one)')
+    .option('--json', 'print as JSON')
+    .action(async (config: string, ref: string, o: { cluster?: string; json?: boolean }) => {
+      code = await jobExplainCommand(ctx, config, ref, o);
     });
   job
     .command('status')

@@ -257,6 +257,21 @@ describe('polycloud job', () => {
     expect(r.stderr).toContain('spec.resources.cpu');
   });
 
+  it('explain shows where a job would run: the cheaper binding wins', async () => {
+    const priced = writeConfig(
+      dir,
+      'priced.yaml',
+      CONFIG.replace('  - name: local\n    type: local\n', '  - name: local\n    type: local\n  - name: local-night\n    type: local\n').replace(
+        '      - {cloud: local, physical_id: here}\n',
+        '      - {cloud: local, physical_id: here, price: {vcpu_hour: 0.05}}\n      - {cloud: local-night, physical_id: there, price: {vcpu_hour: 0.01}}\n',
+      ),
+    );
+    const r = await run(['job', 'explain', priced, 'data-cleaning'], { registry: memoryRegistry().registry });
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n')[0]).toBe('submit data-cleaning (1 vCPU, 256 MiB) on lc-1 → local-night');
+    expect(r.stdout).toMatch(/price=/);
+  });
+
   it('status of an id that is not a job id exits 2; of an unknown job exits 1 (NOT_FOUND)', async () => {
     expect((await run(['job', 'status', config, 'nonsense'], { registry: memoryRegistry().registry })).code).toBe(2);
     const r = await run(['job', 'status', config, 'lc-1/local/nope'], { registry: memoryRegistry().registry });

@@ -1,4 +1,5 @@
-import type { OperationKind } from '@polycloud/core';
+import type { OperationKind, RouteExplanation } from '@polycloud/core';
+import type { CliIo } from '../io.js';
 import { type CommandContext, openPolycloud } from '../context.js';
 import { score, table } from '../format.js';
 import { EXIT, line } from '../io.js';
@@ -25,25 +26,30 @@ export async function explainCommand(ctx: CommandContext, path: string, bucket: 
       line(ctx.stdout, JSON.stringify(explanation, null, 2));
       return EXIT.ok;
     }
-    line(ctx.stdout, `${explanation.operation} ${bucket}/${key} → ${explanation.chosen ?? '(no binding qualifies)'}${explanation.panic ? '  [panic: health ignored]' : ''}`);
-    const ranked = [...explanation.candidates].sort((a, b) => (a.rank ?? 1e9) - (b.rank ?? 1e9));
-    line(
-      ctx.stdout,
-      table(
-        ['rank', 'binding', 'provider', 'region', 'verdict', 'weight', 'sub-scores'],
-        ranked.map((c) => [
-          c.rank === undefined ? '-' : c.rank + 1,
-          c.binding,
-          c.provider === c.cloud ? c.provider : `${c.provider} (${c.cloud})`,
-          c.region ?? '-',
-          c.detail ? `${c.verdict}: ${c.detail}` : c.verdict,
-          score(c.weight),
-          Object.entries(c.scores).map(([k, v]) => `${k}=${score(v)}`).join('\n'),
-        ]),
-      ),
-    );
+    printExplanation(ctx, explanation, `${explanation.operation} ${bucket}/${key}`);
     return explanation.chosen ? EXIT.ok : EXIT.failed;
   } finally {
     await polycloud.close();
   }
+}
+
+/** The decision line and the candidates table (rank, verdict, weight, sub-scores). */
+export function printExplanation(ctx: Pick<CliIo, 'stdout'>, explanation: RouteExplanation, title: string): void {
+  line(ctx.stdout, `${title} → ${explanation.chosen ?? '(no binding qualifies)'}${explanation.panic ? '  [panic: health ignored]' : ''}`);
+  const ranked = [...explanation.candidates].sort((a, b) => (a.rank ?? 1e9) - (b.rank ?? 1e9));
+  line(
+    ctx.stdout,
+    table(
+      ['rank', 'binding', 'provider', 'region', 'verdict', 'weight', 'sub-scores'],
+      ranked.map((c) => [
+        c.rank === undefined ? '-' : c.rank + 1,
+        c.binding,
+        c.provider === c.cloud ? c.provider : `${c.provider} (${c.cloud})`,
+        c.region ?? '-',
+        c.detail ? `${c.verdict}: ${c.detail}` : c.verdict,
+        score(c.weight),
+        Object.entries(c.scores).map(([k, v]) => `${k}=${score(v)}`).join('\n'),
+      ]),
+    ),
+  );
 }

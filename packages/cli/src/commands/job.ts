@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { type DataJob, parseDataJob, PolycloudError, type Polycloud } from '@polycloud/core';
 import { type CommandContext, openPolycloud } from '../context.js';
 import { table } from '../format.js';
+import { printExplanation } from './explain.js';
 import { EXIT, line } from '../io.js';
 
 export interface JobOptions {
@@ -88,6 +89,21 @@ export async function jobStatusCommand(ctx: CommandContext, path: string, id: st
       if (status.logLocation) line(ctx.stdout, `logs: ${status.logLocation}`);
     }
     return status.state === 'FAILED' || status.state === 'CANCELLED' ? EXIT.failed : EXIT.ok;
+  } finally {
+    await polycloud.close();
+  }
+}
+
+/** `polycloud job explain <config> <job>`: where the job would run, and why (price, residency, health). */
+export async function jobExplainCommand(ctx: CommandContext, path: string, ref: string, opts: JobOptions): Promise<number> {
+  const { polycloud, config } = await openPolycloud(ctx, path);
+  try {
+    const job = loadJob(ctx, config.jobs, ref);
+    const cluster = clusterId(polycloud, opts.cluster);
+    const explanation = polycloud.cluster(cluster).explain(job);
+    if (opts.json) line(ctx.stdout, JSON.stringify(explanation, null, 2));
+    else printExplanation(ctx, explanation, `submit ${job.name} (${job.cpu} vCPU, ${job.memoryMiB} MiB) on ${cluster}`);
+    return explanation.chosen ? EXIT.ok : EXIT.failed;
   } finally {
     await polycloud.close();
   }
