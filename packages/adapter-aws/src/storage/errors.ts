@@ -93,9 +93,10 @@ function networkCode(error: Record<string, unknown>): string | undefined {
 }
 
 /**
- * Maps anything an S3 call throws to a PolycloudError: provider error name first,
- * then the HTTP status, then the network error code. The original is `cause`; the
- * message is redacted; context names provider `s3`, operation, bucket and key.
+ * Maps anything an S3 call throws to a PolycloudError: a socket error code first
+ * (anywhere in the `cause` chain), then the S3 error code / name, then the HTTP status.
+ * The original is `cause`; the message is redacted; context names provider `s3`,
+ * operation, bucket and key.
  */
 export function mapS3Error(error: unknown, where: S3ErrorContext): PolycloudError {
   const context = {
@@ -111,7 +112,7 @@ export function mapS3Error(error: unknown, where: S3ErrorContext): PolycloudErro
   const status = (e['$metadata'] as { httpStatusCode?: number } | undefined)?.httpStatusCode ?? (typeof e['statusCode'] === 'number' ? (e['statusCode'] as number) : undefined);
   // A socket error code wins over the name: the SDK names a reset connection `TimeoutError`.
   const net = name === 'AbortError' ? undefined : networkCode(e);
-  const providerCode = typeof e['Code'] === 'string' ? (e['Code'] as string) : (net ?? name);
+  const providerCode = typeof e['Code'] === 'string' ? (e['Code'] as string) : (net ?? (name === 'Error' ? undefined : name));
 
   let mapping: Mapping | undefined;
   if (net) mapping = TIMEOUT_CODES.has(net) ? { code: 'TIMEOUT', retryable: true } : { code: 'UNAVAILABLE', retryable: true };
@@ -125,6 +126,6 @@ export function mapS3Error(error: unknown, where: S3ErrorContext): PolycloudErro
   return new PolycloudError(mapping.code, `${what} failed${detail ? ` (${detail})` : ''}${original}`, {
     retryable: mapping.retryable,
     cause: error,
-    context: { ...context, ...(status !== undefined ? { status } : {}), ...(providerCode !== undefined && providerCode !== 'Error' ? { providerCode } : {}) },
+    context: { ...context, ...(status !== undefined ? { status } : {}), ...(providerCode !== undefined ? { providerCode } : {}) },
   });
 }
