@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, it } from 'vitest';
 import { computeConformanceCases } from './compute-cases.js';
 import { computeCaseContext } from './compute-context.js';
 import { computeRunId } from './compute-run.js';
 import { type ComputeConformanceEnv, type ComputeConformanceGaps, computeSkipReason } from './compute-types.js';
 import type { ConformanceReport } from './storage.js';
+import { vitestApi } from './vitest-api.js';
 
 export interface ComputeConformanceOptions {
   /** Shown in the suite name, e.g. `aws-batch (mocked)`. */
@@ -18,6 +18,7 @@ export interface ComputeConformanceOptions {
  * jobs (`jobTemplate`) and poll until they finish.
  */
 export function runComputeAdapterConformance(options: ComputeConformanceOptions): ConformanceReport {
+  const { afterAll, beforeAll, describe, it } = vitestApi();
   const report: ConformanceReport = { name: options.name, passed: 0, failed: 0, skipped: [] };
   const runId = computeRunId();
   let env: ComputeConformanceEnv | undefined;

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { StorageAdapter } from '../../adapter/storage-adapter.js';
 import { conformanceRunPrefix } from './run-id.js';
+import { vitestApi } from './vitest-api.js';
 import { storageConformanceCases } from './storage-cases.js';
 import { deleteUnderPrefix, storageCaseContext } from './storage-run.js';
 import { type StorageConformanceEnv, type StorageConformanceGaps, storageSkipReason } from './storage-types.js';
@@ -31,6 +31,7 @@ export interface ConformanceReport {
  * adapter does not declare, or that `gaps` names, is skipped with the reason.
  */
 export function runStorageAdapterConformance(options: StorageConformanceOptions): ConformanceReport {
+  const { afterAll, beforeAll, describe, it } = vitestApi();
   const report: ConformanceReport = { name: options.name, passed: 0, failed: 0, skipped: [] };
   const runPrefix = conformanceRunPrefix();
   let env: StorageConformanceEnv | undefined;
