@@ -22,6 +22,11 @@ describe('toGcsError: errors without an HTTP status', () => {
     expect(toGcsError(wrapped, ctx).code).toBe('UNAVAILABLE');
   });
 
+  it('a failed download checksum (CONTENT_DOWNLOAD_MISMATCH) → UNAVAILABLE, retryable', () => {
+    const err = toGcsError(Object.assign(new Error('The downloaded data did not match the data from the server.'), { code: 'CONTENT_DOWNLOAD_MISMATCH' }), ctx);
+    expect([err.code, err.retryable]).toEqual(['UNAVAILABLE', true]);
+  });
+
   it("'socket hang up' (no code) → UNAVAILABLE, retryable", () => {
     const err = toGcsError(new Error('socket hang up'), ctx);
     expect([err.code, err.retryable]).toEqual(['UNAVAILABLE', true]);

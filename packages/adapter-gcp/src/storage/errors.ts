@@ -11,7 +11,21 @@ export interface GcsErrorContext {
   createOnly?: boolean;
 }
 
-const NETWORK_UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'UND_ERR_SOCKET', 'ERR_STREAM_PREMATURE_CLOSE']);
+// Transport failures worth another attempt; CONTENT_DOWNLOAD_MISMATCH is the SDK's CRC32C /
+// MD5 check failing on a download (bytes damaged in transit).
+const NETWORK_UNAVAILABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'UND_ERR_SOCKET',
+  'ERR_STREAM_PREMATURE_CLOSE',
+  'CONTENT_DOWNLOAD_MISMATCH',
+]);
 const NETWORK_TIMEOUT = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT', 'ECONNABORTED', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT']);
 const RATE_REASONS = new Set(['rateLimitExceeded', 'userRateLimitExceeded', 'slowDown']);
 const QUOTA_REASONS = new Set(['quotaExceeded', 'dailyLimitExceeded', 'storageQuotaExceeded']);
