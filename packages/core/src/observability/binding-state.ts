@@ -17,6 +17,8 @@ export interface BindingTelemetry {
   healthState?: string;
   circuit?: CircuitState;
   lagSeconds?: number;
+  /** When the lag was last reported (epoch ms). */
+  lagAt?: number;
   backlog?: number;
   usageBytes?: number;
   quotaBytes?: number;

@@ -13,6 +13,13 @@ export interface TelemetryOptions {
   tracerProvider?: TracerProvider;
   /** Where event log lines go (redacted). Default: silent. */
   logger?: Logger;
+  /**
+   * A lag value not refreshed by a `lag` event for this long reads 0: the sync engine
+   * reports lag only while it is over the objective (about once a second), so silence
+   * means it caught up — an old value would otherwise stay, and its alert keep firing.
+   * `watchReplication` keeps the value exact. Default 120 s.
+   */
+  lagStaleMs?: number;
 }
 
 /** A subscription of metrics, spans and logs to one instance's events. */
@@ -51,6 +58,7 @@ export function instrumentPolycloud(
   const meter = (options.meterProvider ?? metrics.getMeterProvider()).getMeter('@polycloud/core');
   const tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer('@polycloud/core');
   const log = createRedactingLogger(options.logger);
+  const lagStaleMs = options.lagStaleMs ?? 120_000;
   const states = new BindingStates(polycloud.resources);
   const def = (name: PolycloudMetricName) => POLYCLOUD_METRICS.find((m) => m.name === name)!;
   const counter = (name: PolycloudMetricName) => meter.createCounter(name, { unit: def(name).unit, description: def(name).description });
@@ -90,7 +98,8 @@ export function instrumentPolycloud(
   const callbacks: [typeof gauges.health, (r: ObservableResult) => void][] = [
     [gauges.health, (r) => observe(r, (s) => (s.healthy === undefined ? undefined : s.healthy ? 1 : 0))],
     [gauges.circuit, (r) => observe(r, (s) => (s.circuit ? CIRCUIT_VALUE[s.circuit] : undefined))],
-    [gauges.lag, (r) => observe(r, (s) => s.lagSeconds)],
+    // A lag not refreshed for lagStaleMs reads 0: the engine reports lag only while over the objective.
+    [gauges.lag, (r) => observe(r, (s) => (s.lagAt === undefined ? undefined : Date.now() - s.lagAt <= lagStaleMs ? s.lagSeconds : 0))],
     [gauges.backlog, (r) => observe(r, (s) => s.backlog)],
     [gauges.usage, (r) => observe(r, (s) => s.usageBytes)],
     [gauges.quota, (r) => observe(r, (s) => s.quotaBytes)],
@@ -189,7 +198,11 @@ export function instrumentPolycloud(
       const b = num(p['bytes']);
       if (b !== undefined && b > 0) replicatedBytes.add(b, attrs);
       const lag = num(p['lagMs']);
-      if (lag !== undefined) states.get(resource, binding).lagSeconds = lag / 1000;
+      if (lag !== undefined) {
+        const st = states.get(resource, binding);
+        st.lagSeconds = lag / 1000;
+        st.lagAt = Date.now();
+      }
     },
     lag(p) {
       const resource = res(p);
@@ -200,7 +213,10 @@ export function instrumentPolycloud(
       const targets = bindings ? [bindings] : states.all().filter((s) => s.resource === resource).map((s) => s.binding);
       for (const b of targets) {
         const s = states.get(resource, b);
-        if (lagMs !== undefined) s.lagSeconds = lagMs / 1000;
+        if (lagMs !== undefined) {
+          s.lagSeconds = lagMs / 1000;
+          s.lagAt = Date.now();
+        }
         if (backlog !== undefined) s.backlog = backlog;
       }
     },
