@@ -143,9 +143,10 @@ async function main(): Promise<void> {
     const regionB = makePolycloud(env, 'gcp', 'region-b');
     try {
       const conflicts: string[] = [];
-      regionA.events.on('conflict', (e: { key: string; winner: string; losers: string[]; policy: string }) =>
-        conflicts.push(`${e.key}: policy ${e.policy}, winner ${e.winner}, loser ${e.losers.join(', ')}`),
-      );
+      regionA.events.on('conflict', (payload: unknown) => {
+        const e = payload as { key: string; winner: string; losers: string[]; policy: string };
+        conflicts.push(`${e.key}: policy ${e.policy}, winner ${e.winner}, loser ${e.losers.join(', ')}`);
+      });
       const [a, b] = await Promise.all([
         regionA.bucket('lb-demo').put('config/settings.json', '{"theme":"dark"}'),
         regionB.bucket('lb-demo').put('config/settings.json', '{"theme":"light"}'),

@@ -42,6 +42,16 @@ export interface ErrorEvent {
   error: PolycloudError;
 }
 
+export interface HealthEvent {
+  resource: string;
+  binding: string;
+  /** Router-specific state name (`ejected`, `circuit-open`, `probe-down`, …). */
+  state?: string;
+  /** Whether the binding takes traffic now; absent while only trial calls go through. */
+  healthy?: boolean;
+  [detail: string]: unknown;
+}
+
 export interface RouteEvent {
   resource: string;
   operation: OperationKind;
@@ -60,6 +70,11 @@ export interface PolycloudEvents {
   failover: [FailoverEvent];
   error: [ErrorEvent];
   route: [RouteEvent];
+  /**
+   * A binding's health changed (emitted by routers). `healthy: false` also aborts
+   * calls in flight on that binding so they fail over instead of waiting it out.
+   */
+  health: [HealthEvent];
   /** A DataJob was submitted or changed state (LogicalCluster submit / watch / wait). */
   job: [JobEvent];
   [event: string]: unknown[];

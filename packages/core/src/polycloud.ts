@@ -53,6 +53,8 @@ export const PolycloudOptionsSchema = z.strictObject({
   retry: RetryOptionsSchema.partial().optional(),
   /** Overall deadline per operation, ms. */
   timeoutMs: z.number().int().positive().default(60_000),
+  /** Deadline of one attempt on one binding before failing over, ms (none by default: large streams take long). */
+  attemptTimeoutMs: z.number().int().positive().optional(),
   /** In-flight operations per binding. */
   concurrency: z.number().int().min(1).max(10_000).default(64),
   /** Seed for jitter and any randomised routing: same seed, same decisions. */
@@ -82,6 +84,7 @@ export interface PolycloudOptions {
   clock?: Clock;
   retry?: { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number };
   timeoutMs?: number;
+  attemptTimeoutMs?: number;
   concurrency?: number;
   seed?: number;
   pipeline?: PipelineFactory;
@@ -238,6 +241,7 @@ export function createPolycloud(input: PolycloudOptions): Polycloud {
     retry: RetryOptionsSchema.parse(options.retry ?? {}),
     random: seededRandom(options.seed),
     timeoutMs: options.timeoutMs,
+    ...(options.attemptTimeoutMs === undefined ? {} : { attemptTimeoutMs: options.attemptTimeoutMs }),
     limiter: (r, b) => {
       const k = `${r}\u0000${b}`;
       let l = limits.get(k);

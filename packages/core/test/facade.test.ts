@@ -145,6 +145,34 @@ describe('LogicalBucket facade', () => {
     });
   });
 
+  describe('calls in flight on a binding that goes dark', () => {
+    it('fail over as soon as the router marks the binding unhealthy', async () => {
+      const { adapter: a } = scripted(createMemoryStorageAdapter({ buckets: ['bucket-x'] }), { put: ['hang', 'hang', 'hang'] });
+      const { polycloud, bucket, events } = setup({ a });
+      const pending = Promise.all([bucket.put('k1', 'v'), bucket.put('k2', 'v'), bucket.put('k3', 'v')]);
+      await new Promise((r) => setTimeout(r, 5));
+      polycloud.events.emit('health', { resource: 'lb-123', binding: 'CLOUD_B', healthy: false }); // another binding: no effect
+      polycloud.events.emit('health', { resource: 'lb-123', binding: 'CLOUD_A', healthy: false });
+      const results = await pending;
+      expect(results.map((r) => r.binding)).toEqual(['CLOUD_B', 'CLOUD_B', 'CLOUD_B']);
+      const failovers = events.filter((e) => e.name === 'failover').map((e) => (e.payload['error'] as PolycloudError).code);
+      expect(failovers).toEqual(['UNAVAILABLE', 'UNAVAILABLE', 'UNAVAILABLE']);
+    });
+
+    it('fail over after attemptTimeoutMs on the fake clock', async () => {
+      const clock = createFakeClock();
+      const { adapter: a } = scripted(createMemoryStorageAdapter({ buckets: ['bucket-x'] }), { get: ['hang'] });
+      const b = createMemoryStorageAdapter({ buckets: ['container-y'] });
+      await b.put('container-y', 'k', Buffer.from('from b'));
+      const { bucket } = setup({ a, b }, { clock, attemptTimeoutMs: 200 });
+      const pending = bucket.get('k');
+      await clock.advance(200);
+      const obj = await pending;
+      expect(obj.binding).toBe('CLOUD_B');
+      expect(await obj.text()).toBe('from b');
+    });
+  });
+
   describe('deadlines and abort', () => {
     it('times out a hanging call on the fake clock with TIMEOUT', async () => {
       const clock = createFakeClock();

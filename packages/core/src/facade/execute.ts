@@ -5,6 +5,7 @@ import { PolycloudError, toPolycloudError } from '../errors/polycloud-error.js';
 import type { PolycloudEvents } from '../events.js';
 import type { Router, RouteRequest } from '../routing/router.js';
 import type { Binding } from '../urm/binding.js';
+import { startAttempt } from './attempt.js';
 import { backoffDelay, type RetryOptions } from './retry.js';
 
 /** What every facade operation shares: router, clock, events, limits and retry policy. */
@@ -16,6 +17,8 @@ export interface ExecutionContext {
   random: () => number;
   /** Default overall deadline per operation, ms. */
   timeoutMs: number;
+  /** Deadline of one attempt on one binding, after which the call fails over (ms); none by default. */
+  attemptTimeoutMs?: number;
   /** Concurrency limiter per binding (`resource\0binding`). */
   limiter(resourceId: string, bindingId: string): LimitFunction;
 }
@@ -77,10 +80,17 @@ export async function execute<T>(
         attempt++;
         const started = ctx.clock.now();
         ctx.router.onStart?.(resource, binding.id);
+        const scope = startAttempt(controller.signal, ctx.events, ctx.clock, {
+          resource,
+          binding: binding.id,
+          ...(ctx.attemptTimeoutMs === undefined ? {} : { attemptTimeoutMs: ctx.attemptTimeoutMs }),
+        });
         try {
           const result = await ctx.limiter(resource, binding.id)(() => {
             if (controller.signal.aborted) throw stopError(lastError);
-            return run({ binding, signal: controller.signal, attempt });
+            const cut = scope.cutShort();
+            if (cut) throw cut;
+            return run({ binding, signal: scope.signal, attempt });
           });
           const durationMs = ctx.clock.now() - started;
           ctx.router.report(resource, binding.id, { ok: true, latencyMs: durationMs });
@@ -89,7 +99,13 @@ export async function execute<T>(
           return result;
         } catch (raw) {
           const durationMs = ctx.clock.now() - started;
-          const error = controller.signal.aborted ? stopError(raw) : toPolycloudError(raw, { ...base, binding: binding.id, provider: hooks.provider(binding) });
+          const where = { ...base, binding: binding.id, provider: hooks.provider(binding) };
+          const cut = scope.cutShort();
+          const error = controller.signal.aborted
+            ? stopError(raw)
+            : cut
+              ? new PolycloudError(cut.code, cut.message, { retryable: true, cause: raw, context: where })
+              : toPolycloudError(raw, where);
           ctx.router.report(resource, binding.id, { ok: false, latencyMs: durationMs, error });
           ctx.events.emit('operation', { ...base, binding: binding.id, provider: hooks.provider(binding), ok: false, durationMs, attempt, error });
           if (controller.signal.aborted) throw error;
@@ -97,6 +113,8 @@ export async function execute<T>(
           if (!error.retryable || (hooks.canRetry && !hooks.canRetry()) || attempt >= ctx.retry.maxAttempts) throw error;
           const next = decision.candidates[i + 1];
           if (next) ctx.events.emit('failover', { ...base, from: binding.id, to: next.id, error });
+        } finally {
+          scope.dispose();
         }
       }
       if (attempt >= ctx.retry.maxAttempts) break;
