@@ -77,6 +77,18 @@ export const basicCases: StorageConformanceCase[] = [
     },
   },
   {
+    name: 'an overwrite replaces user metadata and content type (nothing is merged)',
+    needs: ['userMetadata'],
+    async run(ctx) {
+      const key = ctx.key('meta-replace');
+      await putBytes(ctx, key, 'x', { metadata: { first: '1', shared: 'a' }, contentType: 'text/plain' });
+      await putBytes(ctx, key, 'y', { metadata: { shared: 'b' } });
+      const head = await ctx.adapter.head(ctx.bucket, key);
+      deepEqual(sorted(head.metadata), [['shared', 'b']], 'head().metadata after an overwrite');
+      ok(head.contentType !== 'text/plain', `the old contentType must not survive an overwrite without one, got ${String(head.contentType)}`);
+    },
+  },
+  {
     name: 'user metadata with non-ASCII values round-trips exactly',
     needs: ['userMetadata', 'nonAsciiMetadata'],
     async run(ctx) {
