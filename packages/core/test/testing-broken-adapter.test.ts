@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type ComputeAdapter, PolycloudError, type StorageAdapter } from '@polycloud/core';
 import {
+  computeConformanceCases,
   createMemoryComputeAdapter,
   createMemoryStorageAdapter,
   type MemoryComputeAdapter,
@@ -73,6 +74,16 @@ describe('the compute conformance suite catches broken adapters', () => {
 
   it('the healthy memory adapter passes every case', async () => {
     expect(await failed(env(() => ({})))).toEqual([]);
+  });
+
+  it('cancels the jobs failing cases left running', async () => {
+    // No complete hook and jobs that never end: the lifecycle cases time out…
+    const inner = createMemoryComputeAdapter({ runMs: null });
+    const env = { adapter: inner, target: { physicalId: 'q', options: {} }, jobTimeoutMs: 50 };
+    const results = await runComputeConformanceCases(env, { cases: computeConformanceCases.filter((c) => c.name.startsWith('a job')) });
+    expect(results.map((r) => r.status)).toEqual(['failed', 'failed']);
+    // …and the suite cancels what they left behind.
+    expect(inner.jobs().map((j) => j.state)).toEqual(['CANCELLED', 'CANCELLED']);
   });
 
   it('fails the idempotency case when submit ignores the idempotency key', async () => {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { computeConformanceCases } from './compute-cases.js';
-import { computeCaseContext } from './compute-context.js';
+import { cancelLeftoverJobs, computeCaseContext } from './compute-context.js';
 import { type ComputeConformanceCase, type ComputeConformanceEnv, type ComputeConformanceGaps, computeSkipReason } from './compute-types.js';
 import type { ConformanceCaseResult } from './storage-run.js';
 
@@ -29,5 +29,6 @@ export async function runComputeConformanceCases(
       results.push({ name: c.name, status: 'failed', error });
     }
   }
+  await cancelLeftoverJobs(ctx);
   return results;
 }

@@ -32,6 +32,8 @@ export interface ComputeCaseContext {
   finish(jobId: string, exitCode: number): Promise<JobStatus>;
   /** Polls status until the job is terminal (or the timeout passes). */
   waitTerminal(jobId: string): Promise<JobStatus>;
+  /** Idempotency keys of every job request built so far (for cleanup). */
+  readonly keys: readonly string[];
 }
 
 export interface ComputeConformanceCase {

@@ -1,5 +1,6 @@
 import { computeConformanceCases } from './compute-cases.js';
-import { computeCaseContext } from './compute-context.js';
+import { cancelLeftoverJobs, computeCaseContext } from './compute-context.js';
+import type { ComputeCaseContext } from './compute-types.js';
 import { computeRunId } from './compute-run.js';
 import { type ComputeConformanceEnv, type ComputeConformanceGaps, computeSkipReason } from './compute-types.js';
 import type { ConformanceReport } from './storage.js';
@@ -22,12 +23,14 @@ export function runComputeAdapterConformance(options: ComputeConformanceOptions)
   const report: ConformanceReport = { name: options.name, passed: 0, failed: 0, skipped: [] };
   const runId = computeRunId();
   let env: ComputeConformanceEnv | undefined;
+  let ctx: ComputeCaseContext | undefined;
 
   describe(`compute adapter conformance: ${options.name}`, () => {
     beforeAll(async () => {
       env = await options.create();
     });
     afterAll(async () => {
+      if (ctx) await cancelLeftoverJobs(ctx);
       await env?.cleanup?.();
       const ran = report.passed + report.failed;
       console.info(`[conformance] compute ${options.name}: ${ran} ran (${report.passed} passed, ${report.failed} failed), ${report.skipped.length} skipped`);
@@ -42,7 +45,8 @@ export function runComputeAdapterConformance(options: ComputeConformanceOptions)
           return t.skip(reason);
         }
         try {
-          await c.run(computeCaseContext(env, runId));
+          ctx ??= computeCaseContext(env, runId);
+          await c.run(ctx);
           report.passed++;
         } catch (e) {
           report.failed++;
