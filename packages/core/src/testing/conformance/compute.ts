@@ -11,6 +11,8 @@ export interface ComputeConformanceOptions {
   name: string;
   create: () => Promise<ComputeConformanceEnv>;
   gaps?: ComputeConformanceGaps;
+  /** vitest timeout per case, ms (default 120 000); raise it with `jobTimeoutMs` for slow real backends. */
+  testTimeoutMs?: number;
 }
 
 /**
@@ -37,7 +39,7 @@ export function runComputeAdapterConformance(options: ComputeConformanceOptions)
     });
 
     for (const c of computeConformanceCases) {
-      it(c.name, { timeout: (env?.jobTimeoutMs ?? 60_000) + 10_000 }, async (t) => {
+      it(c.name, { timeout: options.testTimeoutMs ?? 120_000 }, async (t) => {
         if (!env) throw new Error(`compute conformance "${options.name}": create() has not finished (or failed)`);
         const reason = computeSkipReason(env.adapter.capabilities, c.needs, options.gaps);
         if (reason) {
