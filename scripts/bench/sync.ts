@@ -10,7 +10,7 @@
  * its `replicated` event; rclone: its "Copied (new)" log line). Peak RSS is sampled
  * while each one runs (polycloud: this process; rclone: its VmHWM).
  *
- * Run: `npm run bench:sync` or `node --import tsx scripts/bench/sync.ts [--small-only] [--concurrency 16]`.
+ * Run: `npm run bench:sync` or `node --import tsx scripts/bench/sync.ts [--small-only | --large-only] [--concurrency 16]`.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -26,6 +26,7 @@ import { startAzurite, startS3rver } from '@polycloud/emulators';
 const args = process.argv.slice(2);
 const concurrency = Number(args[args.indexOf('--concurrency') + 1] ?? 16) || 16;
 const smallOnly = args.includes('--small-only');
+const largeOnly = args.includes('--large-only');
 
 interface Figures {
   tool: string;
@@ -201,7 +202,7 @@ function print(label: string, rows: Figures[]): void {
 try {
   const rclone = (await rcloneAvailable()) ? rcloneConfig() : undefined;
   if (!rclone) console.log('rclone is not available (apt-get install -y rclone): printing polycloud figures only');
-  print('5,000 × 4 KiB', await workload('small', 5000, 4096, rclone));
+  if (!largeOnly) print('5,000 × 4 KiB', await workload('small', 5000, 4096, rclone));
   if (!smallOnly) print('20 × 64 MiB', await workload('large', 20, 64 * 1024 * 1024, rclone));
 } finally {
   await Promise.allSettled([source.close?.(), target.close?.()]);

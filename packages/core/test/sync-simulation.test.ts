@@ -281,9 +281,13 @@ async function simulate(seed: number, ops: Op[]) {
   // Versions that may supersede a write, by key (causality is per key).
   const superseders = new Map<string, ObjectVersion[]>();
   const addS = (key: string, v: ObjectVersion) => {
-    const l = superseders.get(key);
-    if (l) l.push(v);
-    else superseders.set(key, [v]);
+    // A conflict copy (and a delete of it) continues the history of the key it came from.
+    const i = key.indexOf('.conflict-');
+    for (const k of i > 0 ? [key, key.slice(0, i)] : [key]) {
+      const l = superseders.get(k);
+      if (l) l.push(v);
+      else superseders.set(k, [v]);
+    }
   };
   for (const j of journaled) addS(j.key, fromRecord(j.record));
   for (const a of adopted) addS(a.key, fromRecord(a.record));
@@ -300,6 +304,11 @@ async function simulate(seed: number, ops: Op[]) {
     if (later.some((s) => compareVectors(w.version.vv, s.vv) === 'before')) continue;
     lost++;
     if (lost <= 5) problems.push(`lost acknowledged write ${w.key}=${w.body}`);
+    if (process.env['SYNC_SIM_DEBUG'] === w.key) {
+      const show = (v: ObjectVersion) => `${v.hlc.l % 1e6}.${v.hlc.c}@${v.origin} vv=${Object.entries(v.vv).map(([o, h]) => `${o}:${h.l % 1e6}.${h.c}`).join(',')}${v.deleted ? ' DEL' : ''}`;
+      console.log('lost', show(w.version), w.body, 'final', f ? `${show(f.version)} ${f.body}` : 'absent');
+      console.log(trace.join('\n'));
+    }
   }
   for (const d of ackedDeletes) {
     const f = final.get(d.key);

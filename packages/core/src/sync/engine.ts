@@ -282,7 +282,7 @@ export class SyncEngine {
       updatedAt: now,
     });
     if (this.mode === 'sync') {
-      const outcome = await this.replicator.syncWithRetry(write.key, write.op === 'delete' ? { tombstones: [version] } : {});
+      const outcome = await this.replicator.syncWithRetry(write.key, write.op === 'delete' ? { tombstones: [version] } : { source: write.binding.id });
       const failed = Object.entries(outcome.bindings).filter(([, b]) => !b.ok && b.reason !== 'residency' && b.reason !== 'classification');
       if (failed.length) {
         throw new PolycloudError('UNAVAILABLE', `sync replication of ${write.key} incomplete on ${failed.map(([id]) => id).join(', ')} (journaled; the replicator will retry)`, {

@@ -204,7 +204,11 @@ export class Replicator {
           // Only targets still behind some entry of this key need it; others already have it.
           if (ctx.bindings.every((b) => list.every((e) => e.pos <= this.checkpoint(e.src, b.id)))) return;
           // Every delete of the batch (from any journal): resolution keeps only those no other version includes.
-          const hints: KeyHints = { tombstones: list.filter((e) => e.op === 'delete').map((e) => ({ ...fromRecord(e.version), deleted: true })) };
+          const lastPut = [...list].reverse().find((e) => e.op === 'put');
+          const hints: KeyHints = {
+            tombstones: list.filter((e) => e.op === 'delete').map((e) => ({ ...fromRecord(e.version), deleted: true })),
+            ...(lastPut && list[list.length - 1] === lastPut ? { source: lastPut.binding } : {}),
+          };
           const outcome = await this.syncWithRetry(key, hints);
           outcomes.set(key, outcome);
           this.#record(outcome, list[list.length - 1]!);

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { ObjectInfo, StorageAdapter } from '../adapter/storage-adapter.js';
 import { isPolycloudError, type PolycloudError, toPolycloudError } from '../errors/polycloud-error.js';
 import { complianceVerdict } from '../routing/residency.js';
@@ -16,6 +17,12 @@ export interface KeyHints {
   tombstones?: readonly ObjectVersion[];
   /** Bindings where the reconciler saw a delete made outside polycloud. */
   deletedOutOfBand?: readonly string[];
+  /**
+   * The binding that most likely holds the newest version (the journaled write's):
+   * it is observed with one GET instead of HEAD + GET, and that body is streamed to
+   * the first target that needs it.
+   */
+  source?: string;
 }
 
 export interface BindingOutcome {
@@ -43,13 +50,24 @@ interface Observed {
   info?: ObjectInfo;
   version?: ObjectVersion;
   error?: PolycloudError;
+  /** Body fetched while observing (source binding only), until a write consumes it. */
+  body?: Readable;
 }
 
 const ADOPT_HASH_LIMIT = 16 * 1024 * 1024;
 
-async function observe(ctx: SyncContext, binding: Binding, key: string): Promise<Observed> {
+async function observe(ctx: SyncContext, binding: Binding, key: string, prefetch = false): Promise<Observed> {
   const adapter = ctx.adapterOf(binding.id);
   try {
+    if (prefetch) {
+      const { info, body } = await adapter.get(binding.physical_id, key);
+      // An adapter whose get does not return metadata: fall back to head.
+      if (info.metadata === undefined) body.destroy();
+      else {
+        const version = versionFromMetadata(info.metadata);
+        return { binding, adapter, state: 'present', info, body, ...(version ? { version } : {}) };
+      }
+    }
     const info = await adapter.head(binding.physical_id, key);
     const version = versionFromMetadata(info.metadata);
     return { binding, adapter, state: 'present', info, ...(version ? { version } : {}) };
@@ -66,6 +84,8 @@ function cas(adapter: StorageAdapter, target: Observed): { ifMatch?: string; ifN
 
 /** Stamps an object written outside polycloud (no `pc_*` metadata) as a new version at its binding. */
 async function adopt(ctx: SyncContext, o: Observed, key: string): Promise<void> {
+  o.body?.destroy();
+  o.body = undefined;
   const base = ctx.base.get(key);
   const version = newVersion(ctx.hlc, o.binding.id, base ? decodeVector(base.vv) : {});
   const { info, body } = await o.adapter.get(o.binding.physical_id, key, { ifMatch: o.info!.versionToken });
@@ -108,7 +128,9 @@ async function writeTo(ctx: SyncContext, key: string, targetKey: string, target:
     const r = await adapter.copy(binding.physical_id, key, key, { metadata, ...(src.info!.contentType ? { contentType: src.info!.contentType } : {}), sourceIfMatch: src.info!.versionToken });
     return r.versionToken;
   }
-  const { info, body } = await src.adapter.get(src.binding.physical_id, key, { ifMatch: src.info!.versionToken });
+  const prefetched = src.body;
+  src.body = undefined;
+  const { info, body } = prefetched ? { info: src.info!, body: prefetched } : await src.adapter.get(src.binding.physical_id, key, { ifMatch: src.info!.versionToken });
   try {
     const r = await adapter.put(binding.physical_id, targetKey, body, {
       metadata,
@@ -131,9 +153,17 @@ async function writeTo(ctx: SyncContext, key: string, targetKey: string, target:
  * residency (refused and reported).
  */
 export async function syncKey(ctx: SyncContext, key: string, hints: KeyHints = {}): Promise<KeyOutcome> {
+  const obs = await Promise.all(ctx.bindings.map((b) => observe(ctx, b, key, b.id === hints.source)));
+  try {
+    return await merge(ctx, key, hints, obs);
+  } finally {
+    for (const o of obs) if (o.body && !o.body.destroyed) o.body.destroy();
+  }
+}
+
+async function merge(ctx: SyncContext, key: string, hints: KeyHints, obs: Observed[]): Promise<KeyOutcome> {
   const bucketId = ctx.bucket.resource_id;
   const outcome: KeyOutcome = { key, conflict: false, bindings: {}, derived: [] };
-  const obs = await Promise.all(ctx.bindings.map((b) => observe(ctx, b, key)));
   ctx.crash?.('observed');
   for (const o of obs) if (o.state === 'error') outcome.bindings[o.binding.id] = { ok: false, reason: o.error!.code };
 
@@ -143,7 +173,12 @@ export async function syncKey(ctx: SyncContext, key: string, hints: KeyHints = {
   if (known) tombs.push(fromRecord(known.version));
   for (const t of hints.tombstones ?? []) tombs.push({ ...t, deleted: true });
   const base = ctx.base.get(key);
-  for (const id of hints.deletedOutOfBand ?? []) {
+  // The binding of the latest journaled write no longer has the key although it held it at
+  // the last sync: something deleted it there without a journaled delete (a delete whose
+  // journal append failed, or one made outside polycloud) — a delete, not a gap to refill.
+  const deletedSinceSync = [...(hints.deletedOutOfBand ?? [])];
+  if (hints.source && base?.tokens[hints.source] !== undefined && !deletedSinceSync.includes(hints.source)) deletedSinceSync.push(hints.source);
+  for (const id of deletedSinceSync) {
     const o = obs.find((x) => x.binding.id === id);
     if (!o || o.state !== 'absent' || !base) continue;
     const baseVv = decodeVector(base.vv);
