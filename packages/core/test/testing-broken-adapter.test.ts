@@ -7,6 +7,7 @@ import {
   type MemoryComputeAdapter,
   runComputeConformanceCases,
   runStorageConformanceCases,
+  storageSkipReason,
 } from '@polycloud/core/testing';
 
 /** Wraps the memory adapter, replacing some methods with broken ones. */
@@ -61,6 +62,13 @@ describe('the storage conformance suite catches broken adapters', () => {
     const results = await runStorageConformanceCases({ adapter: createMemoryStorageAdapter({ buckets: ['b'], capabilities: { copy: false } }), bucket: 'b', gaps: { presign: 'emulator cannot sign' } });
     const skipped = results.filter((r) => r.status === 'skipped').map((r) => r.reason);
     expect(skipped).toEqual(['adapter does not declare copy', 'presign: emulator cannot sign']);
+  });
+
+  it('a utf8ListOrder gap skips exactly the cases asserting byte order; without a gap they always run', async () => {
+    const adapter = createMemoryStorageAdapter({ buckets: ['b'] });
+    const results = await runStorageConformanceCases({ adapter, bucket: 'b', gaps: { utf8ListOrder: 'sorts case-insensitively' } });
+    expect(results.filter((r) => r.status === 'skipped').map((r) => r.reason)).toEqual(Array(3).fill('utf8ListOrder: sorts case-insensitively'));
+    expect(storageSkipReason({ ...adapter.capabilities, listDelimiter: false }, ['utf8ListOrder'])).toBeUndefined();
   });
 });
 
