@@ -121,4 +121,19 @@ describe('createFaultInjectingComputeAdapter', () => {
     adapter.setErrorRate(0);
     expect((await adapter.submit(target, job)).jobId).toBe('memory-job-1');
   });
+
+  it('is deterministic per seed, like the storage injector', async () => {
+    const run = async (seed: number) => {
+      const adapter = createFaultInjectingComputeAdapter(createMemoryComputeAdapter({ runMs: null }), { seed, errorRate: { status: 0.5 } });
+      const target = { physicalId: 'q', options: {} };
+      const { jobId } = await adapter.submit(target, { name: 'j', idempotencyKey: 'j', image: 'i', env: {}, cpu: 1, memoryMiB: 1, retries: 0, tags: {} });
+      const out: string[] = [];
+      for (let i = 0; i < 60; i++) out.push(await codeOf(adapter.status(target, jobId)));
+      return out;
+    };
+    const a = await run(9);
+    expect(await run(9)).toEqual(a);
+    expect(await run(10)).not.toEqual(a);
+    expect(new Set(a)).toEqual(new Set(['ok', 'UNAVAILABLE']));
+  });
 });
