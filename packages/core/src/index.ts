@@ -34,3 +34,4 @@ export * from './config/index.js';
 export * from './observability/index.js';
 export * from './sync/index.js';
 export { newVersion } from './sync/stamp.js';
+export type { StampedWrite } from './facade/write-pipeline.js';
