@@ -1,5 +1,5 @@
-import type { Clock } from '../clock.js';
-import { PolycloudError } from '../errors/polycloud-error.js';
+import type { Clock } from '@polycloud/core';
+import { PolycloudError } from '@polycloud/core';
 
 /** A Clock whose time moves only when a test says so. */
 export interface FakeClock extends Clock {

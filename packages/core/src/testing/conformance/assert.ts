@@ -1,6 +1,6 @@
 import { AssertionError } from 'node:assert';
-import type { ErrorCode } from '../../errors/codes.js';
-import { isPolycloudError, type PolycloudError } from '../../errors/polycloud-error.js';
+import type { ErrorCode } from '@polycloud/core';
+import { isPolycloudError, type PolycloudError } from '@polycloud/core';
 
 /**
  * Assertions of the conformance cases. They throw node's AssertionError (which

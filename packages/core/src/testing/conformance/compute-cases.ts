@@ -1,4 +1,4 @@
-import { type JobState, TERMINAL_JOB_STATES } from '../../adapter/compute-adapter.js';
+import { type JobState, TERMINAL_JOB_STATES } from '@polycloud/core';
 import { equal, ok, rejectsWithCode } from './assert.js';
 import type { ComputeConformanceCase } from './compute-types.js';
 

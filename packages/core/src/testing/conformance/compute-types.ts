@@ -1,5 +1,5 @@
-import type { ComputeCapabilities, ComputeCapability } from '../../adapter/capabilities.js';
-import type { ComputeAdapter, ComputeJobRequest, ComputeTarget, JobStatus } from '../../adapter/compute-adapter.js';
+import type { ComputeCapabilities, ComputeCapability } from '@polycloud/core';
+import type { ComputeAdapter, ComputeJobRequest, ComputeTarget, JobStatus } from '@polycloud/core';
 
 export type ComputeConformanceGaps = Partial<Record<ComputeCapability, string>>;
 

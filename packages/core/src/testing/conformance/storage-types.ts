@@ -1,5 +1,5 @@
-import type { StorageCapabilities, StorageCapability } from '../../adapter/capabilities.js';
-import type { StorageAdapter } from '../../adapter/storage-adapter.js';
+import type { StorageCapabilities, StorageCapability } from '@polycloud/core';
+import type { StorageAdapter } from '@polycloud/core';
 
 /**
  * What a case may need: a boolean capability, `nonAsciiMetadata` (declared by

@@ -1,4 +1,4 @@
-import type { StorageAdapter } from '../../adapter/storage-adapter.js';
+import type { StorageAdapter } from '@polycloud/core';
 import { conformanceRunPrefix } from './run-id.js';
 import { vitestApi } from './vitest-api.js';
 import { storageConformanceCases } from './storage-cases.js';

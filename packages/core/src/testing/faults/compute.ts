@@ -1,4 +1,4 @@
-import type { ComputeAdapter } from '../../adapter/compute-adapter.js';
+import type { ComputeAdapter } from '@polycloud/core';
 import { createFaultEngine, type FaultControls } from './engine.js';
 import type { FaultInjectionOptions } from './options.js';
 

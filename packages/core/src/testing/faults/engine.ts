@@ -1,8 +1,8 @@
-import { type Clock, sleep, systemClock } from '../../clock.js';
-import type { ErrorCode } from '../../errors/codes.js';
-import { PolycloudError } from '../../errors/polycloud-error.js';
-import { parseWithSchema } from '../../errors/from-zod.js';
-import { seededRandom } from '../../facade/retry.js';
+import { type Clock, sleep, systemClock } from '@polycloud/core';
+import type { ErrorCode } from '@polycloud/core';
+import { PolycloudError } from '@polycloud/core';
+import { parseWithSchema } from '@polycloud/core';
+import { seededRandom } from '@polycloud/core';
 import { type FaultInjectionOptions, FaultInjectionOptionsSchema, FaultRatesSchema, type ParsedFaultOptions } from './options.js';
 
 type Rates = ParsedFaultOptions['errorRate'];

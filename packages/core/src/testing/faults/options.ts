@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ERROR_CODES } from '../../errors/codes.js';
-import type { Clock } from '../../clock.js';
+import { ERROR_CODES } from '@polycloud/core';
+import type { Clock } from '@polycloud/core';
 
 const rate = z.number().min(0).max(1);
 export const FaultRatesSchema = z.union([rate, z.record(z.string(), rate)]);

@@ -1,4 +1,4 @@
-import type { StorageAdapter } from '../../adapter/storage-adapter.js';
+import type { StorageAdapter } from '@polycloud/core';
 import { createFaultEngine, type FaultControls } from './engine.js';
 import type { FaultInjectionOptions } from './options.js';
 

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
-import type { AdapterBody } from '../../adapter/storage-adapter.js';
-import { isPolycloudError } from '../../errors/polycloud-error.js';
+import type { AdapterBody } from '@polycloud/core';
+import { isPolycloudError } from '@polycloud/core';
 import { memoryError, throwIfAborted } from '../errors.js';
 
 /**

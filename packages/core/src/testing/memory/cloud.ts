@@ -1,5 +1,5 @@
-import type { UserMetadata } from '../../adapter/storage-adapter.js';
-import { type Clock, systemClock } from '../../clock.js';
+import type { UserMetadata } from '@polycloud/core';
+import { type Clock, systemClock } from '@polycloud/core';
 import { memoryError } from '../errors.js';
 
 /** One stored object, as the in-memory "provider" keeps it. */

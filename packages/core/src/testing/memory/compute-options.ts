@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import type { ComputeCapabilities } from '../../adapter/capabilities.js';
-import type { ComputeJobRequest } from '../../adapter/compute-adapter.js';
-import type { Clock } from '../../clock.js';
+import type { ComputeCapabilities } from '@polycloud/core';
+import type { ComputeJobRequest } from '@polycloud/core';
+import type { Clock } from '@polycloud/core';
 
 /** How one job behaves; every field falls back to the adapter's options. */
 export interface MemoryJobOutcome {

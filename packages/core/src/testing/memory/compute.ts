@@ -1,9 +1,9 @@
-import type { ComputeCapabilities } from '../../adapter/capabilities.js';
-import { type ComputeAdapter, type ComputeTarget, type JobStatus, TERMINAL_JOB_STATES } from '../../adapter/compute-adapter.js';
-import type { ComputeAdapterFactory } from '../../adapter/registry.js';
-import { systemClock } from '../../clock.js';
-import type { ErrorCode } from '../../errors/codes.js';
-import { parseWithSchema } from '../../errors/from-zod.js';
+import type { ComputeCapabilities } from '@polycloud/core';
+import { type ComputeAdapter, type ComputeTarget, type JobStatus, TERMINAL_JOB_STATES } from '@polycloud/core';
+import type { ComputeAdapterFactory } from '@polycloud/core';
+import { systemClock } from '@polycloud/core';
+import type { ErrorCode } from '@polycloud/core';
+import { parseWithSchema } from '@polycloud/core';
 import { memoryError, throwIfAborted } from '../errors.js';
 import { MEMORY_COMPUTE_CAPABILITIES, type MemoryComputeAdapterOptions, MemoryComputeAdapterOptionsSchema } from './compute-options.js';
 

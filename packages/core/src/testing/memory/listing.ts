@@ -1,4 +1,4 @@
-import type { ListPage, ObjectInfo } from '../../adapter/storage-adapter.js';
+import type { ListPage, ObjectInfo } from '@polycloud/core';
 import { searchUtf8 } from './cloud.js';
 import { memoryError } from '../errors.js';
 

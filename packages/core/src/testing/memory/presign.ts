@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { PresignOptions } from '../../adapter/storage-adapter.js';
-import type { Clock } from '../../clock.js';
+import type { PresignOptions } from '@polycloud/core';
+import type { Clock } from '@polycloud/core';
 import { memoryError } from '../errors.js';
 import type { MemoryCloud } from './cloud.js';
 

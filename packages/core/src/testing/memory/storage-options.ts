@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { DEFAULT_STORAGE_CAPABILITIES, type StorageCapabilities } from '../../adapter/capabilities.js';
-import type { Clock } from '../../clock.js';
+import { DEFAULT_STORAGE_CAPABILITIES, type StorageCapabilities } from '@polycloud/core';
+import type { Clock } from '@polycloud/core';
 import { isMemoryCloud, type MemoryCloud } from './cloud.js';
 
 const limit = z.number().int().positive();

@@ -1,7 +1,7 @@
-import type { StorageAdapterFactory } from '../../adapter/registry.js';
-import type { StorageCapabilities } from '../../adapter/capabilities.js';
-import type { GetResult, ObjectInfo, StorageAdapter, UserMetadata } from '../../adapter/storage-adapter.js';
-import { parseWithSchema } from '../../errors/from-zod.js';
+import type { StorageAdapterFactory } from '@polycloud/core';
+import type { StorageCapabilities } from '@polycloud/core';
+import type { GetResult, ObjectInfo, StorageAdapter, UserMetadata } from '@polycloud/core';
+import { parseWithSchema } from '@polycloud/core';
 import { memoryError, throwIfAborted } from '../errors.js';
 import { bytesStream, consumeBody } from './body.js';
 import { createMemoryCloud, type MemoryCloud, type MemoryObject } from './cloud.js';

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
-import type { GetOptions, PutOptions, PutResult } from '../../../adapter/storage-adapter.js';
-import { readAll } from '../../../storage/body.js';
+import type { GetOptions, PutOptions, PutResult } from '@polycloud/core';
+import { readAll } from '@polycloud/core';
 import { ok } from '../assert.js';
 import type { StorageCaseContext } from '../storage-types.js';
 
