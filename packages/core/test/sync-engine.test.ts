@@ -276,3 +276,17 @@ describe('sync engine lag and change sources', () => {
     await polycloud.close();
   });
 });
+
+describe('sync engine: deletes without a journal entry', () => {
+  it('a key gone from the binding of its latest journaled write is deleted everywhere, not refilled from an older copy', async () => {
+    const { polycloud, adapters } = syncWorld();
+    const bucket = polycloud.bucket('lb');
+    await bucket.put('k', 'v1');
+    await polycloud.sync('lb').drain();
+    await bucket.put('k', 'v2'); // journaled, on a
+    adapters.a.cloud.deleteObject('pa', 'k'); // a delete whose journal append failed (it took effect, not acknowledged)
+    await polycloud.sync('lb').drain();
+    for (const [a, p] of [[adapters.a, 'pa'], [adapters.b, 'pb'], [adapters.c, 'pc']] as const) expect(dataObjects(a, p)).toEqual([]);
+    await polycloud.close();
+  });
+});
