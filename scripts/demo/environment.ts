@@ -68,7 +68,7 @@ export async function startEnvironment(embedded: boolean): Promise<DemoEnvironme
     restart: (c) => running[c].restart(),
     close: async () => {
       await Promise.allSettled(CLOUDS.map((c) => adapters[c].close?.()));
-      await Promise.allSettled(CLOUDS.map((c) => running[c].stop()));
+      await Promise.allSettled([s3.remove(), azurite.stop(), gcs.stop()]);
     },
   };
 }

@@ -59,7 +59,7 @@ describe('polycloud CLI against s3rver, Azurite and the GCS emulator', () => {
   });
 
   afterAll(async () => {
-    await Promise.allSettled([s3?.stop(), azure?.stop(), gcs?.stop()]);
+    await Promise.allSettled([s3?.remove(), azure?.stop(), gcs?.stop()]);
   });
 
   it('validate: exit 0, built-in adapter types found by type', async () => {
