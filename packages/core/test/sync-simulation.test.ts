@@ -2,8 +2,9 @@
  * Deterministic simulation of the sync engine (FoundationDB style): three memory
  * clouds behind fault-injecting wrappers, a fake clock, three writer processes
  * whose primaries are different clouds, a replicator crashed and restarted at
- * random steps (its in-flight work left running as a zombie), out-of-band writes
- * and deletes, then quiescence and a Jepsen-style set check.
+ * random steps (its in-flight work left running as a zombie), injected errors and
+ * lost responses (the call took effect, the answer was lost), out-of-band writes and
+ * deletes, then quiescence and a Jepsen-style set check.
  *
  * Replay a seed: SYNC_SIM_SEED=<seed> SYNC_SIM_OPS=<n> npx vitest run packages/core/test/sync-simulation.test.ts
  */
@@ -24,7 +25,7 @@ import {
   versionFromMetadata,
 } from '@polycloud/core';
 import { createFakeClock, createFaultInjectingStorageAdapter, createMemoryStorageAdapter, type FaultInjectingStorageAdapter, type MemoryStorageAdapter } from '@polycloud/core/testing';
-import { seededRandom } from '@polycloud/core';
+import { PolycloudError, seededRandom } from '@polycloud/core';
 
 const OPS = Number(process.env['SYNC_SIM_OPS'] ?? 10_000);
 const SEEDS = process.env['SYNC_SIM_SEED'] ? [Number(process.env['SYNC_SIM_SEED'])] : [1, 2, 3];
@@ -88,7 +89,20 @@ async function simulate(seed: number, ops: Op[]) {
       return raw[2]!.put(bucket, key, body, options);
     },
   };
-  const faulty: FaultInjectingStorageAdapter[] = [raw[0]!, raw[1]!, monitoredC].map((a, i) =>
+  // Lost responses (the call took effect, its answer did not arrive), switchable at run time.
+  let lostRate = 0;
+  const lostRng = seededRandom(seed * 7 + 3);
+  const lossy = (a: StorageAdapter): StorageAdapter => {
+    const wrap =
+      <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
+      async (...args: A): Promise<R> => {
+        const r = await fn(...args);
+        if (lostRate > 0 && lostRng() < lostRate) throw new PolycloudError('UNAVAILABLE', 'response lost (simulated)', { retryable: true });
+        return r;
+      };
+    return { ...a, type: a.type, name: a.name, capabilities: a.capabilities, put: wrap(a.put.bind(a)), delete: wrap(a.delete.bind(a)), ...(a.copy ? { copy: wrap(a.copy.bind(a)) } : {}) };
+  };
+  const faulty: FaultInjectingStorageAdapter[] = [lossy(raw[0]!), lossy(raw[1]!), lossy(monitoredC)].map((a, i) =>
     createFaultInjectingStorageAdapter(a, { seed: seed * 10 + i, clock, errorRate: 0, lostResponseRate: 0 }),
   );
   const rng = seededRandom(seed);
@@ -134,6 +148,11 @@ async function simulate(seed: number, ops: Op[]) {
   const adopted: { key: string; record: VersionRecord }[] = [];
   for (const pc of processes) pc.events.on('journaled', (e: unknown) => journaled.push(e as (typeof journaled)[number]));
   processes[0]!.events.on('adopted', (e: unknown) => adopted.push(e as { key: string; record: VersionRecord }));
+  // Versions the replicator applied (e.g. a delete whose journal append was reported failed but is durable).
+  for (const pc of processes) pc.events.on('replicated', (e: unknown) => adopted.push(e as { key: string; record: VersionRecord }));
+  // Operations issued but not acknowledged may have taken effect (Jepsen: indeterminate), e.g. a delete whose
+  // journal append failed after the object was deleted: a write it saw counts as superseded.
+  for (const pc of processes) pc.events.on('stamped', (e: unknown) => adopted.push(e as { key: string; record: VersionRecord }));
 
   const trace: string[] = [];
   let opIndex = -1;
@@ -168,7 +187,10 @@ async function simulate(seed: number, ops: Op[]) {
     }
   };
 
-  const setFaults = (rate: number) => faulty.forEach((f) => { f.setErrorRate(rate); });
+  const setFaults = (rate: number) => {
+    faulty.forEach((f) => f.setErrorRate(rate));
+    lostRate = rate / 2;
+  };
   const quiesce = async () => {
     crashing = false;
     setFaults(0);

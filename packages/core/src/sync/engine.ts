@@ -250,6 +250,7 @@ export class SyncEngine {
       ...(classification ? { classification } : {}),
       ...(write.op === 'delete' ? { deleted: true } : {}),
     });
+    this.#polycloud.events.emit('stamped', { bucket: this.bucket.resource_id, key: write.key, op: write.op, binding: binding.id, record: toRecord(version) });
     if (write.op === 'delete') {
       return { metadata: versionMetadata(version), ...(cur && adapter.capabilities.conditionalDelete ? { ifMatch: cur.versionToken } : {}) };
     }

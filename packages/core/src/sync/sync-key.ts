@@ -283,7 +283,7 @@ async function merge(ctx: SyncContext, key: string, hints: KeyHints, obs: Observ
           const del = o.adapter.capabilities.conditionalDelete ? { ifMatch: o.info!.versionToken } : {};
           await o.adapter.delete(o.binding.physical_id, key, del);
           outcome.bindings[id] = { ok: true, wrote: true };
-          ctx.events.emit('replicated', { bucket: bucketId, key, binding: id, op: 'delete', version: versionId(winner) });
+          ctx.events.emit('replicated', { bucket: bucketId, key, binding: id, op: 'delete', version: versionId(winner), record: toRecord(winner) });
         } else outcome.bindings[id] = { ok: true };
       } else if (o.version && sameVersion(o.version, winner)) {
         outcome.bindings[id] = { ok: true, token: o.info!.versionToken };
@@ -300,7 +300,7 @@ async function merge(ctx: SyncContext, key: string, hints: KeyHints, obs: Observ
         }
         const token = await writeTo(ctx, key, key, o, winner, source, merged);
         outcome.bindings[id] = { ok: true, wrote: true, token };
-        ctx.events.emit('replicated', { bucket: bucketId, key, binding: id, op: 'put', version: versionId(winner), bytes: merged?.body.byteLength ?? source?.info?.size });
+        ctx.events.emit('replicated', { bucket: bucketId, key, binding: id, op: 'put', version: versionId(winner), record: toRecord(winner), bytes: merged?.body.byteLength ?? source?.info?.size });
       }
       ctx.crash?.(`applied:${id}`);
     } catch (e) {
