@@ -145,6 +145,53 @@ describe('LogicalBucket facade', () => {
     });
   });
 
+  describe('listeners and routers cannot change an outcome', () => {
+    it('a throwing operation listener neither fails a succeeded put nor repeats it', async () => {
+      const { polycloud, bucket, a, b, events } = setup();
+      const listenerErrors: unknown[] = [];
+      polycloud.events.on('listenerError', (e) => listenerErrors.push(e));
+      polycloud.events.on('operation', () => {
+        throw new PolycloudError('UNAVAILABLE', 'listener bug', { retryable: true });
+      });
+      const put = await bucket.put('k', 'v', { ifNoneMatch: '*' });
+      expect(put.binding).toBe('CLOUD_A');
+      const attempts = events.filter((e) => e.name === 'operation' && e.payload['key'] === 'k');
+      expect(attempts.map((e) => [e.payload['binding'], e.payload['ok']])).toEqual([['CLOUD_A', true]]);
+      expect((await a.head('bucket-x', 'k')).versionToken).toBe(put.versionToken);
+      expect(await codeOf(b.head('container-y', 'k'))).toMatchObject({ code: 'NOT_FOUND' });
+      expect(listenerErrors.length).toBeGreaterThan(0);
+    });
+
+    it('a router that offers no binding gives UNAVAILABLE at once', async () => {
+      const polycloud = createPolycloud({
+        providers: [{ name: 'm', adapter: createMemoryStorageAdapter({ buckets: ['x'] }) }],
+        resources: [bucketDoc({}, [{ cloud: 'm', physical_id: 'x' }])],
+        router: () => ({ route: () => ({ candidates: [], rejected: [] }), report: () => {}, explain: () => ({ resource: 'lb-123', operation: 'write', panic: false, candidates: [] }) }),
+      });
+      expect(await codeOf(polycloud.bucket('lb-123').put('k', 'v'))).toMatchObject({ code: 'UNAVAILABLE' });
+    });
+
+    it('time queued for a concurrency slot does not count against the attempt deadline', async () => {
+      const clock = createFakeClock();
+      const slow = scripted(createMemoryStorageAdapter({ buckets: ['x'] }), { put: ['hang'] });
+      const polycloud = createPolycloud({
+        providers: [{ name: 'm', adapter: slow.adapter }],
+        resources: [bucketDoc({}, [{ cloud: 'm', physical_id: 'x' }])],
+        clock,
+        concurrency: 1,
+        attemptTimeoutMs: 100,
+        retry: { maxAttempts: 1 },
+      });
+      const bucket = polycloud.bucket('lb-123');
+      const first = codeOf(bucket.put('a', 'v'));
+      const second = bucket.put('b', 'v');
+      await clock.advance(100); // the first attempt times out; the second only now gets its slot
+      expect((await first).code).toBe('TIMEOUT');
+      await clock.advance(50);
+      expect((await second).key).toBe('b');
+    });
+  });
+
   describe('calls in flight on a binding that goes dark', () => {
     it('fail over as soon as the router marks the binding unhealthy', async () => {
       const { adapter: a } = scripted(createMemoryStorageAdapter({ buckets: ['bucket-x'] }), { put: ['hang', 'hang', 'hang'] });

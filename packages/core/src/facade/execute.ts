@@ -5,7 +5,7 @@ import { PolycloudError, toPolycloudError } from '../errors/polycloud-error.js';
 import type { PolycloudEvents } from '../events.js';
 import type { Router, RouteRequest } from '../routing/router.js';
 import type { Binding } from '../urm/binding.js';
-import { startAttempt } from './attempt.js';
+import { type AttemptScope, startAttempt } from './attempt.js';
 import { backoffDelay, type RetryOptions } from './retry.js';
 
 /** What every facade operation shares: router, clock, events, limits and retry policy. */
@@ -54,11 +54,16 @@ export async function execute<T>(
   const controller = new AbortController();
   const timeoutMs = options.timeoutMs ?? ctx.timeoutMs;
   let timedOut = false;
+  let current: AttemptScope | undefined;
+  const stop = (reason: unknown) => {
+    controller.abort(reason);
+    current?.abort(reason);
+  };
   const timer = ctx.clock.setTimeout(() => {
     timedOut = true;
-    controller.abort(Object.assign(new Error('operation timed out'), { name: 'TimeoutError' }));
+    stop(Object.assign(new Error('operation timed out'), { name: 'TimeoutError' }));
   }, timeoutMs);
-  const onUserAbort = () => controller.abort(options.signal?.reason);
+  const onUserAbort = () => stop(options.signal?.reason);
   if (options.signal?.aborted) onUserAbort();
   else options.signal?.addEventListener('abort', onUserAbort, { once: true });
 
@@ -74,52 +79,61 @@ export async function execute<T>(
     while (attempt < ctx.retry.maxAttempts) {
       round++;
       const decision = ctx.router.route(request);
+      if (decision.candidates.length === 0) {
+        throw lastError ?? new PolycloudError('UNAVAILABLE', `the router offered no binding for ${request.operation}`, { context: base });
+      }
       for (let i = 0; i < decision.candidates.length && attempt < ctx.retry.maxAttempts; i++) {
         if (controller.signal.aborted) throw stopError(lastError);
         const binding = decision.candidates[i]!;
+        const where = { ...base, binding: binding.id, provider: hooks.provider(binding) };
         attempt++;
-        const started = ctx.clock.now();
-        ctx.router.onStart?.(resource, binding.id);
-        const scope = startAttempt(controller.signal, ctx.events, ctx.clock, {
-          resource,
-          binding: binding.id,
-          ...(ctx.attemptTimeoutMs === undefined ? {} : { attemptTimeoutMs: ctx.attemptTimeoutMs }),
-        });
-        try {
-          const result = await ctx.limiter(resource, binding.id)(() => {
-            if (controller.signal.aborted) throw stopError(lastError);
-            const cut = scope.cutShort();
-            if (cut) throw cut;
-            return run({ binding, signal: scope.signal, attempt });
+        let started = 0;
+        // Queueing for the binding's concurrency slot is local: the attempt's clock,
+        // deadline and in-flight count start only once the call goes out.
+        const outcome: { ok: true; result: T } | { ok: false; raw: unknown } = await ctx.limiter(resource, binding.id)(async () => {
+          if (controller.signal.aborted) return { ok: false as const, raw: stopError(lastError) };
+          started = ctx.clock.now();
+          ctx.router.onStart?.(resource, binding.id);
+          current = startAttempt(ctx.events, ctx.clock, {
+            resource,
+            binding: binding.id,
+            ...(ctx.attemptTimeoutMs === undefined ? {} : { attemptTimeoutMs: ctx.attemptTimeoutMs }),
           });
-          const durationMs = ctx.clock.now() - started;
-          ctx.router.report(resource, binding.id, { ok: true, latencyMs: durationMs });
-          const bytes = hooks.bytes?.(result);
-          ctx.events.emit('operation', { ...base, binding: binding.id, provider: hooks.provider(binding), ok: true, durationMs, attempt, ...(bytes === undefined ? {} : { bytes }) });
-          return result;
-        } catch (raw) {
-          const durationMs = ctx.clock.now() - started;
-          const where = { ...base, binding: binding.id, provider: hooks.provider(binding) };
-          const cut = scope.cutShort();
-          const error = controller.signal.aborted
-            ? stopError(raw)
-            : cut
-              ? new PolycloudError(cut.code, cut.message, { retryable: true, cause: raw, context: where })
-              : toPolycloudError(raw, where);
-          ctx.router.report(resource, binding.id, { ok: false, latencyMs: durationMs, error });
-          ctx.events.emit('operation', { ...base, binding: binding.id, provider: hooks.provider(binding), ok: false, durationMs, attempt, error });
-          if (controller.signal.aborted) throw error;
-          lastError = error;
-          if (!error.retryable || (hooks.canRetry && !hooks.canRetry()) || attempt >= ctx.retry.maxAttempts) throw error;
-          const next = decision.candidates[i + 1];
-          if (next) ctx.events.emit('failover', { ...base, from: binding.id, to: next.id, error });
-        } finally {
-          scope.dispose();
+          try {
+            return { ok: true as const, result: await run({ binding, signal: current.signal, attempt }) };
+          } catch (raw) {
+            return { ok: false as const, raw };
+          }
+        });
+        const scope = current;
+        current = undefined;
+        scope?.dispose();
+        const durationMs = started ? ctx.clock.now() - started : 0;
+        if (outcome.ok) {
+          // Listeners run after the outcome is settled: a listener that throws can
+          // neither turn this success into a failure nor trigger a second attempt.
+          const bytes = hooks.bytes?.(outcome.result);
+          notify(ctx, () => ctx.router.report(resource, binding.id, { ok: true, latencyMs: durationMs }));
+          notify(ctx, () => ctx.events.emit('operation', { ...where, ok: true, durationMs, attempt, ...(bytes === undefined ? {} : { bytes }) }));
+          return outcome.result;
         }
+        const cut = scope?.cutShort();
+        const error = controller.signal.aborted
+          ? stopError(outcome.raw)
+          : cut
+            ? new PolycloudError(cut.code, cut.message, { retryable: true, cause: outcome.raw, context: where })
+            : toPolycloudError(outcome.raw, where);
+        if (started) notify(ctx, () => ctx.router.report(resource, binding.id, { ok: false, latencyMs: durationMs, error }));
+        notify(ctx, () => ctx.events.emit('operation', { ...where, ok: false, durationMs, attempt, error }));
+        if (controller.signal.aborted) throw error;
+        lastError = error;
+        if (!error.retryable || (hooks.canRetry && !hooks.canRetry()) || attempt >= ctx.retry.maxAttempts) throw error;
+        const next = decision.candidates[i + 1];
+        if (next) notify(ctx, () => ctx.events.emit('failover', { ...base, from: binding.id, to: next.id, error }));
       }
       if (attempt >= ctx.retry.maxAttempts) break;
       const delayMs = backoffDelay(round, ctx.retry, ctx.random);
-      ctx.events.emit('retry', { ...base, attempt: attempt + 1, delayMs, error: lastError! });
+      notify(ctx, () => ctx.events.emit('retry', { ...base, attempt: attempt + 1, delayMs, error: lastError! }));
       try {
         await sleep(ctx.clock, delayMs, controller.signal);
       } catch (e) {
@@ -129,10 +143,27 @@ export async function execute<T>(
     throw lastError ?? new PolycloudError('UNAVAILABLE', `${request.operation} found no binding to try`, { context: base });
   } catch (e) {
     const error = toPolycloudError(e, base);
-    ctx.events.emit('error', { ...base, error });
+    notify(ctx, () => ctx.events.emit('error', { ...base, error }));
     throw error;
   } finally {
     ctx.clock.clearTimeout(timer);
     options.signal?.removeEventListener('abort', onUserAbort);
+  }
+}
+
+/**
+ * Runs a listener-facing call (router feedback, event emission) so that a throwing
+ * user listener cannot change the outcome of the operation; the throw is reported
+ * on `listenerError` for the host to see.
+ */
+function notify(ctx: ExecutionContext, fn: () => void): void {
+  try {
+    fn();
+  } catch (error) {
+    try {
+      ctx.events.emit('listenerError', { error });
+    } catch {
+      // a listener of listenerError threw too: nothing more to tell
+    }
   }
 }
