@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isPolycloudError, PolycloudError, redact, registerSecrets, toPolycloudError } from '@polycloud/core';
+import { classifyNetworkError, isPolycloudError, PolycloudError, redact, registerSecrets, toPolycloudError } from '@polycloud/core';
 
 describe('PolycloudError', () => {
   it('carries code, retryable default, context and cause', () => {
@@ -46,6 +46,25 @@ describe('PolycloudError', () => {
     expect(err.message).not.toContain('hunter2-very-secret');
     expect(err.message).toContain('X-Amz-Expires=60');
     expect(redact('secretAccessKey: "abc123xyz"')).not.toContain('abc123xyz');
+  });
+
+  it('classifies transport failures the same way for every adapter', () => {
+    const errno = (code: string) => Object.assign(new Error(`connect ${code} 127.0.0.1:9`), { code });
+    expect(classifyNetworkError(errno('ECONNREFUSED'))).toMatchObject({ code: 'UNAVAILABLE', retryable: true });
+    expect(classifyNetworkError(errno('ECONNRESET'))).toMatchObject({ code: 'UNAVAILABLE' });
+    expect(classifyNetworkError(errno('ETIMEDOUT'))).toMatchObject({ code: 'TIMEOUT' });
+    expect(classifyNetworkError(new TypeError('fetch failed', { cause: errno('ECONNREFUSED') }))).toMatchObject({ code: 'UNAVAILABLE' });
+    expect(classifyNetworkError(new Error('socket hang up'))).toMatchObject({ code: 'UNAVAILABLE' });
+    expect(classifyNetworkError(Object.assign(new Error('Not Found'), { statusCode: 404 }))).toBeUndefined();
+    expect(classifyNetworkError(new Error('bad input'))).toBeUndefined();
+    // an unmapped socket error from a user's adapter fails over instead of being UNEXPECTED
+    expect(toPolycloudError(errno('ECONNRESET'))).toMatchObject({ code: 'UNAVAILABLE', retryable: true });
+  });
+
+  it('redacts resumable upload session ids', () => {
+    const msg = redact('request to http://127.0.0.1:9/upload/storage/v1/b/bkt/o?name=k&uploadType=resumable&upload_id=5927d398-abcdef failed');
+    expect(msg).not.toContain('5927d398');
+    expect(msg).toContain('uploadType=resumable');
   });
 
   it('serialises to JSON without the cause', () => {

@@ -9,6 +9,7 @@ import {
   type StorageAdapter,
 } from '@polycloud/core';
 import { createFakeClock, createMemoryStorageAdapter, memoryStorageAdapterFactory } from '@polycloud/core/testing';
+import { createRouter } from '@polycloud/router';
 import { down, scripted } from './facade-helpers.js';
 
 const bucketDoc = (extra: Record<string, unknown> = {}, providers?: unknown[]) => ({
@@ -281,6 +282,15 @@ describe('LogicalBucket facade', () => {
       expect(err.code).toBe('UNSUPPORTED');
     });
 
+    it('copy honours conditions on the destination', async () => {
+      const { bucket } = setup();
+      await bucket.put('src', 'new');
+      await bucket.put('dst', 'old');
+      const err = await codeOf(bucket.copy('src', 'dst', { ifNoneMatch: '*' }));
+      expect(['ALREADY_EXISTS', 'CONDITION_NOT_MET']).toContain(err.code);
+      expect(await bucket.getText('dst')).toBe('old');
+    });
+
     it('emulates deleteMany and copy where the result is identical', async () => {
       const b = single();
       await b.put('a', '1');
@@ -316,6 +326,35 @@ describe('LogicalBucket facade', () => {
       const page = await bucket.list({ prefix: 'p/', pageSize: 3 });
       expect(page.objects).toHaveLength(3);
       expect(page.continuationToken).toBeDefined();
+    });
+
+    it('deleteMany finds keys placed on different bindings (sticky, no replication)', async () => {
+      const a = createMemoryStorageAdapter({ buckets: ['bucket-x'] });
+      const b = createMemoryStorageAdapter({ buckets: ['container-y'] });
+      const sticky = createPolycloud({
+        providers: [{ name: 'CLOUD_A', adapter: a }, { name: 'CLOUD_B', adapter: b }],
+        resources: [bucketDoc({ replication: { mode: 'none' }, routing: { strategy: 'sticky' } }, [{ cloud: 'CLOUD_A', physical_id: 'bucket-x' }, { cloud: 'CLOUD_B', physical_id: 'container-y' }])],
+        router: createRouter({ seed: 1 }),
+      });
+      const bucket = sticky.bucket('lb-123');
+      const keys = Array.from({ length: 20 }, (_, i) => `k${i}`);
+      const placed = await Promise.all(keys.map((k) => bucket.put(k, 'v')));
+      expect(new Set(placed.map((p) => p.binding)).size).toBe(2);
+      const res = await bucket.deleteMany(keys);
+      expect(res.deleted.sort()).toEqual([...keys].sort());
+      for (const k of keys) {
+        expect(await codeOf(a.head('bucket-x', k))).toMatchObject({ code: 'NOT_FOUND' });
+        expect(await codeOf(b.head('container-y', k))).toMatchObject({ code: 'NOT_FOUND' });
+      }
+      await sticky.close();
+    });
+
+    it('reports the bytes of a ranged read, not the object size', async () => {
+      const { bucket, events } = setup();
+      await bucket.put('r', 'abcdefgh');
+      await (await bucket.get('r', { range: { start: 2, end: 4 } })).bytes();
+      const read = events.filter((e) => e.name === 'operation' && e.payload['operation'] === 'read').at(-1)!;
+      expect(read.payload['bytes']).toBe(3);
     });
 
     it('deletes idempotently', async () => {

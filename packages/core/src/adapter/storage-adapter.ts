@@ -160,7 +160,8 @@ export interface StorageAdapter {
 
   /**
    * Deletes an object. Idempotent: a missing key is success, never NOT_FOUND.
-   * With `ifMatch` and a different current version → CONDITION_NOT_MET.
+   * With `ifMatch`: a different current version, or no object at all, is
+   * CONDITION_NOT_MET (the version the condition names is not there), on every cloud.
    */
   delete(bucket: PhysicalBucket, key: string, options?: DeleteOptions): Promise<void>;
 

@@ -1,4 +1,5 @@
 import { type ErrorCode, ERROR_CODES, RETRYABLE_BY_DEFAULT } from './codes.js';
+import { classifyNetworkError } from './network.js';
 import { redact } from './redact.js';
 
 /** A brand that survives two installed copies of core, where `instanceof` does not. */
@@ -109,5 +110,7 @@ export function toPolycloudError(error: unknown, context: ErrorContext = {}): Po
     return new PolycloudError('TIMEOUT', 'the operation timed out', { cause: error, context, retryable: true });
   }
   const message = error instanceof Error ? error.message : String(error);
+  const network = classifyNetworkError(error);
+  if (network) return new PolycloudError(network.code, message, { cause: error, context, retryable: true });
   return new PolycloudError('UNEXPECTED', message, { cause: error, context, retryable: false });
 }

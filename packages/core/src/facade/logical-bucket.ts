@@ -169,7 +169,7 @@ export class LogicalBucketClient {
         });
         return { ...info, ...(info.metadata ? { metadata: stripReserved(info.metadata)! } : {}), binding: binding.id, body, bytes: () => readAll(body), text: async () => (await readAll(body)).toString('utf8') };
       },
-      { bytes: (r) => r.size, provider: (b) => this.adapter(b.id).type },
+      { bytes: (r) => (opts.range ? rangeLength(opts.range, r.size) : r.size), provider: (b) => this.adapter(b.id).type },
     );
   }
 
@@ -294,49 +294,63 @@ export class LogicalBucketClient {
       return result;
     }
     const opts = parseCall(bucketSchemas.call, options, 'deleteMany');
-    return execute(
-      this.#deps.exec,
-      this.#request('delete', undefined, this.#tags()),
-      opts,
-      async ({ binding, signal }) => {
-        const adapter = this.adapter(binding.id);
-        const result: DeleteManyResult = { deleted: [], errors: [] };
-        if (adapter.capabilities.batchDelete && adapter.deleteMany) {
-          const size = adapter.capabilities.maxBatchDeleteKeys;
-          for (let i = 0; i < keys.length; i += size) {
-            const part = await adapter.deleteMany(binding.physical_id, keys.slice(i, i + size), { signal });
-            result.deleted.push(...part.deleted);
-            result.errors.push(...part.errors);
+    // Keys may live on different bindings (sticky placement): group them by the
+    // binding their key routes to, and delete each group there.
+    const groups = new Map<string, string[]>();
+    for (const key of keys) {
+      const home = this.#deps.exec.router.route(this.#request('delete', key, this.#tags())).candidates[0]?.id ?? '';
+      groups.set(home, [...(groups.get(home) ?? []), key]);
+    }
+    const result: DeleteManyResult = { deleted: [], errors: [] };
+    for (const group of groups.values()) {
+      const part = await execute(
+        this.#deps.exec,
+        this.#request('delete', group[0], this.#tags()),
+        opts,
+        async ({ binding, signal }) => {
+          const adapter = this.adapter(binding.id);
+          const out: DeleteManyResult = { deleted: [], errors: [] };
+          if (adapter.capabilities.batchDelete && adapter.deleteMany) {
+            const size = Math.max(1, adapter.capabilities.maxBatchDeleteKeys);
+            for (let i = 0; i < group.length; i += size) {
+              const r = await adapter.deleteMany(binding.physical_id, group.slice(i, i + size), { signal });
+              out.deleted.push(...r.deleted);
+              out.errors.push(...r.errors);
+            }
+          } else {
+            for (const key of group) await adapter.delete(binding.physical_id, key, { signal });
+            out.deleted.push(...group);
           }
-        } else {
-          for (const key of keys) await adapter.delete(binding.physical_id, key, { signal });
-          result.deleted.push(...keys);
-        }
-        return result;
-      },
-      { provider: (b) => this.adapter(b.id).type },
-    );
+          return out;
+        },
+        { provider: (b) => this.adapter(b.id).type },
+      );
+      result.deleted.push(...part.deleted);
+      result.errors.push(...part.errors);
+    }
+    return result;
   }
 
   /**
-   * Copies `source` to `destination` on the same binding: server-side where the
-   * adapter can, otherwise streamed through this process (get → put).
+   * Copies `source` to `destination`. Server-side, routed by the source key, when
+   * every binding can copy, nothing needs journaling and no condition applies;
+   * otherwise streamed through this process (get → put), which journals the write
+   * and honours `ifMatch` / `ifNoneMatch` on the destination.
    */
   async copy(source: string, destination: string, options: BucketPutOptions = {}): Promise<BucketPutResult> {
     validateKey(source, ['source']);
     validateKey(destination, ['destination']);
     const opts = parseCall(bucketSchemas.put, options, 'copy');
     validateMetadata(opts.metadata);
-    const adapterCopy = async (): Promise<BucketPutResult | undefined> => {
-      if (this.#deps.pipeline?.commit) return undefined; // journaled writes go through put()
+    const conditional = opts.ifMatch !== undefined || opts.ifNoneMatch !== undefined;
+    const serverSide = !this.#deps.pipeline?.commit && !conditional && this.resource.providers.every((b) => this.adapter(b.id).capabilities.copy && this.adapter(b.id).copy);
+    if (serverSide) {
       return execute(
         this.#deps.exec,
-        this.#request('copy', destination, this.#tags(opts.tags)),
+        this.#request('copy', source, this.#tags(opts.tags)),
         opts,
         async ({ binding, signal }) => {
-          const adapter = this.adapter(binding.id);
-          if (!adapter.capabilities.copy || !adapter.copy) return undefined as unknown as BucketPutResult;
-          const r = await adapter.copy(binding.physical_id, source, destination, {
+          const r = await this.adapter(binding.id).copy!(binding.physical_id, source, destination, {
             ...(opts.metadata ? { metadata: opts.metadata as UserMetadata } : {}),
             ...(opts.contentType ? { contentType: opts.contentType } : {}),
             signal,
@@ -345,16 +359,19 @@ export class LogicalBucketClient {
         },
         { provider: (b) => this.adapter(b.id).type },
       );
-    };
-    const copied = await adapterCopy();
-    if (copied) return copied;
-    const src = await this.get(source, opts.signal ? { signal: opts.signal } : {});
-    return this.put(destination, src.body, {
-      ...opts,
-      contentType: opts.contentType ?? src.contentType,
-      metadata: (opts.metadata as UserMetadata | undefined) ?? stripReserved(src.metadata),
-      contentLength: src.size,
-    });
+    }
+    const call = { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}), ...(opts.tags ? { tags: opts.tags } : {}) };
+    const src = await this.get(source, call);
+    try {
+      return await this.put(destination, src.body, {
+        ...opts,
+        contentType: opts.contentType ?? src.contentType,
+        metadata: (opts.metadata as UserMetadata | undefined) ?? src.metadata,
+        contentLength: src.size,
+      });
+    } finally {
+      src.body.destroy();
+    }
   }
 
   /** A signed URL for one GET or PUT. Needs `presign`. The URL is a secret. */
@@ -420,6 +437,12 @@ function unsupported(resource: string, binding: string, capability: string, what
     context: { resource, binding },
     retryable: false,
   });
+}
+
+/** Bytes a ranged read returns from an object of `size` bytes. */
+function rangeLength(range: ByteRange, size: number): number {
+  const last = Math.min(range.end ?? size - 1, size - 1);
+  return Math.max(0, last - range.start + 1);
 }
 
 function stripReserved(metadata: UserMetadata | undefined): UserMetadata | undefined {

@@ -58,6 +58,8 @@ export const conditionCases: StorageConformanceCase[] = [
       equal((await ctx.adapter.head(ctx.bucket, key)).versionToken, v2.versionToken, 'the object survived the failed conditional delete');
       await ctx.adapter.delete(ctx.bucket, key, { ifMatch: v2.versionToken });
       await rejectsWithCode(() => ctx.adapter.head(ctx.bucket, key), 'NOT_FOUND', 'head() after the conditional delete');
+      // the object is gone now: the version the condition names is not there either
+      await rejectsWithCode(() => ctx.adapter.delete(ctx.bucket, key, { ifMatch: v2.versionToken }), 'CONDITION_NOT_MET', 'delete() with ifMatch of a missing key');
     },
   },
 ];
