@@ -35,6 +35,9 @@ const CANARY_BUCKETS = 10_000;
  * ```
  * Options are validated (CONFIG_INVALID with the path). See docs/routing.md.
  */
+/** Cached hard-filter results per resource before the cache is reset. */
+const MAX_FILTER_GROUPS = 1024;
+
 export function createRouter(options: RouterOptions = {}): RouterFactory {
   const o = parseRouterOptions(options);
   return (context) => new PolycloudRouter(o, context);
@@ -159,6 +162,12 @@ class PolycloudRouter implements Router {
     } catch (e) {
       group.error = e;
       group.rejected = ((e as { context?: { rejected?: Group['rejected'] } }).context?.rejected) ?? [];
+    }
+    // Tag values come from callers (per object): bound the cache so it cannot grow
+    // without limit; a miss only costs one hardFilter call.
+    if (state.simple.size + state.composite.size > MAX_FILTER_GROUPS) {
+      state.simple.clear();
+      state.composite.clear();
     }
     if (key === undefined) {
       let byClass = state.simple.get(residency);

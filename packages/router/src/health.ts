@@ -170,7 +170,15 @@ export class HealthTracker {
     const now = this.#now();
     if (h.inflight > 0) h.inflight--;
     const code = outcome.error?.code;
-    if (!outcome.ok && code === 'ABORTED') return; // the caller gave up: says nothing about the binding
+    if (!outcome.ok && code === 'ABORTED') {
+      // The caller gave up: says nothing about the binding, but a half-open trial it
+      // held is over, so another trial may start.
+      if (h.circuitOpen && now >= h.openUntil && h.trials > 0) {
+        h.trials--;
+        this.resource(resourceId).version++;
+      }
+      return;
+    }
     // A non-retryable error (NOT_FOUND, CONDITION_NOT_MET, …) is an answer: the binding is up.
     const failed = !outcome.ok && (outcome.error === undefined || outcome.error.retryable);
     this.#sampleLatency(h, now, outcome.latencyMs);

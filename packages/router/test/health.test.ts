@@ -84,6 +84,24 @@ describe('circuit breaker', () => {
   });
 });
 
+describe('circuit breaker: an aborted half-open trial', () => {
+  it('frees the trial slot, so the circuit can still close', async () => {
+    const h = harness(bucket(primaryStandby, { strategy: 'primary' }), { outlier: { consecutiveFailures: 1000 }, slowStart: { windowMs: 0 } });
+    for (let i = 0; i < 5; i++) {
+      ok(h, 'aws');
+      fail(h, 'aws');
+    }
+    await h.clock.advance(1000);
+    expect(first(h)).toBe('aws'); // half-open
+    h.router.onStart?.('lb-1', 'aws');
+    expect(first(h)).toBe('azure'); // trial in flight
+    h.router.report('lb-1', 'aws', { ok: false, latencyMs: 1, error: new PolycloudError('ABORTED', 'caller gave up', { retryable: false }) });
+    expect(first(h)).toBe('aws'); // the trial is over: another may start
+    ok(h, 'aws');
+    expect(h.events.some((e) => e.event === 'health' && (e.payload as { state: string }).state === 'circuit-closed')).toBe(true);
+  });
+});
+
 describe('active probes', () => {
   it('probe at the configured interval on the router clock, mark down on failure and up after 2 successes, stop on close', async () => {
     const h = harness(bucket(primaryStandby, { strategy: 'primary', health_check: { interval_ms: 100, timeout_ms: 50 } }), { probes: { enabled: true }, slowStart: { windowMs: 0 } });
