@@ -225,6 +225,48 @@ describe('AWS Batch behaviour', () => {
     await expect(createAwsBatchAdapter({ client: batch.client }).submit(target(), request(ORIGINAL))).rejects.toMatchObject({ code: 'NOT_FOUND', context: { provider: 'aws-batch' } });
   });
 
+  it('QUOTA_EXCEEDED only for quota exceptions and tight phrases: validation and permission errors that mention limits are not retryable', () => {
+    const ctx = { operation: 'submit' };
+    const client = (message: string) => new ClientException({ message, $metadata: { httpStatusCode: 400 } });
+    const pick = (err: unknown) => {
+      const e = mapBatchError(err, ctx);
+      return [e.code, e.retryable];
+    };
+    // Bad requests that merely mention a maximum / limit / capacity stay INVALID_ARGUMENT.
+    expect(pick(client('Container override size exceeds the maximum allowed size of 8192 bytes'))).toEqual(['INVALID_ARGUMENT', false]);
+    expect(pick(client('vcpus must not exceed 256'))).toEqual(['INVALID_ARGUMENT', false]);
+    expect(pick(client('Error executing request, Exception : attemptDurationSeconds is below the minimum limit of 60'))).toEqual(['INVALID_ARGUMENT', false]);
+    expect(pick(client('The requested memory capacity is not a valid Fargate configuration'))).toEqual(['INVALID_ARGUMENT', false]);
+    // Permission errors, whatever they mention.
+    expect(pick(client('User: arn:aws:iam::1:user/x is not authorized to perform: iam:PassRole; limit your role policy'))).toEqual(['PERMISSION_DENIED', false]);
+    expect(pick(Object.assign(new Error('Access Denied: exceeds your permissions limit'), { name: 'AccessDenied', $metadata: { httpStatusCode: 400 } }))).toEqual(['PERMISSION_DENIED', false]);
+    // Real quota answers.
+    expect(pick(Object.assign(new Error('Rate of job submissions'), { name: 'LimitExceededException', $metadata: { httpStatusCode: 400 } }))).toEqual(['QUOTA_EXCEEDED', true]);
+    expect(pick(Object.assign(new Error('x'), { name: 'ServiceQuotaExceededException', $metadata: { httpStatusCode: 402 } }))).toEqual(['QUOTA_EXCEEDED', true]);
+    expect(pick(client('You have exceeded the maximum job queue quota'))).toEqual(['QUOTA_EXCEEDED', true]);
+    expect(pick(client('Quota exceeded for jobs in RUNNABLE state'))).toEqual(['QUOTA_EXCEEDED', true]);
+  });
+
+  it('static credentials (and keys) are registered as secrets when the adapter is created, even with an injected client', () => {
+    const secret = 'batch-Static-Secret-9d3e1f';
+    const token = 'batch-Static-Token-2b8c4a';
+    const secretKey = 'batch-Secret-Key-6e0a7c';
+    createAwsBatchAdapter({ client: createBatchMock().client, credentials: { accessKeyId: 'AKIDSTATIC', secretAccessKey: secret, sessionToken: token } });
+    createAwsBatchAdapter({ client: createBatchMock().client, accessKey: 'AKIDKEYS', secretKey });
+    const err = mapBatchError(new ClientException({ message: `echo ${secret} ${token} ${secretKey}`, $metadata: { httpStatusCode: 400 } }), { operation: 'submit' });
+    for (const s of [secret, token, secretKey]) expect(err.message).not.toContain(s);
+  });
+
+  it('a socket error code wins over the SDK error name; HTTP answers are not transport failures', () => {
+    const ctx = { operation: 'status' };
+    const reset = Object.assign(new Error('aborted'), { name: 'TimeoutError', code: 'ECONNRESET' });
+    expect(mapBatchError(reset, ctx)).toMatchObject({ code: 'UNAVAILABLE', retryable: true });
+    const nested = Object.assign(new Error('fetch failed'), { cause: Object.assign(new Error('connect'), { code: 'ETIMEDOUT' }) });
+    expect(mapBatchError(nested, ctx)).toMatchObject({ code: 'TIMEOUT', retryable: true });
+    const answered = new ClientException({ message: 'Connection reset reason is not a valid parameter', $metadata: { httpStatusCode: 400 } });
+    expect(mapBatchError(answered, ctx)).toMatchObject({ code: 'INVALID_ARGUMENT', retryable: false });
+  });
+
   it('validates options (CONFIG_INVALID with the path); Fargate needs an execution role', async () => {
     expect(() => createAwsBatchAdapter({ jobRoleArn: 'not-an-arn' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', context: expect.objectContaining({ path: ['jobRoleArn'] }) }));
     const batch = createBatchMock();

@@ -56,3 +56,30 @@ describe('S3 credentials: explicit keys, a provider function, the default chain 
     }
   });
 });
+
+describe('static credentials are registered as secrets (redacted from every message)', () => {
+  it('credentials.secretAccessKey and credentials.sessionToken never appear in an error, even when the provider echoes them', async () => {
+    const secret = 'static-Secret-Access-Key-4f9c2e';
+    const token = 'static-Session-Token-7a1d0b';
+    const server = await startLoopback((_req, res) => {
+      const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>echo ${secret} ${token}</Message></Error>`;
+      res.writeHead(403, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    });
+    const adapter = createS3Adapter({ endpoint: server.endpoint, credentials: { accessKeyId: 'AKIDSTATIC', secretAccessKey: secret, sessionToken: token } });
+    try {
+      const err = await adapter.head('bkt', 'key').then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
+      expect(err).toMatchObject({ code: 'PERMISSION_DENIED' });
+      for (const s of [secret, token]) {
+        expect(err!.message).not.toContain(s);
+        expect(JSON.stringify(err)).not.toContain(s);
+      }
+    } finally {
+      await adapter.close?.();
+      await server.close();
+    }
+  });
+});

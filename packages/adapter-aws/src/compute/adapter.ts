@@ -74,7 +74,6 @@ export function submitJobRequest(queue: string, jobDefinition: string, job: Comp
 
 function createClient(o: ResolvedAwsBatchAdapterOptions): BatchClient {
   if (o.client) return o.client;
-  registerSecrets([o.secretKey, o.sessionToken]);
   return new BatchClient({
     region: o.region,
     maxAttempts: o.maxAttempts,
@@ -92,6 +91,8 @@ function createClient(o: ResolvedAwsBatchAdapterOptions): BatchClient {
  */
 export function createAwsBatchAdapter(options: AwsBatchAdapterOptions = {}, context: Partial<AdapterContext> = {}): ComputeAdapter {
   const o = parseWithSchema(AwsBatchAdapterOptionsSchema, options, 'invalid options for the aws-batch adapter') as ResolvedAwsBatchAdapterOptions;
+  const staticCredentials = typeof o.credentials === 'object' ? o.credentials : undefined;
+  registerSecrets([o.secretKey, o.sessionToken, staticCredentials?.secretAccessKey, staticCredentials?.sessionToken]);
   const client = createClient(o);
   const ensureDefinition = createJobDefinitionCache(client, o.jobDefinitionPrefix);
   const fargate = o.platform === 'FARGATE';

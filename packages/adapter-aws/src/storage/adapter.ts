@@ -24,7 +24,8 @@ import { getObject, headObject } from './read.js';
  */
 export function createS3Adapter(options: S3AdapterOptions, context: Partial<AdapterContext> = {}): StorageAdapter {
   const o: ResolvedS3AdapterOptions = parseWithSchema(S3AdapterOptionsSchema, options, 'invalid s3 adapter options');
-  registerSecrets([o.secretKey, o.sessionToken]);
+  const staticCredentials = typeof o.credentials === 'object' ? o.credentials : undefined;
+  registerSecrets([o.secretKey, o.sessionToken, staticCredentials?.secretAccessKey, staticCredentials?.sessionToken]);
   const client = createS3Client(o);
   const ctx = createS3Context(client, o, context.name ?? 's3');
   let closed = false;

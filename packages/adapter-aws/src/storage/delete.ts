@@ -7,7 +7,9 @@ import { etagFromVersionToken } from './version-token.js';
 /**
  * DeleteObject. Idempotent: S3 answers 204 for a missing key, and a NOT_FOUND from a
  * store that answers 404 is success too. With `ifMatch`, S3 checks the ETag (412 →
- * CONDITION_NOT_MET).
+ * CONDITION_NOT_MET), and a missing key is CONDITION_NOT_MET as well (core's
+ * contract: the version the condition names is not there). S3 answers that case
+ * with 404 NoSuchKey or 412, depending on the store; both map the same.
  */
 export async function deleteObject(ctx: S3Context, bucket: string, key: string, options: DeleteOptions = {}): Promise<void> {
   try {
@@ -17,8 +19,13 @@ export async function deleteObject(ctx: S3Context, bucket: string, key: string, 
     );
   } catch (error) {
     const mapped = ctx.fail(error, 'delete', bucket, key);
-    if (mapped.code === 'NOT_FOUND' && mapped.context['providerCode'] !== 'NoSuchBucket') return;
-    throw mapped;
+    if (mapped.code !== 'NOT_FOUND' || mapped.context['providerCode'] === 'NoSuchBucket') throw mapped;
+    if (options.ifMatch === undefined) return;
+    throw new PolycloudError('CONDITION_NOT_MET', `s3 delete ${bucket}/${key}: ifMatch was given but the object does not exist`, {
+      retryable: false,
+      cause: error,
+      context: mapped.context,
+    });
   }
 }
 

@@ -1,4 +1,4 @@
-import { type ErrorCode, isPolycloudError, PolycloudError } from '@polycloud/core';
+import { classifyNetworkError, type ErrorCode, isPolycloudError, PolycloudError } from '@polycloud/core';
 
 /** Where an S3 call failed (becomes the error's context). Never holds a secret. */
 export interface S3ErrorContext {
@@ -65,10 +65,6 @@ function byName(name: string | undefined): Mapping | undefined {
   return name !== undefined && Object.hasOwn(BY_NAME, name) ? BY_NAME[name] : undefined;
 }
 
-/** Network failures below HTTP: the endpoint is down or the connection broke. */
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED', 'UND_ERR_SOCKET']);
-const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT']);
-
 function byStatus(status: number): Mapping | undefined {
   if (status === 404) return { code: 'NOT_FOUND', retryable: false };
   if (status === 412) return { code: 'CONDITION_NOT_MET', retryable: false };
@@ -79,16 +75,6 @@ function byStatus(status: number): Mapping | undefined {
   if (status === 405 || status === 501) return { code: 'UNSUPPORTED', retryable: false };
   if (status === 400 || status === 411 || status === 413 || status === 414 || status === 416) return { code: 'INVALID_ARGUMENT', retryable: false };
   if (status >= 500) return { code: 'UNAVAILABLE', retryable: true };
-  return undefined;
-}
-
-function networkCode(error: Record<string, unknown>): string | undefined {
-  for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && (NETWORK_CODES.has(code) || TIMEOUT_CODES.has(code))) return code;
-    const message = (e as { message?: unknown }).message;
-    if (typeof message === 'string' && /socket hang up/i.test(message)) return 'ECONNRESET';
-  }
   return undefined;
 }
 
@@ -111,11 +97,14 @@ export function mapS3Error(error: unknown, where: S3ErrorContext): PolycloudErro
   const name = typeof e['name'] === 'string' ? (e['name'] as string) : undefined;
   const status = (e['$metadata'] as { httpStatusCode?: number } | undefined)?.httpStatusCode ?? (typeof e['statusCode'] === 'number' ? (e['statusCode'] as number) : undefined);
   // A socket error code wins over the name: the SDK names a reset connection `TimeoutError`.
-  const net = name === 'AbortError' ? undefined : networkCode(e);
-  const providerCode = typeof e['Code'] === 'string' ? (e['Code'] as string) : (net ?? (name === 'Error' ? undefined : name));
+  // Core's classifier looks at `code` along the cause chain, then the message; a message
+  // match on an error S3 answered over HTTP is not a transport failure.
+  const classified = name === 'AbortError' ? undefined : classifyNetworkError(error);
+  const net = classified && (status === undefined || classified.errno !== classified.code) ? classified : undefined;
+  const providerCode = typeof e['Code'] === 'string' ? (e['Code'] as string) : (net?.errno ?? (name === 'Error' ? undefined : name));
 
   let mapping: Mapping | undefined;
-  if (net) mapping = TIMEOUT_CODES.has(net) ? { code: 'TIMEOUT', retryable: true } : { code: 'UNAVAILABLE', retryable: true };
+  if (net) mapping = { code: net.code, retryable: net.retryable };
   mapping ??= byName(providerCode) ?? byName(name);
   if (!mapping && status !== undefined) mapping = byStatus(status);
   mapping ??= { code: 'UNEXPECTED', retryable: false };
