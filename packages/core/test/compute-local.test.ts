@@ -41,6 +41,19 @@ describe('local compute adapter', () => {
     expect(readFileSync(done.logLocation!, 'utf8')).toContain('hello bonjour 0.5');
   });
 
+  it("does not hand the host's credentials to jobs, and refuses keys that are not safe file names", async () => {
+    process.env['POLYCLOUD_TEST_SECRET_ACCESS_KEY'] = 'host-secret-value';
+    try {
+      const req = { ...request([node, '-e', 'console.log("secret=" + process.env.POLYCLOUD_TEST_SECRET_ACCESS_KEY, "path=" + Boolean(process.env.PATH))']), idempotencyKey: 'env-check' };
+      const done = await until(adapter, (await adapter.submit(target, req)).jobId, (s) => s.state !== 'RUNNING');
+      expect(readFileSync(done.logLocation!, 'utf8')).toContain('secret=undefined path=true');
+    } finally {
+      delete process.env['POLYCLOUD_TEST_SECRET_ACCESS_KEY'];
+    }
+    const bad = { ...request([node, '-e', '0']), idempotencyKey: '../escape' };
+    await expect(adapter.submit(target, bad)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+
   it('submit is idempotent by key: one process for one key', async () => {
     const req = request([node, '-e', 'setTimeout(() => {}, 300)']);
     const a = (await adapter.submit(target, req)) as LocalJobStatus;

@@ -162,3 +162,17 @@ spec:
     expect(['9abc', 'a--b', 'a-', 'A'].some((k) => IDEMPOTENCY_KEY.test(k))).toBe(false);
   });
 });
+
+describe('already-parsed DataJobs', () => {
+  it('only jobs parseDataJob returned skip validation; a look-alike object is validated', () => {
+    const parsed = parseDataJob(ORIGINAL_DATAJOB_YAML);
+    expect(parseDataJob(parsed)).toBe(parsed);
+    let code: string | undefined;
+    try {
+      parseDataJob({ ...parsed, cpu: -5 });
+    } catch (e) {
+      code = isPolycloudError(e) ? e.code : 'not a PolycloudError';
+    }
+    expect(code).toBe('CONFIG_INVALID');
+  });
+});

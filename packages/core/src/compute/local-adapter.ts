@@ -3,6 +3,7 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { IDEMPOTENCY_KEY } from './spec.js';
 import type { ComputeCapabilities } from '../adapter/capabilities.js';
 import type { ComputeAdapter, ComputeJobRequest, ComputeTarget, JobStatus } from '../adapter/compute-adapter.js';
 import type { AdapterContext, ComputeAdapterFactory } from '../adapter/registry.js';
@@ -13,8 +14,13 @@ import { redact } from '../errors/redact.js';
 export const LocalComputeAdapterOptionsSchema = z.strictObject({
   /** Directory for job log files; default `<os tmpdir>/polycloud-jobs`. */
   logDir: z.string().min(1).optional(),
-  /** Whether jobs inherit this process's environment (PATH, HOME, …) under their own `env`. Default true. */
-  inheritEnv: z.boolean().default(true),
+  /**
+   * Which of this process's environment variables a job inherits under its own
+   * `env`: a list of names (default: PATH, HOME, USER, LANG, LC_ALL, TZ, TMPDIR and
+   * the Windows basics — never the host's cloud credentials), `true` for all, `false`
+   * for none.
+   */
+  inheritEnv: z.union([z.boolean(), z.array(z.string().min(1))]).default(['PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'TEMP', 'TMP', 'SystemRoot', 'COMSPEC']),
   /** Commands standing in for images when a job has no `command` (`{'data-processor:v1': ['node', 'process.js']}`). */
   images: z.record(z.string().min(1), z.array(z.string().min(1)).min(1)).default({}),
   /** After SIGTERM (timeout or cancel), SIGKILL follows after this many ms. */
@@ -51,6 +57,12 @@ interface LocalJob {
  * whose path is the status's `logLocation`. Jobs live as long as this adapter:
  * `close()` kills the ones still running.
  */
+function inherited(which: boolean | string[]): NodeJS.ProcessEnv {
+  if (which === true) return process.env;
+  if (which === false) return {};
+  return Object.fromEntries(which.filter((n) => process.env[n] !== undefined).map((n) => [n, process.env[n]]));
+}
+
 export function createLocalComputeAdapter(options: LocalComputeAdapterOptions = {}, context: Partial<AdapterContext> = {}): ComputeAdapter {
   const opts = parseWithSchema(LocalComputeAdapterOptionsSchema, options, 'invalid options for the local compute adapter');
   const logDir = resolve(opts.logDir ?? join(tmpdir(), 'polycloud-jobs'));
@@ -109,7 +121,7 @@ export function createLocalComputeAdapter(options: LocalComputeAdapterOptions = 
     let resolveDone!: () => void;
     const job: LocalJob = { status, done: new Promise((r) => (resolveDone = r)) };
     const env = {
-      ...(opts.inheritEnv ? process.env : {}),
+      ...inherited(opts.inheritEnv),
       ...request.env,
       POLYCLOUD_JOB_NAME: request.name,
       POLYCLOUD_JOB_ID: request.idempotencyKey,
@@ -161,6 +173,13 @@ export function createLocalComputeAdapter(options: LocalComputeAdapterOptions = 
     capabilities,
     async submit(target, request, o = {}) {
       aborted(o.signal, 'submit');
+      if (!IDEMPOTENCY_KEY.test(request.idempotencyKey)) {
+        // It names the log file: anything else could write outside logDir.
+        throw new PolycloudError('INVALID_ARGUMENT', `idempotency key "${request.idempotencyKey}" must match ${IDEMPOTENCY_KEY}`, {
+          retryable: false,
+          context: { ...errorContext('submit', request.idempotencyKey), path: ['idempotencyKey'] },
+        });
+      }
       const existing = jobs.get(id(target, request.idempotencyKey));
       if (existing) return snapshot(existing);
       let job: LocalJob;

@@ -22,6 +22,12 @@ export interface LogicalClusterOptions {
   lookupSettleMs?: number;
   /** Default poll interval of `wait` / `watch`. Default 2000 ms. */
   pollIntervalMs?: number;
+  /**
+   * How long the pre-submit lookup waits for each binding (ms, default 5000). A
+   * binding that does not answer in time counts as not holding the job — the price
+   * of failing over during an outage (see docs/compute.md, "Idempotency").
+   */
+  lookupTimeoutMs?: number;
 }
 
 export interface SubmitOptions extends CallOptions {
@@ -106,6 +112,7 @@ export class LogicalClusterClient {
   readonly #deps: LogicalClusterDeps;
   readonly #settleMs: number;
   readonly #pollMs: number;
+  readonly #lookupTimeoutMs: number;
 
   constructor(deps: LogicalClusterDeps) {
     this.#deps = deps;
@@ -113,6 +120,7 @@ export class LogicalClusterClient {
     this.id = deps.resource.resource_id;
     this.#settleMs = deps.options?.lookupSettleMs ?? 1000;
     this.#pollMs = deps.options?.pollIntervalMs ?? 2000;
+    this.#lookupTimeoutMs = deps.options?.lookupTimeoutMs ?? 5000;
   }
 
   /** The adapter serving a binding of this cluster. */
@@ -352,18 +360,33 @@ export class LogicalClusterClient {
 
   /** Looks the key up on every binding (a crashed or timed-out earlier submit may have placed it anywhere). Unreachable bindings are skipped. */
   async #findAnywhere(key: string, userSignal?: AbortSignal): Promise<{ binding: string; status: JobStatus } | undefined> {
-    const results = await Promise.all(
-      this.resource.providers.map(async (b) => {
-        try {
-          const status = await this.adapter(b.id).find(this.target(b), key, userSignal ? { signal: userSignal } : {});
-          return status && { binding: b.id, status };
-        } catch (e) {
-          if (isPolycloudError(e, 'ABORTED') || userSignal?.aborted) throw toPolycloudError(e, { resource: this.id, operation: 'submit', key });
-          return undefined;
-        }
-      }),
-    );
-    return results.find((r) => r !== undefined);
+    // Bounded by lookupTimeoutMs on the instance's clock, so a hanging binding cannot
+    // stall every submit; the caller's signal still aborts it.
+    const controller = new AbortController();
+    const clock = this.#deps.exec.clock;
+    const timer = clock.setTimeout(() => controller.abort(Object.assign(new Error('lookup timed out'), { name: 'TimeoutError' })), this.#lookupTimeoutMs);
+    const onAbort = () => controller.abort(userSignal?.reason);
+    if (userSignal?.aborted) onAbort();
+    else userSignal?.addEventListener('abort', onAbort, { once: true });
+    const timedOut = new Promise<undefined>((resolve) => controller.signal.addEventListener('abort', () => resolve(undefined), { once: true }));
+    try {
+      const results = await Promise.all(
+        this.resource.providers.map(async (b) => {
+          try {
+            const found = await Promise.race([this.adapter(b.id).find(this.target(b), key, { signal: controller.signal }), timedOut]);
+            return found && { binding: b.id, status: found };
+          } catch (e) {
+            if (isPolycloudError(e, 'ABORTED') && userSignal?.aborted) throw toPolycloudError(e, { resource: this.id, operation: 'submit', key });
+            return undefined;
+          }
+        }),
+      );
+      if (userSignal?.aborted) throw new PolycloudError('ABORTED', 'submit was aborted', { context: { resource: this.id, operation: 'submit', key } });
+      return results.find((r) => r !== undefined);
+    } finally {
+      clock.clearTimeout(timer);
+      userSignal?.removeEventListener('abort', onAbort);
+    }
   }
 
   /**

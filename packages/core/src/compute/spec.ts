@@ -107,7 +107,7 @@ export function parseDataJob(input: string | object | DataJob): DataJob {
   const result = DataJobSchema.safeParse(raw);
   if (!result.success) throw errorFromIssues('invalid DataJob', zodIssues(result.error));
   const { metadata, spec } = result.data;
-  return {
+  const job: DataJob = {
     name: metadata.name,
     labels: metadata.labels ?? {},
     ...(spec.cloud === undefined ? {} : { cloud: spec.cloud }),
@@ -121,11 +121,15 @@ export function parseDataJob(input: string | object | DataJob): DataJob {
     retries: spec.retries,
     tags: spec.tags ?? {},
   };
+  parsedJobs.add(job);
+  return job;
 }
 
+/** DataJobs this module validated: only these skip validation when passed back in. */
+const parsedJobs = new WeakSet<object>();
+
 function isDataJob(v: unknown): v is DataJob {
-  const o = v as Partial<DataJob> | null;
-  return typeof o === 'object' && o !== null && !('apiVersion' in o) && typeof o.name === 'string' && typeof o.cpu === 'number' && typeof o.memoryMiB === 'number';
+  return typeof v === 'object' && v !== null && parsedJobs.has(v);
 }
 
 /** Idempotency keys: a lowercase letter first, then letters, digits and single hyphens, at most 63 (valid as AWS, GCP and Azure job names). */
