@@ -153,6 +153,9 @@ describe('mapAzureError (provider errors Azurite cannot produce)', () => {
     [rest(undefined, 'ECONNRESET'), 'UNAVAILABLE', true],
     [rest(undefined, 'REQUEST_SEND_ERROR'), 'UNAVAILABLE', true],
     [rest(undefined, 'ETIMEDOUT'), 'TIMEOUT', true],
+    // core's classifyNetworkError: codes nested in `cause` (fetch / undici) and codes the old local list lacked
+    [Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('x'), { code: 'UND_ERR_BODY_TIMEOUT' }) }), 'TIMEOUT', true],
+    [Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('x'), { code: 'UND_ERR_CLOSED' }) }), 'UNAVAILABLE', true],
     [Object.assign(new Error('The operation was aborted.'), { name: 'AbortError' }), 'ABORTED', false],
     [new TypeError('weird'), 'UNEXPECTED', false],
   ];
@@ -169,11 +172,11 @@ describe('mapAzureError (provider errors Azurite cannot produce)', () => {
     expect(e.message).not.toContain('SECRETKEY456');
   });
 
-  it('an abort caused by a deadline → TIMEOUT, retryable', () => {
+  it('an abort is ABORTED whatever its reason: core execute() turns its own deadline into TIMEOUT', () => {
     const ac = new AbortController();
     ac.abort(Object.assign(new Error('deadline'), { name: 'TimeoutError' }));
     const e = mapAzureError(Object.assign(new Error('aborted'), { name: 'AbortError' }), { operation: 'get' }, ac.signal);
-    expect(e.code).toBe('TIMEOUT');
-    expect(e.retryable).toBe(true);
+    expect(e.code).toBe('ABORTED');
+    expect(e.retryable).toBe(false);
   });
 });

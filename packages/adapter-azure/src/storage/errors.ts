@@ -1,4 +1,4 @@
-import { type ErrorCode, type ErrorContext, isPolycloudError, PolycloudError, redact } from '@polycloud/core';
+import { classifyNetworkError, type ErrorCode, type ErrorContext, isPolycloudError, PolycloudError, redact } from '@polycloud/core';
 
 export const PROVIDER = 'azure-blob';
 
@@ -46,10 +46,6 @@ function byStatus(status: number): [ErrorCode, boolean] {
   return status >= 500 ? ['UNAVAILABLE', true] : ['UNEXPECTED', false];
 }
 
-/** Node / undici socket error codes: the request may never have reached Azure. */
-const NETWORK_UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'ECONNABORTED', 'REQUEST_SEND_ERROR', 'UND_ERR_SOCKET']);
-const NETWORK_TIMEOUT = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT']);
-
 interface Failure {
   name?: string;
   code?: unknown;
@@ -68,8 +64,9 @@ function summary(error: Failure): string {
 /**
  * Maps anything the Azure SDK throws to a PolycloudError: the Azure error code
  * first (BlobNotFound, ConditionNotMet, ServerBusy, …), else the HTTP status, else
- * the socket error code; aborts become ABORTED (TIMEOUT when core's deadline fired).
- * The original error is the `cause`; the message is redacted.
+ * the transport failure (core's `classifyNetworkError`); aborts become ABORTED —
+ * whatever the abort's reason: when core's own deadline fired, `execute()` already
+ * reports TIMEOUT itself. The original error is the `cause`; the message is redacted.
  */
 export function mapAzureError(error: unknown, context: ErrorContext & { operation: string }, signal?: AbortSignal): PolycloudError {
   if (isPolycloudError(error)) return (error as PolycloudError).withContext({ provider: PROVIDER, ...context });
@@ -78,8 +75,6 @@ export function mapAzureError(error: unknown, context: ErrorContext & { operatio
   const where = `${PROVIDER} ${context.operation}${context.key !== undefined ? ` "${context.key}"` : ''}${context['container'] !== undefined ? ` in container "${String(context['container'])}"` : ''}`;
 
   if (e.name === 'AbortError' || signal?.aborted) {
-    const reason = signal?.reason as { name?: string } | undefined;
-    if (reason?.name === 'TimeoutError') return new PolycloudError('TIMEOUT', `${where}: deadline exceeded`, { cause: error, context: ctx, retryable: true });
     return new PolycloudError('ABORTED', `${where}: aborted`, { cause: error, context: ctx, retryable: false });
   }
 
@@ -94,16 +89,9 @@ export function mapAzureError(error: unknown, context: ErrorContext & { operatio
     });
   }
 
-  const netCode = azureCode ?? (typeof (e.cause as Failure | undefined)?.code === 'string' ? ((e.cause as Failure).code as string) : undefined);
-  if (netCode && NETWORK_TIMEOUT.has(netCode)) {
-    return new PolycloudError('TIMEOUT', `${where}: ${netCode} ${summary(e)}`, { cause: error, retryable: true, context: { ...ctx, networkCode: netCode } });
-  }
-  if ((netCode && NETWORK_UNAVAILABLE.has(netCode)) || /socket hang up/i.test(String(e.message))) {
-    return new PolycloudError('UNAVAILABLE', `${where}: ${netCode ?? 'network error'} ${summary(e)}`, {
-      cause: error,
-      retryable: true,
-      context: { ...ctx, ...(netCode ? { networkCode: netCode } : {}) },
-    });
+  const network = classifyNetworkError(error);
+  if (network) {
+    return new PolycloudError(network.code, `${where}: ${network.errno} ${summary(e)}`, { cause: error, retryable: true, context: { ...ctx, networkCode: network.errno } });
   }
   return new PolycloudError('UNEXPECTED', `${where}: ${summary(e) || 'unexpected error'}`, { cause: error, retryable: false, context: ctx });
 }
