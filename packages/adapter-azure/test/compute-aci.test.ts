@@ -136,6 +136,60 @@ describe('ACI behaviour', () => {
     expect(await adapter.status(target(), jobId)).toMatchObject({ state: 'FAILED', reason: 'timed out after 3600 s' });
   });
 
+  it('find() (and so a retried submit) is read-only: an overdue group is reported RUNNING, not stopped', async () => {
+    const { arm, adapter } = setup();
+    const job = request(FULL);
+    const { jobId } = await adapter.submit(target(), job);
+    arm.setState(jobId, 'Running', { state: 'Running', startTime: new Date(Date.now() - 2 * 3600_000).toISOString() });
+    expect((await adapter.find(target(), job.idempotencyKey))?.state).toBe('RUNNING');
+    expect((await adapter.submit(target(), job)).state).toBe('RUNNING');
+    expect(arm.requests.filter((r) => r.method === 'PATCH' || r.method === 'POST')).toHaveLength(0);
+  });
+
+  it('env vars whose names look secret are sent as secureValue, never as value', async () => {
+    const { arm, adapter } = setup();
+    const job = { ...request(ORIGINAL), env: { API_KEY: 'k1', db_password: 'p1', GithubToken: 't1', CLIENT_SECRET: 's1', AZURE_CREDENTIALS: 'c1', LEVEL: 'debug' } };
+    await adapter.submit(target(), job);
+    const body = arm.requests.find((r) => r.method === 'PUT')!.body as { properties: { containers: { properties: { environmentVariables: unknown[] } }[] } };
+    expect(body.properties.containers[0]!.properties.environmentVariables).toEqual([
+      { name: 'API_KEY', secureValue: 'k1' },
+      { name: 'AZURE_CREDENTIALS', secureValue: 'c1' },
+      { name: 'CLIENT_SECRET', secureValue: 's1' },
+      { name: 'GithubToken', secureValue: 't1' },
+      { name: 'LEVEL', value: 'debug' },
+      { name: 'db_password', secureValue: 'p1' },
+    ]);
+  });
+
+  it('does not turn a validation or permission error mentioning "limit" or "quota" into a retryable QUOTA_EXCEEDED', () => {
+    const ctx = { operation: 'submit' };
+    const rest = (statusCode: number, code: string, message = 'x') => Object.assign(new Error(message), { name: 'RestError', statusCode, code });
+    const cases: [Error, string, boolean][] = [
+      [rest(400, 'InvalidRequestContent', 'The cpu request 8 exceeds the limit of 4 per container.'), 'INVALID_ARGUMENT', false],
+      [rest(400, 'InvalidContainerGroupName', 'name length exceeds the limit'), 'INVALID_ARGUMENT', false],
+      [rest(400, 'BadRequest', 'tag value length limit is 256'), 'INVALID_ARGUMENT', false],
+      [rest(403, 'AuthorizationFailed', "The client does not have authorization to perform action; rate limit and quota exceeded don't matter"), 'PERMISSION_DENIED', false],
+      [rest(403, 'RequestDisallowedByPolicy', 'Resource was disallowed by policy (location limit).'), 'PERMISSION_DENIED', false],
+      [rest(401, 'InvalidAuthenticationToken', 'quota'), 'PERMISSION_DENIED', false],
+      [rest(409, 'Conflict', 'The container group is being updated; retry later (time limit 5 min).'), 'CONFLICT', true],
+      [rest(400, 'InaccessibleImage', "The image 'x' in container group 'g' is not accessible."), 'INVALID_ARGUMENT', false],
+      [rest(400, 'RegistryErrorResponse', 'An error response is received from the docker registry.'), 'UNAVAILABLE', true],
+      [rest(409, 'SkuNotAvailable', 'The requested VM size is not available in the location.'), 'QUOTA_EXCEEDED', true],
+      [rest(409, 'OperationNotAllowed', "Operation could not be completed as it results in exceeding approved StandardCores quota. Current Limit: 10."), 'QUOTA_EXCEEDED', true],
+      [rest(503, 'ServiceUnavailable', 'The service is unavailable.'), 'UNAVAILABLE', true],
+    ];
+    for (const [error, code, retryable] of cases) expect(mapAciError(error, ctx), `${(error as Error & { code: string }).code}: ${error.message}`).toMatchObject({ code, retryable });
+  });
+
+  it('transport failures go through core classifyNetworkError (codes nested in cause, more than four errnos)', () => {
+    const ctx = { operation: 'status' };
+    const nested = (code: string) => Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('x'), { code }) });
+    expect(mapAciError(nested('EHOSTUNREACH'), ctx)).toMatchObject({ code: 'UNAVAILABLE', retryable: true });
+    expect(mapAciError(nested('UND_ERR_HEADERS_TIMEOUT'), ctx)).toMatchObject({ code: 'TIMEOUT', retryable: true });
+    expect(mapAciError(Object.assign(new Error('x'), { code: 'EAI_AGAIN' }), ctx)).toMatchObject({ code: 'UNAVAILABLE', retryable: true });
+    expect(mapAciError(new TypeError('weird'), ctx)).toMatchObject({ code: 'UNEXPECTED', retryable: false });
+  });
+
   it('maps ARM errors to core codes', async () => {
     const ctx = { operation: 'submit' };
     const rest = (statusCode: number, code: string, message = 'x') => Object.assign(new Error(message), { name: 'RestError', statusCode, code });

@@ -37,7 +37,10 @@ function createClient(o: ResolvedAzureAciAdapterOptions): ContainerInstanceManag
  * the idempotency key, in the binding's resource group (`physical_id`), with
  * `restartPolicy: Never`. Submit looks the group up first (GET), so a retried submit
  * returns the existing job. Cancel stops the group. ACI has no run-time limit, so a
- * job's timeout is kept in a tag and enforced when its status is read.
+ * job's timeout is kept in a tag and enforced only by `status()`: reading the status
+ * of a RUNNING group past its limit stops it and reports FAILED. Nothing enforces it
+ * while nobody polls (core's job wait loop does). `find()` (also used by `submit`'s
+ * idempotency check) is read-only: it reports an overdue group as RUNNING.
  */
 export function createAzureContainerInstancesAdapter(options: AzureAciAdapterOptions, context: Partial<AdapterContext> = {}): ComputeAdapter {
   const o = parseWithSchema(AzureAciAdapterOptionsSchema, options, 'invalid options for the azure-aci adapter') as ResolvedAzureAciAdapterOptions;
@@ -84,11 +87,11 @@ export function createAzureContainerInstancesAdapter(options: AzureAciAdapterOpt
     await call('cancel', group.name, () => client.containerGroups.stop(rg, group.name!, abort(signal)));
   }
 
-  async function status(target: ComputeTarget, name: string, operation: string, signal?: AbortSignal): Promise<JobStatus> {
+  async function status(target: ComputeTarget, name: string, operation: string, signal?: AbortSignal, enforceTimeout = true): Promise<JobStatus> {
     const group = await getGroup(target, name, operation, signal);
     const s = toAciJobStatus(group, logLocation(target, name));
     const limit = Number(group.tags?.[TAG_TIMEOUT]);
-    if (s.state === 'RUNNING' && limit > 0 && s.startedAt && Date.now() - s.startedAt.getTime() > limit * 1000) {
+    if (enforceTimeout && s.state === 'RUNNING' && limit > 0 && s.startedAt && Date.now() - s.startedAt.getTime() > limit * 1000) {
       await stopGroup(target, group, 'timeout', signal);
       return { ...s, state: 'FAILED', reason: `timed out after ${limit} s`, finishedAt: new Date() };
     }
@@ -98,7 +101,7 @@ export function createAzureContainerInstancesAdapter(options: AzureAciAdapterOpt
   async function find(target: ComputeTarget, key: string, signal?: AbortSignal): Promise<JobStatus | undefined> {
     if (!ACI_NAME.test(key)) return undefined;
     try {
-      return await status(target, key, 'find', signal);
+      return await status(target, key, 'find', signal, false);
     } catch (e) {
       if ((e as PolycloudError).code === 'NOT_FOUND') return undefined;
       throw e;

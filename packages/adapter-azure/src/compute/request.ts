@@ -19,6 +19,14 @@ export function aciSize(cpu: number, memoryMiB: number): { cpu: number; memoryIn
 
 const TAG_NAME = /[<>%&\\?/]/g;
 
+/** Env var names that look like secrets; their values go in ACI's `secureValue`, which ARM never returns. */
+export const SECRET_ENV_NAME = /KEY|SECRET|TOKEN|PASSWORD|PASSWD|CREDENTIAL/i;
+
+/** One ACI environment variable: `secureValue` when the name looks secret, else `value`. */
+export function aciEnvVar(name: string, value: string): { name: string; value?: string; secureValue?: string } {
+  return SECRET_ENV_NAME.test(name) ? { name, secureValue: value } : { name, value };
+}
+
 export function aciTags(job: ComputeJobRequest): Record<string, string> {
   const tags: Record<string, string> = {};
   for (const [k, v] of Object.entries(job.tags)) {
@@ -34,13 +42,14 @@ export function aciTags(job: ComputeJobRequest): Record<string, string> {
 /**
  * The container group for a job (PUT …/containerGroups/<idempotency key>): one
  * container named `job`, `restartPolicy: Never` (a batch job runs once; retries are
- * polycloud's), command = `command` + `args`, environment, resource requests.
+ * polycloud's), command = `command` + `args`, environment (names that look secret —
+ * KEY, SECRET, TOKEN, PASSWORD, CREDENTIAL — as `secureValue`), resource requests.
  */
 export function containerGroupFor(job: ComputeJobRequest, location: string, options: { osType?: 'Linux' | 'Windows'; priority?: 'Regular' | 'Spot' } = {}): ContainerGroup {
   const command = [...(job.command ?? []), ...(job.args ?? [])];
   const environmentVariables = Object.keys(job.env)
     .sort()
-    .map((name) => ({ name, value: job.env[name]! }));
+    .map((name) => aciEnvVar(name, job.env[name]!));
   return {
     location,
     tags: aciTags(job),
