@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +13,8 @@ import { randomContainer } from './azurite-fixture.js';
  * Form 4 (endpoint + TokenCredential) end to end: Azurite over HTTPS with
  * `--oauth basic`, which checks a Bearer JWT's issuer, audience and lifetime (not its
  * signature). The SDK refuses Bearer tokens over plain HTTP, so this needs a
- * self-signed certificate from `openssl`; TLS verification is relaxed for this file only.
+ * self-signed certificate from `openssl`, which the adapter trusts through its `tlsCa`
+ * option (TLS verification stays on; nothing process-wide changes).
  */
 const hasOpenssl = (() => {
   try {
@@ -35,22 +36,20 @@ const credentialOf = (token: string): TokenCredential => ({ getToken: async () =
 describe.skipIf(!hasOpenssl)('azure-blob with a TokenCredential (Azurite HTTPS + oauth basic) [skipped without openssl]', () => {
   let azurite: RunningAzurite | undefined;
   let dir = '';
-  const previousTls = process.env['NODE_TLS_REJECT_UNAUTHORIZED'];
+  let tlsCa = '';
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'pc-azurite-tls-'));
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
-    process.env['NODE_TLS_REJECT_UNAUTHORIZED'] = '0';
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    tlsCa = readFileSync(join(dir, 'cert.pem'), 'utf8');
     azurite = await startAzurite({ https: { certPath: join(dir, 'cert.pem'), keyPath: join(dir, 'key.pem') }, oauth: 'basic' });
   });
   afterAll(async () => {
     await azurite?.stop();
-    if (previousTls === undefined) delete process.env['NODE_TLS_REJECT_UNAUTHORIZED'];
-    else process.env['NODE_TLS_REJECT_UNAUTHORIZED'] = previousTls;
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('puts, reads, lists, copies and batch-deletes with a Bearer token; declares no presign', async () => {
-    const adapter: StorageAdapter = createAzureBlobAdapter({ endpoint: azurite!.blobEndpoint, credential: credentialOf(jwt({})) });
+    const adapter: StorageAdapter = createAzureBlobAdapter({ endpoint: azurite!.blobEndpoint, credential: credentialOf(jwt({})), tlsCa });
     expect(adapter.capabilities.presign).toBe(false);
     const c = randomContainer('oauth');
     await adapter.ensureBucket(c);
@@ -66,10 +65,19 @@ describe.skipIf(!hasOpenssl)('azure-blob with a TokenCredential (Azurite HTTPS +
 
   it('a token for the wrong audience → PERMISSION_DENIED, with no token in the error', async () => {
     const token = jwt({ aud: 'https://example.invalid' });
-    const adapter = createAzureBlobAdapter({ endpoint: azurite!.blobEndpoint, credential: credentialOf(token) });
+    const adapter = createAzureBlobAdapter({ endpoint: azurite!.blobEndpoint, credential: credentialOf(token), tlsCa });
     const e = await adapter.list('any-container').catch((x: unknown) => x);
     expect(isPolycloudError(e, 'PERMISSION_DENIED')).toBe(true);
     expect(JSON.stringify(e)).not.toContain(token);
     expect((e as Error).message).not.toContain(token);
+  });
+
+  it('without tlsCa the self-signed certificate is refused (verification stays on)', async () => {
+    expect(process.env['NODE_TLS_REJECT_UNAUTHORIZED']).not.toBe('0');
+    const adapter = createAzureBlobAdapter({ endpoint: azurite!.blobEndpoint, credential: credentialOf(jwt({})) });
+    const e = await adapter.list('any-container').catch((x: unknown) => x);
+    expect(isPolycloudError(e)).toBe(true);
+    expect((e as { code: string }).code).not.toBe('PERMISSION_DENIED');
+    expect(String((e as { cause?: { code?: unknown } }).cause?.code)).toMatch(/CERT|SELF_SIGNED/);
   });
 });

@@ -19,6 +19,8 @@ export function createAzureClients(o: ResolvedAzureBlobAdapterOptions): AzureCli
     retryOptions: { maxTries: o.maxTries },
     keepAliveOptions: { enable: true },
     userAgentOptions: { userAgentPrefix: 'polycloud' },
+    // Not in StoragePipelineOptions' type, but the SDK hands its options to core-rest-pipeline's createPipelineFromOptions, which adds a tlsPolicy.
+    ...(o.tlsCa !== undefined ? ({ tlsOptions: { ca: o.tlsCa } } as object) : {}),
   };
   if (o.connectionString !== undefined) {
     registerSecrets(secretsOfConnectionString(o.connectionString));

@@ -35,6 +35,11 @@ export const AzureBlobAdapterOptionsSchema = z
     concurrency: z.number().int().min(1).max(64).default(4),
     /** Byte arrays up to this size are sent in one Put Blob request; larger ones in blocks. */
     maxSingleShotBytes: z.number().int().min(1).max(5000 * MiB).default(32 * MiB),
+    /**
+     * Trusted CA certificate(s), PEM, for an endpoint whose certificate is not signed by a public CA
+     * (a private cloud, a TLS emulator). Replaces Node's default CA list for this client only.
+     */
+    tlsCa: z.union([z.string().min(1), z.instanceof(Buffer), z.array(z.union([z.string().min(1), z.instanceof(Buffer)])).min(1)]).optional(),
     /** Tries of the SDK's own retry policy. 1 = off: polycloud's core retries and fails over. */
     maxTries: z.number().int().min(1).max(10).default(1),
   })
