@@ -6,6 +6,8 @@ import { type AdapterRegistry, createAdapterRegistry } from './adapter/registry.
 import type { StorageAdapter } from './adapter/storage-adapter.js';
 import { type Clock, systemClock } from './clock.js';
 import { errorFromIssues, zodIssues } from './errors/from-zod.js';
+import { registerSecrets } from './errors/redact.js';
+import { secretValues } from './config/keys.js';
 import { type ErrorIssue, isPolycloudError, PolycloudError } from './errors/polycloud-error.js';
 import type { PolycloudEvents } from './events.js';
 import type { ExecutionContext } from './facade/execute.js';
@@ -159,6 +161,9 @@ export function createPolycloud(input: PolycloudOptions): Polycloud {
         issues.push({ path: ['providers', i, 'type'], message: `unknown adapter type "${type}" (registered: ${known.length ? known.join(', ') : 'none'})` });
         return;
       }
+      // Secret-named options (keys, tokens, connection strings) are redacted from every
+      // message from now on, whether they came from a config file or from code.
+      registerSecrets(secretValues(rest));
       providers.push({ name, type, options: rest, path: ['providers', i] });
     } else {
       providers.push({ name: p.name, adapter: p.adapter as StorageAdapter | ComputeAdapter, options: {}, path: ['providers', i] });

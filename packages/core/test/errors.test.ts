@@ -67,6 +67,28 @@ describe('PolycloudError', () => {
     expect(msg).toContain('uploadType=resumable');
   });
 
+  it('util.inspect of an error is redacted, cause chain included', async () => {
+    const { inspect } = await import('node:util');
+    const providerError = Object.assign(new Error('Server failed to authenticate'), {
+      request: { url: 'https://acct.blob.core.windows.net/c/b?sv=2023-01-03&sig=VERYSECRETSIGNATURE%3D' },
+    });
+    const err = new PolycloudError('PERMISSION_DENIED', 'denied', { cause: providerError });
+    const shown = inspect(err, { depth: 5 });
+    expect(shown).toContain('PERMISSION_DENIED');
+    expect(shown).not.toContain('VERYSECRETSIGNATURE');
+  });
+
+  it('createPolycloud registers secret-named provider options for redaction', async () => {
+    const { createAdapterRegistry, createPolycloud } = await import('@polycloud/core');
+    const { memoryStorageAdapterFactory } = await import('@polycloud/core/testing');
+    const { z } = await import('zod');
+    const registry = createAdapterRegistry([
+      { ...memoryStorageAdapterFactory, type: 'vault', optionsSchema: z.looseObject({}), create: (_o: unknown, c: { name: string }) => memoryStorageAdapterFactory.create({}, c) } as never,
+    ]);
+    createPolycloud({ registry, providers: [{ name: 'v', type: 'vault', secretKey: 'sk-from-code-1234' }] });
+    expect(new PolycloudError('UNEXPECTED', 'echo sk-from-code-1234').message).not.toContain('sk-from-code-1234');
+  });
+
   it('serialises to JSON without the cause', () => {
     const err = new PolycloudError('CONFLICT', 'c', { cause: new Error('inner secret') });
     expect(JSON.stringify(err)).not.toContain('inner secret');

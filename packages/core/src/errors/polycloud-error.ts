@@ -74,6 +74,17 @@ export class PolycloudError extends Error {
     return this.context.path ?? this.context.issues?.[0]?.path;
   }
 
+  /**
+   * `util.inspect` / `console.log` print the cause chain, and a provider's error can
+   * carry a signed URL or SAS in its request details: the whole rendering is redacted.
+   */
+  [Symbol.for('nodejs.util.inspect.custom')](_depth: number, options: object, inspect: (value: unknown, options: object) => string): string {
+    const plain = Object.assign(new Error(this.message), { name: this.name, code: this.code, retryable: this.retryable, context: this.context });
+    plain.stack = this.stack ?? '';
+    if (this.cause !== undefined) (plain as { cause?: unknown }).cause = this.cause;
+    return redact(inspect(plain, options));
+  }
+
   toJSON(): Record<string, unknown> {
     return { name: this.name, code: this.code, message: this.message, retryable: this.retryable, context: this.context };
   }
