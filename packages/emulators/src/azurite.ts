@@ -1,5 +1,6 @@
 import { connect } from 'node:net';
-import { answers, freePort, packageBin, type RunningEmulator, spawnNode, stopProcess, waitFor } from './process.js';
+import { answers, freePort, packageBin, type RunningEmulator } from './process.js';
+import { spawnEmulator } from './spawn-emulator.js';
 
 /** Azurite's (and the Azure Storage emulator's) published development account. */
 export const AZURITE_ACCOUNT_NAME = 'devstoreaccount1';
@@ -50,35 +51,17 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<R
   const endpoint = `${options.https ? 'https' : 'http'}://127.0.0.1:${port}`;
   const blobEndpoint = `${endpoint}/${AZURITE_ACCOUNT_NAME}`;
 
-  let child: ReturnType<typeof spawnNode> | undefined;
-  const launch = async () => {
-    const c = spawnNode(script, args);
-    child = c;
-    let exited = false;
-    // Never leave an orphaned emulator behind if this process ends without stop().
-    const killOnExit = () => c.kill('SIGKILL');
-    process.once('exit', killOnExit);
-    c.once('exit', () => {
-      exited = true;
-      process.removeListener('exit', killOnExit);
-    });
-    try {
-      await waitFor(async () => {
-        if (exited) throw new Error(`azurite-blob exited: ${c.output()}`);
-        return options.https ? listening(port) : answers(`${blobEndpoint}?comp=list`);
-      }, timeoutMs, `azurite-blob on port ${port}`);
-    } catch (error) {
-      await stopProcess(c);
-      throw error;
-    }
-  };
-  await launch();
+  // Under spawnEmulator's parent watchdog: the child exits when this process dies
+  // without stopping it (a killed test worker runs no `exit` handler).
+  const proc = spawnEmulator({
+    what: `azurite-blob on port ${port}`,
+    program: { bin: script, args },
+    ready: () => (options.https ? listening(port) : answers(`${blobEndpoint}?comp=list`)),
+    startTimeoutMs: timeoutMs,
+  });
+  await proc.launch();
+  const stop = () => proc.halt();
 
-  const stop = async () => {
-    const c = child;
-    child = undefined;
-    if (c) await stopProcess(c);
-  };
   return {
     name: 'azurite',
     host: '127.0.0.1',
@@ -91,7 +74,7 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<R
     stop,
     async restart() {
       await stop();
-      await launch();
+      await proc.launch();
     },
   };
 }

@@ -2,7 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { freePort, type RunningEmulator, spawnNode, stopProcess, waitFor } from './process.js';
+import { freePort, type RunningEmulator } from './process.js';
+import { spawnEmulator } from './spawn-emulator.js';
 
 /** Connection facts of a running fauxqs (it accepts any keys; these are conventional). */
 export interface FauxqsEmulator extends RunningEmulator {
@@ -43,43 +44,22 @@ export async function startFauxqs(options: { port?: number; startTimeoutMs?: num
   const port = options.port ?? (await freePort());
   const endpoint = `http://127.0.0.1:${port}`;
   const app = fauxqsEntry();
-  const code =
-    // Watchdog: end when this process dies without stopping us (a killed test worker).
-    `const parent = process.ppid; setInterval(() => { if (process.ppid !== parent) process.exit(0); }, 1000).unref();` +
-    `const { buildApp } = await import(${JSON.stringify(app)});` +
-    `const app = buildApp({ logger: false, host: '127.0.0.1' });` +
-    `await app.listen({ port: ${port}, host: '127.0.0.1' });` +
-    `process.on('SIGTERM', () => app.close().finally(() => process.exit(0)));`;
-  let child: ReturnType<typeof spawnNode> | undefined;
+  const proc = spawnEmulator({
+    what: `fauxqs on ${endpoint}`,
+    program: {
+      module:
+        `const { buildApp } = await import(${JSON.stringify(app)});` +
+        `const app = buildApp({ logger: false, host: '127.0.0.1' });` +
+        `await app.listen({ port: ${port}, host: '127.0.0.1' });` +
+        `process.on('SIGTERM', () => app.close().finally(() => process.exit(0)));`,
+    },
+    env: { FAUXQS_PORT: String(port), FAUXQS_HOST: '127.0.0.1', FAUXQS_LOGGER: 'false' },
+    ready: async () => (await fetch(`${endpoint}/health`, { signal: AbortSignal.timeout(1000) })).ok,
+    startTimeoutMs: options.startTimeoutMs ?? 15_000,
+  });
+  const halt = () => proc.halt();
 
-  const launch = async () => {
-    const proc = spawnNode('--input-type=module', ['-e', code], {
-      FAUXQS_PORT: String(port),
-      FAUXQS_HOST: '127.0.0.1',
-      FAUXQS_LOGGER: 'false',
-    });
-    child = proc;
-    let exited = false;
-    proc.once('exit', () => (exited = true));
-    await waitFor(
-      async () => {
-        if (exited) throw new Error(`fauxqs exited early: ${proc.output()}`);
-        const res = await fetch(`${endpoint}/health`, { signal: AbortSignal.timeout(1000) });
-        return res.ok;
-      },
-      options.startTimeoutMs ?? 15_000,
-      `fauxqs on ${endpoint}`,
-    ).catch(async (e) => {
-      await stopProcess(proc);
-      throw e;
-    });
-  };
-  const halt = async () => {
-    if (child) await stopProcess(child);
-    child = undefined;
-  };
-
-  await launch();
+  await proc.launch();
   return {
     name: 'fauxqs',
     host: '127.0.0.1',
@@ -91,7 +71,7 @@ export async function startFauxqs(options: { port?: number; startTimeoutMs?: num
     stop: halt,
     async restart() {
       await halt();
-      await launch();
+      await proc.launch();
     },
   };
 }

@@ -3,3 +3,4 @@ export * from './s3rver.js';
 export * from './fauxqs.js';
 export * from './azurite.js';
 export * from './gcs.js';
+export * from './spawn-emulator.js';

@@ -2,7 +2,8 @@ import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { answers, freePort, packageBin, type RunningEmulator, spawnNode, stopProcess, waitFor } from './process.js';
+import { answers, freePort, packageBin, type RunningEmulator } from './process.js';
+import { spawnEmulator } from './spawn-emulator.js';
 
 /** Connection facts of a running s3rver (it verifies SigV4 with these keys). */
 export interface S3rverEmulator extends RunningEmulator {
@@ -37,39 +38,17 @@ export async function startS3rver(options: { port?: number; startTimeoutMs?: num
   removeAtExit(directory);
   const script = packageBin('s3rver', 's3rver');
   const endpoint = `http://127.0.0.1:${port}`;
-  let child: ReturnType<typeof spawnNode> | undefined;
+  // The bin runs unchanged (argv as if started directly) under spawnEmulator's parent watchdog.
+  const proc = spawnEmulator({
+    what: `s3rver on ${endpoint}`,
+    program: { bin: script, args: ['-d', directory, '-a', '127.0.0.1', '-p', String(port), '--silent'] },
+    env: { NODE_OPTIONS: [process.env['NODE_OPTIONS'], '--openssl-legacy-provider'].filter(Boolean).join(' ') },
+    ready: () => answers(`${endpoint}/`),
+    startTimeoutMs: options.startTimeoutMs ?? 15_000,
+  });
+  const halt = () => proc.halt();
 
-  const launch = async () => {
-    // `-e` wrapper: the bin runs unchanged (argv as if started directly), plus a
-    // watchdog that ends it when this process dies without stopping it (a test
-    // runner killing its worker), so no s3rver is left behind holding a port.
-    const code =
-      `const parent = process.ppid; setInterval(() => { if (process.ppid !== parent) process.exit(0); }, 1000).unref();` +
-      `process.argv.splice(1, 0, ${JSON.stringify(script)}); require(${JSON.stringify(script)});`;
-    const proc = spawnNode('-e', [code, '--', '-d', directory, '-a', '127.0.0.1', '-p', String(port), '--silent'], {
-      NODE_OPTIONS: [process.env['NODE_OPTIONS'], '--openssl-legacy-provider'].filter(Boolean).join(' '),
-    });
-    child = proc;
-    let exited = false;
-    proc.once('exit', () => (exited = true));
-    await waitFor(
-      async () => {
-        if (exited) throw new Error(`s3rver exited early: ${proc.output()}`);
-        return answers(`${endpoint}/`);
-      },
-      options.startTimeoutMs ?? 15_000,
-      `s3rver on ${endpoint}`,
-    ).catch(async (e) => {
-      await stopProcess(proc);
-      throw e;
-    });
-  };
-  const halt = async () => {
-    if (child) await stopProcess(child);
-    child = undefined;
-  };
-
-  await launch();
+  await proc.launch();
   return {
     name: 's3rver',
     host: '127.0.0.1',
@@ -87,7 +66,7 @@ export async function startS3rver(options: { port?: number; startTimeoutMs?: num
     },
     async restart() {
       await halt();
-      await launch();
+      await proc.launch();
     },
   };
 }
