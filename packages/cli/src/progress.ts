@@ -6,6 +6,7 @@ import { type CliStream, line } from './io.js';
 export interface Progress {
   update(objects: number, transferred: number): void;
   setTotal(total: number): void;
+  /** Draws the final state and restores the cursor. Idempotent: later calls do nothing. */
   stop(): void;
 }
 
@@ -15,6 +16,7 @@ export function createProgress(stream: CliStream, label: string, total: number, 
   let transferred = 0;
   let lastLine = started;
   let max = total;
+  let stopped = false;
   const rate = () => {
     const s = Math.max((now() - started) / 1000, 0.001);
     return { perSecond: objects / s, bytesPerSecond: transferred / s };
@@ -47,6 +49,8 @@ export function createProgress(stream: CliStream, label: string, total: number, 
         bar.setTotal(max);
       },
       stop() {
+        if (stopped) return;
+        stopped = true;
         bar.update(objects, payload());
         bar.stop();
       },
@@ -69,6 +73,8 @@ export function createProgress(stream: CliStream, label: string, total: number, 
       max = t;
     },
     stop() {
+      if (stopped) return;
+      stopped = true;
       print();
     },
   };

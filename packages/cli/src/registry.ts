@@ -28,8 +28,9 @@ const CORE_TYPES = new Set(['local', 'memory']);
 /**
  * The registry the CLI uses: the factories the built-in adapter packages export
  * (s3, aws-batch, gcs, gcp-batch, azure-blob, azure-aci), core's `local` compute
- * adapter, and — when `@polycloud/core/testing` loads (it needs vitest) — the
- * `memory` storage adapter. Given the `types` a config names, only the packages
+ * adapter, and the `memory` storage adapter from `@polycloud/core/testing` (a plain
+ * module with no test-runner dependency; memory providers are for trying a config:
+ * their data lives only in the process). Given the `types` a config names, only the packages
  * providing them are loaded; a type nobody knows loads them all (so the error can
  * list every registered type).
  */
@@ -44,12 +45,8 @@ export async function createCliRegistry(options: { types?: readonly string[] } =
   const packages = BUILT_INS.filter((b) => all || b.types.some((t) => wanted!.includes(t)));
   for (const m of await Promise.all(packages.map((p) => p.load()))) factoriesOf(m).forEach(add);
   add(localComputeAdapterFactory);
-  try {
-    const testing = (await import('@polycloud/core/testing')) as Record<string, unknown>;
-    // Storage only: a `memory` compute factory under the same type would receive the storage options too.
-    factoriesOf(testing).filter((f) => f.kind === 'storage').forEach(add);
-  } catch {
-    // No vitest installed: no memory adapters (they are for tests and demos).
-  }
+  const testing = (await import('@polycloud/core/testing')) as Record<string, unknown>;
+  // Storage only: a `memory` compute factory under the same type would receive the storage options too.
+  factoriesOf(testing).filter((f) => f.kind === 'storage').forEach(add);
   return registry;
 }

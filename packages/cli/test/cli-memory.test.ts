@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createPolycloudFromConfig, createSyncPipelineFactory } from '@polycloud/core';
+import { createAdapterRegistry, createPolycloudFromConfig, createSyncPipelineFactory, localComputeAdapterFactory, type StorageAdapterFactory } from '@polycloud/core';
+import { memoryStorageAdapterFactory } from '@polycloud/core/testing';
 import { runCli } from '@polycloud/cli';
 import { createProgressForTest, fakeTerminal } from './progress-fixture.js';
 import { collector, memoryRegistry, run, tempDir, writeConfig } from './helpers.js';
@@ -130,6 +131,16 @@ describe('polycloud explain', () => {
     expect(v.stderr).toMatch(/router\.caller: .*zone/);
   });
 
+  it('exits 1 when no binding qualifies, with --json as without', async () => {
+    const usOnly = writeConfig(dir, 'us-only.yaml', CONFIG.replace('region: eu-west-1, weight: 3', 'region: us-west-1, weight: 3'));
+    const text = await run(['explain', usOnly, 'lb-123', 'k', '--tag', 'residency=eu'], { registry: memoryRegistry().registry });
+    expect(text.code).toBe(1);
+    expect(text.stdout).toContain('(no binding qualifies)');
+    const json = await run(['explain', usOnly, 'lb-123', 'k', '--tag', 'residency=eu', '--json'], { registry: memoryRegistry().registry });
+    expect(json.code).toBe(1);
+    expect((JSON.parse(json.stdout) as { chosen?: string }).chosen).toBeUndefined();
+  });
+
   it('an unknown bucket exits 1 with NOT_FOUND', async () => {
     const r = await run(['explain', config, 'lb-nope', 'k'], { registry: memoryRegistry().registry });
     expect(r.code).toBe(1);
@@ -150,6 +161,15 @@ describe('polycloud status', () => {
     const json = JSON.parse((await run(['status', config, '--json', '--usage'], { registry })).stdout) as { binding: string; health: string; usageBytes?: number; backlog?: number }[];
     expect(json.map((x) => x.binding)).toEqual(['cloud_a', 'cloud_b', 'local']);
     expect(json[0]).toMatchObject({ health: 'up', usageBytes: 2048, backlog: 0 });
+  });
+
+  it('--timeout that is not a positive number of ms is a usage error (exit 2), not a silent 5000', async () => {
+    for (const bad of ['abc', '0', '-5', '1.5', '10s']) {
+      const r = await run(['status', config, '--timeout', bad], { registry: memoryRegistry().registry });
+      expect(r.code, bad).toBe(2);
+      expect(r.stderr).toContain('INVALID_ARGUMENT');
+    }
+    expect((await run(['status', config, '--timeout', '2000'], { registry: memoryRegistry().registry })).code).toBe(0);
   });
 
   it('exits 1 when a binding is down', async () => {
@@ -223,6 +243,35 @@ describe('polycloud sync', () => {
     expect(stdout.text).toMatch(/replicate lb-123 \[█+\] 3\/3 objects \| 9 B \|/);
   });
 
+  it('a sync engine that throws still stops the terminal progress bar (the cursor is shown again)', async () => {
+    const { registry } = memoryRegistry();
+    const writer = createPolycloudFromConfig(config, { registry, env: {}, pipeline: createSyncPipelineFactory({ autoStart: false }) });
+    for (let i = 0; i < 3; i++) await writer.bucket('lb-123').put(`f${i}`, 'abc');
+    await writer.close();
+    // Taking the replication lease fails with a programming error (not a PolycloudError): the engine throws.
+    const broken = createAdapterRegistry([
+      {
+        ...memoryStorageAdapterFactory,
+        create: (options, context) => {
+          const adapter = registry.createStorage('memory', options, context);
+          return { ...adapter, put: (bucket, key, ...rest) => (key.endsWith('lease') ? Promise.reject(new TypeError('boom')) : adapter.put(bucket, key, ...rest)) };
+        },
+      } as StorageAdapterFactory,
+      localComputeAdapterFactory,
+    ]);
+    let checked = 0;
+    for (const args of [['sync', config, 'lb-123'], ['sync', config, 'lb-123', '--reconcile']]) {
+      const stdout = fakeTerminal();
+      const code = await runCli(args, { stdout, stderr: collector(), env: {}, registry: broken });
+      const hide = stdout.text.lastIndexOf('\x1b[?25l');
+      if (hide < 0) continue; // the command failed before drawing a bar: nothing to restore
+      expect(code, args.join(' ')).not.toBe(0);
+      expect(stdout.text.lastIndexOf('\x1b[?25h'), args.join(' ')).toBeGreaterThan(hide);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(0);
+  });
+
   it('draws a progress bar on a terminal', () => {
     const out = createProgressForTest();
     expect(out).toMatch(/replicate lb \[[█░]+\] 3\/4 objects \| 3\.0 KiB \| .* obj\/s/);
@@ -270,6 +319,24 @@ describe('polycloud job', () => {
     expect(r.code).toBe(0);
     expect(r.stdout.split('\n')[0]).toBe('submit data-cleaning (1 vCPU, 256 MiB) on lc-1 → local-night');
     expect(r.stdout).toMatch(/price=/);
+  });
+
+  it('a job reference that is neither a config job nor a file is a usage error (exit 2), with --json too', async () => {
+    for (const cmd of ['submit', 'explain']) {
+      const r = await run(['job', cmd, config, 'no-such-job'], { registry: memoryRegistry().registry });
+      expect(r.code, cmd).toBe(2);
+      expect(r.stderr).toContain('INVALID_ARGUMENT');
+    }
+  });
+
+  it('job explain exits 1 when no binding qualifies, with --json as without', async () => {
+    const job = writeConfig(dir, 'eu-job.yaml', 'apiVersion: batch.mcp/v1\nkind: DataJob\nmetadata: {name: eu-only}\nspec:\n  image: x\n  tags: {residency: eu}\n');
+    const usOnly = writeConfig(dir, 'us-cluster.yaml', CONFIG.replace('      - {cloud: local, physical_id: here}\n', '      - {cloud: local, physical_id: here, region: us-east-1}\n'));
+    const text = await run(['job', 'explain', usOnly, job], { registry: memoryRegistry().registry });
+    expect(text.code).toBe(1);
+    const json = await run(['job', 'explain', usOnly, job, '--json'], { registry: memoryRegistry().registry });
+    expect(json.code).toBe(1);
+    expect((JSON.parse(json.stdout) as { chosen?: string }).chosen).toBeUndefined();
   });
 
   it('status of an id that is not a job id exits 2; of an unknown job exits 1 (NOT_FOUND)', async () => {

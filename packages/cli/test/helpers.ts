@@ -1,4 +1,5 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { afterAll } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type AdapterRegistry, createAdapterRegistry, localComputeAdapterFactory, PolycloudError, type StorageAdapterFactory } from '@polycloud/core';
@@ -44,9 +45,21 @@ export function memoryRegistry(): { registry: AdapterRegistry; clouds: Map<strin
   return { registry, clouds, down };
 }
 
-export function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), 'polycloud-cli-'));
+const tempDirs: string[] = [];
+/** Removes every directory `tempDir()` created so far. */
+export function removeTempDirs(): void {
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
+// Each test file gets its own copy of this module, so this runs after each file's last test.
+afterAll(removeTempDirs);
+
+/** A fresh directory under the OS temp dir, removed after the test file finishes. */
+export function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'polycloud-cli-'));
+  tempDirs.push(dir);
+  return dir;
+}
+
 
 export function writeConfig(dir: string, name: string, text: string): string {
   const file = join(dir, name);

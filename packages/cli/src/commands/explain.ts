@@ -22,11 +22,9 @@ export async function explainCommand(ctx: CommandContext, path: string, bucket: 
   const { polycloud } = await openPolycloud(ctx, path);
   try {
     const explanation = polycloud.bucket(bucket).explain(opts.operation as OperationKind, key, parseTags(opts.tag));
-    if (opts.json) {
-      line(ctx.stdout, JSON.stringify(explanation, null, 2));
-      return EXIT.ok;
-    }
-    printExplanation(ctx, explanation, `${explanation.operation} ${bucket}/${key}`);
+    if (opts.json) line(ctx.stdout, JSON.stringify(explanation, null, 2));
+    else printExplanation(ctx, explanation, `${explanation.operation} ${bucket}/${key}`);
+    // No binding qualifies: exit 1 with --json too, so scripts need not parse the output to notice.
     return explanation.chosen ? EXIT.ok : EXIT.failed;
   } finally {
     await polycloud.close();

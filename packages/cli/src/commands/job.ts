@@ -41,7 +41,8 @@ function loadJob(ctx: CommandContext, jobs: Record<string, DataJob>, ref: string
   try {
     text = readFileSync(file, 'utf8');
   } catch {
-    throw new PolycloudError('NOT_FOUND', `"${ref}" is neither a job in the config (${Object.keys(jobs).join(', ') || 'none'}) nor a readable file`, { context: { path: ['job'] } });
+    // A reference that names nothing is a usage error (exit 2); NOT_FOUND (exit 1) is kept for what a provider says.
+    throw new PolycloudError('INVALID_ARGUMENT', `"${ref}" is neither a job in the config (${Object.keys(jobs).join(', ') || 'none'}) nor a readable file`, { context: { path: ['job'] } });
   }
   return parseDataJob(text);
 }

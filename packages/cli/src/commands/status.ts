@@ -1,4 +1,4 @@
-import { type Binding, type Polycloud, toPolycloudError, type UrmDocument } from '@polycloud/core';
+import { type Binding, type Polycloud, PolycloudError, toPolycloudError, type UrmDocument } from '@polycloud/core';
 import { type CommandContext, openPolycloud } from '../context.js';
 import { bytes, seconds, table } from '../format.js';
 import { EXIT, line } from '../io.js';
@@ -91,10 +91,13 @@ export async function collectStatus(polycloud: Polycloud, options: { probe: bool
 
 /** `polycloud status <config>`: exit 0 when every probed binding is up, 1 otherwise. */
 export async function statusCommand(ctx: CommandContext, path: string, opts: StatusOptions): Promise<number> {
-  const timeoutMs = Number.parseInt(opts.timeout, 10);
+  const timeoutMs = Number(opts.timeout);
+  if (!/^\s*\d+\s*$/.test(opts.timeout) || !Number.isSafeInteger(timeoutMs) || timeoutMs <= 0) {
+    throw new PolycloudError('INVALID_ARGUMENT', `--timeout must be a positive number of milliseconds, got "${opts.timeout}"`, { context: { path: ['timeout'] } });
+  }
   const { polycloud } = await openPolycloud(ctx, path);
   try {
-    const rows = await collectStatus(polycloud, { probe: opts.probe, ...(opts.usage ? { usage: true } : {}), timeoutMs: Number.isFinite(timeoutMs) && timeoutMs > 0 ? timeoutMs : 5000 });
+    const rows = await collectStatus(polycloud, { probe: opts.probe, ...(opts.usage ? { usage: true } : {}), timeoutMs });
     if (opts.json) line(ctx.stdout, JSON.stringify(rows, null, 2));
     else {
       const head = ['resource', 'binding', 'provider', 'region', 'health', 'probe', 'circuit', 'lag', 'backlog'];

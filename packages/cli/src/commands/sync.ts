@@ -77,56 +77,61 @@ export async function syncCommand(ctx: CommandContext, path: string, bucket: str
       if ((p.bucket ?? p.resource) === bucket) conflicts++;
     };
     let progress: ReturnType<typeof createProgress> | undefined;
-    const started = performance.now();
+    try {
+      const started = performance.now();
 
-    if (opts.reconcile) {
-      const before = await plan(polycloud, bucket);
-      line(ctx.stdout, table(['binding', 'objects', 'bytes', 'missing', 'to copy'], before.bindings.map((b) => [b.binding, b.objects, bytes(b.bytes), b.missing, bytes(b.missingBytes)])));
-      if (before.differing) line(ctx.stdout, `${before.differing} key(s) differ between bindings (resolved by the bucket's conflict policy: ${client.resource.replication.conflict})`);
+      if (opts.reconcile) {
+        const before = await plan(polycloud, bucket);
+        line(ctx.stdout, table(['binding', 'objects', 'bytes', 'missing', 'to copy'], before.bindings.map((b) => [b.binding, b.objects, bytes(b.bytes), b.missing, bytes(b.missingBytes)])));
+        if (before.differing) line(ctx.stdout, `${before.differing} key(s) differ between bindings (resolved by the bucket's conflict policy: ${client.resource.replication.conflict})`);
+        if (opts.dryRun) {
+          line(ctx.stdout, `dry run: reconcile would copy ${before.total} object(s); nothing was changed`);
+          return EXIT.ok;
+        }
+        polycloud.events.on('replicated', onReplicated);
+        polycloud.events.on('conflict', onConflict);
+        progress = createProgress(ctx.stdout, `reconcile ${bucket}`, before.total + before.differing);
+        const report = await engine.reconcile(opts.allowMassDelete ? { allowMassDelete: true } : {});
+        progress.stop();
+        if (report.status === 'blocked') {
+          line(ctx.stderr, `reconcile blocked by the mass-delete guard: it would delete ${report.wouldDelete} of ${report.total} objects (max_delete_fraction). Nothing was changed; rerun with --allow-mass-delete if that is intended.`);
+          return EXIT.failed;
+        }
+        line(ctx.stdout, `reconciled ${bucket}: ${objects} change(s) applied, ${bytes(transferred)}, ${report.conflicts} conflict(s), ${report.unavailable.length ? `unavailable: ${report.unavailable.join(', ')}` : 'every binding listed'} in ${seconds(performance.now() - started)}`);
+        return report.unavailable.length ? EXIT.failed : EXIT.ok;
+      }
+
+      const status = await engine.status();
+      // Entries not yet applied everywhere: the largest backlog of any target.
+      const total = status.targets.reduce((n, t) => Math.max(n, t.backlog), 0);
       if (opts.dryRun) {
-        line(ctx.stdout, `dry run: reconcile would copy ${before.total} object(s); nothing was changed`);
+        line(ctx.stdout, table(['binding', 'backlog', 'lag', 'failed'], status.targets.map((t) => [t.binding, t.backlog, seconds(t.lagMs), t.failed])));
+        line(ctx.stdout, `dry run: ${total} journal entr${total === 1 ? 'y' : 'ies'} waiting; nothing was replicated`);
         return EXIT.ok;
       }
       polycloud.events.on('replicated', onReplicated);
       polycloud.events.on('conflict', onConflict);
-      progress = createProgress(ctx.stdout, `reconcile ${bucket}`, before.total + before.differing);
-      const report = await engine.reconcile(opts.allowMassDelete ? { allowMassDelete: true } : {});
+      progress = createProgress(ctx.stdout, `replicate ${bucket}`, total);
+      const failed = new Set<string>();
+      for (let round = 0; round < 10_000; round++) {
+        const report = await engine.runOnce();
+        if (!report.leased) {
+          progress.stop();
+          line(ctx.stderr, `another process holds ${bucket}'s replication lease; nothing was done`);
+          return EXIT.failed;
+        }
+        report.failedKeys.forEach((k) => failed.add(k));
+        if (!report.more) break;
+      }
       progress.stop();
-      if (report.status === 'blocked') {
-        line(ctx.stderr, `reconcile blocked by the mass-delete guard: it would delete ${report.wouldDelete} of ${report.total} objects (max_delete_fraction). Nothing was changed; rerun with --allow-mass-delete if that is intended.`);
-        return EXIT.failed;
-      }
-      line(ctx.stdout, `reconciled ${bucket}: ${objects} change(s) applied, ${bytes(transferred)}, ${report.conflicts} conflict(s), ${report.unavailable.length ? `unavailable: ${report.unavailable.join(', ')}` : 'every binding listed'} in ${seconds(performance.now() - started)}`);
-      return report.unavailable.length ? EXIT.failed : EXIT.ok;
+      const after = await engine.status();
+      line(ctx.stdout, table(['binding', 'backlog', 'lag', 'failed'], after.targets.map((t) => [t.binding, t.backlog, seconds(t.lagMs), t.failed])));
+      line(ctx.stdout, `replicated ${bucket}: ${objects} change(s) applied, ${bytes(transferred)}, ${conflicts} conflict(s), ${failed.size} failed key(s) in ${seconds(performance.now() - started)}`);
+      return failed.size ? EXIT.failed : EXIT.ok;
+    } finally {
+      // An engine that throws must not leave the terminal with a hidden cursor and a half-drawn bar.
+      progress?.stop();
     }
-
-    const status = await engine.status();
-    // Entries not yet applied everywhere: the largest backlog of any target.
-    const total = status.targets.reduce((n, t) => Math.max(n, t.backlog), 0);
-    if (opts.dryRun) {
-      line(ctx.stdout, table(['binding', 'backlog', 'lag', 'failed'], status.targets.map((t) => [t.binding, t.backlog, seconds(t.lagMs), t.failed])));
-      line(ctx.stdout, `dry run: ${total} journal entr${total === 1 ? 'y' : 'ies'} waiting; nothing was replicated`);
-      return EXIT.ok;
-    }
-    polycloud.events.on('replicated', onReplicated);
-    polycloud.events.on('conflict', onConflict);
-    progress = createProgress(ctx.stdout, `replicate ${bucket}`, total);
-    const failed = new Set<string>();
-    for (let round = 0; round < 10_000; round++) {
-      const report = await engine.runOnce();
-      if (!report.leased) {
-        progress.stop();
-        line(ctx.stderr, `another process holds ${bucket}'s replication lease; nothing was done`);
-        return EXIT.failed;
-      }
-      report.failedKeys.forEach((k) => failed.add(k));
-      if (!report.more) break;
-    }
-    progress.stop();
-    const after = await engine.status();
-    line(ctx.stdout, table(['binding', 'backlog', 'lag', 'failed'], after.targets.map((t) => [t.binding, t.backlog, seconds(t.lagMs), t.failed])));
-    line(ctx.stdout, `replicated ${bucket}: ${objects} change(s) applied, ${bytes(transferred)}, ${conflicts} conflict(s), ${failed.size} failed key(s) in ${seconds(performance.now() - started)}`);
-    return failed.size ? EXIT.failed : EXIT.ok;
   } finally {
     await polycloud.close();
   }
