@@ -1,3 +1,4 @@
+import { abortable as abortableWith } from '../shared/abortable.js';
 import { type GcsErrorContext, abortedError } from './errors.js';
 
 /** Throws ABORTED if the signal already fired. */
@@ -6,26 +7,11 @@ export function throwIfAborted(signal: AbortSignal | undefined, ctx: GcsErrorCon
 }
 
 /**
- * Settles with `work`, or rejects with ABORTED as soon as `signal` fires (the SDK's
- * promise APIs take no signal; the request is left to finish or fail on its own).
+ * Settles with `work`, or rejects with ABORTED as soon as `signal` fires. Only for
+ * requests that cannot change anything (reads, metadata): the SDK's promise calls
+ * take no signal, so the request itself is left to finish on its own. Mutations
+ * (upload, delete, copy) go through `gcsRequest`, whose signal cancels the request.
  */
 export function abortable<T>(work: Promise<T>, signal: AbortSignal | undefined, ctx: GcsErrorContext): Promise<T> {
-  if (!signal) return work;
-  // If the signal wins, the request's own outcome must not become an unhandled rejection.
-  work.catch(() => undefined);
-  throwIfAborted(signal, ctx);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortedError(ctx, signal.reason));
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
+  return abortableWith(work, signal, (reason) => abortedError(ctx, reason));
 }

@@ -1,32 +1,39 @@
 import type { Bucket } from '@google-cloud/storage';
 import { type DeleteManyResult, type DeleteOptions, PolycloudError } from '@polycloud/core';
-import { abortable, throwIfAborted } from './abort.js';
-import { type GcsErrorContext, toGcsError } from './errors.js';
+import { throwIfAborted } from './abort.js';
+import { type GcsErrorContext, abortedError, toGcsError } from './errors.js';
 import { isGeneration } from './object-info.js';
+import { GcsHttpError, gcsRequest, objectPath } from './request.js';
+
+const notMet = (key: string, why: string) =>
+  new PolycloudError('CONDITION_NOT_MET', `gcs delete: ${why}`, {
+    retryable: false,
+    context: { provider: 'gcs', operation: 'delete', key },
+  });
 
 /**
- * Deletes one object; a missing key is success. With `ifMatch` the delete carries
- * `ifGenerationMatch` and a different generation is CONDITION_NOT_MET (a missing key
- * stays success: there is nothing left to protect).
+ * Deletes one object (`objects.delete`, sent by the adapter so the signal cancels the
+ * request). A missing key is success, except with `ifMatch`: the delete carries
+ * `ifGenerationMatch`, and a different generation or no object at all is
+ * CONDITION_NOT_MET (core's delete contract).
  */
-export async function deleteObject(bucket: Bucket, key: string, options: DeleteOptions, ctx: GcsErrorContext): Promise<void> {
+export async function deleteObject(bucket: Bucket, key: string, options: DeleteOptions, ctx: GcsErrorContext, timeoutMs?: number): Promise<void> {
   throwIfAborted(options.signal, ctx);
-  if (options.ifMatch !== undefined && !isGeneration(options.ifMatch)) {
-    throw new PolycloudError('CONDITION_NOT_MET', `gcs delete: version token is not a GCS generation, so it cannot match`, {
-      retryable: false,
-      context: { provider: 'gcs', operation: 'delete', key },
-    });
-  }
+  if (options.ifMatch !== undefined && !isGeneration(options.ifMatch)) throw notMet(key, 'version token is not a GCS generation, so it cannot match');
   try {
-    await abortable(
-      bucket.file(key).delete({
-        ignoreNotFound: true,
-        ...(options.ifMatch !== undefined ? { ifGenerationMatch: options.ifMatch } : {}),
-      }),
-      options.signal,
-      ctx,
-    );
+    await gcsRequest(bucket.storage, {
+      method: 'DELETE',
+      path: objectPath(bucket.name, key),
+      query: { ifGenerationMatch: options.ifMatch },
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    });
   } catch (e) {
+    if (options.signal?.aborted) throw abortedError(ctx, e);
+    if (e instanceof GcsHttpError && e.code === 404) {
+      if (options.ifMatch !== undefined) throw notMet(key, 'no object has the generation named by ifMatch (the key is missing)');
+      return;
+    }
     throw toGcsError(e, ctx);
   }
 }
@@ -42,6 +49,7 @@ export async function deleteObjects(
   concurrency: number,
   signal: AbortSignal | undefined,
   ctx: GcsErrorContext,
+  timeoutMs?: number,
 ): Promise<DeleteManyResult> {
   throwIfAborted(signal, ctx);
   const deleted: string[] = [];
@@ -51,7 +59,7 @@ export async function deleteObjects(
     while (next < keys.length) {
       const key = keys[next++]!;
       try {
-        await deleteObject(bucket, key, signal ? { signal } : {}, { ...ctx, key });
+        await deleteObject(bucket, key, signal ? { signal } : {}, { ...ctx, key }, timeoutMs);
         deleted.push(key);
       } catch (e) {
         errors.push({ key, error: e as Error });

@@ -72,8 +72,8 @@ export function createGcsAdapter(options: GcsAdapterOptions, context?: Partial<A
     get: (bucket, key, opts = {}) => getObject(handle(bucket), key, opts, ctx('get', bucket, key), 0, config.readMetadataOnGet),
     head: (bucket, key, opts = {}) => headObject(handle(bucket), key, opts.signal, ctx('head', bucket, key)),
     list: (bucket, opts = {}) => listObjects(handle(bucket), opts, capabilities.maxListPageSize, ctx('list', bucket)),
-    delete: (bucket, key, opts = {}) => deleteObject(handle(bucket), key, opts, ctx('delete', bucket, key)),
-    deleteMany: (bucket, keys, opts = {}) => deleteObjects(handle(bucket), keys, config.deleteConcurrency, opts.signal, ctx('deleteMany', bucket)),
+    delete: (bucket, key, opts = {}) => deleteObject(handle(bucket), key, opts, ctx('delete', bucket, key), config.timeoutMs),
+    deleteMany: (bucket, keys, opts = {}) => deleteObjects(handle(bucket), keys, config.deleteConcurrency, opts.signal, ctx('deleteMany', bucket), config.timeoutMs),
     copy: (bucket, sourceKey, destinationKey, opts = {}) =>
       copyObject(handle(bucket), sourceKey, destinationKey, opts, ctx('copy', bucket, destinationKey)),
     async presign(bucket, key, opts) {

@@ -83,6 +83,14 @@ function openDownload(
   });
 }
 
+/** Destroys a download's body once it opens (no-op if it fails to open). */
+function destroyWhenOpen(opening: Promise<Opened>): void {
+  opening.then(
+    ({ stream }) => stream.destroy(),
+    () => undefined,
+  );
+}
+
 function conditionNotMet(bucket: Bucket, key: string): PolycloudError {
   return new PolycloudError('CONDITION_NOT_MET', `gcs get gs://${bucket.name}/${key}: the object's generation differs from ifMatch`, {
     retryable: false,
@@ -111,7 +119,7 @@ export async function getObject(bucket: Bucket, key: string, options: GetOptions
   const mediaP = options.ifMatch === undefined || pin !== undefined ? openDownload(bucket, key, pin, options, ctx, file) : undefined;
   // Keep a failed parallel request from becoming an unhandled rejection.
   mediaP?.catch(() => undefined);
-  const discard = () => void mediaP?.then(({ stream }) => stream.destroy(), () => undefined);
+  const discard = () => mediaP && destroyWhenOpen(mediaP);
 
   let info: ObjectInfo;
   try {
@@ -139,9 +147,13 @@ export async function getObject(bucket: Bucket, key: string, options: GetOptions
     return { info, body: Readable.from([]) };
   }
   let opened: Opened;
+  const openP = mediaP ?? openDownload(bucket, key, info.versionToken, options, ctx);
   try {
-    opened = await abortable(mediaP ?? openDownload(bucket, key, info.versionToken, options, ctx), options.signal, ctx);
+    opened = await abortable(openP, options.signal, ctx);
   } catch (e) {
+    // The signal won the race: the download may still open later; destroy it then
+    // so it does not hold a socket.
+    destroyWhenOpen(openP);
     if (options.signal?.aborted) throw abortedError(ctx, e);
     if (status(e) === 404 && options.ifMatch !== undefined) throw conditionNotMet(bucket, key);
     if (status(e) === 404 && attempt < 2) return getObject(bucket, key, options, ctx, attempt + 1, readMetadata);
@@ -175,9 +187,11 @@ export async function getObject(bucket: Bucket, key: string, options: GetOptions
  */
 async function getWithoutMetadata(bucket: Bucket, key: string, options: GetOptions, ctx: GcsErrorContext): Promise<GetResult> {
   let opened: Opened;
+  const openP = openDownload(bucket, key, undefined, options, ctx);
   try {
-    opened = await abortable(openDownload(bucket, key, undefined, options, ctx), options.signal, ctx);
+    opened = await abortable(openP, options.signal, ctx);
   } catch (e) {
+    destroyWhenOpen(openP);
     if (options.signal?.aborted) throw abortedError(ctx, e);
     if (status(e) === 416) {
       throw new PolycloudError('INVALID_ARGUMENT', `gcs get: range starts past the end of the object`, {

@@ -1,11 +1,13 @@
-import { Readable } from 'node:stream';
+import { randomUUID } from 'node:crypto';
+import { Readable, addAbortSignal } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Bucket, CreateWriteStreamOptions, PreconditionOptions } from '@google-cloud/storage';
+import { type Bucket, CRC32C, type CreateWriteStreamOptions, type PreconditionOptions } from '@google-cloud/storage';
 import { type AdapterBody, PolycloudError, type PutOptions, type PutResult } from '@polycloud/core';
-import { abortable, throwIfAborted } from './abort.js';
+import { throwIfAborted } from './abort.js';
 import { type GcsErrorContext, abortedError, toGcsError } from './errors.js';
 import { type GcsObjectResource, isGeneration } from './object-info.js';
 import type { ResolvedGcsAdapterOptions } from './options.js';
+import { gcsRequest } from './request.js';
 
 /** `ifNoneMatch: '*'` → generation 0 (absent); `ifMatch` → that generation. */
 export function putPreconditions(options: PutOptions, ctx: GcsErrorContext): PreconditionOptions | undefined {
@@ -23,11 +25,64 @@ export function putPreconditions(options: PutOptions, ctx: GcsErrorContext): Pre
 }
 
 /**
- * Uploads a body. Bytes up to `resumableThresholdBytes` (and streams whose
- * `contentLength` is that small) go in one simple upload; larger bodies and streams of
- * unknown length use a resumable upload that streams the body (one request, or
- * `chunkSizeBytes` chunks), so memory stays bounded whatever the size. The object
- * appears only when the upload completes.
+ * One multipart/related simple upload (`uploadType=multipart`), sent by the adapter
+ * itself so the call's signal cancels the HTTP request: the SDK's `file.save` takes no
+ * signal and would keep running after an abort. The body's CRC32C is sent in the
+ * resource, so GCS refuses bytes damaged in transit.
+ */
+async function simpleUpload(bucket: Bucket, key: string, bytes: Buffer, options: PutOptions, conditions: PreconditionOptions | undefined, timeoutMs: number | undefined): Promise<GcsObjectResource> {
+  const crc = new CRC32C();
+  crc.update(bytes);
+  const contentType = options.contentType ?? 'application/octet-stream';
+  const resource = { name: key, contentType, crc32c: crc.toString(), ...(options.metadata ? { metadata: options.metadata } : {}) };
+  const boundary = `polycloud-${randomUUID()}`;
+  const body = Buffer.concat([
+    Buffer.from(`--${boundary}\r\nContent-Type: application/json; charset=UTF-8\r\n\r\n${JSON.stringify(resource)}\r\n--${boundary}\r\nContent-Type: ${contentType}\r\n\r\n`),
+    bytes,
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  ]);
+  const written = await gcsRequest<GcsObjectResource>(bucket.storage, {
+    method: 'POST',
+    path: `/upload/storage/v1/b/${encodeURIComponent(bucket.name)}/o`,
+    query: { uploadType: 'multipart', name: key, ...(conditions ? { ifGenerationMatch: String(conditions.ifGenerationMatch) } : {}) },
+    headers: { 'content-type': `multipart/related; boundary=${boundary}` },
+    body,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+  });
+  return written ?? {};
+}
+
+/**
+ * Reads a stream into memory while it stays within `limit` bytes. A longer stream
+ * comes back as `rest`: a stream of the chunks read so far followed by the remainder.
+ */
+async function readUpTo(body: Readable, limit: number): Promise<{ bytes: Buffer; rest?: undefined } | { bytes?: undefined; rest: Readable }> {
+  const iterator = body[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for (;;) {
+    const next = await iterator.next();
+    if (next.done) return { bytes: Buffer.concat(chunks, size) };
+    const chunk = typeof next.value === 'string' ? Buffer.from(next.value) : next.value;
+    chunks.push(chunk);
+    size += chunk.byteLength;
+    if (size > limit) {
+      const rest = async function* () {
+        yield* chunks;
+        for (let r = await iterator.next(); !r.done; r = await iterator.next()) yield r.value;
+      };
+      return { rest: Readable.from(rest()) };
+    }
+  }
+}
+
+/**
+ * Uploads a body. Bytes up to `resumableThresholdBytes` go in one simple upload whose
+ * request the signal cancels; larger bodies and streams use a resumable upload that
+ * streams the body (one request, or `chunkSizeBytes` chunks), so memory stays bounded
+ * whatever the size, and is destroyed (its request aborted) when the signal fires.
+ * The object appears only when the upload completes.
  */
 export async function putObject(
   bucket: Bucket,
@@ -42,9 +97,40 @@ export async function putObject(
   throwIfAborted(options.signal, errCtx);
   const file = bucket.file(key);
   const length = body instanceof Uint8Array ? body.byteLength : options.contentLength;
-  const resumable = length === undefined || length > config.resumableThresholdBytes;
+  let resumable = length === undefined || length > config.resumableThresholdBytes;
+  let bytes: Buffer | undefined;
+  let stream: Readable | undefined;
+  try {
+    if (body instanceof Uint8Array) {
+      bytes = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+    } else if (!resumable) {
+      // A stream announced as small is buffered (at most the threshold) so it also goes
+      // in the cancellable simple upload; a longer one than announced falls back to a
+      // resumable upload of what was read followed by the rest.
+      const read = await readUpTo(options.signal ? addAbortSignal(options.signal, body) : body, config.resumableThresholdBytes);
+      if (read.rest) {
+        resumable = true;
+        stream = read.rest;
+      } else {
+        bytes = read.bytes;
+      }
+    }
+  } catch (e) {
+    if (options.signal?.aborted) throw abortedError(errCtx, e);
+    throw toGcsError(e, errCtx);
+  }
+  if (bytes && !resumable) {
+    let written: GcsObjectResource;
+    try {
+      written = await simpleUpload(bucket, key, bytes, options, conditions, config.timeoutMs);
+    } catch (e) {
+      if (options.signal?.aborted) throw abortedError(errCtx, e);
+      throw toGcsError(e, errCtx);
+    }
+    return { key, versionToken: String(written.generation ?? ''), size: written.size !== undefined ? Number(written.size) : bytes.byteLength };
+  }
   const writeOptions: CreateWriteStreamOptions = {
-    resumable,
+    resumable: true,
     metadata: {
       contentType: options.contentType ?? 'application/octet-stream',
       ...(options.metadata ? { metadata: options.metadata } : {}),
@@ -54,14 +140,10 @@ export async function putObject(
     ...(config.timeoutMs !== undefined ? { timeout: config.timeoutMs } : {}),
   };
   try {
-    if (body instanceof Uint8Array && !resumable) {
-      const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-      await abortable(file.save(bytes, writeOptions), options.signal, errCtx);
-    } else {
-      const source = body instanceof Uint8Array ? Readable.from([body]) : body;
-      const sink = file.createWriteStream(writeOptions);
-      await (options.signal ? pipeline(source, sink, { signal: options.signal }) : pipeline(source, sink));
-    }
+    // Streams, and bytes too large for a simple upload.
+    const source = stream ?? (body instanceof Uint8Array ? Readable.from([body]) : body);
+    const sink = file.createWriteStream(writeOptions);
+    await (options.signal ? pipeline(source, sink, { signal: options.signal }) : pipeline(source, sink));
   } catch (e) {
     if (options.signal?.aborted) throw abortedError(errCtx, e);
     throw toGcsError(e, errCtx);

@@ -1,0 +1,140 @@
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import { isPolycloudError } from '@polycloud/core';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createGcsAdapter } from '../src/storage/index.js';
+
+/** One request the server saw, and whether its connection was closed by the client. */
+interface Seen {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  bodyBytes: number;
+  /** Resolves when the request's socket closes. */
+  closed: Promise<void>;
+  res: ServerResponse;
+}
+
+const codeOf = (p: Promise<unknown>) =>
+  p.then(
+    () => 'success',
+    (e: unknown) => (isPolycloudError(e) ? e.code : `non-polycloud: ${String(e)}`),
+  );
+
+/** Resolves true if `p` settles within `ms`, false otherwise. */
+const within = (p: Promise<unknown>, ms: number) =>
+  Promise.race([p.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms).unref())]);
+
+/**
+ * A loopback server that reads every request body in full and then does what the test
+ * says (by default: never answers), recording when each connection closes. A request
+ * the adapter really cancelled shows as a closed connection; one merely abandoned
+ * stays open, waiting for its answer.
+ */
+describe('gcs: an aborted call cancels its request (nothing can land after ABORTED)', () => {
+  let server: Server;
+  let endpoint: string;
+  let seen: Seen[] = [];
+  let onRequest: (s: Seen) => void = () => undefined;
+  beforeAll(async () => {
+    server = createServer((req: IncomingMessage, res: ServerResponse) => {
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      const closed = new Promise<void>((resolve) => req.socket.once('close', () => resolve()));
+      const s: Seen = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, bodyBytes: 0, closed, res };
+      seen.push(s);
+      req.on('data', (d: Buffer) => (s.bodyBytes += d.byteLength));
+      req.on('end', () => onRequest(s));
+    });
+    server.keepAliveTimeout = 60_000;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+  beforeEach(() => {
+    seen = [];
+    onRequest = () => undefined;
+  });
+  /** A signal that fires once the server has received a whole request (and has not answered). */
+  const abortOnArrival = () => {
+    const controller = new AbortController();
+    onRequest = () => setTimeout(() => controller.abort(), 50).unref();
+    return controller;
+  };
+  const adapter = (extra: Record<string, unknown> = {}) => createGcsAdapter({ projectId: 'demo-test', apiEndpoint: endpoint, ...extra });
+
+  it('put of bytes ≤ resumableThresholdBytes: the whole body was sent, the answer is pending, the signal fires → ABORTED and the connection is closed', async () => {
+    const body = Buffer.alloc(256 * 1024, 7);
+    const { signal } = abortOnArrival();
+    expect(await codeOf(adapter().put('bk', 'k', body, { signal }))).toBe('ABORTED');
+    const upload = seen.find((s) => s.path === '/upload/storage/v1/b/bk/o')!;
+    expect(upload.query.get('uploadType')).toBe('multipart');
+    expect(upload.bodyBytes).toBeGreaterThan(body.byteLength); // the server had all of it
+    expect(await within(upload.closed, 2000)).toBe(true);
+  });
+
+  it('put of a small stream with a known contentLength is cancelled the same way', async () => {
+    const { signal } = abortOnArrival();
+    expect(await codeOf(adapter().put('bk', 'k', Readable.from([Buffer.from('small')]), { signal, contentLength: 5 }))).toBe('ABORTED');
+    const upload = seen.find((s) => s.path === '/upload/storage/v1/b/bk/o')!;
+    expect(upload.query.get('uploadType')).toBe('multipart');
+    expect(await within(upload.closed, 2000)).toBe(true);
+  });
+
+  it('delete: the signal fires while the answer is pending → ABORTED and the connection is closed', async () => {
+    const { signal } = abortOnArrival();
+    expect(await codeOf(adapter().delete('bk', 'k', { signal, ifMatch: '12' }))).toBe('ABORTED');
+    const del = seen.find((s) => s.method === 'DELETE')!;
+    expect(del.query.get('ifGenerationMatch')).toBe('12');
+    expect(await within(del.closed, 2000)).toBe(true);
+  });
+
+  it('a small put still round-trips its resource: generation, size; the content type and metadata go in the multipart body', async () => {
+    onRequest = (s) => {
+      s.res.writeHead(200, { 'content-type': 'application/json' });
+      s.res.end(JSON.stringify({ name: 'k', generation: '1700000000000123', size: '2' }));
+    };
+    const put = await adapter().put('bk', 'k', Buffer.from('hi'), { contentType: 'text/plain', metadata: { note: 'ü' } });
+    expect(put).toEqual({ key: 'k', versionToken: '1700000000000123', size: 2 });
+  });
+
+  it('get (readMetadataOnGet: false): the signal fires before the media response; the download that opens later is destroyed', async () => {
+    const controller = new AbortController();
+    onRequest = (s) => {
+      setTimeout(() => controller.abort(), 50).unref();
+      setTimeout(() => {
+        s.res.writeHead(200, { 'content-type': 'application/octet-stream', 'x-goog-generation': '5', 'content-length': '1000000' });
+        s.res.write(Buffer.alloc(1000, 1)); // and never the rest
+      }, 300).unref();
+    };
+    expect(await codeOf(adapter({ readMetadataOnGet: false }).get('bk', 'k', { signal: controller.signal }))).toBe('ABORTED');
+    const media = seen.find((s) => s.query.get('alt') === 'media')!;
+    expect(await within(media.closed, 3000)).toBe(true);
+  });
+
+  it('get: metadata answered, the signal fires before the media response; the download that opens later is destroyed', async () => {
+    const controller = new AbortController();
+    let metadataAnswered = false;
+    onRequest = (s) => {
+      if (s.query.get('alt') !== 'media') {
+        s.res.writeHead(200, { 'content-type': 'application/json' });
+        s.res.end(JSON.stringify({ name: 'k', generation: '5', size: '1000000', updated: '2026-01-01T00:00:00Z' }));
+        metadataAnswered = true;
+        return;
+      }
+      // Abort once the metadata is in (so the adapter waits on the media response).
+      const abortLater = () => (metadataAnswered ? setTimeout(() => controller.abort(), 100).unref() : setTimeout(abortLater, 10).unref());
+      abortLater();
+      setTimeout(() => {
+        s.res.writeHead(200, { 'content-type': 'application/octet-stream', 'x-goog-generation': '5', 'content-length': '1000000' });
+        s.res.write(Buffer.alloc(1000, 1));
+      }, 600).unref();
+    };
+    expect(await codeOf(adapter().get('bk', 'k', { signal: controller.signal }))).toBe('ABORTED');
+    const media = seen.find((s) => s.query.get('alt') === 'media')!;
+    expect(await within(media.closed, 3000)).toBe(true);
+  });
+});
