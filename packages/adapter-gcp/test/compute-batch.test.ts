@@ -1,6 +1,6 @@
 import type { v1 } from '@google-cloud/batch';
 import { createGcpBatchAdapter, type GcpBatchClient, GRPC, mapGcpBatchError, requestIdFor } from '@polycloud/adapter-gcp';
-import { createPolycloud, deriveIdempotencyKey, parseDataJob, toComputeJobRequest } from '@polycloud/core';
+import { createPolycloud, deriveIdempotencyKey, parseDataJob, redact, toComputeJobRequest } from '@polycloud/core';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { createFakeGcpBatch } from './compute-batch-fake.js';
 
@@ -168,6 +168,23 @@ describe('Cloud Batch behaviour', () => {
     expect(mapGcpBatchError(e(GRPC.NOT_FOUND), ctx)).toMatchObject({ code: 'NOT_FOUND' });
     expect(mapGcpBatchError(e(GRPC.ALREADY_EXISTS), ctx)).toMatchObject({ code: 'ALREADY_EXISTS' });
     expect(mapGcpBatchError(e(GRPC.INTERNAL), ctx)).toMatchObject({ code: 'UNAVAILABLE', retryable: true });
+  });
+
+  it("socket errors without a gRPC status go through core's classifyNetworkError (ECONNABORTED → UNAVAILABLE, ETIMEDOUT → TIMEOUT)", () => {
+    const ctx = { operation: 'status' };
+    const net = (code: string) => Object.assign(new Error(`connect ${code} 127.0.0.1:443`), { code });
+    expect(mapGcpBatchError(net('ECONNRESET'), ctx)).toMatchObject({ code: 'UNAVAILABLE', retryable: true });
+    expect(mapGcpBatchError(net('ECONNABORTED'), ctx)).toMatchObject({ code: 'UNAVAILABLE', retryable: true });
+    expect(mapGcpBatchError(net('ETIMEDOUT'), ctx)).toMatchObject({ code: 'TIMEOUT', retryable: true });
+    // fetch (the REST transport) nests the socket error as the cause
+    expect(mapGcpBatchError(new TypeError('fetch failed', { cause: net('EHOSTUNREACH') }), ctx)).toMatchObject({ code: 'UNAVAILABLE', retryable: true });
+    expect(mapGcpBatchError(new Error('something else'), ctx)).toMatchObject({ code: 'UNEXPECTED', retryable: false });
+  });
+
+  it('an inline private key is registered for redaction when the adapter is created, even with an injected client and no call made', () => {
+    const privateKey = '-----BEGIN PRIVATE KEY-----\nGCP-BATCH-TEST-KEY-b1f0e2d94c\n-----END PRIVATE KEY-----\n';
+    createGcpBatchAdapter({ client: createFakeGcpBatch().client, credentials: { client_email: 'svc@demo-project.iam.gserviceaccount.com', private_key: privateKey } });
+    expect(redact(`the key was ${privateKey}`)).not.toContain('GCP-BATCH-TEST-KEY-b1f0e2d94c');
   });
 
   it('validates options, physical ids and keys', async () => {

@@ -11,17 +11,19 @@ export interface SeenRequest {
   body: string;
 }
 
-/** What the fake answers: a status and a JSON API error `reason` (and message). */
+/** What the fake answers: a status and a JSON API error `reason` (and message), or a 2xx with a JSON body. */
 export interface FakeAnswer {
   status: number;
   reason?: string;
   message?: string;
+  /** For a 2xx: the JSON body (default `{}`). */
+  json?: unknown;
 }
 
 /**
  * A loopback HTTP server that answers every request with a GCS JSON API error, in
- * the format Google documents ({"error":{"code","message","errors":[{reason}]}}),
- * and records the requests: for the statuses the emulator never returns (412, 403,
+ * the format Google documents ({"error":{"code","message","errors":[{reason}]}})
+ * (or a 2xx with a JSON body when told), and records the requests: for the statuses the emulator never returns (412, 403,
  * 429, 503…).
  */
 export async function startFakeGcs(answer: (req: SeenRequest) => FakeAnswer): Promise<{ endpoint: string; seen: SeenRequest[]; close(): Promise<void> }> {
@@ -34,6 +36,11 @@ export async function startFakeGcs(answer: (req: SeenRequest) => FakeAnswer): Pr
     req.on('data', (d: string) => (request.body += d));
     req.on('end', () => {
       const a = answer(request);
+      if (a.status < 300) {
+        res.writeHead(a.status, { 'content-type': 'application/json; charset=UTF-8' });
+        res.end(JSON.stringify(a.json ?? {}));
+        return;
+      }
       const message = a.message ?? `fake ${a.status}`;
       res.writeHead(a.status, { 'content-type': 'application/json; charset=UTF-8' });
       res.end(JSON.stringify({ error: { code: a.status, message, errors: [{ message, domain: 'global', reason: a.reason ?? 'fake' }] } }));

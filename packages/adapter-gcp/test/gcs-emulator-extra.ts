@@ -116,8 +116,4 @@ export function gcsEmulatorExtraTests(
     const { adapter, bucket } = get();
     await expect(adapter.probe!(bucket)).resolves.toBeUndefined();
   });
-
-  it.skip('put with chunkSizeBytes (chunked resumable upload) — skipped: the emulator finalizes a resumable upload on its first PUT, so a multi-chunk upload fails', () => {
-    // Exercised only against real GCS; the option is validated in storage-options.test.ts.
-  });
 }

@@ -11,6 +11,8 @@ describe('toGcsError: errors without an HTTP status', () => {
     ['EPIPE', 'UNAVAILABLE'],
     ['ETIMEDOUT', 'TIMEOUT'],
     ['ESOCKETTIMEDOUT', 'TIMEOUT'],
+    // core's classifyNetworkError: a connection the peer aborted is unavailable, not a timeout
+    ['ECONNABORTED', 'UNAVAILABLE'],
   ])('a socket error %s → %s, retryable', (code, expected) => {
     const err = toGcsError(netError(code), ctx);
     expect([err.code, err.retryable]).toEqual([expected, true]);
@@ -25,6 +27,11 @@ describe('toGcsError: errors without an HTTP status', () => {
   it('a failed download checksum (CONTENT_DOWNLOAD_MISMATCH) → UNAVAILABLE, retryable', () => {
     const err = toGcsError(Object.assign(new Error('The downloaded data did not match the data from the server.'), { code: 'CONTENT_DOWNLOAD_MISMATCH' }), ctx);
     expect([err.code, err.retryable]).toEqual(['UNAVAILABLE', true]);
+  });
+
+  it("node-fetch's expired per-request timeout (type request-timeout, no code) → TIMEOUT, retryable", () => {
+    const err = toGcsError(Object.assign(new Error('network timeout at: http://127.0.0.1:1/storage/v1/b/bk/o/k'), { type: 'request-timeout' }), ctx);
+    expect([err.code, err.retryable]).toEqual(['TIMEOUT', true]);
   });
 
   it("'socket hang up' (no code) → UNAVAILABLE, retryable", () => {
@@ -44,8 +51,10 @@ describe('toGcsError: errors without an HTTP status', () => {
     expect(err.message).not.toContain('svc%40p');
   });
 
-  it('409 on a create → ALREADY_EXISTS; 412 with createOnly → ALREADY_EXISTS', () => {
-    expect(toGcsError(Object.assign(new Error('exists'), { code: 409 }), ctx).code).toBe('ALREADY_EXISTS');
+  it('409 → ALREADY_EXISTS only for a create-if-absent call, otherwise CONFLICT; 412 with createOnly → ALREADY_EXISTS', () => {
+    expect(toGcsError(Object.assign(new Error('exists'), { code: 409 }), { ...ctx, createOnly: true }).code).toBe('ALREADY_EXISTS');
+    const conflict = toGcsError(Object.assign(new Error('edited during the operation'), { code: 409 }), ctx);
+    expect([conflict.code, conflict.retryable]).toEqual(['CONFLICT', false]);
     expect(toGcsError(Object.assign(new Error('pre'), { code: 412 }), { ...ctx, createOnly: true }).code).toBe('ALREADY_EXISTS');
     expect(toGcsError(Object.assign(new Error('pre'), { code: 412 }), ctx).code).toBe('CONDITION_NOT_MET');
   });

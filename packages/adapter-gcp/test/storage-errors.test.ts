@@ -141,6 +141,30 @@ describe('gcs error mapping against a fake JSON API server (statuses the emulato
     expect(last().query.get('ifGenerationMatch')).toBe('42');
   });
 
+  it('404 on delete with ifMatch → CONDITION_NOT_MET (the generation named is not there); without ifMatch a missing key is success', async () => {
+    answer = () => ({ status: 404, reason: 'notFound' });
+    const err = await caught(adapter().delete('bk', 'gone', { ifMatch: '42' }));
+    expect([err.code, err.retryable]).toEqual(['CONDITION_NOT_MET', false]);
+    expect(last().method).toBe('DELETE');
+    expect(last().query.get('ifGenerationMatch')).toBe('42');
+    await expect(adapter().delete('bk', 'gone')).resolves.toBeUndefined();
+    expect(last().query.has('ifGenerationMatch')).toBe(false);
+  });
+
+  it('ensureBucket: a 409 is success only if the bucket then answers a listing; 403 → PERMISSION_DENIED, 404 → ALREADY_EXISTS', async () => {
+    const create = (listing: FakeAnswer) => {
+      answer = (req) => (req.method === 'POST' ? { status: 409, reason: 'conflict', message: 'Your previous request to create the named bucket succeeded and you already own it.' } : listing);
+      return adapter().ensureBucket('taken-name');
+    };
+    await expect(create({ status: 200, json: { kind: 'storage#objects', items: [] } })).resolves.toBeUndefined();
+    expect(last()).toMatchObject({ method: 'GET', path: '/storage/v1/b/taken-name/o' });
+    expect((await caught(create({ status: 403, reason: 'forbidden' }))).code).toBe('PERMISSION_DENIED');
+    expect((await caught(create({ status: 404, reason: 'notFound' }))).code).toBe('ALREADY_EXISTS');
+    // Any other status on create is mapped as a create-if-absent call.
+    answer = () => ({ status: 503, reason: 'backendError' });
+    expect((await caught(adapter().ensureBucket('taken-name'))).code).toBe('UNAVAILABLE');
+  });
+
   it('403 → PERMISSION_DENIED and 401 → PERMISSION_DENIED, not retryable, no token in the message', async () => {
     answer = () => ({ status: 403, reason: 'forbidden', message: `caller has no storage.objects.get access (token ?access_token=${SECRET_TOKEN})` });
     const err = await caught(adapter().head('bk', 'k'));

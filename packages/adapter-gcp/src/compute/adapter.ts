@@ -12,6 +12,7 @@ import {
   TERMINAL_JOB_STATES,
 } from '@polycloud/core';
 import type { GcpBatchClient, GcpCallOptions } from './client.js';
+import { abortable } from '../shared/abortable.js';
 import { GRPC, mapGcpBatchError } from './errors.js';
 import { GCP_BATCH_PARENT, type GcpBatchAdapterOptions, GcpBatchAdapterOptionsSchema, GcpBatchTargetOptionsSchema, type ResolvedGcpBatchAdapterOptions } from './options.js';
 import { createJobRequest, GCP_JOB_ID } from './request.js';
@@ -19,7 +20,6 @@ import { gcpStateName, toGcpJobStatus } from './status.js';
 
 async function createClient(o: ResolvedGcpBatchAdapterOptions): Promise<GcpBatchClient> {
   if (o.client) return o.client;
-  if (o.credentials) registerSecrets([o.credentials.private_key]);
   const { v1 } = await import('@google-cloud/batch');
   return new v1.BatchServiceClient({
     ...(o.projectId ? { projectId: o.projectId } : {}),
@@ -30,25 +30,11 @@ async function createClient(o: ResolvedGcpBatchAdapterOptions): Promise<GcpBatch
   }) as unknown as GcpBatchClient;
 }
 
-/** Rejects with ABORTED as soon as `signal` aborts (gax calls take no AbortSignal). */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(Object.assign(new Error('aborted'), { name: 'AbortError' }));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(Object.assign(new Error('aborted'), { name: 'AbortError' }));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
-}
+/** gax calls take no AbortSignal: an abort rejects with an AbortError, which mapGcpBatchError maps to ABORTED. */
+const abortError = () => Object.assign(new Error('aborted'), { name: 'AbortError' });
+
+/** Binding options as written in a config file may be snake_case (`machine_type`); adapter schemas are camelCase. */
+const camelKeys = (o: Record<string, unknown> | undefined) => Object.fromEntries(Object.entries(o ?? {}).map(([k, v]) => [camelCase(k), v]));
 
 /**
  * Google Cloud Batch compute adapter. A binding's `physical_id` is
@@ -56,11 +42,10 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Pro
  * job id, so a second CreateJob for it answers ALREADY_EXISTS and the existing job
  * is returned. Cancel uses CancelJob (the job stays listed as CANCELLED).
  */
-/** Binding options as written in a config file may be snake_case (`machine_type`); adapter schemas are camelCase. */
-const camelKeys = (o: Record<string, unknown> | undefined) => Object.fromEntries(Object.entries(o ?? {}).map(([k, v]) => [camelCase(k), v]));
-
 export function createGcpBatchAdapter(options: GcpBatchAdapterOptions = {}, context: Partial<AdapterContext> = {}): ComputeAdapter {
   const o = parseWithSchema(GcpBatchAdapterOptionsSchema, options, 'invalid options for the gcp-batch adapter') as ResolvedGcpBatchAdapterOptions;
+  // Registered before anything can fail or log, whether or not a client is ever created.
+  if (o.credentials) registerSecrets([o.credentials.private_key]);
   let client: Promise<GcpBatchClient> | undefined;
   const getClient = () => (client ??= createClient(o));
   const callOptions: GcpCallOptions = { retry: { retryCodes: [] }, ...(o.timeoutMs ? { timeout: o.timeoutMs } : {}) };
@@ -86,7 +71,7 @@ export function createGcpBatchAdapter(options: GcpBatchAdapterOptions = {}, cont
 
   async function call<T>(operation: string, key: string | undefined, signal: AbortSignal | undefined, fn: (c: GcpBatchClient) => Promise<T>): Promise<T> {
     try {
-      return await abortable(getClient().then(fn), signal);
+      return await abortable(getClient().then(fn), signal, abortError);
     } catch (e) {
       throw mapGcpBatchError(e, { operation, ...(key ? { key } : {}) });
     }

@@ -1,4 +1,4 @@
-import { type ErrorCode, isPolycloudError, PolycloudError } from '@polycloud/core';
+import { classifyNetworkError, type ErrorCode, isPolycloudError, PolycloudError } from '@polycloud/core';
 
 /** gRPC status codes (google.rpc.Code). */
 export const GRPC = {
@@ -42,6 +42,7 @@ const BY_CODE: Record<number, [ErrorCode, boolean]> = {
  * Maps a Cloud Batch error (gRPC status in `code`) to core's codes.
  * RESOURCE_EXHAUSTED is a rate limit when it says so ("rate", "per minute", "requests"),
  * otherwise quota or capacity → QUOTA_EXCEEDED, retryable (another cloud may have room).
+ * Socket errors without a gRPC status are classified by core's `classifyNetworkError`.
  */
 export function mapGcpBatchError(error: unknown, context: { operation: string; key?: string }): PolycloudError {
   if (isPolycloudError(error)) return error;
@@ -57,6 +58,8 @@ export function mapGcpBatchError(error: unknown, context: { operation: string; k
     const [code, retryable] = BY_CODE[e.code]!;
     return make(code, retryable);
   }
-  if (typeof e.code === 'string' && /^E(CONNREFUSED|CONNRESET|NOTFOUND|PIPE|AI_AGAIN|TIMEDOUT)$/.test(e.code)) return make('UNAVAILABLE', true);
+  // Transport failures (no gRPC status): core's one classification for every adapter.
+  const network = classifyNetworkError(error);
+  if (network) return make(network.code, network.retryable);
   return make('UNEXPECTED', false);
 }

@@ -1,4 +1,4 @@
-import { type ErrorCode, type ErrorContext, PolycloudError, isPolycloudError, redact } from '@polycloud/core';
+import { type ErrorCode, type ErrorContext, PolycloudError, classifyNetworkError, isPolycloudError, redact } from '@polycloud/core';
 
 /** What the adapter was doing when an error happened. */
 export interface GcsErrorContext {
@@ -7,26 +7,18 @@ export interface GcsErrorContext {
   key?: string;
   /** The adapter instance name (the provider's configured name). */
   adapter?: string;
-  /** The call was conditional on absence (`ifNoneMatch: '*'`): a 412 / 409 means ALREADY_EXISTS. */
+  /**
+   * The call creates only if absent (`ifNoneMatch: '*'` → ifGenerationMatch=0, bucket
+   * creation): a 412 / 409 means ALREADY_EXISTS. Otherwise 412 is CONDITION_NOT_MET
+   * and 409 CONFLICT.
+   */
   createOnly?: boolean;
 }
 
-// Transport failures worth another attempt; CONTENT_DOWNLOAD_MISMATCH is the SDK's CRC32C /
-// MD5 check failing on a download (bytes damaged in transit).
-const NETWORK_UNAVAILABLE = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'EPIPE',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENETDOWN',
-  'UND_ERR_SOCKET',
-  'ERR_STREAM_PREMATURE_CLOSE',
-  'CONTENT_DOWNLOAD_MISMATCH',
-]);
-const NETWORK_TIMEOUT = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT', 'ECONNABORTED', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT']);
+// Transport failures the SDK reports that core's classifier does not know: the SDK's
+// CRC32C / MD5 check failing on a download (bytes damaged in transit) and a response
+// stream cut short.
+const EXTRA_UNAVAILABLE = new Set(['CONTENT_DOWNLOAD_MISMATCH', 'ERR_STREAM_PREMATURE_CLOSE']);
 const RATE_REASONS = new Set(['rateLimitExceeded', 'userRateLimitExceeded', 'slowDown']);
 const QUOTA_REASONS = new Set(['quotaExceeded', 'dailyLimitExceeded', 'storageQuotaExceeded']);
 
@@ -58,21 +50,18 @@ function facts(error: unknown): Facts {
     if (out.reason === undefined && Array.isArray(errors) && typeof errors[0]?.reason === 'string') out.reason = errors[0].reason;
     e = o['cause'] ?? o['error'];
   }
-  if (out.netCode === undefined) {
-    const m = /\b(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|ESOCKETTIMEDOUT)\b/.exec(out.message);
-    if (m) out.netCode = m[1];
-    else if (/socket hang up/i.test(out.message)) out.netCode = 'ECONNRESET';
-    else if (/network timeout at/i.test(out.message)) out.netCode = 'ETIMEDOUT';
-  }
   return out;
 }
 
-function classify(f: Facts, ctx: GcsErrorContext): { code: ErrorCode; retryable: boolean } {
+function classify(error: unknown, f: Facts, ctx: GcsErrorContext): { code: ErrorCode; retryable: boolean } {
   if (f.name === 'AbortError') return { code: 'ABORTED', retryable: false };
   const s = f.status;
   if (s === undefined) {
-    if (f.netCode && NETWORK_TIMEOUT.has(f.netCode)) return { code: 'TIMEOUT', retryable: true };
-    if (f.netCode && NETWORK_UNAVAILABLE.has(f.netCode)) return { code: 'UNAVAILABLE', retryable: true };
+    const network = classifyNetworkError(error);
+    if (network) return { code: network.code, retryable: network.retryable };
+    // node-fetch (under teeny-request) reports an expired per-request `timeout` with a type, not a code.
+    if (f.netCode === 'ETIMEDOUT') return { code: 'TIMEOUT', retryable: true };
+    if (f.netCode && EXTRA_UNAVAILABLE.has(f.netCode)) return { code: 'UNAVAILABLE', retryable: true };
     return { code: 'UNEXPECTED', retryable: false };
   }
   if (f.reason && RATE_REASONS.has(f.reason)) return { code: 'RATE_LIMITED', retryable: true };
@@ -92,7 +81,9 @@ function classify(f: Facts, ctx: GcsErrorContext): { code: ErrorCode; retryable:
     case 504:
       return { code: 'TIMEOUT', retryable: true };
     case 409:
-      return { code: 'ALREADY_EXISTS', retryable: false };
+      // Only a create-if-absent call can conflict with an existing resource; elsewhere
+      // 409 is a concurrent change (e.g. an object edited during the operation).
+      return { code: ctx.createOnly ? 'ALREADY_EXISTS' : 'CONFLICT', retryable: false };
     case 412:
       return { code: ctx.createOnly ? 'ALREADY_EXISTS' : 'CONDITION_NOT_MET', retryable: false };
     case 429:
@@ -120,7 +111,7 @@ export function toGcsError(error: unknown, ctx: GcsErrorContext): PolycloudError
   };
   if (isPolycloudError(error)) return (error as PolycloudError).withContext(context);
   const f = facts(error);
-  const { code, retryable } = classify(f, ctx);
+  const { code, retryable } = classify(error, f, ctx);
   if (f.status !== undefined) context.status = f.status;
   const where = ctx.key !== undefined ? `gs://${ctx.bucket ?? '?'}/${ctx.key}` : ctx.bucket !== undefined ? `gs://${ctx.bucket}` : 'gcs';
   const detail = [f.status, f.reason ?? f.netCode].filter((x) => x !== undefined).join(' ');
