@@ -15,13 +15,12 @@
  *
  * Run alone: `node --import tsx scripts/bench/storage-gcs.ts [--bytes N] [--iterations N]`.
  */
-import { cpus } from 'node:os';
-import { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { Storage } from '@google-cloud/storage';
 import { createPolycloud } from '@polycloud/core';
 import { createGcsAdapter } from '@polycloud/adapter-gcp';
 import { startGcsEmulator } from '@polycloud/emulators';
+import { drain, interleaved, machine, median, MiB, numberArg, round, rssSampler, streamRoundTrip, time } from './lib.js';
 
 export interface GcsBenchFigures {
   adapter: 'gcs';
@@ -47,40 +46,6 @@ export interface GcsBenchOptions {
   streamBytes?: number;
 }
 
-const MiB = 1024 * 1024;
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-const round = (x: number, digits = 3) => Number(x.toFixed(digits));
-
-/** `total` bytes pushed as one reused constant 1 MiB chunk: the generator holds nothing big. */
-function generated(total: number): Readable {
-  const chunk = Buffer.alloc(MiB, 0xa5);
-  let sent = 0;
-  return new Readable({
-    read() {
-      if (sent >= total) return void this.push(null);
-      const n = Math.min(MiB, total - sent);
-      sent += n;
-      this.push(n === MiB ? chunk : chunk.subarray(0, n));
-    },
-  });
-}
-
-function rssSampler() {
-  let peak = process.memoryUsage.rss();
-  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20);
-  return { peak: () => Math.max(peak, process.memoryUsage.rss()), stop: () => (clearInterval(timer), peak) };
-}
-
-async function drain(body: AsyncIterable<Uint8Array>): Promise<number> {
-  let n = 0;
-  for await (const chunk of body) n += chunk.length;
-  return n;
-}
-
 export async function benchGcs(options: GcsBenchOptions = {}): Promise<GcsBenchFigures> {
   const iterations = options.iterations ?? 300;
   const streamBytes = options.streamBytes ?? 256 * MiB;
@@ -101,14 +66,7 @@ export async function benchGcs(options: GcsBenchOptions = {}): Promise<GcsBenchF
     const bucket = polycloud.bucket('lb-bench');
     const body = Buffer.alloc(1024, 0x42);
     const t = { pcPut: [] as number[], adPut: [] as number[], rawPut: [] as number[], pcGet: [] as number[], adGet: [] as number[], leanGet: [] as number[], rawGet: [] as number[] };
-    const time = async (into: number[] | undefined, fn: () => Promise<unknown>) => {
-      const start = performance.now();
-      await fn();
-      into?.push(performance.now() - start);
-    };
-    const warmup = Math.min(30, iterations);
-    for (let i = 0; i < warmup + iterations; i++) {
-      const m = i >= warmup;
+    await interleaved(iterations, (i, m) => {
       const pcKey = `lat/pc-${i % 50}`;
       const adKey = `lat/ad-${i % 50}`;
       const rawKey = `lat/raw-${i % 50}`;
@@ -119,38 +77,28 @@ export async function benchGcs(options: GcsBenchOptions = {}): Promise<GcsBenchF
       const adGet = () => time(m ? t.adGet : undefined, async () => drain((await adapter.get(physical, adKey)).body));
       const leanGet = () => time(m ? t.leanGet : undefined, async () => drain((await lean.get(physical, adKey)).body));
       const rawGet = () => time(m ? t.rawGet : undefined, () => rawBucket.file(rawKey).download());
-      // Alternate which side goes first so neither gets a systematic advantage.
-      const order = i % 2 ? [pcPut, adPut, rawPut, pcGet, adGet, leanGet, rawGet] : [rawPut, adPut, pcPut, rawGet, leanGet, adGet, pcGet];
-      for (const step of order) await step();
-    }
+      return [
+        [pcPut, adPut, rawPut, pcGet, adGet, leanGet, rawGet],
+        [rawPut, adPut, pcPut, rawGet, leanGet, adGet, pcGet],
+      ];
+    });
 
     const baseline = process.memoryUsage.rss();
-    const streamRss = rssSampler();
-    let start = performance.now();
-    const put = await bucket.put('stream/big', generated(streamBytes));
-    const putSeconds = (performance.now() - start) / 1000;
-    if (put.size !== streamBytes) throw new Error(`streamed put stored ${put.size} bytes, expected ${streamBytes}`);
-    start = performance.now();
-    const read = await drain((await bucket.get('stream/big')).body);
-    const getSeconds = (performance.now() - start) / 1000;
-    const streamPeak = streamRss.stop();
-    if (read !== streamBytes) throw new Error(`streamed get read ${read} bytes, expected ${streamBytes}`);
-    await bucket.delete('stream/big');
-
+    const stream = await streamRoundTrip(bucket, streamBytes);
     const put1 = { polycloudMs: round(median(t.pcPut)), adapterMs: round(median(t.adPut)), rawSdkMs: round(median(t.rawPut)) };
     const get1 = { polycloudMs: round(median(t.pcGet)), adapterMs: round(median(t.adGet)), leanAdapterMs: round(median(t.leanGet)), rawSdkMs: round(median(t.rawGet)) };
     return {
       adapter: 'gcs',
       emulator: 'firebase-tools 15.34.2 storage emulator',
       date: new Date().toISOString(),
-      machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`,
+      machine: machine(),
       iterations,
       put1KiB: { ...put1, ratio: round(put1.polycloudMs / put1.rawSdkMs) },
       get1KiB: { ...get1, ratio: round(get1.polycloudMs / get1.rawSdkMs), leanRatio: round(get1.leanAdapterMs / get1.rawSdkMs) },
-      stream: { bytes: streamBytes, upload: 'resumable, one streamed request', putMiBps: round(streamBytes / MiB / putSeconds, 1), getMiBps: round(streamBytes / MiB / getSeconds, 1) },
+      stream: { bytes: streamBytes, upload: 'resumable, one streamed request', putMiBps: stream.putMiBps, getMiBps: stream.getMiBps },
       baselineRssMiB: round(baseline / MiB, 1),
       peakRssMiB: round(rss.peak() / MiB, 1),
-      streamPeakRssMiB: round(streamPeak / MiB, 1),
+      streamPeakRssMiB: round(stream.peakRss / MiB, 1),
     };
   } finally {
     rss.stop();
@@ -160,11 +108,7 @@ export async function benchGcs(options: GcsBenchOptions = {}): Promise<GcsBenchF
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const arg = (name: string) => {
-    const i = process.argv.indexOf(name);
-    return i > 0 ? Number(process.argv[i + 1]) : undefined;
-  };
-  const streamBytes = arg('--bytes');
-  const iterations = arg('--iterations');
+  const streamBytes = numberArg('--bytes');
+  const iterations = numberArg('--iterations');
   console.log(JSON.stringify(await benchGcs({ ...(streamBytes ? { streamBytes } : {}), ...(iterations ? { iterations } : {}) }), null, 2));
 }

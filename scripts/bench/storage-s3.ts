@@ -8,15 +8,14 @@
  *   polycloud, never held in memory;
  * - peak RSS of this process, sampled every 20 ms.
  *
- * Run alone: `node --import tsx scripts/bench/storage-s3.ts [s3rver|fauxqs]`.
+ * Run alone: `node --import tsx scripts/bench/storage-s3.ts [s3rver|fauxqs] [--bytes N] [--iterations N] [--part-size N] [--queue-size N]`.
  */
-import { cpus } from 'node:os';
-import { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createPolycloud } from '@polycloud/core';
-import { createS3Adapter } from '@polycloud/adapter-aws';
+import { createS3Adapter, type S3AdapterOptions, S3AdapterOptionsSchema } from '@polycloud/adapter-aws';
 import { type FauxqsEmulator, type S3rverEmulator, startFauxqs, startS3rver } from '@polycloud/emulators';
+import { drain, interleaved, machine, median, MiB, numberArg, pairedRatio, round, rssSampler, streamRoundTrip, time } from './lib.js';
 
 export type S3BenchEmulator = 's3rver' | 'fauxqs';
 
@@ -46,41 +45,10 @@ export interface S3BenchFigures {
 export interface S3BenchOptions {
   iterations?: number;
   streamBytes?: number;
-}
-
-const MiB = 1024 * 1024;
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-const round = (x: number, digits = 3) => Number(x.toFixed(digits));
-const pairedRatio = (xs: number[], ys: number[]) => round(median(xs.map((x, i) => x / ys[i]!)));
-
-/** `total` bytes pushed as one reused constant 1 MiB chunk: the generator holds nothing big. */
-function generated(total: number): Readable {
-  const chunk = Buffer.alloc(MiB, 0xa5);
-  let sent = 0;
-  return new Readable({
-    read() {
-      if (sent >= total) return void this.push(null);
-      const n = Math.min(MiB, total - sent);
-      sent += n;
-      this.push(n === MiB ? chunk : chunk.subarray(0, n));
-    },
-  });
-}
-
-function rssSampler() {
-  let peak = process.memoryUsage.rss();
-  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20);
-  return { peak: () => Math.max(peak, process.memoryUsage.rss()), stop: () => (clearInterval(timer), peak) };
-}
-
-async function drain(body: AsyncIterable<Uint8Array>): Promise<number> {
-  let n = 0;
-  for await (const chunk of body) n += chunk.length;
-  return n;
+  /** Multipart part size of the adapter (its default when absent); reported as used. */
+  partSizeBytes?: number;
+  /** Parts uploaded concurrently (the adapter's default when absent); reported as used. */
+  queueSize?: number;
 }
 
 export async function benchS3(emulator: S3BenchEmulator, options: S3BenchOptions = {}): Promise<S3BenchFigures> {
@@ -91,7 +59,15 @@ export async function benchS3(emulator: S3BenchEmulator, options: S3BenchOptions
   const physical = `bench-${Date.now().toString(36)}`;
   const connection = { endpoint: emu.endpoint, region: emu.region, accessKey: emu.accessKeyId, secretKey: emu.secretAccessKey };
   // fauxqs refuses single request bodies over 11 MiB: keep every request under that.
-  const adapter = createS3Adapter({ ...connection, ...(emulator === 'fauxqs' ? { maxSinglePutBytes: 10 * MiB } : {}) }, { name: 'aws' });
+  const adapterOptions: S3AdapterOptions = {
+    ...connection,
+    ...(emulator === 'fauxqs' ? { maxSinglePutBytes: 10 * MiB } : {}),
+    ...(options.partSizeBytes !== undefined ? { partSizeBytes: options.partSizeBytes } : {}),
+    ...(options.queueSize !== undefined ? { queueSize: options.queueSize } : {}),
+  };
+  // The figures report the part size and queue size the adapter really uses (its defaults resolved).
+  const { partSizeBytes, queueSize } = S3AdapterOptionsSchema.parse(adapterOptions);
+  const adapter = createS3Adapter(adapterOptions, { name: 'aws' });
   const polycloud = createPolycloud({
     providers: [{ name: 'aws', adapter }],
     resources: [{ resource_id: 'lb-bench', type: 'LogicalBucket', providers: [{ cloud: 'aws', physical_id: physical }] }],
@@ -108,14 +84,7 @@ export async function benchS3(emulator: S3BenchEmulator, options: S3BenchOptions
     const bucket = polycloud.bucket('lb-bench');
     const body = Buffer.alloc(1024, 0x42);
     const t = { pcPut: [] as number[], adPut: [] as number[], rawPut: [] as number[], pcGet: [] as number[], adGet: [] as number[], rawGet: [] as number[] };
-    const time = async (into: number[] | undefined, fn: () => Promise<unknown>) => {
-      const start = performance.now();
-      await fn();
-      into?.push(performance.now() - start);
-    };
-    const warmup = Math.min(30, iterations);
-    for (let i = 0; i < warmup + iterations; i++) {
-      const m = i >= warmup;
+    await interleaved(iterations, (i, m) => {
       const pcKey = `lat/pc-${i % 50}`;
       const adKey = `lat/ad-${i % 50}`;
       const rawKey = `lat/raw-${i % 50}`;
@@ -126,38 +95,28 @@ export async function benchS3(emulator: S3BenchEmulator, options: S3BenchOptions
       const adGet = () => time(m ? t.adGet : undefined, async () => drain((await adapter.get(physical, adKey)).body));
       const rawGet = () =>
         time(m ? t.rawGet : undefined, async () => (await raw.send(new GetObjectCommand({ Bucket: physical, Key: rawKey }))).Body!.transformToByteArray());
-      // Alternate which side goes first so neither gets a systematic advantage.
-      const order = i % 2 ? [pcPut, adPut, rawPut, pcGet, adGet, rawGet] : [rawPut, adPut, pcPut, rawGet, adGet, pcGet];
-      for (const step of order) await step();
-    }
+      return [
+        [pcPut, adPut, rawPut, pcGet, adGet, rawGet],
+        [rawPut, adPut, pcPut, rawGet, adGet, pcGet],
+      ];
+    });
 
     const baseline = process.memoryUsage.rss();
-    const streamRss = rssSampler();
-    let start = performance.now();
-    const put = await bucket.put('stream/big', generated(streamBytes));
-    const putSeconds = (performance.now() - start) / 1000;
-    if (put.size !== streamBytes) throw new Error(`streamed put stored ${put.size} bytes, expected ${streamBytes}`);
-    start = performance.now();
-    const read = await drain((await bucket.get('stream/big')).body);
-    const getSeconds = (performance.now() - start) / 1000;
-    const streamPeak = streamRss.stop();
-    if (read !== streamBytes) throw new Error(`streamed get read ${read} bytes, expected ${streamBytes}`);
-    await bucket.delete('stream/big');
-
+    const stream = await streamRoundTrip(bucket, streamBytes);
     const put1 = { polycloudMs: round(median(t.pcPut)), adapterMs: round(median(t.adPut)), rawSdkMs: round(median(t.rawPut)) };
     const get1 = { polycloudMs: round(median(t.pcGet)), adapterMs: round(median(t.adGet)), rawSdkMs: round(median(t.rawGet)) };
     return {
       adapter: 's3',
       emulator: emulator === 's3rver' ? 's3rver 3.7.1' : 'fauxqs 1.9.2',
       date: new Date().toISOString(),
-      machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`,
+      machine: machine(),
       iterations,
       put1KiB: { ...put1, ratio: round(put1.polycloudMs / put1.rawSdkMs), pairedRatio: pairedRatio(t.pcPut, t.rawPut) },
       get1KiB: { ...get1, ratio: round(get1.polycloudMs / get1.rawSdkMs), pairedRatio: pairedRatio(t.pcGet, t.rawGet) },
-      stream: { bytes: streamBytes, partSizeBytes: 8 * MiB, queueSize: 4, putMiBps: round(streamBytes / MiB / putSeconds, 1), getMiBps: round(streamBytes / MiB / getSeconds, 1) },
+      stream: { bytes: streamBytes, partSizeBytes, queueSize, putMiBps: stream.putMiBps, getMiBps: stream.getMiBps },
       baselineRssMiB: round(baseline / MiB, 1),
       peakRssMiB: round(rss.peak() / MiB, 1),
-      streamPeakRssMiB: round(streamPeak / MiB, 1),
+      streamPeakRssMiB: round(stream.peakRss / MiB, 1),
     };
   } finally {
     rss.stop();
@@ -169,8 +128,13 @@ export async function benchS3(emulator: S3BenchEmulator, options: S3BenchOptions
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const which = (process.argv[2] as S3BenchEmulator | undefined) ?? undefined;
+  const which = (['s3rver', 'fauxqs'] as const).find((e) => e === process.argv[2]);
+  const options: S3BenchOptions = {};
+  for (const [flag, key] of [['--bytes', 'streamBytes'], ['--iterations', 'iterations'], ['--part-size', 'partSizeBytes'], ['--queue-size', 'queueSize']] as const) {
+    const n = numberArg(flag);
+    if (n !== undefined) options[key] = n;
+  }
   for (const emulator of which ? [which] : (['s3rver', 'fauxqs'] as const)) {
-    console.log(JSON.stringify(await benchS3(emulator), null, 2));
+    console.log(JSON.stringify(await benchS3(emulator, options), null, 2));
   }
 }

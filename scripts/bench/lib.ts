@@ -1,0 +1,131 @@
+/**
+ * What the storage benches (storage-s3.ts, storage-gcs.ts, storage-azure.ts) share:
+ * statistics, a generated stream, an RSS sampler, body draining, the interleaved
+ * latency loop and the streamed put/get phase.
+ */
+import { cpus } from 'node:os';
+import { Readable } from 'node:stream';
+import type { LogicalBucketClient } from '@polycloud/core';
+
+export const MiB = 1024 * 1024;
+
+export const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+export const round = (x: number, digits = 3): number => Number(x.toFixed(digits));
+
+/**
+ * Median over iterations of (x / y) of the same iteration: both ran back to back and
+ * so saw the same machine load — the steadier figure on a shared machine.
+ */
+export const pairedRatio = (xs: number[], ys: number[]): number => round(median(xs.map((x, i) => x / ys[i]!)));
+
+/** `cores × model, Node version` of this machine. */
+export const machine = (): string => `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`;
+
+/**
+ * A stream of `total` bytes made by pushing one constant 1 MiB chunk again and
+ * again: nothing big is held or allocated by the generator itself, so the RSS
+ * measured is the upload's own.
+ */
+export function generated(total: number): Readable {
+  const chunk = Buffer.alloc(MiB, 0xa5);
+  let sent = 0;
+  return new Readable({
+    read() {
+      if (sent >= total) return void this.push(null);
+      const n = Math.min(MiB, total - sent);
+      sent += n;
+      this.push(n === MiB ? chunk : chunk.subarray(0, n));
+    },
+  });
+}
+
+export interface RssSampler {
+  /** Peak RSS so far (bytes), including now. */
+  peak(): number;
+  /** Stops sampling; returns the peak (bytes). Idempotent. */
+  stop(): number;
+}
+
+/** Samples this process's RSS every 20 ms and keeps the peak. */
+export function rssSampler(): RssSampler {
+  let peak = process.memoryUsage.rss();
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20);
+  return {
+    peak: () => Math.max(peak, process.memoryUsage.rss()),
+    stop: () => (clearInterval(timer), (peak = Math.max(peak, process.memoryUsage.rss()))),
+  };
+}
+
+/** Reads a body to the end; returns its length in bytes. */
+export async function drain(body: AsyncIterable<Uint8Array>): Promise<number> {
+  let n = 0;
+  for await (const chunk of body) n += chunk.length;
+  return n;
+}
+
+/** Runs `fn`; pushes its duration (ms) into `into` unless `into` is undefined (warm-up). */
+export async function time(into: number[] | undefined, fn: () => Promise<unknown>): Promise<void> {
+  const start = performance.now();
+  await fn();
+  into?.push(performance.now() - start);
+}
+
+export type Step = () => Promise<void>;
+
+/**
+ * The latency loop: `min(30, iterations)` warm-up rounds, then `iterations` measured
+ * ones. `steps(i, measuring)` gives two orders of the same steps; odd rounds run the
+ * first, even rounds the second, so no side gets a systematic advantage.
+ */
+export async function interleaved(iterations: number, steps: (i: number, measuring: boolean) => [Step[], Step[]]): Promise<void> {
+  const warmup = Math.min(30, iterations);
+  for (let i = 0; i < warmup + iterations; i++) {
+    const [odd, even] = steps(i, i >= warmup);
+    for (const step of i % 2 ? odd : even) await step();
+  }
+}
+
+/** The part of a LogicalBucketClient the stream phase needs. */
+export type StreamBucket = Pick<LogicalBucketClient, 'put' | 'get' | 'delete'>;
+
+export interface StreamFigures {
+  putMiBps: number;
+  getMiBps: number;
+  /** Peak RSS (bytes) during the put and get only. */
+  peakRss: number;
+}
+
+/**
+ * Puts a generated stream of `bytes` under `key`, reads it back to the end, checks both
+ * sizes, deletes it; measures both throughputs and the peak RSS during the two.
+ */
+export async function streamRoundTrip(bucket: StreamBucket, bytes: number, key = 'stream/big'): Promise<StreamFigures> {
+  const rss = rssSampler();
+  try {
+    let start = performance.now();
+    const put = await bucket.put(key, generated(bytes));
+    const putSeconds = (performance.now() - start) / 1000;
+    if (put.size !== bytes) throw new Error(`streamed put stored ${put.size} bytes, expected ${bytes}`);
+    start = performance.now();
+    const read = await drain((await bucket.get(key)).body);
+    const getSeconds = (performance.now() - start) / 1000;
+    if (read !== bytes) throw new Error(`streamed get read ${read} bytes, expected ${bytes}`);
+    const peakRss = rss.stop();
+    await bucket.delete(key);
+    return { putMiBps: round(bytes / MiB / putSeconds, 1), getMiBps: round(bytes / MiB / getSeconds, 1), peakRss };
+  } finally {
+    rss.stop();
+  }
+}
+
+/** `--name N` from the command line, as a number (undefined when absent or not a positive number). */
+export function numberArg(name: string, argv: string[] = process.argv): number | undefined {
+  const i = argv.indexOf(name);
+  const n = i > 0 ? Number(argv[i + 1]) : NaN;
+  return Number.isFinite(n) && n > 0 ? n : undefined;
+}
