@@ -25,7 +25,9 @@ import type { Router, RouterFactory } from './routing/router.js';
 import { parseUrmDocuments } from './urm/parse.js';
 import type { LogicalBucket, LogicalCluster, UrmDocument } from './urm/resources.js';
 
-const providerName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'letters, digits, . _ - (max 128)');
+/** Provider names: letters, digits, `.`, `_`, `-`, at most 128, starting with a letter or digit. */
+export const PROVIDER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+const providerName = z.string().regex(PROVIDER_NAME, 'letters, digits, . _ - (max 128)');
 
 const ProviderByTypeSchema = z.looseObject({ name: providerName, type: z.string().min(1) });
 const ProviderInstanceSchema = z.strictObject({

@@ -5,6 +5,7 @@ import { sleep } from '../clock.js';
 import type { ErrorCode } from '../errors/codes.js';
 import { parseWithSchema } from '../errors/from-zod.js';
 import { isPolycloudError, PolycloudError, toPolycloudError } from '../errors/polycloud-error.js';
+import { AbortSignalSchema } from '../facade/call-schemas.js';
 import { type CallOptions, execute, type ExecutionContext } from '../facade/execute.js';
 import type { OperationKind, RouteExplanation, RouteRequest } from '../routing/router.js';
 import type { Binding } from '../urm/binding.js';
@@ -59,7 +60,7 @@ export interface LogicalClusterDeps {
   options?: LogicalClusterOptions;
 }
 
-const signal = z.custom<AbortSignal>((v) => v === undefined || v instanceof AbortSignal, 'expected an AbortSignal').optional();
+const signal = AbortSignalSchema;
 const SubmitOptionsSchema = z.looseObject({
   signal,
   timeoutMs: z.number().int().positive().max(24 * 3_600_000).optional(),
@@ -137,8 +138,8 @@ export class LogicalClusterClient {
 
   binding(bindingId: string): Binding {
     const b = this.resource.providers.find((p) => p.id === bindingId);
-    if (!b) this.adapter(bindingId);
-    return b!;
+    if (b) return b;
+    throw new PolycloudError('INVALID_ARGUMENT', `cluster ${this.id} has no binding "${bindingId}"`, { context: { resource: this.id, path: ['binding'] }, retryable: false });
   }
 
   /** The adapter-level target of a binding. */

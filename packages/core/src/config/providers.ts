@@ -1,12 +1,11 @@
 import type { AdapterRegistry } from '../adapter/registry.js';
 import type { ErrorIssue } from '../errors/polycloud-error.js';
-import type { ProviderConfig } from '../polycloud.js';
+import { PROVIDER_NAME, type ProviderConfig } from '../polycloud.js';
 import { renameOptionKeys, secretValues } from './keys.js';
 import { configIssues, type HealthCheck, HealthCheckSchema } from './schema.js';
 
 type Path = (string | number)[];
 
-const PROVIDER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 /** Keys of a provider entry that are not adapter options. */
 const RESERVED = new Set(['name', 'type', 'healthCheck', 'health_check', 'description']);
 

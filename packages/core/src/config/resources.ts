@@ -1,6 +1,7 @@
 import type { ErrorIssue } from '../errors/polycloud-error.js';
 import { isPolycloudError } from '../errors/polycloud-error.js';
 import type { ResidencyZones } from '../routing/residency.js';
+import { regionMatches } from '../routing/residency.js';
 import { parseUrmDocuments } from '../urm/parse.js';
 import type { UrmDocument } from '../urm/resources.js';
 import { type ConfiguredProvider, healthCheckOf } from './providers.js';
@@ -51,10 +52,6 @@ function normalizeResource(raw: unknown, at: Path, providers: Map<string, Config
   }
   if (health) return { ...doc, routing: { ...(routing ?? {}), health_check: health } };
   return routing ? { ...doc, routing } : doc;
-}
-
-function regionMatches(region: string, pattern: string): boolean {
-  return pattern.endsWith('*') ? region.startsWith(pattern.slice(0, -1)) : region === pattern;
 }
 
 /** Every name in a `residency` tag must be a zone, or a region (pattern) some binding of the resource is in. */

@@ -1,7 +1,11 @@
 import { z } from 'zod';
 import { parseWithSchema } from '../errors/from-zod.js';
 
-const signal = z.custom<AbortSignal>((v) => v === undefined || v instanceof AbortSignal, 'expected an AbortSignal').optional();
+/** An AbortSignal, duck-typed so signals from another realm (a worker, a test VM) pass. */
+export const AbortSignalSchema = z
+  .custom<AbortSignal>((v) => v === undefined || (typeof v === 'object' && v !== null && typeof (v as AbortSignal).aborted === 'boolean' && typeof (v as AbortSignal).addEventListener === 'function'), 'expected an AbortSignal')
+  .optional();
+const signal = AbortSignalSchema;
 const call = {
   signal,
   timeoutMs: z.number().int().positive().max(24 * 3_600_000).optional(),

@@ -108,8 +108,8 @@ export class LogicalBucketClient {
 
   binding(bindingId: string): Binding {
     const b = this.resource.providers.find((p) => p.id === bindingId);
-    if (!b) this.adapter(bindingId);
-    return b!;
+    if (b) return b;
+    throw new PolycloudError('INVALID_ARGUMENT', `bucket ${this.id} has no binding "${bindingId}"`, { context: { resource: this.id, path: ['binding'] }, retryable: false });
   }
 
   async put(key: string, body: PutBody, options: BucketPutOptions = {}): Promise<BucketPutResult> {

@@ -14,7 +14,8 @@ function list(value: string | undefined): string[] {
   return value ? value.split(',').map((s) => s.trim()).filter(Boolean) : [];
 }
 
-function regionMatches(region: string, pattern: string): boolean {
+/** Whether `region` matches a zone pattern (`*` at the end is a prefix match). */
+export function regionMatches(region: string, pattern: string): boolean {
   return pattern.endsWith('*') ? region.startsWith(pattern.slice(0, -1)) : region === pattern;
 }
 

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { AssertionError } from 'node:assert';
 import type { ErrorCode } from '@polycloud/core';
 import { isPolycloudError, type PolycloudError } from '@polycloud/core';
@@ -16,7 +17,7 @@ export function equal<T>(actual: T, expected: T, message: string): void {
 }
 
 export function deepEqual(actual: unknown, expected: unknown, message: string): void {
-  if (JSON.stringify(actual) !== JSON.stringify(expected)) throw new AssertionError({ message, actual, expected, operator: 'deepStrictEqual' });
+  if (!isDeepStrictEqual(actual, expected)) throw new AssertionError({ message, actual, expected, operator: 'deepStrictEqual' });
 }
 
 export function bytesEqual(actual: Uint8Array, expected: Uint8Array, message: string): void {
