@@ -46,7 +46,18 @@ export async function startEnvironment(embedded: boolean): Promise<DemoEnvironme
     };
   }
   process.env['METADATA_SERVER_DETECTION'] = 'none';
-  const [s3, azurite, gcs] = await Promise.all([startS3rver(), startAzurite(), startGcsEmulator()]);
+  const starting = await Promise.allSettled([startS3rver(), startAzurite(), startGcsEmulator()]);
+  const failed = starting.find((r) => r.status === 'rejected');
+  if (failed) {
+    // stop whatever did start before giving up
+    await Promise.allSettled(starting.map((r) => (r.status === 'fulfilled' ? r.value.stop() : undefined)));
+    throw (failed as PromiseRejectedResult).reason;
+  }
+  const [s3, azurite, gcs] = starting.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
+    Awaited<ReturnType<typeof startS3rver>>,
+    Awaited<ReturnType<typeof startAzurite>>,
+    Awaited<ReturnType<typeof startGcsEmulator>>,
+  ];
   const running: Record<CloudName, RunningEmulator> = { aws: s3, azure: azurite, gcp: gcs };
   // The GCS emulator does not check signatures; a throwaway key lets the adapter presign.
   const privateKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
@@ -58,7 +69,12 @@ export async function startEnvironment(embedded: boolean): Promise<DemoEnvironme
       { name: 'gcp' },
     ),
   };
-  await Promise.all(CLOUDS.map((c) => adapters[c].ensureBucket(buckets[c])));
+  try {
+    await Promise.all(CLOUDS.map((c) => adapters[c].ensureBucket(buckets[c])));
+  } catch (e) {
+    await Promise.allSettled([s3.remove(), azurite.stop(), gcs.stop()]);
+    throw e;
+  }
   return {
     mode: 'emulators',
     adapters,
