@@ -92,6 +92,25 @@ describe('gcs: an aborted call cancels its request (nothing can land after ABORT
     expect(await within(del.closed, 2000)).toBe(true);
   });
 
+  it('copy (objects.rewrite): the signal fires while the answer is pending → ABORTED and the connection is closed', async () => {
+    const { signal } = abortOnArrival();
+    expect(await codeOf(adapter().copy('bk', 'src', 'dst', { signal }))).toBe('ABORTED');
+    const rewrite = seen.find((s) => s.path.includes('/rewriteTo/'))!;
+    expect(rewrite.path).toBe('/storage/v1/b/bk/o/src/rewriteTo/b/bk/o/dst');
+    expect(await within(rewrite.closed, 2000)).toBe(true);
+  });
+
+  it('copy repeats objects.rewrite with the rewrite token until done, and returns the new generation', async () => {
+    onRequest = (s) => {
+      const token = s.query.get('rewriteToken');
+      s.res.writeHead(200, { 'content-type': 'application/json' });
+      s.res.end(JSON.stringify(token === 'step-2' ? { done: true, resource: { name: 'dst', generation: '99', size: '3' } } : { done: false, rewriteToken: token ? 'step-2' : 'step-1' }));
+    };
+    expect(await adapter().copy('bk', 'src', 'dst', { sourceIfMatch: '7' })).toEqual({ key: 'dst', versionToken: '99', size: 3 });
+    expect(seen.map((s) => s.query.get('rewriteToken'))).toEqual([null, 'step-1', 'step-2']);
+    expect(seen.every((s) => s.query.get('sourceGeneration') === '7')).toBe(true);
+  });
+
   it('a small put still round-trips its resource: generation, size; the content type and metadata go in the multipart body', async () => {
     onRequest = (s) => {
       s.res.writeHead(200, { 'content-type': 'application/json' });

@@ -75,7 +75,7 @@ export function createGcsAdapter(options: GcsAdapterOptions, context?: Partial<A
     delete: (bucket, key, opts = {}) => deleteObject(handle(bucket), key, opts, ctx('delete', bucket, key), config.timeoutMs),
     deleteMany: (bucket, keys, opts = {}) => deleteObjects(handle(bucket), keys, config.deleteConcurrency, opts.signal, ctx('deleteMany', bucket), config.timeoutMs),
     copy: (bucket, sourceKey, destinationKey, opts = {}) =>
-      copyObject(handle(bucket), sourceKey, destinationKey, opts, ctx('copy', bucket, destinationKey)),
+      copyObject(handle(bucket), sourceKey, destinationKey, opts, ctx('copy', bucket, destinationKey), config.timeoutMs),
     async presign(bucket, key, opts) {
       if (!capabilities.presign) {
         throw new PolycloudError('UNSUPPORTED', 'gcs presign needs service account credentials (keyFilename or credentials) to sign with', {
