@@ -341,6 +341,8 @@ describe('polycloud job', () => {
 
   it('status of an id that is not a job id exits 2; of an unknown job exits 1 (NOT_FOUND)', async () => {
     expect((await run(['job', 'status', config, 'nonsense'], { registry: memoryRegistry().registry })).code).toBe(2);
+    expect((await run(['job', 'status', config, 'lc-nope/local/x'], { registry: memoryRegistry().registry })).code).toBe(2);
+    expect((await run(['job', 'status', config, 'lc-1/nope/x'], { registry: memoryRegistry().registry })).code).toBe(2);
     const r = await run(['job', 'status', config, 'lc-1/local/nope'], { registry: memoryRegistry().registry });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('NOT_FOUND');

@@ -77,6 +77,10 @@ export async function jobStatusCommand(ctx: CommandContext, path: string, id: st
   const ref = parseJobId(id);
   const { polycloud } = await openPolycloud(ctx, path);
   try {
+    // An id naming a cluster the config lacks is a usage error (2), like an unknown binding; NOT_FOUND (1) is the provider's answer.
+    if (!polycloud.resources.some((r) => r.type === 'LogicalCluster' && r.resource_id === ref.cluster)) {
+      throw new PolycloudError('INVALID_ARGUMENT', `"${id}" names cluster "${ref.cluster}", which the config does not define`, { context: { path: ['id'] } });
+    }
     const status = await polycloud.cluster(ref.cluster).status({ resource: ref.cluster, binding: ref.binding, jobId: ref.jobId, idempotencyKey: ref.jobId });
     if (opts.json) line(ctx.stdout, JSON.stringify({ id, ...status }, null, 2));
     else {
