@@ -502,3 +502,21 @@ describe('LogicalBucket facade', () => {
     });
   });
 });
+
+describe('concurrent unconditional writers on a replicated bucket', () => {
+  it('both puts succeed: losing the version-stamp race is retried internally, not reported', async () => {
+    const { bucket, a } = setup();
+    await bucket.put('hot', 'v0');
+    const results = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => bucket.put('hot', `v${i + 1}`)));
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    const final = (await readAllText(a, 'bucket-x', 'hot'));
+    expect(final).toMatch(/^v[1-6]$/);
+  });
+});
+
+async function readAllText(adapter: StorageAdapter, bucket: string, key: string): Promise<string> {
+  const { body } = await adapter.get(bucket, key);
+  const chunks: Buffer[] = [];
+  for await (const c of body) chunks.push(Buffer.from(c));
+  return Buffer.concat(chunks).toString('utf8');
+}

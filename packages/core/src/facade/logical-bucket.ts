@@ -11,7 +11,7 @@ import type {
   StorageAdapter,
   UserMetadata,
 } from '../adapter/storage-adapter.js';
-import { PolycloudError } from '../errors/polycloud-error.js';
+import { isPolycloudError, PolycloudError } from '../errors/polycloud-error.js';
 import type { OperationKind, RouteExplanation, RouteRequest } from '../routing/router.js';
 import { bodyConsumed, normalizeBody, readAll } from '../storage/body.js';
 import { validateKey, validateMetadata } from '../storage/validate.js';
@@ -132,16 +132,30 @@ export class LogicalBucketClient {
       async ({ binding, signal }) => {
         const adapter = this.adapter(binding.id);
         this.#checkSize(adapter, binding, length, normalized.once);
-        stamped = await this.#deps.pipeline?.stamp?.(write, binding, normalized.body);
         const user = opts.ifMatch !== undefined || opts.ifNoneMatch !== undefined;
-        const putResult = await adapter.put(binding.physical_id, key, stamped?.body ?? normalized.body, {
-          ...(opts.contentType ? { contentType: opts.contentType } : {}),
-          metadata: stamped?.metadata ?? write.metadata,
-          ...(opts.ifMatch !== undefined ? { ifMatch: opts.ifMatch } : !user && stamped?.ifMatch !== undefined ? { ifMatch: stamped.ifMatch } : {}),
-          ...(opts.ifNoneMatch !== undefined ? { ifNoneMatch: opts.ifNoneMatch } : !user && stamped?.ifNoneMatch !== undefined ? { ifNoneMatch: stamped.ifNoneMatch } : {}),
-          ...(length !== undefined ? { contentLength: length } : {}),
-          signal,
-        });
+        // The version stamp may make the put conditional on the version it observed.
+        // Losing that race to a concurrent writer is internal when the caller asked
+        // for no condition: observe again and re-stamp while the body can be replayed.
+        let putResult: PutResult;
+        for (let race = 0; ; race++) {
+          stamped = await this.#deps.pipeline?.stamp?.(write, binding, normalized.body);
+          try {
+            putResult = await adapter.put(binding.physical_id, key, stamped?.body ?? normalized.body, {
+              ...(opts.contentType ? { contentType: opts.contentType } : {}),
+              metadata: stamped?.metadata ?? write.metadata,
+              ...(opts.ifMatch !== undefined ? { ifMatch: opts.ifMatch } : !user && stamped?.ifMatch !== undefined ? { ifMatch: stamped.ifMatch } : {}),
+              ...(opts.ifNoneMatch !== undefined ? { ifNoneMatch: opts.ifNoneMatch } : !user && stamped?.ifNoneMatch !== undefined ? { ifNoneMatch: stamped.ifNoneMatch } : {}),
+              ...(length !== undefined ? { contentLength: length } : {}),
+              signal,
+            });
+            break;
+          } catch (e) {
+            const internalCondition = !user && (stamped?.ifMatch !== undefined || stamped?.ifNoneMatch !== undefined);
+            const lostRace = isPolycloudError(e, 'CONDITION_NOT_MET') || isPolycloudError(e, 'ALREADY_EXISTS');
+            if (internalCondition && lostRace && race < MAX_STAMP_RACES && !bodyConsumed(normalized.body)) continue;
+            throw e;
+          }
+        }
         return { ...putResult, binding: binding.id };
       },
       { canRetry: () => !bodyConsumed(normalized.body), bytes: () => length, provider: (b) => this.adapter(b.id).type },
@@ -438,6 +452,9 @@ function unsupported(resource: string, binding: string, capability: string, what
     retryable: false,
   });
 }
+
+/** Times an unconditional put re-stamps after losing a race to a concurrent writer. */
+const MAX_STAMP_RACES = 32;
 
 /** Bytes a ranged read returns from an object of `size` bytes. */
 function rangeLength(range: ByteRange, size: number): number {
