@@ -13,7 +13,7 @@
  * Run: `npm run bench:sync` or `node --import tsx scripts/bench/sync.ts [--small-only | --large-only] [--concurrency 16]`.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
@@ -199,12 +199,15 @@ function print(label: string, rows: Figures[]): void {
   if (rows.length === 2) console.log(`ratio polycloud / rclone (throughput): ${(rows[1]!.seconds / rows[0]!.seconds).toFixed(2)}×`);
 }
 
+let rclone: string | undefined;
 try {
-  const rclone = (await rcloneAvailable()) ? rcloneConfig() : undefined;
+  rclone = (await rcloneAvailable()) ? rcloneConfig() : undefined;
   if (!rclone) console.log('rclone is not available (apt-get install -y rclone): printing polycloud figures only');
   if (!largeOnly) print('5,000 × 4 KiB', await workload('small', 5000, 4096, rclone));
   if (!smallOnly) print('20 × 64 MiB', await workload('large', 20, 64 * 1024 * 1024, rclone));
 } finally {
+  // the config holds an account SAS and the S3 keys
+  if (rclone) rmSync(rclone, { force: true });
   await Promise.allSettled([source.close?.(), target.close?.()]);
-  await Promise.allSettled([s3.stop(), az.stop()]);
+  await Promise.allSettled([s3.remove(), az.stop()]);
 }
