@@ -61,6 +61,22 @@ describe('PolycloudError', () => {
     expect(toPolycloudError(errno('ECONNRESET'))).toMatchObject({ code: 'UNAVAILABLE', retryable: true });
   });
 
+  it('redacts credentials by their shape: bearer tokens, JWTs, SharedKey and SigV4 signatures, private keys', () => {
+    const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ0ZXN0LXVzZXIifQ.c2lnbmF0dXJlLXZhbHVl';
+    const text = [
+      `'authorization' => { name: 'authorization', value: 'Bearer ${jwt}' }`,
+      'Authorization: SharedKey devstoreaccount1:Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MA==',
+      'AWS4-HMAC-SHA256 Credential=AKIA/20261121/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=' + 'ab'.repeat(32),
+      '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBg\n-----END PRIVATE KEY-----',
+    ].join('\n');
+    const out = redact(text);
+    expect(out).not.toContain('c2lnbmF0dXJlLXZhbHVl');
+    expect(out).not.toContain('eyJzdWIi');
+    expect(out).not.toContain('Zm9vYmFy');
+    expect(out).not.toContain('ab'.repeat(32));
+    expect(out).not.toContain('MIIEvQIBADANBg');
+  });
+
   it('redacts resumable upload session ids', () => {
     const msg = redact('request to http://127.0.0.1:9/upload/storage/v1/b/bkt/o?name=k&uploadType=resumable&upload_id=5927d398-abcdef failed');
     expect(msg).not.toContain('5927d398');

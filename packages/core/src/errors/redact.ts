@@ -11,6 +11,15 @@ const AUTH_HEADER = /((?:authorization|x-amz-security-token|x-ms-copy-source-aut
 const KEY_VALUE_SECRETS =
   /((?:secret_?access_?key|secretAccessKey|access_?key|accessKeyId|account_?key|accountKey|private_?key|privateKey|password|sas_?token|sasToken|client_?secret|clientSecret|credentials?)["']?\s*[:=]\s*["']?)[^"',}&;\s]+/gi;
 
+/** Credentials recognisable by shape wherever they appear (headers dumped by util.inspect, SDK request objects). */
+const TOKEN_SHAPES: [RegExp, string][] = [
+  [/\b(Bearer\s+)[A-Za-z0-9\-._~+/]+=*/g, '$1[REDACTED]'],
+  [/\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g, '[REDACTED]'],
+  [/\b(SharedKey(?:Lite)?\s+[^:\s'"]+:)[A-Za-z0-9+/=]+/g, '$1[REDACTED]'],
+  [/\b(Signature=)[0-9a-fA-F]{16,}/g, '$1[REDACTED]'],
+  [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g, '[REDACTED PRIVATE KEY]'],
+];
+
 const registered = new Set<string>();
 
 /** Registers literal secret values (min. 4 chars) to be replaced wherever they appear. */
@@ -26,6 +35,7 @@ export function redact(text: string): string {
     .replace(CONNECTION_STRING_SECRETS, `$1${REDACTED}`)
     .replace(AUTH_HEADER, `$1${REDACTED}`)
     .replace(KEY_VALUE_SECRETS, `$1${REDACTED}`);
+  for (const [pattern, replacement] of TOKEN_SHAPES) out = out.replace(pattern, replacement);
   for (const secret of registered) {
     if (out.includes(secret)) out = out.split(secret).join(REDACTED);
   }
