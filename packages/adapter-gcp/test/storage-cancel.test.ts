@@ -84,6 +84,22 @@ describe('gcs: an aborted call cancels its request (nothing can land after ABORT
     expect(await within(upload.closed, 2000)).toBe(true);
   });
 
+  it('a resumable upload: the signal fires while the upload request waits for its answer → ABORTED and the connection is closed', async () => {
+    const controller = new AbortController();
+    onRequest = (s) => {
+      if (s.query.get('uploadType') === 'resumable' && s.method === 'POST') {
+        s.res.writeHead(200, { location: `${endpoint}/upload/storage/v1/b/bk/o?uploadType=resumable&upload_id=session-1` });
+        s.res.end();
+        return;
+      }
+      setTimeout(() => controller.abort(), 50).unref(); // the PUT with the data: never answered
+    };
+    expect(await codeOf(adapter().put('bk', 'k', Readable.from([Buffer.from('streamed')]), { signal: controller.signal }))).toBe('ABORTED');
+    const upload = seen.find((s) => s.method === 'PUT')!;
+    expect(upload.query.get('upload_id')).toBe('session-1');
+    expect(await within(upload.closed, 2000)).toBe(true);
+  });
+
   it('delete: the signal fires while the answer is pending → ABORTED and the connection is closed', async () => {
     const { signal } = abortOnArrival();
     expect(await codeOf(adapter().delete('bk', 'k', { signal, ifMatch: '12' }))).toBe('ABORTED');

@@ -55,8 +55,9 @@ describe('gcs error mapping against a stopped / running emulator', () => {
     const bucket = randomBucket();
     await adapter.put(bucket, 'k', Buffer.from('v'));
     await emu.stop();
-    for (const p of [adapter.head(bucket, 'k'), adapter.put(bucket, 'k', Buffer.from('v')), adapter.list(bucket)]) {
-      const err = await caught(p);
+    // One at a time: a call that fails first must not be an unhandled rejection meanwhile.
+    for (const call of [() => adapter.head(bucket, 'k'), () => adapter.put(bucket, 'k', Buffer.from('v')), () => adapter.list(bucket)]) {
+      const err = await caught(call());
       expect(err.code).toBe('UNAVAILABLE');
       expect(err.retryable).toBe(true);
       expectNoSecret(err);
@@ -82,8 +83,8 @@ describe('gcs timeouts against a server that never answers', () => {
 
   it('timeoutMs expiring → TIMEOUT, retryable (metadata, media and simple-upload requests)', async () => {
     const adapter = createGcsAdapter({ projectId: 'demo-test', apiEndpoint: endpoint, timeoutMs: 200 });
-    for (const p of [adapter.head('bk', 'k'), adapter.get('bk', 'k'), adapter.put('bk', 'k', Buffer.from('x'))]) {
-      const err = await caught(p);
+    for (const call of [() => adapter.head('bk', 'k'), () => adapter.get('bk', 'k'), () => adapter.put('bk', 'k', Buffer.from('x'))]) {
+      const err = await caught(call());
       expect([err.code, err.retryable]).toEqual(['TIMEOUT', true]);
     }
   });

@@ -8,6 +8,7 @@ import { type GcsErrorContext, abortedError, toGcsError } from './errors.js';
 import { type GcsObjectResource, isGeneration } from './object-info.js';
 import type { ResolvedGcsAdapterOptions } from './options.js';
 import { gcsRequest } from './request.js';
+import { cancelResumableOnAbort } from './resumable-cancel.js';
 
 /** `ifNoneMatch: '*'` → generation 0 (absent); `ifMatch` → that generation. */
 export function putPreconditions(options: PutOptions, ctx: GcsErrorContext): PreconditionOptions | undefined {
@@ -142,8 +143,15 @@ export async function putObject(
   try {
     // Streams, and bytes too large for a simple upload.
     const source = stream ?? (body instanceof Uint8Array ? Readable.from([body]) : body);
+    // Registered before the pipeline's own listener: the Upload is destroyed with an
+    // error (which aborts its request) before the pipeline destroys it without one.
+    const detach = options.signal ? cancelResumableOnAbort(file, options.signal) : undefined;
     const sink = file.createWriteStream(writeOptions);
-    await (options.signal ? pipeline(source, sink, { signal: options.signal }) : pipeline(source, sink));
+    try {
+      await (options.signal ? pipeline(source, sink, { signal: options.signal }) : pipeline(source, sink));
+    } finally {
+      detach?.();
+    }
   } catch (e) {
     if (options.signal?.aborted) throw abortedError(errCtx, e);
     throw toGcsError(e, errCtx);
