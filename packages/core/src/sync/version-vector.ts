@@ -3,7 +3,7 @@ import { compareHlc, decodeHlc, encodeHlc, type Hlc, maxHlc } from './hlc.js';
 
 /**
  * A version vector keyed by origin binding, whose entries are the HLC of the latest
- * write from that origin the version includes (see docs/decisions/sync.md for why
+ * write from that origin the version includes (see docs/decisions.md, "Sync engine and conflicts", for why
  * HLC-valued entries instead of counters). A missing entry is "nothing seen".
  */
 export type VersionVector = Readonly<Record<string, Hlc>>;
