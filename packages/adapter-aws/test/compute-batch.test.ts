@@ -12,18 +12,9 @@ import { createAwsBatchAdapter, batchSize, mapBatchError } from '@polycloud/adap
 import { createPolycloud, deriveIdempotencyKey, parseDataJob, toComputeJobRequest } from '@polycloud/core';
 import { describe, expect, it } from 'vitest';
 import { createBatchMock } from './compute-batch-mock.js';
+import { ORIGINAL_DATAJOB_YAML } from '@polycloud/core/testing';
 
-const ORIGINAL = `apiVersion: batch.mcp/v1
-kind: DataJob
-metadata:
-  name: data-cleaning
-spec:
-  cloud: CLOUD_A
-  image: data-processor:v1
-  resources:
-    cpu: 2
-    memory: 4Gi
-`;
+const ORIGINAL = ORIGINAL_DATAJOB_YAML;
 const FULL = `apiVersion: batch.mcp/v1
 kind: DataJob
 metadata: {name: data-cleaning}

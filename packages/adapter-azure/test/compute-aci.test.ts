@@ -2,18 +2,9 @@ import { aciSize, createAzureContainerInstancesAdapter, mapAciError } from '@pol
 import { createPolycloud, deriveIdempotencyKey, parseDataJob, toComputeJobRequest } from '@polycloud/core';
 import { describe, expect, it } from 'vitest';
 import { createArmMock, credential, SUBSCRIPTION } from './compute-aci-arm.js';
+import { ORIGINAL_DATAJOB_YAML } from '@polycloud/core/testing';
 
-const ORIGINAL = `apiVersion: batch.mcp/v1
-kind: DataJob
-metadata:
-  name: data-cleaning
-spec:
-  cloud: CLOUD_A
-  image: data-processor:v1
-  resources:
-    cpu: 2
-    memory: 4Gi
-`;
+const ORIGINAL = ORIGINAL_DATAJOB_YAML;
 const FULL = `apiVersion: batch.mcp/v1
 kind: DataJob
 metadata: {name: data-cleaning}

@@ -3,18 +3,9 @@ import { createGcpBatchAdapter, type GcpBatchClient, GRPC, mapGcpBatchError, req
 import { createPolycloud, deriveIdempotencyKey, parseDataJob, redact, toComputeJobRequest } from '@polycloud/core';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { createFakeGcpBatch } from './compute-batch-fake.js';
+import { ORIGINAL_DATAJOB_YAML } from '@polycloud/core/testing';
 
-const ORIGINAL = `apiVersion: batch.mcp/v1
-kind: DataJob
-metadata:
-  name: data-cleaning
-spec:
-  cloud: CLOUD_A
-  image: data-processor:v1
-  resources:
-    cpu: 2
-    memory: 4Gi
-`;
+const ORIGINAL = ORIGINAL_DATAJOB_YAML;
 const FULL = `apiVersion: batch.mcp/v1
 kind: DataJob
 metadata: {name: data-cleaning}

@@ -76,16 +76,6 @@ export function createFakeCompute(name: string, caps: Partial<ComputeCapabilitie
 }
 
 /** The original design's DataJob, with a portable command added (the local adapter runs commands, not images). */
-export const ORIGINAL_DATAJOB_YAML = `apiVersion: batch.mcp/v1
-kind: DataJob
-metadata:
-  name: data-cleaning
-spec:
-  cloud: CLOUD_A   # may be swapped for CLOUD_B, or left out for the router to choose
-  image: data-processor:v1
-  resources:
-    cpu: 2
-    memory: 4Gi
-`;
+export { ORIGINAL_DATAJOB_YAML } from '@polycloud/core/testing';
 
 export const submits = (fake: FakeCompute) => fake.calls.filter((c) => c.op === 'submit');

@@ -49,3 +49,4 @@ export { FaultInjectionOptionsSchema, FaultRatesSchema, type FaultInjectionOptio
 export { type FaultControls, type FaultStats } from './faults/engine.js';
 export { createFaultInjectingStorageAdapter, type FaultInjectingStorageAdapter, type StorageOperation } from './faults/storage.js';
 export { createFaultInjectingComputeAdapter, type FaultInjectingComputeAdapter, type ComputeOperation } from './faults/compute.js';
+export { ORIGINAL_DATAJOB_YAML } from './fixtures.js';
