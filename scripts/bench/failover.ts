@@ -89,7 +89,11 @@ async function load(pc: Polycloud, scenario: string, kill: () => Promise<void> |
           if (r.binding === 'standby' && firstStandbyOk === undefined) firstStandbyOk = t;
         }
       },
-      () => void failedOps++,
+      (e: unknown) => {
+        failedOps++;
+        // FAILOVER_DEBUG=1 prints why each failed operation failed
+        if (process.env['FAILOVER_DEBUG']) console.error('failed:', (e as { code?: string }).code, String((e as Error).message).slice(0, 160));
+      },
     ).finally(() => {
       inFlight--;
       pending.delete(p);

@@ -207,6 +207,16 @@ describe('LogicalBucket facade', () => {
       expect(failovers).toEqual(['UNAVAILABLE', 'UNAVAILABLE', 'UNAVAILABLE']);
     });
 
+    it('also fail over when they were still queued for the binding\'s concurrency slot', async () => {
+      const { adapter: a } = scripted(createMemoryStorageAdapter({ buckets: ['bucket-x'] }), { put: ['hang', 'hang', 'hang'] });
+      const { polycloud, bucket } = setup({ a }, { concurrency: 1 });
+      const pending = Promise.all([bucket.put('q1', 'v'), bucket.put('q2', 'v'), bucket.put('q3', 'v')]); // q2, q3 wait behind q1
+      await new Promise((r) => setTimeout(r, 5));
+      polycloud.events.emit('health', { resource: 'lb-123', binding: 'CLOUD_A', healthy: false });
+      const results = await pending;
+      expect(results.map((r) => r.binding)).toEqual(['CLOUD_B', 'CLOUD_B', 'CLOUD_B']);
+    });
+
     it('fail over after attemptTimeoutMs on the fake clock', async () => {
       const clock = createFakeClock();
       const { adapter: a } = scripted(createMemoryStorageAdapter({ buckets: ['bucket-x'] }), { get: ['hang'] });

@@ -17,6 +17,8 @@ export interface AttemptScope {
   abort(reason: unknown): void;
   /** Why the attempt (not the operation) was cut short, if it was. */
   cutShort(): PolycloudError | undefined;
+  /** Starts the per-attempt deadline (called when the call leaves the concurrency queue). */
+  armTimeout(clock: Clock, attemptTimeoutMs: number | undefined): void;
   dispose(): void;
 }
 
@@ -58,7 +60,11 @@ class InFlightAttempts {
 
 const registries = new WeakMap<EventEmitter<PolycloudEvents>, InFlightAttempts>();
 
-export function startAttempt(events: EventEmitter<PolycloudEvents>, clock: Clock, where: { resource: string; binding: string; attemptTimeoutMs?: number }): AttemptScope {
+/**
+ * Registers an attempt for health cuts from the moment it is queued for its
+ * binding's concurrency slot: calls waiting behind hung ones must fail over too.
+ */
+export function startAttempt(events: EventEmitter<PolycloudEvents>, where: { resource: string; binding: string }): AttemptScope {
   let registry = registries.get(events);
   if (!registry) registries.set(events, (registry = new InFlightAttempts(events)));
   const controller = new AbortController();
@@ -72,19 +78,20 @@ export function startAttempt(events: EventEmitter<PolycloudEvents>, clock: Clock
     },
   };
   registry.add(tracked);
-  const timer =
-    where.attemptTimeoutMs === undefined
-      ? undefined
-      : clock.setTimeout(() => tracked.cut(new PolycloudError('TIMEOUT', `no answer from ${where.binding} within ${where.attemptTimeoutMs} ms`, { retryable: true })), where.attemptTimeoutMs);
+  let timer: { clock: Clock; handle: unknown } | undefined;
   return {
     signal: controller.signal,
     abort: (r) => {
       if (!controller.signal.aborted) controller.abort(r);
     },
     cutShort: () => reason,
+    armTimeout(clock, ms) {
+      if (ms === undefined || timer) return;
+      timer = { clock, handle: clock.setTimeout(() => tracked.cut(new PolycloudError('TIMEOUT', `no answer from ${where.binding} within ${ms} ms`, { retryable: true })), ms) };
+    },
     dispose() {
       registry.delete(tracked);
-      if (timer !== undefined) clock.clearTimeout(timer);
+      if (timer) timer.clock.clearTimeout(timer.handle);
     },
   };
 }

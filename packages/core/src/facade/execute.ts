@@ -88,19 +88,22 @@ export async function execute<T>(
         const where = { ...base, binding: binding.id, provider: hooks.provider(binding) };
         attempt++;
         let started = 0;
-        // Queueing for the binding's concurrency slot is local: the attempt's clock,
-        // deadline and in-flight count start only once the call goes out.
+        let wentOut = false;
+        // The attempt can be cut (binding marked unhealthy) from the moment it is
+        // queued; but queueing for the binding's concurrency slot is local, so the
+        // attempt's clock, deadline and in-flight count start once the call goes out.
+        current = startAttempt(ctx.events, { resource, binding: binding.id });
+        const queued = current;
         const outcome: { ok: true; result: T } | { ok: false; raw: unknown } = await ctx.limiter(resource, binding.id)(async () => {
           if (controller.signal.aborted) return { ok: false as const, raw: stopError(lastError) };
+          const cutWhileQueued = queued.cutShort();
+          if (cutWhileQueued) return { ok: false as const, raw: cutWhileQueued };
           started = ctx.clock.now();
+          wentOut = true;
           ctx.router.onStart?.(resource, binding.id);
-          current = startAttempt(ctx.events, ctx.clock, {
-            resource,
-            binding: binding.id,
-            ...(ctx.attemptTimeoutMs === undefined ? {} : { attemptTimeoutMs: ctx.attemptTimeoutMs }),
-          });
+          queued.armTimeout(ctx.clock, ctx.attemptTimeoutMs);
           try {
-            return { ok: true as const, result: await run({ binding, signal: current.signal, attempt }) };
+            return { ok: true as const, result: await run({ binding, signal: queued.signal, attempt }) };
           } catch (raw) {
             return { ok: false as const, raw };
           }
@@ -108,7 +111,7 @@ export async function execute<T>(
         const scope = current;
         current = undefined;
         scope?.dispose();
-        const durationMs = started ? ctx.clock.now() - started : 0;
+        const durationMs = wentOut ? ctx.clock.now() - started : 0;
         if (outcome.ok) {
           // Listeners run after the outcome is settled: a listener that throws can
           // neither turn this success into a failure nor trigger a second attempt.
@@ -123,7 +126,7 @@ export async function execute<T>(
           : cut
             ? new PolycloudError(cut.code, cut.message, { retryable: true, cause: outcome.raw, context: where })
             : toPolycloudError(outcome.raw, where);
-        if (started) notify(ctx, () => ctx.router.report(resource, binding.id, { ok: false, latencyMs: durationMs, error }));
+        if (wentOut) notify(ctx, () => ctx.router.report(resource, binding.id, { ok: false, latencyMs: durationMs, error }));
         notify(ctx, () => ctx.events.emit('operation', { ...where, ok: false, durationMs, attempt, error }));
         if (controller.signal.aborted) throw error;
         lastError = error;
