@@ -200,8 +200,11 @@ export function createAwsBatchAdapter(options: AwsBatchAdapterOptions = {}, cont
         ),
       );
       const out = await call('submit', job.idempotencyKey, () => client.send(new SubmitJobCommand(submitJobRequest(target.physicalId, definition, job)), sendOptions(opts.signal)));
-      const older = await resolveRace(target, job.idempotencyKey, out.jobId!, opts.signal);
-      return older ?? { jobId: out.jobId!, idempotencyKey: job.idempotencyKey, state: 'PENDING', submittedAt: new Date() };
+      if (!out?.jobId) {
+        throw new PolycloudError('UNEXPECTED', `AWS Batch SubmitJob for ${job.idempotencyKey} answered without a jobId`, { retryable: false, context: { provider: 'aws-batch', operation: 'submit', key: job.idempotencyKey } });
+      }
+      const older = await resolveRace(target, job.idempotencyKey, out.jobId, opts.signal);
+      return older ?? { jobId: out.jobId, idempotencyKey: job.idempotencyKey, state: 'PENDING', submittedAt: new Date() };
     },
     find: (target, key, opts = {}) => find(target, key, opts.signal),
     status: (_target, jobId, opts = {}) => describe(jobId, 'status', opts.signal),
