@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { bindingEntry } from '../facade/lookup.js';
 import type { ComputeAdapter, ComputeTarget, JobStatus } from '../adapter/compute-adapter.js';
 import { TERMINAL_JOB_STATES } from '../adapter/compute-adapter.js';
 import { sleep } from '../clock.js';
@@ -126,20 +127,11 @@ export class LogicalClusterClient {
 
   /** The adapter serving a binding of this cluster. */
   adapter(bindingId: string): ComputeAdapter {
-    const adapter = this.#deps.adapters.get(bindingId);
-    if (!adapter) {
-      throw new PolycloudError('INVALID_ARGUMENT', `cluster ${this.id} has no binding "${bindingId}"`, {
-        context: { resource: this.id, path: ['binding'] },
-        retryable: false,
-      });
-    }
-    return adapter;
+    return bindingEntry((id) => this.#deps.adapters.get(id), 'cluster', this.id, bindingId);
   }
 
   binding(bindingId: string): Binding {
-    const b = this.resource.providers.find((p) => p.id === bindingId);
-    if (b) return b;
-    throw new PolycloudError('INVALID_ARGUMENT', `cluster ${this.id} has no binding "${bindingId}"`, { context: { resource: this.id, path: ['binding'] }, retryable: false });
+    return bindingEntry((id) => this.resource.providers.find((p) => p.id === id), 'cluster', this.id, bindingId);
   }
 
   /** The adapter-level target of a binding. */

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { bindingEntry } from './lookup.js';
 import type { StorageCapability } from '../adapter/capabilities.js';
 import type {
   ByteRange,
@@ -96,20 +97,11 @@ export class LogicalBucketClient {
 
   /** The adapter serving a binding of this bucket. */
   adapter(bindingId: string): StorageAdapter {
-    const adapter = this.#deps.adapters.get(bindingId);
-    if (!adapter) {
-      throw new PolycloudError('INVALID_ARGUMENT', `bucket ${this.id} has no binding "${bindingId}"`, {
-        context: { resource: this.id, path: ['binding'] },
-        retryable: false,
-      });
-    }
-    return adapter;
+    return bindingEntry((id) => this.#deps.adapters.get(id), 'bucket', this.id, bindingId);
   }
 
   binding(bindingId: string): Binding {
-    const b = this.resource.providers.find((p) => p.id === bindingId);
-    if (b) return b;
-    throw new PolycloudError('INVALID_ARGUMENT', `bucket ${this.id} has no binding "${bindingId}"`, { context: { resource: this.id, path: ['binding'] }, retryable: false });
+    return bindingEntry((id) => this.resource.providers.find((p) => p.id === id), 'bucket', this.id, bindingId);
   }
 
   async put(key: string, body: PutBody, options: BucketPutOptions = {}): Promise<BucketPutResult> {
