@@ -73,20 +73,14 @@ export const DataJobSchema = z.strictObject({
 
 export type DataJobManifest = z.input<typeof DataJobSchema>;
 
-/** A validated DataJob with quantities resolved: cpu in vCPUs, memory in MiB, timeout in seconds. */
-export interface DataJob {
-  name: string;
+/**
+ * A validated DataJob with quantities resolved (cpu in vCPUs, memory in MiB, timeout
+ * in seconds): what an adapter receives, less the idempotency key (derived at
+ * submit), plus the spec's labels and optional `cloud` pin.
+ */
+export interface DataJob extends Omit<ComputeJobRequest, 'idempotencyKey'> {
   labels: Record<string, string>;
   cloud?: string;
-  image: string;
-  command?: string[];
-  args?: string[];
-  env: Record<string, string>;
-  cpu: number;
-  memoryMiB: number;
-  timeoutSeconds?: number;
-  retries: number;
-  tags: Record<string, string>;
 }
 
 function fromYaml(text: string): unknown {
