@@ -54,6 +54,30 @@ export const bucketSchemas = {
   }),
 };
 
+/** Per schema, what it makes of `{}` (undefined when `{}` is invalid, e.g. presign's required fields). */
+const emptyResults = new WeakMap<z.ZodType, { value: object | undefined }>();
+
+/**
+ * Validates a facade call's options. Absent or empty options are the common case and
+ * run on every call: their result is the schema's own answer for `{}`, worked out
+ * once per schema.
+ */
 export function parseCall<S extends z.ZodType>(schema: S, options: unknown, operation: string): z.output<S> {
+  if (options === undefined || isEmptyPlainObject(options)) {
+    let empty = emptyResults.get(schema);
+    if (!empty) {
+      const parsed = schema.safeParse({});
+      emptyResults.set(schema, (empty = { value: parsed.success ? (parsed.data as object) : undefined }));
+    }
+    if (empty.value) return { ...empty.value } as z.output<S>;
+  }
   return parseWithSchema(schema, options ?? {}, `invalid options for ${operation}`, { code: 'INVALID_ARGUMENT', pathPrefix: ['options'] }) as z.output<S>;
+}
+
+function isEmptyPlainObject(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null) return false;
+  for (const _ in value) return false;
+  return true;
 }

@@ -1,22 +1,42 @@
 import { PolycloudError } from '../errors/polycloud-error.js';
 import type { UserMetadata } from '../adapter/storage-adapter.js';
 
-const CONTROL = /[\u0000-\u001f\u007f]/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 export const MAX_KEY_BYTES = 1024;
 
-/** Throws INVALID_ARGUMENT (with `path`) unless `key` is a portable object key. */
+/**
+ * Throws INVALID_ARGUMENT (with `path`) unless `key` is a portable object key.
+ * One pass over the UTF-16 code units, allocating nothing: it runs on every call.
+ */
 export function validateKey(key: unknown, path: (string | number)[] = ['key']): string {
   const fail = (why: string) => new PolycloudError('INVALID_ARGUMENT', `invalid object key: ${why}`, { context: { path }, retryable: false });
   if (typeof key !== 'string') throw fail(`expected a string, got ${key === null ? 'null' : typeof key}`);
   if (key.length === 0) throw fail('empty');
-  if (CONTROL.test(key)) throw fail('contains a control character');
-  if (LONE_SURROGATE.test(key)) throw fail('is not valid UTF-16 (lone surrogate)');
-  // URL normalisation on some providers rewrites these (`a/../b` would write `b`; Azure
-  // turns `\` into `/`), so they are not portable across clouds.
-  if (key.includes('\\')) throw fail('contains a backslash');
-  if (key.split('/').some((segment) => segment === '.' || segment === '..')) throw fail('has a "." or ".." path segment');
-  const bytes = Buffer.byteLength(key, 'utf8');
+  let bytes = 0;
+  let segmentStart = 0;
+  for (let i = 0; i <= key.length; i++) {
+    const c = i < key.length ? key.charCodeAt(i) : 0x2f; // the end closes the last segment
+    if (c === 0x2f) {
+      // URL normalisation on some providers rewrites these (`a/../b` would write `b`; Azure
+      // turns `\` into `/`), so they are not portable across clouds.
+      const n = i - segmentStart;
+      if ((n === 1 || n === 2) && key.charCodeAt(segmentStart) === 0x2e && (n === 1 || key.charCodeAt(segmentStart + 1) === 0x2e)) {
+        throw fail('has a "." or ".." path segment');
+      }
+      segmentStart = i + 1;
+      if (i < key.length) bytes += 1;
+    } else if (c < 0x20 || c === 0x7f) throw fail('contains a control character');
+    else if (c === 0x5c) throw fail('contains a backslash');
+    else if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      const next = key.charCodeAt(i + 1); // NaN past the end
+      if (!(next >= 0xdc00 && next <= 0xdfff)) throw fail('is not valid UTF-16 (lone surrogate)');
+      bytes += 4;
+      i++;
+    } else if (c >= 0xdc00 && c <= 0xdfff) throw fail('is not valid UTF-16 (lone surrogate)');
+    else bytes += 3;
+  }
   if (bytes > MAX_KEY_BYTES) throw fail(`${bytes} bytes long (max ${MAX_KEY_BYTES} UTF-8 bytes)`);
   return key;
 }
