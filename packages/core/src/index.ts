@@ -7,6 +7,7 @@ export type * from './events.js';
 export { validateKey, validateMetadata, MAX_KEY_BYTES, RESERVED_METADATA_PREFIX } from './storage/validate.js';
 export { normalizeBody, readAll, bodyConsumed, type NormalizedBody } from './storage/body.js';
 export { execute, type ExecutionContext, type CallOptions, type Attempt } from './facade/execute.js';
+export { ConcurrencySlots } from './facade/slots.js';
 export { RetryOptionsSchema, type RetryOptions, backoffDelay, seededRandom } from './facade/retry.js';
 export type { WritePipeline, PendingWrite, AppliedWrite } from './facade/write-pipeline.js';
 export {

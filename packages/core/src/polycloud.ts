@@ -1,5 +1,4 @@
 import EventEmitter from 'eventemitter3';
-import pLimit, { type LimitFunction } from 'p-limit';
 import { z } from 'zod';
 import type { ComputeAdapter } from './adapter/compute-adapter.js';
 import { type AdapterRegistry, createAdapterRegistry } from './adapter/registry.js';
@@ -14,6 +13,7 @@ import type { ExecutionContext } from './facade/execute.js';
 import { LogicalBucketClient } from './facade/logical-bucket.js';
 import { LogicalClusterClient, type LogicalClusterOptions } from './compute/logical-cluster.js';
 import { RetryOptionsSchema, seededRandom } from './facade/retry.js';
+import { ConcurrencySlots } from './facade/slots.js';
 import { instrumentPolycloud, type PolycloudTelemetry } from './observability/instrument.js';
 import type { Logger } from './observability/logger.js';
 import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
@@ -240,7 +240,7 @@ export function createPolycloud(input: PolycloudOptions): Polycloud {
     },
     emit: (event, payload) => events.emit(event, payload as never),
   });
-  const limits = new Map<string, LimitFunction>();
+  const limits = new Map<string, Map<string, ConcurrencySlots>>();
   const execution: ExecutionContext = {
     router,
     clock,
@@ -250,10 +250,12 @@ export function createPolycloud(input: PolycloudOptions): Polycloud {
     timeoutMs: options.timeoutMs,
     ...(options.attemptTimeoutMs === undefined ? {} : { attemptTimeoutMs: options.attemptTimeoutMs }),
     limiter: (r, b) => {
-      const k = `${r}\u0000${b}`;
-      let l = limits.get(k);
-      if (!l) limits.set(k, (l = pLimit(options.concurrency)));
-      return l;
+      // Two lookups by the ids themselves: no key string built per call.
+      let byBinding = limits.get(r);
+      if (!byBinding) limits.set(r, (byBinding = new Map()));
+      let slots = byBinding.get(b);
+      if (!slots) byBinding.set(b, (slots = new ConcurrencySlots(options.concurrency)));
+      return slots;
     },
   };
 

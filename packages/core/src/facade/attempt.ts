@@ -22,43 +22,77 @@ export interface AttemptScope {
   dispose(): void;
 }
 
-interface Tracked {
-  key: string;
-  cut(error: PolycloudError): void;
-}
-
 /**
  * The attempts in flight per `resource\0binding`, with ONE `health` listener per
  * event emitter (instead of one per attempt, which is costly on the hot path).
  */
 class InFlightAttempts {
-  readonly #byBinding = new Map<string, Set<Tracked>>();
+  /** resource → binding → attempts. Empty sets stay (one per binding ever used): dropping them would re-create one per call. */
+  readonly #byResource = new Map<string, Map<string, Set<Scope>>>();
 
   constructor(events: EventEmitter<PolycloudEvents>) {
     events.on('health', (e) => {
       if (e.healthy !== false) return;
-      const set = this.#byBinding.get(`${e.resource}\u0000${e.binding}`);
-      if (!set) return;
+      const set = this.#byResource.get(e.resource)?.get(e.binding);
+      if (!set?.size) return;
       const error = new PolycloudError('UNAVAILABLE', `binding ${e.binding} was marked unhealthy while the call was in flight`, { retryable: true });
       for (const t of [...set]) t.cut(error);
     });
   }
 
-  add(t: Tracked): void {
-    let set = this.#byBinding.get(t.key);
-    if (!set) this.#byBinding.set(t.key, (set = new Set()));
-    set.add(t);
-  }
-
-  delete(t: Tracked): void {
-    const set = this.#byBinding.get(t.key);
-    if (!set) return;
-    set.delete(t);
-    if (set.size === 0) this.#byBinding.delete(t.key);
+  /** The set of attempts on one binding, made on first use. */
+  setOf(resource: string, binding: string): Set<Scope> {
+    let byBinding = this.#byResource.get(resource);
+    if (!byBinding) this.#byResource.set(resource, (byBinding = new Map()));
+    let set = byBinding.get(binding);
+    if (!set) byBinding.set(binding, (set = new Set()));
+    return set;
   }
 }
 
 const registries = new WeakMap<EventEmitter<PolycloudEvents>, InFlightAttempts>();
+
+/** One attempt's state: a class, so the hot path allocates one object and one AbortController. */
+class Scope implements AttemptScope {
+  readonly #controller = new AbortController();
+  #reason: PolycloudError | undefined;
+  #timer: { clock: Clock; handle: unknown } | undefined;
+
+  constructor(
+    readonly set: Set<Scope>,
+    readonly binding: string,
+  ) {
+    set.add(this);
+  }
+
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  cut(error: PolycloudError): void {
+    if (this.#controller.signal.aborted) return;
+    this.#reason = error;
+    this.#controller.abort(error);
+  }
+
+  abort(reason: unknown): void {
+    if (!this.#controller.signal.aborted) this.#controller.abort(reason);
+  }
+
+  cutShort(): PolycloudError | undefined {
+    return this.#reason;
+  }
+
+  armTimeout(clock: Clock, ms: number | undefined): void {
+    if (ms === undefined || this.#timer) return;
+    this.#timer = { clock, handle: clock.setTimeout(() => this.cut(new PolycloudError('TIMEOUT', `no answer from ${this.binding} within ${ms} ms`, { retryable: true })), ms) };
+  }
+
+  dispose(): void {
+    this.set.delete(this);
+    if (this.#timer) this.#timer.clock.clearTimeout(this.#timer.handle);
+  }
+}
 
 /**
  * Registers an attempt for health cuts from the moment it is queued for its
@@ -67,31 +101,5 @@ const registries = new WeakMap<EventEmitter<PolycloudEvents>, InFlightAttempts>(
 export function startAttempt(events: EventEmitter<PolycloudEvents>, where: { resource: string; binding: string }): AttemptScope {
   let registry = registries.get(events);
   if (!registry) registries.set(events, (registry = new InFlightAttempts(events)));
-  const controller = new AbortController();
-  let reason: PolycloudError | undefined;
-  const tracked: Tracked = {
-    key: `${where.resource}\u0000${where.binding}`,
-    cut(error) {
-      if (controller.signal.aborted) return;
-      reason = error;
-      controller.abort(error);
-    },
-  };
-  registry.add(tracked);
-  let timer: { clock: Clock; handle: unknown } | undefined;
-  return {
-    signal: controller.signal,
-    abort: (r) => {
-      if (!controller.signal.aborted) controller.abort(r);
-    },
-    cutShort: () => reason,
-    armTimeout(clock, ms) {
-      if (ms === undefined || timer) return;
-      timer = { clock, handle: clock.setTimeout(() => tracked.cut(new PolycloudError('TIMEOUT', `no answer from ${where.binding} within ${ms} ms`, { retryable: true })), ms) };
-    },
-    dispose() {
-      registry.delete(tracked);
-      if (timer) timer.clock.clearTimeout(timer.handle);
-    },
-  };
+  return new Scope(registry.setOf(where.resource, where.binding), where.binding);
 }

@@ -1,12 +1,12 @@
 import type EventEmitter from 'eventemitter3';
-import type { LimitFunction } from 'p-limit';
 import { type Clock, sleep } from '../clock.js';
 import { PolycloudError, toPolycloudError } from '../errors/polycloud-error.js';
-import type { PolycloudEvents } from '../events.js';
+import type { OperationEvent, PolycloudEvents } from '../events.js';
 import type { Router, RouteRequest } from '../routing/router.js';
 import type { Binding } from '../urm/binding.js';
 import { type AttemptScope, startAttempt } from './attempt.js';
 import { backoffDelay, type RetryOptions } from './retry.js';
+import type { ConcurrencySlots } from './slots.js';
 
 /** What every facade operation shares: router, clock, events, limits and retry policy. */
 export interface ExecutionContext {
@@ -19,8 +19,8 @@ export interface ExecutionContext {
   timeoutMs: number;
   /** Deadline of one attempt on one binding, after which the call fails over (ms); none by default. */
   attemptTimeoutMs?: number;
-  /** Concurrency limiter per binding (`resource\0binding`). */
-  limiter(resourceId: string, bindingId: string): LimitFunction;
+  /** The concurrency slots of a binding (one set per `resource\0binding`). */
+  limiter(resourceId: string, bindingId: string): ConcurrencySlots;
 }
 
 export interface CallOptions {
@@ -50,25 +50,30 @@ export async function execute<T>(
   hooks: { canRetry?: () => boolean; bytes?: (result: T) => number | undefined; provider: (binding: Binding) => string } ,
 ): Promise<T> {
   const resource = request.resource.resource_id;
-  const base = { resource, operation: request.operation, ...(request.key === undefined ? {} : { key: request.key }) };
-  const controller = new AbortController();
+  // Plain literals, not spreads: these run on every call.
+  const base: { resource: string; operation: string; key?: string } =
+    request.key === undefined ? { resource, operation: request.operation } : { resource, operation: request.operation, key: request.key };
   const timeoutMs = options.timeoutMs ?? ctx.timeoutMs;
-  let timedOut = false;
+  // What stopped the whole operation (deadline or caller's signal), first one wins.
+  // No AbortController of its own: the attempt in flight and a backoff sleep are
+  // aborted directly, which keeps the common path to one controller per attempt.
+  let stopped: { timedOut: boolean; reason: unknown } | undefined;
   let current: AttemptScope | undefined;
-  const stop = (reason: unknown) => {
-    controller.abort(reason);
+  let sleeping: AbortController | undefined;
+  const stop = (timedOut: boolean, reason: unknown) => {
+    if (stopped) return;
+    stopped = { timedOut, reason };
     current?.abort(reason);
+    sleeping?.abort(reason);
   };
-  const timer = ctx.clock.setTimeout(() => {
-    timedOut = true;
-    stop(Object.assign(new Error('operation timed out'), { name: 'TimeoutError' }));
-  }, timeoutMs);
-  const onUserAbort = () => stop(options.signal?.reason);
-  if (options.signal?.aborted) onUserAbort();
-  else options.signal?.addEventListener('abort', onUserAbort, { once: true });
+  const timer = ctx.clock.setTimeout(() => stop(true, Object.assign(new Error('operation timed out'), { name: 'TimeoutError' })), timeoutMs);
+  const userSignal = options.signal;
+  const onUserAbort = () => stop(false, userSignal?.reason);
+  if (userSignal?.aborted) onUserAbort();
+  else userSignal?.addEventListener('abort', onUserAbort, { once: true });
 
   const stopError = (cause?: unknown) =>
-    timedOut
+    stopped?.timedOut
       ? new PolycloudError('TIMEOUT', `${request.operation} did not finish within ${timeoutMs} ms`, { context: base, cause, retryable: true })
       : new PolycloudError('ABORTED', `${request.operation} was aborted`, { context: base, cause, retryable: false });
 
@@ -83,9 +88,13 @@ export async function execute<T>(
         throw lastError ?? new PolycloudError('UNAVAILABLE', `the router offered no binding for ${request.operation}`, { context: base });
       }
       for (let i = 0; i < decision.candidates.length && attempt < ctx.retry.maxAttempts; i++) {
-        if (controller.signal.aborted) throw stopError(lastError);
+        if (stopped) throw stopError(lastError);
         const binding = decision.candidates[i]!;
-        const where = { ...base, binding: binding.id, provider: hooks.provider(binding) };
+        // Error context and event payload: built only when needed (not on a success without listeners).
+        const where = (): { resource: string; operation: string; key?: string; binding: string; provider: string } =>
+          request.key === undefined
+            ? { resource, operation: request.operation, binding: binding.id, provider: hooks.provider(binding) }
+            : { resource, operation: request.operation, key: request.key, binding: binding.id, provider: hooks.provider(binding) };
         attempt++;
         let started = 0;
         let wentOut = false;
@@ -94,20 +103,27 @@ export async function execute<T>(
         // attempt's clock, deadline and in-flight count start once the call goes out.
         current = startAttempt(ctx.events, { resource, binding: binding.id });
         const queued = current;
-        const outcome: { ok: true; result: T } | { ok: false; raw: unknown } = await ctx.limiter(resource, binding.id)(async () => {
-          if (controller.signal.aborted) return { ok: false as const, raw: stopError(lastError) };
+        const slots = ctx.limiter(resource, binding.id);
+        if (!slots.tryAcquire()) await slots.acquire();
+        let outcome: { ok: true; result: T } | { ok: false; raw: unknown };
+        try {
           const cutWhileQueued = queued.cutShort();
-          if (cutWhileQueued) return { ok: false as const, raw: cutWhileQueued };
-          started = ctx.clock.now();
-          wentOut = true;
-          ctx.router.onStart?.(resource, binding.id);
-          queued.armTimeout(ctx.clock, ctx.attemptTimeoutMs);
-          try {
-            return { ok: true as const, result: await run({ binding, signal: queued.signal, attempt }) };
-          } catch (raw) {
-            return { ok: false as const, raw };
+          if (stopped) outcome = { ok: false, raw: stopError(lastError) };
+          else if (cutWhileQueued) outcome = { ok: false, raw: cutWhileQueued };
+          else {
+            started = ctx.clock.now();
+            wentOut = true;
+            ctx.router.onStart?.(resource, binding.id);
+            queued.armTimeout(ctx.clock, ctx.attemptTimeoutMs);
+            try {
+              outcome = { ok: true, result: await run({ binding, signal: queued.signal, attempt }) };
+            } catch (raw) {
+              outcome = { ok: false, raw };
+            }
           }
-        });
+        } finally {
+          slots.release();
+        }
         const scope = current;
         current = undefined;
         scope?.dispose();
@@ -117,18 +133,25 @@ export async function execute<T>(
           // neither turn this success into a failure nor trigger a second attempt.
           const bytes = hooks.bytes?.(outcome.result);
           notify(ctx, () => ctx.router.report(resource, binding.id, { ok: true, latencyMs: durationMs }));
-          notify(ctx, () => ctx.events.emit('operation', { ...where, ok: true, durationMs, attempt, ...(bytes === undefined ? {} : { bytes }) }));
+          if (ctx.events.listenerCount('operation') > 0) {
+            const event: OperationEvent = where() as OperationEvent;
+            event.ok = true;
+            event.durationMs = durationMs;
+            event.attempt = attempt;
+            if (bytes !== undefined) event.bytes = bytes;
+            notify(ctx, () => ctx.events.emit('operation', event));
+          }
           return outcome.result;
         }
         const cut = scope?.cutShort();
-        const error = controller.signal.aborted
+        const error = stopped
           ? stopError(outcome.raw)
           : cut
-            ? new PolycloudError(cut.code, cut.message, { retryable: true, cause: outcome.raw, context: where })
-            : toPolycloudError(outcome.raw, where);
+            ? new PolycloudError(cut.code, cut.message, { retryable: true, cause: outcome.raw, context: where() })
+            : toPolycloudError(outcome.raw, where());
         if (wentOut) notify(ctx, () => ctx.router.report(resource, binding.id, { ok: false, latencyMs: durationMs, error }));
-        notify(ctx, () => ctx.events.emit('operation', { ...where, ok: false, durationMs, attempt, error }));
-        if (controller.signal.aborted) throw error;
+        notify(ctx, () => ctx.events.emit('operation', { ...where(), ok: false, durationMs, attempt, error }));
+        if (stopped) throw error;
         lastError = error;
         if (!error.retryable || (hooks.canRetry && !hooks.canRetry()) || attempt >= ctx.retry.maxAttempts) throw error;
         const next = decision.candidates[i + 1];
@@ -137,10 +160,14 @@ export async function execute<T>(
       if (attempt >= ctx.retry.maxAttempts) break;
       const delayMs = backoffDelay(round, ctx.retry, ctx.random);
       notify(ctx, () => ctx.events.emit('retry', { ...base, attempt: attempt + 1, delayMs, error: lastError! }));
+      sleeping = new AbortController();
+      if (stopped) throw stopError(lastError);
       try {
-        await sleep(ctx.clock, delayMs, controller.signal);
+        await sleep(ctx.clock, delayMs, sleeping.signal);
       } catch (e) {
         throw stopError(lastError ?? e);
+      } finally {
+        sleeping = undefined;
       }
     }
     throw lastError ?? new PolycloudError('UNAVAILABLE', `${request.operation} found no binding to try`, { context: base });
@@ -150,7 +177,7 @@ export async function execute<T>(
     throw error;
   } finally {
     ctx.clock.clearTimeout(timer);
-    options.signal?.removeEventListener('abort', onUserAbort);
+    userSignal?.removeEventListener('abort', onUserAbort);
   }
 }
 

@@ -8,6 +8,7 @@ import type {
   ObjectInfo,
   PresignOptions,
   PutBody,
+  PutOptions,
   PutResult,
   StorageAdapter,
   UserMetadata,
@@ -15,7 +16,7 @@ import type {
 import { isPolycloudError, PolycloudError } from '../errors/polycloud-error.js';
 import type { OperationKind, RouteExplanation, RouteRequest } from '../routing/router.js';
 import { bodyConsumed, normalizeBody, readAll } from '../storage/body.js';
-import { validateKey, validateMetadata } from '../storage/validate.js';
+import { RESERVED_METADATA_PREFIX, validateKey, validateMetadata } from '../storage/validate.js';
 import type { Binding } from '../urm/binding.js';
 import type { LogicalBucket } from '../urm/resources.js';
 import { type CallOptions, execute, type ExecutionContext } from './execute.js';
@@ -95,6 +96,9 @@ export class LogicalBucketClient {
     this.id = deps.resource.resource_id;
   }
 
+  /** The adapter type of a binding (event payloads, error context); one function for every call. */
+  readonly #provider = (b: Binding): string => this.adapter(b.id).type;
+
   /** The adapter serving a binding of this bucket. */
   adapter(bindingId: string): StorageAdapter {
     return bindingEntry((id) => this.#deps.adapters.get(id), 'bucket', this.id, bindingId);
@@ -113,7 +117,7 @@ export class LogicalBucketClient {
     const requires: StorageCapability[] = [];
     if (opts.ifMatch !== undefined || opts.ifNoneMatch !== undefined) requires.push('conditionalWrite');
     const length = opts.contentLength ?? normalized.length;
-    let write: PendingWrite = { bucket: this.resource, op: 'put', key, tags, metadata: { ...((opts.metadata as UserMetadata | undefined) ?? {}) } };
+    let write: PendingWrite = { bucket: this.resource, op: 'put', key, tags, metadata: opts.metadata ? { ...(opts.metadata as UserMetadata) } : {} };
     if (this.#deps.pipeline?.prepare) write = { ...write, ...(await this.#deps.pipeline.prepare(write)) };
     const request = this.#request('write', key, tags, requires);
     let stamped: StampedWrite | undefined;
@@ -128,18 +132,20 @@ export class LogicalBucketClient {
         // The version stamp may make the put conditional on the version it observed.
         // Losing that race to a concurrent writer is internal when the caller asked
         // for no condition: observe again and re-stamp while the body can be replayed.
+        const stamp = this.#deps.pipeline?.stamp;
         let putResult: PutResult;
         for (let race = 0; ; race++) {
-          stamped = await this.#deps.pipeline?.stamp?.(write, binding, normalized.body);
+          stamped = stamp ? await stamp(write, binding, normalized.body) : undefined;
+          // Built property by property (no spreads): this runs on every put.
+          const putOptions: PutOptions = { metadata: stamped?.metadata ?? write.metadata, signal };
+          if (opts.contentType) putOptions.contentType = opts.contentType;
+          const ifMatch = opts.ifMatch ?? (user ? undefined : stamped?.ifMatch);
+          if (ifMatch !== undefined) putOptions.ifMatch = ifMatch;
+          const ifNoneMatch = opts.ifNoneMatch ?? (user ? undefined : stamped?.ifNoneMatch);
+          if (ifNoneMatch !== undefined) putOptions.ifNoneMatch = ifNoneMatch;
+          if (length !== undefined) putOptions.contentLength = length;
           try {
-            putResult = await adapter.put(binding.physical_id, key, stamped?.body ?? normalized.body, {
-              ...(opts.contentType ? { contentType: opts.contentType } : {}),
-              metadata: stamped?.metadata ?? write.metadata,
-              ...(opts.ifMatch !== undefined ? { ifMatch: opts.ifMatch } : !user && stamped?.ifMatch !== undefined ? { ifMatch: stamped.ifMatch } : {}),
-              ...(opts.ifNoneMatch !== undefined ? { ifNoneMatch: opts.ifNoneMatch } : !user && stamped?.ifNoneMatch !== undefined ? { ifNoneMatch: stamped.ifNoneMatch } : {}),
-              ...(length !== undefined ? { contentLength: length } : {}),
-              signal,
-            });
+            putResult = await adapter.put(binding.physical_id, key, stamped?.body ?? normalized.body, putOptions);
             break;
           } catch (e) {
             const internalCondition = !user && (stamped?.ifMatch !== undefined || stamped?.ifNoneMatch !== undefined);
@@ -150,7 +156,7 @@ export class LogicalBucketClient {
         }
         return { ...putResult, binding: binding.id };
       },
-      { canRetry: () => !bodyConsumed(normalized.body), bytes: () => length, provider: (b) => this.adapter(b.id).type },
+      { canRetry: () => !bodyConsumed(normalized.body), bytes: () => length, provider: this.#provider },
     );
     if (this.#deps.pipeline?.commit) {
       const contentHash = stamped?.digest?.();
@@ -173,9 +179,11 @@ export class LogicalBucketClient {
           ...(opts.ifMatch !== undefined ? { ifMatch: opts.ifMatch } : {}),
           signal,
         });
-        return { ...info, ...(info.metadata ? { metadata: stripReserved(info.metadata)! } : {}), binding: binding.id, body, bytes: () => readAll(body), text: async () => (await readAll(body)).toString('utf8') };
+        const stored = { ...info, binding: binding.id, body, bytes: () => readAll(body), text: async () => (await readAll(body)).toString('utf8') };
+        if (info.metadata) stored.metadata = stripReserved(info.metadata)!;
+        return stored;
       },
-      { bytes: (r) => (opts.range ? rangeLength(opts.range, r.size) : r.size), provider: (b) => this.adapter(b.id).type },
+      { bytes: (r) => (opts.range ? rangeLength(opts.range, r.size) : r.size), provider: this.#provider },
     );
   }
 
@@ -199,7 +207,7 @@ export class LogicalBucketClient {
         const info = await this.adapter(binding.id).head(binding.physical_id, key, { signal });
         return { ...info, ...(info.metadata ? { metadata: stripReserved(info.metadata)! } : {}), binding: binding.id };
       },
-      { provider: (b) => this.adapter(b.id).type },
+      { provider: this.#provider },
     );
   }
 
@@ -234,7 +242,7 @@ export class LogicalBucketClient {
         });
         return { ...page, binding: binding.id };
       },
-      { provider: (b) => this.adapter(b.id).type },
+      { provider: this.#provider },
     );
   }
 
@@ -272,7 +280,7 @@ export class LogicalBucketClient {
         await this.adapter(binding.id).delete(binding.physical_id, key, { ...(ifMatch !== undefined ? { ifMatch } : {}), signal });
         return binding.id;
       },
-      { provider: (b) => this.adapter(b.id).type },
+      { provider: this.#provider },
     );
     if (this.#deps.pipeline?.commit) await this.#deps.pipeline.commit({ ...write, ...(stamped ? { metadata: stamped.metadata } : {}), binding: this.binding(bindingId) });
   }
@@ -329,7 +337,7 @@ export class LogicalBucketClient {
           }
           return out;
         },
-        { provider: (b) => this.adapter(b.id).type },
+        { provider: this.#provider },
       );
       result.deleted.push(...part.deleted);
       result.errors.push(...part.errors);
@@ -363,7 +371,7 @@ export class LogicalBucketClient {
           });
           return { ...r, binding: binding.id };
         },
-        { provider: (b) => this.adapter(b.id).type },
+        { provider: this.#provider },
       );
     }
     const call = { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}), ...(opts.tags ? { tags: opts.tags } : {}) };
@@ -398,7 +406,7 @@ export class LogicalBucketClient {
         });
         return { url, binding: binding.id, expiresAt: new Date(this.#deps.exec.clock.now() + opts.expiresInSeconds * 1000) };
       },
-      { provider: (b) => this.adapter(b.id).type },
+      { provider: this.#provider },
     );
   }
 
@@ -414,14 +422,11 @@ export class LogicalBucketClient {
 
   #request(operation: OperationKind, key: string | undefined, tags: Record<string, string>, requires: StorageCapability[] = [], only?: string): RouteRequest {
     if (only !== undefined) this.adapter(only);
-    return {
-      resource: this.resource,
-      operation,
-      ...(key === undefined ? {} : { key }),
-      tags,
-      ...(requires.length ? { requires } : {}),
-      ...(only !== undefined ? { only: [only] } : {}),
-    };
+    const request: RouteRequest = { resource: this.resource, operation, tags };
+    if (key !== undefined) request.key = key;
+    if (requires.length) request.requires = requires;
+    if (only !== undefined) request.only = [only];
+    return request;
   }
 
   #checkSize(adapter: StorageAdapter, binding: Binding, length: number | undefined, stream: boolean): void {
@@ -456,5 +461,7 @@ function rangeLength(range: ByteRange, size: number): number {
 
 function stripReserved(metadata: UserMetadata | undefined): UserMetadata | undefined {
   if (!metadata) return undefined;
-  return Object.fromEntries(Object.entries(metadata).filter(([k]) => !k.startsWith('pc_')));
+  let reserved = false;
+  for (const k in metadata) if (k.startsWith(RESERVED_METADATA_PREFIX)) reserved = true;
+  return reserved ? Object.fromEntries(Object.entries(metadata).filter(([k]) => !k.startsWith(RESERVED_METADATA_PREFIX))) : metadata;
 }

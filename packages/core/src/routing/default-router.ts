@@ -18,6 +18,7 @@ export function createDefaultRouter(options: DefaultRouterOptions = {}): (contex
   return (context) => {
     const failedAt = new Map<string, number>();
     const cooling = (resourceId: string, b: Binding) => {
+      if (failedAt.size === 0) return false; // the common case: skip building the key
       const t = failedAt.get(`${resourceId}\u0000${b.id}`);
       return t !== undefined && context.clock.now() - t < cooldownMs;
     };
@@ -29,9 +30,10 @@ export function createDefaultRouter(options: DefaultRouterOptions = {}): (contex
     return {
       route(request) {
         const { passed, rejected } = hardFilter(request, context);
-        return { candidates: order(request.resource.resource_id, passed).map((x) => x.b), rejected };
+        return { candidates: passed.length === 1 ? passed : order(request.resource.resource_id, passed).map((x) => x.b), rejected };
       },
       report(resourceId, bindingId, outcome) {
+        if (outcome.ok && failedAt.size === 0) return;
         const k = `${resourceId}\u0000${bindingId}`;
         if (outcome.ok) failedAt.delete(k);
         else if (outcome.error?.retryable) failedAt.set(k, context.clock.now());
