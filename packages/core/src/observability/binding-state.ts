@@ -41,6 +41,8 @@ function quotaBytes(tag: string | undefined): number | undefined {
 /** Per-binding state, seeded from the resources (quota tags) and updated by events. */
 export class BindingStates {
   readonly #states = new Map<string, BindingTelemetry>();
+  /** resource → binding → the same state objects as #states. */
+  readonly #index = new Map<string, Map<string, BindingTelemetry>>();
 
   constructor(resources: readonly UrmDocument[]) {
     for (const r of resources) {
@@ -62,9 +64,15 @@ export class BindingStates {
 
   /** The state of a binding; an unknown one (a resource added later) is created. */
   get(resource: string, binding: string): BindingTelemetry {
+    // Looked up by the ids themselves first: this runs on every operation.
+    const known = this.#index.get(resource)?.get(binding);
+    if (known) return known;
     const k = `${resource}\u0000${binding}`;
     let s = this.#states.get(k);
     if (!s) this.#states.set(k, (s = { resource, binding, provider: binding, cloud: binding, operations: 0, errors: 0 }));
+    let byBinding = this.#index.get(resource);
+    if (!byBinding) this.#index.set(resource, (byBinding = new Map()));
+    byBinding.set(binding, s);
     return s;
   }
 

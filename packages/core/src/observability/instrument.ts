@@ -1,4 +1,15 @@
-import { type Attributes, type MeterProvider, metrics, type ObservableResult, SpanKind, SpanStatusCode, trace, type TracerProvider } from '@opentelemetry/api';
+import {
+  type Attributes,
+  createNoopMeter,
+  type MeterProvider,
+  metrics,
+  type ObservableResult,
+  ProxyTracerProvider,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type TracerProvider,
+} from '@opentelemetry/api';
 import type EventEmitter from 'eventemitter3';
 import type { PolycloudEvents } from '../events.js';
 import type { UrmDocument } from '../urm/resources.js';
@@ -31,6 +42,8 @@ export interface PolycloudTelemetry {
 }
 
 type Payload = Record<string, unknown>;
+/** What `trace.getTracerProvider().getDelegate()` answers while no SDK is registered. */
+const NOOP_TRACER_PROVIDER = new ProxyTracerProvider().getDelegate();
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 /** The logical resource: `resource`, or `bucket` as the sync engine names it. */
@@ -56,7 +69,23 @@ export function instrumentPolycloud(
   options: TelemetryOptions = {},
 ): PolycloudTelemetry {
   const meter = (options.meterProvider ?? metrics.getMeterProvider()).getMeter('@polycloud/core');
-  const tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer('@polycloud/core');
+  const tracerProvider = options.tracerProvider ?? trace.getTracerProvider();
+  const tracer = tracerProvider.getTracer('@polycloud/core');
+  // Per-operation work is skipped for what nobody collects. Metrics: the meter is fixed
+  // now (the API has no proxy for meters), so a no-op meter stays one. Traces: the
+  // global provider is a proxy an SDK may be registered behind later, so it is
+  // looked at again at most once a second.
+  const metricsOn = meter !== createNoopMeter();
+  let tracingOn = true;
+  let tracingCheckedAt = -Infinity;
+  const tracing = (now: number): boolean => {
+    if (!(tracerProvider instanceof ProxyTracerProvider)) return true;
+    if (now - tracingCheckedAt >= 1000) {
+      tracingCheckedAt = now;
+      tracingOn = tracerProvider.getDelegate() !== NOOP_TRACER_PROVIDER;
+    }
+    return tracingOn;
+  };
   const log = createRedactingLogger(options.logger);
   const lagStaleMs = options.lagStaleMs ?? 120_000;
   const states = new BindingStates(polycloud.resources);
@@ -114,18 +143,6 @@ export function instrumentPolycloud(
       const adapter = str(p['provider']);
       const operation = str(p['operation']) ?? 'unknown';
       const error = p['ok'] === false ? code(p['error']) : undefined;
-      const attrs: Attributes = {
-        'polycloud.resource': resource,
-        'polycloud.binding': binding,
-        'polycloud.operation': operation,
-        ...(adapter ? { 'polycloud.adapter': adapter, 'cloud.provider': cloudProviderOf(adapter) } : {}),
-      };
-      const all = error ? { ...attrs, 'error.type': error } : attrs;
-      const ms = num(p['durationMs']);
-      if (ms !== undefined) duration.record(ms / 1000, all);
-      operations.add(1, all);
-      const b = num(p['bytes']);
-      if (b !== undefined && b > 0 && p['ok'] !== false) bytes.add(b, attrs);
       const s = states.get(resource, binding);
       s.operations++;
       if (adapter) s.adapter = adapter;
@@ -134,10 +151,31 @@ export function instrumentPolycloud(
         s.lastError = error;
       }
       const end = Date.now();
-      const span = tracer.startSpan(`${operation} ${resource}`, { kind: SpanKind.CLIENT, startTime: end - (ms ?? 0), attributes: { ...all, ...(num(p['attempt']) ? { 'polycloud.attempt': num(p['attempt'])! } : {}) } });
-      if (error) span.setStatus({ code: SpanStatusCode.ERROR, message: error });
-      span.end(end);
-      log.log('debug', { resource, binding, operation, ok: !error, durationMs: ms, ...(error ? { error: error } : {}) }, `${operation} on ${resource}/${binding} ${error ? `failed (${error})` : 'ok'}`);
+      const traced = tracing(end);
+      if (!metricsOn && !traced && !log.active) return;
+      // Built without spreads: this runs once per operation.
+      const attrs: Attributes = { 'polycloud.resource': resource, 'polycloud.binding': binding, 'polycloud.operation': operation };
+      if (adapter) {
+        attrs['polycloud.adapter'] = adapter;
+        attrs['cloud.provider'] = cloudProviderOf(adapter);
+      }
+      const all = error ? { ...attrs, 'error.type': error } : attrs;
+      const ms = num(p['durationMs']);
+      if (ms !== undefined) duration.record(ms / 1000, all);
+      operations.add(1, all);
+      const b = num(p['bytes']);
+      if (b !== undefined && b > 0 && p['ok'] !== false) bytes.add(b, attrs);
+      if (traced) {
+        // Attributes go on at start (samplers see them); the rest only if the span records.
+        const span = tracer.startSpan(`${operation} ${resource}`, { kind: SpanKind.CLIENT, startTime: end - (ms ?? 0), attributes: all });
+        if (span.isRecording()) {
+          const attempt = num(p['attempt']);
+          if (attempt) span.setAttribute('polycloud.attempt', attempt);
+          if (error) span.setStatus({ code: SpanStatusCode.ERROR, message: error });
+        }
+        span.end(end);
+      }
+      if (log.active) log.log('debug', { resource, binding, operation, ok: !error, durationMs: ms, ...(error ? { error: error } : {}) }, `${operation} on ${resource}/${binding} ${error ? `failed (${error})` : 'ok'}`);
     },
     route(p) {
       const resource = res(p) ?? 'unknown';

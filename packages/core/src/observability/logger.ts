@@ -37,9 +37,14 @@ function redactValue(value: unknown, depth = 0): unknown {
  * keys, registered secrets) and errors become `{name, code, message}`. Never throws:
  * a failing logger does not fail an operation.
  */
-export function createRedactingLogger(logger: Logger | undefined): { log(level: LogLevel, fields: Record<string, unknown>, message: string): void } {
+export function createRedactingLogger(logger: Logger | undefined): {
+  /** False when nothing would be written (no logger): callers skip building the line. */
+  readonly active: boolean;
+  log(level: LogLevel, fields: Record<string, unknown>, message: string): void;
+} {
   const target = logger ?? silentLogger;
   return {
+    active: target !== silentLogger,
     log(level, fields, message) {
       if (target === silentLogger) return;
       try {
