@@ -13,7 +13,8 @@ import { etagFromVersionToken, versionTokenFromEtag } from './version-token.js';
  * CompleteMultipartUpload for multipart uploads.
  */
 export async function putObject(ctx: S3Context, bucket: string, key: string, body: AdapterBody, options: PutOptions = {}): Promise<PutResult> {
-  const metadata = encodeMetadata(options.metadata);
+  // No metadata and empty metadata are the same object on S3: skip the SDK's header work for `{}`.
+  const metadata = options.metadata && hasEntries(options.metadata) ? encodeMetadata(options.metadata) : undefined;
   const params: PutObjectCommandInput = {
     Bucket: bucket,
     Key: key,
@@ -78,4 +79,9 @@ export async function putObject(ctx: S3Context, bucket: string, key: string, bod
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
   }
+}
+
+function hasEntries(o: object): boolean {
+  for (const _ in o) return true;
+  return false;
 }
