@@ -129,3 +129,15 @@ export function numberArg(name: string, argv: string[] = process.argv): number |
   const n = i > 0 ? Number(argv[i + 1]) : NaN;
   return Number.isFinite(n) && n > 0 ? n : undefined;
 }
+
+/** Env var through which `npm run bench:storage` hands a child the emulator it started. */
+export const EMULATOR_ENV = 'POLYCLOUD_BENCH_EMULATOR';
+
+/**
+ * The connection facts of an emulator the orchestrator started (JSON in
+ * POLYCLOUD_BENCH_EMULATOR), or undefined when the bench runs alone and starts its own.
+ */
+export function emulatorFromEnv<T>(): T | undefined {
+  const raw = process.env[EMULATOR_ENV];
+  return raw ? (JSON.parse(raw) as T) : undefined;
+}

@@ -8,14 +8,15 @@
  * - peak RSS of this process, sampled every 20 ms, over the whole run and during the
  *   streamed put and get only (`streamPeakRssMiB`).
  *
- * Run alone: `node --import tsx scripts/bench/storage-azure.ts [--bytes N] [--iterations N]`.
+ * `npm run bench:storage` runs this file built to JavaScript against the built packages,
+ * on an Azurite it started (see storage.ts). Run alone, from the sources, it starts its
+ * own: `node --import tsx scripts/bench/storage-azure.ts [--bytes N] [--iterations N]`.
  */
 import { pathToFileURL } from 'node:url';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { createPolycloud } from '@polycloud/core';
 import { createAzureBlobAdapter } from '@polycloud/adapter-azure';
-import { startAzurite } from '@polycloud/emulators';
-import { drain, interleaved, machine, median, MiB, numberArg, round, rssSampler, streamRoundTrip, time } from './lib.js';
+import { drain, emulatorFromEnv, interleaved, machine, median, MiB, numberArg, round, rssSampler, streamRoundTrip, time } from './lib.js';
 
 export interface AzureBenchFigures {
   adapter: 'azure-blob';
@@ -35,7 +36,14 @@ export interface AzureBenchFigures {
   streamPeakRssMiB: number;
 }
 
+/** What the bench needs of a running Azurite. */
+export interface AzureConnection {
+  connectionString: string;
+}
+
 export interface AzureBenchOptions {
+  /** An Azurite already running (it is left running); otherwise the bench starts and stops its own. */
+  connection?: AzureConnection;
   iterations?: number;
   streamBytes?: number;
 }
@@ -44,7 +52,8 @@ export async function benchAzure(options: AzureBenchOptions = {}): Promise<Azure
   const iterations = options.iterations ?? 300;
   const streamBytes = options.streamBytes ?? 256 * MiB;
   const rss = rssSampler();
-  const azurite = await startAzurite();
+  const own = options.connection ? undefined : await (await import('@polycloud/emulators')).startAzurite();
+  const azurite: AzureConnection = options.connection ?? own!;
   const container = `bench-${Date.now().toString(36)}`;
   const adapter = createAzureBlobAdapter({ connectionString: azurite.connectionString }, { name: 'azure' });
   const polycloud = createPolycloud({
@@ -99,13 +108,14 @@ export async function benchAzure(options: AzureBenchOptions = {}): Promise<Azure
   } finally {
     rss.stop();
     await polycloud.close();
-    await azurite.stop();
+    await own?.stop();
   }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const streamBytes = numberArg('--bytes');
   const iterations = numberArg('--iterations');
-  const figures = await benchAzure({ ...(streamBytes ? { streamBytes } : {}), ...(iterations ? { iterations } : {}) });
+  const connection = emulatorFromEnv<AzureConnection>();
+  const figures = await benchAzure({ ...(connection ? { connection } : {}), ...(streamBytes ? { streamBytes } : {}), ...(iterations ? { iterations } : {}) });
   console.log(JSON.stringify(figures, null, 2));
 }

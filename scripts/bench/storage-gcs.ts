@@ -13,14 +13,15 @@
  * so the adapter's default single-request resumable upload is measured; the
  * emulator buffers each object in its own process, which is not counted here.
  *
- * Run alone: `node --import tsx scripts/bench/storage-gcs.ts [--bytes N] [--iterations N]`.
+ * `npm run bench:storage` runs this file built to JavaScript against the built packages,
+ * on an emulator it started (see storage.ts). Run alone, from the sources, it starts
+ * its own: `node --import tsx scripts/bench/storage-gcs.ts [--bytes N] [--iterations N]`.
  */
 import { pathToFileURL } from 'node:url';
 import { Storage } from '@google-cloud/storage';
 import { createPolycloud } from '@polycloud/core';
 import { createGcsAdapter } from '@polycloud/adapter-gcp';
-import { startGcsEmulator } from '@polycloud/emulators';
-import { drain, interleaved, machine, median, MiB, numberArg, round, rssSampler, streamRoundTrip, time } from './lib.js';
+import { drain, emulatorFromEnv, interleaved, machine, median, MiB, numberArg, round, rssSampler, streamRoundTrip, time } from './lib.js';
 
 export interface GcsBenchFigures {
   adapter: 'gcs';
@@ -41,7 +42,15 @@ export interface GcsBenchFigures {
   streamPeakRssMiB: number;
 }
 
+/** What the bench needs of a running GCS emulator. */
+export interface GcsConnection {
+  projectId: string;
+  apiEndpoint: string;
+}
+
 export interface GcsBenchOptions {
+  /** An emulator already running (it is left running); otherwise the bench starts and stops its own. */
+  connection?: GcsConnection;
   iterations?: number;
   streamBytes?: number;
 }
@@ -50,7 +59,10 @@ export async function benchGcs(options: GcsBenchOptions = {}): Promise<GcsBenchF
   const iterations = options.iterations ?? 300;
   const streamBytes = options.streamBytes ?? 256 * MiB;
   const rss = rssSampler();
-  const emu = await startGcsEmulator(); // also sets METADATA_SERVER_DETECTION=none
+  // Google clients must never probe a metadata server (startGcsEmulator sets this too).
+  process.env['METADATA_SERVER_DETECTION'] = 'none';
+  const own = options.connection ? undefined : await (await import('@polycloud/emulators')).startGcsEmulator();
+  const emu: GcsConnection = options.connection ?? own!;
   const physical = `bench-${Date.now().toString(36)}`;
   const adapter = createGcsAdapter({ projectId: emu.projectId, apiEndpoint: emu.apiEndpoint }, { name: 'gcp' });
   const lean = createGcsAdapter({ projectId: emu.projectId, apiEndpoint: emu.apiEndpoint, readMetadataOnGet: false }, { name: 'gcp-lean' });
@@ -103,12 +115,13 @@ export async function benchGcs(options: GcsBenchOptions = {}): Promise<GcsBenchF
   } finally {
     rss.stop();
     await polycloud.close();
-    await emu.stop();
+    await own?.stop();
   }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const streamBytes = numberArg('--bytes');
   const iterations = numberArg('--iterations');
-  console.log(JSON.stringify(await benchGcs({ ...(streamBytes ? { streamBytes } : {}), ...(iterations ? { iterations } : {}) }), null, 2));
+  const connection = emulatorFromEnv<GcsConnection>();
+  console.log(JSON.stringify(await benchGcs({ ...(connection ? { connection } : {}), ...(streamBytes ? { streamBytes } : {}), ...(iterations ? { iterations } : {}) }), null, 2));
 }

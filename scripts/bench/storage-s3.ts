@@ -8,14 +8,16 @@
  *   polycloud, never held in memory;
  * - peak RSS of this process, sampled every 20 ms.
  *
- * Run alone: `node --import tsx scripts/bench/storage-s3.ts [s3rver|fauxqs] [--bytes N] [--iterations N] [--part-size N] [--queue-size N]`.
+ * `npm run bench:storage` runs this file built to JavaScript against the built packages,
+ * on an emulator it started (see storage.ts). Run alone, from the sources, it starts
+ * its own: `node --import tsx scripts/bench/storage-s3.ts [s3rver|fauxqs] [--bytes N]
+ * [--iterations N] [--part-size N] [--queue-size N]`.
  */
 import { pathToFileURL } from 'node:url';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createPolycloud } from '@polycloud/core';
 import { createS3Adapter, type S3AdapterOptions, S3AdapterOptionsSchema } from '@polycloud/adapter-aws';
-import { type FauxqsEmulator, type S3rverEmulator, startFauxqs, startS3rver } from '@polycloud/emulators';
-import { drain, interleaved, machine, median, MiB, numberArg, pairedRatio, round, rssSampler, streamRoundTrip, time } from './lib.js';
+import { drain, emulatorFromEnv, interleaved, machine, median, MiB, numberArg, pairedRatio, round, rssSampler, streamRoundTrip, time } from './lib.js';
 
 export type S3BenchEmulator = 's3rver' | 'fauxqs';
 
@@ -42,7 +44,17 @@ export interface S3BenchFigures {
   streamPeakRssMiB: number;
 }
 
+/** What the bench needs of a running S3 emulator. */
+export interface S3Connection {
+  endpoint: string;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
 export interface S3BenchOptions {
+  /** An emulator already running (it is left running); otherwise the bench starts and stops its own. */
+  connection?: S3Connection;
   iterations?: number;
   streamBytes?: number;
   /** Multipart part size of the adapter (its default when absent); reported as used. */
@@ -55,7 +67,8 @@ export async function benchS3(emulator: S3BenchEmulator, options: S3BenchOptions
   const iterations = options.iterations ?? 300;
   const streamBytes = options.streamBytes ?? 256 * MiB;
   const rss = rssSampler();
-  const emu: S3rverEmulator | FauxqsEmulator = emulator === 's3rver' ? await startS3rver() : await startFauxqs();
+  const own = options.connection ? undefined : await startOwnEmulator(emulator);
+  const emu: S3Connection = options.connection ?? own!;
   const physical = `bench-${Date.now().toString(36)}`;
   const connection = { endpoint: emu.endpoint, region: emu.region, accessKey: emu.accessKeyId, secretKey: emu.secretAccessKey };
   // fauxqs refuses single request bodies over 11 MiB: keep every request under that.
@@ -122,9 +135,19 @@ export async function benchS3(emulator: S3BenchEmulator, options: S3BenchOptions
     rss.stop();
     raw.destroy();
     await polycloud.close();
-    if ('remove' in emu) await emu.remove();
-    else await emu.stop();
+    await own?.dispose();
   }
+}
+
+/** Starts an emulator from @polycloud/emulators (sources: only when run alone under tsx). */
+async function startOwnEmulator(emulator: S3BenchEmulator): Promise<S3Connection & { dispose(): Promise<void> }> {
+  const { startFauxqs, startS3rver } = await import('@polycloud/emulators');
+  if (emulator === 's3rver') {
+    const emu = await startS3rver();
+    return Object.assign(emu, { dispose: () => emu.remove() });
+  }
+  const emu = await startFauxqs();
+  return Object.assign(emu, { dispose: () => emu.stop() });
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
@@ -134,6 +157,8 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     const n = numberArg(flag);
     if (n !== undefined) options[key] = n;
   }
+  const connection = emulatorFromEnv<S3Connection>();
+  if (connection) options.connection = connection;
   for (const emulator of which ? [which] : (['s3rver', 'fauxqs'] as const)) {
     console.log(JSON.stringify(await benchS3(emulator, options), null, 2));
   }

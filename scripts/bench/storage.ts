@@ -1,14 +1,24 @@
 /**
  * `npm run bench:storage` — every storage adapter against its emulator, in one run:
  * median 1 KiB put/get through polycloud and through the raw SDK (the ratio), a
- * 256 MiB streamed put and get, and peak RSS. Each adapter runs in its own process
- * so one's SDK and buffers do not count against another's memory.
+ * 256 MiB streamed put and get, and peak RSS.
+ *
+ * What is measured is what users run: the packages as built (`npm run build`, their
+ * dist/), and each bench built to plain JavaScript, so no TypeScript loader sits in the
+ * measured process. Each adapter runs in its own process, so one's SDK and buffers do
+ * not count against another's memory; this process starts and stops the emulators
+ * (each is its own process too) and hands the connection to the child.
  */
 import { execFile } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { startAzurite, startFauxqs, startGcsEmulator, startS3rver } from '@polycloud/emulators';
+import { build } from 'tsup';
+import { EMULATOR_ENV } from './lib.js';
 
 const run = promisify(execFile);
+const OUT = join('node_modules', '.cache', 'polycloud-bench');
 
 interface Figures {
   adapter: string;
@@ -21,21 +31,90 @@ interface Figures {
   streamPeakRssMiB?: number;
 }
 
-const targets: [string, string[]][] = [
-  ['s3 (s3rver)', ['scripts/bench/storage-s3.ts', 's3rver']],
-  ['s3 (fauxqs)', ['scripts/bench/storage-s3.ts', 'fauxqs']],
-  ['azure-blob (Azurite)', ['scripts/bench/storage-azure.ts']],
-  ['gcs (GCS emulator)', ['scripts/bench/storage-gcs.ts']],
+interface Target {
+  label: string;
+  bench: 'storage-s3' | 'storage-azure' | 'storage-gcs';
+  args: string[];
+  /** Starts the emulator; returns what the child needs (JSON) and how to stop it. */
+  start(): Promise<{ connection: object; env?: Record<string, string>; stop(): Promise<void> }>;
+}
+
+const targets: Target[] = [
+  {
+    label: 's3 (s3rver)',
+    bench: 'storage-s3',
+    args: ['s3rver'],
+    async start() {
+      const e = await startS3rver();
+      return { connection: { endpoint: e.endpoint, region: e.region, accessKeyId: e.accessKeyId, secretAccessKey: e.secretAccessKey }, stop: () => e.remove() };
+    },
+  },
+  {
+    label: 's3 (fauxqs)',
+    bench: 'storage-s3',
+    args: ['fauxqs'],
+    async start() {
+      const e = await startFauxqs();
+      return { connection: { endpoint: e.endpoint, region: e.region, accessKeyId: e.accessKeyId, secretAccessKey: e.secretAccessKey }, stop: () => e.stop() };
+    },
+  },
+  {
+    label: 'azure-blob (Azurite)',
+    bench: 'storage-azure',
+    args: [],
+    async start() {
+      const e = await startAzurite();
+      return { connection: { connectionString: e.connectionString }, stop: () => e.stop() };
+    },
+  },
+  {
+    label: 'gcs (GCS emulator)',
+    bench: 'storage-gcs',
+    args: [],
+    async start() {
+      const e = await startGcsEmulator();
+      return { connection: { projectId: e.projectId, apiEndpoint: e.apiEndpoint }, env: { METADATA_SERVER_DETECTION: 'none' }, stop: () => e.stop() };
+    },
+  },
 ];
 
+// The packages as users get them, then the benches as JavaScript importing them.
+process.stderr.write('building the packages (npm run build)…\n');
+await run('npm', ['run', 'build', '--silent'], { maxBuffer: 64 * 1024 * 1024 });
+await build({
+  entry: Object.fromEntries(['storage-s3', 'storage-azure', 'storage-gcs'].map((b) => [b, `scripts/bench/${b}.ts`])),
+  outDir: OUT,
+  format: ['esm'],
+  outExtension: () => ({ js: '.mjs' }),
+  platform: 'node',
+  target: 'node20',
+  // Every package (ours included) is imported, not bundled: @polycloud/* resolve to their dist/.
+  skipNodeModulesBundle: true,
+  external: [/^@polycloud\//],
+  splitting: false,
+  dts: false,
+  sourcemap: false,
+  clean: true,
+  silent: true,
+  config: false,
+});
+
 const rows: Figures[] = [];
-for (const [label, args] of targets) {
-  process.stderr.write(`running ${label}…\n`);
+for (const target of targets) {
+  process.stderr.write(`running ${target.label}…\n`);
+  let emulator: Awaited<ReturnType<Target['start']>> | undefined;
   try {
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', ...args], { maxBuffer: 16 * 1024 * 1024, timeout: 600_000 });
+    emulator = await target.start();
+    const { stdout } = await run(process.execPath, [join(OUT, `${target.bench}.mjs`), ...target.args, ...process.argv.slice(2)], {
+      maxBuffer: 16 * 1024 * 1024,
+      timeout: 600_000,
+      env: { ...process.env, ...emulator.env, [EMULATOR_ENV]: JSON.stringify(emulator.connection) },
+    });
     rows.push(JSON.parse(stdout.slice(stdout.indexOf('{'))) as Figures);
   } catch (e) {
-    process.stderr.write(`${label} failed: ${(e as Error).message.split('\n')[0]}\n`);
+    process.stderr.write(`${target.label} failed: ${(e as Error).message.split('\n')[0]}\n`);
+  } finally {
+    await emulator?.stop();
   }
 }
 
