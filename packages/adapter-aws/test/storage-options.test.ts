@@ -14,7 +14,7 @@ function configError(fn: () => unknown): PolycloudError {
 describe('S3 adapter options', () => {
   it('defaults: us-east-1, 8 MiB parts, queue 4, SDK retries off, path-style for custom endpoints', () => {
     const o = S3AdapterOptionsSchema.parse({ endpoint: 'http://127.0.0.1:9000' });
-    expect(o).toMatchObject({ region: 'us-east-1', partSizeBytes: 8 * 1024 * 1024, queueSize: 4, maxAttempts: 1, checksums: 'whenSupported' });
+    expect(o).toMatchObject({ region: 'us-east-1', partSizeBytes: 5 * 1024 * 1024, queueSize: 4, maxAttempts: 1, checksums: 'whenSupported' });
     const a = createS3Adapter({ endpoint: 'http://127.0.0.1:9000', accessKey: 'AK', secretKey: 'SK' }, { name: 'minio' });
     expect([a.type, a.name, a.capabilities.conditionalWrite, a.capabilities.multipart, a.capabilities.maxBatchDeleteKeys]).toEqual(['s3', 'minio', true, true, 1000]);
   });
@@ -56,5 +56,23 @@ describe('S3 adapter options', () => {
   it('a credentials provider function is accepted', () => {
     const a = createS3Adapter({ credentials: async () => ({ accessKeyId: 'a', secretAccessKey: 'b' }) });
     expect(a.type).toBe('s3');
+  });
+});
+
+describe('multipart part size', () => {
+  const MiB = 1024 * 1024;
+  it('keeps the configured size while 10 000 parts hold the body, and grows it just enough beyond', async () => {
+    const { multipartPartSize, MAX_PARTS } = await import('../src/storage/put.js');
+    expect(multipartPartSize(5 * MiB, undefined)).toBe(5 * MiB);
+    expect(multipartPartSize(5 * MiB, 5 * MiB * MAX_PARTS)).toBe(5 * MiB);
+    const big = 100 * 1024 ** 3 + 1; // 100 GiB and a byte
+    const part = multipartPartSize(5 * MiB, big);
+    expect(Math.ceil(big / part)).toBeLessThanOrEqual(MAX_PARTS);
+    expect(Math.ceil(big / (part - 1))).toBeGreaterThan(MAX_PARTS);
+    expect(multipartPartSize(5 * MiB, 5 * 1024 ** 4)).toBeLessThanOrEqual(5 * 1024 ** 3);
+  });
+
+  it('declares S3\'s 5 TiB object limit', () => {
+    expect(createS3Adapter({ accessKey: 'AK', secretKey: 'SK' }).capabilities.maxObjectBytes).toBe(5 * 1024 ** 4);
   });
 });

@@ -21,8 +21,10 @@ export function s3Capabilities(o: ResolvedS3AdapterOptions): StorageCapabilities
     createBucket: true,
     userMetadata: true,
     maxSinglePutBytes: o.maxSinglePutBytes,
-    // 10,000 parts of partSizeBytes, capped at S3's 5 TiB object limit.
-    maxObjectBytes: Math.min(5 * 1024 ** 4, o.partSizeBytes * 10_000),
+    // S3's object limit: a body of known length gets parts large enough to fit 10 000 of
+    // them (see multipartPartSize). Streams of unknown length are limited to
+    // 10 000 × partSizeBytes, which only the upload itself can find out.
+    maxObjectBytes: 5 * 1024 ** 4,
     maxKeyBytes: 1024,
     maxMetadataBytes: 2048,
     maxListPageSize: 1000,

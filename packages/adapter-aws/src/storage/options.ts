@@ -36,8 +36,13 @@ export const S3AdapterOptionsSchema = z
         'expected a credentials provider function or {accessKeyId, secretAccessKey}',
       )
       .optional(),
-    /** Multipart part size. S3's minimum is 5 MiB. Memory per streamed upload ≈ partSizeBytes × queueSize. */
-    partSizeBytes: z.number().int().min(5 * MiB, 'S3 parts are at least 5 MiB').max(5 * GiB).default(8 * MiB),
+    /**
+     * Multipart part size (S3's minimum, and lib-storage's default, 5 MiB). Memory per
+     * streamed upload ≈ partSizeBytes × queueSize. A body of known length that would need
+     * more than 10 000 parts gets larger parts; a stream of unknown length can hold at
+     * most 10 000 × partSizeBytes.
+     */
+    partSizeBytes: z.number().int().min(5 * MiB, 'S3 parts are at least 5 MiB').max(5 * GiB).default(5 * MiB),
     /** Parts uploaded concurrently per multipart upload. */
     queueSize: z.number().int().min(1).max(64).default(4),
     /** Byte bodies larger than this go through multipart; at most `maxSinglePutBytes`. Defaults to `partSizeBytes`. */

@@ -55,7 +55,7 @@ export async function putObject(ctx: S3Context, bucket: string, key: string, bod
   const upload = new Upload({
     client: ctx.client,
     params: { ...params, Body: source, ...(size !== undefined ? { ContentLength: size } : {}) },
-    partSize: ctx.options.partSizeBytes,
+    partSize: multipartPartSize(ctx.options.partSizeBytes, size),
     queueSize: ctx.options.queueSize,
     // We abort ourselves, best effort: some stores (s3rver) answer AbortMultipartUpload
     // with 405, and lib-storage would then throw that instead of the real failure.
@@ -84,4 +84,16 @@ export async function putObject(ctx: S3Context, bucket: string, key: string, bod
 function hasEntries(o: object): boolean {
   for (const _ in o) return true;
   return false;
+}
+
+/** S3 multipart uploads have at most 10 000 parts, each at most 5 GiB. */
+export const MAX_PARTS = 10_000;
+
+/**
+ * The part size for an upload: the configured one, or — for a body of known length
+ * that would need more than 10 000 parts — the smallest that fits it in 10 000.
+ */
+export function multipartPartSize(configured: number, size: number | undefined): number {
+  if (size === undefined || size <= configured * MAX_PARTS) return configured;
+  return Math.min(5 * 1024 ** 3, Math.ceil(size / MAX_PARTS));
 }
