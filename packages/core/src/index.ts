@@ -5,7 +5,7 @@ export * from './routing/index.js';
 export { type Clock, systemClock, sleep } from './clock.js';
 export type * from './events.js';
 export { validateKey, validateMetadata, MAX_KEY_BYTES, RESERVED_METADATA_PREFIX } from './storage/validate.js';
-export { normalizeBody, readAll, bodyConsumed, type NormalizedBody } from './storage/body.js';
+export { normalizeBody, readAll, bodyConsumed, mapStreamErrors, type NormalizedBody } from './storage/body.js';
 export { execute, type ExecutionContext, type CallOptions, type Attempt } from './facade/execute.js';
 export { ConcurrencySlots } from './facade/slots.js';
 export { RetryOptionsSchema, type RetryOptions, backoffDelay, seededRandom } from './facade/retry.js';

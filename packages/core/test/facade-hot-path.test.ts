@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { trace } from '@opentelemetry/api';
-import { ConcurrencySlots, createPolycloud, type Polycloud, PolycloudError, validateKey } from '@polycloud/core';
+import { PassThrough, Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { ConcurrencySlots, createPolycloud, mapStreamErrors, type Polycloud, PolycloudError, readAll, validateKey } from '@polycloud/core';
 import { createMemoryStorageAdapter } from '@polycloud/core/testing';
 import { createTestTelemetry } from './observability-helpers.js';
 
@@ -147,5 +149,32 @@ describe('facade options fast path', () => {
     } finally {
       await telemetry.close();
     }
+  });
+});
+
+describe('mapStreamErrors', () => {
+  const mapped = (e: Error) => new PolycloudError('UNAVAILABLE', `mapped: ${e.message}`, { retryable: true });
+  const failing = () => {
+    const s = mapStreamErrors(new PassThrough(), mapped);
+    s.write('abc');
+    setTimeout(() => s.destroy(new Error('socket hang up')), 5);
+    return s;
+  };
+
+  it('hands the mapped error to async iteration, error listeners and pipeline', async () => {
+    const iterated = await readAll(failing()).catch((e: unknown) => e);
+    expect((iterated as PolycloudError).message).toBe('mapped: socket hang up');
+    const heard = await new Promise<unknown>((resolve) => failing().on('error', resolve));
+    expect(heard).toBeInstanceOf(PolycloudError);
+    const piped = await pipeline(failing(), new Writable({ write: (_c, _e, cb) => cb() })).catch((e: unknown) => e);
+    expect((piped as PolycloudError).code).toBe('UNAVAILABLE');
+  });
+
+  it('leaves a stream that ends or is destroyed without an error alone', async () => {
+    expect((await readAll(mapStreamErrors(Readable.from([Buffer.from('ok')]), mapped))).toString()).toBe('ok');
+    const s = mapStreamErrors(new PassThrough(), mapped);
+    const closed = new Promise<unknown>((resolve) => s.on('close', () => resolve(s.errored)));
+    s.destroy();
+    expect(await closed).toBeNull();
   });
 });

@@ -41,3 +41,18 @@ export async function readAll(stream: AsyncIterable<Uint8Array | string>): Promi
   for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
   return Buffer.concat(chunks);
 }
+
+/**
+ * Makes `stream` emit `map(error)` in place of any error it is destroyed with, and
+ * returns it. An adapter can then hand out an SDK's response stream as it is — no
+ * extra stream hop per read — while a failure in mid-body still reaches the reader as
+ * a PolycloudError (through `'error'`, async iteration and `pipeline`; `stream.errored`
+ * keeps the original).
+ */
+export function mapStreamErrors<S extends Readable>(stream: S, map: (error: Error) => Error): S {
+  const destroy = stream._destroy;
+  stream._destroy = function (this: S, error: Error | null, callback: (error?: Error | null) => void) {
+    destroy.call(this, error, (e?: Error | null) => callback(e ? map(e) : e));
+  };
+  return stream;
+}
