@@ -1,6 +1,6 @@
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
-import { type ByteRange, type GetOptions, type GetResult, type ObjectInfo, PolycloudError } from '@polycloud/core';
-import { PassThrough, Readable } from 'node:stream';
+import { type ByteRange, type GetOptions, type GetResult, mapStreamErrors, type ObjectInfo, PolycloudError } from '@polycloud/core';
+import { Readable } from 'node:stream';
 import { type S3Context, sendOptions } from './context.js';
 import { decodeMetadata } from './metadata.js';
 import { sliceStream } from './range-slice.js';
@@ -52,12 +52,14 @@ function rangeCut(range: ByteRange, size: number, contentRange: string | undefin
 }
 
 /**
- * The body handed to the caller: the response stream piped through a pass-through (or
- * a range cut), so that a failure in mid-body is emitted as a mapped PolycloudError and
- * destroying the returned stream releases the socket.
+ * The body handed to the caller. The whole object: the response stream itself, its
+ * mid-body failures mapped to PolycloudErrors (no extra stream hop: a small read stays
+ * cheap). A range the store answered too widely: cut by a slicing stream. Destroying
+ * the returned stream releases the socket either way.
  */
 function deliver(ctx: S3Context, source: Readable, cut: { start: number; end: number } | undefined, bucket: string, key: string): Readable {
-  const out = cut ? sliceStream(cut.start, cut.end) : new PassThrough();
+  if (!cut) return mapStreamErrors(source, (e) => ctx.fail(e, 'get', bucket, key));
+  const out = sliceStream(cut.start, cut.end);
   source.once('error', (e) => out.destroy(ctx.fail(e, 'get', bucket, key)));
   out.once('close', () => {
     if (!source.destroyed) source.destroy();
