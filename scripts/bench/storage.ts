@@ -103,6 +103,9 @@ await build({
 const argv = process.argv.slice(2);
 const onlyAt = argv.indexOf('--only');
 const only = onlyAt >= 0 ? argv.splice(onlyAt, 2)[1] : undefined;
+// `-- --json` also prints every bench's full figures (adapter-alone times, part sizes, …).
+const jsonAt = argv.indexOf('--json');
+const json = jsonAt >= 0 && argv.splice(jsonAt, 1).length > 0;
 const chosen = targets.filter((t) => only === undefined || t.label.includes(only));
 
 const rows: Figures[] = [];
@@ -133,4 +136,5 @@ for (const r of rows) {
     `| ${r.adapter} (${r.emulator}) | ${fmt(r.put1KiB.polycloudMs)} / ${fmt(r.put1KiB.rawSdkMs)} | ${fmt(r.put1KiB.pairedRatio ?? r.put1KiB.ratio)} | ${fmt(r.get1KiB.polycloudMs)} / ${fmt(r.get1KiB.rawSdkMs)} | ${fmt(r.get1KiB.pairedRatio ?? r.get1KiB.ratio)} | ${fmt(r.stream.putMiBps, 1)} | ${fmt(r.stream.getMiBps, 1)} | ${fmt(r.baselineRssMiB, 0)} | ${fmt(r.peakRssMiB, 0)} (${fmt(r.streamPeakRssMiB, 0)}) |`,
   );
 }
+if (json) console.log(JSON.stringify(rows, null, 2));
 if (rows.length < chosen.length) process.exitCode = 1;
