@@ -31,8 +31,12 @@ export interface GcsBenchFigures {
   machine: string;
   iterations: number;
   /** Medians, ms; `adapterMs` is the adapter called directly (no facade), to split the overhead. */
-  /** `pairedRatio`: median over rounds of polycloud / raw SDK of the same round (see lib.pairedRatio). */
-  put1KiB: { polycloudMs: number; adapterMs: number; rawSdkMs: number; ratio: number; pairedRatio: number };
+  /**
+   * Medians, ms. `pairedRatio`: median over rounds of polycloud / raw SDK of the same
+   * round (see lib.pairedRatio). `adapterMs` / `adapterRatio`: the adapter alone against
+   * the raw SDK, from a second loop.
+   */
+  put1KiB: { polycloudMs: number; adapterMs: number; adapterRatio: number; rawSdkMs: number; ratio: number; pairedRatio: number };
   /**
    * `rawSdkMs`: download() and getMetadata() in parallel — the bytes and the custom
    * metadata a polycloud get returns. `rawMediaOnlyMs`: download() alone;
@@ -42,6 +46,7 @@ export interface GcsBenchFigures {
   get1KiB: {
     polycloudMs: number;
     adapterMs: number;
+    adapterRatio: number;
     leanAdapterMs: number;
     rawSdkMs: number;
     rawMediaOnlyMs: number;
@@ -95,39 +100,57 @@ export async function benchGcs(options: GcsBenchOptions = {}): Promise<GcsBenchF
     // The streams first, in a process that has only loaded and warmed its clients (see streamRoundTrip).
     const stream = await streamRoundTrip(bucket, streamBytes);
     const body = Buffer.alloc(1024, 0x42);
-    const t = { pcPut: [] as number[], adPut: [] as number[], rawPut: [] as number[], pcGet: [] as number[], adGet: [] as number[], leanGet: [] as number[], rawGet: [] as number[], rawMediaGet: [] as number[] };
+    const t = {
+      pcPut: [] as number[], rawPut: [] as number[], pcGet: [] as number[], rawGet: [] as number[],
+      adPut: [] as number[], adRawPut: [] as number[], adGet: [] as number[], adRawGet: [] as number[], leanGet: [] as number[], rawMediaGet: [] as number[],
+    };
+    const rawPut = (into: number[] | undefined, key: string) => time(into, () => rawBucket.file(key).save(body, { resumable: false, contentType: 'application/octet-stream' }));
+    // A polycloud get returns the bytes and the object's info with its custom metadata,
+    // which on GCS are two requests (run in parallel): the raw SDK doing the same work
+    // is download() and getMetadata() in parallel.
+    const rawGet = (into: number[] | undefined, key: string) =>
+      time(into, () => {
+        const file = rawBucket.file(key);
+        return Promise.all([file.download(), file.getMetadata()]);
+      });
+    // The figure: polycloud against the raw SDK, call for call, nothing else in between.
     await interleaved(iterations, (i, m) => {
       const pcKey = `lat/pc-${i % 50}`;
-      const adKey = `lat/ad-${i % 50}`;
       const rawKey = `lat/raw-${i % 50}`;
       const pcPut = () => time(m ? t.pcPut : undefined, () => bucket.put(pcKey, body));
-      const adPut = () => time(m ? t.adPut : undefined, () => adapter.put(physical, adKey, body));
-      const rawPut = () => time(m ? t.rawPut : undefined, () => rawBucket.file(rawKey).save(body, { resumable: false, contentType: 'application/octet-stream' }));
       const pcGet = () => time(m ? t.pcGet : undefined, () => bucket.getBytes(pcKey));
+      const rp = () => rawPut(m ? t.rawPut : undefined, rawKey);
+      const rg = () => rawGet(m ? t.rawGet : undefined, rawKey);
+      return [
+        [pcPut, rp, pcGet, rg],
+        [rp, pcPut, rg, pcGet],
+      ];
+    });
+    // Where the difference goes, in a loop of its own: the adapter alone against the raw
+    // SDK, and the media request alone — download() against the adapter with
+    // readMetadataOnGet: false (the same single request).
+    await interleaved(iterations, (i, m) => {
+      const adKey = `lat/ad-${i % 50}`;
+      const rawKey = `lat/raw-${i % 50}`;
+      const adPut = () => time(m ? t.adPut : undefined, () => adapter.put(physical, adKey, body));
       const adGet = () => time(m ? t.adGet : undefined, async () => drain((await adapter.get(physical, adKey)).body));
       const leanGet = () => time(m ? t.leanGet : undefined, async () => drain((await lean.get(physical, adKey)).body));
-      // A polycloud get returns the bytes and the object's info with its custom metadata,
-      // which on GCS are two requests (run in parallel): the raw SDK doing the same work
-      // is download() and getMetadata() in parallel. The media request alone is measured
-      // too, against the adapter with readMetadataOnGet: false (the same single request).
-      const rawGet = () =>
-        time(m ? t.rawGet : undefined, () => {
-          const file = rawBucket.file(rawKey);
-          return Promise.all([file.download(), file.getMetadata()]);
-        });
-      const rawMediaGet = () => time(m ? t.rawMediaGet : undefined, () => rawBucket.file(rawKey).download());
+      const rp = () => rawPut(m ? t.adRawPut : undefined, rawKey);
+      const rg = () => rawGet(m ? t.adRawGet : undefined, rawKey);
+      const media = () => time(m ? t.rawMediaGet : undefined, () => rawBucket.file(rawKey).download());
       return [
-        [pcPut, adPut, rawPut, pcGet, adGet, leanGet, rawGet, rawMediaGet],
-        [rawPut, adPut, pcPut, rawMediaGet, rawGet, leanGet, adGet, pcGet],
+        [adPut, rp, adGet, rg, leanGet, media],
+        [rp, adPut, rg, adGet, media, leanGet],
       ];
     });
 
-    const put1 = { polycloudMs: round(median(t.pcPut)), adapterMs: round(median(t.adPut)), rawSdkMs: round(median(t.rawPut)) };
+    const put1 = { polycloudMs: round(median(t.pcPut)), rawSdkMs: round(median(t.rawPut)), adapterMs: round(median(t.adPut)), adapterRatio: pairedRatio(t.adPut, t.adRawPut) };
     const get1 = {
       polycloudMs: round(median(t.pcGet)),
-      adapterMs: round(median(t.adGet)),
-      leanAdapterMs: round(median(t.leanGet)),
       rawSdkMs: round(median(t.rawGet)),
+      adapterMs: round(median(t.adGet)),
+      adapterRatio: pairedRatio(t.adGet, t.adRawGet),
+      leanAdapterMs: round(median(t.leanGet)),
       rawMediaOnlyMs: round(median(t.rawMediaGet)),
     };
     return {
@@ -141,7 +164,7 @@ export async function benchGcs(options: GcsBenchOptions = {}): Promise<GcsBenchF
         ...get1,
         ratio: round(get1.polycloudMs / get1.rawSdkMs),
         pairedRatio: pairedRatio(t.pcGet, t.rawGet),
-        leanRatio: round(get1.leanAdapterMs / get1.rawMediaOnlyMs),
+        leanRatio: pairedRatio(t.leanGet, t.rawMediaGet),
       },
       stream: { bytes: streamBytes, upload: 'resumable, one streamed request', putMiBps: stream.putMiBps, getMiBps: stream.getMiBps },
       baselineRssMiB: round(stream.baselineRss / MiB, 1),
