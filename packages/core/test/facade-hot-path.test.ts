@@ -164,8 +164,10 @@ describe('mapStreamErrors', () => {
   it('hands the mapped error to async iteration, error listeners and pipeline', async () => {
     const iterated = await readAll(failing()).catch((e: unknown) => e);
     expect((iterated as PolycloudError).message).toBe('mapped: socket hang up');
-    const heard = await new Promise<unknown>((resolve) => failing().on('error', resolve));
+    const s = failing();
+    const heard = await new Promise<unknown>((resolve) => s.on('error', resolve));
     expect(heard).toBeInstanceOf(PolycloudError);
+    expect(s.errored).toBe(heard);
     const piped = await pipeline(failing(), new Writable({ write: (_c, _e, cb) => cb() })).catch((e: unknown) => e);
     expect((piped as PolycloudError).code).toBe('UNAVAILABLE');
   });
@@ -176,5 +178,30 @@ describe('mapStreamErrors', () => {
     const closed = new Promise<unknown>((resolve) => s.on('close', () => resolve(s.errored)));
     s.destroy();
     expect(await closed).toBeNull();
+  });
+});
+
+describe('readAll', () => {
+  it('reads a Readable through its events, a plain async iterable through iteration', async () => {
+    expect((await readAll(Readable.from(['a', Buffer.from('b'), new Uint8Array([99])]))).toString()).toBe('abc');
+    async function* gen() {
+      yield 'x';
+      yield new Uint8Array([121]);
+    }
+    expect((await readAll(gen())).toString()).toBe('xy');
+  });
+
+  it('fails with the stream\'s error, on a premature close, and on a body already read', async () => {
+    const broken = new PassThrough();
+    broken.write('a');
+    setTimeout(() => broken.destroy(new Error('boom')), 5);
+    await expect(readAll(broken)).rejects.toThrow('boom');
+    const cut = new PassThrough();
+    cut.write('a');
+    setTimeout(() => cut.destroy(), 5);
+    await expect(readAll(cut)).rejects.toMatchObject({ code: 'ERR_STREAM_PREMATURE_CLOSE' });
+    const once = Readable.from([Buffer.from('z')]);
+    expect((await readAll(once)).toString()).toBe('z');
+    await expect(readAll(once)).rejects.toMatchObject({ code: 'ERR_STREAM_PREMATURE_CLOSE' });
   });
 });

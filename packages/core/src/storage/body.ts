@@ -35,24 +35,64 @@ export function bodyConsumed(body: AdapterBody): boolean {
   return body instanceof Readable && (body.readableDidRead || body.destroyed);
 }
 
-/** Reads a stream to one Buffer. For tests and small objects only. */
-export async function readAll(stream: AsyncIterable<Uint8Array | string>): Promise<Buffer> {
+const toBuffer = (chunk: Uint8Array | string): Buffer =>
+  typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+
+/**
+ * Reads a stream to one Buffer (a copy: no view into a larger buffer is kept). For
+ * small objects. A Node Readable is read through its events, which costs less per call
+ * than async iteration; it fails with the stream's error, or ERR_STREAM_PREMATURE_CLOSE
+ * when it closes before its end.
+ */
+export function readAll(stream: AsyncIterable<Uint8Array | string>): Promise<Buffer> {
+  if (!(stream instanceof Readable)) return readIterable(stream);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const onData = (chunk: Uint8Array | string) => void chunks.push(toBuffer(chunk));
+    const onEnd = () => (cleanup(), resolve(Buffer.concat(chunks)));
+    const onError = (error: unknown) => (cleanup(), reject(error));
+    const onClose = () => {
+      // 'end' or 'error' settle first when there is one; a bare close is premature.
+      if (stream.readableEnded) return;
+      cleanup();
+      reject(stream.errored ?? Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    };
+    const cleanup = () => {
+      stream.off('data', onData);
+      stream.off('end', onEnd);
+      stream.off('error', onError);
+      stream.off('close', onClose);
+    };
+    if (stream.errored) return reject(stream.errored);
+    if (stream.readableEnded || stream.destroyed) return reject(Object.assign(new Error('the stream was already read or destroyed'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    stream.on('data', onData);
+    stream.on('end', onEnd);
+    stream.on('error', onError);
+    stream.on('close', onClose);
+  });
+}
+
+async function readIterable(stream: AsyncIterable<Uint8Array | string>): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+  for await (const chunk of stream) chunks.push(toBuffer(chunk));
   return Buffer.concat(chunks);
 }
 
 /**
- * Makes `stream` emit `map(error)` in place of any error it is destroyed with, and
+ * Makes `stream` fail with `map(error)` in place of any error it is destroyed with, and
  * returns it. An adapter can then hand out an SDK's response stream as it is — no
  * extra stream hop per read — while a failure in mid-body still reaches the reader as
- * a PolycloudError (through `'error'`, async iteration and `pipeline`; `stream.errored`
- * keeps the original).
+ * a PolycloudError: through `'error'`, `stream.errored`, async iteration and `pipeline`.
  */
 export function mapStreamErrors<S extends Readable>(stream: S, map: (error: Error) => Error): S {
-  const destroy = stream._destroy;
+  const destroy = stream.destroy;
+  stream.destroy = function (this: S, error?: Error | null, ...rest: unknown[]) {
+    return (destroy as (...a: unknown[]) => S).call(this, error ? map(error) : error, ...rest);
+  };
+  // An error raised while tearing down (e.g. the socket's) replaces the first one.
+  const teardown = stream._destroy;
   stream._destroy = function (this: S, error: Error | null, callback: (error?: Error | null) => void) {
-    destroy.call(this, error, (e?: Error | null) => callback(e ? map(e) : e));
+    teardown.call(this, error, (e?: Error | null) => callback(e && e !== error ? map(e) : e));
   };
   return stream;
 }
