@@ -179,9 +179,7 @@ export class LogicalBucketClient {
           ...(opts.ifMatch !== undefined ? { ifMatch: opts.ifMatch } : {}),
           signal,
         });
-        const stored = { ...info, binding: binding.id, body, bytes: () => readAll(body), text: async () => (await readAll(body)).toString('utf8') };
-        if (info.metadata) stored.metadata = stripReserved(info.metadata)!;
-        return stored;
+        return new Stored(info, binding.id, body);
       },
       { bytes: (r) => (opts.range ? rangeLength(opts.range, r.size) : r.size), provider: this.#provider },
     );
@@ -448,6 +446,34 @@ function unsupported(resource: string, binding: string, capability: string, what
     context: { resource, binding },
     retryable: false,
   });
+}
+
+/** A StoredObject: the info's fields, the binding and the body; bytes() and text() shared, not made per read. */
+class Stored implements StoredObject {
+  // Declared only (no field initialisers): Object.assign sets what the info has.
+  declare key: string;
+  declare size: number;
+  declare versionToken: string;
+  declare lastModified: Date;
+  declare contentType?: string;
+  declare metadata?: UserMetadata;
+  binding: string;
+  body: Readable;
+
+  constructor(info: ObjectInfo, binding: string, body: Readable) {
+    Object.assign(this, info);
+    if (info.metadata) this.metadata = stripReserved(info.metadata)!;
+    this.binding = binding;
+    this.body = body;
+  }
+
+  bytes(): Promise<Buffer> {
+    return readAll(this.body);
+  }
+
+  async text(): Promise<string> {
+    return (await readAll(this.body)).toString('utf8');
+  }
 }
 
 /** Times an unconditional put re-stamps after losing a race to a concurrent writer. */
