@@ -68,5 +68,12 @@ export function encodeMetadata(metadata: UserMetadata | undefined): Record<strin
 }
 
 export function decodeMetadata(metadata: Record<string, string> | undefined): UserMetadata {
-  return Object.fromEntries(Object.entries(metadata ?? {}).map(([k, v]) => [k.toLowerCase(), decodeMetadataValue(v)]));
+  if (!metadata || isEmpty(metadata)) return {};
+  return Object.fromEntries(Object.entries(metadata).map(([k, v]) => [k.toLowerCase(), decodeMetadataValue(v)]));
+}
+
+/** True when `o` has no own enumerable key (without building a key array). */
+export function isEmpty(o: object): boolean {
+  for (const _ in o) return false;
+  return true;
 }

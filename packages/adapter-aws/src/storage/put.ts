@@ -3,7 +3,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { pipeline, type Readable, Transform } from 'node:stream';
 import { type AdapterBody, PolycloudError, type PutOptions, type PutResult } from '@polycloud/core';
 import { type S3Context, sendOptions } from './context.js';
-import { encodeMetadata } from './metadata.js';
+import { encodeMetadata, isEmpty } from './metadata.js';
 import { etagFromVersionToken, versionTokenFromEtag } from './version-token.js';
 
 /**
@@ -14,15 +14,13 @@ import { etagFromVersionToken, versionTokenFromEtag } from './version-token.js';
  */
 export async function putObject(ctx: S3Context, bucket: string, key: string, body: AdapterBody, options: PutOptions = {}): Promise<PutResult> {
   // No metadata and empty metadata are the same object on S3: skip the SDK's header work for `{}`.
-  const metadata = options.metadata && hasEntries(options.metadata) ? encodeMetadata(options.metadata) : undefined;
-  const params: PutObjectCommandInput = {
-    Bucket: bucket,
-    Key: key,
-    ...(options.contentType !== undefined ? { ContentType: options.contentType } : {}),
-    ...(metadata !== undefined ? { Metadata: metadata } : {}),
-    ...(options.ifMatch !== undefined ? { IfMatch: etagFromVersionToken(options.ifMatch) } : {}),
-    ...(options.ifNoneMatch !== undefined ? { IfNoneMatch: options.ifNoneMatch } : {}),
-  };
+  const metadata = options.metadata && !isEmpty(options.metadata) ? encodeMetadata(options.metadata) : undefined;
+  // Property by property (no spreads): this runs on every put.
+  const params: PutObjectCommandInput = { Bucket: bucket, Key: key };
+  if (options.contentType !== undefined) params.ContentType = options.contentType;
+  if (metadata !== undefined) params.Metadata = metadata;
+  if (options.ifMatch !== undefined) params.IfMatch = etagFromVersionToken(options.ifMatch);
+  if (options.ifNoneMatch !== undefined) params.IfNoneMatch = options.ifNoneMatch;
   const failPut = (error: unknown) => {
     const mapped = ctx.fail(error, 'put', bucket, key);
     // If-None-Match: * on an existing key: S3 answers 412; the contract's name for it is ALREADY_EXISTS.
@@ -38,7 +36,9 @@ export async function putObject(ctx: S3Context, bucket: string, key: string, bod
 
   if (body instanceof Uint8Array && body.byteLength <= ctx.multipartThresholdBytes) {
     try {
-      const out = await ctx.client.send(new PutObjectCommand({ ...params, Body: body, ContentLength: body.byteLength }), sendOptions(options.signal));
+      params.Body = body;
+      params.ContentLength = body.byteLength;
+      const out = await ctx.client.send(new PutObjectCommand(params), sendOptions(options.signal));
       return { key, versionToken: versionTokenFromEtag(out.ETag), size: body.byteLength };
     } catch (error) {
       throw failPut(error);
@@ -79,11 +79,6 @@ export async function putObject(ctx: S3Context, bucket: string, key: string, bod
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
   }
-}
-
-function hasEntries(o: object): boolean {
-  for (const _ in o) return true;
-  return false;
 }
 
 /** S3 multipart uploads have at most 10 000 parts, each at most 5 GiB. */

@@ -1,4 +1,4 @@
-import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type GetObjectCommandInput, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { type ByteRange, type GetOptions, type GetResult, mapStreamErrors, type ObjectInfo, PolycloudError } from '@polycloud/core';
 import { Readable } from 'node:stream';
 import { type S3Context, sendOptions } from './context.js';
@@ -67,6 +67,14 @@ function deliver(ctx: S3Context, source: Readable, cut: { start: number; end: nu
   return source.pipe(out);
 }
 
+/** GetObject's input, property by property (no spreads): this runs on every get. */
+function getParams(bucket: string, key: string, range: ByteRange | undefined, ifMatch: string | undefined): GetObjectCommandInput {
+  const params: GetObjectCommandInput = { Bucket: bucket, Key: key };
+  if (range) params.Range = `bytes=${range.start}-${range.end ?? ''}`;
+  if (ifMatch !== undefined) params.IfMatch = etagFromVersionToken(ifMatch);
+  return params;
+}
+
 /** GetObject (with `Range` and `If-Match`), the body as a Node Readable. */
 export async function getObject(ctx: S3Context, bucket: string, key: string, options: GetOptions = {}): Promise<GetResult> {
   const range = options.range;
@@ -78,12 +86,7 @@ export async function getObject(ctx: S3Context, bucket: string, key: string, opt
   }
   try {
     const out = await ctx.client.send(
-      new GetObjectCommand({
-        Bucket: bucket,
-        Key: key,
-        ...(range ? { Range: `bytes=${range.start}-${range.end ?? ''}` } : {}),
-        ...(options.ifMatch !== undefined ? { IfMatch: etagFromVersionToken(options.ifMatch) } : {}),
-      }),
+      new GetObjectCommand(getParams(bucket, key, range, options.ifMatch)),
       sendOptions(options.signal),
     );
     // In Node the SDK's body is the response stream itself (an IncomingMessage).
