@@ -59,7 +59,7 @@ export interface AzureBenchOptions {
 }
 
 export async function benchAzure(options: AzureBenchOptions = {}): Promise<AzureBenchFigures> {
-  const iterations = options.iterations ?? 300;
+  const iterations = options.iterations ?? 600;
   const streamBytes = options.streamBytes ?? 256 * MiB;
   const rss = rssSampler();
   const own = options.connection ? undefined : await (await import('@polycloud/emulators')).startAzurite();

@@ -77,7 +77,7 @@ export interface GcsBenchOptions {
 }
 
 export async function benchGcs(options: GcsBenchOptions = {}): Promise<GcsBenchFigures> {
-  const iterations = options.iterations ?? 300;
+  const iterations = options.iterations ?? 600;
   const streamBytes = options.streamBytes ?? 256 * MiB;
   const rss = rssSampler();
   // Google clients must never probe a metadata server (startGcsEmulator sets this too).

@@ -65,7 +65,7 @@ export interface S3BenchOptions {
 }
 
 export async function benchS3(emulator: S3BenchEmulator, options: S3BenchOptions = {}): Promise<S3BenchFigures> {
-  const iterations = options.iterations ?? 300;
+  const iterations = options.iterations ?? 600;
   const streamBytes = options.streamBytes ?? 256 * MiB;
   const rss = rssSampler();
   const own = options.connection ? undefined : await startOwnEmulator(emulator);
