@@ -21,6 +21,7 @@ export function regionMatches(region: string, pattern: string): boolean {
 
 /** The regions a `residency` tag value allows, or `undefined` when unrestricted. */
 export function allowedRegions(residency: string | undefined, zones: ResidencyZones): string[] | undefined {
+  if (!residency) return undefined; // the common case, without building a list
   const names = list(residency);
   if (names.length === 0) return undefined;
   return names.flatMap((n) => zones[n] ?? [n]);
@@ -51,5 +52,8 @@ export function complianceVerdict(binding: Binding, tags: Record<string, string 
       return { ok: false, reason: 'classification', detail: `binding does not accept classification "${classification}"` };
     }
   }
-  return { ok: true };
+  return COMPLIANT;
 }
+
+/** One shared verdict for the common case (routing asks for it on every call). */
+const COMPLIANT: ComplianceVerdict = Object.freeze({ ok: true });
