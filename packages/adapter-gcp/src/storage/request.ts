@@ -1,3 +1,5 @@
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { Storage } from '@google-cloud/storage';
 
 /** One JSON API request the adapter sends itself, so that its signal really cancels it. */
@@ -32,53 +34,53 @@ export class GcsHttpError extends Error {
  * (its connection closed) when `signal` fires or `timeoutMs` expires, so an aborted
  * mutation whose body was not fully received cannot land later. Resolves with the
  * parsed JSON body (undefined for an empty one); rejects with a GcsHttpError for a
- * status ≥ 300, an AbortError, or the transport's error.
+ * status ≥ 300, an AbortError, or the transport's error. Sent with node:http(s), which
+ * costs less per small request than fetch.
  */
 export async function gcsRequest<T>(storage: Storage, request: GcsRequest): Promise<T | undefined> {
   const url = new URL(`${storage.apiEndpoint}${request.path}`);
   for (const [k, v] of Object.entries(request.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-  const headers = new Headers(request.headers);
+  const headers: Record<string, string> = { ...request.headers };
   if (!storage.customEndpoint || storage.useAuthWithCustomEndpoint) {
-    const auth = await storage.authClient.getRequestHeaders(url.toString());
-    for (const [k, v] of Object.entries(auth as Record<string, string>)) headers.set(k, v);
+    const auth = (await storage.authClient.getRequestHeaders(url.toString())) as unknown;
+    if (auth instanceof Headers) auth.forEach((v, k) => (headers[k.toLowerCase()] = v));
+    else for (const [k, v] of Object.entries(auth as Record<string, string>)) headers[k.toLowerCase()] = v;
   }
-  let timedOut = false;
-  const timer = request.timeoutMs !== undefined ? new AbortController() : undefined;
-  const timeout = timer
-    ? setTimeout(() => {
-        timedOut = true;
-        timer.abort();
-      }, request.timeoutMs)
-    : undefined;
-  const signals = [request.signal, timer?.signal].filter((s): s is AbortSignal => s !== undefined);
-  const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
-  try {
-    const response = await fetch(url, {
-      method: request.method,
-      headers,
-      ...(request.body !== undefined ? { body: request.body as BodyInit } : {}),
-      ...(signal ? { signal } : {}),
+  if (request.body !== undefined) headers['content-length'] = String(Buffer.byteLength(request.body));
+  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise<T | undefined>((resolve, reject) => {
+    const req = send(url, { method: request.method, headers, ...(request.signal ? { signal: request.signal } : {}) }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('error', reject);
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        const status = res.statusCode ?? 0;
+        if (status >= 300) {
+          let error: { message?: string; errors?: { reason?: string; message?: string }[] } | undefined;
+          try {
+            error = (JSON.parse(text) as { error?: typeof error }).error;
+          } catch {
+            // not JSON: keep the status only
+          }
+          reject(new GcsHttpError(status, error?.message ?? `HTTP ${status} ${res.statusMessage ?? ''}`.trim(), error?.errors ?? []));
+          return;
+        }
+        try {
+          resolve(text === '' ? undefined : (JSON.parse(text) as T));
+        } catch (e) {
+          reject(e as Error);
+        }
+      });
     });
-    const text = await response.text();
-    if (response.status >= 300) {
-      let error: { message?: string; errors?: { reason?: string; message?: string }[] } | undefined;
-      try {
-        error = (JSON.parse(text) as { error?: typeof error }).error;
-      } catch {
-        // not JSON: keep the status only
-      }
-      throw new GcsHttpError(response.status, error?.message ?? `HTTP ${response.status} ${response.statusText}`, error?.errors ?? []);
-    }
-    return text === '' ? undefined : (JSON.parse(text) as T);
-  } catch (e) {
-    if (timedOut && !request.signal?.aborted) {
-      // Not the AbortError as cause: that would read as ABORTED.
-      throw Object.assign(new Error(`network timeout after ${request.timeoutMs} ms`), { code: 'ETIMEDOUT' });
-    }
-    throw e;
-  } finally {
-    if (timeout) clearTimeout(timeout);
-  }
+    const timeout =
+      request.timeoutMs !== undefined
+        ? setTimeout(() => req.destroy(Object.assign(new Error(`network timeout after ${request.timeoutMs} ms`), { code: 'ETIMEDOUT' })), request.timeoutMs)
+        : undefined;
+    req.once('close', () => clearTimeout(timeout));
+    req.on('error', reject);
+    req.end(request.body);
+  });
 }
 
 /** `/storage/v1/b/<bucket>/o/<key>` with both parts encoded as path segments. */
