@@ -5,13 +5,23 @@ import { type GetOptions, type GetResult, type ObjectInfo, PolycloudError } from
 import { abortable, throwIfAborted } from './abort.js';
 import { type GcsErrorContext, abortedError, toGcsError } from './errors.js';
 import { type GcsObjectResource, isGeneration, toObjectInfo } from './object-info.js';
+import { gcsRequest, objectPath } from './request.js';
+
+/**
+ * The object's resource (`objects.get`), sent by the adapter itself (see gcsRequest):
+ * cheaper per call than the SDK's getMetadata, and its signal cancels it.
+ */
+async function fetchResource(bucket: Bucket, key: string, signal: AbortSignal | undefined): Promise<GcsObjectResource> {
+  return (await gcsRequest<GcsObjectResource>(bucket.storage, { method: 'GET', path: objectPath(bucket.name, key), ...(signal ? { signal } : {}) })) ?? {};
+}
 
 /** Object info and custom metadata (`objects.get`). Missing → NOT_FOUND. */
 export async function headObject(bucket: Bucket, key: string, signal: AbortSignal | undefined, ctx: GcsErrorContext): Promise<ObjectInfo> {
+  throwIfAborted(signal, ctx);
   try {
-    const [resource] = await abortable(bucket.file(key).getMetadata(), signal, ctx);
-    return toObjectInfo(resource as GcsObjectResource, key, true);
+    return toObjectInfo(await fetchResource(bucket, key, signal), key, true);
   } catch (e) {
+    if (signal?.aborted) throw abortedError(ctx, e);
     throw toGcsError(e, ctx);
   }
 }
@@ -115,7 +125,7 @@ export async function getObject(bucket: Bucket, key: string, options: GetOptions
   if (!readMetadata && options.ifMatch === undefined) return getWithoutMetadata(bucket, key, options, ctx);
   const pin = options.ifMatch !== undefined && isGeneration(options.ifMatch) ? options.ifMatch : undefined;
   const file = bucket.file(key);
-  const metaP = file.getMetadata();
+  const metaP = fetchResource(bucket, key, options.signal);
   const mediaP = options.ifMatch === undefined || pin !== undefined ? openDownload(bucket, key, pin, options, ctx, file) : undefined;
   // Keep a failed parallel request from becoming an unhandled rejection.
   mediaP?.catch(() => undefined);
@@ -123,10 +133,10 @@ export async function getObject(bucket: Bucket, key: string, options: GetOptions
 
   let info: ObjectInfo;
   try {
-    const [resource] = await abortable(metaP, options.signal, ctx);
-    info = toObjectInfo(resource as GcsObjectResource, key, true);
+    info = toObjectInfo(await metaP, key, true);
   } catch (e) {
     discard();
+    if (options.signal?.aborted) throw abortedError(ctx, e);
     throw toGcsError(e, ctx);
   }
   if (options.ifMatch !== undefined && options.ifMatch !== info.versionToken) {

@@ -4,14 +4,14 @@ import type { Storage } from '@google-cloud/storage';
 
 /** One JSON API request the adapter sends itself, so that its signal really cancels it. */
 export interface GcsRequest {
-  method: 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'DELETE';
   /** Path under the API endpoint, already encoded (`/storage/v1/b/…` or `/upload/storage/v1/b/…`). */
   path: string;
   query?: Record<string, string | number | undefined>;
   headers?: Record<string, string>;
   body?: Uint8Array | string;
   signal?: AbortSignal;
-  /** Per-request timeout (`timeoutMs`): expiring → an ETIMEDOUT error (TIMEOUT). */
+  /** Per-request timeout (default: the client's `timeout`): expiring → an ETIMEDOUT error (TIMEOUT). */
   timeoutMs?: number;
 }
 
@@ -48,6 +48,8 @@ export async function gcsRequest<T>(storage: Storage, request: GcsRequest): Prom
   }
   if (request.body !== undefined) headers['content-length'] = String(Buffer.byteLength(request.body));
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  // The adapter's timeoutMs is the client's `timeout`: it applies here as to the SDK's own requests.
+  const timeoutMs = request.timeoutMs ?? (storage as { timeout?: number }).timeout;
   return new Promise<T | undefined>((resolve, reject) => {
     const req = send(url, { method: request.method, headers, ...(request.signal ? { signal: request.signal } : {}) }, (res) => {
       const chunks: Buffer[] = [];
@@ -74,9 +76,7 @@ export async function gcsRequest<T>(storage: Storage, request: GcsRequest): Prom
       });
     });
     const timeout =
-      request.timeoutMs !== undefined
-        ? setTimeout(() => req.destroy(Object.assign(new Error(`network timeout after ${request.timeoutMs} ms`), { code: 'ETIMEDOUT' })), request.timeoutMs)
-        : undefined;
+      timeoutMs !== undefined ? setTimeout(() => req.destroy(Object.assign(new Error(`network timeout after ${timeoutMs} ms`), { code: 'ETIMEDOUT' })), timeoutMs) : undefined;
     req.once('close', () => clearTimeout(timeout));
     req.on('error', reject);
     req.end(request.body);
