@@ -101,7 +101,8 @@ export class LogicalBucketClient {
 
   /** The adapter serving a binding of this bucket. */
   adapter(bindingId: string): StorageAdapter {
-    return bindingEntry((id) => this.#deps.adapters.get(id), 'bucket', this.id, bindingId);
+    // Looked up directly first: this runs several times per call.
+    return this.#deps.adapters.get(bindingId) ?? bindingEntry((id) => this.#deps.adapters.get(id), 'bucket', this.id, bindingId);
   }
 
   binding(bindingId: string): Binding {
