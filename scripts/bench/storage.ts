@@ -23,8 +23,8 @@ const OUT = join('node_modules', '.cache', 'polycloud-bench');
 interface Figures {
   adapter: string;
   emulator: string;
-  put1KiB: { polycloudMs: number; rawSdkMs: number; ratio: number; pairedRatio?: number };
-  get1KiB: { polycloudMs: number; rawSdkMs: number; ratio: number; pairedRatio?: number };
+  put1KiB: { polycloudMs: number; rawSdkMs: number; ratio: number; pairedRatio: number };
+  get1KiB: { polycloudMs: number; rawSdkMs: number; ratio: number; pairedRatio: number };
   stream: { bytes: number; putMiBps: number; getMiBps: number };
   baselineRssMiB: number;
   peakRssMiB: number;
@@ -129,11 +129,12 @@ for (const target of chosen) {
 
 const fmt = (n: number | undefined, d = 2) => (n === undefined ? '–' : n.toFixed(d));
 console.log(`storage bench — ${new Date().toISOString()} — ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
-console.log('| adapter (emulator) | put 1 KiB polycloud / raw ms | ratio | get 1 KiB polycloud / raw ms | ratio | 256 MiB put MiB/s | 256 MiB get MiB/s | RSS MiB before streams | peak RSS MiB during streams (whole run) |');
+// ratio = median polycloud / median raw; paired = median of the per-round ratios (steadier on a shared machine).
+console.log('| adapter (emulator) | put 1 KiB polycloud / raw ms | ratio (paired) | get 1 KiB polycloud / raw ms | ratio (paired) | 256 MiB put MiB/s | 256 MiB get MiB/s | RSS MiB before streams | peak RSS MiB during streams (whole run) |');
 console.log('|---|---|---:|---|---:|---:|---:|---:|---:|');
 for (const r of rows) {
   console.log(
-    `| ${r.adapter} (${r.emulator}) | ${fmt(r.put1KiB.polycloudMs)} / ${fmt(r.put1KiB.rawSdkMs)} | ${fmt(r.put1KiB.pairedRatio ?? r.put1KiB.ratio)} | ${fmt(r.get1KiB.polycloudMs)} / ${fmt(r.get1KiB.rawSdkMs)} | ${fmt(r.get1KiB.pairedRatio ?? r.get1KiB.ratio)} | ${fmt(r.stream.putMiBps, 1)} | ${fmt(r.stream.getMiBps, 1)} | ${fmt(r.baselineRssMiB, 0)} | ${fmt(r.streamPeakRssMiB, 0)} (${fmt(r.peakRssMiB, 0)}) |`,
+    `| ${r.adapter} (${r.emulator}) | ${fmt(r.put1KiB.polycloudMs)} / ${fmt(r.put1KiB.rawSdkMs)} | ${fmt(r.put1KiB.ratio)} (${fmt(r.put1KiB.pairedRatio)}) | ${fmt(r.get1KiB.polycloudMs)} / ${fmt(r.get1KiB.rawSdkMs)} | ${fmt(r.get1KiB.ratio)} (${fmt(r.get1KiB.pairedRatio)}) | ${fmt(r.stream.putMiBps, 1)} | ${fmt(r.stream.getMiBps, 1)} | ${fmt(r.baselineRssMiB, 0)} | ${fmt(r.streamPeakRssMiB, 0)} (${fmt(r.peakRssMiB, 0)}) |`,
   );
 }
 if (json) console.log(JSON.stringify(rows, null, 2));
