@@ -182,6 +182,19 @@ describe('mapStreamErrors', () => {
 });
 
 describe('readAll', () => {
+  it('reads a paused or unpiped stream too', async () => {
+    const paused = new PassThrough();
+    paused.end('pa');
+    paused.pause();
+    expect((await readAll(paused)).toString()).toBe('pa');
+    const unpiped = new PassThrough();
+    const sink = new PassThrough();
+    unpiped.pipe(sink);
+    unpiped.unpipe(sink);
+    unpiped.end('up');
+    expect((await readAll(unpiped)).toString()).toBe('up');
+  });
+
   it('reads a Readable through its events, a plain async iterable through iteration', async () => {
     expect((await readAll(Readable.from(['a', Buffer.from('b'), new Uint8Array([99])]))).toString()).toBe('abc');
     async function* gen() {
@@ -200,6 +213,12 @@ describe('readAll', () => {
     cut.write('a');
     setTimeout(() => cut.destroy(), 5);
     await expect(readAll(cut)).rejects.toMatchObject({ code: 'ERR_STREAM_PREMATURE_CLOSE' });
+    // Failed before reading: rejected, and no uncaught 'error' left behind.
+    const early = new PassThrough();
+    early.destroy(new Error('early'));
+    await expect(readAll(early)).rejects.toThrow('early');
+    // Object-mode chunks that are not bytes: rejected (not a crash, not truncated data).
+    await expect(readAll(Readable.from([{ not: 'bytes' }]))).rejects.toThrow();
     const once = Readable.from([Buffer.from('z')]);
     expect((await readAll(once)).toString()).toBe('z');
     await expect(readAll(once)).rejects.toMatchObject({ code: 'ERR_STREAM_PREMATURE_CLOSE' });

@@ -35,6 +35,8 @@ export function bodyConsumed(body: AdapterBody): boolean {
   return body instanceof Readable && (body.readableDidRead || body.destroyed);
 }
 
+const ignore = (): void => undefined;
+
 const toBuffer = (chunk: Uint8Array | string): Buffer =>
   typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 
@@ -48,27 +50,42 @@ export function readAll(stream: AsyncIterable<Uint8Array | string>): Promise<Buf
   if (!(stream instanceof Readable)) return readIterable(stream);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    const onData = (chunk: Uint8Array | string) => void chunks.push(toBuffer(chunk));
+    const fail = (error: unknown) => {
+      cleanup();
+      // The stream may still emit the error (on a later tick): it is this promise's now.
+      stream.on('error', ignore);
+      reject(error);
+    };
+    const onData = (chunk: Uint8Array | string) => {
+      try {
+        chunks.push(toBuffer(chunk));
+      } catch (error) {
+        // Not bytes (an object-mode stream): stop reading and fail, as iteration would.
+        stream.destroy(error as Error);
+        fail(error);
+      }
+    };
     const onEnd = () => (cleanup(), resolve(Buffer.concat(chunks)));
-    const onError = (error: unknown) => (cleanup(), reject(error));
     const onClose = () => {
       // 'end' or 'error' settle first when there is one; a bare close is premature.
       if (stream.readableEnded) return;
-      cleanup();
-      reject(stream.errored ?? Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+      fail(stream.errored ?? Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
     };
     const cleanup = () => {
       stream.off('data', onData);
       stream.off('end', onEnd);
-      stream.off('error', onError);
+      stream.off('error', fail);
       stream.off('close', onClose);
     };
-    if (stream.errored) return reject(stream.errored);
-    if (stream.readableEnded || stream.destroyed) return reject(Object.assign(new Error('the stream was already read or destroyed'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    // Listen first: a stream that already failed emits 'error' on a later tick, and
+    // nobody listening would make that an uncaught exception.
+    stream.on('error', fail);
+    if (stream.errored) return fail(stream.errored);
+    if (stream.readableEnded || stream.destroyed) return fail(Object.assign(new Error('the stream was already read or destroyed'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
     stream.on('data', onData);
     stream.on('end', onEnd);
-    stream.on('error', onError);
     stream.on('close', onClose);
+    stream.resume(); // a paused (or unpiped) stream does not restart for a 'data' listener
   });
 }
 
