@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { Storage } from '@google-cloud/storage';
 import { describe, expect, it } from 'vitest';
-import { GcsHttpError, gcsRequest } from '../src/storage/request.js';
+import { GcsHttpError, gcsRequest, proxyFor } from '../src/storage/request.js';
 
 async function withServer(handler: (req: IncomingMessage, body: string, res: ServerResponse) => void, test: (storage: Storage) => Promise<void>) {
   const server = createServer((req, res) => {
@@ -71,5 +71,50 @@ describe('gcsRequest (the JSON API requests the adapter sends itself)', () => {
         expect((aborted as Error).name).toBe('AbortError');
       },
     );
+  });
+});
+
+describe('gcsRequest through a proxy', () => {
+  it('reads the proxy like the SDK: HTTP_PROXY then HTTPS_PROXY, NO_PROXY by origin, host name or suffix', () => {
+    const url = new URL('https://storage.googleapis.com/storage/v1/b/x');
+    expect(proxyFor(url, {})).toBeUndefined();
+    expect(proxyFor(url, { https_proxy: 'http://p:3128' })).toBe('http://p:3128');
+    expect(proxyFor(url, { HTTP_PROXY: 'http://a:1', HTTPS_PROXY: 'http://b:2' })).toBe('http://a:1');
+    for (const noProxy of ['storage.googleapis.com', 'https://storage.googleapis.com', '.googleapis.com', '*.googleapis.com', 'x, googleapis.com ,storage.googleapis.com']) {
+      expect(proxyFor(url, { HTTPS_PROXY: 'http://p:3128', NO_PROXY: noProxy })).toBeUndefined();
+    }
+    expect(proxyFor(url, { HTTPS_PROXY: 'http://p:3128', no_proxy: 'example.com,.google.com' })).toBe('http://p:3128');
+  });
+
+  it('sends the request to the proxy named in the environment, and straight to the endpoint for NO_PROXY', async () => {
+    const seen: string[] = [];
+    const proxy = createServer((req, res) => {
+      seen.push(`${req.method} ${req.url}`);
+      req.resume();
+      req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"via":"proxy"}'));
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const saved = { HTTP_PROXY: process.env['HTTP_PROXY'], NO_PROXY: process.env['NO_PROXY'] };
+    process.env['HTTP_PROXY'] = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    try {
+      await withServer(
+        (_req, _body, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"via":"direct"}'),
+        async (storage) => {
+          const path = '/storage/v1/b/b/o/k';
+          expect(await gcsRequest(storage, { method: 'GET', path })).toEqual({ via: 'proxy' });
+          expect(seen).toEqual([`GET ${storage.apiEndpoint}${path}`]);
+          process.env['NO_PROXY'] = '127.0.0.1';
+          expect(await gcsRequest(storage, { method: 'GET', path })).toEqual({ via: 'direct' });
+          expect(seen).toHaveLength(1);
+        },
+      );
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+      proxy.closeAllConnections();
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+    }
   });
 });

@@ -1,6 +1,8 @@
-import { request as httpRequest } from 'node:http';
+import { type Agent, request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Storage } from '@google-cloud/storage';
+import { HttpProxyAgent } from 'http-proxy-agent';
+import { HttpsProxyAgent } from 'https-proxy-agent';
 
 /** One JSON API request the adapter sends itself, so that its signal really cancels it. */
 export interface GcsRequest {
@@ -35,7 +37,8 @@ export class GcsHttpError extends Error {
  * mutation whose body was not fully received cannot land later. Resolves with the
  * parsed JSON body (undefined for an empty one); rejects with a GcsHttpError for a
  * status ≥ 300, an AbortError, or the transport's error. Sent with node:http(s), which
- * costs less per small request than fetch.
+ * costs less per small request than fetch, through the proxy the environment names
+ * (see proxyFor), like the SDK's own requests.
  */
 export async function gcsRequest<T>(storage: Storage, request: GcsRequest): Promise<T | undefined> {
   const url = new URL(`${storage.apiEndpoint}${request.path}`);
@@ -48,10 +51,11 @@ export async function gcsRequest<T>(storage: Storage, request: GcsRequest): Prom
   }
   if (request.body !== undefined) headers['content-length'] = String(Buffer.byteLength(request.body));
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  const agent = proxyAgentFor(url);
   // The adapter's timeoutMs is the client's `timeout`: it applies here as to the SDK's own requests.
   const timeoutMs = request.timeoutMs ?? (storage as { timeout?: number }).timeout;
   return new Promise<T | undefined>((resolve, reject) => {
-    const req = send(url, { method: request.method, headers, ...(request.signal ? { signal: request.signal } : {}) }, (res) => {
+    const req = send(url, { method: request.method, headers, ...(agent ? { agent } : {}), ...(request.signal ? { signal: request.signal } : {}) }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('error', reject);
@@ -81,6 +85,41 @@ export async function gcsRequest<T>(storage: Storage, request: GcsRequest): Prom
     req.on('error', reject);
     req.end(request.body);
   });
+}
+
+/**
+ * The proxy a request to `url` goes through, read from the environment the way the
+ * Google SDK's own HTTP layer (teeny-request) reads it, so the adapter's requests and
+ * the SDK's take the same way out: `HTTP_PROXY`, then `HTTPS_PROXY` (either case), for
+ * every URL, unless `NO_PROXY` names its origin or host name, or a `.suffix` /
+ * `*.suffix` of it. Undefined: no proxy.
+ */
+export function proxyFor(url: URL, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const proxy = env['HTTP_PROXY'] || env['http_proxy'] || env['HTTPS_PROXY'] || env['https_proxy'];
+  if (!proxy) return undefined;
+  const noProxy = env['NO_PROXY'] || env['no_proxy'];
+  for (const raw of noProxy ? noProxy.split(',') : []) {
+    const entry = raw.trim();
+    if (!entry) continue;
+    if (entry === url.origin || entry === url.hostname) return undefined;
+    if ((entry.startsWith('*.') || entry.startsWith('.')) && url.hostname.endsWith(entry.replace(/^\*\./, '.'))) return undefined;
+  }
+  return proxy;
+}
+
+/** One keep-alive proxy agent per proxy and protocol. */
+const proxyAgents = new Map<string, Agent>();
+
+function proxyAgentFor(url: URL): Agent | undefined {
+  const proxy = proxyFor(url);
+  if (!proxy) return undefined;
+  const key = `${url.protocol}${proxy}`;
+  let agent = proxyAgents.get(key);
+  if (!agent) {
+    agent = url.protocol === 'https:' ? new HttpsProxyAgent(proxy, { keepAlive: true }) : new HttpProxyAgent(proxy, { keepAlive: true });
+    proxyAgents.set(key, agent);
+  }
+  return agent;
 }
 
 /** `/storage/v1/b/<bucket>/o/<key>` with both parts encoded as path segments. */
