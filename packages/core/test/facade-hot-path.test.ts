@@ -135,6 +135,24 @@ describe('facade options fast path', () => {
     expect(polycloud.telemetry.snapshot().find((s) => s.binding === 'm')?.operations).toBe(2);
   });
 
+  it('starts tracing within 256 operations when the clock does not move (fake timers)', async () => {
+    const telemetry = createTestTelemetry();
+    const frozen = Date.now;
+    const at = Date.now();
+    Date.now = () => at;
+    try {
+      polycloud = make();
+      const bucket = polycloud.bucket('lb');
+      await bucket.put('before', 'v');
+      trace.setGlobalTracerProvider(telemetry.tracerProvider);
+      for (let i = 0; i < 256; i++) await bucket.put(`k${i}`, 'v');
+      expect(telemetry.spans.getFinishedSpans().length).toBeGreaterThan(0);
+    } finally {
+      Date.now = frozen;
+      await telemetry.close();
+    }
+  });
+
   it('starts tracing within a second when an SDK registers a global tracer provider after the instance was made', async () => {
     const telemetry = createTestTelemetry();
     try {
@@ -144,8 +162,9 @@ describe('facade options fast path', () => {
       trace.setGlobalTracerProvider(telemetry.tracerProvider);
       await new Promise((r) => setTimeout(r, 1100));
       await bucket.put('after', 'v');
-      const names = telemetry.spans.getFinishedSpans().map((s) => s.name);
-      expect(names).toEqual(['write lb']);
+      const spans = telemetry.spans.getFinishedSpans();
+      expect(spans.map((s) => s.name)).toEqual(['write lb']);
+      expect(spans[0]!.attributes).toMatchObject({ 'polycloud.resource': 'lb', 'polycloud.attempt': 1 });
     } finally {
       await telemetry.close();
     }

@@ -78,10 +78,13 @@ export function instrumentPolycloud(
   const metricsOn = meter !== createNoopMeter();
   let tracingOn = true;
   let tracingCheckedAt = -Infinity;
+  let sinceCheck = 0;
   const tracing = (now: number): boolean => {
     if (!(tracerProvider instanceof ProxyTracerProvider)) return true;
-    if (now - tracingCheckedAt >= 1000) {
+    // Every second, and every 256 operations (a clock frozen by fake timers never moves).
+    if (now - tracingCheckedAt >= 1000 || ++sinceCheck >= 256) {
       tracingCheckedAt = now;
+      sinceCheck = 0;
       tracingOn = tracerProvider.getDelegate() !== NOOP_TRACER_PROVIDER;
     }
     return tracingOn;
@@ -166,13 +169,10 @@ export function instrumentPolycloud(
       const b = num(p['bytes']);
       if (b !== undefined && b > 0 && p['ok'] !== false) bytes.add(b, attrs);
       if (traced) {
-        // Attributes go on at start (samplers see them); the rest only if the span records.
-        const span = tracer.startSpan(`${operation} ${resource}`, { kind: SpanKind.CLIENT, startTime: end - (ms ?? 0), attributes: all });
-        if (span.isRecording()) {
-          const attempt = num(p['attempt']);
-          if (attempt) span.setAttribute('polycloud.attempt', attempt);
-          if (error) span.setStatus({ code: SpanStatusCode.ERROR, message: error });
-        }
+        // Every attribute goes on at start, where samplers see it.
+        const attempt = num(p['attempt']);
+        const span = tracer.startSpan(`${operation} ${resource}`, { kind: SpanKind.CLIENT, startTime: end - (ms ?? 0), attributes: attempt ? { ...all, 'polycloud.attempt': attempt } : all });
+        if (error) span.setStatus({ code: SpanStatusCode.ERROR, message: error });
         span.end(end);
       }
       if (log.active) log.log('debug', { resource, binding, operation, ok: !error, durationMs: ms, ...(error ? { error: error } : {}) }, `${operation} on ${resource}/${binding} ${error ? `failed (${error})` : 'ok'}`);
