@@ -181,6 +181,29 @@ describe('S3 error mapping of answers the emulators never give (loopback server)
     }
   });
 
+  it('each call is cancelled by its own signal (the signal rides on the command; the resolved middleware is shared)', async () => {
+    const server = await startLoopback(() => undefined);
+    const adapter = createS3Adapter({ endpoint: server.endpoint, accessKey: 'AKIDEXAMPLE', secretKey: SECRET });
+    try {
+      const a = new AbortController();
+      const b = new AbortController();
+      let bSettled = false;
+      const first = caught(adapter.get('bkt', 'a', { signal: a.signal }));
+      const second = caught(adapter.put('bkt', 'b', Buffer.from('x'), { signal: b.signal })).finally(() => (bSettled = true));
+      const third = adapter.head('bkt', 'c'); // no signal: must not be cut by the others
+      third.catch(() => undefined);
+      a.abort();
+      expect((await first).code).toBe('ABORTED');
+      await new Promise((r) => setTimeout(r, 50));
+      expect(bSettled).toBe(false);
+      b.abort();
+      expect((await second).code).toBe('ABORTED');
+    } finally {
+      await adapter.close?.();
+      await server.close();
+    }
+  });
+
   it('no answer within requestTimeoutMs → TIMEOUT, retryable; an aborted signal → ABORTED, not retryable', async () => {
     const server = await startLoopback(() => undefined);
     const adapter = createS3Adapter({ endpoint: server.endpoint, accessKey: 'AKIDEXAMPLE', secretKey: SECRET, requestTimeoutMs: 200 });

@@ -1,5 +1,5 @@
 import { CreateBucketCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
-import { type S3Context, sendOptions } from './context.js';
+import { type S3Context, signalled } from './context.js';
 
 /**
  * CreateBucket; an existing bucket is success. `BucketAlreadyOwnedByYou` is success
@@ -31,7 +31,7 @@ export async function ensureBucket(ctx: S3Context, bucket: string): Promise<void
 /** HeadBucket: a cheap liveness and access check. */
 export async function probeBucket(ctx: S3Context, bucket: string, options: { signal?: AbortSignal } = {}): Promise<void> {
   try {
-    await ctx.client.send(new HeadBucketCommand({ Bucket: bucket }), sendOptions(options.signal));
+    await ctx.client.send(signalled(new HeadBucketCommand({ Bucket: bucket }), options.signal));
   } catch (error) {
     throw ctx.fail(error, 'probe', bucket);
   }

@@ -25,7 +25,16 @@ export function createS3Context(client: S3Client, options: ResolvedS3AdapterOpti
   };
 }
 
-/** `{ abortSignal }` for `client.send`, or nothing. */
-export function sendOptions(signal: AbortSignal | undefined): { abortSignal?: AbortSignal } {
-  return signal ? { abortSignal: signal } : {};
+/** Where a call's AbortSignal rides on its command input (see createS3Client). */
+export const CALL_SIGNAL = Symbol('polycloud.callSignal');
+
+/**
+ * The command, carrying the call's signal for the client's request handler. The signal
+ * does not go in `send`'s options: per-call options make the SDK resolve its whole
+ * middleware stack again on every call, while a command without them reuses the
+ * resolved stack (`cacheMiddleware`).
+ */
+export function signalled<C extends { input: object }>(command: C, signal: AbortSignal | undefined): C {
+  if (signal) (command.input as Record<symbol, unknown>)[CALL_SIGNAL] = signal;
+  return command;
 }

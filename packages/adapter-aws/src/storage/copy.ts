@@ -1,6 +1,6 @@
 import { CopyObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import type { CopyOptions, PutResult } from '@polycloud/core';
-import { type S3Context, sendOptions } from './context.js';
+import { type S3Context, signalled } from './context.js';
 import { encodeMetadata } from './metadata.js';
 import { etagFromVersionToken, versionTokenFromEtag } from './version-token.js';
 
@@ -25,23 +25,24 @@ export async function copyObject(ctx: S3Context, bucket: string, sourceKey: stri
     let metadata = encodeMetadata(options.metadata);
     if (replace && (contentType === undefined || metadata === undefined)) {
       const src = await ctx.client.send(
-        new HeadObjectCommand({ Bucket: bucket, Key: sourceKey, ...(options.sourceIfMatch !== undefined ? { IfMatch: etagFromVersionToken(options.sourceIfMatch) } : {}) }),
-        sendOptions(options.signal),
+        signalled(new HeadObjectCommand({ Bucket: bucket, Key: sourceKey, ...(options.sourceIfMatch !== undefined ? { IfMatch: etagFromVersionToken(options.sourceIfMatch) } : {}) }), options.signal)
       );
       contentType ??= src.ContentType;
       metadata ??= src.Metadata ?? {};
     }
     const out = await ctx.client.send(
-      new CopyObjectCommand({
-        Bucket: bucket,
-        Key: destinationKey,
-        CopySource: copySource(bucket, sourceKey),
-        ...(options.sourceIfMatch !== undefined ? { CopySourceIfMatch: etagFromVersionToken(options.sourceIfMatch) } : {}),
-        ...(replace
-          ? { MetadataDirective: 'REPLACE' as const, Metadata: metadata ?? {}, ...(contentType !== undefined ? { ContentType: contentType } : {}) }
-          : { MetadataDirective: 'COPY' as const }),
-      }),
-      sendOptions(options.signal),
+      signalled(
+        new CopyObjectCommand({
+          Bucket: bucket,
+          Key: destinationKey,
+          CopySource: copySource(bucket, sourceKey),
+          ...(options.sourceIfMatch !== undefined ? { CopySourceIfMatch: etagFromVersionToken(options.sourceIfMatch) } : {}),
+          ...(replace
+            ? { MetadataDirective: 'REPLACE' as const, Metadata: metadata ?? {}, ...(contentType !== undefined ? { ContentType: contentType } : {}) }
+            : { MetadataDirective: 'COPY' as const }),
+        }),
+        options.signal
+      )
     );
     return { key: destinationKey, versionToken: versionTokenFromEtag(out.CopyObjectResult?.ETag) };
   } catch (error) {

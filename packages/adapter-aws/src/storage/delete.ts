@@ -1,6 +1,6 @@
 import { DeleteObjectCommand, DeleteObjectsCommand } from '@aws-sdk/client-s3';
 import { type DeleteManyResult, type DeleteOptions, PolycloudError } from '@polycloud/core';
-import { type S3Context, sendOptions } from './context.js';
+import { type S3Context, signalled } from './context.js';
 import { mapS3Error } from './errors.js';
 import { etagFromVersionToken } from './version-token.js';
 
@@ -13,10 +13,7 @@ import { etagFromVersionToken } from './version-token.js';
  */
 export async function deleteObject(ctx: S3Context, bucket: string, key: string, options: DeleteOptions = {}): Promise<void> {
   try {
-    await ctx.client.send(
-      new DeleteObjectCommand({ Bucket: bucket, Key: key, ...(options.ifMatch !== undefined ? { IfMatch: etagFromVersionToken(options.ifMatch) } : {}) }),
-      sendOptions(options.signal),
-    );
+    await ctx.client.send(signalled(new DeleteObjectCommand({ Bucket: bucket, Key: key, ...(options.ifMatch !== undefined ? { IfMatch: etagFromVersionToken(options.ifMatch) } : {}) }), options.signal));
   } catch (error) {
     const mapped = ctx.fail(error, 'delete', bucket, key);
     if (mapped.code !== 'NOT_FOUND' || mapped.context['providerCode'] === 'NoSuchBucket') throw mapped;
@@ -38,10 +35,7 @@ export async function deleteObjects(ctx: S3Context, bucket: string, keys: string
     const batch = keys.slice(i, i + BATCH);
     let out;
     try {
-      out = await ctx.client.send(
-        new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
-        sendOptions(options.signal),
-      );
+      out = await ctx.client.send(signalled(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }), options.signal));
     } catch (error) {
       throw ctx.fail(error, 'deleteMany', bucket);
     }

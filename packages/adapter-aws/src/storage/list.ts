@@ -1,20 +1,22 @@
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { ListOptions, ListPage } from '@polycloud/core';
-import { type S3Context, sendOptions } from './context.js';
+import { type S3Context, signalled } from './context.js';
 import { versionTokenFromEtag } from './version-token.js';
 
 /** One ListObjectsV2 page (prefix, delimiter, MaxKeys ≤ 1000, ContinuationToken). */
 export async function listObjects(ctx: S3Context, bucket: string, options: ListOptions = {}): Promise<ListPage> {
   try {
     const out = await ctx.client.send(
-      new ListObjectsV2Command({
-        Bucket: bucket,
-        ...(options.prefix ? { Prefix: options.prefix } : {}),
-        ...(options.delimiter ? { Delimiter: options.delimiter } : {}),
-        ...(options.pageSize !== undefined ? { MaxKeys: Math.min(options.pageSize, 1000) } : {}),
-        ...(options.continuationToken ? { ContinuationToken: options.continuationToken } : {}),
-      }),
-      sendOptions(options.signal),
+      signalled(
+        new ListObjectsV2Command({
+          Bucket: bucket,
+          ...(options.prefix ? { Prefix: options.prefix } : {}),
+          ...(options.delimiter ? { Delimiter: options.delimiter } : {}),
+          ...(options.pageSize !== undefined ? { MaxKeys: Math.min(options.pageSize, 1000) } : {}),
+          ...(options.continuationToken ? { ContinuationToken: options.continuationToken } : {}),
+        }),
+        options.signal
+      )
     );
     return {
       objects: (out.Contents ?? []).map((o) => ({

@@ -2,7 +2,7 @@ import { AbortMultipartUploadCommand, PutObjectCommand, type PutObjectCommandInp
 import { Upload } from '@aws-sdk/lib-storage';
 import { pipeline, type Readable, Transform } from 'node:stream';
 import { type AdapterBody, PolycloudError, type PutOptions, type PutResult } from '@polycloud/core';
-import { type S3Context, sendOptions } from './context.js';
+import { type S3Context, signalled } from './context.js';
 import { encodeMetadata, isEmpty } from './metadata.js';
 import { etagFromVersionToken, versionTokenFromEtag } from './version-token.js';
 
@@ -38,7 +38,7 @@ export async function putObject(ctx: S3Context, bucket: string, key: string, bod
     try {
       params.Body = body;
       params.ContentLength = body.byteLength;
-      const out = await ctx.client.send(new PutObjectCommand(params), sendOptions(options.signal));
+      const out = await ctx.client.send(signalled(new PutObjectCommand(params), options.signal));
       return { key, versionToken: versionTokenFromEtag(out.ETag), size: body.byteLength };
     } catch (error) {
       throw failPut(error);

@@ -1,7 +1,7 @@
 import { GetObjectCommand, type GetObjectCommandInput, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { type ByteRange, type GetOptions, type GetResult, mapStreamErrors, type ObjectInfo, PolycloudError } from '@polycloud/core';
 import { Readable } from 'node:stream';
-import { type S3Context, sendOptions } from './context.js';
+import { type S3Context, signalled } from './context.js';
 import { decodeMetadata } from './metadata.js';
 import { sliceStream } from './range-slice.js';
 import { etagFromVersionToken, versionTokenFromEtag } from './version-token.js';
@@ -85,10 +85,7 @@ export async function getObject(ctx: S3Context, bucket: string, key: string, opt
     });
   }
   try {
-    const out = await ctx.client.send(
-      new GetObjectCommand(getParams(bucket, key, range, options.ifMatch)),
-      sendOptions(options.signal),
-    );
+    const out = await ctx.client.send(signalled(new GetObjectCommand(getParams(bucket, key, range, options.ifMatch)), options.signal));
     // In Node the SDK's body is the response stream itself (an IncomingMessage).
     const raw = out.Body as unknown;
     const body = raw instanceof Readable ? raw : raw ? Readable.fromWeb((raw as { transformToWebStream(): never }).transformToWebStream()) : Readable.from([]);
@@ -109,7 +106,7 @@ export async function getObject(ctx: S3Context, bucket: string, key: string, opt
 /** HeadObject: info and decoded metadata, no body. */
 export async function headObject(ctx: S3Context, bucket: string, key: string, options: { signal?: AbortSignal } = {}): Promise<ObjectInfo> {
   try {
-    const out = await ctx.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), sendOptions(options.signal));
+    const out = await ctx.client.send(signalled(new HeadObjectCommand({ Bucket: bucket, Key: key }), options.signal));
     return objectInfo(key, out);
   } catch (error) {
     throw ctx.fail(error, 'head', bucket, key);
