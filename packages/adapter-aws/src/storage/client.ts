@@ -5,8 +5,9 @@ import type { ResolvedS3AdapterOptions } from './options.js';
 /**
  * Builds the SDK client. SDK retries are off by default (`maxAttempts: 1`): core
  * retries and fails over. Middleware resolution is cached, and a call's AbortSignal
- * reaches the HTTP handler through the command (see signalled()). Path-style addressing is the default for custom endpoints
- * (most S3-compatible stores and every emulator need it).
+ * reaches the HTTP handler through the command (see signalled()). Path-style
+ * addressing is the default for custom endpoints (most S3-compatible stores and every
+ * emulator need it).
  */
 export function createS3Client(o: ResolvedS3AdapterOptions): S3Client {
   const credentials =
