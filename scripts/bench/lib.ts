@@ -155,3 +155,73 @@ export function emulatorFromEnv<T>(): T | undefined {
   const raw = process.env[EMULATOR_ENV];
   return raw ? (JSON.parse(raw) as T) : undefined;
 }
+
+/** One side of the 1 KiB latency comparison: put and whole-body get of a key. */
+export interface LatencySide {
+  put(key: string): Promise<unknown>;
+  get(key: string): Promise<unknown>;
+}
+
+export interface LatencyFigures {
+  /**
+   * Medians, ms. `ratio` = median polycloud / median raw SDK; `pairedRatio` = median over
+   * rounds of (polycloud / raw SDK) of the same round, which run back to back and so see
+   * the same machine load: the steadier figure on a shared machine. `adapterMs` and
+   * `adapterRatio` come from the second loop, the adapter called directly (no facade)
+   * against the raw SDK, to split the overhead.
+   */
+  put1KiB: { polycloudMs: number; rawSdkMs: number; ratio: number; pairedRatio: number; adapterMs: number; adapterRatio: number };
+  get1KiB: { polycloudMs: number; rawSdkMs: number; ratio: number; pairedRatio: number; adapterMs: number; adapterRatio: number };
+  /** Per extra step of the second loop: its times (ms), measured rounds only. */
+  extras: Record<string, number[]>;
+}
+
+/**
+ * The 1 KiB latency phase every storage bench runs. First loop — the figure: polycloud
+ * against the raw SDK, call for call, nothing else in between (the pair order flips
+ * every round; keys `lat/pc-N` / `lat/raw-N`). Second loop — where the difference goes:
+ * the adapter alone against the raw SDK, plus any `extras` (diagnostic steps given the
+ * round's raw and adapter keys), in a loop of its own.
+ */
+export async function latencyLoops(
+  iterations: number,
+  sides: { polycloud: LatencySide; adapter: LatencySide; raw: LatencySide; extras?: Record<string, (keys: { raw: string; adapter: string }) => Promise<unknown>> },
+): Promise<LatencyFigures> {
+  const t = { pcPut: [] as number[], rawPut: [] as number[], pcGet: [] as number[], rawGet: [] as number[], adPut: [] as number[], adRawPut: [] as number[], adGet: [] as number[], adRawGet: [] as number[] };
+  const extras: Record<string, number[]> = Object.fromEntries(Object.keys(sides.extras ?? {}).map((name) => [name, []]));
+  // A pair of timed steps on one key: `a` then `b` on odd rounds, `b` then `a` on even ones.
+  const step = (into: number[] | undefined, fn: () => Promise<unknown>): Step => () => time(into, fn);
+  await interleaved(iterations, (i, m) => {
+    const pc = `lat/pc-${i % 50}`;
+    const raw = `lat/raw-${i % 50}`;
+    const pcPut = step(m ? t.pcPut : undefined, () => sides.polycloud.put(pc));
+    const pcGet = step(m ? t.pcGet : undefined, () => sides.polycloud.get(pc));
+    const rawPut = step(m ? t.rawPut : undefined, () => sides.raw.put(raw));
+    const rawGet = step(m ? t.rawGet : undefined, () => sides.raw.get(raw));
+    return [
+      [pcPut, rawPut, pcGet, rawGet],
+      [rawPut, pcPut, rawGet, pcGet],
+    ];
+  });
+  await interleaved(iterations, (i, m) => {
+    const keys = { adapter: `lat/ad-${i % 50}`, raw: `lat/raw-${i % 50}` };
+    const adPut = step(m ? t.adPut : undefined, () => sides.adapter.put(keys.adapter));
+    const adGet = step(m ? t.adGet : undefined, () => sides.adapter.get(keys.adapter));
+    const rawPut = step(m ? t.adRawPut : undefined, () => sides.raw.put(keys.raw));
+    const rawGet = step(m ? t.adRawGet : undefined, () => sides.raw.get(keys.raw));
+    const more = Object.entries(sides.extras ?? {}).map(([name, fn]) => step(m ? extras[name] : undefined, () => fn(keys)));
+    return [
+      [adPut, rawPut, adGet, rawGet, ...more],
+      [rawPut, adPut, rawGet, adGet, ...more.reverse()],
+    ];
+  });
+  const figures = (pc: number[], raw: number[], ad: number[], adRaw: number[]) => ({
+    polycloudMs: round(median(pc)),
+    rawSdkMs: round(median(raw)),
+    ratio: round(median(pc) / median(raw)),
+    pairedRatio: pairedRatio(pc, raw),
+    adapterMs: round(median(ad)),
+    adapterRatio: pairedRatio(ad, adRaw),
+  });
+  return { put1KiB: figures(t.pcPut, t.rawPut, t.adPut, t.adRawPut), get1KiB: figures(t.pcGet, t.rawGet, t.adGet, t.adRawGet), extras };
+}

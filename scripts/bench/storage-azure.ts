@@ -16,7 +16,7 @@ import { pathToFileURL } from 'node:url';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { createPolycloud } from '@polycloud/core';
 import { createAzureBlobAdapter } from '@polycloud/adapter-azure';
-import { drain, emulatorFromEnv, interleaved, machine, median, MiB, numberArg, pairedRatio, round, rssSampler, streamRoundTrip, time } from './lib.js';
+import { drain, emulatorFromEnv, type LatencyFigures, latencyLoops, machine, median, MiB, numberArg, round, rssSampler, streamRoundTrip } from './lib.js';
 
 export interface AzureBenchFigures {
   adapter: 'azure-blob';
@@ -24,19 +24,14 @@ export interface AzureBenchFigures {
   date: string;
   machine: string;
   iterations: number;
-  /** Medians; `adapterMs` is the adapter called directly (no facade), to split the overhead. */
-  /**
-   * Medians, ms. `pairedRatio`: median over rounds of polycloud / raw SDK of the same
-   * round (see lib.pairedRatio). `adapterMs` / `adapterRatio`: the adapter alone against
-   * the raw SDK, from a second loop.
-   */
-  put1KiB: { polycloudMs: number; adapterMs: number; adapterRatio: number; rawSdkMs: number; ratio: number; pairedRatio: number };
+  /** See LatencyFigures in lib.ts. */
+  put1KiB: LatencyFigures['put1KiB'];
   /**
    * `rawSdkMs`: download() and reading its stream — one Get Blob, which returns the
    * bytes and the metadata, as a polycloud get does. `rawDownloadToBufferMs`:
    * downloadToBuffer(), which asks for the properties first (two requests).
    */
-  get1KiB: { polycloudMs: number; adapterMs: number; adapterRatio: number; rawSdkMs: number; ratio: number; pairedRatio: number; rawDownloadToBufferMs: number };
+  get1KiB: LatencyFigures['get1KiB'] & { rawDownloadToBufferMs: number };
   stream: { bytes: number; putMiBps: number; getMiBps: number };
   /** RSS before the streams (which run first, after one warm-up put and get). */
   baselineRssMiB: number;
@@ -77,60 +72,27 @@ export async function benchAzure(options: AzureBenchOptions = {}): Promise<Azure
     // The streams first, in a process that has only loaded and warmed its clients (see streamRoundTrip).
     const stream = await streamRoundTrip(bucket, streamBytes);
     const body = Buffer.alloc(1024, 0x42);
-    const t = {
-      pcPut: [] as number[], rawPut: [] as number[], pcGet: [] as number[], rawGet: [] as number[],
-      adPut: [] as number[], adRawPut: [] as number[], adGet: [] as number[], adRawGet: [] as number[], rawToBuffer: [] as number[],
-    };
-    // The raw SDK names the blob inside the timed call, as the adapter does on every call.
-    const rawPut = (into: number[] | undefined, key: string) => time(into, () => raw.getBlockBlobClient(key).upload(body, body.length));
-    // download() + reading its stream is one Get Blob, the equivalent of a polycloud get.
-    const rawGet = (into: number[] | undefined, key: string) =>
-      time(into, async () => drain((await raw.getBlockBlobClient(key).download()).readableStreamBody as AsyncIterable<Uint8Array>));
-    // The figure: polycloud against the raw SDK, call for call, nothing else in between.
-    await interleaved(iterations, (i, m) => {
-      const pcKey = `lat/pc-${i % 50}`;
-      const rawKey = `lat/raw-${i % 50}`;
-      const pcPut = () => time(m ? t.pcPut : undefined, () => bucket.put(pcKey, body));
-      const pcGet = () => time(m ? t.pcGet : undefined, () => bucket.getBytes(pcKey));
-      const rp = () => rawPut(m ? t.rawPut : undefined, rawKey);
-      const rg = () => rawGet(m ? t.rawGet : undefined, rawKey);
-      return [
-        [pcPut, rp, pcGet, rg],
-        [rp, pcPut, rg, pcGet],
-      ];
+    const lat = await latencyLoops(iterations, {
+      polycloud: { put: (key) => bucket.put(key, body), get: (key) => bucket.getBytes(key) },
+      adapter: { put: (key) => adapter.put(container, key, body), get: async (key) => drain((await adapter.get(container, key)).body) },
+      // The raw SDK names the blob inside the timed call, as the adapter does on every
+      // call; download() + reading its stream is one Get Blob, the equivalent of a
+      // polycloud get.
+      raw: {
+        put: (key) => raw.getBlockBlobClient(key).upload(body, body.length),
+        get: async (key) => drain((await raw.getBlockBlobClient(key).download()).readableStreamBody as AsyncIterable<Uint8Array>),
+      },
+      // downloadToBuffer() asks for the size first (Get Blob Properties, then Get Blob).
+      extras: { toBuffer: ({ raw: key }) => raw.getBlockBlobClient(key).downloadToBuffer() },
     });
-    // Where the difference goes: the adapter alone against the raw SDK, in a loop of its own;
-    // and downloadToBuffer(), which asks for the size first (Get Blob Properties, then Get Blob).
-    await interleaved(iterations, (i, m) => {
-      const adKey = `lat/ad-${i % 50}`;
-      const rawKey = `lat/raw-${i % 50}`;
-      const adPut = () => time(m ? t.adPut : undefined, () => adapter.put(container, adKey, body));
-      const adGet = () => time(m ? t.adGet : undefined, async () => drain((await adapter.get(container, adKey)).body));
-      const rp = () => rawPut(m ? t.adRawPut : undefined, rawKey);
-      const rg = () => rawGet(m ? t.adRawGet : undefined, rawKey);
-      const toBuffer = () => time(m ? t.rawToBuffer : undefined, () => raw.getBlockBlobClient(rawKey).downloadToBuffer());
-      return [
-        [adPut, rp, adGet, rg, toBuffer],
-        [rp, adPut, toBuffer, rg, adGet],
-      ];
-    });
-
-    const put1 = { polycloudMs: round(median(t.pcPut)), rawSdkMs: round(median(t.rawPut)), adapterMs: round(median(t.adPut)), adapterRatio: pairedRatio(t.adPut, t.adRawPut) };
-    const get1 = {
-      polycloudMs: round(median(t.pcGet)),
-      rawSdkMs: round(median(t.rawGet)),
-      adapterMs: round(median(t.adGet)),
-      adapterRatio: pairedRatio(t.adGet, t.adRawGet),
-      rawDownloadToBufferMs: round(median(t.rawToBuffer)),
-    };
     return {
       adapter: 'azure-blob',
       emulator: 'azurite 3.35.0',
       date: new Date().toISOString(),
       machine: machine(),
       iterations,
-      put1KiB: { ...put1, ratio: round(put1.polycloudMs / put1.rawSdkMs), pairedRatio: pairedRatio(t.pcPut, t.rawPut) },
-      get1KiB: { ...get1, ratio: round(get1.polycloudMs / get1.rawSdkMs), pairedRatio: pairedRatio(t.pcGet, t.rawGet) },
+      put1KiB: lat.put1KiB,
+      get1KiB: { ...lat.get1KiB, rawDownloadToBufferMs: round(median(lat.extras['toBuffer']!)) },
       stream: { bytes: streamBytes, putMiBps: stream.putMiBps, getMiBps: stream.getMiBps },
       baselineRssMiB: round(stream.baselineRss / MiB, 1),
       peakRssMiB: round(rss.stop() / MiB, 1),

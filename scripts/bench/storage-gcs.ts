@@ -22,7 +22,7 @@ import { pathToFileURL } from 'node:url';
 import { Storage } from '@google-cloud/storage';
 import { createPolycloud } from '@polycloud/core';
 import { createGcsAdapter } from '@polycloud/adapter-gcp';
-import { drain, emulatorFromEnv, interleaved, machine, median, MiB, numberArg, pairedRatio, round, rssSampler, streamRoundTrip, time } from './lib.js';
+import { drain, emulatorFromEnv, type LatencyFigures, latencyLoops, machine, median, MiB, numberArg, pairedRatio, round, rssSampler, streamRoundTrip } from './lib.js';
 
 export interface GcsBenchFigures {
   adapter: 'gcs';
@@ -30,30 +30,15 @@ export interface GcsBenchFigures {
   date: string;
   machine: string;
   iterations: number;
-  /** Medians, ms; `adapterMs` is the adapter called directly (no facade), to split the overhead. */
-  /**
-   * Medians, ms. `pairedRatio`: median over rounds of polycloud / raw SDK of the same
-   * round (see lib.pairedRatio). `adapterMs` / `adapterRatio`: the adapter alone against
-   * the raw SDK, from a second loop.
-   */
-  put1KiB: { polycloudMs: number; adapterMs: number; adapterRatio: number; rawSdkMs: number; ratio: number; pairedRatio: number };
+  /** See LatencyFigures in lib.ts. */
+  put1KiB: LatencyFigures['put1KiB'];
   /**
    * `rawSdkMs`: download() and getMetadata() in parallel — the bytes and the custom
    * metadata a polycloud get returns. `rawMediaOnlyMs`: download() alone;
    * `leanAdapterMs`: the adapter with `readMetadataOnGet: false` (the same one request);
    * `leanRatio` compares those two.
    */
-  get1KiB: {
-    polycloudMs: number;
-    adapterMs: number;
-    adapterRatio: number;
-    leanAdapterMs: number;
-    rawSdkMs: number;
-    rawMediaOnlyMs: number;
-    ratio: number;
-    pairedRatio: number;
-    leanRatio: number;
-  };
+  get1KiB: LatencyFigures['get1KiB'] & { leanAdapterMs: number; rawMediaOnlyMs: number; leanRatio: number };
   stream: { bytes: number; upload: 'resumable, one streamed request'; putMiBps: number; getMiBps: number };
   /** RSS before the streams (which run first, after one warm-up put and get). */
   baselineRssMiB: number;
@@ -100,71 +85,38 @@ export async function benchGcs(options: GcsBenchOptions = {}): Promise<GcsBenchF
     // The streams first, in a process that has only loaded and warmed its clients (see streamRoundTrip).
     const stream = await streamRoundTrip(bucket, streamBytes);
     const body = Buffer.alloc(1024, 0x42);
-    const t = {
-      pcPut: [] as number[], rawPut: [] as number[], pcGet: [] as number[], rawGet: [] as number[],
-      adPut: [] as number[], adRawPut: [] as number[], adGet: [] as number[], adRawGet: [] as number[], leanGet: [] as number[], rawMediaGet: [] as number[],
-    };
-    const rawPut = (into: number[] | undefined, key: string) => time(into, () => rawBucket.file(key).save(body, { resumable: false, contentType: 'application/octet-stream' }));
-    // A polycloud get returns the bytes and the object's info with its custom metadata,
-    // which on GCS are two requests (run in parallel): the raw SDK doing the same work
-    // is download() and getMetadata() in parallel.
-    const rawGet = (into: number[] | undefined, key: string) =>
-      time(into, () => {
-        const file = rawBucket.file(key);
-        return Promise.all([file.download(), file.getMetadata()]);
-      });
-    // The figure: polycloud against the raw SDK, call for call, nothing else in between.
-    await interleaved(iterations, (i, m) => {
-      const pcKey = `lat/pc-${i % 50}`;
-      const rawKey = `lat/raw-${i % 50}`;
-      const pcPut = () => time(m ? t.pcPut : undefined, () => bucket.put(pcKey, body));
-      const pcGet = () => time(m ? t.pcGet : undefined, () => bucket.getBytes(pcKey));
-      const rp = () => rawPut(m ? t.rawPut : undefined, rawKey);
-      const rg = () => rawGet(m ? t.rawGet : undefined, rawKey);
-      return [
-        [pcPut, rp, pcGet, rg],
-        [rp, pcPut, rg, pcGet],
-      ];
+    const lat = await latencyLoops(iterations, {
+      polycloud: { put: (key) => bucket.put(key, body), get: (key) => bucket.getBytes(key) },
+      adapter: { put: (key) => adapter.put(physical, key, body), get: async (key) => drain((await adapter.get(physical, key)).body) },
+      raw: {
+        put: (key) => rawBucket.file(key).save(body, { resumable: false, contentType: 'application/octet-stream' }),
+        // A polycloud get returns the bytes and the object's info with its custom
+        // metadata, which on GCS are two requests (run in parallel): the raw SDK doing
+        // the same work is download() and getMetadata() in parallel.
+        get: (key) => {
+          const file = rawBucket.file(key);
+          return Promise.all([file.download(), file.getMetadata()]);
+        },
+      },
+      // The media request alone: the adapter with readMetadataOnGet: false against
+      // download() (the same single request).
+      extras: {
+        lean: async ({ adapter: key }) => drain((await lean.get(physical, key)).body),
+        media: ({ raw: key }) => rawBucket.file(key).download(),
+      },
     });
-    // Where the difference goes, in a loop of its own: the adapter alone against the raw
-    // SDK, and the media request alone — download() against the adapter with
-    // readMetadataOnGet: false (the same single request).
-    await interleaved(iterations, (i, m) => {
-      const adKey = `lat/ad-${i % 50}`;
-      const rawKey = `lat/raw-${i % 50}`;
-      const adPut = () => time(m ? t.adPut : undefined, () => adapter.put(physical, adKey, body));
-      const adGet = () => time(m ? t.adGet : undefined, async () => drain((await adapter.get(physical, adKey)).body));
-      const leanGet = () => time(m ? t.leanGet : undefined, async () => drain((await lean.get(physical, adKey)).body));
-      const rp = () => rawPut(m ? t.adRawPut : undefined, rawKey);
-      const rg = () => rawGet(m ? t.adRawGet : undefined, rawKey);
-      const media = () => time(m ? t.rawMediaGet : undefined, () => rawBucket.file(rawKey).download());
-      return [
-        [adPut, rp, adGet, rg, leanGet, media],
-        [rp, adPut, rg, adGet, media, leanGet],
-      ];
-    });
-
-    const put1 = { polycloudMs: round(median(t.pcPut)), rawSdkMs: round(median(t.rawPut)), adapterMs: round(median(t.adPut)), adapterRatio: pairedRatio(t.adPut, t.adRawPut) };
-    const get1 = {
-      polycloudMs: round(median(t.pcGet)),
-      rawSdkMs: round(median(t.rawGet)),
-      adapterMs: round(median(t.adGet)),
-      adapterRatio: pairedRatio(t.adGet, t.adRawGet),
-      leanAdapterMs: round(median(t.leanGet)),
-      rawMediaOnlyMs: round(median(t.rawMediaGet)),
-    };
     return {
       adapter: 'gcs',
       emulator: 'firebase-tools 15.34.2 storage emulator',
       date: new Date().toISOString(),
       machine: machine(),
       iterations,
-      put1KiB: { ...put1, ratio: round(put1.polycloudMs / put1.rawSdkMs), pairedRatio: pairedRatio(t.pcPut, t.rawPut) },
+      put1KiB: lat.put1KiB,
       get1KiB: {
-        ...get1,
-        ratio: round(get1.polycloudMs / get1.rawSdkMs),
-        pairedRatio: pairedRatio(t.pcGet, t.rawGet),
-        leanRatio: pairedRatio(t.leanGet, t.rawMediaGet),
+        ...lat.get1KiB,
+        leanAdapterMs: round(median(lat.extras['lean']!)),
+        rawMediaOnlyMs: round(median(lat.extras['media']!)),
+        leanRatio: pairedRatio(lat.extras['lean']!, lat.extras['media']!),
       },
       stream: { bytes: streamBytes, upload: 'resumable, one streamed request', putMiBps: stream.putMiBps, getMiBps: stream.getMiBps },
       baselineRssMiB: round(stream.baselineRss / MiB, 1),

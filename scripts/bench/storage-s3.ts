@@ -17,7 +17,7 @@ import { pathToFileURL } from 'node:url';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createPolycloud } from '@polycloud/core';
 import { createS3Adapter, type S3AdapterOptions, S3AdapterOptionsSchema } from '@polycloud/adapter-aws';
-import { drain, emulatorFromEnv, interleaved, machine, median, MiB, numberArg, pairedRatio, round, rssSampler, streamRoundTrip, time } from './lib.js';
+import { drain, emulatorFromEnv, type LatencyFigures, latencyLoops, machine, MiB, numberArg, round, rssSampler, streamRoundTrip } from './lib.js';
 
 export type S3BenchEmulator = 's3rver' | 'fauxqs';
 
@@ -27,15 +27,9 @@ export interface S3BenchFigures {
   date: string;
   machine: string;
   iterations: number;
-  /**
-   * Medians, ms. `ratio` = median polycloud / median raw SDK; `pairedRatio` = median over
-   * rounds of (polycloud / raw SDK) of the same round, which run back to back and so see
-   * the same machine load: the steadier figure on a shared machine. `adapterMs` and
-   * `adapterRatio` come from a second loop, the adapter called directly (no facade)
-   * against the raw SDK, to split the overhead.
-   */
-  put1KiB: { polycloudMs: number; rawSdkMs: number; ratio: number; pairedRatio: number; adapterMs: number; adapterRatio: number };
-  get1KiB: { polycloudMs: number; rawSdkMs: number; ratio: number; pairedRatio: number; adapterMs: number; adapterRatio: number };
+  /** See LatencyFigures in lib.ts. */
+  put1KiB: LatencyFigures['put1KiB'];
+  get1KiB: LatencyFigures['get1KiB'];
   stream: { bytes: number; partSizeBytes: number; queueSize: number; putMiBps: number; getMiBps: number };
   /** RSS before the streams (which run first, after one warm-up put and get). */
   baselineRssMiB: number;
@@ -99,47 +93,22 @@ export async function benchS3(emulator: S3BenchEmulator, options: S3BenchOptions
     // The streams first, in a process that has only loaded and warmed its clients (see streamRoundTrip).
     const stream = await streamRoundTrip(bucket, streamBytes);
     const body = Buffer.alloc(1024, 0x42);
-    const t = { pcPut: [] as number[], rawPut: [] as number[], pcGet: [] as number[], rawGet: [] as number[], adPut: [] as number[], adRawPut: [] as number[], adGet: [] as number[], adRawGet: [] as number[] };
-    const rawPut = (into: number[] | undefined, key: string) => time(into, () => raw.send(new PutObjectCommand({ Bucket: physical, Key: key, Body: body })));
-    const rawGet = (into: number[] | undefined, key: string) =>
-      time(into, async () => (await raw.send(new GetObjectCommand({ Bucket: physical, Key: key }))).Body!.transformToByteArray());
-    // The figure: polycloud against the raw SDK, call for call, nothing else in between.
-    await interleaved(iterations, (i, m) => {
-      const pcKey = `lat/pc-${i % 50}`;
-      const rawKey = `lat/raw-${i % 50}`;
-      const pcPut = () => time(m ? t.pcPut : undefined, () => bucket.put(pcKey, body));
-      const pcGet = () => time(m ? t.pcGet : undefined, () => bucket.getBytes(pcKey));
-      const rp = () => rawPut(m ? t.rawPut : undefined, rawKey);
-      const rg = () => rawGet(m ? t.rawGet : undefined, rawKey);
-      return [
-        [pcPut, rp, pcGet, rg],
-        [rp, pcPut, rg, pcGet],
-      ];
+    const { put1KiB, get1KiB } = await latencyLoops(iterations, {
+      polycloud: { put: (key) => bucket.put(key, body), get: (key) => bucket.getBytes(key) },
+      adapter: { put: (key) => adapter.put(physical, key, body), get: async (key) => drain((await adapter.get(physical, key)).body) },
+      raw: {
+        put: (key) => raw.send(new PutObjectCommand({ Bucket: physical, Key: key, Body: body })),
+        get: async (key) => (await raw.send(new GetObjectCommand({ Bucket: physical, Key: key }))).Body!.transformToByteArray(),
+      },
     });
-    // Where the difference goes: the adapter alone (no facade) against the raw SDK, in a loop of its own.
-    await interleaved(iterations, (i, m) => {
-      const adKey = `lat/ad-${i % 50}`;
-      const rawKey = `lat/raw-${i % 50}`;
-      const adPut = () => time(m ? t.adPut : undefined, () => adapter.put(physical, adKey, body));
-      const adGet = () => time(m ? t.adGet : undefined, async () => drain((await adapter.get(physical, adKey)).body));
-      const rp = () => rawPut(m ? t.adRawPut : undefined, rawKey);
-      const rg = () => rawGet(m ? t.adRawGet : undefined, rawKey);
-      return [
-        [adPut, rp, adGet, rg],
-        [rp, adPut, rg, adGet],
-      ];
-    });
-
-    const put1 = { polycloudMs: round(median(t.pcPut)), rawSdkMs: round(median(t.rawPut)), adapterMs: round(median(t.adPut)), adapterRatio: pairedRatio(t.adPut, t.adRawPut) };
-    const get1 = { polycloudMs: round(median(t.pcGet)), rawSdkMs: round(median(t.rawGet)), adapterMs: round(median(t.adGet)), adapterRatio: pairedRatio(t.adGet, t.adRawGet) };
     return {
       adapter: 's3',
       emulator: emulator === 's3rver' ? 's3rver 3.7.1' : 'fauxqs 1.9.2',
       date: new Date().toISOString(),
       machine: machine(),
       iterations,
-      put1KiB: { ...put1, ratio: round(put1.polycloudMs / put1.rawSdkMs), pairedRatio: pairedRatio(t.pcPut, t.rawPut) },
-      get1KiB: { ...get1, ratio: round(get1.polycloudMs / get1.rawSdkMs), pairedRatio: pairedRatio(t.pcGet, t.rawGet) },
+      put1KiB,
+      get1KiB,
       stream: { bytes: streamBytes, partSizeBytes, queueSize, putMiBps: stream.putMiBps, getMiBps: stream.getMiBps },
       baselineRssMiB: round(stream.baselineRss / MiB, 1),
       peakRssMiB: round(rss.peak() / MiB, 1),
