@@ -15,7 +15,7 @@ export default tseslint.config(
   {
     // Adapters (and the router) are plugins: they may use only core's public entry
     // points, exactly as a third-party adapter would.
-    files: ['packages/adapter-*/src/**/*.ts', 'packages/router/src/**/*.ts'],
+    files: ['packages/adapter-*/src/**/*.ts', 'packages/router/src/**/*.ts', 'packages/sync/src/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

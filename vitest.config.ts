@@ -9,6 +9,7 @@ const alias = {
   '@polycloud/core/testing': src('core/src/testing/index.ts'),
   '@polycloud/core': src('core/src/index.ts'),
   '@polycloud/router': src('router/src/index.ts'),
+  '@polycloud/sync': src('sync/src/index.ts'),
   '@polycloud/adapter-aws': src('adapter-aws/src/index.ts'),
   '@polycloud/adapter-gcp': src('adapter-gcp/src/index.ts'),
   '@polycloud/adapter-azure': src('adapter-azure/src/index.ts'),
@@ -30,6 +31,7 @@ export default defineConfig({
     projects: [
       project('core'),
       project('router'),
+      project('sync'),
       project('adapter-aws'),
       project('adapter-gcp'),
       project('adapter-azure'),

@@ -5,9 +5,10 @@
  * RTO, catch-up, and the original design's DataJob routed by price.
  */
 import { createHash } from 'node:crypto';
-import { createAdapterRegistry, createPolycloud, createSyncPipelineFactory, isPolycloudError, localComputeAdapterFactory, type Polycloud, readAll } from '@polycloud/core';
+import { createAdapterRegistry, createPolycloud, isPolycloudError, localComputeAdapterFactory, type Polycloud, readAll } from '@polycloud/core';
 import { createRouter } from '@polycloud/router';
 import { CLOUDS, type CloudName, type DemoEnvironment, startEnvironment } from './demo/environment.js';
+import { createSync } from '@polycloud/sync';
 
 const embedded = process.argv.includes('--embedded');
 // The pinned AWS SDK runs on Node 20; its notice that releases from 2027 need Node 22
@@ -72,7 +73,7 @@ function makePolycloud(env: DemoEnvironment, primary: CloudName, owner: string):
     ],
     // Journal, lease and checkpoints on the Azure binding: Azurite (and memory) enforce
     // conditional writes, which s3rver and the GCS emulator ignore.
-    pipeline: createSyncPipelineFactory({ autoStart: false, stateBinding: 'azure', journalPlacement: 'state', owner, baseDelayMs: 20, maxDelayMs: 200, maxAttempts: 2 }),
+    sync: createSync({ autoStart: false, stateBinding: 'azure', journalPlacement: 'state', owner, baseDelayMs: 20, maxDelayMs: 200, maxAttempts: 2 }),
   });
 }
 

@@ -6,6 +6,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPolycloud, type Polycloud } from '@polycloud/core';
+import { createSync } from '@polycloud/sync';
 import { createS3Adapter } from '@polycloud/adapter-aws';
 import { createAzureBlobAdapter } from '@polycloud/adapter-azure';
 import { createGcsAdapter } from '@polycloud/adapter-gcp';
@@ -41,6 +42,7 @@ beforeAll(async () => {
         ],
       },
     ],
+    sync: createSync(),
   });
 }, 120_000);
 

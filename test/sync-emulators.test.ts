@@ -7,11 +7,12 @@
  */
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPolycloud, createSyncPipelineFactory, type Polycloud, readAll, type StorageAdapter, versionFromMetadata } from '@polycloud/core';
+import { createPolycloud, type Polycloud, readAll, type StorageAdapter, versionFromMetadata } from '@polycloud/core';
 import { createS3Adapter } from '@polycloud/adapter-aws';
 import { createAzureBlobAdapter } from '@polycloud/adapter-azure';
 import { createGcsAdapter } from '@polycloud/adapter-gcp';
 import { type RunningAzurite, type RunningGcsEmulator, type S3rverEmulator, startAzurite, startGcsEmulator, startS3rver } from '@polycloud/emulators';
+import { createSync } from '@polycloud/sync';
 
 const name = (p: string) => `${p}-${randomBytes(4).toString('hex')}`;
 
@@ -51,7 +52,7 @@ beforeAll(async () => {
       },
     ],
     // Journal, lease and checkpoints on Azurite: it enforces conditional writes (s3rver and the GCS emulator ignore them).
-    pipeline: createSyncPipelineFactory({ autoStart: false, stateBinding: 'azure', journalPlacement: 'state', batchSize: 8, maxAttempts: 2, baseDelayMs: 20, maxDelayMs: 100 }),
+    sync: createSync({ autoStart: false, stateBinding: 'azure', journalPlacement: 'state', batchSize: 8, maxAttempts: 2, baseDelayMs: 20, maxDelayMs: 100 }),
   });
   for (const n of ['replicated', 'conflict', 'replication-refused', 'adopted']) polycloud.events.on(n, (p: unknown) => events.push({ name: n, payload: p as Record<string, unknown> }));
 }, 120_000);

@@ -18,10 +18,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { AccountSASPermissions, AccountSASResourceTypes, AccountSASServices, generateAccountSASQueryParameters, StorageSharedKeyCredential } from '@azure/storage-blob';
-import { createPolycloud, createSyncPipelineFactory, type StorageAdapter } from '@polycloud/core';
+import { createPolycloud, type StorageAdapter } from '@polycloud/core';
 import { createS3Adapter } from '@polycloud/adapter-aws';
 import { createAzureBlobAdapter } from '@polycloud/adapter-azure';
 import { startAzurite, startS3rver } from '@polycloud/emulators';
+import { createSync } from '@polycloud/sync';
 
 const args = process.argv.slice(2);
 const concurrency = Number(args[args.indexOf('--concurrency') + 1] ?? 16) || 16;
@@ -148,7 +149,7 @@ async function workload(label: string, count: number, size: number, rclone: stri
         replication: { mode: 'async' },
       },
     ],
-    pipeline: createSyncPipelineFactory({
+    sync: createSync({
       autoStart: false,
       stateBinding: 'azure',
       journalPlacement: 'state',

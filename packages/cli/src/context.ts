@@ -1,5 +1,6 @@
 import { type AdapterRegistry, createPolycloud, errorFromIssues, isPolycloudError, loadPolycloudConfig, type Logger, type Polycloud, type PolycloudConfig, readConfigSource } from '@polycloud/core';
 import { createRouter, type RouterOptions } from '@polycloud/router';
+import { createSync } from '@polycloud/sync';
 import type { CliIo } from './io.js';
 import { createCliRegistry } from './registry.js';
 
@@ -28,11 +29,11 @@ function routerFrom(config: PolycloudConfig) {
   }
 }
 
-/** Loads the config and creates the instance (with @polycloud/router); the caller closes it. */
+/** Loads the config and creates the instance (with @polycloud/router and @polycloud/sync); the caller closes it. */
 export async function openPolycloud(ctx: CommandContext, path: string): Promise<{ polycloud: Polycloud; config: PolycloudConfig }> {
   const registry = await ctx.registry(providerTypes(ctx, path));
   const config = loadConfig(ctx, registry, path);
-  const polycloud = createPolycloud({ ...config.options, router: routerFrom(config), ...(ctx.logger ? { logger: ctx.logger } : {}) });
+  const polycloud = createPolycloud({ ...config.options, router: routerFrom(config), sync: createSync(), ...(ctx.logger ? { logger: ctx.logger } : {}) });
   return { polycloud, config };
 }
 

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPolycloudFromConfig, createSyncPipelineFactory, type AdapterRegistry } from '@polycloud/core';
+import { createPolycloudFromConfig, type AdapterRegistry } from '@polycloud/core';
 import { type RunningAzurite, type RunningGcsEmulator, type S3rverEmulator, startAzurite, startGcsEmulator, startS3rver } from '@polycloud/emulators';
 import { createCliRegistry } from '@polycloud/cli';
 import { run, tempDir, writeConfig } from './helpers.js';
+import { createSync } from '@polycloud/sync';
 
 const CONFIG = `
 providers:
@@ -50,7 +51,7 @@ describe('polycloud CLI against s3rver, Azurite and the GCS emulator', () => {
     env = { S3_ENDPOINT: s3.endpoint, S3_KEY: s3.accessKeyId, S3_SECRET: 'S3RVER', AZURE_CONNECTION_STRING: azure.connectionString, GCS_ENDPOINT: gcs.apiEndpoint };
     registry = await createCliRegistry();
     config = writeConfig(tempDir(), 'polycloud.yaml', CONFIG);
-    const setup = createPolycloudFromConfig(config, { registry, env });
+    const setup = createPolycloudFromConfig(config, { registry, env, sync: createSync({ autoStart: false }) });
     try {
       for (const b of setup.bucket('lb-emu').resource.providers) await setup.storageAdapter(b.provider).ensureBucket(b.physical_id);
     } finally {
@@ -87,7 +88,7 @@ describe('polycloud CLI against s3rver, Azurite and the GCS emulator', () => {
       ['gcp', 'up'],
     ]);
 
-    const writer = createPolycloudFromConfig(config, { registry, env, pipeline: createSyncPipelineFactory({ autoStart: false }) });
+    const writer = createPolycloudFromConfig(config, { registry, env, sync: createSync({ autoStart: false }) });
     try {
       for (let i = 0; i < 3; i++) await writer.bucket('lb-emu').put(`obj-${i}.txt`, `payload ${i}`);
     } finally {
@@ -105,7 +106,7 @@ describe('polycloud CLI against s3rver, Azurite and the GCS emulator', () => {
   });
 
   it('sync --reconcile copies an object written outside polycloud (straight into Azurite) to S3 and GCS', async () => {
-    const direct = createPolycloudFromConfig(config, { registry, env });
+    const direct = createPolycloudFromConfig(config, { registry, env, sync: createSync({ autoStart: false }) });
     try {
       await direct.storageAdapter('azure').put('pc-cli-b', 'outside/report.csv', Buffer.from('day,total\n1,42\n'));
     } finally {

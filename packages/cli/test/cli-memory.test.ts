@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { createAdapterRegistry, createPolycloudFromConfig, createSyncPipelineFactory, localComputeAdapterFactory, type StorageAdapterFactory } from '@polycloud/core';
+import { createAdapterRegistry, createPolycloudFromConfig, localComputeAdapterFactory, type StorageAdapterFactory } from '@polycloud/core';
 import { memoryStorageAdapterFactory } from '@polycloud/core/testing';
 import { runCli } from '@polycloud/cli';
 import { createProgressForTest, fakeTerminal } from './progress-fixture.js';
 import { collector, memoryRegistry, run, tempDir, writeConfig } from './helpers.js';
+import { createSync } from '@polycloud/sync';
 
 const CONFIG = `
 storage_providers:
@@ -186,7 +187,7 @@ describe('polycloud status', () => {
 describe('polycloud sync', () => {
   it('replicates the journal backlog with plain progress lines when not on a terminal', async () => {
     const { registry, clouds } = memoryRegistry();
-    const writer = createPolycloudFromConfig(config, { registry, env: {}, pipeline: createSyncPipelineFactory({ autoStart: false }) });
+    const writer = createPolycloudFromConfig(config, { registry, env: {}, sync: createSync({ autoStart: false }) });
     for (let i = 0; i < 5; i++) await writer.bucket('lb-123').put(`k${i}`, `value ${i}`);
     await writer.close();
     expect(clouds.get('cloud_b')!.keys('bucket-b').filter((k) => !k.startsWith('_polycloud/'))).toEqual([]);
@@ -234,7 +235,7 @@ describe('polycloud sync', () => {
 
   it('sync on a terminal draws the progress bar', async () => {
     const { registry } = memoryRegistry();
-    const writer = createPolycloudFromConfig(config, { registry, env: {}, pipeline: createSyncPipelineFactory({ autoStart: false }) });
+    const writer = createPolycloudFromConfig(config, { registry, env: {}, sync: createSync({ autoStart: false }) });
     for (let i = 0; i < 3; i++) await writer.bucket('lb-123').put(`t${i}`, 'abc');
     await writer.close();
     const stdout = fakeTerminal();
@@ -245,7 +246,7 @@ describe('polycloud sync', () => {
 
   it('a sync engine that throws still stops the terminal progress bar (the cursor is shown again)', async () => {
     const { registry } = memoryRegistry();
-    const writer = createPolycloudFromConfig(config, { registry, env: {}, pipeline: createSyncPipelineFactory({ autoStart: false }) });
+    const writer = createPolycloudFromConfig(config, { registry, env: {}, sync: createSync({ autoStart: false }) });
     for (let i = 0; i < 3; i++) await writer.bucket('lb-123').put(`f${i}`, 'abc');
     await writer.close();
     // Taking the replication lease fails with a programming error (not a PolycloudError): the engine throws.

@@ -35,3 +35,28 @@ export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<v
 function abortReason(signal: AbortSignal): unknown {
   return signal.reason ?? Object.assign(new Error('aborted'), { name: 'AbortError' });
 }
+
+let held = 0;
+let holder: ReturnType<typeof setInterval> | undefined;
+
+/**
+ * Keeps the Node process alive while work is pending, although every Clock timer is
+ * unref'd: a script whose only pending work is a retry back-off or a replication
+ * drain must not exit silently mid-call. One ref'd timer for the whole process,
+ * created when the first holder arrives and cleared when the last one leaves; call
+ * the returned function exactly once.
+ */
+export function holdProcess(): () => void {
+  if (held++ === 0) holder = setInterval(noop, 2 ** 31 - 1);
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    if (--held === 0 && holder) {
+      clearInterval(holder);
+      holder = undefined;
+    }
+  };
+}
+
+function noop(): void {}

@@ -2,7 +2,7 @@ export * from './errors/index.js';
 export * from './adapter/index.js';
 export * from './urm/index.js';
 export * from './routing/index.js';
-export { type Clock, systemClock, sleep } from './clock.js';
+export { type Clock, systemClock, sleep, holdProcess } from './clock.js';
 export type * from './events.js';
 export { validateKey, validateMetadata, MAX_KEY_BYTES, RESERVED_METADATA_PREFIX } from './storage/validate.js';
 export { normalizeBody, readAll, bodyConsumed, mapStreamErrors, type NormalizedBody } from './storage/body.js';
@@ -28,11 +28,9 @@ export {
   type Polycloud,
   type PolycloudOptions,
   type ProviderConfig,
-  type PipelineFactory,
 } from './polycloud.js';
 export * from './compute/index.js';
 export * from './config/index.js';
 export * from './observability/index.js';
 export * from './sync/index.js';
-export { newVersion } from './sync/stamp.js';
 export type { StampedWrite } from './facade/write-pipeline.js';

@@ -17,13 +17,12 @@ import { ConcurrencySlots } from './facade/slots.js';
 import { instrumentPolycloud, type PolycloudTelemetry } from './observability/instrument.js';
 import type { Logger } from './observability/logger.js';
 import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
-import type { WritePipeline } from './facade/write-pipeline.js';
 import { createDefaultRouter } from './routing/default-router.js';
-import { createSyncPipelineFactory, stopSyncEngines, type SyncEngine, syncEngineFor } from './sync/engine.js';
+import { type BucketReplication, needsReplication, type SyncFactory, type SyncPlugin } from './sync/plugin.js';
 import type { ResidencyZones } from './routing/residency.js';
 import type { Router, RouterFactory } from './routing/router.js';
 import { parseUrmDocuments } from './urm/parse.js';
-import type { LogicalBucket, LogicalCluster, UrmDocument } from './urm/resources.js';
+import type { LogicalCluster, UrmDocument } from './urm/resources.js';
 
 /** Provider names: letters, digits, `.`, `_`, `-`, at most 128, starting with a letter or digit. */
 export const PROVIDER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -66,14 +65,11 @@ export const PolycloudOptionsSchema = z.strictObject({
   registry: z.custom<AdapterRegistry>((v) => v === undefined || (typeof v === 'object' && v !== null && 'createStorage' in v)).optional(),
   router: z.custom<RouterFactory>((v) => v === undefined || typeof v === 'function', 'expected a RouterFactory function').optional(),
   clock: z.custom<Clock>((v) => v === undefined || (typeof v === 'object' && v !== null && 'now' in v)).optional(),
-  pipeline: z.custom<PipelineFactory>((v) => v === undefined || typeof v === 'function', 'expected a function').optional(),
+  sync: z.custom<SyncFactory>((v) => v === undefined || typeof v === 'function', 'expected a SyncFactory function (createSync() from @polycloud/sync)').optional(),
   logger: z.custom<Logger>((v) => v === undefined || (typeof v === 'object' && v !== null && ['debug', 'info', 'warn', 'error'].every((m) => typeof (v as Record<string, unknown>)[m] === 'function')), 'expected a logger with debug, info, warn and error methods').optional(),
   meterProvider: z.custom<MeterProvider>((v) => v === undefined || (typeof v === 'object' && v !== null && typeof (v as MeterProvider).getMeter === 'function'), 'expected an OpenTelemetry MeterProvider').optional(),
   tracerProvider: z.custom<TracerProvider>((v) => v === undefined || (typeof v === 'object' && v !== null && typeof (v as TracerProvider).getTracer === 'function'), 'expected an OpenTelemetry TracerProvider').optional(),
 });
-
-/** Builds the write pipeline (the sync engine) of one bucket; `undefined` for none. */
-export type PipelineFactory = (bucket: LogicalBucket, polycloud: Polycloud) => WritePipeline | undefined;
 
 export interface PolycloudOptions {
   /** Providers: adapter instances by registry type and options, or ready instances. */
@@ -91,7 +87,11 @@ export interface PolycloudOptions {
   attemptTimeoutMs?: number;
   concurrency?: number;
   seed?: number;
-  pipeline?: PipelineFactory;
+  /**
+   * The replication plugin: `createSync()` from `@polycloud/sync`. Needed by every
+   * LogicalBucket with two or more bindings whose `replication.mode` is not `none`.
+   */
+  sync?: SyncFactory;
   /** Where event log lines go (pino, console, …), redacted. Default: silent. */
   logger?: Logger;
   /** OpenTelemetry metrics. Default: the global provider (a no-op unless the host installed an SDK). */
@@ -111,8 +111,11 @@ export interface Polycloud {
   bucket(id: string): LogicalBucketClient;
   /** The LogicalCluster document with this id. Unknown id → NOT_FOUND. */
   clusterResource(id: string): LogicalCluster;
-  /** The sync engine of a LogicalBucket: replicator (runOnce/drain/start/stop), reconcile, status. Unknown id → NOT_FOUND. */
-  sync(bucketId: string): SyncEngine;
+  /**
+   * The replication handle of a LogicalBucket (runOnce/drain/start/stop, reconcile,
+   * status), from the sync plugin. Unknown id → NOT_FOUND; no plugin → UNSUPPORTED.
+   */
+  sync(bucketId: string): BucketReplication;
   /** The LogicalCluster with this `resource_id`: submit, status, cancel, wait, watch DataJobs. Unknown id → NOT_FOUND. */
   cluster(id: string, options?: LogicalClusterOptions): LogicalClusterClient;
   storageAdapter(provider: string): StorageAdapter;
@@ -193,6 +196,14 @@ export function createPolycloud(input: PolycloudOptions): Polycloud {
       const has = p.adapter ? (wanted === 'storage') === isStorage(p.adapter) : registry.has(wanted, p.type!);
       if (!has) issues.push({ path, message: `provider "${b.provider}" has no ${wanted} adapter, but ${doc.resource_id} is a ${doc.type}` });
     });
+    // Replication is asked for (mode async, the default, or sync, on two or more bindings)
+    // but nothing would do it: refuse rather than silently keep a single copy.
+    if (doc.type === 'LogicalBucket' && !options.sync && needsReplication(doc)) {
+      issues.push({
+        path: ['resources', i, 'replication', 'mode'],
+        message: `${doc.resource_id} has ${doc.providers.length} bindings and replication mode "${doc.replication.mode}", but no sync plugin was given: install @polycloud/sync and pass \`sync: createSync()\` to createPolycloud, or set replication.mode: none`,
+      });
+    }
   });
   if (issues.length) throw errorFromIssues('invalid polycloud configuration', issues);
 
@@ -265,7 +276,7 @@ export function createPolycloud(input: PolycloudOptions): Polycloud {
     ...(options.logger ? { logger: options.logger } : {}),
   });
   const buckets = new Map<string, LogicalBucketClient>();
-  const defaultPipeline = createSyncPipelineFactory();
+  let syncPlugin: SyncPlugin | undefined;
   const clusters = new Map<string, LogicalClusterClient>();
   let closed = false;
   const notFound = (id: string, type: string) =>
@@ -288,7 +299,7 @@ export function createPolycloud(input: PolycloudOptions): Polycloud {
       const doc = byId.get(id);
       if (!doc || doc.type !== 'LogicalBucket') throw notFound(id, 'LogicalBucket');
       const adapters = new Map(doc.providers.map((b) => [b.id, storage.get(b.provider)!]));
-      const pipeline = (options.pipeline ?? defaultPipeline)(doc, polycloud);
+      const pipeline = syncPlugin?.pipeline(doc);
       client = new LogicalBucketClient({ resource: doc, adapters, exec: execution, ...(pipeline ? { pipeline } : {}) });
       buckets.set(id, client);
       return client;
@@ -305,8 +316,10 @@ export function createPolycloud(input: PolycloudOptions): Polycloud {
     sync(id) {
       const doc = byId.get(id);
       if (!doc || doc.type !== 'LogicalBucket') throw notFound(id, 'LogicalBucket');
-      polycloud.bucket(id);
-      return syncEngineFor(polycloud, doc);
+      if (!syncPlugin) {
+        throw new PolycloudError('UNSUPPORTED', `no sync plugin: install @polycloud/sync and pass \`sync: createSync()\` to createPolycloud to replicate ${id}`, { context: { resource: id }, retryable: false });
+      }
+      return syncPlugin.bucket(doc);
     },
     clusterResource(id) {
       const doc = byId.get(id);
@@ -326,12 +339,21 @@ export function createPolycloud(input: PolycloudOptions): Polycloud {
     async close() {
       if (closed) return;
       closed = true;
-      await stopSyncEngines(polycloud);
+      await syncPlugin?.close();
       await router.close?.();
       await Promise.allSettled([...new Set<StorageAdapter | ComputeAdapter>([...storage.values(), ...compute.values()])].map((a) => a.close?.()));
       telemetry.close();
       events.removeAllListeners();
     },
   };
+  if (options.sync) {
+    syncPlugin = options.sync({
+      resources,
+      clock,
+      events,
+      residency: options.residency,
+      storageAdapter: (bucketId, bindingId) => adapterOf(bucketId, bindingId) as StorageAdapter,
+    });
+  }
   return polycloud;
 }

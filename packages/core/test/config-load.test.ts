@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createPolycloudFromConfig, interpolate, loadPolycloudConfig, parseDurationMs, type ErrorIssue } from '@polycloud/core';
+import { createSync } from '@polycloud/sync';
 import { configRegistry, ENV, SECRET_A, SECRET_B, VALID } from './config-fixtures.js';
 
 describe('loadPolycloudConfig', () => {
@@ -63,7 +64,7 @@ jobs:
   });
 
   it('creates a working instance, a user-defined adapter type included', async () => {
-    const polycloud = createPolycloudFromConfig(VALID, { registry: configRegistry(), env: ENV });
+    const polycloud = createPolycloudFromConfig(VALID, { registry: configRegistry(), env: ENV, sync: createSync() });
     try {
       const put = await polycloud.bucket('lb-123').put('hello.txt', 'hi', { tags: { residency: 'eu' } });
       expect(put.binding).toBe('cloud_a_oss');

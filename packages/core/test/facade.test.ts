@@ -19,6 +19,8 @@ const bucketDoc = (extra: Record<string, unknown> = {}, providers?: unknown[]) =
     { cloud: 'CLOUD_A', physical_id: 'bucket-x' },
     { cloud: 'CLOUD_B', physical_id: 'container-y', role: 'standby' },
   ],
+  // The facade alone: replication is @polycloud/sync's (tested there).
+  replication: { mode: 'none' },
   ...extra,
 });
 

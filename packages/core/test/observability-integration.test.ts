@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createPolycloud, type Polycloud, PolycloudError, type StorageAdapter } from '@polycloud/core';
 import { createMemoryStorageAdapter } from '@polycloud/core/testing';
 import { createRouter } from '@polycloud/router';
+import { createSync } from '@polycloud/sync';
 import { createTestTelemetry, type Point } from './observability-helpers.js';
 
 const sum = (points: Point[], name: string, attrs: Record<string, unknown> = {}) =>
@@ -41,6 +42,7 @@ describe('telemetry fed by @polycloud/router and the sync engine', () => {
           replication: { mode: 'async' },
         },
       ],
+      sync: createSync(),
       router: createRouter({
         events: { sampleRate: 1, explain: false },
         probes: { enabled: false, intervalMs: 250, timeoutMs: 500, unhealthyThreshold: 1, healthyThreshold: 2 },

@@ -17,12 +17,12 @@ function setup(clock: FakeClock, a: StorageAdapter, b: StorageAdapter, timeoutMs
         { cloud: 'CLOUD_A', physical_id: 'bucket-x' },
         { cloud: 'CLOUD_B', physical_id: 'container-y', role: 'standby' },
       ],
+      replication: { mode: 'none' }, // the facade and the kit alone: replication is @polycloud/sync's
     }],
     clock,
     timeoutMs,
     retry: { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 1_000 },
     seed: 7,
-    pipeline: () => undefined, // no sync engine: these tests look at the facade and the kit alone
   });
   const events: string[] = [];
   polycloud.events.on('failover', (e) => events.push(`failover ${e.from}→${e.to}`));

@@ -18,6 +18,7 @@ function example() {
         type: 'LogicalBucket',
         tags: { residency: 'eu' },
         routing: { strategy: 'sticky', caller_region: 'eu-west-1' },
+        replication: { mode: 'none' }, // routing alone (replication would need @polycloud/sync)
         providers: [
           { id: 'aws-eu', cloud: 'aws', physical_id: 'ds-eu-aws', region: 'eu-west-1', weight: 2, price: { storage_gb_month: 0.023, request_1k: 0.005, egress_gb: 0.09 } },
           { id: 'gcp-eu', cloud: 'gcp', physical_id: 'ds-eu-gcp', region: 'europe-west1', weight: 1, price: { storage_gb_month: 0.02, request_1k: 0.005, egress_gb: 0.12 } },

@@ -2,7 +2,6 @@ import { type Binding, type Polycloud, PolycloudError, toPolycloudError, type Ur
 import { type CommandContext, openPolycloud } from '../context.js';
 import { bytes, seconds, table } from '../format.js';
 import { EXIT, line } from '../io.js';
-import { hasSyncEngine, syncEngine } from '../sync-engine.js';
 import { measureUsage } from '../usage.js';
 
 export interface StatusOptions {
@@ -54,9 +53,9 @@ export async function collectStatus(polycloud: Polycloud, options: { probe: bool
     polycloud.resources.map(async (doc) => {
       const probes = await Promise.all(doc.providers.map((b) => (options.probe ? probe(polycloud, doc, b, options.timeoutMs) : Promise.resolve({ health: 'unknown' as const }))));
       let sync: Map<string, { lagMs: number; backlog: number }> | undefined;
-      if (doc.type === 'LogicalBucket' && doc.replication.mode !== 'none' && doc.providers.length > 1 && hasSyncEngine(polycloud)) {
+      if (doc.type === 'LogicalBucket' && doc.replication.mode !== 'none' && doc.providers.length > 1) {
         try {
-          const status = await syncEngine(polycloud, doc.resource_id).status();
+          const status = await polycloud.sync(doc.resource_id).status();
           sync = new Map(status.targets.map((t) => [t.binding, { lagMs: t.lagMs, backlog: t.backlog }]));
         } catch {
           sync = undefined;

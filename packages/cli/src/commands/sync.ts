@@ -4,7 +4,6 @@ import { type CommandContext, openPolycloud } from '../context.js';
 import { bytes, seconds, table } from '../format.js';
 import { EXIT, line } from '../io.js';
 import { createProgress } from '../progress.js';
-import { syncEngine } from '../sync-engine.js';
 
 export interface SyncOptions {
   reconcile?: boolean;
@@ -61,7 +60,7 @@ export async function syncCommand(ctx: CommandContext, path: string, bucket: str
     if (client.resource.replication.mode === 'none') {
       throw new PolycloudError('INVALID_ARGUMENT', `bucket ${bucket} has replication.mode: none`, { context: { resource: bucket, path: ['replication', 'mode'] } });
     }
-    const engine = syncEngine(polycloud, bucket);
+    const engine = polycloud.sync(bucket);
     let objects = 0;
     let transferred = 0;
     let conflicts = 0;

@@ -122,7 +122,7 @@ export type CreateFromConfigOptions = LoadConfigOptions & Omit<PolycloudOptions,
 
 /**
  * `createPolycloud` from a config file, text or object (see {@link loadPolycloudConfig}).
- * Code-only options (router, clock, pipeline, logger, telemetry providers) are passed
+ * Code-only options (router, clock, sync, logger, telemetry providers) are passed
  * alongside; values in code override the file's.
  */
 export function createPolycloudFromConfig(source: ConfigSource, options: CreateFromConfigOptions = {}): Polycloud {

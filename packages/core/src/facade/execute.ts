@@ -1,5 +1,5 @@
 import type EventEmitter from 'eventemitter3';
-import { type Clock, sleep } from '../clock.js';
+import { type Clock, holdProcess, sleep } from '../clock.js';
 import { PolycloudError, toPolycloudError } from '../errors/polycloud-error.js';
 import type { OperationEvent, PolycloudEvents } from '../events.js';
 import type { Router, RouteRequest } from '../routing/router.js';
@@ -67,6 +67,8 @@ export async function execute<T>(
     sleeping?.abort(reason);
   };
   const timer = ctx.clock.setTimeout(() => stop(true, Object.assign(new Error('operation timed out'), { name: 'TimeoutError' })), timeoutMs);
+  // The clock's timers are unref'd: the caller's pending promise keeps the process alive instead.
+  const release = holdProcess();
   const userSignal = options.signal;
   const onUserAbort = () => stop(false, userSignal?.reason);
   if (userSignal?.aborted) onUserAbort();
@@ -176,6 +178,7 @@ export async function execute<T>(
     notify(ctx, () => ctx.events.emit('error', { ...base, error }));
     throw error;
   } finally {
+    release();
     ctx.clock.clearTimeout(timer);
     userSignal?.removeEventListener('abort', onUserAbort);
   }

@@ -1,4 +1,4 @@
-import type { Clock } from '../clock.js';
+import type { Clock } from '@polycloud/core';
 import { isConditionFailure, type KvStore } from './kv-store.js';
 
 interface LeaseDoc {
@@ -11,6 +11,8 @@ interface LeaseDoc {
 export interface Lease {
   /** Takes or renews the lease; returns the fencing epoch, or `undefined` if another owner holds it. */
   acquire(): Promise<number | undefined>;
+  /** Who holds it now and until when (read from the store), or undefined when nobody does. */
+  holder(): Promise<{ owner: string; epoch: number; expiresAt: number } | undefined>;
   /** Gives it up (if still ours). */
   release(): Promise<void>;
   readonly epoch: number | undefined;
@@ -36,7 +38,7 @@ export function createLease(kv: KvStore, owner: string, clock: Clock, ttlMs: num
       if (epoch !== undefined && heldUntil - clock.now() > ttlMs / 2) return epoch;
       const cur = await kv.get(KEY);
       const now = clock.now();
-      const doc = cur ? (JSON.parse(cur.value.toString('utf8')) as LeaseDoc) : undefined;
+      const doc = cur ? parseLease(cur.value) : undefined;
       if (doc && doc.owner !== owner && doc.expiresAt > now) {
         epoch = undefined;
         heldUntil = 0;
@@ -57,11 +59,17 @@ export function createLease(kv: KvStore, owner: string, clock: Clock, ttlMs: num
         throw e;
       }
     },
+    async holder() {
+      const cur = await kv.get(KEY);
+      if (!cur) return undefined;
+      const doc = parseLease(cur.value);
+      return doc && doc.expiresAt > clock.now() ? doc : undefined;
+    },
     async release() {
       const cur = await kv.get(KEY);
       if (!cur) return;
-      const doc = JSON.parse(cur.value.toString('utf8')) as LeaseDoc;
-      if (doc.owner !== owner || doc.epoch !== epoch) return;
+      const doc = parseLease(cur.value);
+      if (!doc || doc.owner !== owner || doc.epoch !== epoch) return;
       try {
         await kv.put(KEY, JSON.stringify({ ...doc, expiresAt: 0 }), { ifMatch: cur.token });
       } catch (e) {
@@ -71,4 +79,15 @@ export function createLease(kv: KvStore, owner: string, clock: Clock, ttlMs: num
       heldUntil = 0;
     },
   };
+}
+
+/** A lease document, or undefined when the stored bytes are not one (corrupt or forged: treated as expired, taken over). */
+function parseLease(bytes: Buffer): LeaseDoc | undefined {
+  try {
+    const doc = JSON.parse(bytes.toString('utf8')) as Partial<LeaseDoc>;
+    if (typeof doc.owner === 'string' && Number.isSafeInteger(doc.epoch) && doc.epoch! >= 0 && typeof doc.expiresAt === 'number' && Number.isFinite(doc.expiresAt)) return doc as LeaseDoc;
+  } catch {
+    // fall through
+  }
+  return undefined;
 }

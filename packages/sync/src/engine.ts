@@ -1,27 +1,47 @@
 import { randomUUID } from 'node:crypto';
-import EventEmitter from 'eventemitter3';
+import {
+  type AdapterBody,
+  type AppliedWrite,
+  type Binding,
+  type BucketReplication,
+  type BucketSyncStatus as CoreBucketSyncStatus,
+  type CloseReport,
+  decodeVector,
+  type DrainOptions,
+  errorFromIssues,
+  fromRecord,
+  hashBody,
+  holdProcess,
+  HybridLogicalClock,
+  isPolycloudError,
+  type LogicalBucket,
+  type MergeFunction,
+  needsReplication,
+  newVersion,
+  type ObjectInfo,
+  type PendingWrite,
+  PolycloudError,
+  type StampedWrite,
+  type SyncFactory,
+  type SyncHost,
+  type SyncPlugin,
+  toRecord,
+  type VersionVector,
+  versionFromMetadata,
+  versionMetadata,
+  type WritePipeline,
+  zodIssues,
+  sleep,
+} from '@polycloud/core';
 import { z } from 'zod';
-import type { AdapterBody, ObjectInfo } from '../adapter/storage-adapter.js';
-import { errorFromIssues, zodIssues } from '../errors/from-zod.js';
-import { isPolycloudError, PolycloudError } from '../errors/polycloud-error.js';
-import type { AppliedWrite, PendingWrite, StampedWrite, WritePipeline } from '../facade/write-pipeline.js';
-import type { Polycloud } from '../polycloud.js';
-import type { Binding } from '../urm/binding.js';
-import type { LogicalBucket } from '../urm/resources.js';
 import type { ChangeHint, ChangeSource } from './change-source.js';
-import { hashBody } from './content-hash.js';
 import type { BaseRecord, CrashHook, SyncContext, TombstoneRecord } from './context.js';
-import { HybridLogicalClock } from './hlc.js';
 import { type ChangeJournal } from './journal.js';
 import { createAdapterKvStore, type KvStore } from './kv-store.js';
-import type { MergeFunction } from './merge.js';
 import { type ReconcileOptions, type ReconcileReport, reconcile } from './reconciler.js';
 import { Replicator, type RunReport } from './replicator.js';
-import { newVersion } from './stamp.js';
 import { type ObjectReplicationStatus, SyncStatusBook, type TargetStatus } from './status.js';
 import { createStoreJournal } from './store-journal.js';
-import { decodeVector, type VersionVector } from './version-vector.js';
-import { fromRecord, toRecord, versionFromMetadata, versionMetadata } from './version.js';
 
 /** Prefix of the engine's own objects (journal, lease, checkpoints, state) in a data bucket. */
 export const SYNC_RESERVED_PREFIX = '_polycloud/';
@@ -68,25 +88,19 @@ export const SyncEngineOptionsSchema = z.strictObject({
 });
 export type SyncEngineOptions = z.input<typeof SyncEngineOptionsSchema>;
 
-/** Replication status of one bucket: per target and recent failures. */
-export interface BucketSyncStatus {
-  bucket: string;
-  mode: 'async' | 'sync' | 'none';
-  running: boolean;
+/** Replication status of one bucket: per target and recent failures, plus the tombstones held. */
+export interface BucketSyncStatus extends CoreBucketSyncStatus {
   targets: TargetStatus[];
-  failed: ObjectReplicationStatus[];
   tombstones: number;
-  journalRequests: number;
 }
 
 /**
  * The sync engine of one LogicalBucket: the write pipeline that stamps versions and
  * journals every put and delete, the replicator, the reconciler and the status.
  */
-export class SyncEngine {
-  readonly bucket: LogicalBucket;
-  readonly events: EventEmitter;
-  readonly #polycloud: Polycloud;
+export class SyncEngine implements BucketReplication {
+  readonly resource: LogicalBucket;
+  readonly #host: SyncHost;
   readonly #options: z.output<typeof SyncEngineOptionsSchema>;
   #ctx: SyncContext;
   #store: KvStore | undefined;
@@ -99,14 +113,13 @@ export class SyncEngine {
   #generation = 0;
   readonly #owner: string;
 
-  constructor(bucket: LogicalBucket, polycloud: Polycloud, options: SyncEngineOptions = {}) {
+  constructor(bucket: LogicalBucket, host: SyncHost, options: SyncEngineOptions = {}) {
     const parsed = SyncEngineOptionsSchema.safeParse(options);
     if (!parsed.success) throw errorFromIssues('invalid sync engine options', zodIssues(parsed.error, ['sync']));
     this.#options = parsed.data;
     this.#owner = parsed.data.owner ?? randomUUID();
-    this.bucket = bucket;
-    this.#polycloud = polycloud;
-    this.events = polycloud.events as unknown as EventEmitter;
+    this.resource = bucket;
+    this.#host = host;
     const policy = bucket.replication;
     if (policy.conflict === 'custom' && !this.#options.merge) {
       throw new PolycloudError('CONFIG_INVALID', `bucket ${bucket.resource_id} uses conflict: custom but no merge function was given`, { context: { resource: bucket.resource_id, path: ['replication', 'conflict'] } });
@@ -114,13 +127,13 @@ export class SyncEngine {
     this.#ctx = {
       bucket,
       bindings: bucket.providers,
-      adapterOf: (id) => polycloud.storageAdapter(bucket.providers.find((b) => b.id === id)!.provider),
-      zones: polycloud.residency,
+      adapterOf: (id) => host.storageAdapter(bucket.resource_id, id),
+      zones: host.residency,
       policy: { conflict: policy.conflict, deleteWins: policy.delete_wins, ...(policy.priority ? { priority: policy.priority } : {}) },
       ...(this.#options.merge ? { merge: this.#options.merge } : {}),
-      hlc: new HybridLogicalClock(() => polycloud.clock.now(), policy.max_clock_skew_ms),
-      clock: polycloud.clock,
-      events: polycloud.events,
+      hlc: new HybridLogicalClock(() => host.clock.now(), policy.max_clock_skew_ms),
+      clock: host.clock,
+      events: host.events,
       tombstones: new Map<string, TombstoneRecord>(),
       base: new Map<string, BaseRecord>(),
       status: new SyncStatusBook(),
@@ -130,8 +143,13 @@ export class SyncEngine {
     };
   }
 
+  /** The LogicalBucket's resource id. */
+  get bucket(): string {
+    return this.resource.resource_id;
+  }
+
   get mode(): 'async' | 'sync' | 'none' {
-    return this.bucket.replication.mode;
+    return this.resource.replication.mode;
   }
 
   /** The store holding journal and state (created on first use). */
@@ -141,9 +159,9 @@ export class SyncEngine {
       else {
         const wanted = this.#options.stateBinding;
         const b = wanted
-          ? this.bucket.providers.find((p) => p.id === wanted)
-          : (this.bucket.providers.find((p) => this.#ctx.adapterOf(p.id).capabilities.conditionalWrite) ?? this.bucket.providers[0]!);
-        if (!b) throw new PolycloudError('CONFIG_INVALID', `stateBinding "${wanted}" is not a binding of ${this.bucket.resource_id}`, { context: { resource: this.bucket.resource_id, path: ['sync', 'stateBinding'] } });
+          ? this.resource.providers.find((p) => p.id === wanted)
+          : (this.resource.providers.find((p) => this.#ctx.adapterOf(p.id).capabilities.conditionalWrite) ?? this.resource.providers[0]!);
+        if (!b) throw new PolycloudError('CONFIG_INVALID', `stateBinding "${wanted}" is not a binding of ${this.resource.resource_id}`, { context: { resource: this.resource.resource_id, path: ['sync', 'stateBinding'] } });
         this.#stateBinding = b.id;
         this.#store = this.#storeOn(b);
       }
@@ -152,7 +170,7 @@ export class SyncEngine {
   }
 
   #storeOn(b: Binding): KvStore {
-    return createAdapterKvStore(this.#ctx.adapterOf(b.id), this.#options.stateBuckets[b.id] ?? b.physical_id, `${SYNC_RESERVED_PREFIX}${this.bucket.resource_id}/`);
+    return createAdapterKvStore(this.#ctx.adapterOf(b.id), this.#options.stateBuckets[b.id] ?? b.physical_id, `${SYNC_RESERVED_PREFIX}${this.resource.resource_id}/`);
   }
 
   /**
@@ -166,7 +184,7 @@ export class SyncEngine {
       const j = new Map<string, ChangeJournal>();
       const opts = {
         windowMs: this.#options.groupCommitWindowMs,
-        clock: this.#polycloud.clock,
+        clock: this.#host.clock,
         allowUnconditional: this.#options.allowUnconditionalJournal,
         sequenceCacheMs: this.#options.journalSequenceCacheMs,
         truncateMinAgeMs: this.#options.journalTruncateMinAgeMs,
@@ -175,7 +193,7 @@ export class SyncEngine {
       else if (this.#options.store) j.set('main', createStoreJournal(this.store, opts));
       else {
         const store = this.store;
-        for (const b of this.bucket.providers) {
+        for (const b of this.resource.providers) {
           if (b.id === this.#stateBinding) j.set(b.id, createStoreJournal(store, opts));
           else if (this.#options.journalPlacement === 'per-binding' && this.#ctx.adapterOf(b.id).capabilities.conditionalWrite) j.set(b.id, createStoreJournal(this.#storeOn(b), opts));
         }
@@ -250,7 +268,7 @@ export class SyncEngine {
       ...(classification ? { classification } : {}),
       ...(write.op === 'delete' ? { deleted: true } : {}),
     });
-    this.#polycloud.events.emit('stamped', { bucket: this.bucket.resource_id, key: write.key, op: write.op, binding: binding.id, record: toRecord(version) });
+    this.#host.events.emit('stamped', { bucket: this.resource.resource_id, key: write.key, op: write.op, binding: binding.id, record: toRecord(version) });
     if (write.op === 'delete') {
       return { metadata: versionMetadata(version), ...(cur && adapter.capabilities.conditionalDelete ? { ifMatch: cur.versionToken } : {}) };
     }
@@ -266,20 +284,20 @@ export class SyncEngine {
 
   async #commit(write: AppliedWrite): Promise<void> {
     const version = versionFromMetadata(write.metadata);
-    if (!version) throw new PolycloudError('UNEXPECTED', `write of ${write.key} was not stamped`, { context: { resource: this.bucket.resource_id, key: write.key } });
+    if (!version) throw new PolycloudError('UNEXPECTED', `write of ${write.key} was not stamped`, { context: { resource: this.resource.resource_id, key: write.key } });
     if (write.op === 'delete') version.deleted = true;
     if (write.contentHash) version.hash ??= write.contentHash;
-    const now = this.#polycloud.clock.now();
+    const now = this.#host.clock.now();
     await this.journalFor(write.binding.id).append({ key: write.key, op: write.op, version: toRecord(version), binding: write.binding.id, at: now, ...(write.size !== undefined ? { size: write.size } : {}) });
     if (write.op === 'delete') this.#ctx.tombstones.set(write.key, { version: toRecord(version) });
-    this.#polycloud.events.emit('journaled', { bucket: this.bucket.resource_id, key: write.key, op: write.op, binding: write.binding.id, record: toRecord(version) });
+    this.#host.events.emit('journaled', { bucket: this.resource.resource_id, key: write.key, op: write.op, binding: write.binding.id, record: toRecord(version) });
     this.#ctx.status.set({
       key: write.key,
       version: `${toRecord(version).hlc}@${version.origin}`,
       origin: version.origin,
       ...(version.deleted ? { deleted: true } : {}),
       state: 'PENDING',
-      bindings: Object.fromEntries(this.bucket.providers.map((b) => [b.id, { state: b.id === version.origin ? 'PENDING' : 'PENDING' }])),
+      bindings: Object.fromEntries(this.resource.providers.map((b) => [b.id, { state: b.id === version.origin ? 'PENDING' : 'PENDING' }])),
       updatedAt: now,
     });
     if (this.mode === 'sync') {
@@ -288,7 +306,7 @@ export class SyncEngine {
       if (failed.length) {
         throw new PolycloudError('UNAVAILABLE', `sync replication of ${write.key} incomplete on ${failed.map(([id]) => id).join(', ')} (journaled; the replicator will retry)`, {
           retryable: true,
-          context: { resource: this.bucket.resource_id, key: write.key, bindings: failed.map(([id, b]) => ({ id, reason: b.reason })) },
+          context: { resource: this.resource.resource_id, key: write.key, bindings: failed.map(([id, b]) => ({ id, reason: b.reason })) },
         });
       }
     } else if (this.#options.autoStart && !this.#running) this.start();
@@ -299,9 +317,48 @@ export class SyncEngine {
     return this.replicator.runOnce();
   }
 
-  /** Replicates until the journal is drained. */
-  drain(): Promise<RunReport[]> {
-    return this.replicator.drain();
+  /**
+   * Replicates until the journal is drained. Waits for a lease another process holds
+   * (or throws CONFLICT with `onLeased: 'throw'`), keeps the process alive while it
+   * works, and throws UNAVAILABLE when changes could not be applied everywhere (they
+   * stay journaled; a later round retries them).
+   */
+  async drain(options: DrainOptions = {}): Promise<RunReport[]> {
+    const release = holdProcess();
+    const clock = this.#host.clock;
+    const deadline = options.timeoutMs === undefined ? Infinity : clock.now() + options.timeoutMs;
+    try {
+      const reports: RunReport[] = [];
+      for (;;) {
+        if (options.signal?.aborted) throw new PolycloudError('ABORTED', `drain of ${this.bucket} was aborted`, { context: { resource: this.bucket }, cause: options.signal.reason });
+        const batch = await this.replicator.drain();
+        reports.push(...batch);
+        const last = batch[batch.length - 1];
+        if (last && last.leased) {
+          const failed = [...new Set(batch.flatMap((r) => r.failedKeys))];
+          const stillFailing = failed.filter((k) => this.#ctx.status.get(k)?.state === 'FAILED');
+          if (stillFailing.length) {
+            throw new PolycloudError('UNAVAILABLE', `${stillFailing.length} change(s) of ${this.bucket} could not be replicated everywhere (still journaled; retried by the next round)`, {
+              retryable: true,
+              context: { resource: this.bucket, keys: stillFailing.slice(0, 20) },
+            });
+          }
+          return reports;
+        }
+        const holder = await this.replicator.leaseHolder();
+        if (options.onLeased === 'throw') {
+          throw new PolycloudError('CONFLICT', `another process (${holder?.owner ?? 'unknown'}) holds the replication lease of ${this.bucket} until ${holder ? new Date(holder.expiresAt).toISOString() : 'unknown'}`, {
+            retryable: true,
+            context: { resource: this.bucket, ...(holder ? { owner: holder.owner, expiresAt: holder.expiresAt } : {}) },
+          });
+        }
+        if (clock.now() >= deadline) throw new PolycloudError('TIMEOUT', `drain of ${this.bucket} did not get the replication lease within ${options.timeoutMs} ms`, { retryable: true, context: { resource: this.bucket } });
+        const wait = Math.max(1, Math.min(this.#options.leaseTtlMs / 3, (holder?.expiresAt ?? clock.now()) - clock.now() + 1, deadline - clock.now()));
+        await (this.#options.sleep ?? ((ms: number) => sleep(clock, ms, options.signal)))(wait);
+      }
+    } finally {
+      release();
+    }
   }
 
   /** Starts the background replicator. */
@@ -310,10 +367,21 @@ export class SyncEngine {
     this.replicator.start();
   }
 
-  async stop(): Promise<void> {
+  /** Stops the background replicator and releases the lease; says whether everything journaled was replicated. */
+  async stop(): Promise<CloseReport> {
     this.#running = false;
+    let pending = 0;
+    let known = true;
+    if (this.#replicator) {
+      try {
+        pending = (await this.#replicator.targets()).reduce((n, t) => n + t.backlog, 0);
+      } catch {
+        known = false;
+      }
+    }
     await this.#replicator?.stop();
     await Promise.all(this.#sources.map((s) => s.stop()));
+    return { drained: known && pending === 0, pending };
   }
 
   /** Three-way reconcile of every binding's listing against the last synchronised state. */
@@ -351,9 +419,10 @@ export class SyncEngine {
   /** Per-target checkpoint, backlog and lag, plus recent failures. */
   async status(): Promise<BucketSyncStatus> {
     return {
-      bucket: this.bucket.resource_id,
+      bucket: this.resource.resource_id,
       mode: this.mode,
       running: this.#running,
+      partitions: { held: this.replicator.epoch === undefined ? [] : [0], total: 1 },
       targets: await this.replicator.targets(),
       failed: this.#ctx.status.failed(),
       tombstones: this.#ctx.tombstones.size,
@@ -367,30 +436,36 @@ export class SyncEngine {
   }
 }
 
-const engines = new WeakMap<Polycloud, Map<string, SyncEngine>>();
-
-/** The engine of a bucket on a polycloud instance (created once). */
-export function syncEngineFor(polycloud: Polycloud, bucket: LogicalBucket, options?: SyncEngineOptions): SyncEngine {
-  let map = engines.get(polycloud);
-  if (!map) engines.set(polycloud, (map = new Map()));
-  let engine = map.get(bucket.resource_id);
-  if (!engine) map.set(bucket.resource_id, (engine = new SyncEngine(bucket, polycloud, options)));
-  return engine;
-}
-
-/** Stops every engine of a polycloud instance (called by `close()`). */
-export async function stopSyncEngines(polycloud: Polycloud): Promise<void> {
-  const map = engines.get(polycloud);
-  if (map) await Promise.allSettled([...map.values()].map((e) => e.stop()));
-}
-
 /**
- * The default PipelineFactory: the sync engine for buckets with two or more
- * bindings and mode `async` or `sync`; none otherwise.
+ * The sync plugin for `createPolycloud({ sync: createSync() })`: one engine per
+ * replicated LogicalBucket of that instance (two or more bindings, mode `async` or
+ * `sync`), created on first use. Options may differ per bucket (a function).
  */
-export function createSyncPipelineFactory(options: SyncEngineOptions | ((bucket: LogicalBucket) => SyncEngineOptions) = {}) {
-  return (bucket: LogicalBucket, polycloud: Polycloud): WritePipeline | undefined => {
-    if (bucket.replication.mode === 'none' || bucket.providers.length < 2) return undefined;
-    return syncEngineFor(polycloud, bucket, typeof options === 'function' ? options(bucket) : options).pipeline();
+export function createSync(options: SyncEngineOptions | ((bucket: LogicalBucket) => SyncEngineOptions) = {}): SyncFactory {
+  if (typeof options !== 'function') {
+    // Validate once, up front, so a typo surfaces at createPolycloud rather than at the first write.
+    const parsed = SyncEngineOptionsSchema.safeParse(options);
+    if (!parsed.success) throw errorFromIssues('invalid sync options', zodIssues(parsed.error, ['sync']));
+  }
+  return (host: SyncHost): SyncPlugin => {
+    const engines = new Map<string, SyncEngine>();
+    const engineOf = (bucket: LogicalBucket): SyncEngine => {
+      let engine = engines.get(bucket.resource_id);
+      if (!engine) engines.set(bucket.resource_id, (engine = new SyncEngine(bucket, host, typeof options === 'function' ? options(bucket) : options)));
+      return engine;
+    };
+    return {
+      pipeline: (bucket) => (needsReplication(bucket) ? engineOf(bucket).pipeline() : undefined),
+      bucket: engineOf,
+      async close() {
+        await Promise.allSettled([...engines.values()].map((e) => e.stop()));
+      },
+    };
   };
+}
+
+/** The concrete engine behind `polycloud.sync(bucketId)` (for what the core interface does not carry: restarts, change sources, tombstones). */
+export function syncEngine(replication: BucketReplication): SyncEngine {
+  if (!(replication instanceof SyncEngine)) throw new PolycloudError('UNSUPPORTED', `the replication of ${replication.bucket} is not run by @polycloud/sync`, { context: { resource: replication.bucket } });
+  return replication;
 }

@@ -1,6 +1,6 @@
-import type { StorageAdapter } from '../adapter/storage-adapter.js';
-import { isPolycloudError, PolycloudError } from '../errors/polycloud-error.js';
-import { readAll } from '../storage/body.js';
+import type { StorageAdapter } from '@polycloud/core';
+import { isPolycloudError, PolycloudError } from '@polycloud/core';
+import { readAll } from '@polycloud/core';
 
 export interface KvEntry {
   value: Buffer;

@@ -1,15 +1,15 @@
 import type EventEmitter from 'eventemitter3';
-import type { StorageAdapter } from '../adapter/storage-adapter.js';
-import type { Clock } from '../clock.js';
-import type { PolycloudEvents } from '../events.js';
-import type { ResidencyZones } from '../routing/residency.js';
-import type { Binding } from '../urm/binding.js';
-import type { LogicalBucket } from '../urm/resources.js';
-import type { HybridLogicalClock } from './hlc.js';
-import type { MergeFunction } from './merge.js';
-import type { ResolverPolicy } from './resolver.js';
+import type { StorageAdapter } from '@polycloud/core';
+import type { Clock } from '@polycloud/core';
+import type { PolycloudEvents } from '@polycloud/core';
+import type { ResidencyZones } from '@polycloud/core';
+import type { Binding } from '@polycloud/core';
+import type { LogicalBucket } from '@polycloud/core';
+import type { HybridLogicalClock } from '@polycloud/core';
+import type { MergeFunction } from '@polycloud/core';
+import type { ResolverPolicy } from '@polycloud/core';
 import type { SyncStatusBook } from './status.js';
-import type { VersionRecord } from './version.js';
+import type { VersionRecord } from '@polycloud/core';
 
 /** Last synchronised state of a key (the reconciler's "previous listing"). */
 export interface BaseRecord {

@@ -1,4 +1,4 @@
-import type { VersionRecord } from './version.js';
+import type { VersionRecord } from '@polycloud/core';
 
 /** One change captured from a put or delete through polycloud (Debezium-like: op, source position, time). */
 export interface JournalEntry {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createAdapterKvStore, createLease, createMemoryJournal, createMemoryKvStore, createStoreJournal, type NewJournalEntry } from '@polycloud/core';
+import { createAdapterKvStore, createMemoryJournal, createMemoryKvStore, createStoreJournal, type NewJournalEntry } from '../src/index.js';
+import { createLease } from '../src/lease.js';
 import { createFakeClock, createMemoryStorageAdapter } from '@polycloud/core/testing';
 
 const entry = (key: string): NewJournalEntry => ({ key, op: 'put', version: { hlc: '1.0', origin: 'a', vv: 'a=1.0' }, binding: 'a', at: 0 });

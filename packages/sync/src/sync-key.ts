@@ -1,15 +1,15 @@
 import type { Readable } from 'node:stream';
-import type { ObjectInfo, StorageAdapter } from '../adapter/storage-adapter.js';
-import { isPolycloudError, type PolycloudError, toPolycloudError } from '../errors/polycloud-error.js';
-import { complianceVerdict } from '../routing/residency.js';
-import { readAll } from '../storage/body.js';
-import type { Binding } from '../urm/binding.js';
-import { sha256 } from './content-hash.js';
+import type { ObjectInfo, StorageAdapter } from '@polycloud/core';
+import { isPolycloudError, type PolycloudError, toPolycloudError } from '@polycloud/core';
+import { complianceVerdict } from '@polycloud/core';
+import { readAll } from '@polycloud/core';
+import type { Binding } from '@polycloud/core';
+import { sha256 } from '@polycloud/core';
 import type { SyncContext } from './context.js';
-import { conflictKey, resolveVersions } from './resolver.js';
-import { newVersion } from './stamp.js';
-import { compareVectors, decodeVector, encodeVector, joinVectors } from './version-vector.js';
-import { fromRecord, type ObjectVersion, sameVersion, toRecord, userPart, versionId, versionMetadata, versionFromMetadata } from './version.js';
+import { conflictKey, resolveVersions } from '@polycloud/core';
+import { newVersion } from '@polycloud/core';
+import { compareVectors, decodeVector, encodeVector, joinVectors } from '@polycloud/core';
+import { fromRecord, type ObjectVersion, sameVersion, toRecord, userPart, versionId, versionMetadata, versionFromMetadata } from '@polycloud/core';
 
 /** What the journal or the reconciler knows about a key beyond the bindings' current state. */
 export interface KeyHints {

@@ -1,5 +1,5 @@
-import { type Clock, systemClock } from '../clock.js';
-import { PolycloudError } from '../errors/polycloud-error.js';
+import { type Clock, systemClock } from '@polycloud/core';
+import { PolycloudError } from '@polycloud/core';
 import type { ChangeJournal, JournalEntry, NewJournalEntry } from './journal.js';
 import { isConditionFailure, type KvStore } from './kv-store.js';
 

@@ -1,7 +1,8 @@
 import pLimit from 'p-limit';
-import { sleep as clockSleep } from '../clock.js';
-import { isPolycloudError, toPolycloudError } from '../errors/polycloud-error.js';
-import { backoffDelay, seededRandom } from '../facade/retry.js';
+import type { RunReport as CoreRunReport } from '@polycloud/core';
+import { sleep as clockSleep } from '@polycloud/core';
+import { isPolycloudError, toPolycloudError } from '@polycloud/core';
+import { backoffDelay, seededRandom } from '@polycloud/core';
 import type { BaseRecord, SyncContext, TombstoneRecord } from './context.js';
 import type { ChangeJournal, JournalEntry } from './journal.js';
 import type { KvStore } from './kv-store.js';
@@ -9,7 +10,7 @@ import { createLease, type Lease } from './lease.js';
 import { FencedDoc } from './state-doc.js';
 import type { BindingStatus, TargetStatus } from './status.js';
 import { type KeyHints, type KeyOutcome, syncKey } from './sync-key.js';
-import { fromRecord, toRecord, versionId } from './version.js';
+import { fromRecord, toRecord, versionId } from '@polycloud/core';
 
 export interface ReplicatorOptions {
   /** Journal entries per run. */
@@ -29,22 +30,10 @@ export interface ReplicatorOptions {
   seed: number;
 }
 
-export interface RunReport {
-  /** False if another process holds the lease (nothing was done). */
-  leased: boolean;
+export interface RunReport extends CoreRunReport {
   epoch?: number;
-  entries: number;
-  keys: number;
-  /** Bindings written or deleted. */
-  writes: number;
-  conflicts: number;
-  /** Keys that failed on some binding (will be retried). */
-  failedKeys: string[];
+  /** Position applied up to per `journal/target`. */
   checkpoints: Record<string, number>;
-  /** True if the journal may hold more entries past this batch. */
-  more: boolean;
-  /** Journals that could not be read this run (their binding is down). */
-  unreadable: string[];
 }
 
 const RETRY_REASONS = new Set(['CONDITION_NOT_MET', 'ALREADY_EXISTS', 'UNAVAILABLE', 'TIMEOUT', 'RATE_LIMITED', 'NOT_FOUND', 'UNEXPECTED']);
@@ -126,6 +115,11 @@ export class Replicator {
     return epoch;
   }
 
+  /** Who holds the lease, if anyone. */
+  leaseHolder(): Promise<{ owner: string; expiresAt: number } | undefined> {
+    return this.#lease.holder();
+  }
+
   /** Position of journal `source` applied to `binding`. */
   checkpoint(source: string, binding: string): number {
     return this.#checkpoints.get(`${source}/${binding}`)?.value.pos ?? 0;
@@ -163,11 +157,12 @@ export class Replicator {
   /** One pass over the journal (at most `batchSize` entries). */
   async runOnce(): Promise<RunReport> {
     const ctx = this.#ctx;
-    const report: RunReport = { leased: false, entries: 0, keys: 0, writes: 0, conflicts: 0, failedKeys: [], checkpoints: {}, more: false, unreadable: [] };
+    const report: RunReport = { leased: false, entries: 0, keys: 0, writes: 0, conflicts: 0, failedKeys: [], checkpoints: {}, more: false, unreadable: [], partitions: [] };
     const epoch = await this.acquire();
     if (epoch === undefined) return report;
     report.leased = true;
     report.epoch = epoch;
+    report.partitions = [0];
     this.#runs++;
     const bySource = new Map<string, JournalEntry[]>();
     for (const [src, journal] of this.#journals) {

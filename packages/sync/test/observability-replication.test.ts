@@ -1,8 +1,9 @@
 import EventEmitter from 'eventemitter3';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createPolycloud, createSyncPipelineFactory, instrumentPolycloud, parseUrmDocuments, type Polycloud, watchReplication } from '@polycloud/core';
+import { createPolycloud, instrumentPolycloud, parseUrmDocuments, type Polycloud, watchReplication } from '@polycloud/core';
 import { createMemoryStorageAdapter } from '@polycloud/core/testing';
-import { createTestTelemetry, type Point } from './observability-helpers.js';
+import { createTestTelemetry, type Point } from '../../core/test/observability-helpers.js';
+import { createSync } from '@polycloud/sync';
 
 const value = (points: Point[], name: string, binding: string) => points.find((p) => p.name === name && p.attributes['polycloud.binding'] === binding)?.value;
 
@@ -42,7 +43,7 @@ describe('replication lag and backlog', () => {
         { name: 'b', adapter: createMemoryStorageAdapter({ name: 'b', buckets: ['y'] }) },
       ],
       resources: [{ resource_id: 'lb', type: 'LogicalBucket', providers: [{ cloud: 'a', physical_id: 'x' }, { cloud: 'b', physical_id: 'y' }] }],
-      pipeline: createSyncPipelineFactory({ autoStart: false }),
+      sync: createSync({ autoStart: false }),
       meterProvider: telemetry.meterProvider,
     });
     for (let i = 0; i < 4; i++) await polycloud.bucket('lb').put(`k${i}`, 'v');

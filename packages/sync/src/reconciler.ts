@@ -1,35 +1,12 @@
 import pLimit from 'p-limit';
-import { PolycloudError, toPolycloudError } from '../errors/polycloud-error.js';
+import { PolycloudError, type ReconcileOptions, type ReconcileReport, toPolycloudError } from '@polycloud/core';
 import type { SyncContext } from './context.js';
 import type { ChangeJournal } from './journal.js';
 import type { Replicator } from './replicator.js';
 import type { KeyOutcome } from './sync-key.js';
-import { toRecord } from './version.js';
+import { toRecord } from '@polycloud/core';
 
-export interface ReconcileOptions {
-  /** Proceed even if more than `max_delete_fraction` of the bucket would be deleted. */
-  allowMassDelete?: boolean;
-  /** Keys synced at once. */
-  concurrency?: number;
-}
-
-export interface ReconcileReport {
-  /** `blocked`: the mass-delete guard stopped it; nothing was changed. */
-  status: 'ok' | 'blocked';
-  /** Objects listed per binding. */
-  listed: Record<string, number>;
-  /** Bindings whose listing failed (their changes are judged next time). */
-  unavailable: string[];
-  /** Keys whose state differs from the last synchronised state. */
-  changed: number;
-  /** Keys deleted outside polycloud on some binding. */
-  outOfBandDeletes: number;
-  /** Keys that would be deleted everywhere, and the synchronised total it is compared with. */
-  wouldDelete: number;
-  total: number;
-  conflicts: number;
-  failedKeys: string[];
-}
+export type { ReconcileOptions, ReconcileReport } from '@polycloud/core';
 
 /**
  * Three-way reconcile, as rclone bisync: each binding's listing is compared with

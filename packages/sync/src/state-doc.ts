@@ -1,4 +1,4 @@
-import { PolycloudError } from '../errors/polycloud-error.js';
+import { PolycloudError } from '@polycloud/core';
 import { isConditionFailure, type KvStore } from './kv-store.js';
 
 /**

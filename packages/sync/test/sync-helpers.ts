@@ -1,5 +1,6 @@
-import { createPolycloud, createSyncPipelineFactory, type Polycloud, type StorageAdapter, type SyncEngineOptions } from '@polycloud/core';
+import { createPolycloud, type Polycloud, type StorageAdapter } from '@polycloud/core';
 import { createFakeClock, createMemoryStorageAdapter, type FakeClock, type MemoryStorageAdapter } from '@polycloud/core/testing';
+import { createSync, type SyncEngineOptions } from '@polycloud/sync';
 
 export interface SyncWorld {
   polycloud: Polycloud;
@@ -26,7 +27,7 @@ export function syncWorld(replication: Record<string, unknown> = {}, opts: { wra
     ],
     residency: { eu: ['eu-*'] },
     // Back-off without waiting on the fake clock; a fixed owner so a restart re-takes the lease.
-    pipeline: createSyncPipelineFactory({ sleep: async () => undefined, owner: 'test-process', ...opts.engine }),
+    sync: createSync({ sleep: async () => undefined, owner: 'test-process', ...opts.engine }),
     retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 },
     resources: [
       {

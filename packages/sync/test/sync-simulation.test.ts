@@ -10,22 +10,10 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  type Clock,
-  compareVectors,
-  conflictKey,
-  createPolycloud,
-  createSyncPipelineFactory,
-  fromRecord,
-  type ObjectVersion,
-  type Polycloud,
-  type StorageAdapter,
-  type SyncEngine,
-  type VersionRecord,
-  versionFromMetadata,
-} from '@polycloud/core';
+import { type Clock, compareVectors, conflictKey, createPolycloud, fromRecord, type ObjectVersion, type Polycloud, type StorageAdapter, type VersionRecord, versionFromMetadata } from '@polycloud/core';
 import { createFakeClock, createFaultInjectingStorageAdapter, createMemoryStorageAdapter, type FaultInjectingStorageAdapter, type MemoryStorageAdapter } from '@polycloud/core/testing';
 import { PolycloudError, seededRandom } from '@polycloud/core';
+import { createSync, type SyncEngine, syncEngine } from '@polycloud/sync';
 
 const OPS = Number(process.env['SYNC_SIM_OPS'] ?? 10_000);
 const SEEDS = process.env['SYNC_SIM_SEED'] ? [Number(process.env['SYNC_SIM_SEED'])] : [1, 2, 3];
@@ -122,7 +110,7 @@ async function simulate(seed: number, ops: Op[]) {
           replication: { mode: 'async', conflict: 'keep-both' },
         },
       ],
-      pipeline: createSyncPipelineFactory({
+      sync: createSync({
         autoStart: false,
         owner: `process-${home}`,
         sleep: async () => undefined,
@@ -143,7 +131,7 @@ async function simulate(seed: number, ops: Op[]) {
     }),
   );
   const buckets = processes.map((pc) => pc.bucket('lb'));
-  const engine: SyncEngine = processes[0]!.sync('lb');
+  const engine: SyncEngine = syncEngine(processes[0]!.sync('lb'));
   const journaled: { key: string; op: string; record: VersionRecord }[] = [];
   const adopted: { key: string; record: VersionRecord }[] = [];
   for (const pc of processes) pc.events.on('journaled', (e: unknown) => journaled.push(e as (typeof journaled)[number]));

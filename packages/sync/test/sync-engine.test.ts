@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { versionFromMetadata } from '@polycloud/core';
+import { syncEngine } from '../src/index.js';
 import { dataObjects, outOfBandPut, snapshot, syncWorld } from './sync-helpers.js';
 
 describe('sync engine (three memory clouds)', () => {
@@ -13,7 +14,7 @@ describe('sync engine (three memory clouds)', () => {
     expect(v.hash).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(Object.keys(v.vv)).toEqual(['a']);
     expect((await bucket.head('docs/a.txt')).metadata).toEqual({ owner: 'ada' });
-    const sync = polycloud.sync('lb');
+    const sync = syncEngine(polycloud.sync('lb'));
     expect(sync.objectStatus('docs/a.txt')?.state).toBe('PENDING');
     await sync.drain();
     expect(snapshot(adapters.b, 'pb')).toEqual(snapshot(adapters.a, 'pa'));
@@ -29,7 +30,7 @@ describe('sync engine (three memory clouds)', () => {
     const bucket = polycloud.bucket('lb');
     for (let i = 0; i < 5; i++) await bucket.put(`k${i}`, `v${i}`);
     await bucket.delete('k0');
-    const sync = polycloud.sync('lb');
+    const sync = syncEngine(polycloud.sync('lb'));
     await sync.drain();
     const before = [snapshot(adapters.a, 'pa'), snapshot(adapters.b, 'pb'), snapshot(adapters.c, 'pc')];
     const tokens = dataObjects(adapters.b, 'pb').map((o) => o.versionToken);
@@ -195,8 +196,8 @@ describe('sync engine policies and fencing', () => {
   });
 
   it('a replicator fenced off by a newer epoch cannot overwrite its checkpoints (CONFLICT)', async () => {
-    const { createMemoryKvStore } = await import('@polycloud/core');
-    const { FencedDoc } = await import('../src/sync/state-doc.js');
+    const { createMemoryKvStore } = await import('../src/index.js');
+    const { FencedDoc } = await import('../src/state-doc.js');
     const kv = createMemoryKvStore();
     const old = new FencedDoc(kv, 'checkpoints/x', () => ({ pos: 0 }));
     const fresh = new FencedDoc(kv, 'checkpoints/x', () => ({ pos: 0 }));
@@ -220,7 +221,7 @@ describe('sync engine policies and fencing', () => {
       },
     });
     for (let i = 0; i < 5; i++) await polycloud.bucket('lb').put(`k${i}`, `v${i}`);
-    const sync = polycloud.sync('lb');
+    const sync = syncEngine(polycloud.sync('lb'));
     await expect(sync.runOnce()).rejects.toThrow('crash');
     const tokens = dataObjects(adapters.b, 'pb').map((o) => o.versionToken);
     expect(tokens).toHaveLength(5);
@@ -248,7 +249,7 @@ describe('sync engine lag and change sources', () => {
     await polycloud.bucket('lb').put('k', 'v');
     wrapped.get('c')!.outage(true);
     await clock.advance(100);
-    const sync = polycloud.sync('lb');
+    const sync = syncEngine(polycloud.sync('lb'));
     const r = await sync.runOnce();
     expect(r.failedKeys).toEqual(['k']);
     const st = await sync.status();
@@ -267,7 +268,7 @@ describe('sync engine lag and change sources', () => {
   it('a ChangeSource feeds hints: the hinted key is merged like a journaled change', async () => {
     const { polycloud, adapters } = syncWorld();
     let emit: ((h: { key: string }[]) => void) | undefined;
-    const sync = polycloud.sync('lb');
+    const sync = syncEngine(polycloud.sync('lb'));
     await sync.addSource({ name: 'fake-feed', start: (e) => void (emit = e), stop: () => undefined });
     adapters.b.cloud.putObject('pb', 'from-feed', 'hello');
     emit!([{ key: 'from-feed' }, { key: 'from-feed' }]);
