@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import {
   type AdapterBody,
   type AppliedWrite,
@@ -6,63 +7,75 @@ import {
   type BucketReplication,
   type BucketSyncStatus as CoreBucketSyncStatus,
   type CloseReport,
-  decodeVector,
+  type CommitCall,
   type DrainOptions,
   errorFromIssues,
-  fromRecord,
   hashBody,
   holdProcess,
   HybridLogicalClock,
   isPolycloudError,
+  joinVectors,
   type LogicalBucket,
   type MergeFunction,
   needsReplication,
   newVersion,
-  type ObjectInfo,
+  type ObjectReplicationStatus,
+  type ObjectVersion,
   type PendingWrite,
   PolycloudError,
+  type ReconcileOptions,
+  type ReconcileReport,
+  RESERVED_KEY_PREFIX,
+  type RunReport,
+  sleep,
+  type StampAttempt,
   type StampedWrite,
   type SyncFactory,
   type SyncHost,
   type SyncPlugin,
+  toPolycloudError,
   toRecord,
   type VersionVector,
   versionFromMetadata,
+  versionId,
   versionMetadata,
   type WritePipeline,
   zodIssues,
-  sleep,
 } from '@polycloud/core';
 import { z } from 'zod';
 import type { ChangeHint, ChangeSource } from './change-source.js';
-import type { BaseRecord, CrashHook, SyncContext, TombstoneRecord } from './context.js';
-import { type ChangeJournal } from './journal.js';
-import { createAdapterKvStore, type KvStore } from './kv-store.js';
-import { type ReconcileOptions, type ReconcileReport, reconcile } from './reconciler.js';
-import { Replicator, type RunReport } from './replicator.js';
-import { type ObjectReplicationStatus, SyncStatusBook, type TargetStatus } from './status.js';
-import { createStoreJournal } from './store-journal.js';
+import type { CrashHook, SyncContext } from './context.js';
+import { type JournalEntry, JournalWriter } from './journal.js';
+import { createAdapterKvStore, enforcesConditions, type KvStore } from './kv-store.js';
+import { partitionOf } from './membership.js';
+import { migrateV1 } from './migrate.js';
+import { reconcile } from './reconciler.js';
+import { Replicator } from './replicator.js';
+import { ChunkCache } from './state.js';
+import { SyncStatusBook, type TargetStatus } from './status.js';
+import { VersionCache } from './version-cache.js';
 
-/** Prefix of the engine's own objects (journal, lease, checkpoints, state) in a data bucket. */
-export const SYNC_RESERVED_PREFIX = '_polycloud/';
+/** Prefix of the engine's own objects (journal, leases, state) in a data bucket. */
+export const SYNC_RESERVED_PREFIX = RESERVED_KEY_PREFIX;
 
 export const SyncEngineOptionsSchema = z.strictObject({
-  /** Where journal, lease, checkpoints and state live. Default: the first binding with conditional writes, under `_polycloud/<bucket>/`. */
-  store: z.custom<KvStore>((v) => v === undefined || (typeof v === 'object' && v !== null && 'put' in v && 'conditional' in v)).optional(),
+  /** Where leases and partition state live instead of a binding's bucket (tests, or a store of your own). */
+  store: z.custom<KvStore>((v) => v === undefined || (typeof v === 'object' && v !== null && 'put' in v && 'list' in v)).optional(),
   /**
-   * Physical bucket per binding id for the engine's own objects (journal, lease,
-   * checkpoints, state) instead of the binding's data bucket, e.g. `{ aws: 'my-bucket-sync' }`.
+   * Physical bucket per binding id for the engine's own objects (journal, leases,
+   * state) instead of the binding's data bucket, e.g. `{ aws: 'my-bucket-sync' }`.
    */
   stateBuckets: z.record(z.string(), z.string().min(1)).default({}),
-  /** Binding whose bucket holds lease, checkpoints and state (default: the first with conditional writes). */
+  /** Binding whose bucket holds leases and partition state (default: the first whose store passes the conditional-write self-test). */
   stateBinding: z.string().min(1).optional(),
-  /** `per-binding`: a journal in each binding with conditional writes (default); `state`: one journal in the state binding. */
+  /** `per-binding`: a write's change record goes to the journal in its own binding's bucket (default); `state`: to the state binding's. */
   journalPlacement: z.enum(['per-binding', 'state']).default('per-binding'),
-  /** A journal to use instead of the store's. */
-  journal: z.custom<ChangeJournal>((v) => v === undefined || (typeof v === 'object' && v !== null && 'append' in v)).optional(),
   merge: z.custom<MergeFunction>((v) => v === undefined || typeof v === 'function', 'expected a function').optional(),
-  /** Lease owner id (default: a random UUID per engine). */
+  /** Process id for leases and membership (default: a random UUID per engine). */
   owner: z.string().min(1).max(200).optional(),
+  /** Partitions of the keyspace (fixed when the bucket's sync state is first created). */
+  partitions: z.number().int().min(1).max(4096).default(16),
+  /** Journal entries per partition per round. */
   batchSize: z.number().int().min(1).max(100_000).default(1000),
   concurrency: z.number().int().min(1).max(1024).default(16),
   maxAttempts: z.number().int().min(1).max(20).default(5),
@@ -72,58 +85,86 @@ export const SyncEngineOptionsSchema = z.strictObject({
   /** Tombstones are kept this long after every binding applied them (default 2 × leaseTtlMs). */
   tombstoneGraceMs: z.number().int().min(0).optional(),
   intervalMs: z.number().int().min(1).max(3_600_000).default(1000),
-  groupCommitWindowMs: z.number().min(0).max(10_000).default(0),
-  /** Journal: how long a writer trusts its cached next segment number (ms). */
-  journalSequenceCacheMs: z.number().int().min(0).default(5_000),
-  /** Journal: segments younger than this are never truncated (ms). */
+  /** A journal segment write is abandoned after this long (then the record goes to another binding's journal). */
+  journalTimeoutMs: z.number().int().min(10).max(600_000).default(10_000),
+  /** Segments younger than this are never deleted (ms), so a slow reader still finds them. */
   journalTruncateMinAgeMs: z.number().int().min(0).default(60_000),
+  /** Keys whose last version this process remembers (the write path's context: no pre-read). */
+  versionCacheSize: z.number().int().min(0).max(10_000_000).default(100_000),
+  /** Bytes of partition state kept in memory (parsed chunks). */
+  stateCacheBytes: z.number().int().min(1 << 20).default(32 << 20),
   /** Start the background replicator on the first journaled write (async mode). */
   autoStart: z.boolean().default(true),
+  /**
+   * Accept a state store that does not enforce conditional writes (the self-test
+   * failed): only safe when a single process ever replicates this bucket.
+   */
+  singleProcess: z.boolean().default(false),
   /** Test hook: called at named steps; throwing `{simulatedCrash: true}` simulates a crash. */
   crash: z.custom<CrashHook>((v) => v === undefined || typeof v === 'function').optional(),
   /** Back-off sleep override (tests with a fake clock). */
   sleep: z.custom<(ms: number) => Promise<void>>((v) => v === undefined || typeof v === 'function').optional(),
-  /** Only for a store without conditional create and a single writing process. */
-  allowUnconditionalJournal: z.boolean().default(false),
 });
 export type SyncEngineOptions = z.input<typeof SyncEngineOptionsSchema>;
+type Options = z.output<typeof SyncEngineOptionsSchema>;
 
-/** Replication status of one bucket: per target and recent failures, plus the tombstones held. */
+/** Replication status of one bucket: per target and recent failures. */
 export interface BucketSyncStatus extends CoreBucketSyncStatus {
   targets: TargetStatus[];
-  tombstones: number;
+  /** Processes replicating the bucket (membership), this one included. */
+  members: number;
+}
+
+interface InFlight {
+  entry: JournalEntry;
+  record: Promise<boolean>;
 }
 
 /**
- * The sync engine of one LogicalBucket: the write pipeline that stamps versions and
- * journals every put and delete, the replicator, the reconciler and the status.
+ * The sync engine of one LogicalBucket: the write pipeline (versions stamped from
+ * what this process last saw, change records written alongside the data), the
+ * partitioned replicator, the reconciler and the status.
  */
 export class SyncEngine implements BucketReplication {
   readonly resource: LogicalBucket;
   readonly #host: SyncHost;
-  readonly #options: z.output<typeof SyncEngineOptionsSchema>;
-  #ctx: SyncContext;
-  #store: KvStore | undefined;
+  readonly #options: Options;
+  readonly #ctx: SyncContext;
+  readonly #owner: string;
+  readonly #writerId: string;
+  readonly #versions: VersionCache;
+  readonly #attempts = new WeakMap<PendingWrite, ObjectVersion[]>();
+  readonly #inflight = new Map<string, InFlight>();
+  /** Change records no journal accepted within their call's deadline: retried by the background loop. */
+  readonly #unjournaled: JournalEntry[] = [];
+  readonly #writers = new Map<string, JournalWriter>();
+  readonly #cache: ChunkCache;
+  #stateKv: KvStore | undefined;
   #stateBinding: string | undefined;
-  #journals: Map<string, ChangeJournal> | undefined;
+  #ready: Promise<void> | undefined;
   #replicator: Replicator | undefined;
   #running = false;
   #sources: ChangeSource[] = [];
   #hints = new Set<string>();
   #generation = 0;
-  readonly #owner: string;
 
   constructor(bucket: LogicalBucket, host: SyncHost, options: SyncEngineOptions = {}) {
     const parsed = SyncEngineOptionsSchema.safeParse(options);
     if (!parsed.success) throw errorFromIssues('invalid sync engine options', zodIssues(parsed.error, ['sync']));
     this.#options = parsed.data;
     this.#owner = parsed.data.owner ?? randomUUID();
+    this.#writerId = randomUUID().replace(/-/g, '').slice(0, 12);
     this.resource = bucket;
     this.#host = host;
     const policy = bucket.replication;
     if (policy.conflict === 'custom' && !this.#options.merge) {
       throw new PolycloudError('CONFIG_INVALID', `bucket ${bucket.resource_id} uses conflict: custom but no merge function was given`, { context: { resource: bucket.resource_id, path: ['replication', 'conflict'] } });
     }
+    if (this.#options.stateBinding && !bucket.providers.some((b) => b.id === this.#options.stateBinding)) {
+      throw new PolycloudError('CONFIG_INVALID', `stateBinding "${this.#options.stateBinding}" is not a binding of ${bucket.resource_id}`, { context: { resource: bucket.resource_id, path: ['sync', 'stateBinding'] } });
+    }
+    this.#versions = new VersionCache(this.#options.versionCacheSize);
+    this.#cache = new ChunkCache(this.#options.stateCacheBytes);
     this.#ctx = {
       bucket,
       bindings: bucket.providers,
@@ -134,11 +175,8 @@ export class SyncEngine implements BucketReplication {
       hlc: new HybridLogicalClock(() => host.clock.now(), policy.max_clock_skew_ms),
       clock: host.clock,
       events: host.events,
-      tombstones: new Map<string, TombstoneRecord>(),
-      base: new Map<string, BaseRecord>(),
       status: new SyncStatusBook(),
       ...(this.#options.crash ? { crash: this.#options.crash } : {}),
-      reservedPrefix: SYNC_RESERVED_PREFIX,
       tombstoneGraceMs: this.#options.tombstoneGraceMs ?? 2 * this.#options.leaseTtlMs,
     };
   }
@@ -152,115 +190,157 @@ export class SyncEngine implements BucketReplication {
     return this.resource.replication.mode;
   }
 
-  /** The store holding journal and state (created on first use). */
-  get store(): KvStore {
-    if (!this.#store) {
-      if (this.#options.store) this.#store = this.#options.store;
-      else {
-        const wanted = this.#options.stateBinding;
-        const b = wanted
-          ? this.resource.providers.find((p) => p.id === wanted)
-          : (this.resource.providers.find((p) => this.#ctx.adapterOf(p.id).capabilities.conditionalWrite) ?? this.resource.providers[0]!);
-        if (!b) throw new PolycloudError('CONFIG_INVALID', `stateBinding "${wanted}" is not a binding of ${this.resource.resource_id}`, { context: { resource: this.resource.resource_id, path: ['sync', 'stateBinding'] } });
-        this.#stateBinding = b.id;
-        this.#store = this.#storeOn(b);
-      }
-    }
-    return this.#store;
+  /** The process id this engine leases partitions under. */
+  get owner(): string {
+    return this.#owner;
   }
 
   #storeOn(b: Binding): KvStore {
     return createAdapterKvStore(this.#ctx.adapterOf(b.id), this.#options.stateBuckets[b.id] ?? b.physical_id, `${SYNC_RESERVED_PREFIX}${this.resource.resource_id}/`);
   }
 
-  /**
-   * The journals (source id → journal). By default one per binding that honours
-   * conditional create, in that binding's own bucket, so a write is journaled where
-   * it landed (a down binding does not block writes that failed over elsewhere);
-   * bindings without conditional writes journal into the state store's.
-   */
-  get journals(): ReadonlyMap<string, ChangeJournal> {
-    if (!this.#journals) {
-      const j = new Map<string, ChangeJournal>();
-      const opts = {
-        windowMs: this.#options.groupCommitWindowMs,
-        clock: this.#host.clock,
-        allowUnconditional: this.#options.allowUnconditionalJournal,
-        sequenceCacheMs: this.#options.journalSequenceCacheMs,
-        truncateMinAgeMs: this.#options.journalTruncateMinAgeMs,
-      };
-      if (this.#options.journal) j.set('main', this.#options.journal);
-      else if (this.#options.store) j.set('main', createStoreJournal(this.store, opts));
-      else {
-        const store = this.store;
-        for (const b of this.resource.providers) {
-          if (b.id === this.#stateBinding) j.set(b.id, createStoreJournal(store, opts));
-          else if (this.#options.journalPlacement === 'per-binding' && this.#ctx.adapterOf(b.id).capabilities.conditionalWrite) j.set(b.id, createStoreJournal(this.#storeOn(b), opts));
-        }
-        if (!j.has(this.#stateBinding!)) j.set(this.#stateBinding!, createStoreJournal(store, opts));
-      }
-      this.#journals = j;
+  /** The journal writer of a binding (where a write accepted by it is recorded). */
+  #writer(bindingId: string): JournalWriter {
+    const target = this.#options.journalPlacement === 'state' && this.#stateBinding ? this.#stateBinding : bindingId;
+    let w = this.#writers.get(target);
+    if (!w) {
+      const b = this.resource.providers.find((p) => p.id === target)!;
+      const kv = this.#options.store && this.#options.journalPlacement === 'state' ? this.#options.store : this.#storeOn(b);
+      w = new JournalWriter(kv, this.#writerId, this.#host.clock);
+      w.onWritten = (name, entries) => this.#replicator?.remember(target, name, entries);
+      this.#writers.set(target, w);
     }
-    return this.#journals;
+    return w;
   }
 
-  /** The journal a write accepted by `binding` is appended to. */
-  journalFor(binding: string): ChangeJournal {
-    const j = this.journals;
-    return j.get(binding) ?? j.get('main') ?? j.get(this.#stateBinding!)!;
+  /**
+   * Picks the state store (checked to enforce conditional writes, not trusted from the
+   * declared capability), migrates a bucket synchronised by an earlier version, and
+   * creates the replicator. Runs once, on first use of the replicator.
+   */
+  async #prepare(): Promise<void> {
+    this.#ready ??= (async () => {
+      const bucketId = this.resource.resource_id;
+      let kv = this.#options.store;
+      if (!kv) {
+        const candidates = this.#options.stateBinding ? this.resource.providers.filter((b) => b.id === this.#options.stateBinding) : this.resource.providers;
+        const tried: string[] = [];
+        for (const b of candidates) {
+          const store = this.#storeOn(b);
+          let ok = false;
+          try {
+            ok = await enforcesConditions(store);
+          } catch (e) {
+            tried.push(`${b.id}: ${toPolycloudError(e).code}`);
+            continue;
+          }
+          if (ok || this.#options.singleProcess) {
+            kv = store;
+            this.#stateBinding = b.id;
+            if (!ok) this.#host.events.emit('error', { resource: bucketId, operation: 'sync-state', error: new PolycloudError('UNSUPPORTED', `${b.id} does not enforce conditional writes: replicating ${bucketId} from a single process only (singleProcess)`, { retryable: false, context: { resource: bucketId, binding: b.id } }) });
+            break;
+          }
+          tried.push(`${b.id}: conditional writes not enforced`);
+        }
+        if (!kv) {
+          this.#ready = undefined;
+          throw new PolycloudError(
+            'UNSUPPORTED',
+            `no binding of ${bucketId} can hold its replication leases and state (${tried.join('; ')}): they need a store that enforces conditional writes — give \`stateBinding\` (or \`stateBuckets\`) on one that does, or \`singleProcess: true\` if only one process ever replicates this bucket`,
+            { retryable: true, context: { resource: bucketId, path: ['sync', 'stateBinding'] } },
+          );
+        }
+      } else this.#stateBinding = this.#options.stateBinding ?? this.resource.providers[0]!.id;
+      const partitions = await migrateV1(kv, this.#ctx, this.#options.partitions);
+      const journals = new Map<string, KvStore>();
+      if (this.#options.journalPlacement === 'state') journals.set(this.#stateBinding!, this.#options.store ?? this.#storeOn(this.resource.providers.find((b) => b.id === this.#stateBinding)!));
+      else for (const b of this.resource.providers) journals.set(b.id, this.#storeOn(b));
+      this.#replicator = new Replicator(this.#ctx, kv, journals, (b) => this.#writer(b), this.#cache, {
+        partitions,
+        batchSize: this.#options.batchSize,
+        concurrency: this.#options.concurrency,
+        maxAttempts: this.#options.maxAttempts,
+        baseDelayMs: this.#options.baseDelayMs,
+        maxDelayMs: this.#options.maxDelayMs,
+        leaseTtlMs: this.#options.leaseTtlMs,
+        intervalMs: this.#options.intervalMs,
+        owner: this.#owner,
+        truncateMinAgeMs: this.#options.journalTruncateMinAgeMs,
+        seed: this.#generation,
+        ...(this.#options.sleep ? { sleep: this.#options.sleep } : {}),
+      });
+      this.#stateKv = kv;
+    })();
+    return this.#ready;
   }
 
+  /** The replicator (after {@link SyncEngine.ready}). */
   get replicator(): Replicator {
-    this.#replicator ??= new Replicator(this.#ctx, this.journals, (b) => this.journalFor(b), this.store, {
-      batchSize: this.#options.batchSize,
-      concurrency: this.#options.concurrency,
-      maxAttempts: this.#options.maxAttempts,
-      baseDelayMs: this.#options.baseDelayMs,
-      maxDelayMs: this.#options.maxDelayMs,
-      leaseTtlMs: this.#options.leaseTtlMs,
-      intervalMs: this.#options.intervalMs,
-      owner: this.#owner,
-      seed: this.#generation,
-      ...(this.#options.sleep ? { sleep: this.#options.sleep } : {}),
-    });
+    if (!this.#replicator) throw new PolycloudError('UNEXPECTED', `the replicator of ${this.bucket} is not ready yet (await ready())`, { context: { resource: this.bucket } });
     return this.#replicator;
   }
 
+  /** Chooses and checks the state store and creates the replicator (idempotent). */
+  async ready(): Promise<void> {
+    await this.#prepare();
+  }
+
+  /** The store holding leases and partition state (after `ready()`). */
+  get store(): KvStore | undefined {
+    return this.#stateKv;
+  }
+
   /**
-   * Simulates a process restart of the replicator: forgets everything in memory
-   * (checkpoints, tombstones, synchronised state) and reloads it from the store on
-   * the next run, with a new fencing epoch.
+   * Simulates a process restart of the replicator: forgets everything in memory and
+   * reloads from the store on the next round, as a new member with new epochs.
    */
   restartReplicator(): void {
     const wasRunning = this.#running;
     this.#running = false;
     this.#replicator?.abandon();
     this.#replicator = undefined;
+    this.#ready = undefined;
     this.#generation++;
-    // A fresh context: work still in flight in the old replicator (a "zombie") cannot touch the new one's state.
-    this.#ctx = { ...this.#ctx, tombstones: new Map(), base: new Map() };
     if (wasRunning) this.start();
   }
 
   /** The write pipeline the LogicalBucket facade calls (undefined in mode `none`). */
   pipeline(): WritePipeline | undefined {
     if (this.mode === 'none') return undefined;
-    return { stamp: (w, b, body) => this.#stamp(w, b, body), commit: (w) => this.#commit(w) };
+    return { stamp: (w, b, body, attempt) => this.#stamp(w, b, body, attempt), commit: (w, call) => this.#commit(w, call) };
   }
 
-  async #stamp(write: PendingWrite, binding: Binding, body?: AdapterBody): Promise<StampedWrite> {
+  /**
+   * One attempt of a write: the version's causal context comes from what this process
+   * last saw of the key (no read), joined with any earlier attempt of the same write
+   * whose outcome is unknown; the key is read only when nothing is known (a stream
+   * that cannot be replayed, a store that cannot compare-and-set) or after a lost
+   * race. The change record is started now, concurrently with the data request.
+   */
+  async #stamp(write: PendingWrite, binding: Binding, body: AdapterBody | undefined, attempt: StampAttempt): Promise<StampedWrite> {
     const adapter = this.#ctx.adapterOf(binding.id);
-    let cur: ObjectInfo | undefined;
-    try {
-      cur = await adapter.head(binding.physical_id, write.key);
-    } catch (e) {
-      if (!isPolycloudError(e) || e.code !== 'NOT_FOUND') throw e;
+    const key = write.key;
+    const known = this.#versions.get(key);
+    const earlier = this.#attempts.get(write) ?? [];
+    let context: VersionVector = known?.vv ?? {};
+    let token = known?.tokens[binding.id];
+    let present = known ? (token !== undefined ? true : known.deleted ? false : undefined) : undefined;
+    const cas = write.op === 'delete' ? adapter.capabilities.conditionalDelete : adapter.capabilities.conditionalWrite;
+    const stream = body !== undefined && !(body instanceof Uint8Array);
+    if (attempt.race > 0 || present === undefined && (write.op === 'delete' || stream || !cas || known !== undefined)) {
+      try {
+        const cur = await adapter.head(binding.physical_id, key, { signal: attempt.signal });
+        const v = versionFromMetadata(cur.metadata);
+        if (v) context = joinVectors(context, v.vv);
+        token = cur.versionToken;
+        present = true;
+      } catch (e) {
+        if (!isPolycloudError(e, 'NOT_FOUND')) throw e;
+        token = undefined;
+        present = false;
+      }
     }
-    const curVersion = versionFromMetadata(cur?.metadata);
-    const tomb = this.#ctx.tombstones.get(write.key);
-    const base = this.#ctx.base.get(write.key);
-    let context: VersionVector = curVersion?.vv ?? (tomb ? fromRecord(tomb.version).vv : cur && base ? decodeVector(base.vv) : {});
-    if (!cur && tomb && base) context = { ...decodeVector(base.vv), ...context };
+    for (const a of earlier) context = joinVectors(context, a.vv);
     const residency = write.tags['residency'];
     const classification = write.tags['classification'];
     const version = newVersion(this.#ctx.hlc, binding.id, context, {
@@ -268,13 +348,23 @@ export class SyncEngine implements BucketReplication {
       ...(classification ? { classification } : {}),
       ...(write.op === 'delete' ? { deleted: true } : {}),
     });
-    this.#host.events.emit('stamped', { bucket: this.resource.resource_id, key: write.key, op: write.op, binding: binding.id, record: toRecord(version) });
-    if (write.op === 'delete') {
-      return { metadata: versionMetadata(version), ...(cur && adapter.capabilities.conditionalDelete ? { ifMatch: cur.versionToken } : {}) };
-    }
-    const hashed = body ? hashBody(body) : undefined;
-    if (hashed && !(body && 'pipe' in body)) version.hash = hashed.digest()!;
-    const conditions = adapter.capabilities.conditionalWrite ? (cur ? { ifMatch: cur.versionToken } : { ifNoneMatch: '*' as const }) : {};
+    const hashed = write.op === 'put' && body ? hashBody(body) : undefined;
+    if (hashed && !stream) version.hash = hashed.digest()!;
+    this.#attempts.set(write, [...earlier, version]);
+    // Whatever this attempt leaves, later writes of the key include it in their context.
+    this.#versions.touch(key, version.vv);
+    const entry: JournalEntry = {
+      key,
+      op: write.op,
+      version: toRecord(version),
+      binding: binding.id,
+      at: this.#host.clock.now(),
+      ...(earlier.length ? { unknown: earlier.map((v) => ({ binding: v.origin, version: toRecord(v) })) } : {}),
+    };
+    this.#startRecord(entry, attempt.signal);
+    this.#host.events.emit('stamped', { bucket: this.bucket, key, op: write.op, binding: binding.id, record: entry.version });
+    const conditions = !cas ? {} : present === true && token !== undefined ? { ifMatch: token } : write.op === 'put' ? { ifNoneMatch: '*' as const } : {};
+    if (write.op === 'delete') return { metadata: versionMetadata(version), ...conditions };
     return {
       metadata: { ...write.metadata, ...versionMetadata(version) },
       ...(hashed ? { body: hashed.body, digest: hashed.digest } : {}),
@@ -282,78 +372,185 @@ export class SyncEngine implements BucketReplication {
     };
   }
 
-  async #commit(write: AppliedWrite): Promise<void> {
-    const version = versionFromMetadata(write.metadata);
-    if (!version) throw new PolycloudError('UNEXPECTED', `write of ${write.key} was not stamped`, { context: { resource: this.resource.resource_id, key: write.key } });
-    if (write.op === 'delete') version.deleted = true;
-    if (write.contentHash) version.hash ??= write.contentHash;
-    const now = this.#host.clock.now();
-    await this.journalFor(write.binding.id).append({ key: write.key, op: write.op, version: toRecord(version), binding: write.binding.id, at: now, ...(write.size !== undefined ? { size: write.size } : {}) });
-    if (write.op === 'delete') this.#ctx.tombstones.set(write.key, { version: toRecord(version) });
-    this.#host.events.emit('journaled', { bucket: this.resource.resource_id, key: write.key, op: write.op, binding: write.binding.id, record: toRecord(version) });
-    this.#ctx.status.set({
-      key: write.key,
-      version: `${toRecord(version).hlc}@${version.origin}`,
-      origin: version.origin,
-      ...(version.deleted ? { deleted: true } : {}),
-      state: 'PENDING',
-      bindings: Object.fromEntries(this.resource.providers.map((b) => [b.id, { state: b.id === version.origin ? 'PENDING' : 'PENDING' }])),
-      updatedAt: now,
-    });
-    if (this.mode === 'sync') {
-      const outcome = await this.replicator.syncWithRetry(write.key, write.op === 'delete' ? { tombstones: [version] } : { source: write.binding.id });
-      const failed = Object.entries(outcome.bindings).filter(([, b]) => !b.ok && b.reason !== 'residency' && b.reason !== 'classification');
-      if (failed.length) {
-        throw new PolycloudError('UNAVAILABLE', `sync replication of ${write.key} incomplete on ${failed.map(([id]) => id).join(', ')} (journaled; the replicator will retry)`, {
-          retryable: true,
-          context: { resource: this.resource.resource_id, key: write.key, bindings: failed.map(([id, b]) => ({ id, reason: b.reason })) },
-        });
-      }
-    } else if (this.#options.autoStart && !this.#running) this.start();
+  /** Starts writing a change record (to the journal of the write's binding), bounded by the journal timeout and the attempt. */
+  #startRecord(entry: JournalEntry, signal: AbortSignal): void {
+    const record = this.#append(this.#writer(entry.binding), entry, signal).then(
+      () => true,
+      () => false,
+    );
+    const id = `${entry.version.hlc}@${entry.version.origin}`;
+    this.#inflight.set(id, { entry, record });
+    // An attempt that fails never reaches commit: forget it once its record settles.
+    void record.then(() => setTimeoutUnref(() => this.#inflight.get(id)?.record === record && this.#inflight.delete(id), 60_000));
   }
 
-  /** One replication pass (see Replicator.runOnce). */
-  runOnce(): Promise<RunReport> {
+  #append(writer: JournalWriter, entry: JournalEntry, signal?: AbortSignal): Promise<void> {
+    const clock = this.#host.clock;
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(signal?.reason);
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
+    const t = clock.setTimeout(() => controller.abort(new Error('journal append timed out')), this.#options.journalTimeoutMs);
+    return writer.append(entry, controller.signal).finally(() => {
+      clock.clearTimeout(t);
+      signal?.removeEventListener('abort', onAbort);
+    });
+  }
+
+  /**
+   * After the data is stored: waits for the change record; if its journal failed, the
+   * record goes to another binding's journal, within the call's deadline. A stored
+   * write is never reported as failed for the engine's own bookkeeping: a record that
+   * no journal took is kept and retried in the background (and reported).
+   */
+  async #commit(write: AppliedWrite, call: CommitCall): Promise<void> {
+    const version = versionFromMetadata(write.metadata);
+    if (!version) throw new PolycloudError('UNEXPECTED', `write of ${write.key} was not stamped`, { context: { resource: this.bucket, key: write.key } });
+    const id = versionId(version);
+    const inflight = this.#inflight.get(id);
+    this.#inflight.delete(id);
+    const entry: JournalEntry = inflight?.entry ?? { key: write.key, op: write.op, version: toRecord(version), binding: write.binding.id, at: this.#host.clock.now() };
+    if (write.size !== undefined) entry.size = write.size;
+    if (write.contentHash && !entry.version.hash) entry.version = { ...entry.version, hash: write.contentHash };
+    let recorded = inflight ? await inflight.record : false;
+    if (!recorded) recorded = await this.#recordElsewhere(entry, call);
+    if (!recorded) {
+      this.#unjournaled.push(entry);
+      this.#host.events.emit('error', {
+        resource: this.bucket,
+        operation: 'journal-append',
+        key: write.key,
+        error: new PolycloudError('UNAVAILABLE', `no journal of ${this.bucket} took the change record of ${write.key} in time: the write is stored and acknowledged; the record is retried in the background (a reconcile finds it otherwise)`, {
+          retryable: true,
+          context: { resource: this.bucket, key: write.key },
+        }),
+      });
+    }
+    // What this process now knows of the key: the context of its next write.
+    if (write.op === 'delete') this.#versions.set(write.key, { vv: version.vv, tokens: {}, deleted: true });
+    else this.#versions.set(write.key, { vv: version.vv, tokens: write.result ? { [write.binding.id]: write.result.versionToken } : {} });
+    this.#ctx.status.set({
+      key: write.key,
+      version: id,
+      origin: version.origin,
+      ...(write.op === 'delete' ? { deleted: true } : {}),
+      state: 'PENDING',
+      bindings: Object.fromEntries(this.resource.providers.map((b) => [b.id, { state: 'PENDING' as const }])),
+      updatedAt: this.#host.clock.now(),
+    });
+    this.#host.events.emit('journaled', { bucket: this.bucket, key: write.key, op: write.op, binding: write.binding.id, record: entry.version });
+    if (this.mode === 'sync') await this.#syncNow(write, version, call);
+    else if (this.#options.autoStart && !this.#running) this.start();
+  }
+
+  async #recordElsewhere(entry: JournalEntry, call: CommitCall): Promise<boolean> {
+    const order = [...new Set([...(this.#stateBinding ? [this.#stateBinding] : []), ...this.resource.providers.map((b) => b.id)])].filter((b) => b !== entry.binding);
+    const tried = new Set<JournalWriter>([this.#writer(entry.binding)]);
+    for (const b of [entry.binding, ...order]) {
+      if (call.signal?.aborted || this.#host.clock.now() >= call.deadline) return false;
+      const w = this.#writer(b);
+      if (tried.has(w) && b !== entry.binding) continue;
+      tried.add(w);
+      const controller = new AbortController();
+      const t = this.#host.clock.setTimeout(() => controller.abort(new Error('deadline')), Math.max(1, call.deadline - this.#host.clock.now()));
+      const onAbort = () => controller.abort(call.signal?.reason);
+      call.signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        await this.#append(w, entry, controller.signal);
+        return true;
+      } catch {
+        // next journal
+      } finally {
+        this.#host.clock.clearTimeout(t);
+        call.signal?.removeEventListener('abort', onAbort);
+      }
+    }
+    return false;
+  }
+
+  /** Mode `sync`: the write is acknowledged once every compliant binding holds it. */
+  async #syncNow(write: AppliedWrite, version: ObjectVersion, call: CommitCall): Promise<void> {
+    await this.#prepare();
+    const controller = new AbortController();
+    const t = this.#host.clock.setTimeout(() => controller.abort(new Error('deadline')), Math.max(1, call.deadline - this.#host.clock.now()));
+    const onAbort = () => controller.abort(call.signal?.reason);
+    call.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const outcome = await this.replicator.syncWithRetry(write.key, write.op === 'delete' ? { tombstones: [version] } : { source: write.binding.id }, undefined, controller.signal);
+      const failed = Object.entries(outcome.bindings).filter(([, b]) => !b.ok && b.reason !== 'residency' && b.reason !== 'classification');
+      if (failed.length) {
+        throw new PolycloudError('UNAVAILABLE', `sync replication of ${write.key} incomplete on ${failed.map(([id]) => id).join(', ')} (stored on ${write.binding.id} and journaled; the replicator will finish it)`, {
+          retryable: true,
+          context: { resource: this.bucket, key: write.key, stored: true, bindings: failed.map(([id, b]) => ({ id, reason: b.reason })) },
+        });
+      }
+    } finally {
+      this.#host.clock.clearTimeout(t);
+      call.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Retries change records no journal took in time. */
+  async #flushUnjournaled(): Promise<void> {
+    while (this.#unjournaled.length) {
+      const entry = this.#unjournaled[0]!;
+      const ok = await this.#recordElsewhere(entry, { deadline: this.#host.clock.now() + this.#options.journalTimeoutMs * this.resource.providers.length });
+      if (!ok) return;
+      this.#unjournaled.shift();
+    }
+  }
+
+  /** One replication round over the partitions this process holds. */
+  async runOnce(): Promise<RunReport> {
+    await this.#prepare();
+    await this.#flushUnjournaled();
     return this.replicator.runOnce();
   }
 
   /**
-   * Replicates until the journal is drained. Waits for a lease another process holds
-   * (or throws CONFLICT with `onLeased: 'throw'`), keeps the process alive while it
-   * works, and throws UNAVAILABLE when changes could not be applied everywhere (they
-   * stay journaled; a later round retries them).
+   * Replicates until everything journaled in the partitions assigned to this process
+   * is applied. Waits for a partition lease another process holds (or throws CONFLICT
+   * with `onLeased: 'throw'`), keeps the process alive while it works, and throws
+   * UNAVAILABLE when changes could not be applied everywhere (they stay pending; a
+   * later round retries them).
    */
   async drain(options: DrainOptions = {}): Promise<RunReport[]> {
     const release = holdProcess();
     const clock = this.#host.clock;
     const deadline = options.timeoutMs === undefined ? Infinity : clock.now() + options.timeoutMs;
     try {
+      await this.#prepare();
+      await this.#flushUnjournaled();
       const reports: RunReport[] = [];
       for (;;) {
         if (options.signal?.aborted) throw new PolycloudError('ABORTED', `drain of ${this.bucket} was aborted`, { context: { resource: this.bucket }, cause: options.signal.reason });
-        const batch = await this.replicator.drain();
-        reports.push(...batch);
-        const last = batch[batch.length - 1];
-        if (last && last.leased) {
-          const failed = [...new Set(batch.flatMap((r) => r.failedKeys))];
-          const stillFailing = failed.filter((k) => this.#ctx.status.get(k)?.state === 'FAILED');
-          if (stillFailing.length) {
-            throw new PolycloudError('UNAVAILABLE', `${stillFailing.length} change(s) of ${this.bucket} could not be replicated everywhere (still journaled; retried by the next round)`, {
-              retryable: true,
-              context: { resource: this.bucket, keys: stillFailing.slice(0, 20) },
-            });
+        await this.replicator.rebalance(true);
+        const blocked = await this.replicator.blockedBy();
+        if (!blocked.length) {
+          const batch = await this.replicator.drain();
+          reports.push(...batch);
+          if (batch.every((r) => r.leased) && !(await this.replicator.blockedBy()).length) {
+            const failed = [...new Set(batch[batch.length - 1]?.failedKeys ?? [])];
+            if (failed.length) {
+              throw new PolycloudError('UNAVAILABLE', `${failed.length} change(s) of ${this.bucket} could not be replicated everywhere (kept pending; retried by the next rounds)`, {
+                retryable: true,
+                context: { resource: this.bucket, keys: failed.slice(0, 20), reasons: failed.slice(0, 20).map((k) => this.#ctx.status.get(k)?.bindings) },
+              });
+            }
+            if (this.#unjournaled.length) throw new PolycloudError('UNAVAILABLE', `${this.#unjournaled.length} change record(s) of ${this.bucket} could not be journaled yet`, { retryable: true, context: { resource: this.bucket } });
+            return reports;
           }
-          return reports;
+          continue;
         }
-        const holder = await this.replicator.leaseHolder();
+        const first = blocked[0]!;
         if (options.onLeased === 'throw') {
-          throw new PolycloudError('CONFLICT', `another process (${holder?.owner ?? 'unknown'}) holds the replication lease of ${this.bucket} until ${holder ? new Date(holder.expiresAt).toISOString() : 'unknown'}`, {
+          throw new PolycloudError('CONFLICT', `another process (${first.owner}) holds partition ${first.partition} of ${this.bucket} until ${new Date(first.expiresAt).toISOString()}`, {
             retryable: true,
-            context: { resource: this.bucket, ...(holder ? { owner: holder.owner, expiresAt: holder.expiresAt } : {}) },
+            context: { resource: this.bucket, owner: first.owner, expiresAt: first.expiresAt, partitions: blocked.map((b) => b.partition) },
           });
         }
-        if (clock.now() >= deadline) throw new PolycloudError('TIMEOUT', `drain of ${this.bucket} did not get the replication lease within ${options.timeoutMs} ms`, { retryable: true, context: { resource: this.bucket } });
-        const wait = Math.max(1, Math.min(this.#options.leaseTtlMs / 3, (holder?.expiresAt ?? clock.now()) - clock.now() + 1, deadline - clock.now()));
+        if (clock.now() >= deadline) throw new PolycloudError('TIMEOUT', `drain of ${this.bucket} did not get its partitions within ${options.timeoutMs} ms (held by ${first.owner})`, { retryable: true, context: { resource: this.bucket, owner: first.owner } });
+        const wait = Math.max(1, Math.min(this.#options.leaseTtlMs / 3, Math.min(...blocked.map((b) => b.expiresAt)) - clock.now() + 1, deadline - clock.now()));
         await (this.#options.sleep ?? ((ms: number) => sleep(clock, ms, options.signal)))(wait);
       }
     } finally {
@@ -364,29 +561,44 @@ export class SyncEngine implements BucketReplication {
   /** Starts the background replicator. */
   start(): void {
     this.#running = true;
-    this.replicator.start();
+    void this.#prepare().then(
+      () => {
+        if (!this.#running) return;
+        this.replicator.start();
+      },
+      (e) => {
+        this.#running = false;
+        this.#host.events.emit('error', { resource: this.bucket, operation: 'replicate', error: toPolycloudError(e) });
+      },
+    );
   }
 
-  /** Stops the background replicator and releases the lease; says whether everything journaled was replicated. */
+  /** Stops the background replicator, releases its leases; says whether everything journaled here was replicated. */
   async stop(): Promise<CloseReport> {
     this.#running = false;
-    let pending = 0;
+    let pending = this.#unjournaled.length;
     let known = true;
     if (this.#replicator) {
       try {
-        pending = (await this.#replicator.targets()).reduce((n, t) => n + t.backlog, 0);
+        pending += (await this.#replicator.measure()).reduce((n, t) => Math.max(n, t.backlog), 0);
       } catch {
         known = false;
       }
-    }
-    await this.#replicator?.stop();
+      await this.#replicator.stop();
+    } else if (this.#ready) known = false;
     await Promise.all(this.#sources.map((s) => s.stop()));
     return { drained: known && pending === 0, pending };
   }
 
-  /** Three-way reconcile of every binding's listing against the last synchronised state. */
-  reconcile(options: ReconcileOptions = {}): Promise<ReconcileReport> {
-    return reconcile(this.#ctx, this.replicator, (b) => this.journalFor(b), options);
+  /** Three-way reconcile of every binding's listing against the synchronised state (partitions held by this process). */
+  async reconcile(options: ReconcileOptions = {}): Promise<ReconcileReport> {
+    const release = holdProcess();
+    try {
+      await this.#prepare();
+      return await reconcile(this.#ctx, this.replicator, (b) => this.#writer(b), options);
+    } finally {
+      release();
+    }
   }
 
   /** Feeds a native change source's hints into the engine (processed by `processHints`). */
@@ -397,17 +609,19 @@ export class SyncEngine implements BucketReplication {
     });
   }
 
-  /** Merges every hinted key now (under the lease); returns how many were processed. */
+  /** Merges every hinted key now (in the partitions this process holds); returns how many were processed. */
   async processHints(): Promise<number> {
-    const keys = [...this.#hints];
-    this.#hints.clear();
-    const epoch = await this.replicator.acquire();
-    if (epoch === undefined) {
-      for (const k of keys) this.#hints.add(k);
-      return 0;
+    await this.#prepare();
+    await this.replicator.rebalance();
+    const held = new Set(this.replicator.held);
+    const keys = [...this.#hints].filter((k) => held.has(partitionOf(k, this.#options.partitions)));
+    for (const k of keys) this.#hints.delete(k);
+    for (const k of keys) {
+      const state = this.replicator.partitionState(partitionOf(k, this.#options.partitions))!;
+      const outcome = await this.replicator.syncWithRetry(k, {}, await state.get(k));
+      state.set(k, outcome.record);
     }
-    for (const k of keys) await this.replicator.syncWithRetry(k, {});
-    await this.replicator.persistState(epoch);
+    await this.replicator.runOnce();
     return keys.length;
   }
 
@@ -416,24 +630,26 @@ export class SyncEngine implements BucketReplication {
     return this.#ctx.status.get(key);
   }
 
-  /** Per-target checkpoint, backlog and lag, plus recent failures. */
+  /** Per-target backlog and lag (as of this process's last round), recent failures, partitions held. */
   async status(): Promise<BucketSyncStatus> {
+    await this.#prepare().catch(() => undefined);
+    const r = this.#replicator;
     return {
-      bucket: this.resource.resource_id,
+      bucket: this.bucket,
       mode: this.mode,
       running: this.#running,
-      partitions: { held: this.replicator.epoch === undefined ? [] : [0], total: 1 },
-      targets: await this.replicator.targets(),
+      targets: r ? await r.measure() : this.resource.providers.map((b) => ({ binding: b.id, backlog: 0, lagMs: 0, failed: 0 })),
       failed: this.#ctx.status.failed(),
-      tombstones: this.#ctx.tombstones.size,
-      journalRequests: [...this.journals.values()].reduce((n, j) => n + j.requests, 0),
+      partitions: { held: r?.held ?? [], total: this.#options.partitions },
+      members: r?.members.length ?? 0,
+      journalRequests: [...this.#writers.values()].reduce((n, w) => n + w.requests, 0),
     };
   }
+}
 
-  /** Tombstones not yet applied everywhere (key → deleted version id). */
-  tombstones(): string[] {
-    return [...this.#ctx.tombstones.keys()];
-  }
+function setTimeoutUnref(fn: () => void, ms: number): void {
+  const t = setTimeout(fn, ms);
+  t.unref?.();
 }
 
 /**
@@ -464,8 +680,10 @@ export function createSync(options: SyncEngineOptions | ((bucket: LogicalBucket)
   };
 }
 
-/** The concrete engine behind `polycloud.sync(bucketId)` (for what the core interface does not carry: restarts, change sources, tombstones). */
+/** The concrete engine behind `polycloud.sync(bucketId)` (for what the core interface does not carry: restarts, change sources). */
 export function syncEngine(replication: BucketReplication): SyncEngine {
   if (!(replication instanceof SyncEngine)) throw new PolycloudError('UNSUPPORTED', `the replication of ${replication.bucket} is not run by @polycloud/sync`, { context: { resource: replication.bucket } });
   return replication;
 }
+
+export type { Readable };

@@ -1,6 +1,5 @@
-import type { StorageAdapter } from '@polycloud/core';
-import { isPolycloudError, PolycloudError } from '@polycloud/core';
-import { readAll } from '@polycloud/core';
+import { randomUUID } from 'node:crypto';
+import { isPolycloudError, PolycloudError, readAll, type StorageAdapter } from '@polycloud/core';
 
 export interface KvEntry {
   value: Buffer;
@@ -13,19 +12,18 @@ export interface KvCondition {
 }
 
 /**
- * The small durable store the sync engine keeps its journal, lease, checkpoints
- * and synchronised state in. `conditional` says whether `put` honours conditions
- * atomically; a failed condition throws CONDITION_NOT_MET or ALREADY_EXISTS.
+ * The small durable store the sync engine keeps its journal segments, leases and
+ * partition state in. A failed condition throws CONDITION_NOT_MET or ALREADY_EXISTS.
+ * Every call takes the signal of the work it belongs to.
  */
 export interface KvStore {
-  readonly conditional: boolean;
   /** A printable location (no secrets). */
   readonly location: string;
-  get(key: string): Promise<KvEntry | undefined>;
-  put(key: string, value: string | Buffer, condition?: KvCondition): Promise<string>;
-  /** Keys under a prefix, sorted. */
-  list(prefix: string): Promise<string[]>;
-  delete(key: string): Promise<void>;
+  get(key: string, signal?: AbortSignal): Promise<KvEntry | undefined>;
+  put(key: string, value: string | Buffer, condition?: KvCondition, signal?: AbortSignal): Promise<string>;
+  /** Keys under a prefix, in UTF-8 byte order (as the clouds list them). */
+  list(prefix: string, signal?: AbortSignal): Promise<string[]>;
+  delete(key: string, signal?: AbortSignal): Promise<void>;
 }
 
 /** True for the errors a failed condition raises. */
@@ -42,7 +40,6 @@ export function createMemoryKvStore(): KvStore {
   const data = new Map<string, KvEntry>();
   let counter = 0;
   return {
-    conditional: true,
     location: 'memory',
     async get(key) {
       const e = data.get(key);
@@ -57,7 +54,7 @@ export function createMemoryKvStore(): KvStore {
       return token;
     },
     async list(prefix) {
-      return [...data.keys()].filter((k) => k.startsWith(prefix)).sort();
+      return [...data.keys()].filter((k) => k.startsWith(prefix)).sort(compareUtf8);
     },
     async delete(key) {
       data.delete(key);
@@ -67,44 +64,91 @@ export function createMemoryKvStore(): KvStore {
 
 /**
  * A KvStore on any StorageAdapter: objects under `prefix` in a physical bucket.
- * Conditional only if the adapter declares `conditionalWrite` (the S3 and GCS
- * emulators ignore conditions even then — see docs/sync.md).
+ * Conditions are always sent; whether the store really enforces them is found out by
+ * {@link enforcesConditions}, not taken from the declared capability (the S3 and GCS
+ * emulators ignore them while S3 and GCS honour them).
  */
 export function createAdapterKvStore(adapter: StorageAdapter, bucket: string, prefix: string): KvStore {
   const full = (k: string) => `${prefix}${k}`;
   return {
-    conditional: adapter.capabilities.conditionalWrite,
     location: `${adapter.name}:${bucket}/${prefix}`,
-    async get(key) {
+    async get(key, signal) {
       try {
-        const { info, body } = await adapter.get(bucket, full(key));
+        const { info, body } = await adapter.get(bucket, full(key), signal ? { signal } : {});
         return { value: await readAll(body), token: info.versionToken };
       } catch (e) {
         if (isPolycloudError(e) && e.code === 'NOT_FOUND') return undefined;
         throw e;
       }
     },
-    async put(key, value, condition = {}) {
+    async put(key, value, condition = {}, signal) {
       const bytes = typeof value === 'string' ? Buffer.from(value) : value;
       const r = await adapter.put(bucket, full(key), bytes, {
         contentType: 'application/json',
         contentLength: bytes.byteLength,
-        ...(adapter.capabilities.conditionalWrite ? condition : {}),
+        ...condition,
+        ...(signal ? { signal } : {}),
       });
       return r.versionToken;
     },
-    async list(p) {
+    async list(p, signal) {
       const out: string[] = [];
       let token: string | undefined;
       do {
-        const page = await adapter.list(bucket, { prefix: full(p), ...(token ? { continuationToken: token } : {}) });
-        out.push(...page.objects.map((o) => o.key.slice(prefix.length)));
+        const page = await adapter.list(bucket, { prefix: full(p), ...(token ? { continuationToken: token } : {}), ...(signal ? { signal } : {}) });
+        for (const o of page.objects) out.push(o.key.slice(prefix.length));
         token = page.continuationToken;
       } while (token);
-      return out.sort();
+      return out.sort(compareUtf8);
     },
-    async delete(key) {
-      await adapter.delete(bucket, full(key));
+    async delete(key, signal) {
+      await adapter.delete(bucket, full(key), signal ? { signal } : {});
     },
   };
+}
+
+/**
+ * Self-test: does this store really refuse a second conditional create of the same
+ * key, and a write conditional on a token it does not hold? Leases and partition
+ * state rely on it when several processes share a bucket.
+ */
+export async function enforcesConditions(kv: KvStore, signal?: AbortSignal): Promise<boolean> {
+  const key = `selftest/${randomUUID()}`;
+  try {
+    const token = await kv.put(key, '{"selftest":1}', { ifNoneMatch: '*' }, signal);
+    let createRefused = false;
+    try {
+      await kv.put(key, '{"selftest":2}', { ifNoneMatch: '*' }, signal);
+    } catch (e) {
+      if (!isConditionFailure(e)) throw e;
+      createRefused = true;
+    }
+    let matchRefused = false;
+    try {
+      await kv.put(key, '{"selftest":3}', { ifMatch: `${token}-not-${randomUUID()}` }, signal);
+    } catch (e) {
+      if (!isConditionFailure(e)) throw e;
+      matchRefused = true;
+    }
+    return createRefused && matchRefused;
+  } finally {
+    await kv.delete(key, signal).catch(() => undefined);
+  }
+}
+
+/** Compares two strings by their UTF-8 bytes (the order S3, GCS and Azure list keys in). */
+export function compareUtf8(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    // UTF-16 order equals code point (and so UTF-8) order except that surrogates
+    // (U+D800–DFFF, i.e. code points above U+FFFF) must sort after U+E000–FFFF.
+    const xs = x >= 0xd800 && x <= 0xdfff;
+    const ys = y >= 0xd800 && y <= 0xdfff;
+    if (xs !== ys) return xs ? 1 : -1;
+    return x < y ? -1 : 1;
+  }
+  return a.length - b.length;
 }

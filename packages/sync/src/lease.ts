@@ -1,93 +1,105 @@
 import type { Clock } from '@polycloud/core';
 import { isConditionFailure, type KvStore } from './kv-store.js';
 
-interface LeaseDoc {
+export interface LeaseDoc {
   owner: string;
   epoch: number;
   expiresAt: number;
 }
 
-/** The replication lease of one bucket: one process replicates it at a time. */
+/** A lease on one partition (or any unit of work): one process holds it at a time. */
 export interface Lease {
-  /** Takes or renews the lease; returns the fencing epoch, or `undefined` if another owner holds it. */
-  acquire(): Promise<number | undefined>;
-  /** Who holds it now and until when (read from the store), or undefined when nobody does. */
-  holder(): Promise<{ owner: string; epoch: number; expiresAt: number } | undefined>;
+  /** Takes or renews it; the fencing epoch, or `undefined` if another owner holds it. */
+  acquire(signal?: AbortSignal): Promise<number | undefined>;
+  /** Who holds it now and until when, or undefined when nobody does. */
+  holder(signal?: AbortSignal): Promise<LeaseDoc | undefined>;
   /** Gives it up (if still ours). */
-  release(): Promise<void>;
+  release(signal?: AbortSignal): Promise<void>;
   readonly epoch: number | undefined;
+  /** Until when (clock ms) this process may act under it; 0 when not held. */
+  readonly heldUntil: number;
   readonly owner: string;
 }
 
 /**
  * A lease with expiry taken with conditional writes: create with `ifNoneMatch: '*'`,
- * take over an expired one or renew ours with `ifMatch` on the token read. Each
- * take-over increments the epoch, which fences the previous owner's checkpoint writes.
+ * take over an expired one or renew ours with `ifMatch` on the token read. Each take-
+ * over increments the epoch, which fences the previous owner's state writes. A stored
+ * document that is not a lease (corrupt or forged) counts as expired and is taken over.
+ * The holder considers it lost a safety margin before it expires for the others.
  */
-export function createLease(kv: KvStore, owner: string, clock: Clock, ttlMs: number): Lease {
-  const KEY = 'lease';
+/** How far past its TTL an expiry may lie before the lease document is treated as forged. */
+const FORGED_AFTER_MS = 5 * 60_000;
+
+export function createLease(kv: KvStore, key: string, owner: string, clock: Clock, ttlMs: number): Lease {
   let epoch: number | undefined;
   let heldUntil = 0;
+  const margin = Math.max(1, Math.floor(ttlMs / 10));
+  const lost = () => {
+    epoch = undefined;
+    heldUntil = 0;
+    return undefined;
+  };
   return {
     owner,
     get epoch() {
       return epoch;
     },
-    async acquire() {
+    get heldUntil() {
+      return epoch === undefined ? 0 : heldUntil;
+    },
+    async acquire(signal) {
       // Still ours for more than half the TTL: no need to touch the store.
       if (epoch !== undefined && heldUntil - clock.now() > ttlMs / 2) return epoch;
-      const cur = await kv.get(KEY);
+      const cur = await kv.get(key, signal);
       const now = clock.now();
-      const doc = cur ? parseLease(cur.value) : undefined;
-      if (doc && doc.owner !== owner && doc.expiresAt > now) {
-        epoch = undefined;
-        heldUntil = 0;
-        return undefined;
-      }
-      const next: LeaseDoc = { owner, epoch: doc ? (doc.owner === owner && epoch === doc.epoch ? doc.epoch : doc.epoch + 1) : 1, expiresAt: now + ttlMs };
+      const stored = cur ? parseLease(cur.value) : undefined;
+      // No honest holder writes an expiry further ahead than its TTL (plus clock skew): such a document is forged.
+      const doc = stored && stored.expiresAt <= now + ttlMs + FORGED_AFTER_MS ? stored : stored && { ...stored, expiresAt: 0 };
+      if (doc && doc.owner !== owner && doc.expiresAt > now) return lost();
+      const renewing = doc !== undefined && doc.owner === owner && epoch === doc.epoch && doc.expiresAt > now;
+      const next: LeaseDoc = { owner, epoch: renewing ? doc.epoch : (doc?.epoch ?? 0) + 1, expiresAt: now + ttlMs };
       try {
-        await kv.put(KEY, JSON.stringify(next), cur ? { ifMatch: cur.token } : { ifNoneMatch: '*' });
-        epoch = next.epoch;
-        heldUntil = next.expiresAt;
-        return epoch;
+        await kv.put(key, JSON.stringify(next), cur ? { ifMatch: cur.token } : { ifNoneMatch: '*' }, signal);
       } catch (e) {
-        if (isConditionFailure(e)) {
-          epoch = undefined;
-          heldUntil = 0;
-          return undefined;
-        }
+        if (isConditionFailure(e)) return lost();
         throw e;
       }
+      epoch = next.epoch;
+      heldUntil = next.expiresAt - margin;
+      return epoch;
     },
-    async holder() {
-      const cur = await kv.get(KEY);
+    async holder(signal) {
+      const cur = await kv.get(key, signal);
       if (!cur) return undefined;
       const doc = parseLease(cur.value);
       return doc && doc.expiresAt > clock.now() ? doc : undefined;
     },
-    async release() {
-      const cur = await kv.get(KEY);
+    async release(signal) {
+      if (epoch === undefined) return;
+      const mine = epoch;
+      lost();
+      const cur = await kv.get(key, signal);
       if (!cur) return;
       const doc = parseLease(cur.value);
-      if (!doc || doc.owner !== owner || doc.epoch !== epoch) return;
+      if (!doc || doc.owner !== owner || doc.epoch !== mine) return;
       try {
-        await kv.put(KEY, JSON.stringify({ ...doc, expiresAt: 0 }), { ifMatch: cur.token });
+        await kv.put(key, JSON.stringify({ ...doc, expiresAt: 0 }), { ifMatch: cur.token }, signal);
       } catch (e) {
         if (!isConditionFailure(e)) throw e;
       }
-      epoch = undefined;
-      heldUntil = 0;
     },
   };
 }
 
-/** A lease document, or undefined when the stored bytes are not one (corrupt or forged: treated as expired, taken over). */
-function parseLease(bytes: Buffer): LeaseDoc | undefined {
+/** A lease document, or undefined when the stored bytes are not one (corrupt or forged: treated as expired). */
+export function parseLease(bytes: Buffer): LeaseDoc | undefined {
   try {
     const doc = JSON.parse(bytes.toString('utf8')) as Partial<LeaseDoc>;
-    if (typeof doc.owner === 'string' && Number.isSafeInteger(doc.epoch) && doc.epoch! >= 0 && typeof doc.expiresAt === 'number' && Number.isFinite(doc.expiresAt)) return doc as LeaseDoc;
+    const sane = typeof doc.owner === 'string' && doc.owner.length <= 200 && Number.isSafeInteger(doc.epoch) && doc.epoch! >= 0 && typeof doc.expiresAt === 'number' && Number.isFinite(doc.expiresAt);
+    if (sane) return doc as LeaseDoc;
   } catch {
-    // fall through
+    // not JSON
   }
   return undefined;
 }

@@ -1,46 +1,52 @@
 import pLimit from 'p-limit';
-import type { RunReport as CoreRunReport } from '@polycloud/core';
-import { sleep as clockSleep } from '@polycloud/core';
-import { isPolycloudError, toPolycloudError } from '@polycloud/core';
-import { backoffDelay, seededRandom } from '@polycloud/core';
-import type { BaseRecord, SyncContext, TombstoneRecord } from './context.js';
-import type { ChangeJournal, JournalEntry } from './journal.js';
+import {
+  backoffDelay,
+  type BindingStatus,
+  sleep as clockSleep,
+  fromRecord,
+  isPolycloudError,
+  type ObjectVersion,
+  type RunReport,
+  seededRandom,
+  toPolycloudError,
+  toRecord,
+  versionId,
+} from '@polycloud/core';
+import type { SyncContext } from './context.js';
+import { type JournalEntry, type JournalWriter, listSegments, parseSegmentName, type ReadEntry, readSegment, SEGMENTS } from './journal.js';
 import type { KvStore } from './kv-store.js';
 import { createLease, type Lease } from './lease.js';
-import { FencedDoc } from './state-doc.js';
-import type { BindingStatus, TargetStatus } from './status.js';
+import { Membership, partitionOf } from './membership.js';
+import { type ChunkCache, PartitionState, type StateRecord } from './state.js';
+import type { TargetStatus } from './status.js';
 import { type KeyHints, type KeyOutcome, syncKey } from './sync-key.js';
-import { fromRecord, toRecord, versionId } from '@polycloud/core';
 
 export interface ReplicatorOptions {
-  /** Journal entries per run. */
+  /** Partitions of the keyspace (fixed per bucket). */
+  partitions: number;
+  /** Journal entries (and pending keys) per partition per round. */
   batchSize: number;
-  /** Keys replicated at once (p-limit). */
+  /** Keys replicated at once. */
   concurrency: number;
-  /** Attempts per key before it is reported FAILED (and retried next run). */
+  /** Attempts per key within a round before it is left pending (and retried next round). */
   maxAttempts: number;
   baseDelayMs: number;
   maxDelayMs: number;
   leaseTtlMs: number;
-  /** Pause between runs of the background loop when caught up. */
+  /** Pause between rounds of the background loop when caught up. */
   intervalMs: number;
   owner: string;
+  /** Segments younger than this are never deleted. */
+  truncateMinAgeMs: number;
   /** Back-off sleep (defaults to the clock's). */
   sleep?: (ms: number) => Promise<void>;
   seed: number;
 }
 
-export interface RunReport extends CoreRunReport {
-  epoch?: number;
-  /** Position applied up to per `journal/target`. */
-  checkpoints: Record<string, number>;
-}
-
-const RETRY_REASONS = new Set(['CONDITION_NOT_MET', 'ALREADY_EXISTS', 'UNAVAILABLE', 'TIMEOUT', 'RATE_LIMITED', 'NOT_FOUND', 'UNEXPECTED']);
-
-/** Done for this binding: applied, or refused for good (residency, classification) or quarantined (reported). */
-function settled(b: { ok: boolean; reason?: string } | undefined): boolean {
-  return !!b && (b.ok || b.reason === 'residency' || b.reason === 'classification' || b.reason === 'clock-skew');
+interface Held {
+  lease: Lease;
+  state: PartitionState;
+  epoch: number;
 }
 
 /** Thrown by a crash hook to simulate a process dying at a step. */
@@ -48,223 +54,395 @@ export function isSimulatedCrash(e: unknown): boolean {
   return typeof e === 'object' && e !== null && (e as { simulatedCrash?: boolean }).simulatedCrash === true;
 }
 
+const RETRY_REASONS = new Set(['CONDITION_NOT_MET', 'ALREADY_EXISTS', 'UNAVAILABLE', 'TIMEOUT', 'RATE_LIMITED', 'NOT_FOUND', 'UNEXPECTED', 'ABORTED']);
+const SEGMENT_CACHE = 512;
+
 /**
- * The replicator of one bucket. Each run: take or renew the lease (fencing epoch),
- * read the journal from the lowest checkpoint, bring each changed key to the same
- * version everywhere (bounded concurrency, retries with back-off), make derived
- * writes and the delete/synchronised state durable, then advance each target's
- * checkpoint past the entries applied to it — so a crash anywhere repeats work
- * (idempotent) and never skips it.
+ * The replicator of one bucket in this process. The keyspace is split into
+ * partitions, each with its own lease (fencing epoch), state and checkpoints; the
+ * processes replicating a bucket share them by rendezvous hashing over the live
+ * members. Each round, for every partition it holds: read the journal segments past
+ * the partition's checkpoints (every binding's journal), bring each changed or still
+ * pending key to the same version everywhere (bounded concurrency, retries with
+ * back-off, every request bounded by the lease), then write one state delta and the
+ * partition head with the new checkpoints — so a crash anywhere repeats work
+ * (idempotent, state-based) and never skips it.
  */
 export class Replicator {
   readonly #ctx: SyncContext;
-  readonly #journals: ReadonlyMap<string, ChangeJournal>;
-  readonly #journalFor: (binding: string) => ChangeJournal;
+  readonly #kv: KvStore;
+  readonly #journals: ReadonlyMap<string, KvStore>;
+  readonly #writerFor: (binding: string) => JournalWriter;
   readonly #options: ReplicatorOptions;
-  readonly #lease: Lease;
-  readonly #checkpoints: Map<string, FencedDoc<{ pos: number }>>;
-  readonly #tombDoc: FencedDoc<Record<string, TombstoneRecord>>;
-  readonly #baseDoc: FencedDoc<Record<string, BaseRecord>>;
+  readonly #cache: ChunkCache;
+  readonly #membership: Membership;
+  readonly #held = new Map<number, Held>();
+  readonly #leases = new Map<number, Lease>();
+  readonly #nextTry = new Map<number, number>();
+  readonly #segments = new Map<string, ReadEntry[]>();
   readonly #random: () => number;
-  #loadedEpoch: number | undefined;
   #loop: Promise<void> | undefined;
   #stopping = false;
   #wake: (() => void) | undefined;
   #lastLagEmit = 0;
-  readonly #truncated = new Map<string, number>();
-  #runs = 0;
+  #rounds = 0;
+  readonly #behind = new Map<string, { backlog: number; lagMs: number }>();
+  #badSegments = new Set<string>();
+  #paused = 0;
+  #current: Promise<unknown> | undefined;
 
-  /**
-   * `journals`: every journal writes may land in (source id → journal), e.g. one per
-   * binding; `journalFor` picks where a derived write is journaled.
-   */
-  constructor(ctx: SyncContext, journals: ReadonlyMap<string, ChangeJournal>, journalFor: (binding: string) => ChangeJournal, kv: KvStore, options: ReplicatorOptions) {
+  constructor(ctx: SyncContext, kv: KvStore, journals: ReadonlyMap<string, KvStore>, writerFor: (binding: string) => JournalWriter, cache: ChunkCache, options: ReplicatorOptions) {
     this.#ctx = ctx;
+    this.#kv = kv;
     this.#journals = journals;
-    this.#journalFor = journalFor;
+    this.#writerFor = writerFor;
     this.#options = options;
-    this.#lease = createLease(kv, options.owner, ctx.clock, options.leaseTtlMs);
-    this.#checkpoints = new Map();
-    for (const src of journals.keys()) for (const b of ctx.bindings) this.#checkpoints.set(`${src}/${b.id}`, new FencedDoc(kv, `checkpoints/${src}/${b.id}`, () => ({ pos: 0 })));
-    this.#tombDoc = new FencedDoc(kv, 'tombstones', () => ({}));
-    this.#baseDoc = new FencedDoc(kv, 'base', () => ({}));
+    this.#cache = cache;
+    this.#membership = new Membership(kv, options.owner, ctx.clock, options.leaseTtlMs);
     this.#random = seededRandom(options.seed);
   }
 
-  get epoch(): number | undefined {
-    return this.#lease.epoch;
+  /** Segments this process wrote: kept so the local replicator need not read them back. */
+  remember(source: string, name: string, entries: JournalEntry[]): void {
+    this.#cacheSegment(`${source}\u0000${name}`, entries.map((e) => ({ ...e, segment: name })));
   }
 
-  /** Loads durable state (checkpoints, tombstones, synchronised state) into the shared context. */
-  async load(): Promise<void> {
-    await Promise.all([...this.#checkpoints.values()].map((d) => d.load()));
-    const [tombs, base] = await Promise.all([this.#tombDoc.load(), this.#baseDoc.load()]);
-    this.#ctx.tombstones.clear();
-    for (const [k, v] of Object.entries(tombs)) this.#ctx.tombstones.set(k, v);
-    this.#ctx.base.clear();
-    for (const [k, v] of Object.entries(base)) this.#ctx.base.set(k, v);
+  #cacheSegment(id: string, entries: ReadEntry[]): void {
+    this.#segments.set(id, entries);
+    if (this.#segments.size > SEGMENT_CACHE) this.#segments.delete(this.#segments.keys().next().value!);
   }
 
-  /** Takes the lease (loading state if the epoch changed); `undefined` if another process holds it. */
-  async acquire(): Promise<number | undefined> {
-    const epoch = await this.#lease.acquire();
-    if (epoch !== undefined && epoch !== this.#loadedEpoch) {
-      await this.load();
-      this.#loadedEpoch = epoch;
+  #lease(p: number): Lease {
+    let l = this.#leases.get(p);
+    if (!l) this.#leases.set(p, (l = createLease(this.#kv, `p/${String(p).padStart(4, '0')}/lease`, this.#options.owner, this.#ctx.clock, this.#options.leaseTtlMs)));
+    return l;
+  }
+
+  get partitionCount(): number {
+    return this.#options.partitions;
+  }
+
+  /**
+   * Saves what the held partitions changed outside a round (a reconcile), without
+   * moving checkpoints and without compaction (a reconcile still streams the chunks).
+   */
+  async commitHeld(): Promise<void> {
+    for (const [p, h] of this.#held) {
+      if (!h.state.dirtyCount) continue;
+      try {
+        await h.state.commit(h.epoch, {}, undefined, false);
+      } catch (e) {
+        if (isSimulatedCrash(e)) throw e;
+        this.#held.delete(p);
+        this.#ctx.events.emit('error', { resource: this.#ctx.bucket.resource_id, operation: 'sync-state', error: toPolycloudError(e).withContext({ partition: p }) });
+      }
     }
-    return epoch;
   }
 
-  /** Who holds the lease, if anyone. */
-  leaseHolder(): Promise<{ owner: string; expiresAt: number } | undefined> {
-    return this.#lease.holder();
+  /** Holds the background loop (after the round in flight) until `resume()`: a reconcile owns the state meanwhile. */
+  async pause(): Promise<void> {
+    this.#paused++;
+    await this.#current;
   }
 
-  /** Position of journal `source` applied to `binding`. */
-  checkpoint(source: string, binding: string): number {
-    return this.#checkpoints.get(`${source}/${binding}`)?.value.pos ?? 0;
+  resume(): void {
+    this.#paused = Math.max(0, this.#paused - 1);
   }
 
-  /** Persists tombstones and synchronised state under the current epoch. */
-  async persistState(epoch: number): Promise<void> {
-    await this.#tombDoc.save(Object.fromEntries(this.#ctx.tombstones), epoch);
-    this.#ctx.crash?.('tombstones-saved');
-    await this.#baseDoc.save(Object.fromEntries(this.#ctx.base), epoch);
+  /** Partitions held now. */
+  get held(): number[] {
+    return [...this.#held.keys()].sort((a, b) => a - b);
+  }
+
+  get members(): readonly string[] {
+    return this.#membership.members;
+  }
+
+  /** Partitions assigned to this process that another process holds: who, and until when. */
+  async blockedBy(): Promise<{ partition: number; owner: string; expiresAt: number }[]> {
+    const out: { partition: number; owner: string; expiresAt: number }[] = [];
+    for (const p of this.#membership.assigned(this.#options.partitions)) {
+      if (this.#held.has(p)) continue;
+      const h = await this.#lease(p).holder();
+      if (h && h.owner !== this.#options.owner) out.push({ partition: p, owner: h.owner, expiresAt: h.expiresAt });
+    }
+    return out;
+  }
+
+  /** Renews membership and leases: gives up partitions now assigned elsewhere, takes the ones assigned here. */
+  async rebalance(force = false): Promise<void> {
+    const ctx = this.#ctx;
+    try {
+      await this.#membership.refresh(undefined, force);
+    } catch (e) {
+      if (isSimulatedCrash(e)) throw e;
+      ctx.events.emit('error', { resource: ctx.bucket.resource_id, operation: 'sync-membership', error: toPolycloudError(e) });
+    }
+    const assigned = new Set(this.#membership.assigned(this.#options.partitions));
+    for (const [p, h] of this.#held) {
+      if (assigned.has(p)) continue;
+      this.#held.delete(p);
+      await h.lease.release().catch(() => undefined);
+    }
+    const now = ctx.clock.now();
+    for (const p of assigned) {
+      const h = this.#held.get(p);
+      if (!h && (this.#nextTry.get(p) ?? 0) > now && !force) continue;
+      const lease = this.#lease(p);
+      let epoch: number | undefined;
+      try {
+        epoch = await lease.acquire();
+      } catch (e) {
+        if (isSimulatedCrash(e)) throw e;
+        ctx.events.emit('error', { resource: ctx.bucket.resource_id, operation: 'sync-lease', error: toPolycloudError(e).withContext({ partition: p }) });
+      }
+      if (epoch === undefined) {
+        this.#held.delete(p);
+        this.#nextTry.set(p, now + this.#options.leaseTtlMs / 3);
+        continue;
+      }
+      if (h && h.epoch === epoch && h.state.loaded) continue;
+      const state = h?.state ?? new PartitionState(this.#kv, p, this.#cache, ctx.events, ctx.bucket.resource_id);
+      try {
+        await state.load();
+      } catch (e) {
+        if (isSimulatedCrash(e)) throw e;
+        this.#held.delete(p);
+        ctx.events.emit('error', { resource: ctx.bucket.resource_id, operation: 'sync-state', error: toPolycloudError(e).withContext({ partition: p }) });
+        continue;
+      }
+      this.#held.set(p, { lease, state, epoch });
+    }
   }
 
   /** Syncs one key with retries and back-off; never throws except for a simulated crash. */
-  async syncWithRetry(key: string, hints: KeyHints): Promise<KeyOutcome> {
+  async syncWithRetry(key: string, hints: KeyHints, prior: StateRecord | undefined, signal?: AbortSignal): Promise<KeyOutcome> {
+    const ctx = signal ? { ...this.#ctx, signal } : this.#ctx;
     let last: KeyOutcome | undefined;
     for (let attempt = 1; attempt <= this.#options.maxAttempts; attempt++) {
       try {
-        last = await syncKey(this.#ctx, key, hints);
+        last = await syncKey(ctx, key, hints, prior);
         const retry = Object.values(last.bindings).some((b) => !b.ok && b.reason !== undefined && RETRY_REASONS.has(b.reason));
         if (!retry) return last;
       } catch (e) {
         if (isSimulatedCrash(e)) throw e;
         const err = toPolycloudError(e);
-        last = { key, conflict: false, derived: [], bindings: Object.fromEntries(this.#ctx.bindings.map((b) => [b.id, { ok: false, reason: err.code }])) };
+        last = { key, conflict: false, derived: [], bindings: Object.fromEntries(this.#ctx.bindings.map((b) => [b.id, { ok: false, reason: err.code }])), record: prior ? { ...prior, pending: prior.pending ?? this.#ctx.clock.now() } : { vv: '', tokens: {}, pending: this.#ctx.clock.now() }, pending: true };
         if (isPolycloudError(e) && !e.retryable && !RETRY_REASONS.has(e.code)) return last;
       }
+      if (signal?.aborted) return last!;
       if (attempt < this.#options.maxAttempts) {
         const ms = backoffDelay(attempt, { maxAttempts: this.#options.maxAttempts, baseDelayMs: this.#options.baseDelayMs, maxDelayMs: this.#options.maxDelayMs }, this.#random);
-        await (this.#options.sleep ?? ((t: number) => clockSleep(this.#ctx.clock, t)))(ms);
+        try {
+          await (this.#options.sleep ?? ((t: number) => clockSleep(this.#ctx.clock, t, signal)))(ms);
+        } catch {
+          return last!;
+        }
       }
     }
     return last!;
   }
 
-  /** One pass over the journal (at most `batchSize` entries). */
+  /** A signal that aborts when the first held lease would lapse: no request of a round outlives its lease. */
+  #roundSignal(): { signal: AbortSignal; done: () => void } {
+    const controller = new AbortController();
+    let until = Infinity;
+    for (const h of this.#held.values()) until = Math.min(until, h.lease.heldUntil);
+    const ms = Math.max(0, until - this.#ctx.clock.now());
+    const t = Number.isFinite(ms) ? this.#ctx.clock.setTimeout(() => controller.abort(new Error('the replication lease is about to lapse')), ms) : undefined;
+    return { signal: controller.signal, done: () => t !== undefined && this.#ctx.clock.clearTimeout(t) };
+  }
+
+  /** One round over the partitions this process holds. */
   async runOnce(): Promise<RunReport> {
     const ctx = this.#ctx;
-    const report: RunReport = { leased: false, entries: 0, keys: 0, writes: 0, conflicts: 0, failedKeys: [], checkpoints: {}, more: false, unreadable: [], partitions: [] };
-    const epoch = await this.acquire();
-    if (epoch === undefined) return report;
+    const report: RunReport = { leased: false, entries: 0, keys: 0, writes: 0, conflicts: 0, failedKeys: [], more: false, unreadable: [], partitions: [] };
+    await this.rebalance();
+    if (!this.#held.size) return report;
     report.leased = true;
-    report.epoch = epoch;
-    report.partitions = [0];
-    this.#runs++;
-    const bySource = new Map<string, JournalEntry[]>();
-    for (const [src, journal] of this.#journals) {
-      const from = Math.min(...ctx.bindings.map((b) => this.checkpoint(src, b.id)));
-      let got: JournalEntry[];
-      try {
-        got = await journal.read(from, this.#options.batchSize);
-      } catch (e) {
-        // A journal on a binding that is down: the others still replicate; it is read next time.
-        if (isSimulatedCrash(e)) throw e;
-        report.unreadable.push(src);
-        ctx.events.emit('error', { resource: ctx.bucket.resource_id, operation: 'journal-read', error: toPolycloudError(e).withContext({ binding: src }) });
-        continue;
-      }
-      bySource.set(src, got);
-      report.entries += got.length;
-      if (got.length >= this.#options.batchSize) report.more = true;
-    }
-    ctx.crash?.('journal-read');
-
-    const byKey = new Map<string, (JournalEntry & { src: string })[]>();
-    for (const [src, list] of bySource) for (const entry of list) {
-      const e = { ...entry, src };
-      const list = byKey.get(e.key);
-      if (list) list.push(e);
-      else byKey.set(e.key, [e]);
-    }
-    report.keys = byKey.size;
-    const limit = pLimit(this.#options.concurrency);
-    const outcomes = new Map<string, KeyOutcome>();
-    await Promise.all(
-      [...byKey].map(([key, list]) =>
-        limit(async () => {
-          // Only targets still behind some entry of this key need it; others already have it.
-          if (ctx.bindings.every((b) => list.every((e) => e.pos <= this.checkpoint(e.src, b.id)))) return;
-          // Every delete of the batch (from any journal): resolution keeps only those no other version includes.
-          const lastPut = [...list].reverse().find((e) => e.op === 'put');
-          const hints: KeyHints = {
-            tombstones: list.filter((e) => e.op === 'delete').map((e) => ({ ...fromRecord(e.version), deleted: true })),
-            ...(lastPut && list[list.length - 1] === lastPut ? { source: lastPut.binding } : {}),
-          };
-          const outcome = await this.syncWithRetry(key, hints);
-          outcomes.set(key, outcome);
-          this.#record(outcome, list[list.length - 1]!);
-        }),
-      ),
-    );
-    ctx.crash?.('applied');
-
-    for (const o of outcomes.values()) {
-      report.writes += Object.values(o.bindings).filter((b) => b.wrote).length;
-      if (o.conflict) report.conflicts++;
-      if (Object.values(o.bindings).some((b) => !settled(b))) report.failedKeys.push(o.key);
-      // Keep-both losers become ordinary journaled writes, so bindings that missed them catch up.
-      for (const d of o.derived) await this.#journalFor(d.binding).append({ key: d.key, op: 'put', version: toRecord(d.version), binding: d.binding, at: ctx.clock.now() });
-    }
-    ctx.crash?.('derived-journaled');
-    await this.persistState(epoch);
-    ctx.crash?.('state-saved');
-
-    for (const [src, entries] of bySource) {
-      for (const b of ctx.bindings) {
-        let cp = this.checkpoint(src, b.id);
-        for (const e of entries) {
-          if (e.pos <= cp) continue;
-          const o = outcomes.get(e.key);
-          const bo = o?.bindings[b.id];
-          if (o && !settled(bo)) break;
-          cp = e.pos;
-        }
-        if (cp !== this.checkpoint(src, b.id)) {
-          await this.#checkpoints.get(`${src}/${b.id}`)!.save({ pos: cp }, epoch);
-          ctx.crash?.(`checkpoint:${src}/${b.id}`);
-        }
-        report.checkpoints[`${src}/${b.id}`] = cp;
-      }
-    }
-    this.#emitLag(bySource);
-    // Segments every target is past are no longer needed (deletes they carried are applied everywhere).
-    for (const [src, journal] of this.#journals) {
-      const min = Math.min(...ctx.bindings.map((b) => this.checkpoint(src, b.id)));
-      if (min > (this.#truncated.get(src) ?? 0) && this.#runs % 8 === 0 && bySource.has(src)) {
-        try {
-          await journal.truncate(min);
-          this.#truncated.set(src, min);
-        } catch (e) {
-          if (isSimulatedCrash(e)) throw e;
-        }
-      }
+    report.partitions = this.held;
+    this.#rounds++;
+    const round = this.#roundSignal();
+    try {
+      await this.#round(report, round.signal);
+    } finally {
+      round.done();
     }
     return report;
   }
 
-  /** Runs until the journal is drained (or `maxRuns`); returns the reports. */
-  async drain(maxRuns = 1000): Promise<RunReport[]> {
+  async #round(report: RunReport, signal: AbortSignal): Promise<void> {
+    const ctx = this.#ctx;
+    const P = this.#options.partitions;
+    const now = ctx.clock.now();
+    // 1. Every journal's segments, listed once for all partitions.
+    const listings = new Map<string, string[]>();
+    for (const [src, kv] of this.#journals) {
+      try {
+        listings.set(src, await listSegments(kv, signal));
+      } catch (e) {
+        if (isSimulatedCrash(e)) throw e;
+        report.unreadable.push(src);
+        ctx.events.emit('error', { resource: ctx.bucket.resource_id, operation: 'journal-read', error: toPolycloudError(e).withContext({ binding: src }) });
+      }
+    }
+    // 2. Per partition: the entries past its checkpoints (per writer, in counter order), and its pending keys.
+    const work: { p: number; h: Held; byKey: Map<string, ReadEntry[]>; reached: Record<string, Record<string, number>> }[] = [];
+    let oldest = Infinity;
+    let backlog = 0;
+    for (const [p, h] of this.#held) {
+      const byKey = new Map<string, ReadEntry[]>();
+      const reached: Record<string, Record<string, number>> = {};
+      let budget = this.#options.batchSize;
+      for (const [src, names] of listings) {
+        const cps = h.state.head.checkpoints[src] ?? {};
+        for (const [writer, segs] of byWriter(names)) {
+          for (const { name, counter } of segs) {
+            if (counter <= (cps[writer] ?? 0)) continue;
+            if (budget <= 0) {
+              report.more = true;
+              break;
+            }
+            const entries = await this.#read(src, name, signal);
+            if (entries) {
+              for (const e of entries) {
+                if (partitionOf(e.key, P) !== p) continue;
+                budget--;
+                report.entries++;
+                oldest = Math.min(oldest, e.at);
+                const l = byKey.get(e.key);
+                if (l) l.push(e);
+                else byKey.set(e.key, [e]);
+              }
+            }
+            (reached[src] ??= {})[writer] = counter;
+          }
+        }
+      }
+      for (const k of h.state.pendingKeys()) {
+        if (byKey.size >= this.#options.batchSize * 2) {
+          report.more = true;
+          break;
+        }
+        if (!byKey.has(k)) byKey.set(k, []);
+      }
+      backlog += byKey.size;
+      work.push({ p, h, byKey, reached });
+    }
+    ctx.crash?.('journal-read');
+
+    // 3. Bring every key in line (bounded concurrency across partitions).
+    const limit = pLimit(this.#options.concurrency);
+    const behind = new Map<string, number>();
+    const lag = new Map<string, number>();
+    const derived: { key: string; version: ObjectVersion; binding: string }[] = [];
+    await Promise.all(
+      work.flatMap(({ h, byKey }) =>
+        [...byKey].map(([key, list]) =>
+          limit(async () => {
+            if (signal.aborted) return;
+            const prior = await h.state.get(key, signal);
+            const lastPut = [...list].reverse().find((e) => e.op === 'put');
+            const hints: KeyHints = {
+              tombstones: list.filter((e) => e.op === 'delete').map((e) => ({ ...fromRecord(e.version), deleted: true })),
+              ...(lastPut && list[list.length - 1] === lastPut ? { source: lastPut.binding } : {}),
+              ...(list.some((e) => e.unknown?.length) ? { unknown: list.flatMap((e) => e.unknown ?? []) } : {}),
+            };
+            const outcome = await this.syncWithRetry(key, hints, prior, signal);
+            h.state.set(key, outcome.record);
+            this.#record(outcome, list[list.length - 1]);
+            report.keys++;
+            report.writes += Object.values(outcome.bindings).filter((b) => b.wrote).length;
+            if (outcome.conflict) report.conflicts++;
+            if (outcome.pending) {
+              report.failedKeys.push(key);
+              const since = Math.min(outcome.record?.pending ?? now, ...list.map((e) => e.at));
+              for (const b of ctx.bindings) {
+                const o = outcome.bindings[b.id];
+                if (o?.ok || o?.reason === 'residency' || o?.reason === 'classification' || o?.reason === 'clock-skew') continue;
+                behind.set(b.id, (behind.get(b.id) ?? 0) + 1);
+                lag.set(b.id, Math.max(lag.get(b.id) ?? 0, now - since));
+              }
+            }
+            derived.push(...outcome.derived);
+          }),
+        ),
+      ),
+    );
+    ctx.crash?.('applied');
+    // Keep-both losers become ordinary journaled writes, so bindings that missed them catch up.
+    for (const d of derived) await this.#writerFor(d.binding).append({ key: d.key, op: 'put', version: toRecord(d.version), binding: d.binding, at: ctx.clock.now() }, signal);
+    ctx.crash?.('derived-journaled');
+
+    // 4. Per partition: one delta, then the head with the new checkpoints (fenced).
+    for (const { p, h, reached } of work) {
+      if (signal.aborted) break;
+      try {
+        await h.state.commit(h.epoch, reached, signal);
+        ctx.crash?.(`state-saved:${p}`);
+      } catch (e) {
+        if (isSimulatedCrash(e)) throw e;
+        // Fenced (another process took the partition) or the state store failed: the round's work is repeated by whoever holds it.
+        this.#held.delete(p);
+        ctx.events.emit('error', { resource: ctx.bucket.resource_id, operation: 'sync-state', error: toPolycloudError(e).withContext({ partition: p }) });
+      }
+    }
+    // Per target: keys still missing there; while a backlog remains past this round, every target may be behind.
+    for (const b of ctx.bindings) {
+      const unread = report.more ? Math.max(0, backlog - report.keys) : 0;
+      this.#behind.set(b.id, { backlog: (behind.get(b.id) ?? 0) + unread, lagMs: Math.max(lag.get(b.id) ?? 0, unread && Number.isFinite(oldest) ? now - oldest : 0) });
+    }
+    this.#emitLag();
+    if (this.#rounds % 16 === 0 && this.#held.has(0)) await this.#truncate(listings, signal).catch(() => undefined);
+  }
+
+  async #read(src: string, name: string, signal: AbortSignal): Promise<ReadEntry[] | undefined> {
+    const id = `${src}\u0000${name}`;
+    const hit = this.#segments.get(id);
+    if (hit) return hit;
+    const got = await readSegment(this.#journals.get(src)!, name, signal);
+    if (!got) return undefined;
+    if (got.bad && !this.#badSegments.has(id)) {
+      this.#badSegments.add(id);
+      this.#ctx.events.emit('error', {
+        resource: this.#ctx.bucket.resource_id,
+        operation: 'journal-read',
+        error: toPolycloudError(new Error(`journal segment ${SEGMENTS}${name} on ${src} has ${got.bad} line(s) that are not journal entries (corrupt or forged): skipped`)).withContext({ binding: src, key: `${SEGMENTS}${name}` }),
+      });
+    }
+    this.#cacheSegment(id, got.entries);
+    return got.entries;
+  }
+
+  /** Deletes segments every partition has checkpointed past (and old enough). */
+  async #truncate(listings: Map<string, string[]>, signal: AbortSignal): Promise<void> {
+    const heads = await Promise.all(Array.from({ length: this.#options.partitions }, (_, p) => PartitionState.peek(this.#kv, p, signal)));
+    const cutoff = this.#ctx.clock.now() - this.#options.truncateMinAgeMs;
+    for (const [src, names] of listings) {
+      for (const name of names) {
+        const seg = parseSegmentName(name)!;
+        if (seg.time > cutoff) continue;
+        if (!heads.every((h) => (h?.checkpoints[src]?.[seg.writer] ?? 0) >= seg.counter)) continue;
+        await this.#journals.get(src)!.delete(`${SEGMENTS}${name}`, signal);
+        this.#segments.delete(`${src}\u0000${name}`);
+      }
+    }
+  }
+
+  /** Runs rounds until nothing is left to do here (or `maxRounds`); returns the reports. */
+  async drain(maxRounds = 10_000): Promise<RunReport[]> {
     const reports: RunReport[] = [];
-    for (let i = 0; i < maxRuns; i++) {
+    for (let i = 0; i < maxRounds; i++) {
       const r = await this.runOnce();
       reports.push(r);
-      if (!r.leased || !r.more) break;
+      if (!r.leased || (!r.more && !this.#hasPendingWork(r))) break;
     }
     return reports;
+  }
+
+  /** Keys still pending that another round could fix now (a round that changed nothing stops the drain). */
+  #hasPendingWork(r: RunReport): boolean {
+    return r.failedKeys.length > 0 && r.writes > 0;
   }
 
   /** Starts the background loop: waits `intervalMs` (or until `nudge()`), runs, repeats (at once while a backlog remains). */
@@ -285,8 +463,13 @@ export class Replicator {
           this.#wake = undefined;
         }
         if (this.#stopping) break;
+        if (this.#paused) {
+          r = undefined;
+          continue;
+        }
         try {
-          r = await this.runOnce();
+          this.#current = this.runOnce();
+          r = (await this.#current) as RunReport;
         } catch (e) {
           r = undefined;
           this.#ctx.events.emit('error', { resource: this.#ctx.bucket.resource_id, operation: 'replicate', error: toPolycloudError(e) });
@@ -295,53 +478,105 @@ export class Replicator {
     })();
   }
 
+  get running(): boolean {
+    return this.#loop !== undefined && !this.#stopping;
+  }
+
   /** Wakes the loop (new changes were journaled). */
   nudge(): void {
     this.#wake?.();
   }
 
-  /** Stops the loop without releasing the lease (a crash, as far as other processes can tell). */
+  /** Stops the loop without releasing anything (a crash, as far as other processes can tell). */
   abandon(): void {
     this.#stopping = true;
     this.#wake?.();
   }
 
+  /** Stops the loop, releases the leases and leaves the membership (the others take over at once). */
   async stop(): Promise<void> {
     this.#stopping = true;
     this.#wake?.();
     await this.#loop;
     this.#loop = undefined;
-    await this.#lease.release().catch(() => undefined);
+    for (const h of this.#held.values()) await h.lease.release().catch(() => undefined);
+    this.#held.clear();
+    await this.#membership.leave();
   }
 
-  /** Backlog and lag per target, read from the journal past each checkpoint (up to `scan` entries). */
-  async targets(scan = 100_000): Promise<TargetStatus[]> {
-    await Promise.all([...this.#checkpoints.values()].map((d) => d.loadOnce()));
-    const now = this.#ctx.clock.now();
-    const out = new Map<string, TargetStatus>(this.#ctx.bindings.map((b) => [b.id, { binding: b.id, checkpoints: {}, backlog: 0, lagMs: 0, failed: this.#ctx.status.failedOn(b.id) }]));
-    for (const [src, journal] of this.#journals) {
-      const from = Math.min(...this.#ctx.bindings.map((b) => this.checkpoint(src, b.id)));
-      const entries = await journal.read(from, scan).catch(() => [] as JournalEntry[]);
-      for (const b of this.#ctx.bindings) {
-        const t = out.get(b.id)!;
-        const cp = this.checkpoint(src, b.id);
-        t.checkpoints[src] = cp;
-        const behind = entries.filter((e) => e.pos > cp);
-        t.backlog += behind.length;
-        if (behind.length) t.lagMs = Math.max(t.lagMs, now - behind[0]!.at);
+  /** Backlog and lag per target, as of the last round. */
+  targets(): TargetStatus[] {
+    return this.#ctx.bindings.map((b) => ({ binding: b.id, backlog: this.#behind.get(b.id)?.backlog ?? 0, lagMs: this.#behind.get(b.id)?.lagMs ?? 0, failed: this.#ctx.status.failedOn(b.id) }));
+  }
+
+  /**
+   * Backlog and lag per target measured from the stores (any process can ask): journal
+   * entries past each partition's checkpoints (up to `scan` of them) plus keys left
+   * pending, attributed to the bindings that still miss them when this process knows.
+   */
+  async measure(scan = 100_000): Promise<TargetStatus[]> {
+    const ctx = this.#ctx;
+    const now = ctx.clock.now();
+    const heads = await Promise.all(Array.from({ length: this.#options.partitions }, (_, p) => this.#held.get(p)?.state.head ?? PartitionState.peek(this.#kv, p).catch(() => undefined)));
+    const backlog = new Map<string, number>(ctx.bindings.map((b) => [b.id, 0]));
+    const lag = new Map<string, number>(ctx.bindings.map((b) => [b.id, 0]));
+    const add = (binding: string, at: number) => {
+      backlog.set(binding, backlog.get(binding)! + 1);
+      lag.set(binding, Math.max(lag.get(binding)!, now - at));
+    };
+    let budget = scan;
+    const signal = new AbortController().signal;
+    for (const [src, kv] of this.#journals) {
+      let names: string[];
+      try {
+        names = await listSegments(kv);
+      } catch {
+        continue;
+      }
+      for (const [writer, segs] of byWriter(names)) {
+        const min = Math.min(...heads.map((h) => h?.checkpoints[src]?.[writer] ?? 0));
+        for (const { name, counter } of segs) {
+          if (counter <= min || budget <= 0) continue;
+          const entries = await this.#read(src, name, signal).catch(() => undefined);
+          for (const e of entries ?? []) {
+            budget--;
+            const h = heads[partitionOf(e.key, this.#options.partitions)];
+            if (counter <= (h?.checkpoints[src]?.[writer] ?? 0)) continue;
+            for (const b of ctx.bindings) if (b.id !== e.binding) add(b.id, e.at);
+          }
+        }
       }
     }
-    return [...out.values()];
+    for (const h of heads) {
+      for (const key of h?.pending ?? []) {
+        const st = ctx.status.get(key);
+        for (const b of ctx.bindings) if (!st || st.bindings[b.id]?.state === 'FAILED') add(b.id, st?.updatedAt ?? now);
+      }
+    }
+    // Pending keys this process is retrying: their age since the change, as its last round saw it.
+    return ctx.bindings.map((b) => ({ binding: b.id, backlog: backlog.get(b.id)!, lagMs: Math.max(lag.get(b.id)!, backlog.get(b.id)! ? (this.#behind.get(b.id)?.lagMs ?? 0) : 0), failed: ctx.status.failedOn(b.id) }));
   }
 
-  #record(outcome: KeyOutcome, entry: JournalEntry): void {
+  /** Pending keys in the partitions held (as the heads list them). */
+  pendingCount(): number {
+    let n = 0;
+    for (const h of this.#held.values()) n += h.state.pendingKeys().length;
+    return n;
+  }
+
+  /** The state of a held partition (tests, status). */
+  partitionState(p: number): PartitionState | undefined {
+    return this.#held.get(p)?.state;
+  }
+
+  #record(outcome: KeyOutcome, entry: JournalEntry | undefined): void {
     const ctx = this.#ctx;
     const w = outcome.winner;
     const bindings: Record<string, BindingStatus> = {};
     let failed = false;
     for (const b of ctx.bindings) {
       const o = outcome.bindings[b.id];
-      const isOrigin = w ? w.origin === b.id : entry.binding === b.id;
+      const isOrigin = w ? w.origin === b.id : entry?.binding === b.id;
       if (o?.ok) bindings[b.id] = { state: isOrigin ? 'COMPLETED' : 'REPLICA' };
       else {
         failed = true;
@@ -357,21 +592,29 @@ export class Replicator {
     });
   }
 
-  #emitLag(bySource: Map<string, JournalEntry[]>): void {
+  #emitLag(): void {
     const ctx = this.#ctx;
     const now = ctx.clock.now();
     const objective = ctx.bucket.replication.lag_objective_ms;
-    for (const b of ctx.bindings) {
-      let lagMs = 0;
-      for (const [src, entries] of bySource) {
-        const cp = this.checkpoint(src, b.id);
-        const first = entries.find((e) => e.pos > cp);
-        if (first) lagMs = Math.max(lagMs, now - first.at);
-      }
-      if (lagMs > objective && now - this.#lastLagEmit >= 1000) {
-        this.#lastLagEmit = now;
-        ctx.events.emit('lag', { bucket: ctx.bucket.resource_id, binding: b.id, lagMs, objectiveMs: objective });
-      }
+    if (now - this.#lastLagEmit < 1000) return;
+    for (const [binding, { lagMs }] of this.#behind) {
+      if (lagMs <= objective) continue;
+      this.#lastLagEmit = now;
+      ctx.events.emit('lag', { bucket: ctx.bucket.resource_id, binding, lagMs, objectiveMs: objective });
     }
   }
+}
+
+/** A journal listing grouped by writer, each in counter order. */
+function byWriter(names: readonly string[]): Map<string, { name: string; counter: number }[]> {
+  const out = new Map<string, { name: string; counter: number }[]>();
+  for (const name of names) {
+    const seg = parseSegmentName(name);
+    if (!seg) continue;
+    const l = out.get(seg.writer);
+    if (l) l.push({ name, counter: seg.counter });
+    else out.set(seg.writer, [{ name, counter: seg.counter }]);
+  }
+  for (const l of out.values()) l.sort((a, b) => a.counter - b.counter);
+  return out;
 }

@@ -1,12 +1,6 @@
-import type { ObjectReplicationStatus, TargetStatus as CoreTargetStatus } from '@polycloud/core';
+import type { ObjectReplicationStatus } from '@polycloud/core';
 
-export type { BindingStatus, ObjectReplicationStatus, ReplicationState } from '@polycloud/core';
-
-/** Replication progress of one target binding, with the journal positions applied. */
-export interface TargetStatus extends CoreTargetStatus {
-  /** Journal position applied up to, per journal (source id → position). */
-  checkpoints: Record<string, number>;
-}
+export type { BindingStatus, ObjectReplicationStatus, ReplicationState, TargetStatus } from '@polycloud/core';
 
 /** In-process record of per-object replication status (bounded; oldest forgotten first). */
 export class SyncStatusBook {

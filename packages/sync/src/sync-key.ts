@@ -1,15 +1,35 @@
 import type { Readable } from 'node:stream';
-import type { ObjectInfo, StorageAdapter } from '@polycloud/core';
-import { isPolycloudError, type PolycloudError, toPolycloudError } from '@polycloud/core';
-import { complianceVerdict } from '@polycloud/core';
-import { readAll } from '@polycloud/core';
-import type { Binding } from '@polycloud/core';
-import { sha256 } from '@polycloud/core';
+import {
+  type Binding,
+  compareVectors,
+  complianceVerdict,
+  conflictKey,
+  decodeVector,
+  encodeVector,
+  fromRecord,
+  type Hlc,
+  isPolycloudError,
+  joinVectors,
+  newVersion,
+  type ObjectInfo,
+  type ObjectVersion,
+  type PolycloudError,
+  readAll,
+  resolveVersions,
+  sameVersion,
+  sha256,
+  type StorageAdapter,
+  toPolycloudError,
+  toRecord,
+  userPart,
+  type VersionRecord,
+  versionFromMetadata,
+  versionId,
+  versionMetadata,
+  withDot,
+} from '@polycloud/core';
 import type { SyncContext } from './context.js';
-import { conflictKey, resolveVersions } from '@polycloud/core';
-import { newVersion } from '@polycloud/core';
-import { compareVectors, decodeVector, encodeVector, joinVectors } from '@polycloud/core';
-import { fromRecord, type ObjectVersion, sameVersion, toRecord, userPart, versionId, versionMetadata, versionFromMetadata } from '@polycloud/core';
+import type { StateRecord } from './state.js';
 
 /** What the journal or the reconciler knows about a key beyond the bindings' current state. */
 export interface KeyHints {
@@ -23,6 +43,12 @@ export interface KeyHints {
    * the first target that needs it.
    */
   source?: string;
+  /**
+   * Earlier attempts of a journaled write whose outcome is unknown: an object on
+   * that binding without a stamp, or with that attempt's stamp, is what the attempt
+   * left (possibly partial) and is superseded by the write, never adopted as newer.
+   */
+  unknown?: readonly { binding: string; version: VersionRecord }[];
 }
 
 export interface BindingOutcome {
@@ -41,6 +67,10 @@ export interface KeyOutcome {
   bindings: Record<string, BindingOutcome>;
   /** Writes derived from this key (keep-both losers) that must be journaled. */
   derived: { key: string; version: ObjectVersion; binding: string }[];
+  /** The key's state after this sync (`null`: nothing to remember). */
+  record: StateRecord | null;
+  /** Some binding still misses the winner for a reason that may pass (retried later). */
+  pending: boolean;
 }
 
 interface Observed {
@@ -58,9 +88,10 @@ const ADOPT_HASH_LIMIT = 16 * 1024 * 1024;
 
 async function observe(ctx: SyncContext, binding: Binding, key: string, prefetch = false): Promise<Observed> {
   const adapter = ctx.adapterOf(binding.id);
+  const signal = ctx.signal ? { signal: ctx.signal } : {};
   try {
     if (prefetch) {
-      const { info, body } = await adapter.get(binding.physical_id, key);
+      const { info, body } = await adapter.get(binding.physical_id, key, signal);
       // An adapter whose get does not return metadata: fall back to head.
       if (info.metadata === undefined) body.destroy();
       else {
@@ -68,7 +99,7 @@ async function observe(ctx: SyncContext, binding: Binding, key: string, prefetch
         return { binding, adapter, state: 'present', info, body, ...(version ? { version } : {}) };
       }
     }
-    const info = await adapter.head(binding.physical_id, key);
+    const info = await adapter.head(binding.physical_id, key, signal);
     const version = versionFromMetadata(info.metadata);
     return { binding, adapter, state: 'present', info, ...(version ? { version } : {}) };
   } catch (e) {
@@ -82,13 +113,21 @@ function cas(adapter: StorageAdapter, target: Observed): { ifMatch?: string; ifN
   return target.state === 'present' ? { ifMatch: target.info!.versionToken } : { ifNoneMatch: '*' };
 }
 
-/** Stamps an object written outside polycloud (no `pc_*` metadata) as a new version at its binding. */
-async function adopt(ctx: SyncContext, o: Observed, key: string): Promise<void> {
+/**
+ * Stamps an object written outside polycloud (no `pc_*` metadata) as a version at its
+ * binding, dated by its own modification time — not by when it was found — so LWW
+ * between out-of-band edits follows the time of the edits.
+ */
+async function adopt(ctx: SyncContext, o: Observed, key: string, prior: StateRecord | undefined): Promise<void> {
   o.body?.destroy();
   o.body = undefined;
-  const base = ctx.base.get(key);
-  const version = newVersion(ctx.hlc, o.binding.id, base ? decodeVector(base.vv) : {});
-  const { info, body } = await o.adapter.get(o.binding.physical_id, key, { ifMatch: o.info!.versionToken });
+  const context = prior && prior.vv ? decodeVector(prior.vv) : {};
+  const modified = Math.floor(o.info!.lastModified.getTime());
+  const before = context[o.binding.id];
+  // Its dot: the modification time, after whatever this binding held at the last sync.
+  const dot: Hlc = before && before.l >= modified ? { l: before.l, c: before.c + 1 } : { l: Number.isFinite(modified) && modified > 0 ? modified : ctx.clock.now(), c: 0 };
+  const version: ObjectVersion = { hlc: dot, origin: o.binding.id, vv: withDot(context, o.binding.id, dot) };
+  const { info, body } = await o.adapter.get(o.binding.physical_id, key, { ifMatch: o.info!.versionToken, ...(ctx.signal ? { signal: ctx.signal } : {}) });
   let payload: Buffer | typeof body = body;
   if (info.size <= ADOPT_HASH_LIMIT) {
     payload = await readAll(body);
@@ -99,6 +138,7 @@ async function adopt(ctx: SyncContext, o: Observed, key: string): Promise<void> 
     ...(info.contentType ? { contentType: info.contentType } : {}),
     contentLength: info.size,
     ...cas(o.adapter, o),
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
   });
   o.info = { ...info, versionToken: r.versionToken, metadata: { ...userPart(info.metadata), ...versionMetadata(version) } };
   o.version = version;
@@ -119,24 +159,26 @@ async function writeTo(ctx: SyncContext, key: string, targetKey: string, target:
       ...(bytes.contentType ? { contentType: bytes.contentType } : {}),
       contentLength: bytes.body.byteLength,
       ...condition,
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
     });
     return r.versionToken;
   }
   const src = source!;
   const metadata = { ...userPart(src.info!.metadata), ...versionMetadata(v) };
   if (src.binding.id === binding.id && targetKey === key && adapter.capabilities.copy && adapter.copy) {
-    const r = await adapter.copy(binding.physical_id, key, key, { metadata, ...(src.info!.contentType ? { contentType: src.info!.contentType } : {}), sourceIfMatch: src.info!.versionToken });
+    const r = await adapter.copy(binding.physical_id, key, key, { metadata, ...(src.info!.contentType ? { contentType: src.info!.contentType } : {}), sourceIfMatch: src.info!.versionToken, ...(ctx.signal ? { signal: ctx.signal } : {}) });
     return r.versionToken;
   }
   const prefetched = src.body;
   src.body = undefined;
-  const { info, body } = prefetched ? { info: src.info!, body: prefetched } : await src.adapter.get(src.binding.physical_id, key, { ifMatch: src.info!.versionToken });
+  const { info, body } = prefetched ? { info: src.info!, body: prefetched } : await src.adapter.get(src.binding.physical_id, key, { ifMatch: src.info!.versionToken, ...(ctx.signal ? { signal: ctx.signal } : {}) });
   try {
     const r = await adapter.put(binding.physical_id, targetKey, body, {
       metadata,
       ...(info.contentType ? { contentType: info.contentType } : {}),
       contentLength: info.size,
       ...condition,
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
     });
     return r.versionToken;
   } finally {
@@ -152,27 +194,27 @@ async function writeTo(ctx: SyncContext, key: string, targetKey: string, target:
  * conditionally on the version observed — never onto a binding outside the data's
  * residency (refused and reported).
  */
-export async function syncKey(ctx: SyncContext, key: string, hints: KeyHints = {}): Promise<KeyOutcome> {
+export async function syncKey(ctx: SyncContext, key: string, hints: KeyHints, prior: StateRecord | undefined): Promise<KeyOutcome> {
   const obs = await Promise.all(ctx.bindings.map((b) => observe(ctx, b, key, b.id === hints.source)));
   try {
-    return await merge(ctx, key, hints, obs);
+    return await merge(ctx, key, hints, obs, prior);
   } finally {
     for (const o of obs) if (o.body && !o.body.destroyed) o.body.destroy();
   }
 }
 
-async function merge(ctx: SyncContext, key: string, hints: KeyHints, obs: Observed[]): Promise<KeyOutcome> {
+async function merge(ctx: SyncContext, key: string, hints: KeyHints, obs: Observed[], prior: StateRecord | undefined): Promise<KeyOutcome> {
   const bucketId = ctx.bucket.resource_id;
-  const outcome: KeyOutcome = { key, conflict: false, bindings: {}, derived: [] };
+  const outcome: KeyOutcome = { key, conflict: false, bindings: {}, derived: [], record: prior ?? null, pending: false };
   ctx.crash?.('observed');
   for (const o of obs) if (o.state === 'error') outcome.bindings[o.binding.id] = { ok: false, reason: o.error!.code };
 
   // Deletes: the journaled tombstone, the remembered one, and out-of-band deletes seen by the reconciler.
   const tombs: ObjectVersion[] = [];
-  const known = ctx.tombstones.get(key);
+  const known = prior?.tomb;
   if (known) tombs.push(fromRecord(known.version));
   for (const t of hints.tombstones ?? []) tombs.push({ ...t, deleted: true });
-  const base = ctx.base.get(key);
+  const base = prior && (prior.vv !== '' || Object.keys(prior.tokens).length) ? prior : undefined;
   // The binding of the latest journaled write no longer has the key although it held it at
   // the last sync: something deleted it there without a journaled delete (a delete whose
   // journal append failed, or one made outside polycloud) — a delete, not a gap to refill.
@@ -188,11 +230,22 @@ async function merge(ctx: SyncContext, key: string, hints: KeyHints, obs: Observ
     ctx.events.emit('adopted', { bucket: bucketId, key, binding: id, op: 'delete', version: versionId(t), record: toRecord(t) });
   }
 
+  // What an attempt of unknown outcome left on its binding (unstamped — perhaps partial —
+  // or carrying that attempt's stamp) is that attempt's version: superseded by the write.
+  // Only once the write itself is stored somewhere (its record is written alongside the data).
+  for (const u of hints.unknown ?? []) {
+    const o = obs.find((x) => x.binding.id === u.binding);
+    if (!o || o.state !== 'present') continue;
+    const attempt = fromRecord(u.version);
+    const superseded = obs.some((x) => x !== o && x.version && compareVectors(x.version.vv, attempt.vv) === 'after');
+    if (superseded && (!o.version || sameVersion(o.version, attempt))) o.version = attempt;
+  }
+
   // Objects written outside polycloud become versions at their binding.
   for (const o of obs) {
     if (o.state !== 'present' || o.version) continue;
     try {
-      await adopt(ctx, o, key);
+      await adopt(ctx, o, key, base);
     } catch (e) {
       o.state = 'error';
       o.error = toPolycloudError(e);
@@ -214,7 +267,9 @@ async function merge(ctx: SyncContext, key: string, hints: KeyHints, obs: Observ
   const candidates = [...present.filter((o) => !quarantined.has(o.binding.id)).map((o) => o.version!), ...tombs.filter((t) => !ctx.hlc.isAhead(t.hlc))];
   if (candidates.length === 0) {
     for (const o of obs) outcome.bindings[o.binding.id] ??= { ok: true };
-    if (obs.every((o) => o.state === 'absent')) ctx.base.delete(key);
+    outcome.pending = retryable(ctx, outcome);
+    const gone = obs.every((o) => o.state === 'absent');
+    outcome.record = record(gone ? undefined : base, undefined, outcome.pending ? (prior?.pending ?? ctx.clock.now()) : undefined);
     return outcome;
   }
 
@@ -225,7 +280,7 @@ async function merge(ctx: SyncContext, key: string, hints: KeyHints, obs: Observ
   if (resolution.needsMerge && ctx.merge) {
     const sides = resolution.needsMerge.map((v) => {
       const h = holder(v)!;
-      return { version: v, binding: h.binding.id, read: async () => readAll((await h.adapter.get(h.binding.physical_id, key, { ifMatch: h.info!.versionToken })).body) };
+      return { version: v, binding: h.binding.id, read: async () => readAll((await h.adapter.get(h.binding.physical_id, key, { ifMatch: h.info!.versionToken, ...(ctx.signal ? { signal: ctx.signal } : {}) })).body) };
     });
     const result = await ctx.merge({ bucket: bucketId, key, sides });
     if ('keep' in result) {
@@ -280,7 +335,7 @@ async function merge(ctx: SyncContext, key: string, hints: KeyHints, obs: Observ
     try {
       if (winner.deleted) {
         if (o.state === 'present') {
-          const del = o.adapter.capabilities.conditionalDelete ? { ifMatch: o.info!.versionToken } : {};
+          const del = { ...(o.adapter.capabilities.conditionalDelete ? { ifMatch: o.info!.versionToken } : {}), ...(ctx.signal ? { signal: ctx.signal } : {}) };
           await o.adapter.delete(o.binding.physical_id, key, del);
           outcome.bindings[id] = { ok: true, wrote: true };
           ctx.events.emit('replicated', { bucket: bucketId, key, binding: id, op: 'delete', version: versionId(winner), record: toRecord(winner) });
@@ -311,22 +366,42 @@ async function merge(ctx: SyncContext, key: string, hints: KeyHints, obs: Observ
 
   // Bookkeeping: tombstones kept until every binding has applied them; base = last synchronised state.
   const allOk = ctx.bindings.every((b) => outcome.bindings[b.id]?.ok || outcome.bindings[b.id]?.reason === 'residency' || outcome.bindings[b.id]?.reason === 'classification');
+  const now = ctx.clock.now();
+  let tomb = prior?.tomb;
   if (winner.deleted) {
-    const appliedAt = allOk ? (ctx.tombstones.get(key)?.appliedAt ?? ctx.clock.now()) : undefined;
-    if (appliedAt !== undefined && ctx.clock.now() - appliedAt >= ctx.tombstoneGraceMs) ctx.tombstones.delete(key);
-    else ctx.tombstones.set(key, { version: toRecord(winner), ...(appliedAt !== undefined ? { appliedAt } : {}) });
-  } else if (allOk) ctx.tombstones.delete(key);
-  else if (tombs.length) ctx.tombstones.set(key, { version: toRecord(tombs.reduce((a, b) => ({ ...a, vv: joinVectors(a.vv, b.vv) }))) });
+    const appliedAt = allOk ? (prior?.tomb?.appliedAt ?? now) : undefined;
+    tomb = appliedAt !== undefined && now - appliedAt >= ctx.tombstoneGraceMs ? undefined : { version: toRecord(winner), ...(appliedAt !== undefined ? { appliedAt } : {}) };
+  } else if (allOk) tomb = undefined;
+  else if (tombs.length) tomb = { version: toRecord(tombs.reduce((a, b) => ({ ...a, vv: joinVectors(a.vv, b.vv) }))) };
+  let synced: { vv: string; tokens: Record<string, string> } | undefined = base;
   if (allOk) {
-    if (winner.deleted) ctx.base.delete(key);
+    if (winner.deleted) synced = undefined;
     else {
       const tokens: Record<string, string> = {};
       for (const o of obs) {
         const t = outcome.bindings[o.binding.id]?.token ?? (o.state === 'present' ? o.info!.versionToken : undefined);
         if (t) tokens[o.binding.id] = t;
       }
-      ctx.base.set(key, { vv: encodeVector(winner.vv), tokens });
+      synced = { vv: encodeVector(winner.vv), tokens };
     }
   }
+  outcome.pending = retryable(ctx, outcome);
+  outcome.record = record(synced, tomb, outcome.pending ? (prior?.pending ?? now) : undefined);
   return outcome;
+}
+
+/** Some binding failed for a reason that may pass (not residency, classification or clock skew, which are settled). */
+function retryable(ctx: SyncContext, outcome: KeyOutcome): boolean {
+  return ctx.bindings.some((b) => {
+    const o = outcome.bindings[b.id];
+    return !o || (!o.ok && o.reason !== 'residency' && o.reason !== 'classification' && o.reason !== 'clock-skew');
+  });
+}
+
+function record(synced: { vv: string; tokens: Record<string, string> } | undefined, tomb: StateRecord['tomb'], pending: number | undefined): StateRecord | null {
+  if (!synced && !tomb && pending === undefined) return null;
+  const r: StateRecord = { vv: synced?.vv ?? '', tokens: synced?.tokens ?? {} };
+  if (tomb) r.tomb = tomb;
+  if (pending !== undefined) r.pending = pending;
+  return r;
 }

@@ -16,7 +16,7 @@ import type {
 import { isPolycloudError, PolycloudError } from '../errors/polycloud-error.js';
 import type { OperationKind, RouteExplanation, RouteRequest } from '../routing/router.js';
 import { bodyConsumed, normalizeBody, readAll } from '../storage/body.js';
-import { RESERVED_METADATA_PREFIX, validateKey, validateMetadata } from '../storage/validate.js';
+import { isReservedKey, RESERVED_METADATA_PREFIX, validateKey, validateMetadata } from '../storage/validate.js';
 import type { Binding } from '../urm/binding.js';
 import type { LogicalBucket } from '../urm/resources.js';
 import { type CallOptions, execute, type ExecutionContext } from './execute.js';
@@ -121,6 +121,7 @@ export class LogicalBucketClient {
     let write: PendingWrite = { bucket: this.resource, op: 'put', key, tags, metadata: opts.metadata ? { ...(opts.metadata as UserMetadata) } : {} };
     if (this.#deps.pipeline?.prepare) write = { ...write, ...(await this.#deps.pipeline.prepare(write)) };
     const request = this.#request('write', key, tags, requires);
+    const deadline = this.#deps.exec.clock.now() + (opts.timeoutMs ?? this.#deps.exec.timeoutMs);
     let stamped: StampedWrite | undefined;
     const result = await execute(
       this.#deps.exec,
@@ -136,7 +137,7 @@ export class LogicalBucketClient {
         const stamp = this.#deps.pipeline?.stamp;
         let putResult: PutResult;
         for (let race = 0; ; race++) {
-          stamped = stamp ? await stamp(write, binding, normalized.body) : undefined;
+          stamped = stamp ? await stamp(write, binding, normalized.body, { signal, race }) : undefined;
           // Built property by property (no spreads): this runs on every put.
           const putOptions: PutOptions = { metadata: stamped?.metadata ?? write.metadata, signal };
           if (opts.contentType) putOptions.contentType = opts.contentType;
@@ -161,7 +162,10 @@ export class LogicalBucketClient {
     );
     if (this.#deps.pipeline?.commit) {
       const contentHash = stamped?.digest?.();
-      await this.#deps.pipeline.commit({ ...write, ...(stamped ? { metadata: stamped.metadata } : {}), ...(contentHash ? { contentHash } : {}), binding: this.binding(result.binding), result, ...(result.size !== undefined ? { size: result.size } : length !== undefined ? { size: length } : {}) });
+      await this.#deps.pipeline.commit(
+        { ...write, ...(stamped ? { metadata: stamped.metadata } : {}), ...(contentHash ? { contentHash } : {}), binding: this.binding(result.binding), result, ...(result.size !== undefined ? { size: result.size } : length !== undefined ? { size: length } : {}) },
+        opts.signal ? { signal: opts.signal, deadline } : { deadline },
+      );
     }
     return result;
   }
@@ -239,7 +243,7 @@ export class LogicalBucketClient {
           ...(opts.continuationToken !== undefined ? { continuationToken: opts.continuationToken } : {}),
           signal,
         });
-        return { ...page, binding: binding.id };
+        return { ...hideReserved(page), binding: binding.id };
       },
       { provider: this.#provider },
     );
@@ -268,20 +272,35 @@ export class LogicalBucketClient {
     let write: PendingWrite = { bucket: this.resource, op: 'delete', key, tags, metadata: {} };
     if (this.#deps.pipeline?.prepare) write = { ...write, ...(await this.#deps.pipeline.prepare(write)) };
     const requires: StorageCapability[] = opts.ifMatch !== undefined ? ['conditionalDelete'] : [];
+    const deadline = this.#deps.exec.clock.now() + (opts.timeoutMs ?? this.#deps.exec.timeoutMs);
     let stamped: StampedWrite | undefined;
     const bindingId = await execute(
       this.#deps.exec,
       this.#request('delete', key, tags, requires),
       opts,
       async ({ binding, signal }) => {
-        stamped = await this.#deps.pipeline?.stamp?.(write, binding);
-        const ifMatch = opts.ifMatch ?? stamped?.ifMatch;
-        await this.adapter(binding.id).delete(binding.physical_id, key, { ...(ifMatch !== undefined ? { ifMatch } : {}), signal });
-        return binding.id;
+        const stamp = this.#deps.pipeline?.stamp;
+        const adapter = this.adapter(binding.id);
+        // As for put: a delete conditional on the version the pipeline expected may lose a
+        // race to a concurrent writer; re-stamp (the pipeline then reads the key) and retry.
+        for (let race = 0; ; race++) {
+          stamped = stamp ? await stamp(write, binding, undefined, { signal, race }) : undefined;
+          const ifMatch = opts.ifMatch ?? stamped?.ifMatch;
+          try {
+            await adapter.delete(binding.physical_id, key, ifMatch !== undefined ? { ifMatch, signal } : { signal });
+            return binding.id;
+          } catch (e) {
+            const internal = opts.ifMatch === undefined && stamped?.ifMatch !== undefined;
+            if (internal && isPolycloudError(e, 'CONDITION_NOT_MET') && race < MAX_STAMP_RACES) continue;
+            throw e;
+          }
+        }
       },
       { provider: this.#provider },
     );
-    if (this.#deps.pipeline?.commit) await this.#deps.pipeline.commit({ ...write, ...(stamped ? { metadata: stamped.metadata } : {}), binding: this.binding(bindingId) });
+    if (this.#deps.pipeline?.commit) {
+      await this.#deps.pipeline.commit({ ...write, ...(stamped ? { metadata: stamped.metadata } : {}), binding: this.binding(bindingId) }, opts.signal ? { signal: opts.signal, deadline } : { deadline });
+    }
   }
 
   /**
@@ -484,6 +503,15 @@ const MAX_STAMP_RACES = 32;
 function rangeLength(range: ByteRange, size: number): number {
   const last = Math.min(range.end ?? size - 1, size - 1);
   return Math.max(0, last - range.start + 1);
+}
+
+/** A listing page without polycloud's own namespace (engine objects are not the application's). */
+function hideReserved(page: ListPage): ListPage {
+  let hidden = false;
+  for (const o of page.objects) if (isReservedKey(o.key)) hidden = true;
+  for (const p of page.prefixes) if (isReservedKey(p)) hidden = true;
+  if (!hidden) return page;
+  return { ...page, objects: page.objects.filter((o) => !isReservedKey(o.key)), prefixes: page.prefixes.filter((p) => !isReservedKey(p)) };
 }
 
 function stripReserved(metadata: UserMetadata | undefined): UserMetadata | undefined {

@@ -21,13 +21,28 @@ export interface AppliedWrite extends PendingWrite {
   contentHash?: string;
 }
 
+/** The attempt a stamp is made for: its signal (deadline, failover cut, caller abort) and how many times this attempt lost a race. */
+export interface StampAttempt {
+  signal: AbortSignal;
+  /** 0 for the first stamp of an attempt; n after the write lost n races to concurrent writers (condition failed). */
+  race: number;
+}
+
+/** The call a commit belongs to: the caller's signal and the operation's deadline (clock ms). */
+export interface CommitCall {
+  signal?: AbortSignal;
+  deadline: number;
+}
+
 /**
  * Hooks the LogicalBucket facade calls around every put and delete, in order:
- * `prepare` before the adapter call (stamp version metadata), `commit` after the
- * home binding accepted it and before the caller is acknowledged (append to the
- * change journal; in `sync` mode, copy to the other bindings). A `commit` that
- * throws fails the operation: nothing is acknowledged that was not journaled.
- * The sync engine implements this; core's default does nothing.
+ * `prepare` before routing, `stamp` inside each attempt once the binding is chosen
+ * (version metadata and conditions; may start the durable change record, which runs
+ * concurrently with the data request), and `commit` after the home binding accepted
+ * the write and before the caller is acknowledged (waits for the change record). A
+ * pipeline must not report a stored write as failed because of its own bookkeeping;
+ * every request it makes carries the attempt's or the call's signal.
+ * `@polycloud/sync` implements this; without it writes go straight to the adapter.
  */
 export interface WritePipeline {
   prepare?(write: PendingWrite): Promise<PendingWrite> | PendingWrite;
@@ -35,11 +50,11 @@ export interface WritePipeline {
    * Called inside each attempt once the binding is chosen, before the adapter call:
    * returns the metadata to write (version stamp for that binding), the body to send
    * (e.g. wrapped to hash it while it streams) and optional conditions (compare-and-set
-   * on the version observed). `digest()` is read after the write for `contentHash`.
+   * on the version expected). `digest()` is read after the write for `contentHash`.
    */
-  stamp?(write: PendingWrite, binding: Binding, body?: AdapterBody): Promise<StampedWrite>;
-  /** The binding to send this write to, if the pipeline pins it (e.g. the key's home). */
-  commit?(write: AppliedWrite): Promise<void>;
+  stamp?(write: PendingWrite, binding: Binding, body: AdapterBody | undefined, attempt: StampAttempt): Promise<StampedWrite>;
+  /** After the home binding accepted the write, before the caller is acknowledged. */
+  commit?(write: AppliedWrite, call: CommitCall): Promise<void>;
 }
 
 /** What `stamp` returns for one attempt. */

@@ -5,6 +5,18 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
 export const MAX_KEY_BYTES = 1024;
 
 /**
+ * Key prefix of polycloud's own objects in a data bucket (the sync engine's journal,
+ * leases and state). Not reachable through the bucket API: keys under it are refused,
+ * listings hide it.
+ */
+export const RESERVED_KEY_PREFIX = '_polycloud/';
+
+/** True for a key (or listing prefix) inside polycloud's own namespace. */
+export function isReservedKey(key: string): boolean {
+  return key.startsWith(RESERVED_KEY_PREFIX);
+}
+
+/**
  * Throws INVALID_ARGUMENT (with `path`) unless `key` is a portable object key.
  * One pass over the UTF-16 code units, allocating nothing: it runs on every call.
  */
@@ -38,6 +50,7 @@ export function validateKey(key: unknown, path: (string | number)[] = ['key']): 
     else bytes += 3;
   }
   if (bytes > MAX_KEY_BYTES) throw fail(`${bytes} bytes long (max ${MAX_KEY_BYTES} UTF-8 bytes)`);
+  if (key.charCodeAt(0) === 0x5f && key.startsWith(RESERVED_KEY_PREFIX)) throw fail(`is inside polycloud's reserved namespace "${RESERVED_KEY_PREFIX}"`);
   return key;
 }
 
