@@ -225,14 +225,19 @@ export class SyncEngine implements BucketReplication {
       if (!kv) {
         const candidates = this.#options.stateBinding ? this.resource.providers.filter((b) => b.id === this.#options.stateBinding) : this.resource.providers;
         const tried: string[] = [];
+        const failures: string[] = [];
         for (const b of candidates) {
           const store = this.#storeOn(b);
           let ok = false;
+          const controller = new AbortController();
+          const t = this.#host.clock.setTimeout(() => controller.abort(new Error('self-test timed out')), this.#options.journalTimeoutMs);
           try {
-            ok = await enforcesConditions(store);
+            ok = await enforcesConditions(store, controller.signal);
           } catch (e) {
-            tried.push(`${b.id}: ${toPolycloudError(e).code}`);
+            failures.push(`${b.id}: ${toPolycloudError(e).code}`);
             continue;
+          } finally {
+            this.#host.clock.clearTimeout(t);
           }
           if (ok || this.#options.singleProcess) {
             kv = store;
@@ -242,16 +247,26 @@ export class SyncEngine implements BucketReplication {
           }
           tried.push(`${b.id}: conditional writes not enforced`);
         }
+        if (!kv && failures.length && !tried.length) {
+          this.#ready = undefined;
+          throw new PolycloudError('UNAVAILABLE', `could not check the stores of ${bucketId} for its replication state (${failures.join('; ')}); retried on the next round`, { retryable: true, context: { resource: bucketId } });
+        }
         if (!kv) {
           this.#ready = undefined;
           throw new PolycloudError(
             'UNSUPPORTED',
-            `no binding of ${bucketId} can hold its replication leases and state (${tried.join('; ')}): they need a store that enforces conditional writes — give \`stateBinding\` (or \`stateBuckets\`) on one that does, or \`singleProcess: true\` if only one process ever replicates this bucket`,
+            `no binding of ${bucketId} can hold its replication leases and state (${[...tried, ...failures].join('; ')}): they need a store that enforces conditional writes — give \`stateBinding\` (or \`stateBuckets\`) on one that does, or \`singleProcess: true\` if only one process ever replicates this bucket`,
             { retryable: true, context: { resource: bucketId, path: ['sync', 'stateBinding'] } },
           );
         }
       } else this.#stateBinding = this.#options.stateBinding ?? this.resource.providers[0]!.id;
-      const partitions = await migrateV1(kv, this.#ctx, this.#options.partitions);
+      let partitions: number;
+      try {
+        partitions = await migrateV1(kv, this.#ctx, this.#options.partitions);
+      } catch (e) {
+        this.#ready = undefined;
+        throw toPolycloudError(e);
+      }
       const journals = new Map<string, KvStore>();
       if (this.#options.journalPlacement === 'state') journals.set(this.#stateBinding!, this.#options.store ?? this.#storeOn(this.resource.providers.find((b) => b.id === this.#stateBinding)!));
       else for (const b of this.resource.providers) journals.set(b.id, this.#storeOn(b));
@@ -540,9 +555,9 @@ export class SyncEngine implements BucketReplication {
             if (this.#unjournaled.length) throw new PolycloudError('UNAVAILABLE', `${this.#unjournaled.length} change record(s) of ${this.bucket} could not be journaled yet`, { retryable: true, context: { resource: this.bucket } });
             return reports;
           }
-          continue;
+          if (batch.some((r) => r.leased)) continue;
         }
-        const first = blocked[0]!;
+        const first = blocked[0] ?? { partition: -1, owner: 'unknown', expiresAt: clock.now() + this.#options.leaseTtlMs / 3 };
         if (options.onLeased === 'throw') {
           throw new PolycloudError('CONFLICT', `another process (${first.owner}) holds partition ${first.partition} of ${this.bucket} until ${new Date(first.expiresAt).toISOString()}`, {
             retryable: true,

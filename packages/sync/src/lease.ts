@@ -56,8 +56,10 @@ export function createLease(kv: KvStore, key: string, owner: string, clock: Cloc
       const stored = cur ? parseLease(cur.value) : undefined;
       // No honest holder writes an expiry further ahead than its TTL (plus clock skew): such a document is forged.
       const doc = stored && stored.expiresAt <= now + ttlMs + FORGED_AFTER_MS ? stored : stored && { ...stored, expiresAt: 0 };
-      if (doc && doc.owner !== owner && doc.expiresAt > now) return lost();
+      // Held by anyone but this very holder (same owner and the epoch it holds in memory) until it expires:
+      // a restarted process under the same owner id waits out its predecessor's lease like anyone else.
       const renewing = doc !== undefined && doc.owner === owner && epoch === doc.epoch && doc.expiresAt > now;
+      if (doc && doc.expiresAt > now && !renewing) return lost();
       const next: LeaseDoc = { owner, epoch: renewing ? doc.epoch : (doc?.epoch ?? 0) + 1, expiresAt: now + ttlMs };
       try {
         await kv.put(key, JSON.stringify(next), cur ? { ifMatch: cur.token } : { ifNoneMatch: '*' }, signal);

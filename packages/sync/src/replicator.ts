@@ -163,8 +163,9 @@ export class Replicator {
     const out: { partition: number; owner: string; expiresAt: number }[] = [];
     for (const p of this.#membership.assigned(this.#options.partitions)) {
       if (this.#held.has(p)) continue;
+      // Held by another process, or by this one's predecessor (same owner id, an epoch it does not hold).
       const h = await this.#lease(p).holder();
-      if (h && h.owner !== this.#options.owner) out.push({ partition: p, owner: h.owner, expiresAt: h.expiresAt });
+      if (h) out.push({ partition: p, owner: h.owner, expiresAt: h.expiresAt });
     }
     return out;
   }
@@ -263,10 +264,13 @@ export class Replicator {
     report.partitions = this.held;
     this.#rounds++;
     const round = this.#roundSignal();
+    const start = ctx.clock.now();
+    const epochs = [...this.#held].map(([partition, h]) => ({ partition, epoch: h.epoch }));
     try {
       await this.#round(report, round.signal);
     } finally {
       round.done();
+      ctx.events.emit('sync-round', { bucket: ctx.bucket.resource_id, owner: this.#options.owner, partitions: epochs, start, end: ctx.clock.now(), keys: report.keys });
     }
     return report;
   }
@@ -303,7 +307,15 @@ export class Replicator {
               report.more = true;
               break;
             }
-            const entries = await this.#read(src, name, signal);
+            let entries: ReadEntry[] | undefined;
+            try {
+              entries = await this.#read(src, name, signal);
+            } catch (e) {
+              if (isSimulatedCrash(e)) throw e;
+              // Unreadable now: this writer's later segments wait too (its checkpoint stays here).
+              if (!report.unreadable.includes(src)) report.unreadable.push(src);
+              break;
+            }
             if (entries) {
               for (const e of entries) {
                 if (partitionOf(e.key, P) !== p) continue;
@@ -336,12 +348,25 @@ export class Replicator {
     const behind = new Map<string, number>();
     const lag = new Map<string, number>();
     const derived: { key: string; version: ObjectVersion; binding: string }[] = [];
-    await Promise.all(
+    const incomplete = new Set<PartitionState>();
+    // Every task settles before the round goes on (or fails): no work of a round outlives it.
+    await settleAll(
       work.flatMap(({ h, byKey }) =>
         [...byKey].map(([key, list]) =>
           limit(async () => {
-            if (signal.aborted) return;
-            const prior = await h.state.get(key, signal);
+            if (signal.aborted) {
+              incomplete.add(h.state);
+              return;
+            }
+            let prior: StateRecord | undefined;
+            try {
+              prior = await h.state.get(key, signal);
+            } catch (e) {
+              if (isSimulatedCrash(e)) throw e;
+              // The state cannot be read now: this partition keeps its checkpoints and takes the key again next round.
+              incomplete.add(h.state);
+              return;
+            }
             const lastPut = [...list].reverse().find((e) => e.op === 'put');
             const hints: KeyHints = {
               tombstones: list.filter((e) => e.op === 'delete').map((e) => ({ ...fromRecord(e.version), deleted: true })),
@@ -371,14 +396,22 @@ export class Replicator {
     );
     ctx.crash?.('applied');
     // Keep-both losers become ordinary journaled writes, so bindings that missed them catch up.
-    for (const d of derived) await this.#writerFor(d.binding).append({ key: d.key, op: 'put', version: toRecord(d.version), binding: d.binding, at: ctx.clock.now() }, signal);
+    for (const d of derived) {
+      try {
+        await this.#writerFor(d.binding).append({ key: d.key, op: 'put', version: toRecord(d.version), binding: d.binding, at: ctx.clock.now() }, signal);
+      } catch (e) {
+        // The copy is on every binding that took it; a reconcile finds it where it is missing.
+        ctx.events.emit('error', { resource: ctx.bucket.resource_id, operation: 'journal-append', key: d.key, error: toPolycloudError(e) });
+      }
+    }
     ctx.crash?.('derived-journaled');
 
     // 4. Per partition: one delta, then the head with the new checkpoints (fenced).
     for (const { p, h, reached } of work) {
       if (signal.aborted) break;
       try {
-        await h.state.commit(h.epoch, reached, signal);
+        await h.state.commit(h.epoch, incomplete.has(h.state) ? {} : reached, signal);
+        if (incomplete.has(h.state)) report.more = true;
         ctx.crash?.(`state-saved:${p}`);
       } catch (e) {
         if (isSimulatedCrash(e)) throw e;
@@ -617,4 +650,11 @@ function byWriter(names: readonly string[]): Map<string, { name: string; counter
   }
   for (const l of out.values()) l.sort((a, b) => a.counter - b.counter);
   return out;
+}
+
+/** Waits for every promise, then rethrows the first failure (a simulated crash, in tests). */
+async function settleAll(promises: Promise<unknown>[]): Promise<void> {
+  const results = await Promise.allSettled(promises);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }

@@ -26,8 +26,8 @@ export function syncWorld(replication: Record<string, unknown> = {}, opts: { wra
       { name: 'c', adapter: wrap(adapters.c) },
     ],
     residency: { eu: ['eu-*'] },
-    // Back-off without waiting on the fake clock; a fixed owner so a restart re-takes the lease.
-    sync: createSync({ sleep: async () => undefined, owner: 'test-process', ...opts.engine }),
+    // Back-off and lease waits move the fake clock; a fixed owner, as a restarted process keeps its name.
+    sync: createSync({ sleep: (ms) => clock.advance(ms), owner: 'test-process', ...opts.engine }),
     retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 },
     resources: [
       {
