@@ -52,7 +52,7 @@ beforeAll(async () => {
       },
     ],
     // Journal, lease and checkpoints on Azurite: it enforces conditional writes (s3rver and the GCS emulator ignore them).
-    sync: createSync({ autoStart: false, stateBinding: 'azure', journalPlacement: 'state', batchSize: 8, maxAttempts: 2, baseDelayMs: 20, maxDelayMs: 100 }),
+    sync: createSync({ autoStart: false, stateBinding: 'azure', journalPlacement: 'state', partitions: 1, batchSize: 8, maxAttempts: 2, baseDelayMs: 20, maxDelayMs: 100 }),
   });
   for (const n of ['replicated', 'conflict', 'replication-refused', 'adopted']) polycloud.events.on(n, (p: unknown) => events.push({ name: n, payload: p as Record<string, unknown> }));
 }, 120_000);

@@ -72,6 +72,8 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<R
     blobEndpoint,
     connectionString: `DefaultEndpointsProtocol=${options.https ? 'https' : 'http'};AccountName=${AZURITE_ACCOUNT_NAME};AccountKey=${AZURITE_ACCOUNT_KEY};BlobEndpoint=${blobEndpoint};`,
     stop,
+    pause: () => proc.pause(),
+    resume: () => proc.resume(),
     async restart() {
       await stop();
       await proc.launch();

@@ -69,6 +69,8 @@ export async function startFauxqs(options: { port?: number; startTimeoutMs?: num
     secretAccessKey: 'test',
     region: 'us-east-1',
     stop: halt,
+    pause: () => proc.pause(),
+    resume: () => proc.resume(),
     async restart() {
       await halt();
       await proc.launch();

@@ -93,4 +93,7 @@ export interface RunningEmulator {
   stop(): Promise<void>;
   /** Starts it again on the same port after `stop()` (data may be lost, as per emulator). */
   restart(): Promise<void>;
+  /** Emulators run as child processes: freeze them (SIGSTOP, a hung server that keeps its port) and let them go on (SIGCONT). */
+  pause?(): void;
+  resume?(): void;
 }

@@ -33,6 +33,10 @@ export interface EmulatorProcess {
   launch(): Promise<void>;
   /** SIGTERM, then SIGKILL after a grace period. Idempotent. */
   halt(): Promise<void>;
+  /** Freezes the child (SIGSTOP): it keeps its port and connections but answers nothing — a hung server. */
+  pause(): void;
+  /** Lets a paused child go on (SIGCONT). */
+  resume(): void;
   /** Whether a child is running. */
   readonly running: boolean;
 }
@@ -92,7 +96,14 @@ export function spawnEmulator(options: SpawnEmulatorOptions): EmulatorProcess {
     async halt() {
       const c = child;
       child = undefined;
+      c?.kill('SIGCONT'); // a paused child could not act on SIGTERM
       if (c) await stopProcess(c);
+    },
+    pause() {
+      child?.kill('SIGSTOP');
+    },
+    resume() {
+      child?.kill('SIGCONT');
     },
   };
 }

@@ -55,6 +55,9 @@ import { ChunkCache } from './state.js';
 import { SyncStatusBook, type TargetStatus } from './status.js';
 import { VersionCache } from './version-cache.js';
 
+/** Journal source id of a custom `store` (journalPlacement `state` with a store of your own). */
+const STORE_JOURNAL = '~store';
+
 /** Prefix of the engine's own objects (journal, leases, state) in a data bucket. */
 export const SYNC_RESERVED_PREFIX = RESERVED_KEY_PREFIX;
 
@@ -163,6 +166,9 @@ export class SyncEngine implements BucketReplication {
     if (this.#options.stateBinding && !bucket.providers.some((b) => b.id === this.#options.stateBinding)) {
       throw new PolycloudError('CONFIG_INVALID', `stateBinding "${this.#options.stateBinding}" is not a binding of ${bucket.resource_id}`, { context: { resource: bucket.resource_id, path: ['sync', 'stateBinding'] } });
     }
+    if (this.#options.journalPlacement === 'state' && !this.#options.stateBinding && !this.#options.store) {
+      throw new PolycloudError('CONFIG_INVALID', `journalPlacement "state" needs stateBinding (or a store) for ${bucket.resource_id}: records are written before the state store is chosen`, { context: { resource: bucket.resource_id, path: ['sync', 'journalPlacement'] } });
+    }
     this.#versions = new VersionCache(this.#options.versionCacheSize);
     this.#cache = new ChunkCache(this.#options.stateCacheBytes);
     this.#ctx = {
@@ -200,12 +206,12 @@ export class SyncEngine implements BucketReplication {
   }
 
   /** The journal writer of a binding (where a write accepted by it is recorded). */
-  #writer(bindingId: string): JournalWriter {
-    const target = this.#options.journalPlacement === 'state' && this.#stateBinding ? this.#stateBinding : bindingId;
+  #writer(bindingId: string, own = false): JournalWriter {
+    const toState = this.#options.journalPlacement === 'state' && !own;
+    const target = toState ? (this.#options.store ? STORE_JOURNAL : this.#options.stateBinding!) : bindingId;
     let w = this.#writers.get(target);
     if (!w) {
-      const b = this.resource.providers.find((p) => p.id === target)!;
-      const kv = this.#options.store && this.#options.journalPlacement === 'state' ? this.#options.store : this.#storeOn(b);
+      const kv = target === STORE_JOURNAL ? this.#options.store! : this.#storeOn(this.resource.providers.find((p) => p.id === target)!);
       w = new JournalWriter(kv, this.#writerId, this.#host.clock);
       w.onWritten = (name, entries) => this.#replicator?.remember(target, name, entries);
       this.#writers.set(target, w);
@@ -267,9 +273,11 @@ export class SyncEngine implements BucketReplication {
         this.#ready = undefined;
         throw toPolycloudError(e);
       }
+      // Every binding's journal is read, whatever the placement: a record whose own journal
+      // failed is written to another binding's.
       const journals = new Map<string, KvStore>();
-      if (this.#options.journalPlacement === 'state') journals.set(this.#stateBinding!, this.#options.store ?? this.#storeOn(this.resource.providers.find((b) => b.id === this.#stateBinding)!));
-      else for (const b of this.resource.providers) journals.set(b.id, this.#storeOn(b));
+      for (const b of this.resource.providers) journals.set(b.id, this.#storeOn(b));
+      if (this.#options.store) journals.set(STORE_JOURNAL, this.#options.store);
       this.#replicator = new Replicator(this.#ctx, kv, journals, (b) => this.#writer(b), this.#cache, {
         partitions,
         batchSize: this.#options.batchSize,
@@ -463,7 +471,7 @@ export class SyncEngine implements BucketReplication {
     const tried = new Set<JournalWriter>([this.#writer(entry.binding)]);
     for (const b of [entry.binding, ...order]) {
       if (call.signal?.aborted || this.#host.clock.now() >= call.deadline) return false;
-      const w = this.#writer(b);
+      const w = b === entry.binding ? this.#writer(b) : this.#writer(b, true);
       if (tried.has(w) && b !== entry.binding) continue;
       tried.add(w);
       const controller = new AbortController();
