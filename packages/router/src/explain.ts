@@ -25,6 +25,7 @@ export function explainRequest(x: ExplainInput): RouteExplanation {
   const { state, group, table, chosen, request, tracker, options, now } = x;
   const mode = modeOf(state.strategy, request.operation, request.key !== undefined);
   const dynamic = dynamicOf(state, tracker, options, now);
+  const probeTimeoutMs = request.resource.routing.health_check?.timeout_ms ?? options.probes.timeoutMs;
   const ranks = new Map<number, number>();
   if (table && chosen !== undefined) {
     ranks.set(chosen, 0);
@@ -62,6 +63,9 @@ export function explainRequest(x: ExplainInput): RouteExplanation {
       effective: table.effective[c]!,
       available: table.available[c] ? 1 : 0,
       consecutiveFailures: h.consecutiveFailures,
+      answerLatencyMs: tracker.answerLatencyNow(h, now),
+      probeTimeoutMs: tracker.probeTimeout(h, probeTimeoutMs, now),
+      lateProbes: h.lateProbes,
       ...(isCanary ? { canaryPercent: state.canary!.threshold / 100 } : {}),
     };
     const rank = ranks.get(c);

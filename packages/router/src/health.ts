@@ -19,6 +19,17 @@ export class BindingHealth {
   probeDown = false;
   probeFails = 0;
   probeOks = 0;
+  /** Probes in a row that were late while real calls kept answering (weak evidence, not failures). */
+  lateProbes = 0;
+  /**
+   * In-band signs of life: when a call or probe last got an answer (a success or a
+   * non-retryable error), and the peak-EWMA latency of those answers, which sets the
+   * probes' adaptive deadline.
+   */
+  lastAnswerAt = -Infinity;
+  answerLatency = 0;
+  answerLatencyAt = 0;
+  answerSamples = 0;
   /** Circuit breaker: ring of the last outcomes (1 = failure). */
   circuitOpen = false;
   openUntil = -Infinity;
@@ -182,6 +193,7 @@ export class HealthTracker {
     // A non-retryable error (NOT_FOUND, CONDITION_NOT_MET, …) is an answer: the binding is up.
     const failed = !outcome.ok && (outcome.error === undefined || outcome.error.retryable);
     this.#sampleLatency(h, now, outcome.latencyMs);
+    if (!failed) this.#answered(h, now, outcome.latencyMs);
     const w = this.#keep(now - h.errorAt);
     h.errorRate = this.errorRateNow(h, now) * w + (failed ? 1 - w : 0);
     h.errorAt = now;
@@ -216,10 +228,56 @@ export class HealthTracker {
     if (h.consecutiveFailures >= this.#o.outlier.consecutiveFailures && now >= h.ejectedUntil) this.#eject(r, h, now);
   }
 
-  recordProbe(resourceId: string, bindingId: string, ok: boolean): void {
+  /** Latency of the answers (calls and probes) now: their peak-EWMA decayed since the last one. */
+  answerLatencyNow(h: BindingHealth, now: number): number {
+    if (h.answerSamples === 0) return 0;
+    const dt = now - h.answerLatencyAt;
+    return dt <= 0 ? h.answerLatency : h.answerLatency * Math.exp(-dt / this.#o.smoothing.decayMs);
+  }
+
+  /**
+   * How long a probe starting now may take before it is late:
+   * max(configured, latencyMultiplier × answer latency), at most max(configured, maxTimeoutMs).
+   */
+  probeTimeout(h: BindingHealth, configuredMs: number, now: number): number {
+    const p = this.#o.probes;
+    if (p.latencyMultiplier === 0 || h.answerSamples === 0) return configuredMs;
+    return Math.min(Math.max(configuredMs, p.maxTimeoutMs), Math.max(configuredMs, p.latencyMultiplier * this.answerLatencyNow(h, now)));
+  }
+
+  /**
+   * A probe started at `startedAt` has not answered by `now`. Strong evidence
+   * ('failed') when nothing at all answered within the last deadline; weak ('busy')
+   * when real calls keep answering and the probe is still late at the cap; otherwise
+   * the instant to look again (the last answer + the deadline): a binding is judged
+   * dead only after a whole deadline without any answer, call or probe.
+   */
+  probeLate(resourceId: string, bindingId: string, startedAt: number, configuredMs: number, now: number): number | 'failed' | 'busy' {
     const h = this.binding(resourceId, bindingId);
     const p = this.#o.probes;
+    if (!p.inBand) return 'failed';
+    const window = this.probeTimeout(h, configuredMs, now);
+    if (!(h.lastAnswerAt > now - window)) return 'failed';
+    const cap = startedAt + Math.max(configuredMs, p.maxTimeoutMs);
+    return now >= cap ? 'busy' : Math.min(cap, h.lastAnswerAt + window);
+  }
+
+  /**
+   * The verdict of one probe: `true` answered (after `latencyMs`), `false` failed or
+   * late with no other sign of life, `'busy'` late while real calls kept answering
+   * (neither a failure nor a success: it only breaks a run of failures).
+   */
+  recordProbe(resourceId: string, bindingId: string, ok: boolean | 'busy', latencyMs?: number): void {
+    const h = this.binding(resourceId, bindingId);
+    const p = this.#o.probes;
+    if (ok === 'busy') {
+      h.lateProbes++;
+      h.probeFails = 0;
+      return;
+    }
+    h.lateProbes = 0;
     if (ok) {
+      if (latencyMs !== undefined) this.#answered(h, this.#now(), latencyMs);
       h.probeFails = 0;
       h.probeOks++;
       if (h.probeDown && h.probeOks >= p.healthyThreshold) {
@@ -255,6 +313,19 @@ export class HealthTracker {
     }
     h.samples++;
     h.latencyAt = now;
+  }
+
+  /** An answer (a success or a non-retryable error) from a call or a probe: a sign of life. */
+  #answered(h: BindingHealth, now: number, rtt: number): void {
+    h.lastAnswerAt = now;
+    const current = this.answerLatencyNow(h, now);
+    if (h.answerSamples === 0 || rtt > current) h.answerLatency = rtt;
+    else {
+      const w = this.#keep(now - h.answerLatencyAt);
+      h.answerLatency = current * w + rtt * (1 - w);
+    }
+    h.answerSamples++;
+    h.answerLatencyAt = now;
   }
 
   #push(h: BindingHealth, failed: boolean): void {

@@ -64,7 +64,13 @@ export const RouterOptionsSchema = z.strictObject({
   smoothing: z
     .strictObject({ decayMs: positive.default(10_000), maxSampleWeight: z.number().min(0.01).max(1).default(0.1), latencyFloorMs: positive.default(1), errorEpsilon: positive.default(0.05) })
     .default({ decayMs: 10_000, maxSampleWeight: 0.1, latencyFloorMs: 1, errorEpsilon: 0.05 }),
-  /** Active probes; a resource's `routing.health_check` overrides interval and timeout. */
+  /**
+   * Active probes; a resource's `routing.health_check` overrides interval and timeout.
+   * A probe's deadline adapts: at least `latencyMultiplier` × the binding's observed
+   * latency (peak-EWMA of answered calls and probes), at most `maxTimeoutMs`; and when
+   * `inBand` is on, a probe that is late while real calls keep answering is not a
+   * failure: the binding is busy, not dead (docs/routing.md, "Slow is not dead").
+   */
   probes: z
     .strictObject({
       enabled: z.boolean().default(true),
@@ -72,8 +78,14 @@ export const RouterOptionsSchema = z.strictObject({
       timeoutMs: z.number().int().min(5).max(60_000).default(500),
       unhealthyThreshold: z.number().int().min(1).max(100).default(1),
       healthyThreshold: z.number().int().min(1).max(100).default(2),
+      /** k: a probe gets at least k × the observed latency before it counts as late. 0: the configured timeout only. */
+      latencyMultiplier: z.number().finite().min(0).max(100).default(2),
+      /** Cap of the adaptive deadline and of the wait for a late probe while calls answer (at least the configured timeout). */
+      maxTimeoutMs: z.number().int().min(5).max(600_000).default(5_000),
+      /** A late probe while real calls answered within the deadline is weak evidence: not counted as a failure. */
+      inBand: z.boolean().default(true),
     })
-    .default({ enabled: true, intervalMs: 250, timeoutMs: 500, unhealthyThreshold: 1, healthyThreshold: 2 }),
+    .default({ enabled: true, intervalMs: 250, timeoutMs: 500, unhealthyThreshold: 1, healthyThreshold: 2, latencyMultiplier: 2, maxTimeoutMs: 5_000, inBand: true }),
   /** 'route' events: the share of decisions emitted (deterministic), and whether they carry the explanation. */
   events: z.strictObject({ sampleRate: z.number().min(0).max(1).default(0.01), explain: z.boolean().default(false) }).default({ sampleRate: 0.01, explain: false }),
 });

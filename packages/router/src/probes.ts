@@ -6,8 +6,10 @@ import type { ResolvedRouterOptions } from './options.js';
 /**
  * Active health checks: each binding of each resource is probed through
  * `context.probe` every `interval_ms` (the resource's `routing.health_check`, else
- * the router's `probes`), with a timeout; timers run on `context.clock` (unref'd by
- * the system clock) and start staggered by a stable hash. Returns a stop function.
+ * the router's `probes`) after the previous probe ended; timers run on
+ * `context.clock` (unref'd by the system clock) and start staggered by a stable hash.
+ * A probe's deadline is the tracker's adaptive one (`probeTimeout`); a late probe is
+ * judged by `probeLate` (failed, busy, or look again later). Returns a stop function.
  */
 export function startProbes(context: RouterContext, tracker: HealthTracker, o: ResolvedRouterOptions): () => void {
   let stopped = false;
@@ -25,19 +27,29 @@ export function startProbes(context: RouterContext, tracker: HealthTracker, o: R
     const intervalMs = doc.routing.health_check?.interval_ms ?? o.probes.intervalMs;
     const timeoutMs = doc.routing.health_check?.timeout_ms ?? o.probes.timeoutMs;
     for (const b of doc.providers) {
+      const h = tracker.binding(doc.resource_id, b.id);
       const tick = async () => {
         if (stopped) return;
         const controller = new AbortController();
+        const startedAt = context.clock.now();
         let timer: unknown;
-        const timeout = new Promise<boolean>((resolve) => {
-          timer = schedule(() => {
+        // Late is not yet dead: at the deadline the tracker either gives its verdict or
+        // names the instant to look again (real calls still answering).
+        const late = new Promise<false | 'busy'>((resolve) => {
+          const check = () => {
+            const verdict = tracker.probeLate(doc.resource_id, b.id, startedAt, timeoutMs, context.clock.now());
+            if (typeof verdict === 'number') {
+              timer = schedule(check, verdict - context.clock.now());
+              return;
+            }
             controller.abort(Object.assign(new Error('probe timed out'), { name: 'TimeoutError' }));
-            resolve(false);
-          }, timeoutMs);
+            resolve(verdict === 'busy' ? 'busy' : false);
+          };
+          timer = schedule(check, tracker.probeTimeout(h, timeoutMs, startedAt));
         });
-        let ok: boolean;
+        let ok: boolean | 'busy';
         try {
-          ok = await Promise.race([context.probe(doc.resource_id, b.id, controller.signal).then(() => true), timeout]);
+          ok = await Promise.race([context.probe(doc.resource_id, b.id, controller.signal).then(() => true), late]);
         } catch {
           ok = false;
         } finally {
@@ -45,7 +57,7 @@ export function startProbes(context: RouterContext, tracker: HealthTracker, o: R
           timers.delete(timer);
         }
         if (stopped) return;
-        tracker.recordProbe(doc.resource_id, b.id, ok);
+        tracker.recordProbe(doc.resource_id, b.id, ok, context.clock.now() - startedAt);
         schedule(() => void tick(), intervalMs);
       };
       schedule(() => void tick(), seedOf(`${doc.resource_id}\u0000${b.id}`) % intervalMs);
