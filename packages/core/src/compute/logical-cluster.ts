@@ -368,7 +368,7 @@ export class LogicalClusterClient {
       const left = deadline === undefined ? undefined : deadline - clock.now();
       if (left !== undefined && left <= 0) throw timedOut(lastError);
       try {
-        status = await this.status(h, { ...(opts.signal ? { signal: opts.signal } : {}), ...(left === undefined ? {} : { timeoutMs: Math.max(1, left) }) });
+        status = await this.status(h, { ...(opts.signal ? { signal: opts.signal } : {}), ...(left === undefined ? {} : { timeoutMs: Math.max(1, Math.ceil(left)) }) });
         lastError = undefined;
       } catch (e) {
         if (opts.signal?.aborted) throw aborted(e);
