@@ -4,10 +4,11 @@ import type { ComputeAdapter, ComputeTarget, JobStatus } from '../adapter/comput
 import { TERMINAL_JOB_STATES } from '../adapter/compute-adapter.js';
 import { sleep } from '../clock.js';
 import { parseWithSchema } from '../errors/from-zod.js';
-import { PolycloudError, toPolycloudError } from '../errors/polycloud-error.js';
+import { isPolycloudError, PolycloudError, toPolycloudError } from '../errors/polycloud-error.js';
 import { registerSecrets } from '../errors/redact.js';
 import { AbortSignalSchema } from '../facade/call-schemas.js';
 import { type CallOptions, execute, type ExecutionContext } from '../facade/execute.js';
+import { backoffDelay } from '../facade/retry.js';
 import { claimedSubmit, type SubmitOutcome } from './claimed-submit.js';
 import type { ClaimStore } from './claims/claim-store.js';
 import { createMemoryClaimStore } from './claims/memory-claim-store.js';
@@ -252,12 +253,19 @@ export class LogicalClusterClient {
   /** Joins a submit of the same key already in flight in this process, or runs one under the claim. */
   async #submitOnce(key: string, request: ReturnType<typeof toComputeJobRequest>, route: RouteRequest, deadline: Deadline): Promise<SubmitOutcome> {
     const claims = this.#claims;
-    if (claims.shared) {
+    for (let round = 1; claims.shared; round++) {
       try {
         await bounded(verifyClaimStore(claims, { signal: deadline.signal }), deadline.signal);
+        break;
       } catch (e) {
         if (deadline.signal.aborted) throw deadline.error(e);
-        throw e;
+        if (!isPolycloudError(e) || !e.retryable) throw e;
+        // The store could not be reached: the self-test is retried, never skipped.
+        try {
+          await sleep(this.#deps.exec.clock, Math.min(backoffDelay(round, this.#deps.exec.retry, this.#deps.exec.random), deadline.remaining()), deadline.signal);
+        } catch {
+          throw deadline.error(e);
+        }
       }
     }
     let running = inFlight.get(claims);
