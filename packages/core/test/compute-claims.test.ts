@@ -254,3 +254,39 @@ describe('claim stores', () => {
     expect(() => createStorageClaimStore({ adapter: createMemoryStorageAdapter(), bucket: '' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', context: expect.objectContaining({ path: ['bucket'] }) }));
   });
 });
+
+describe('issue 12: the unpriced rule', () => {
+  const cluster = (router?: RouterFactory) => {
+    const clock = createFakeClock(Date.UTC(2026, 0, 1, 12));
+    const names = ['a', 'b', 'c'];
+    const polycloud = createPolycloud({
+      providers: names.map((name) => ({ name, adapter: createMemoryComputeAdapter({ name, clock }) })),
+      resources: [
+        {
+          resource_id: 'lc-1',
+          type: 'LogicalCluster',
+          providers: [
+            { cloud: 'CLOUD_A', provider: 'a', physical_id: 'qa' },
+            { cloud: 'CLOUD_B', provider: 'b', physical_id: 'qb', price: { vcpu_hour: 0.05 } },
+            { cloud: 'CLOUD_C', provider: 'c', physical_id: 'qc', price: { vcpu_hour: 0.01 } },
+          ],
+        },
+      ],
+      clock,
+      ...(router ? { router } : {}),
+    });
+    return polycloud.cluster('lc-1');
+  };
+
+  it('an unpriced binding does not tie with the cheapest priced one (was: CLOUD_A beat CLOUD_C at 0.01 by name order); explain shows the rule', async () => {
+    const c = cluster(createRouter());
+    const explained = c.explain(JOB);
+    expect(explained.chosen).toBe('CLOUD_C');
+    const a = explained.candidates.find((x) => x.binding === 'CLOUD_A')!;
+    const cheapest = explained.candidates.find((x) => x.binding === 'CLOUD_C')!;
+    expect(a.scores['relativePrice']).toBe(100);
+    expect(cheapest.scores['relativePrice']).toBe(1);
+    expect(a.weight).toBeLessThan(explained.candidates.find((x) => x.binding === 'CLOUD_B')!.weight);
+    expect((await c.submit(JOB)).binding).toBe('CLOUD_C');
+  });
+});
