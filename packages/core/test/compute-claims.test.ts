@@ -290,3 +290,26 @@ describe('issue 12: the unpriced rule', () => {
     expect((await c.submit(JOB)).binding).toBe('CLOUD_C');
   });
 });
+
+describe('jobs started without this claim store', () => {
+  it('two processes, each with its own default claim store (two CLI runs): the second finds the job the first placed on its second cloud', async () => {
+    const clock = createFakeClock(Date.UTC(2026, 0, 1));
+    const a = createMemoryComputeAdapter({ name: 'aws', clock, runMs: null });
+    const b = createMemoryComputeAdapter({ name: 'gcp', clock, runMs: null });
+    const process = () =>
+      createPolycloud({
+        providers: [{ name: 'aws', adapter: a }, { name: 'gcp', adapter: b }],
+        resources: [{ resource_id: 'lc-1', type: 'LogicalCluster', providers: [
+          { cloud: 'CLOUD_A', provider: 'aws', physical_id: 'qa' },
+          { cloud: 'CLOUD_B', provider: 'gcp', physical_id: 'qb' },
+        ] }],
+        clock,
+      }).cluster('lc-1', { lookupSettleMs: 0 });
+    a.failNextSubmits(1, 'QUOTA_EXCEEDED');
+    const first = await process().submit(JOB);
+    expect(first).toMatchObject({ binding: 'CLOUD_B', existing: false });
+    const second = await process().submit(JOB);
+    expect(second).toMatchObject({ binding: 'CLOUD_B', jobId: first.jobId, existing: true });
+    expect([a.jobs().length, b.jobs().length]).toEqual([0, 1]);
+  });
+});

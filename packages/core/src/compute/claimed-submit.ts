@@ -38,6 +38,10 @@ export interface ClaimedSubmitDeps {
   claimPollMs: number;
   /** How long after its holder's deadline a claim stays leased. */
   leaseGraceMs: number;
+  /** Every binding of the cluster (for the best-effort look-up of jobs started without this claim store). */
+  bindings: readonly string[];
+  /** Longest wait for that look-up before the first submit. */
+  sweepTimeoutMs: number;
 }
 
 export interface SubmitOutcome {
@@ -153,6 +157,9 @@ class ClaimedSubmit {
     const ambiguous = new Set<string>();
     const settled = new Set<string>();
     const maxAttempts = this.deps.exec.retry.maxAttempts;
+    // A fresh claim says nothing about jobs started without this store (an earlier
+    // version, a process with a store of its own): look on the other bindings too.
+    let sweep = firstCandidates ? this.sweep(entry.record.binding) : undefined;
     for (;;) {
       this.deadline.check(this.lastError);
       const b = entry.record.binding;
@@ -178,6 +185,12 @@ class ClaimedSubmit {
         continue;
       }
       if (found) return this.record(entry, b, found, !ambiguous.has(b));
+      if (sweep) {
+        const elsewhere = await sweep;
+        sweep = undefined;
+        if (elsewhere) return this.record({ ...entry, record: { ...entry.record, binding: elsewhere.binding, epoch: entry.record.epoch + 1 } }, elsewhere.binding, elsewhere.status, true);
+        this.deadline.check(this.lastError);
+      }
       this.attempts++;
       let status: JobStatus;
       try {
@@ -199,6 +212,36 @@ class ClaimedSubmit {
       }
       return this.record(entry, b, status, false);
     }
+  }
+
+  /**
+   * Best effort: the key looked up on every other binding at once, within
+   * `sweepTimeoutMs`; a binding that fails or hangs is skipped (the claim store, not
+   * this look-up, is what keeps callers that share it from starting a job twice).
+   */
+  sweep(except: string): Promise<{ binding: string; status: JobStatus } | undefined> {
+    const others = this.deps.bindings.filter((b) => b !== except);
+    if (others.length === 0) return Promise.resolve(undefined);
+    const budget = Math.max(1, Math.min(this.budget(), this.deps.sweepTimeoutMs));
+    return new Promise((resolve) => {
+      let pending = others.length;
+      let done = false;
+      const settle = (value: { binding: string; status: JobStatus } | undefined) => {
+        if (done) return;
+        done = true;
+        this.clock.clearTimeout(timer);
+        resolve(value);
+      };
+      const timer = this.clock.setTimeout(() => settle(undefined), budget);
+      for (const b of others) {
+        this.provider(b, 'find', (a, t, s) => a.find(t, this.key, { signal: s }), false)
+          .then((found) => found && settle({ binding: b, status: found }))
+          .catch(() => undefined)
+          .finally(() => {
+            if (--pending === 0) settle(undefined);
+          });
+      }
+    });
   }
 
   /** Moves the claim to the next candidate (nothing was sent to the current one). */

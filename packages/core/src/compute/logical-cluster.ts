@@ -292,6 +292,8 @@ export class LogicalClusterClient {
         attemptTimeoutMs: this.#attemptTimeoutMs,
         claimPollMs: this.#claimPollMs,
         leaseGraceMs: 1000,
+        bindings: this.resource.providers.map((b) => b.id),
+        sweepTimeoutMs: Math.min(this.#attemptTimeoutMs, 2000),
       },
       key,
       request,
