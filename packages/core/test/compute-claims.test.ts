@@ -313,3 +313,29 @@ describe('jobs started without this claim store', () => {
     expect([a.jobs().length, b.jobs().length]).toEqual([0, 1]);
   });
 });
+
+describe('the claim-store self-test under concurrency', () => {
+  it('a caller whose signal aborts the shared self-test does not fail the other callers', async () => {
+    const storage = createMemoryStorageAdapter({ buckets: ['claims'] });
+    const inner = createStorageClaimStore({ adapter: storage, bucket: 'claims' });
+    let slow = true;
+    const claims: ClaimStore = {
+      ...inner,
+      name: inner.name,
+      shared: true,
+      create: async (k, r, o) => {
+        if (slow && k.startsWith('_selftest/')) await new Promise((res) => setTimeout(res, 50));
+        return inner.create(k, r, o);
+      },
+    };
+    const w = world({ claims });
+    const impatient = new AbortController();
+    const first = w.cluster.submit(JOB, { signal: impatient.signal });
+    const second = w.cluster.submit(JOB);
+    impatient.abort();
+    slow = false;
+    await expect(first).rejects.toMatchObject({ code: 'ABORTED' });
+    const r = await drive(w.clock, second, 10);
+    expect(r.value).toMatchObject({ existing: false });
+  });
+});

@@ -259,7 +259,8 @@ export class LogicalClusterClient {
         break;
       } catch (e) {
         if (deadline.signal.aborted) throw deadline.error(e);
-        if (!isPolycloudError(e) || !e.retryable) throw e;
+        // ABORTED here is another caller's signal ending the shared self-test: try again.
+        if (!isPolycloudError(e) || !(e.retryable || e.code === 'ABORTED')) throw e;
         // The store could not be reached: the self-test is retried, never skipped.
         try {
           await sleep(this.#deps.exec.clock, Math.min(backoffDelay(round, this.#deps.exec.retry, this.#deps.exec.random), deadline.remaining()), deadline.signal);
