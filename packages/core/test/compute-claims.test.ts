@@ -318,13 +318,20 @@ describe('the claim-store self-test under concurrency', () => {
   it('a caller whose signal aborts the shared self-test does not fail the other callers', async () => {
     const storage = createMemoryStorageAdapter({ buckets: ['claims'] });
     const inner = createStorageClaimStore({ adapter: storage, bucket: 'claims' });
-    let slow = true;
+    let release!: () => void;
+    const gate = new Promise<void>((res) => (release = res));
     const claims: ClaimStore = {
       ...inner,
       name: inner.name,
       shared: true,
       create: async (k, r, o) => {
-        if (slow && k.startsWith('_selftest/')) await new Promise((res) => setTimeout(res, 50));
+        // The probe waits for the gate, or ends with ABORTED when its signal (the first caller's) aborts.
+        if (k.startsWith('_selftest/')) {
+          await new Promise<void>((res, rej) => {
+            void gate.then(res);
+            o?.signal?.addEventListener('abort', () => rej(Object.assign(new Error('aborted'), { name: 'AbortError' })), { once: true });
+          });
+        }
         return inner.create(k, r, o);
       },
     };
@@ -332,9 +339,10 @@ describe('the claim-store self-test under concurrency', () => {
     const impatient = new AbortController();
     const first = w.cluster.submit(JOB, { signal: impatient.signal });
     const second = w.cluster.submit(JOB);
+    await w.clock.flush();
     impatient.abort();
-    slow = false;
     await expect(first).rejects.toMatchObject({ code: 'ABORTED' });
+    release();
     const r = await drive(w.clock, second, 10);
     expect(r.value).toMatchObject({ existing: false });
   });

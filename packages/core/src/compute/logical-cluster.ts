@@ -4,7 +4,7 @@ import type { ComputeAdapter, ComputeTarget, JobStatus } from '../adapter/comput
 import { TERMINAL_JOB_STATES } from '../adapter/compute-adapter.js';
 import { sleep } from '../clock.js';
 import { parseWithSchema } from '../errors/from-zod.js';
-import { isPolycloudError, PolycloudError, toPolycloudError } from '../errors/polycloud-error.js';
+import { PolycloudError, toPolycloudError } from '../errors/polycloud-error.js';
 import { registerSecrets } from '../errors/redact.js';
 import { AbortSignalSchema } from '../facade/call-schemas.js';
 import { type CallOptions, execute, type ExecutionContext } from '../facade/execute.js';
@@ -257,10 +257,11 @@ export class LogicalClusterClient {
       try {
         await bounded(verifyClaimStore(claims, { signal: deadline.signal }), deadline.signal);
         break;
-      } catch (e) {
-        if (deadline.signal.aborted) throw deadline.error(e);
+      } catch (raw) {
+        if (deadline.signal.aborted) throw deadline.error(raw);
+        const e = toPolycloudError(raw, { resource: this.id, operation: 'claim.self-test', path: ['claims'] });
         // ABORTED here is another caller's signal ending the shared self-test: try again.
-        if (!isPolycloudError(e) || !(e.retryable || e.code === 'ABORTED')) throw e;
+        if (!(e.retryable || e.code === 'ABORTED')) throw e;
         // The store could not be reached: the self-test is retried, never skipped.
         try {
           await sleep(this.#deps.exec.clock, Math.min(backoffDelay(round, this.#deps.exec.retry, this.#deps.exec.random), deadline.remaining()), deadline.signal);
