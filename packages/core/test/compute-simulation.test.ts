@@ -74,11 +74,14 @@ async function simulate(seed: number) {
   });
 
   const calls: Call[] = [];
-  const submit = (key: number, host: number): Promise<void> => {
+  const submit = (key: number, host: number, crashAfterMs?: number): Promise<void> => {
     const timeoutMs = random() < 0.3 ? 5_000 : 20_000;
     const call: Call = { key, host, timeoutMs, start: clock.now() };
     calls.push(call);
-    return hosts[host]!.cluster.submit(jobOf(key), { timeoutMs }).then(
+    // A "crash": the caller's process stops mid-submit (its signal aborts); its claim is left as it was.
+    const crash = crashAfterMs === undefined ? undefined : new AbortController();
+    if (crash) clock.setTimeout(() => crash.abort(), crashAfterMs!);
+    return hosts[host]!.cluster.submit(jobOf(key), { timeoutMs, ...(crash ? { signal: crash.signal } : {}) }).then(
       (r) => void Object.assign(call, { result: r, end: clock.now() }),
       (e: { code: string; message: string }) => void Object.assign(call, { error: { code: e.code, message: e.message }, end: clock.now() }),
     );
@@ -97,7 +100,9 @@ async function simulate(seed: number) {
     if (down >= 0) faulty[down]!.outage(true);
     const round1 = keys.flatMap((k) => {
       const n = 2 + Math.floor(random() * 2); // 2 or 3 concurrent callers, over both hosts
-      return Array.from({ length: n }, (_, j) => submit(k, (k + j) % 2));
+      // One key in ten is first submitted by a host that dies 0–300 ms into the call.
+      const crashed = random() < 0.1 ? [submit(k, 0, Math.floor(random() * 300))] : [];
+      return [...crashed, ...Array.from({ length: n }, (_, j) => submit(k, (k + j) % 2))];
     });
     const lift = clock.now() + 1_500 + Math.floor(random() * 3_000);
     void (async () => {
