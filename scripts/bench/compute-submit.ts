@@ -1,13 +1,15 @@
 /**
  * Compute facade figures: (1) LogicalCluster submit overhead over three in-memory
  * bindings (routing + the all-bindings lookup + submit), and the same with a capacity
- * failover on every job; (2) the local adapter end to end, DataJob YAML → SUCCEEDED.
+ * failover on every job; (2) the local adapter end to end, DataJob YAML → SUCCEEDED;
+ * (3) submit with the claims in a bucket of each storage emulator (compute-claims.ts).
  *
  *   node --import tsx scripts/bench/compute-submit.ts
  */
 import { createPolycloud } from '@polycloud/core';
 import { createLocalComputeAdapter } from '@polycloud/core';
 import { createMemoryComputeAdapter } from '@polycloud/core/testing';
+import { benchClaims, printClaimRows } from './compute-claims.js';
 
 const JOB = (name: string, command = '') => `apiVersion: batch.mcp/v1
 kind: DataJob
@@ -63,3 +65,4 @@ const report = (label: string, xs: number[] & { failovers?: number }) =>
 report('submit, 3 memory bindings', await facade(2000, false));
 report('submit, binding a full (QUOTA_EXCEEDED)', await facade(2000, true));
 report('local YAML → SUCCEEDED (node -e)', await local(20));
+printClaimRows(await benchClaims(300));

@@ -127,7 +127,11 @@ describe('routingWeight properties (fast-check, fixed seed)', () => {
     const free = placementWeight({ staticWeight: 1, cost: 0, listCost: 2 }, p);
     expect(free.relativePrice).toBeCloseTo(0.02 / 0.5, 12);
     expect(placementWeight({ staticWeight: 1, cost: 0, listCost: 0 }, p).relativePrice).toBe(0.01);
-    expect(placementWeight({ staticWeight: 1 }, p).price).toBe(1);
+    // The unpriced rule: among priced candidates, no price counts as 1/floor (100×) the cheapest, not as free.
+    expect(placementWeight({ staticWeight: 1 }, p).relativePrice).toBe(100);
+    expect(placementWeight({ staticWeight: 1 }, p).price).toBeLessThan(free.price);
+    // With no price anywhere (no reference), price stays neutral.
+    expect(placementWeight({ staticWeight: 1 }, params(undefined)).price).toBe(1);
   });
 });
 

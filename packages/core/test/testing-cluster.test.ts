@@ -80,20 +80,20 @@ describe('the test kit with the LogicalCluster facade', () => {
 });
 
 describe('the pre-submit lookup', () => {
-  it('is bounded: a binding whose find() hangs does not stall the submit', async () => {
+  it('is bounded: a first binding whose calls hang is cut at the attempt timeout and the submit fails over (default router)', async () => {
     const clock = createFakeClock(0);
     const a = createFaultInjectingComputeAdapter(createMemoryComputeAdapter({ name: 'aws', clock }), { clock, latencyMs: 600_000 });
     const b = createMemoryComputeAdapter({ name: 'gcp', clock });
     const polycloud = createPolycloud({
       providers: [{ name: 'aws', adapter: a }, { name: 'gcp', adapter: b }],
       resources: [{ resource_id: 'lc-1', type: 'LogicalCluster', providers: [
-        { cloud: 'CLOUD_B', provider: 'gcp', physical_id: 'queue-b' },
         { cloud: 'CLOUD_A', provider: 'aws', physical_id: 'queue-a' },
+        { cloud: 'CLOUD_B', provider: 'gcp', physical_id: 'queue-b' },
       ] }],
       clock,
     });
     let done = false;
-    const submitted = polycloud.cluster('lc-1', { lookupTimeoutMs: 2000 }).submit(JOB).then((r) => ((done = true), r));
+    const submitted = polycloud.cluster('lc-1', { attemptTimeoutMs: 2000 }).submit(JOB).then((r) => ((done = true), r));
     await clock.advance(1999);
     expect(done).toBe(false);
     await clock.advance(1);

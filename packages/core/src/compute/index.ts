@@ -5,6 +5,8 @@ export {
   DataJobResourcesSchema,
   parseDataJob,
   deriveIdempotencyKey,
+  IDEMPOTENCY_SECRET_ENV,
+  SECRET_ENV_NAME,
   toComputeJobRequest,
   IDEMPOTENCY_KEY,
   type DataJob,
@@ -26,3 +28,16 @@ export {
   type LocalComputeAdapterOptions,
   type LocalJobStatus,
 } from './local-adapter.js';
+export {
+  type ClaimStore,
+  type ClaimRecord,
+  type ClaimEntry,
+  ClaimRecordSchema,
+  createMemoryClaimStore,
+  type MemoryClaimStoreOptions,
+  createStorageClaimStore,
+  StorageClaimStoreOptionsSchema,
+  type StorageClaimStoreOptions,
+  verifyClaimStore,
+} from './claims/index.js';
+export { DEFINITELY_REJECTED } from './claimed-submit.js';

@@ -3,16 +3,22 @@ import { bindingEntry } from '../facade/lookup.js';
 import type { ComputeAdapter, ComputeTarget, JobStatus } from '../adapter/compute-adapter.js';
 import { TERMINAL_JOB_STATES } from '../adapter/compute-adapter.js';
 import { sleep } from '../clock.js';
-import type { ErrorCode } from '../errors/codes.js';
 import { parseWithSchema } from '../errors/from-zod.js';
-import { isPolycloudError, PolycloudError, toPolycloudError } from '../errors/polycloud-error.js';
+import { PolycloudError, toPolycloudError } from '../errors/polycloud-error.js';
+import { registerSecrets } from '../errors/redact.js';
 import { AbortSignalSchema } from '../facade/call-schemas.js';
 import { type CallOptions, execute, type ExecutionContext } from '../facade/execute.js';
+import { backoffDelay } from '../facade/retry.js';
+import { claimedSubmit, type SubmitOutcome } from './claimed-submit.js';
+import type { ClaimStore } from './claims/claim-store.js';
+import { createMemoryClaimStore } from './claims/memory-claim-store.js';
+import { verifyClaimStore } from './claims/verify.js';
+import { bounded, Deadline } from './deadline.js';
 import type { OperationKind, RouteExplanation, RouteRequest } from '../routing/router.js';
 import type { Binding } from '../urm/binding.js';
 import type { LogicalCluster } from '../urm/resources.js';
 import { type JobEvent, type JobHandle, jobEventType } from './events.js';
-import { type DataJob, deriveIdempotencyKey, IDEMPOTENCY_KEY, parseDataJob, toComputeJobRequest } from './spec.js';
+import { type DataJob, deriveIdempotencyKey, IDEMPOTENCY_KEY, IDEMPOTENCY_SECRET_ENV, parseDataJob, toComputeJobRequest } from './spec.js';
 
 export interface LogicalClusterOptions {
   /**
@@ -25,11 +31,30 @@ export interface LogicalClusterOptions {
   /** Default poll interval of `wait` / `watch`. Default 2000 ms. */
   pollIntervalMs?: number;
   /**
-   * How long the pre-submit lookup waits for each binding (ms, default 5000). A
-   * binding that does not answer in time counts as not holding the job — the price
-   * of failing over during an outage (see docs/compute.md, "Idempotency").
+   * Longest one provider call (find, submit, status, cancel) or claim-store call may
+   * take before the attempt is cut and the call fails over (or retries), whichever
+   * router is plugged in. Never longer than what is left of the call's deadline.
+   * Default: the instance's `attemptTimeoutMs`, else 10 000 ms.
    */
+  attemptTimeoutMs?: number;
+  /** @deprecated Use `attemptTimeoutMs` (taken as it when that is not given). */
   lookupTimeoutMs?: number;
+  /**
+   * Where "this key was submitted" is recorded: one claim per idempotency key, created
+   * with create-if-absent. Default: an in-memory store shared by every cluster client
+   * of this polycloud instance (one host). For several host processes pass one store
+   * they share, e.g. `createStorageClaimStore({ adapter, bucket })`; a shared store
+   * must pass a conditional-write self-test before the first submit.
+   */
+  claims?: ClaimStore;
+  /**
+   * Secret key of the idempotency key's HMAC (at least 16 characters), the same on
+   * every host. Default: the `POLYCLOUD_IDEMPOTENCY_SECRET` environment variable.
+   * Without one, the values of secret-looking env variables are left out of the key.
+   */
+  idempotencySecret?: string;
+  /** How often a submit waiting for another caller's claim looks again. Default 250 ms. */
+  claimPollMs?: number;
 }
 
 export interface SubmitOptions extends CallOptions {
@@ -81,20 +106,23 @@ const HandleSchema = z.looseObject({
   idempotencyKey: z.string().min(1),
 });
 
-/** Codes that mean the provider refused the submit, so it certainly started nothing. */
-const DEFINITELY_REJECTED = new Set<ErrorCode>([
-  'QUOTA_EXCEEDED',
-  'RATE_LIMITED',
-  'INVALID_ARGUMENT',
-  'CONFIG_INVALID',
-  'PERMISSION_DENIED',
-  'UNSUPPORTED',
-  'NOT_FOUND',
-  'RESIDENCY_VIOLATION',
-  'CONDITION_NOT_MET',
-  'ALREADY_EXISTS',
-  'CONFLICT',
-]);
+const ms = z.number().int().min(0).max(3_600_000);
+const ClusterOptionsSchema = z.strictObject({
+  lookupSettleMs: ms.optional(),
+  pollIntervalMs: z.number().int().min(1).max(3_600_000).optional(),
+  attemptTimeoutMs: z.number().int().positive().max(3_600_000).optional(),
+  lookupTimeoutMs: z.number().int().positive().max(3_600_000).optional(),
+  claims: z
+    .custom<ClaimStore>((v) => typeof v === 'object' && v !== null && ['get', 'create', 'update'].every((m) => typeof (v as Record<string, unknown>)[m] === 'function'), 'expected a ClaimStore (get, create, update)')
+    .optional(),
+  idempotencySecret: z.string().min(16, 'at least 16 characters').optional(),
+  claimPollMs: z.number().int().min(1).max(60_000).optional(),
+});
+
+/** The default claim store: one per polycloud instance (its execution context). */
+const defaultClaims = new WeakMap<ExecutionContext, ClaimStore>();
+/** Submits in flight per claim store and claim key: concurrent callers in this process share one. */
+const inFlight = new WeakMap<ClaimStore, Map<string, Promise<SubmitOutcome>>>();
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, what: string, path: string): T {
   return parseWithSchema(schema, value ?? {}, `invalid ${what}`, { code: 'INVALID_ARGUMENT', pathPrefix: [path] }) as T;
@@ -114,15 +142,34 @@ export class LogicalClusterClient {
   readonly #deps: LogicalClusterDeps;
   readonly #settleMs: number;
   readonly #pollMs: number;
-  readonly #lookupTimeoutMs: number;
+  readonly #attemptTimeoutMs: number;
+  readonly #claimPollMs: number;
+  readonly #claims: ClaimStore;
+  readonly #secret: string | undefined;
+  /** The instance's execution context, with this cluster's attempt timeout for status / cancel. */
+  readonly #exec: ExecutionContext;
 
   constructor(deps: LogicalClusterDeps) {
     this.#deps = deps;
     this.resource = deps.resource;
     this.id = deps.resource.resource_id;
-    this.#settleMs = deps.options?.lookupSettleMs ?? 1000;
-    this.#pollMs = deps.options?.pollIntervalMs ?? 2000;
-    this.#lookupTimeoutMs = deps.options?.lookupTimeoutMs ?? 5000;
+    const o = parse(ClusterOptionsSchema, deps.options, 'cluster options', 'options');
+    this.#settleMs = o.lookupSettleMs ?? 1000;
+    this.#pollMs = o.pollIntervalMs ?? 2000;
+    this.#attemptTimeoutMs = o.attemptTimeoutMs ?? o.lookupTimeoutMs ?? deps.exec.attemptTimeoutMs ?? 10_000;
+    this.#claimPollMs = o.claimPollMs ?? 250;
+    let claims = o.claims ?? defaultClaims.get(deps.exec);
+    if (!claims) defaultClaims.set(deps.exec, (claims = createMemoryClaimStore()));
+    this.#claims = claims;
+    const envSecret = process.env[IDEMPOTENCY_SECRET_ENV];
+    this.#secret = o.idempotencySecret ?? (envSecret !== undefined && envSecret.length >= 16 ? envSecret : undefined);
+    if (this.#secret) registerSecrets([this.#secret]);
+    this.#exec = { ...deps.exec, attemptTimeoutMs: deps.exec.attemptTimeoutMs ?? this.#attemptTimeoutMs };
+  }
+
+  /** The claim store this cluster records submissions in. */
+  get claims(): ClaimStore {
+    return this.#claims;
   }
 
   /** The adapter serving a binding of this cluster. */
@@ -141,7 +188,7 @@ export class LogicalClusterClient {
 
   /** The idempotency key `submit` would use for this job. */
   idempotencyKey(job: string | object | DataJob): string {
-    return deriveIdempotencyKey(parseDataJob(job));
+    return deriveIdempotencyKey(parseDataJob(job), this.#secret);
   }
 
   /** Bindings this job may go to: `spec.cloud` (a binding id or cloud label) and each adapter's size limits. */
@@ -170,64 +217,97 @@ export class LogicalClusterClient {
   }
 
   /**
-   * Submits a DataJob (YAML / JSON text, manifest object or parsed DataJob). Returns
-   * the existing job if one with the same idempotency key is found on any binding.
-   * A retryable or capacity failure (QUOTA_EXCEEDED, UNAVAILABLE, RATE_LIMITED…)
-   * fails over to the router's next candidate.
+   * Submits a DataJob (YAML / JSON text, manifest object or parsed DataJob). Every
+   * submit of a key reads or creates the key's claim before touching a provider, so
+   * the job starts on one binding at most, whichever binding, caller or host submits
+   * it; `existing` is false only for the caller whose submit started it. A retryable
+   * or capacity failure (QUOTA_EXCEEDED, UNAVAILABLE, a hung binding cut at the
+   * attempt timeout…) fails over to the router's next candidate when nothing was sent.
    */
   async submit(input: string | object | DataJob, options: SubmitOptions = {}): Promise<SubmittedJob> {
     const opts = parse(SubmitOptionsSchema, options, 'submit options', 'options');
     const job = parseDataJob(input);
-    const key = opts.idempotencyKey ?? deriveIdempotencyKey(job);
+    const key = opts.idempotencyKey ?? deriveIdempotencyKey(job, this.#secret);
     const request = toComputeJobRequest(job, key);
     const routeRequest = this.#routeRequest(job, key, opts.tags);
     // Placement must be lawful before anything is looked up or started.
     this.#deps.exec.router.route(routeRequest);
+    const exec = this.#deps.exec;
+    const deadline = new Deadline(exec.clock, opts.timeoutMs ?? exec.timeoutMs, opts.signal, { resource: this.id, operation: 'submit', key });
+    try {
+      const outcome = await this.#submitOnce(key, request, routeRequest, deadline);
+      return this.#submitted(outcome.binding, key, outcome.status, outcome.existing);
+    } catch (e) {
+      const error = toPolycloudError(e, { resource: this.id, operation: 'submit', key });
+      try {
+        exec.events.emit('error', { resource: this.id, operation: 'submit', key, error });
+      } catch {
+        // a throwing listener does not change the outcome
+      }
+      throw error;
+    } finally {
+      deadline.dispose();
+    }
+  }
 
-    const previous = await this.#findAnywhere(key, opts.signal);
-    if (previous) return this.#submitted(previous.binding, key, previous.status, true);
-
-    const ambiguous = new Set<string>();
-    const settled = new Set<string>();
-    const verify = async (bindingId: string, s: AbortSignal) => {
-      const settle = !settled.has(bindingId);
-      settled.add(bindingId);
-      return this.#verify(bindingId, key, s, settle);
-    };
-    const outcome = await execute(
-      this.#deps.exec,
-      routeRequest,
-      opts,
-      async ({ binding, signal: attemptSignal }) => {
-        for (const other of ambiguous) {
-          const found = await verify(other, attemptSignal);
-          if (found) return { binding: other, status: found, existing: false };
-        }
-        const adapter = this.adapter(binding.id);
-        const target = this.target(binding);
-        const prior = await adapter.find(target, key, { signal: attemptSignal });
-        if (prior) return { binding: binding.id, status: prior, existing: true };
+  /** Joins a submit of the same key already in flight in this process, or runs one under the claim. */
+  async #submitOnce(key: string, request: ReturnType<typeof toComputeJobRequest>, route: RouteRequest, deadline: Deadline): Promise<SubmitOutcome> {
+    const claims = this.#claims;
+    for (let round = 1; claims.shared; round++) {
+      try {
+        await bounded(verifyClaimStore(claims, { signal: deadline.signal }), deadline.signal);
+        break;
+      } catch (raw) {
+        if (deadline.signal.aborted) throw deadline.error(raw);
+        const e = toPolycloudError(raw, { resource: this.id, operation: 'claim.self-test', path: ['claims'] });
+        // ABORTED here is another caller's signal ending the shared self-test: try again.
+        if (!(e.retryable || e.code === 'ABORTED')) throw e;
+        // The store could not be reached: the self-test is retried, never skipped.
         try {
-          return { binding: binding.id, status: await adapter.submit(target, request, { signal: attemptSignal }), existing: false };
-        } catch (raw) {
-          const error = toPolycloudError(raw, { resource: this.id, binding: binding.id, provider: adapter.type, operation: 'submit', key });
-          if (!DEFINITELY_REJECTED.has(error.code)) {
-            ambiguous.add(binding.id);
-            if (!attemptSignal.aborted) {
-              const found = await verify(binding.id, attemptSignal).catch(() => undefined);
-              if (found) return { binding: binding.id, status: found, existing: false };
-            }
-          }
-          // Capacity on one cloud says nothing about the next: always fail over on it.
-          if (error.code === 'QUOTA_EXCEEDED' && !error.retryable) {
-            throw new PolycloudError(error.code, error.message, { cause: error.cause, context: error.context, retryable: true });
-          }
-          throw error;
+          await sleep(this.#deps.exec.clock, Math.min(backoffDelay(round, this.#deps.exec.retry, this.#deps.exec.random), deadline.remaining()), deadline.signal);
+        } catch {
+          throw deadline.error(e);
         }
+      }
+    }
+    let running = inFlight.get(claims);
+    if (!running) inFlight.set(claims, (running = new Map()));
+    const claimKey = `${this.id}/${key}`;
+    const leader = running.get(claimKey);
+    if (leader) {
+      try {
+        const outcome = await bounded(leader, deadline.signal);
+        return { ...outcome, existing: true };
+      } catch (e) {
+        if (deadline.signal.aborted) throw deadline.error(e);
+        // The leader failed (its own deadline, a refusal): try ourselves, under the claim.
+      }
+    }
+    const mine = claimedSubmit(
+      {
+        clusterId: this.id,
+        exec: this.#deps.exec,
+        claims,
+        adapter: (id) => this.adapter(id),
+        target: (id) => this.target(this.binding(id)),
+        settleMs: this.#settleMs,
+        attemptTimeoutMs: this.#attemptTimeoutMs,
+        claimPollMs: this.#claimPollMs,
+        leaseGraceMs: 1000,
+        bindings: this.resource.providers.map((b) => b.id),
+        sweepTimeoutMs: Math.min(this.#attemptTimeoutMs, 2000),
       },
-      { provider: (b) => this.adapter(b.id).type },
+      key,
+      request,
+      route,
+      deadline,
     );
-    return this.#submitted(outcome.binding, key, outcome.status, outcome.existing);
+    running.set(claimKey, mine);
+    try {
+      return await mine;
+    } finally {
+      if (running.get(claimKey) === mine) running.delete(claimKey);
+    }
   }
 
   /**
@@ -237,7 +317,7 @@ export class LogicalClusterClient {
   explain(input: string | object | DataJob, options: Pick<SubmitOptions, 'idempotencyKey' | 'tags'> = {}): RouteExplanation {
     const opts = parse(SubmitOptionsSchema, options, 'explain options', 'options');
     const job = parseDataJob(input);
-    return this.#deps.exec.router.explain(this.#routeRequest(job, opts.idempotencyKey ?? deriveIdempotencyKey(job), opts.tags));
+    return this.#deps.exec.router.explain(this.#routeRequest(job, opts.idempotencyKey ?? deriveIdempotencyKey(job, this.#secret), opts.tags));
   }
 
   #routeRequest(job: DataJob, key: string, tags: Record<string, string> | undefined): RouteRequest {
@@ -284,8 +364,35 @@ export class LogicalClusterClient {
     const pollMs = opts.pollIntervalMs ?? this.#pollMs;
     const deadline = opts.timeoutMs === undefined ? undefined : clock.now() + opts.timeoutMs;
     let last: JobStatus['state'] | undefined;
+    let lastError: PolycloudError | undefined;
+    const timedOut = (cause?: unknown) =>
+      new PolycloudError('TIMEOUT', `job ${h.jobId} did not finish within ${opts.timeoutMs} ms (it keeps running)`, {
+        ...(cause === undefined ? {} : { cause }),
+        context: { resource: this.id, binding: h.binding, operation: 'wait', key: h.idempotencyKey },
+        retryable: true,
+      });
+    const aborted = (cause: unknown) =>
+      new PolycloudError('ABORTED', 'wait was aborted', { cause, context: { resource: this.id, operation: 'wait', key: h.idempotencyKey }, retryable: false });
     for (;;) {
-      const status = await this.status(h, opts.signal ? { signal: opts.signal } : {});
+      let status: JobStatus | undefined;
+      // Each status call is bounded by what is left of the wait; a transient failure
+      // (outage, hung call cut by its deadline) is polled through until the timeout.
+      const left = deadline === undefined ? undefined : deadline - clock.now();
+      if (left !== undefined && left <= 0) throw timedOut(lastError);
+      try {
+        status = await this.status(h, { ...(opts.signal ? { signal: opts.signal } : {}), ...(left === undefined ? {} : { timeoutMs: Math.max(1, Math.ceil(left)) }) });
+        lastError = undefined;
+      } catch (e) {
+        if (opts.signal?.aborted) throw aborted(e);
+        const error = toPolycloudError(e, { resource: this.id, binding: h.binding, operation: 'wait', key: h.idempotencyKey });
+        if (deadline !== undefined && clock.now() >= deadline) throw timedOut(error);
+        if (!error.retryable) throw error;
+        lastError = error;
+      }
+      if (status === undefined) {
+        await this.#pause(pollMs, deadline, opts.signal, aborted);
+        continue;
+      }
       if (status.state !== last) {
         last = status.state;
         const type = jobEventType(status.state);
@@ -296,23 +403,24 @@ export class LogicalClusterClient {
         }
       }
       if (TERMINAL_JOB_STATES.has(status.state)) return status;
-      const remaining = deadline === undefined ? pollMs : deadline - clock.now();
-      if (remaining <= 0) {
-        throw new PolycloudError('TIMEOUT', `job ${h.jobId} did not finish within ${opts.timeoutMs} ms (it keeps running)`, {
-          context: { resource: this.id, binding: h.binding, operation: 'wait', key: h.idempotencyKey },
-          retryable: true,
-        });
-      }
-      // The system clock's timers are unref'd; a process whose only work is waiting for a
-      // job must not exit between polls, so hold a referenced timer while sleeping.
-      const keepAlive = setInterval(() => {}, 1 << 30);
-      try {
-        await sleep(clock, Math.min(pollMs, remaining), opts.signal);
-      } catch (e) {
-        throw new PolycloudError('ABORTED', 'wait was aborted', { cause: e, context: { resource: this.id, operation: 'wait', key: h.idempotencyKey }, retryable: false });
-      } finally {
-        clearInterval(keepAlive);
-      }
+      if (deadline !== undefined && deadline - clock.now() <= 0) throw timedOut();
+      await this.#pause(pollMs, deadline, opts.signal, aborted);
+    }
+  }
+
+  /** Sleeps until the next poll (never past the deadline), holding the process alive. */
+  async #pause(pollMs: number, deadline: number | undefined, signal: AbortSignal | undefined, aborted: (cause: unknown) => PolycloudError): Promise<void> {
+    const clock = this.#deps.exec.clock;
+    const remaining = deadline === undefined ? pollMs : Math.max(0, deadline - clock.now());
+    // The system clock's timers are unref'd; a process whose only work is waiting for a
+    // job must not exit between polls, so hold a referenced timer while sleeping.
+    const keepAlive = setInterval(() => {}, 1 << 30);
+    try {
+      await sleep(clock, Math.min(pollMs, remaining), signal);
+    } catch (e) {
+      throw aborted(e);
+    } finally {
+      clearInterval(keepAlive);
     }
   }
 
@@ -336,10 +444,11 @@ export class LogicalClusterClient {
 
   #onBinding<T>(operation: OperationKind, h: JobHandle, opts: CallOptions, run: (adapter: ComputeAdapter, target: ComputeTarget, signal: AbortSignal) => Promise<T>): Promise<T> {
     return execute(
-      this.#deps.exec,
+      this.#exec,
       { resource: this.resource, operation, key: h.idempotencyKey, tags: {}, only: [h.binding] },
       opts,
-      ({ binding, signal: s }) => run(this.adapter(binding.id), this.target(binding), s),
+      // Raced against the attempt's signal: an adapter that ignores it cannot hold the call.
+      ({ binding, signal: s }) => bounded(run(this.adapter(binding.id), this.target(binding), s), s),
       { provider: (b) => this.adapter(b.id).type },
     );
   }
@@ -349,55 +458,5 @@ export class LogicalClusterClient {
     const event: JobEvent = { ...handle, type: 'submitted', status, existing };
     this.#deps.exec.events.emit('job', event);
     return { ...handle, status, existing };
-  }
-
-  /** Looks the key up on every binding (a crashed or timed-out earlier submit may have placed it anywhere). Unreachable bindings are skipped. */
-  async #findAnywhere(key: string, userSignal?: AbortSignal): Promise<{ binding: string; status: JobStatus } | undefined> {
-    // Bounded by lookupTimeoutMs on the instance's clock, so a hanging binding cannot
-    // stall every submit; the caller's signal still aborts it.
-    const controller = new AbortController();
-    const clock = this.#deps.exec.clock;
-    const timer = clock.setTimeout(() => controller.abort(Object.assign(new Error('lookup timed out'), { name: 'TimeoutError' })), this.#lookupTimeoutMs);
-    const onAbort = () => controller.abort(userSignal?.reason);
-    if (userSignal?.aborted) onAbort();
-    else userSignal?.addEventListener('abort', onAbort, { once: true });
-    const timedOut = new Promise<undefined>((resolve) => controller.signal.addEventListener('abort', () => resolve(undefined), { once: true }));
-    try {
-      const results = await Promise.all(
-        this.resource.providers.map(async (b) => {
-          try {
-            const found = await Promise.race([this.adapter(b.id).find(this.target(b), key, { signal: controller.signal }), timedOut]);
-            return found && { binding: b.id, status: found };
-          } catch (e) {
-            if (isPolycloudError(e, 'ABORTED') && userSignal?.aborted) throw toPolycloudError(e, { resource: this.id, operation: 'submit', key });
-            return undefined;
-          }
-        }),
-      );
-      if (userSignal?.aborted) throw new PolycloudError('ABORTED', 'submit was aborted', { context: { resource: this.id, operation: 'submit', key } });
-      return results.find((r) => r !== undefined);
-    } finally {
-      clock.clearTimeout(timer);
-      userSignal?.removeEventListener('abort', onAbort);
-    }
-  }
-
-  /**
-   * Looks up a key on a binding whose submit outcome is unknown, after the settle
-   * delay. If the binding cannot answer, nothing may be submitted elsewhere: throws
-   * UNAVAILABLE (retryable), so the executor backs off and asks again.
-   */
-  async #verify(bindingId: string, key: string, s: AbortSignal, settle: boolean): Promise<JobStatus | undefined> {
-    if (settle && this.#settleMs > 0) await sleep(this.#deps.exec.clock, this.#settleMs, s);
-    const binding = this.binding(bindingId);
-    try {
-      return await this.adapter(bindingId).find(this.target(binding), key, { signal: s });
-    } catch (e) {
-      throw new PolycloudError('UNAVAILABLE', `cannot tell whether binding ${bindingId} accepted job ${key}; not submitting elsewhere until it answers`, {
-        cause: e,
-        context: { resource: this.id, binding: bindingId, operation: 'submit', key },
-        retryable: true,
-      });
-    }
   }
 }

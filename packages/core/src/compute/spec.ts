@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import type { ComputeJobRequest } from '../adapter/compute-adapter.js';
@@ -140,15 +140,35 @@ function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** Environment variable holding the idempotency key's HMAC secret (the same on every host). */
+export const IDEMPOTENCY_SECRET_ENV = 'POLYCLOUD_IDEMPOTENCY_SECRET';
+
+/** Env names whose values are secret-looking (as ACI's `secureValue` rule): left out of an unkeyed hash. */
+export const SECRET_ENV_NAME = /(key|secret|token|passw(or)?d|credential)/i;
+
 /**
- * The default idempotency key: the job name (slugged) plus 16 hex digits of a SHA-256
+ * The default idempotency key: the job name (slugged) plus 16 hex digits of a hash
  * over everything that defines the work (image, command, args, env, resources,
  * timeout, retries, tags). `spec.cloud` is left out on purpose: the same work pinned
  * to another cloud is still the same job, so it is not started twice.
+ *
+ * The key becomes a provider job name that anyone who can list jobs can read, so it
+ * must reveal nothing about env values. With `secret` (per installation or cluster,
+ * shared by every host) the hash is an HMAC-SHA-256 keyed with it: without the
+ * secret, a guess of a value cannot be checked against the key. Without a secret it
+ * is a plain SHA-256 in which the values of secret-looking env names (`*KEY*`,
+ * `*SECRET*`, `*TOKEN*`, `*PASSWORD*`, `*PASSWD*`, `*CREDENTIAL*`) are replaced by a
+ * marker, so two jobs that differ only in such a value share a key.
  */
-export function deriveIdempotencyKey(job: DataJob): string {
+export function deriveIdempotencyKey(job: DataJob, secret?: string): string {
   const { cloud: _cloud, labels: _labels, ...work } = job;
-  const hash = createHash('sha256').update(canonical(work)).digest('hex').slice(0, 16);
+  let hash: string;
+  if (secret !== undefined && secret.length > 0) {
+    hash = createHmac('sha256', secret).update('polycloud-idempotency-v2\0').update(canonical(work)).digest('hex').slice(0, 16);
+  } else {
+    const env = Object.fromEntries(Object.entries(work.env).map(([k, v]) => [k, SECRET_ENV_NAME.test(k) ? '\u0000secret' : v]));
+    hash = createHash('sha256').update(canonical({ ...work, env })).digest('hex').slice(0, 16);
+  }
   let slug = job.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
   if (!/^[a-z]/.test(slug)) slug = `j-${slug}`.replace(/-+$/, '');
   slug = slug.slice(0, 46).replace(/-+$/, '');

@@ -126,7 +126,8 @@ function egressRate(p: Price, bindingRegion?: string, callerRegion?: string, cal
  * The price reference of a candidate set: the lowest positive cost. It only scales
  * the displayed relative prices (every priced binding's factor is a pure power of its
  * cost, so the reference cancels out of every weight ratio) and stands in for the
- * cost of a binding that declares no price (neutral: as cheap as the cheapest).
+ * cost of a binding that declares no price: 1/priceFloorRatio (100×) the cheapest
+ * (see {@link placementWeight}; before, an unpriced binding tied with the cheapest).
  */
 export function priceReference(costs: Iterable<number | undefined>): number | undefined {
   let ref: number | undefined;
@@ -201,11 +202,18 @@ export function placementWeight(s: WeightSignals, params: WeightParams): Omit<We
   const e = params.exponents;
   let relativePrice = 1;
   const ref = params.priceReference;
-  if (s.cost !== undefined && ref !== undefined && ref > 0) {
+  if (ref !== undefined && ref > 0) {
     const floor = params.priceFloorRatio ?? 0.01;
-    const cost = Math.max(s.cost, floor * (s.listCost ?? 0));
-    // All-zero prices: as cheap as `floor` of the reference (the one ref-dependent corner).
-    relativePrice = cost > 0 ? cost / ref : floor;
+    if (s.cost === undefined) {
+      // The unpriced rule: among priced candidates, a binding that declares no price is
+      // not free — it counts as 1/floor (100×) the cheapest, so it is chosen only when
+      // the priced ones cannot be (ties among unpriced ones: priority, weight, order).
+      relativePrice = 1 / floor;
+    } else {
+      const cost = Math.max(s.cost, floor * (s.listCost ?? 0));
+      // All-zero prices: as cheap as `floor` of the reference (the one ref-dependent corner).
+      relativePrice = cost > 0 ? cost / ref : floor;
+    }
   }
   const price = e.price === 0 ? 1 : relativePrice ** -e.price;
   const distance = s.distanceKm === undefined || e.distance === 0 ? 1 : (1 + s.distanceKm / (params.distanceScaleKm ?? 1000)) ** -e.distance;

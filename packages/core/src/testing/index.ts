@@ -48,5 +48,12 @@ export { runComputeAdapterConformance, type ComputeConformanceOptions } from './
 export { FaultInjectionOptionsSchema, FaultRatesSchema, type FaultInjectionOptions } from './faults/options.js';
 export { type FaultControls, type FaultStats } from './faults/engine.js';
 export { createFaultInjectingStorageAdapter, type FaultInjectingStorageAdapter, type StorageOperation } from './faults/storage.js';
-export { createFaultInjectingComputeAdapter, type FaultInjectingComputeAdapter, type ComputeOperation } from './faults/compute.js';
+export {
+  createFaultInjectingComputeAdapter,
+  type FaultInjectingComputeAdapter,
+  type ComputeOperation,
+  createFaultInjectingClaimStore,
+  type FaultInjectingClaimStore,
+  type ClaimOperation,
+} from './faults/compute.js';
 export { ORIGINAL_DATAJOB_YAML } from './fixtures.js';

@@ -1,6 +1,7 @@
 import { type JobState, TERMINAL_JOB_STATES } from '@polycloud/core';
 import { equal, ok, rejectsWithCode } from './assert.js';
 import type { ComputeConformanceCase } from './compute-types.js';
+import { createFaultInjectingComputeAdapter } from '../faults/compute.js';
 
 const STATES: readonly JobState[] = ['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'];
 
@@ -66,6 +67,45 @@ export const computeConformanceCases: readonly ComputeConformanceCase[] = Object
       const found = await ctx.adapter.find(ctx.target, job.idempotencyKey);
       equal(found?.jobId, jobId, 'find() by key');
       equal(await ctx.adapter.find(ctx.target, `${job.idempotencyKey}-none`.slice(0, 63)), undefined, 'find() of an unknown key');
+      await ctx.finish(jobId, 0);
+    },
+  },
+  {
+    name: 'create-or-fail: concurrent submits of one key start one job, and every caller gets that job',
+    needs: ['idempotentSubmit'],
+    async run(ctx) {
+      const job = ctx.job('concurrent', { kind: 'exit', exitCode: 0 });
+      const results = await Promise.all(Array.from({ length: 4 }, () => ctx.adapter.submit(ctx.target, job)));
+      const ids = new Set(results.map((r) => r.jobId));
+      equal(ids.size, 1, `4 concurrent submits of one key returned ${ids.size} job ids`);
+      const found = await ctx.adapter.find(ctx.target, job.idempotencyKey);
+      equal(found?.jobId, results[0]!.jobId, 'find() after concurrent submits returns that job');
+      await ctx.finish(results[0]!.jobId, 0);
+    },
+  },
+  {
+    name: 'find by key under faults: a submit whose answer was lost is found, and resubmitting returns it',
+    needs: ['idempotentSubmit'],
+    async run(ctx) {
+      const lossy = createFaultInjectingComputeAdapter(ctx.adapter, { lostResponseRate: { submit: 1 } });
+      const job = ctx.job('lost-answer', { kind: 'exit', exitCode: 0 });
+      await rejectsWithCode(() => lossy.submit(ctx.target, job), 'UNAVAILABLE', 'the injected lost answer');
+      const found = await ctx.adapter.find(ctx.target, job.idempotencyKey);
+      ok(found !== undefined, 'find() returns the job whose submit answer was lost');
+      const again = await ctx.adapter.submit(ctx.target, job);
+      equal(again.jobId, found!.jobId, 'resubmitting returns the job that was accepted');
+      await ctx.finish(found!.jobId, 0);
+    },
+  },
+  {
+    name: 'find matches the whole key: a key that is a prefix of a submitted one is not found',
+    needs: [],
+    async run(ctx) {
+      const job = ctx.job('prefix-match-longer', { kind: 'exit', exitCode: 0 });
+      const { jobId } = await ctx.adapter.submit(ctx.target, job);
+      const prefix = job.idempotencyKey.slice(0, job.idempotencyKey.length - '-longer'.length);
+      equal(await ctx.adapter.find(ctx.target, prefix), undefined, 'find() of a prefix of a submitted key');
+      equal((await ctx.adapter.find(ctx.target, job.idempotencyKey))?.jobId, jobId, 'find() of the key itself');
       await ctx.finish(jobId, 0);
     },
   },

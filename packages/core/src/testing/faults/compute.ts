@@ -1,4 +1,4 @@
-import type { ComputeAdapter } from '@polycloud/core';
+import type { ClaimStore, ComputeAdapter } from '@polycloud/core';
 import { createFaultEngine, type FaultControls } from './engine.js';
 import type { FaultInjectionOptions } from './options.js';
 
@@ -28,4 +28,29 @@ export function createFaultInjectingComputeAdapter(inner: ComputeAdapter, option
   if (inner.probe) adapter.probe = (target, o) => engine.run('probe', o?.signal, () => inner.probe!(target, o));
   if (inner.close) adapter.close = () => inner.close!();
   return adapter;
+}
+
+export type ClaimOperation = 'get' | 'create' | 'update' | 'delete';
+
+export type FaultInjectingClaimStore = ClaimStore & FaultControls<ClaimOperation> & { readonly inner: ClaimStore };
+
+/**
+ * Wraps a claim store with the same seeded faults: errors, hung calls, lost
+ * responses (the create or update took effect, the caller sees UNAVAILABLE) and
+ * outages — what the claim protocol must survive without starting a job twice.
+ */
+export function createFaultInjectingClaimStore(inner: ClaimStore, options: FaultInjectionOptions<ClaimOperation> = {}): FaultInjectingClaimStore {
+  const engine = createFaultEngine<ClaimOperation>(`claims:${inner.name}`, options);
+  const { run: _run, ...controls } = engine;
+  const store: FaultInjectingClaimStore = {
+    ...controls,
+    inner,
+    name: inner.name,
+    shared: inner.shared,
+    get: (key, o) => engine.run('get', o?.signal, () => inner.get(key, o)),
+    create: (key, record, o) => engine.run('create', o?.signal, () => inner.create(key, record, o)),
+    update: (key, record, version, o) => engine.run('update', o?.signal, () => inner.update(key, record, version, o)),
+  };
+  if (inner.delete) store.delete = (key, o) => engine.run('delete', o?.signal, () => inner.delete!(key, o));
+  return store;
 }
