@@ -32,6 +32,7 @@ export {
 } from './polycloud.js';
 export * from './compute/index.js';
 export * from './config/index.js';
+export * from './input/index.js';
 export * from './observability/index.js';
 export * from './sync/index.js';
 export { newVersion } from './sync/stamp.js';

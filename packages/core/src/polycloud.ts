@@ -23,6 +23,7 @@ import { createSyncPipelineFactory, stopSyncEngines, type SyncEngine, syncEngine
 import type { ResidencyZones } from './routing/residency.js';
 import type { Router, RouterFactory } from './routing/router.js';
 import { parseUrmDocuments } from './urm/parse.js';
+import { checkResourceResidency } from './routing/residency-tags.js';
 import type { LogicalBucket, LogicalCluster, UrmDocument } from './urm/resources.js';
 
 /** Provider names: letters, digits, `.`, `_`, `-`, at most 128, starting with a letter or digit. */
@@ -194,6 +195,7 @@ export function createPolycloud(input: PolycloudOptions): Polycloud {
       if (!has) issues.push({ path, message: `provider "${b.provider}" has no ${wanted} adapter, but ${doc.resource_id} is a ${doc.type}` });
     });
   });
+  checkResourceResidency(resources, options.residency, issues);
   if (issues.length) throw errorFromIssues('invalid polycloud configuration', issues);
 
   // Create adapters (each validates its own options, paths prefixed).

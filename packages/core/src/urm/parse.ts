@@ -1,4 +1,5 @@
 import { errorFromIssues, zodIssues } from '../errors/from-zod.js';
+import { toPlainData } from '../input/plain-data.js';
 import type { ErrorIssue } from '../errors/polycloud-error.js';
 import type { Binding, BindingSpec } from './binding.js';
 import { type LogicalBucket, type LogicalCluster, type UrmDocument, UrmDocumentSchema } from './resources.js';
@@ -41,12 +42,16 @@ function crossCheck(doc: UrmDocument, path: Path, issues: ErrorIssue[]): void {
 }
 
 function parseOne(input: unknown, path: Path, issues: ErrorIssue[]): UrmDocument | undefined {
-  const result = UrmDocumentSchema.safeParse(input);
+  // A plain copy within the input limits first: getters and Proxies are read once,
+  // inside a try; `__proto__` keys (which zod would drop) are refused at their path.
+  const before = issues.length;
+  const plain = toPlainData(input, issues, path);
+  if (issues.length > before) return undefined;
+  const result = UrmDocumentSchema.safeParse(plain);
   if (!result.success) {
     issues.push(...zodIssues(result.error, path));
     return undefined;
   }
-  const before = issues.length;
   const doc = { ...result.data, providers: resolveBindings(result.data.providers, path, issues) } as UrmDocument;
   if (issues.length === before) crossCheck(doc, path, issues);
   return issues.length === before ? doc : undefined;
@@ -85,12 +90,20 @@ export function parseLogicalCluster(input: unknown): LogicalCluster {
  */
 export function parseUrmDocuments(inputs: unknown, pathPrefix: Path = []): UrmDocument[] {
   const issues: ErrorIssue[] = [];
-  if (!Array.isArray(inputs)) {
+  let isArray = false;
+  try {
+    isArray = Array.isArray(inputs);
+  } catch {
+    // a revoked Proxy
+  }
+  if (!isArray) {
     throw errorFromIssues('invalid URM documents', [{ path: pathPrefix, message: 'expected an array of URM documents' }]);
   }
+  const list = toPlainData(inputs, issues, pathPrefix) as unknown[];
+  if (issues.length) throw errorFromIssues('invalid URM documents', issues);
   const docs: UrmDocument[] = [];
   const ids = new Map<string, number>();
-  inputs.forEach((input, i) => {
+  list.forEach((input, i) => {
     const doc = parseOne(input, [...pathPrefix, i], issues);
     if (!doc) return;
     const prev = ids.get(doc.resource_id);
