@@ -13,10 +13,16 @@ const call = {
 const tags = z.record(z.string().min(1), z.string()).optional();
 const token = z.string().min(1).max(1024);
 
-/** zod schemas for every facade call's options (validated at the boundary, INVALID_ARGUMENT with the path). */
+/**
+ * zod schemas for every facade call's options (validated at the boundary,
+ * INVALID_ARGUMENT with the path). Strict: an unknown option — a typo such as
+ * `ifmatch`, or `limit` on a list — is refused at its path, never ignored (an
+ * ignored condition would be an unconditional write). `presign` takes no `binding`:
+ * a URL from a binding other than the routed one is not offered (see docs/decisions.md).
+ */
 export const bucketSchemas = {
-  call: z.looseObject(call),
-  put: z.looseObject({
+  call: z.strictObject(call),
+  put: z.strictObject({
     ...call,
     contentType: z.string().min(1).max(256).optional(),
     metadata: z.record(z.string(), z.unknown()).optional(),
@@ -25,7 +31,7 @@ export const bucketSchemas = {
     ifNoneMatch: z.literal('*').optional(),
     contentLength: z.number().int().nonnegative().optional(),
   }).refine((o) => !(o.ifMatch !== undefined && o.ifNoneMatch !== undefined), { message: 'ifMatch and ifNoneMatch are exclusive', path: ['ifNoneMatch'] }),
-  get: z.looseObject({
+  get: z.strictObject({
     ...call,
     range: z
       .strictObject({ start: z.number().int().nonnegative(), end: z.number().int().nonnegative().optional() })
@@ -35,8 +41,8 @@ export const bucketSchemas = {
     tags,
     binding: z.string().min(1).optional(),
   }),
-  head: z.looseObject({ ...call, tags, binding: z.string().min(1).optional() }),
-  list: z.looseObject({
+  head: z.strictObject({ ...call, tags, binding: z.string().min(1).optional() }),
+  list: z.strictObject({
     ...call,
     prefix: z.string().max(1024).optional(),
     delimiter: z.string().min(1).max(16).optional(),
@@ -44,8 +50,8 @@ export const bucketSchemas = {
     continuationToken: z.string().min(1).optional(),
     binding: z.string().min(1).optional(),
   }),
-  delete: z.looseObject({ ...call, ifMatch: token.optional(), tags }),
-  presign: z.looseObject({
+  delete: z.strictObject({ ...call, ifMatch: token.optional(), tags }),
+  presign: z.strictObject({
     ...call,
     method: z.enum(['GET', 'PUT']),
     expiresInSeconds: z.number().int().min(1).max(7 * 24 * 3600),
