@@ -217,3 +217,19 @@ describe('azure-blob body stream', () => {
     }
   });
 });
+
+describe('oversized metadata (issue 13: HTTP 431 was UNEXPECTED)', () => {
+  it('HTTP 431 (request headers too large) → INVALID_ARGUMENT, not retryable', () => {
+    const e = mapAzureError({ name: 'RestError', statusCode: 431, message: 'Request Header Fields Too Large' }, { operation: 'put', key: 'k' });
+    expect(e.code).toBe('INVALID_ARGUMENT');
+    expect(e.retryable).toBe(false);
+  });
+
+  it('1 MiB of metadata against Azurite → INVALID_ARGUMENT', async () => {
+    const a = az.adapter();
+    const c = await az.container(a);
+    const e = await failure(a.put(c, 'big-metadata', new Uint8Array([1]), { metadata: { big: 'x'.repeat(1024 * 1024) } }));
+    expect(e.code).toBe('INVALID_ARGUMENT');
+    await expect(a.head(c, 'big-metadata')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+});
