@@ -1,4 +1,5 @@
 import { errorFromIssues, zodIssues } from '../errors/from-zod.js';
+import { INPUT_LIMITS } from '../input/limits.js';
 import { toPlainData } from '../input/plain-data.js';
 import type { ErrorIssue } from '../errors/polycloud-error.js';
 import type { Binding, BindingSpec } from './binding.js';
@@ -99,7 +100,15 @@ export function parseUrmDocuments(inputs: unknown, pathPrefix: Path = []): UrmDo
   if (!isArray) {
     throw errorFromIssues('invalid URM documents', [{ path: pathPrefix, message: 'expected an array of URM documents' }]);
   }
-  const list = toPlainData(inputs, issues, pathPrefix) as unknown[];
+  // The list itself, read safely (each document is checked on its own by parseOne).
+  const list: unknown[] = [];
+  try {
+    const n = (inputs as unknown[]).length;
+    if (n > INPUT_LIMITS.maxNodes) issues.push({ path: pathPrefix, message: `more than ${INPUT_LIMITS.maxNodes} URM documents` });
+    else for (let i = 0; i < n; i++) list.push((inputs as unknown[])[i]);
+  } catch {
+    issues.push({ path: pathPrefix, message: 'the list could not be read (a getter or Proxy threw)' });
+  }
   if (issues.length) throw errorFromIssues('invalid URM documents', issues);
   const docs: UrmDocument[] = [];
   const ids = new Map<string, number>();
