@@ -57,6 +57,11 @@ export const configCases: ConfigCase[] = [
   { kind: 'config', name: 'a 70 000-character key', text: withResource(`{resource_id: lb, type: LogicalBucket, tags: {${'k'.repeat(70_000)}: v}, providers: [{cloud: a, physical_id: b}]}`), expect: invalid(['resources', 0, 'tags']) },
   { kind: 'config', name: '100 001 list entries', text: `${BASE}residency:\n  eu: [${Array(100_001).fill('r').join(',')}]\n`, expect: invalid(['residency', 'eu']) },
 
+  { kind: 'config', name: 'an alias to an anchor never set (found by the fuzz test)', text: `${BASE}<<: *a\n`, expect: invalid([]) },
+  { kind: 'config', name: 'a merge of a scalar (found by the fuzz test)', text: `${BASE}s: &s 1\nm:\n  <<: *s\n`, expect: invalid([]) },
+  { kind: 'config', name: 'a map key that is a list (would be stringified)', text: `${BASE}residency: {[eu]: [eu-west-1]}\n`, expect: invalid([]) },
+  { kind: 'config', name: 'a map key that is binary', text: `${BASE}residency: {!!binary ZXU=: [eu-west-1]}\n`, expect: invalid([]) },
+
   // — __proto__ and other prototype names —
   { kind: 'config', name: '__proto__ in S3 provider options (YAML)', text: 'providers:\n  - name: a\n    type: s3\n    __proto__: {endpoint: "http://127.0.0.1:9/evil"}\n', expect: invalid(['providers', 0, '__proto__']) },
   { kind: 'config', name: '__proto__ in provider options (JSON)', text: '{"providers":[{"name":"a","type":"s3","__proto__":{"endpoint":"http://127.0.0.1:9/evil"}}]}', expect: invalid(['providers', 0, '__proto__']) },

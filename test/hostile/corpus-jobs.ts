@@ -44,6 +44,8 @@ export const jobCases: JobCase[] = [
   { kind: 'job', name: '24-level << merge bomb', text: mergeBomb(), expect: invalid([]) },
   { kind: 'job', name: 'JSON nested 5000 deep', text: `{"apiVersion":"batch.mcp/v1","kind":"DataJob","x":${'['.repeat(5000)}${']'.repeat(5000)}}`, expect: invalid([]) },
   { kind: 'job', name: 'a 2 MiB job (over the 1 MiB limit)', text: `${job(IMAGE)}# ${'x'.repeat(2 * 1024 * 1024)}\n`, expect: invalid([]), cli: badArg(['job']) },
+  { kind: 'job', name: 'an alias to an anchor never set', text: `${job(IMAGE)}<<: *a\n`, expect: invalid([]) },
+  { kind: 'job', name: 'a map key that is a map', text: job(`${IMAGE}  env: {{a: 1}: x}\n`), expect: invalid([]) },
   { kind: 'job', name: 'plain text, not a map', text: 'hello', expect: invalid([]) },
   { kind: 'job', name: 'a YAML list', text: '- 1\n- 2\n', expect: invalid([]) },
   { kind: 'job', name: 'an empty file', text: '', expect: invalid([]) },

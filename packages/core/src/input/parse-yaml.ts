@@ -1,4 +1,4 @@
-import { type Document, LineCounter, parseDocument } from 'yaml';
+import { type Document, isAlias, isCollection, isScalar, LineCounter, parseDocument, visit } from 'yaml';
 import type { ErrorIssue } from '../errors/polycloud-error.js';
 import { INPUT_LIMITS } from './limits.js';
 import { toPlainData } from './plain-data.js';
@@ -41,15 +41,33 @@ export function parseYamlText(text: string, maxBytes: number, options: { merge?:
     const where = at ? ` at line ${at.line}, column ${at.col}` : '';
     return { ok: false, issues: [{ path: [], message: `YAML syntax error${where}: ${e.message.split('\n')[0]}`, ...(at ? { line: at.line, column: at.col } : {}) }] };
   }
+  // A map key that is itself a map or list would be stringified ("[a]"): refused, not changed.
+  let complexKey: number | undefined;
+  visit(doc, {
+    Pair(_, pair) {
+      const key = isAlias(pair.key) ? pair.key.resolve(doc) : pair.key;
+      if (isCollection(key) || (isScalar(key) && typeof key.value === 'object' && key.value !== null)) {
+        const range = (key as { range?: [number, number, number] } | undefined)?.range;
+        complexKey = range ? lines.linePos(range[0]).line : 0;
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  if (complexKey !== undefined) {
+    return { ok: false, issues: [{ path: [], message: `a map key that is a map, a list or binary${complexKey ? ` at line ${complexKey}` : ''} (keys are strings)`, ...(complexKey ? { line: complexKey } : {}) }] };
+  }
   let raw: unknown;
   try {
     raw = doc.toJS({ maxAliasCount: INPUT_LIMITS.maxAliasCount });
   } catch (e) {
-    // yaml throws a ReferenceError for "Excessive alias count" (billion laughs, merge bombs).
-    const alias = e instanceof Error && /alias/i.test(e.message);
+    // yaml throws plain Errors here: "Excessive alias count" (billion laughs, merge
+    // bombs), "Unresolved alias", "Merge sources must be maps or map aliases".
+    const text = e instanceof Error ? String(e.message).split('\n')[0]!.slice(0, 200) : 'error';
+    const bomb = text.includes('Excessive alias count');
     return {
       ok: false,
-      issues: [{ path: [], message: alias ? `too many YAML aliases (at most ${INPUT_LIMITS.maxAliasCount} resolved, merge keys included)` : `YAML could not be converted (${e instanceof Error ? e.name : 'error'})` }],
+      issues: [{ path: [], message: bomb ? `too many YAML aliases (at most ${INPUT_LIMITS.maxAliasCount} resolved, merge keys included)` : `YAML: ${text}` }],
     };
   }
   const lineOf = (path: Path) => lineAt(doc, lines, path);
