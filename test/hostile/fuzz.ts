@@ -97,7 +97,7 @@ const failures: string[] = [];
 for (const [name, property] of properties) {
   for (const seed of SEEDS) {
     const result = fc.check(property, { seed, numRuns: 150 });
-    if (result.failed) failures.push(`${name} (seed ${seed}): ${String((result.errorInstance as Error | undefined)?.message ?? result.error)} — counterexample ${JSON.stringify(result.counterexample)?.slice(0, 300)}`);
+    if (result.failed) failures.push(`${name} (seed ${seed}): ${String((result.errorInstance as Error | undefined)?.message ?? "failed")} — counterexample ${JSON.stringify(result.counterexample)?.slice(0, 300)}`);
   }
 }
 process.stdout.write(`${JSON.stringify({ ...tally, failures })}\n`);
