@@ -1,7 +1,11 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CORPUS } from './hostile/corpus.js';
+import type { ConfigCase } from './hostile/types.js';
 import { type CliOutcome, expectedApi, expectedCli, type Outcome } from './hostile/run-case.js';
 
 /**
@@ -84,5 +88,42 @@ describe('hostile-input corpus', () => {
         expect(r.cli).toEqual(expectedCli(c.cli ?? c.expect));
       });
     }
+  });
+});
+
+/**
+ * A few config cases through the built binary (`packages/cli/bin/polycloud.js`, over
+ * the packages' dist): `npm test` builds first; a run without a build skips, saying so.
+ * The deep-nesting case is the one that always aborted `polycloud validate` (it reads
+ * the file twice).
+ */
+const BIN = fileURLToPath(new URL('../packages/cli/bin/polycloud.js', import.meta.url));
+const BUILT = existsSync(fileURLToPath(new URL('../packages/cli/dist/index.js', import.meta.url))) && existsSync(fileURLToPath(new URL('../packages/core/dist/index.js', import.meta.url)));
+const BINARY_CASES = ['JSON nested 1000 deep under router (aborted Node on a second load)', 'billion laughs (9 × 9 aliases, 10 levels)', '__proto__ in S3 provider options (YAML)', 'router: an unknown key, nested', 'physical_id bucket-x/../other', 'a minimal valid file'];
+
+describe.skipIf(!BUILT)(`the built binary${BUILT ? '' : ' (skipped: packages not built — npm test builds them)'}`, () => {
+  let dir = '';
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'polycloud-hostile-bin-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it.each(BINARY_CASES)('%s: exit code and --json error as through the API', { timeout: 60_000 }, async (name) => {
+    const c = CORPUS.find((x) => x.name === name) as ConfigCase;
+    const file = join(dir, `${CORPUS.indexOf(c)}.yaml`);
+    writeFileSync(file, c.text!);
+    const run = (args: string[]) =>
+      new Promise<{ code: number | string; stdout: string; stderr: string }>((resolve) => {
+        execFile(process.execPath, [BIN, ...args], { cwd: ROOT, timeout: CASE_TIMEOUT_MS, killSignal: 'SIGKILL', env: { PATH: process.env['PATH'] ?? '' } }, (error, stdout, stderr) => {
+          const e = error as (Error & { code?: number; killed?: boolean }) | null;
+          resolve({ code: e ? (e.killed ? 'killed (hung)' : (e.code ?? 1)) : 0, stdout, stderr });
+        });
+      });
+    const [plain, json] = await Promise.all([run(['validate', file]), run(['validate', file, '--json'])]);
+    const want = expectedCli(c.cli ?? c.expect);
+    expect(plain.stderr).not.toContain('FATAL ERROR');
+    expect(plain.code, plain.stderr).toBe(want.exit);
+    expect(json.code).toBe(want.exitJson);
+    if (want.json) expect((JSON.parse(json.stdout) as { error: unknown }).error).toMatchObject(want.json);
   });
 });
