@@ -81,6 +81,11 @@ export const configCases: ConfigCase[] = [
   { kind: 'config', name: 'residency tag naming no zone', text: withResource('{resource_id: lb, type: LogicalBucket, tags: {residency: mars}, providers: [{cloud: a, physical_id: b}]}'), expect: invalid(['resources', 0, 'tags', 'residency']) },
   { kind: 'config', name: 'residency tag naming a zone', text: `${withResource('{resource_id: lb, type: LogicalBucket, tags: {residency: eu}, providers: [{cloud: a, physical_id: b, region: eu-west-1}]}')}residency: {eu: [eu-*]}\n`, expect: accept },
 
+  // — planted secrets (no output may show them) —
+  { kind: 'config', name: 'a secret_key next to an invalid region', text: 'providers:\n  - {name: a, type: s3, access_key: AKIAPLANTED, secret_key: sk_live_secret_value_1, region: ""}\n', expect: invalid(['providers', 0, 'region']) },
+  { kind: 'config', name: 'a secret_key quoted back by an invalid endpoint', text: 'providers:\n  - {name: a, type: s3, secret_key: sk_live_secret_value_2, endpoint: sk_live_secret_value_2}\n', expect: invalid(['providers', 0, 'endpoint']) },
+  { kind: 'config', name: 'a secret under __proto__', text: 'providers:\n  - {name: a, type: s3, __proto__: {secret_key: sk_live_secret_value_3}}\n', expect: invalid(['providers', 0, '__proto__']) },
+
   // — router section —
   { kind: 'config', name: 'router: an unknown key, nested', text: `${BASE}router:\n  caller: {region: eu-west-1, zone: a}\n`, expect: invalid(['router', 'caller', 'zone']) },
   { kind: 'config', name: 'router: a snake_case key with a bad value (path as written)', text: `${BASE}router:\n  role_weights: {primary: -1}\n`, expect: invalid(['router', 'role_weights', 'primary']) },

@@ -145,6 +145,8 @@ export async function cliOutcome(c: HostileCase): Promise<CliOutcome | undefined
         parsed = undefined;
       }
     }
+    const shown = [plain.stdout, plain.stderr, json.stdout, json.stderr].join('\n');
+    if (shown.includes(PLANTED_SECRET)) return { exit: -1, exitJson: -1, sameStderr: false, leaked: true } as CliOutcome;
     return { exit: plain.code, exitJson: json.code, ...(parsed ? { json: parsed } : {}), sameStderr: plain.stderr === json.stderr };
   } finally {
     rmSync(dir, { recursive: true, force: true });
