@@ -32,7 +32,7 @@ describe('S3 adapter options', () => {
     [{ maxAttempts: 0 }, ['maxAttempts']],
     [{ requestTimeoutMs: -1 }, ['requestTimeoutMs']],
     [{ checksums: 'always' }, ['checksums']],
-    [{ bucket: 'not-an-option' }, []],
+    [{ bucket: 'not-an-option' }, ['bucket']],
   ])('%j → CONFIG_INVALID at %j', (options, path) => {
     const err = configError(() => createS3Adapter(options as never));
     expect(err.code).toBe('CONFIG_INVALID');

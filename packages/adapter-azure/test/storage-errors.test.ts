@@ -1,6 +1,7 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { isPolycloudError, type PolycloudError } from '@polycloud/core';
+import { Readable } from 'node:stream';
+import { createPolycloud, isPolycloudError, type PolycloudError } from '@polycloud/core';
 import { generateAccountSASQueryParameters, AccountSASPermissions, AccountSASResourceTypes, AccountSASServices, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { mapAzureError } from '@polycloud/adapter-azure';
 import { useAzurite } from './azurite-fixture.js';
@@ -216,4 +217,40 @@ describe('azure-blob body stream', () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   });
+});
+
+describe('oversized metadata (issue 13: HTTP 431 was UNEXPECTED)', () => {
+  it('HTTP 431 (request headers too large) → INVALID_ARGUMENT, not retryable', () => {
+    const e = mapAzureError({ name: 'RestError', statusCode: 431, message: 'Request Header Fields Too Large' }, { operation: 'put', key: 'k' });
+    expect(e.code).toBe('INVALID_ARGUMENT');
+    expect(e.retryable).toBe(false);
+  });
+
+  it('1 MiB of metadata against Azurite → INVALID_ARGUMENT', async () => {
+    const a = az.adapter();
+    const c = await az.container(a);
+    const e = await failure(a.put(c, 'big-metadata', new Uint8Array([1]), { metadata: { big: 'x'.repeat(1024 * 1024) } }));
+    expect(e.code).toBe('INVALID_ARGUMENT');
+    await expect(a.head(c, 'big-metadata')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+});
+
+describe('a stalled upload through the facade on Azurite (issue 13: still pending after 60 s)', () => {
+  it('timeoutMs → TIMEOUT, an AbortSignal → ABORTED, within the bound, and no blob is left', async () => {
+    const adapter = az.adapter();
+    const container = await az.container(adapter);
+    const polycloud = createPolycloud({ providers: [{ name: 'az', adapter }], resources: [{ resource_id: 'lb', type: 'LogicalBucket', providers: [{ cloud: 'az', physical_id: container }] }] });
+    try {
+      const bucket = polycloud.bucket('lb');
+      const started = Date.now();
+      await expect(bucket.put('stalled', new Readable({ read() {} }), { timeoutMs: 1000 })).rejects.toMatchObject({ code: 'TIMEOUT' });
+      const partial = new Readable({ read() {} });
+      partial.push(Buffer.alloc(64 * 1024, 1));
+      await expect(bucket.put('stalled', partial, { signal: AbortSignal.timeout(500) })).rejects.toMatchObject({ code: 'ABORTED' });
+      expect(Date.now() - started).toBeLessThan(10_000);
+      await expect(adapter.head(container, 'stalled')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    } finally {
+      await polycloud.close();
+    }
+  }, 30_000);
 });

@@ -50,7 +50,7 @@ describe('azure-blob options', () => {
     expect(configError({ credential: tokenCredential }).path).toEqual(['endpoint']);
     expect(configError({ credential: { nope: true }, endpoint: 'https://a.blob.core.windows.net' }).path).toEqual(['credential']);
     expect(configError({ accountName: 'acct', accountKey: KEY, concurrency: 0 }).path).toEqual(['concurrency']);
-    expect(configError({ accountName: 'acct', accountKey: KEY, account_key: KEY }).path).toEqual([]);
+    expect(configError({ accountName: 'acct', accountKey: KEY, account_key: KEY }).path).toEqual(['account_key']);
   });
 
   it('reports a malformed connection string without echoing it', () => {

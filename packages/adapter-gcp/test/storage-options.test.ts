@@ -23,7 +23,7 @@ describe('GcsAdapterOptionsSchema', () => {
     [{ autoRetry: 'yes' }, ['autoRetry']],
     [{ credentials: { client_email: 'svc@p.iam.gserviceaccount.com' } }, ['credentials', 'private_key']],
     [{ keyFilename: '/k.json', credentials: { client_email: 'a@b', private_key: '-----BEGIN PRIVATE KEY-----' } }, ['credentials']],
-    [{ region: 'eu' }, []],
+    [{ region: 'eu' }, ['region']],
   ])('%j → CONFIG_INVALID at %j', (options, path) => {
     const err = configError(() => createGcsAdapter(options as never));
     expect(err.path).toEqual(path);

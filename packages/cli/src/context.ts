@@ -1,5 +1,5 @@
 import { type AdapterRegistry, createPolycloud, errorFromIssues, isPolycloudError, loadPolycloudConfig, type Logger, type Polycloud, type PolycloudConfig, readConfigSource } from '@polycloud/core';
-import { createRouter, type RouterOptions } from '@polycloud/router';
+import { createRouter, type RouterOptions, RouterOptionsSchema } from '@polycloud/router';
 import { createSync } from '@polycloud/sync';
 import type { CliIo } from './io.js';
 import { createCliRegistry } from './registry.js';
@@ -13,7 +13,7 @@ export interface CommandContext extends CliIo {
 
 /** Loads and checks the config, its `router:` section included (CONFIG_INVALID at `router.…`). */
 export function loadConfig(ctx: CommandContext, registry: AdapterRegistry, path: string): PolycloudConfig {
-  const config = loadPolycloudConfig(path, { registry, env: ctx.env ?? process.env, ...(ctx.cwd ? { cwd: ctx.cwd } : {}) });
+  const config = loadPolycloudConfig(path, { registry, env: ctx.env ?? process.env, routerSchema: RouterOptionsSchema, ...(ctx.cwd ? { cwd: ctx.cwd } : {}) });
   routerFrom(config);
   return config;
 }

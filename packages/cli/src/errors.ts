@@ -20,3 +20,18 @@ export function reportError(stderr: CliStream, error: unknown): number {
   line(stderr, `error: ${redact(error instanceof Error ? error.message : String(error))}`);
   return EXIT.failed;
 }
+
+/** An error as `--json` prints it: `{"error": {code, message, retryable, path, issues, file}}`, redacted. */
+export function errorJson(error: unknown): string {
+  if (!isPolycloudError(error)) return redact(JSON.stringify({ error: { code: 'UNEXPECTED', message: error instanceof Error ? error.message : String(error) } }, null, 2));
+  const { path, issues, file } = error.context;
+  const body = {
+    code: error.code,
+    message: error.message,
+    retryable: error.retryable,
+    ...(path === undefined ? {} : { path }),
+    ...(issues === undefined ? {} : { issues }),
+    ...(typeof file === 'string' ? { file } : {}),
+  };
+  return redact(JSON.stringify({ error: body }, null, 2));
+}

@@ -6,8 +6,8 @@ import { statusCommand } from './commands/status.js';
 import { syncCommand } from './commands/sync.js';
 import { validateCommand } from './commands/validate.js';
 import { type CommandContext, defaultRegistry } from './context.js';
-import { reportError } from './errors.js';
-import { type CliIo, EXIT } from './io.js';
+import { errorJson, reportError } from './errors.js';
+import { type CliIo, EXIT, line } from './io.js';
 
 export interface RunCliOptions extends Partial<CliIo> {
   /** Adapter registry to use instead of the built-ins (tests, custom adapters). */
@@ -128,6 +128,10 @@ export async function runCli(argv: readonly string[], options: RunCliOptions = {
     if (e instanceof CommanderError) {
       return e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? EXIT.ok : EXIT.invalid;
     }
-    return reportError(stderr, e);
+    const exit = reportError(stderr, e);
+    // With --json, the error is also printed as JSON on stdout: the same code, path and
+    // issues the API's PolycloudError carries (the exit code does not change).
+    if (argv.includes('--json')) line(stdout, errorJson(e));
+    return exit;
   }
 }

@@ -129,7 +129,8 @@ describe('polycloud explain', () => {
     const bad = writeConfig(dir, 'badrouter.yaml', `${CONFIG}router:\n  caller: {region: eu-west-1, zone: a}\n`);
     const v = await run(['validate', bad], { registry: memoryRegistry().registry });
     expect(v.code).toBe(2);
-    expect(v.stderr).toMatch(/router\.caller: .*zone/);
+    // Checked while loading (issue 13): at the key as written, with its line.
+    expect(v.stderr).toMatch(/router\.caller\.zone \(line \d+\): unknown key/);
   });
 
   it('exits 1 when no binding qualifies, with --json as without', async () => {

@@ -31,6 +31,7 @@ export {
 } from './polycloud.js';
 export * from './compute/index.js';
 export * from './config/index.js';
+export * from './input/index.js';
 export * from './observability/index.js';
 export * from './sync/index.js';
 export type { StampedWrite } from './facade/write-pipeline.js';

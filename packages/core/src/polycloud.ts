@@ -22,6 +22,7 @@ import { type BucketReplication, needsReplication, type SyncFactory, type SyncPl
 import type { ResidencyZones } from './routing/residency.js';
 import type { Router, RouterFactory } from './routing/router.js';
 import { parseUrmDocuments } from './urm/parse.js';
+import { checkResourceResidency } from './routing/residency-tags.js';
 import type { LogicalCluster, UrmDocument } from './urm/resources.js';
 
 /** Provider names: letters, digits, `.`, `_`, `-`, at most 128, starting with a letter or digit. */
@@ -205,6 +206,7 @@ export function createPolycloud(input: PolycloudOptions): Polycloud {
       });
     }
   });
+  checkResourceResidency(resources, options.residency, issues);
   if (issues.length) throw errorFromIssues('invalid polycloud configuration', issues);
 
   // Create adapters (each validates its own options, paths prefixed).

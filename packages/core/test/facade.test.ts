@@ -490,7 +490,7 @@ describe('LogicalBucket facade', () => {
       ['an explicit provider that does not exist', { providers: [{ name: 'A', type: 'memory' }], resources: [bucketDoc({}, [{ cloud: 'A', provider: 'Z', physical_id: 'x' }])] }, ['resources', 0, 'providers', 0, 'provider']],
       ['bad adapter options', { providers: [{ name: 'A', type: 'memory', buckets: 'x' }] }, ['providers', 0, 'buckets']],
       ['an invalid resource', { providers: [{ name: 'A', type: 'memory' }], resources: [{ type: 'LogicalBucket' }] }, ['resources', 0, 'resource_id']],
-      ['an unknown top-level option', { providers: [{ name: 'A', type: 'memory' }], routers: 1 }, []],
+      ['an unknown top-level option', { providers: [{ name: 'A', type: 'memory' }], routers: 1 }, ['routers']],
     ])('refuses %s with CONFIG_INVALID and the path', (_n, options, path) => {
       let err: PolycloudError | undefined;
       try {

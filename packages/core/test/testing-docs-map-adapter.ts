@@ -42,7 +42,7 @@ export function createMapAdapter(options: z.input<typeof MapAdapterOptionsSchema
     async put(b, key, body, o = {}) {
       live(o.signal);
       const m = bucketOf(b);
-      const data = body instanceof Readable ? await readAll(body) : Buffer.from(body);
+      const data = body instanceof Readable ? await readAll(body, o.signal) : Buffer.from(body);
       const info: ObjectInfo = {
         key, size: data.byteLength, versionToken: String(++version), lastModified: new Date(),
         ...(o.contentType ? { contentType: o.contentType } : {}), metadata: { ...o.metadata },

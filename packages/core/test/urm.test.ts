@@ -66,7 +66,7 @@ describe('URM', () => {
     ['binding without cloud', { ...original, providers: [{ physical_id: 'x' }] }, ['providers', 0, 'cloud']],
     ['binding without physical_id', { ...original, providers: [{ cloud: 'A' }] }, ['providers', 0, 'physical_id']],
     ['binding with empty physical_id', { ...original, providers: [{ cloud: 'A', physical_id: '' }] }, ['providers', 0, 'physical_id']],
-    ['unknown binding field', { ...original, providers: [{ cloud: 'A', physical_id: 'x', phyiscal: 1 }] }, ['providers', 0]],
+    ['unknown binding field', { ...original, providers: [{ cloud: 'A', physical_id: 'x', phyiscal: 1 }] }, ['providers', 0, 'phyiscal']],
     ['bad role', { ...original, providers: [{ cloud: 'A', physical_id: 'x', role: 'leader' }] }, ['providers', 0, 'role']],
     ['negative weight', { ...original, providers: [{ cloud: 'A', physical_id: 'x', weight: -1 }] }, ['providers', 0, 'weight']],
     ['weight not a number', { ...original, providers: [{ cloud: 'A', physical_id: 'x', weight: 'heavy' }] }, ['providers', 0, 'weight']],
@@ -75,7 +75,7 @@ describe('URM', () => {
     ['tag value not a string', { ...original, providers: [{ cloud: 'A', physical_id: 'x', tags: { residency: 1 } }] }, ['providers', 0, 'tags', 'residency']],
     ['negative price', { ...original, providers: [{ cloud: 'A', physical_id: 'x', price: { storage_gb_month: -0.1 } }] }, ['providers', 0, 'price', 'storage_gb_month']],
     ['bad schedule time', { ...original, providers: [{ cloud: 'A', physical_id: 'x', price: { schedule: [{ from: '25:00', to: '06:00', multiplier: 0.5 }] } }] }, ['providers', 0, 'price', 'schedule', 0, 'from']],
-    ['unknown price field', { ...original, providers: [{ cloud: 'A', physical_id: 'x', price: { per_gb: 1 } }] }, ['providers', 0, 'price']],
+    ['unknown price field', { ...original, providers: [{ cloud: 'A', physical_id: 'x', price: { per_gb: 1 } }] }, ['providers', 0, 'price', 'per_gb']],
     ['duplicate binding ids', { ...original, providers: [{ cloud: 'A', physical_id: 'x' }, { cloud: 'A', physical_id: 'y' }] }, ['providers', 1, 'cloud']],
     ['duplicate explicit ids', { ...original, providers: [{ cloud: 'A', physical_id: 'x', id: 'one' }, { cloud: 'B', physical_id: 'y', id: 'one' }] }, ['providers', 1, 'id']],
     ['canary naming no binding', { ...original, routing: { canary: { binding: 'CLOUD_Z', percent: 5 } } }, ['routing', 'canary', 'binding']],
@@ -86,7 +86,7 @@ describe('URM', () => {
     ['priority policy without list', { ...original, replication: { conflict: 'priority' } }, ['replication', 'priority']],
     ['priority list naming no binding', { ...original, replication: { conflict: 'priority', priority: ['CLOUD_A', 'CLOUD_Q'] } }, ['replication', 'priority', 1]],
     ['mass-delete fraction over 1', { ...original, replication: { max_delete_fraction: 2 } }, ['replication', 'max_delete_fraction']],
-    ['unknown top-level field', { ...original, extra: true }, []],
+    ['unknown top-level field', { ...original, extra: true }, ['extra']],
   ];
 
   it.each(bad)('rejects %s with CONFIG_INVALID naming the path', (_name, input, path) => {

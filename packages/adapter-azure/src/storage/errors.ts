@@ -41,7 +41,8 @@ function byStatus(status: number): [ErrorCode, boolean] {
   if (status === 429) return ['RATE_LIMITED', true];
   if (status === 408 || status === 504) return ['TIMEOUT', true];
   if (status === 500 || status === 502 || status === 503) return ['UNAVAILABLE', true];
-  if (status === 400 || status === 411 || status === 413 || status === 414 || status === 416) return ['INVALID_ARGUMENT', false];
+  // 431: request headers too large — on Blob Storage, user metadata (sent as x-ms-meta-* headers) over its limit.
+  if (status === 400 || status === 411 || status === 413 || status === 414 || status === 416 || status === 431) return ['INVALID_ARGUMENT', false];
   if (status === 405 || status === 501) return ['UNSUPPORTED', false];
   return status >= 500 ? ['UNAVAILABLE', true] : ['UNEXPECTED', false];
 }

@@ -29,7 +29,17 @@ export async function putBlob(ctx: AzureStorageContext, container: string, key: 
     ...(conditions ? { conditions } : {}),
     ...(options.signal ? { abortSignal: options.signal } : {}),
   };
-  return azureCall({ operation: 'put', key, container }, options.signal, async () => {
+  // A stream that stalls (neither data nor end) is destroyed when the call's signal
+  // aborts: the SDK's abortSignal covers its HTTP requests, not our wait on the body,
+  // so without this a stalled upload would hang past the deadline. Nothing is
+  // committed: blocks stay invisible without the final Put Block List.
+  const signal = options.signal;
+  const onAbort = () => {
+    if (!(body instanceof Uint8Array)) body.destroy(Object.assign(new Error('the operation was aborted'), { name: 'AbortError' }));
+  };
+  if (!(body instanceof Uint8Array)) signal?.addEventListener('abort', onAbort, { once: true });
+  return azureCall({ operation: 'put', key, container }, signal, async () => {
+    signal?.throwIfAborted();
     const client = ctx.blob(container, key);
     if (body instanceof Uint8Array) {
       const size = body.byteLength;
@@ -53,5 +63,5 @@ export async function putBlob(ctx: AzureStorageContext, container: string, key: 
       throw error;
     });
     return { key, versionToken: toVersionToken(r.etag), size: peeked.bytes() };
-  });
+  }).finally(() => signal?.removeEventListener('abort', onAbort));
 }

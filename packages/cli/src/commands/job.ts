@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { type DataJob, parseDataJob, PolycloudError, type Polycloud } from '@polycloud/core';
+import { type DataJob, INPUT_LIMITS, isPolycloudError, loadDataJob, PolycloudError, type Polycloud, readTextFile } from '@polycloud/core';
 import { type CommandContext, openPolycloud } from '../context.js';
 import { table } from '../format.js';
 import { printExplanation } from './explain.js';
@@ -39,12 +38,14 @@ function loadJob(ctx: CommandContext, jobs: Record<string, DataJob>, ref: string
   const file = resolve(ctx.cwd ?? process.cwd(), ref);
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
-  } catch {
+    // Never blocks: a FIFO or device is refused at once (INVALID_ARGUMENT), as is a file over the DataJob size limit.
+    text = readTextFile(file, { maxBytes: INPUT_LIMITS.maxJobBytes, invalidCode: 'INVALID_ARGUMENT', what: 'DataJob file', path: ['job'] });
+  } catch (e) {
+    if (isPolycloudError(e, 'INVALID_ARGUMENT')) throw e;
     // A reference that names nothing is a usage error (exit 2); NOT_FOUND (exit 1) is kept for what a provider says.
     throw new PolycloudError('INVALID_ARGUMENT', `"${ref}" is neither a job in the config (${Object.keys(jobs).join(', ') || 'none'}) nor a readable file`, { context: { path: ['job'] } });
   }
-  return parseDataJob(text);
+  return loadDataJob(text);
 }
 
 const when = (d: Date | undefined) => (d ? d.toISOString() : '-');

@@ -3,6 +3,7 @@ import type { ErrorIssue } from '../errors/polycloud-error.js';
 import { isPolycloudError } from '../errors/polycloud-error.js';
 import type { ResidencyZones } from '../routing/residency.js';
 import type { UrmDocument } from '../urm/resources.js';
+import { checkJobInput } from './job-input.js';
 import { checkResidencyTag } from './resources.js';
 
 type Path = (string | number)[];
@@ -34,6 +35,9 @@ export function checkJobs(section: unknown[] | Record<string, unknown> | undefin
   const seen = new Map<string, string>();
   for (const [at, raw] of entries) {
     let job: DataJob;
+    const before = issues.length;
+    checkJobInput(raw, at, issues);
+    if (issues.length > before) continue;
     try {
       job = parseDataJob(raw as object);
     } catch (e) {

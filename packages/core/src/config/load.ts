@@ -12,6 +12,7 @@ import { checkProviders } from './providers.js';
 import { checkResources } from './resources.js';
 import { type ConfigFile, ConfigFileSchema, configIssues } from './schema.js';
 import { type ConfigSource, readConfigSource } from './source.js';
+import { checkRouterSection, type RouterOptionsValidator } from './router-section.js';
 
 export interface LoadConfigOptions {
   /** Variables for `${VAR}` interpolation. Default: `process.env`. */
@@ -23,6 +24,14 @@ export interface LoadConfigOptions {
   registry?: AdapterRegistry;
   /** Base directory for a relative config path. Default: `process.cwd()`. */
   cwd?: string;
+  /**
+   * The options schema of the router you will create from `config.router` (e.g.
+   * `RouterOptionsSchema` of `@polycloud/router`; the CLI passes it): the `router:`
+   * section is then checked while loading, its problems listed with all the others,
+   * with lines and the keys as written. Without it the section is only checked to be
+   * a map within the input limits (core does not know your router).
+   */
+  routerSchema?: RouterOptionsValidator;
 }
 
 /** A validated config: options ready for {@link createPolycloud}, and the DataJobs by name. */
@@ -90,6 +99,9 @@ export function loadPolycloudConfig(source: ConfigSource, options: LoadConfigOpt
     zones,
     issues,
   );
+  if (options.routerSchema && typeof rawTop['router'] === 'object' && rawTop['router'] !== null && !Array.isArray(rawTop['router'])) {
+    checkRouterSection(rawTop['router'], options.routerSchema, issues);
+  }
   if (issues.length) fail();
 
   const retry = file.retry
@@ -126,7 +138,7 @@ export type CreateFromConfigOptions = LoadConfigOptions & Omit<PolycloudOptions,
  * alongside; values in code override the file's.
  */
 export function createPolycloudFromConfig(source: ConfigSource, options: CreateFromConfigOptions = {}): Polycloud {
-  const { env, registry, cwd, ...code } = options;
-  const config = loadPolycloudConfig(source, { ...(env ? { env } : {}), ...(registry ? { registry } : {}), ...(cwd ? { cwd } : {}) });
+  const { env, registry, cwd, routerSchema, ...code } = options;
+  const config = loadPolycloudConfig(source, { ...(env ? { env } : {}), ...(registry ? { registry } : {}), ...(cwd ? { cwd } : {}), ...(routerSchema ? { routerSchema } : {}) });
   return createPolycloud({ ...config.options, ...code });
 }

@@ -1,11 +1,13 @@
 import type { ErrorIssue } from '../errors/polycloud-error.js';
 import { isPolycloudError } from '../errors/polycloud-error.js';
 import type { ResidencyZones } from '../routing/residency.js';
-import { regionMatches } from '../routing/residency.js';
+import { checkResidencyTag } from '../routing/residency-tags.js';
 import { parseUrmDocuments } from '../urm/parse.js';
 import type { UrmDocument } from '../urm/resources.js';
 import { type ConfiguredProvider, healthCheckOf } from './providers.js';
 import type { HealthCheck } from './schema.js';
+
+export { checkResidencyTag };
 
 type Path = (string | number)[];
 type Obj = Record<string, unknown>;
@@ -52,20 +54,6 @@ function normalizeResource(raw: unknown, at: Path, providers: Map<string, Config
   }
   if (health) return { ...doc, routing: { ...(routing ?? {}), health_check: health } };
   return routing ? { ...doc, routing } : doc;
-}
-
-/** Every name in a `residency` tag must be a zone, or a region (pattern) some binding of the resource is in. */
-export function checkResidencyTag(value: string | undefined, regions: string[], zones: ResidencyZones, at: Path, issues: ErrorIssue[]): void {
-  if (value === undefined) return;
-  for (const name of value.split(',').map((s) => s.trim()).filter(Boolean)) {
-    if (zones[name]) continue;
-    if (regions.some((r) => regionMatches(r, name))) continue;
-    const known = Object.keys(zones);
-    issues.push({
-      path: at,
-      message: `residency "${name}" names no residency zone (${known.length ? `zones: ${known.join(', ')}` : 'none defined under residency:'}) and no region of this resource's bindings`,
-    });
-  }
 }
 
 /**

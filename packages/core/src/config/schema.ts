@@ -45,13 +45,13 @@ export const ConfigFileSchema = z.strictObject({
   retry: z
     .strictObject({
       max_attempts: integer.pipe(z.number().min(1).max(20)),
-      base_delay: durationMs,
-      max_delay: durationMs,
+      base_delay: durationMs.pipe(z.number().max(60_000, 'at most 60s')),
+      max_delay: durationMs.pipe(z.number().max(600_000, 'at most 10m')),
     })
     .partial()
     .optional(),
-  /** Overall deadline per operation. */
-  timeout: durationMs.optional(),
+  /** Overall deadline per operation (at most 24h: a longer timer would fire at once). */
+  timeout: durationMs.pipe(z.number().min(1, 'at least 1ms').max(86_400_000, 'at most 24h')).optional(),
   /** In-flight operations per binding. */
   concurrency: integer.pipe(z.number().min(1).max(10_000)).optional(),
   seed: integer.optional(),

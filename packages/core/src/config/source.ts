@@ -1,8 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { LineCounter, parseDocument, type Document } from 'yaml';
-import { PolycloudError } from '../errors/polycloud-error.js';
 import { errorFromIssues } from '../errors/from-zod.js';
+import { INPUT_LIMITS } from '../input/limits.js';
+import { parseYamlText } from '../input/parse-yaml.js';
+import { toPlainData } from '../input/plain-data.js';
+import { readTextFile } from '../input/read-file.js';
+import type { ErrorIssue } from '../errors/polycloud-error.js';
 
 type Path = (string | number)[];
 
@@ -23,44 +25,30 @@ const FILE_NAME = /\.(ya?ml|json)$/i;
  * Reads a config: a string without a newline that ends in `.yaml`, `.yml` or `.json`
  * is a file path (relative to `cwd`); any other string is YAML (JSON is YAML);
  * an object is taken as is. Syntax errors are CONFIG_INVALID with line and column.
+ *
+ * Within the input limits ({@link INPUT_LIMITS}), checked before parsing deeper: a
+ * file must be a regular file (a FIFO or device is refused at once, never read) of
+ * at most `maxConfigBytes`; nesting, YAML aliases, string lengths and entries are
+ * bounded; `__proto__` keys, circular references and throwing getters or Proxies in
+ * an object are CONFIG_INVALID at their path.
  */
 export function readConfigSource(source: ConfigSource, options: { cwd?: string } = {}): ParsedSource {
-  if (typeof source === 'object' && source !== null && !Array.isArray(source)) return { raw: source, lineOf: () => undefined };
+  if (typeof source === 'object' && source !== null && !Array.isArray(source)) {
+    const issues: ErrorIssue[] = [];
+    const raw = toPlainData(source, issues);
+    if (issues.length) throw errorFromIssues('invalid polycloud config', issues);
+    return { raw, lineOf: () => undefined };
+  }
   if (typeof source !== 'string') {
     throw errorFromIssues('invalid polycloud config', [{ path: [], message: 'expected a file path, YAML/JSON text or an object' }]);
   }
   let text = source;
   let file: string | undefined;
-  if (!source.includes('\n') && FILE_NAME.test(source.trim())) {
+  if (!source.includes('\n') && source.length <= 4096 && FILE_NAME.test(source.trim())) {
     file = isAbsolute(source.trim()) ? source.trim() : resolve(options.cwd ?? process.cwd(), source.trim());
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new PolycloudError(code === 'ENOENT' ? 'NOT_FOUND' : 'PERMISSION_DENIED', `cannot read config file ${file} (${code ?? 'error'})`, {
-        context: { path: [], file },
-        retryable: false,
-      });
-    }
+    text = readTextFile(file, { maxBytes: INPUT_LIMITS.maxConfigBytes, invalidCode: 'CONFIG_INVALID', what: 'config file' });
   }
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, merge: true });
-  if (doc.errors.length) {
-    // The first syntax error only: the ones after it are usually its consequences.
-    const issues = doc.errors.slice(0, 1).map((e) => {
-      const at = e.linePos?.[0] ?? (Array.isArray(e.pos) ? lines.linePos(e.pos[0]) : undefined);
-      const where = at ? ` at line ${at.line}, column ${at.col}` : '';
-      return { path: [] as Path, message: `YAML syntax error${where}: ${e.message.split('\n')[0]}`, ...(at ? { line: at.line, column: at.col } : {}) };
-    });
-    throw errorFromIssues(`invalid polycloud config${file ? ` ${file}` : ''}`, issues).withContext(file ? { file } : {});
-  }
-  return { raw: doc.toJS({ maxAliasCount: 100 }), ...(file ? { file } : {}), lineOf: (path) => lineOf(doc, lines, path) };
-}
-
-function lineOf(doc: Document, lines: LineCounter, path: Path): number | undefined {
-  for (let n = path.length; n >= 0; n--) {
-    const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
-    if (node && typeof node === 'object' && Array.isArray(node.range)) return lines.linePos(node.range[0]).line;
-  }
-  return undefined;
+  const result = parseYamlText(text, INPUT_LIMITS.maxConfigBytes);
+  if (!result.ok) throw errorFromIssues(`invalid polycloud config${file ? ` ${file}` : ''}`, result.issues).withContext(file ? { file } : {});
+  return { raw: result.parsed.value, ...(file ? { file } : {}), lineOf: result.parsed.lineOf };
 }

@@ -4,10 +4,12 @@ import { type ErrorIssue, PolycloudError } from './polycloud-error.js';
 
 /** Turns zod issues into {@link ErrorIssue}s, with an optional path prefix. */
 export function zodIssues(error: ZodError, prefix: (string | number)[] = []): ErrorIssue[] {
-  return error.issues.map((issue) => ({
-    path: [...prefix, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))],
-    message: issue.message,
-  }));
+  return error.issues.flatMap((issue) => {
+    const path = [...prefix, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))];
+    // An unknown key is reported at its own path (`spec.imagePullPolicy`), not at the object holding it.
+    if (issue.code === 'unrecognized_keys') return issue.keys.map((k) => ({ path: [...path, k], message: `Unrecognized key: "${k}"` }));
+    return [{ path, message: issue.message }];
+  });
 }
 
 export function formatPath(path: (string | number)[]): string {

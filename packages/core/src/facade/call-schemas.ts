@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { parseWithSchema } from '../errors/from-zod.js';
+import { errorFromIssues } from '../errors/from-zod.js';
+import type { ErrorIssue } from '../errors/polycloud-error.js';
 
 /** An AbortSignal, duck-typed so signals from another realm (a worker, a test VM) pass. */
 export const AbortSignalSchema = z
@@ -10,22 +11,31 @@ const call = {
   signal,
   timeoutMs: z.number().int().positive().max(24 * 3_600_000).optional(),
 };
-const tags = z.record(z.string().min(1), z.string()).optional();
+/** A map of the caller's own names: a `__proto__` key (which a record would drop, or turn into a prototype) is refused at its path. */
+const userMap = <V extends z.ZodType>(value: V) =>
+  z.custom<Record<string, unknown>>((v) => typeof v !== 'object' || v === null || !Object.hasOwn(v, '__proto__'), { message: 'a key named __proto__ is not allowed', path: ['__proto__'] }).pipe(z.record(z.string().min(1), value));
+const tags = userMap(z.string()).optional();
 const token = z.string().min(1).max(1024);
 
-/** zod schemas for every facade call's options (validated at the boundary, INVALID_ARGUMENT with the path). */
+/**
+ * zod schemas for every facade call's options (validated at the boundary,
+ * INVALID_ARGUMENT with the path). Strict: an unknown option — a typo such as
+ * `ifmatch`, or `limit` on a list — is refused at its path, never ignored (an
+ * ignored condition would be an unconditional write). `presign` takes no `binding`:
+ * a URL from a binding other than the routed one is not offered (see docs/decisions.md).
+ */
 export const bucketSchemas = {
-  call: z.looseObject(call),
-  put: z.looseObject({
+  call: z.strictObject(call),
+  put: z.strictObject({
     ...call,
     contentType: z.string().min(1).max(256).optional(),
-    metadata: z.record(z.string(), z.unknown()).optional(),
+    metadata: userMap(z.unknown()).optional(),
     tags,
     ifMatch: token.optional(),
     ifNoneMatch: z.literal('*').optional(),
     contentLength: z.number().int().nonnegative().optional(),
   }).refine((o) => !(o.ifMatch !== undefined && o.ifNoneMatch !== undefined), { message: 'ifMatch and ifNoneMatch are exclusive', path: ['ifNoneMatch'] }),
-  get: z.looseObject({
+  get: z.strictObject({
     ...call,
     range: z
       .strictObject({ start: z.number().int().nonnegative(), end: z.number().int().nonnegative().optional() })
@@ -35,8 +45,8 @@ export const bucketSchemas = {
     tags,
     binding: z.string().min(1).optional(),
   }),
-  head: z.looseObject({ ...call, tags, binding: z.string().min(1).optional() }),
-  list: z.looseObject({
+  head: z.strictObject({ ...call, tags, binding: z.string().min(1).optional() }),
+  list: z.strictObject({
     ...call,
     prefix: z.string().max(1024).optional(),
     delimiter: z.string().min(1).max(16).optional(),
@@ -44,8 +54,8 @@ export const bucketSchemas = {
     continuationToken: z.string().min(1).optional(),
     binding: z.string().min(1).optional(),
   }),
-  delete: z.looseObject({ ...call, ifMatch: token.optional(), tags }),
-  presign: z.looseObject({
+  delete: z.strictObject({ ...call, ifMatch: token.optional(), tags }),
+  presign: z.strictObject({
     ...call,
     method: z.enum(['GET', 'PUT']),
     expiresInSeconds: z.number().int().min(1).max(7 * 24 * 3600),
@@ -71,7 +81,24 @@ export function parseCall<S extends z.ZodType>(schema: S, options: unknown, oper
     }
     if (empty.value) return { ...empty.value } as z.output<S>;
   }
-  return parseWithSchema(schema, options ?? {}, `invalid options for ${operation}`, { code: 'INVALID_ARGUMENT', pathPrefix: ['options'] }) as z.output<S>;
+  let result: ReturnType<S['safeParse']>;
+  try {
+    result = schema.safeParse(options ?? {}) as ReturnType<S['safeParse']>;
+  } catch {
+    // A getter or Proxy trap that throws while the options are read.
+    throw errorFromIssues(`invalid options for ${operation}`, [{ path: ['options'], message: 'the options could not be read (a getter or Proxy threw)' }], 'INVALID_ARGUMENT');
+  }
+  if (result.success) return result.data as z.output<S>;
+  throw errorFromIssues(`invalid options for ${operation}`, optionIssues(result.error), 'INVALID_ARGUMENT');
+}
+
+/** zod issues at `options.…`; an unknown option at its own path (`options.ifmatch`). */
+function optionIssues(error: z.ZodError): ErrorIssue[] {
+  return error.issues.flatMap((issue) => {
+    const path = ['options', ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))];
+    if (issue.code === 'unrecognized_keys') return issue.keys.map((k) => ({ path: [...path, k], message: 'unknown option' }));
+    return [{ path, message: issue.message }];
+  });
 }
 
 function isEmptyPlainObject(value: unknown): boolean {

@@ -44,9 +44,32 @@ const toBuffer = (chunk: Uint8Array | string): Buffer =>
  * Reads a stream to one Buffer (a copy: no view into a larger buffer is kept). For
  * small objects. A Node Readable is read through its events, which costs less per call
  * than async iteration; it fails with the stream's error, or ERR_STREAM_PREMATURE_CLOSE
- * when it closes before its end.
+ * when it closes before its end. With a `signal` (an adapter passes its call's), an
+ * abort destroys the stream and fails with ABORTED — also while the stream is stalled,
+ * sending neither data nor its end, so a put reading its body never outlives its call.
  */
-export function readAll(stream: AsyncIterable<Uint8Array | string>): Promise<Buffer> {
+export function readAll(stream: AsyncIterable<Uint8Array | string>, signal?: AbortSignal): Promise<Buffer> {
+  if (!signal) return readAllOf(stream);
+  if (signal.aborted) {
+    if (stream instanceof Readable) stream.destroy();
+    return Promise.reject(aborted(signal));
+  }
+  const onAbort = () => {
+    if (stream instanceof Readable) stream.destroy(aborted(signal));
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+  return readAllOf(stream).then(
+    (data) => (signal.removeEventListener('abort', onAbort), data),
+    (error: unknown) => {
+      signal.removeEventListener('abort', onAbort);
+      throw signal.aborted ? aborted(signal) : error;
+    },
+  );
+}
+
+const aborted = (signal: AbortSignal) => new PolycloudError('ABORTED', 'reading the body was aborted', { cause: signal.reason, retryable: false, context: { path: ['body'] } });
+
+function readAllOf(stream: AsyncIterable<Uint8Array | string>): Promise<Buffer> {
   if (!(stream instanceof Readable)) return readIterable(stream);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];

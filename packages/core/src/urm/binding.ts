@@ -11,7 +11,11 @@ export const BindingSchema = z.strictObject({
   /** Cloud label from the original design (`CLOUD_A`, `aws`, …). */
   cloud: name,
   /** Physical bucket / container / job queue on that cloud. */
-  physical_id: z.string().min(1).max(1024),
+  physical_id: z
+    .string()
+    .min(1)
+    .max(1024)
+    .refine((id) => !id.split(/[/\\]/).some((segment) => segment === '..' || segment === '.'), 'a physical_id has no "." or ".." path segments'),
   /** Binding id inside the resource; defaults to `cloud` (must then be unique). */
   id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'letters, digits, . _ : - (max 128)').optional(),
   /** Name of the configured provider (adapter instance) serving it; defaults to `cloud`. */

@@ -1,4 +1,6 @@
 import { errorFromIssues, zodIssues } from '../errors/from-zod.js';
+import { INPUT_LIMITS } from '../input/limits.js';
+import { toPlainData } from '../input/plain-data.js';
 import type { ErrorIssue } from '../errors/polycloud-error.js';
 import type { Binding, BindingSpec } from './binding.js';
 import { type LogicalBucket, type LogicalCluster, type UrmDocument, UrmDocumentSchema } from './resources.js';
@@ -41,12 +43,16 @@ function crossCheck(doc: UrmDocument, path: Path, issues: ErrorIssue[]): void {
 }
 
 function parseOne(input: unknown, path: Path, issues: ErrorIssue[]): UrmDocument | undefined {
-  const result = UrmDocumentSchema.safeParse(input);
+  // A plain copy within the input limits first: getters and Proxies are read once,
+  // inside a try; `__proto__` keys (which zod would drop) are refused at their path.
+  const before = issues.length;
+  const plain = toPlainData(input, issues, path);
+  if (issues.length > before) return undefined;
+  const result = UrmDocumentSchema.safeParse(plain);
   if (!result.success) {
     issues.push(...zodIssues(result.error, path));
     return undefined;
   }
-  const before = issues.length;
   const doc = { ...result.data, providers: resolveBindings(result.data.providers, path, issues) } as UrmDocument;
   if (issues.length === before) crossCheck(doc, path, issues);
   return issues.length === before ? doc : undefined;
@@ -85,12 +91,28 @@ export function parseLogicalCluster(input: unknown): LogicalCluster {
  */
 export function parseUrmDocuments(inputs: unknown, pathPrefix: Path = []): UrmDocument[] {
   const issues: ErrorIssue[] = [];
-  if (!Array.isArray(inputs)) {
+  let isArray = false;
+  try {
+    isArray = Array.isArray(inputs);
+  } catch {
+    // a revoked Proxy
+  }
+  if (!isArray) {
     throw errorFromIssues('invalid URM documents', [{ path: pathPrefix, message: 'expected an array of URM documents' }]);
   }
+  // The list itself, read safely (each document is checked on its own by parseOne).
+  const list: unknown[] = [];
+  try {
+    const n = (inputs as unknown[]).length;
+    if (n > INPUT_LIMITS.maxNodes) issues.push({ path: pathPrefix, message: `more than ${INPUT_LIMITS.maxNodes} URM documents` });
+    else for (let i = 0; i < n; i++) list.push((inputs as unknown[])[i]);
+  } catch {
+    issues.push({ path: pathPrefix, message: 'the list could not be read (a getter or Proxy threw)' });
+  }
+  if (issues.length) throw errorFromIssues('invalid URM documents', issues);
   const docs: UrmDocument[] = [];
   const ids = new Map<string, number>();
-  inputs.forEach((input, i) => {
+  list.forEach((input, i) => {
     const doc = parseOne(input, [...pathPrefix, i], issues);
     if (!doc) return;
     const prev = ids.get(doc.resource_id);

@@ -2,6 +2,7 @@ import { basicCases } from './storage/basic.js';
 import { conditionCases } from './storage/conditions.js';
 import { extraCases } from './storage/extras.js';
 import { listingCases } from './storage/listing.js';
+import { stalledCases } from './storage/stalled.js';
 import type { StorageConformanceCase } from './storage-types.js';
 
 /**
@@ -14,4 +15,5 @@ export const storageConformanceCases: readonly StorageConformanceCase[] = Object
   ...listingCases,
   ...conditionCases,
   ...extraCases,
+  ...stalledCases,
 ]);

@@ -6,7 +6,9 @@ import { memoryError, throwIfAborted } from '../errors.js';
 /**
  * Reads an adapter body fully into one copy. A stream is consumed to the end;
  * more than `maxBytes` → INVALID_ARGUMENT (the provider's "entity too large"), an
- * abort → ABORTED. A failed read stores nothing.
+ * abort → ABORTED — also while the stream is stalled (no chunk, no end): the abort
+ * destroys it, so a put waiting on a body that never comes fails with the call's
+ * deadline or signal instead of hanging. A failed read stores nothing.
  */
 export async function consumeBody(body: AdapterBody, maxBytes: number, signal?: AbortSignal): Promise<Uint8Array> {
   if (body instanceof Uint8Array) {
@@ -18,6 +20,9 @@ export async function consumeBody(body: AdapterBody, maxBytes: number, signal?: 
   }
   const chunks: Buffer[] = [];
   let size = 0;
+  throwIfAborted(signal);
+  const onAbort = () => body.destroy(Object.assign(new Error('the operation was aborted'), { name: 'AbortError' }));
+  signal?.addEventListener('abort', onAbort, { once: true });
   try {
     for await (const chunk of body as AsyncIterable<Uint8Array | string>) {
       throwIfAborted(signal);
@@ -31,6 +36,8 @@ export async function consumeBody(body: AdapterBody, maxBytes: number, signal?: 
     if (isPolycloudError(e)) throw e;
     throwIfAborted(signal);
     throw memoryError('UNEXPECTED', `reading the body failed: ${(e as Error).message}`, { path: ['body'] }, false);
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
   }
   return new Uint8Array(Buffer.concat(chunks, size));
 }
