@@ -1,5 +1,6 @@
 import type EventEmitter from 'eventemitter3';
 import type { Binding, Clock, HybridLogicalClock, LogicalBucket, MergeFunction, PolycloudEvents, ResidencyZones, ResolverPolicy, StorageAdapter } from '@polycloud/core';
+import type { ByteBudget } from './budget.js';
 import type { SyncStatusBook } from './status.js';
 
 /** Test hook: called at named steps; throwing `{ simulatedCrash: true }` simulates a crash there. */
@@ -25,4 +26,6 @@ export interface SyncContext {
   tombstoneGraceMs: number;
   /** Every request of the work this context belongs to carries it (a round ends when its lease would). */
   signal?: AbortSignal;
+  /** Bytes of object copies in flight (large-object memory bound). */
+  bytes?: ByteBudget;
 }

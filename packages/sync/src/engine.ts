@@ -51,6 +51,7 @@ import { partitionOf } from './membership.js';
 import { migrateV1 } from './migrate.js';
 import { reconcile } from './reconciler.js';
 import { Replicator } from './replicator.js';
+import { ByteBudget } from './budget.js';
 import { ChunkCache } from './state.js';
 import { SyncStatusBook, type TargetStatus } from './status.js';
 import { VersionCache } from './version-cache.js';
@@ -94,6 +95,8 @@ export const SyncEngineOptionsSchema = z.strictObject({
   journalTruncateMinAgeMs: z.number().int().min(0).default(60_000),
   /** Keys whose last version this process remembers (the write path's context: no pre-read). */
   versionCacheSize: z.number().int().min(0).max(10_000_000).default(100_000),
+  /** Bytes of objects being copied at once (a larger object goes alone): bounds replication memory by bytes. */
+  maxBytesInFlight: z.number().int().min(1 << 20).default(128 << 20),
   /** Bytes of partition state kept in memory (parsed chunks). */
   stateCacheBytes: z.number().int().min(1 << 20).default(32 << 20),
   /** Start the background replicator on the first journaled write (async mode). */
@@ -184,6 +187,7 @@ export class SyncEngine implements BucketReplication {
       status: new SyncStatusBook(),
       ...(this.#options.crash ? { crash: this.#options.crash } : {}),
       tombstoneGraceMs: this.#options.tombstoneGraceMs ?? 2 * this.#options.leaseTtlMs,
+      bytes: new ByteBudget(this.#options.maxBytesInFlight),
     };
   }
 

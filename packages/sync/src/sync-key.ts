@@ -169,9 +169,18 @@ async function writeTo(ctx: SyncContext, key: string, targetKey: string, target:
     const r = await adapter.copy(binding.physical_id, key, key, { metadata, ...(src.info!.contentType ? { contentType: src.info!.contentType } : {}), sourceIfMatch: src.info!.versionToken, ...(ctx.signal ? { signal: ctx.signal } : {}) });
     return r.versionToken;
   }
+  // Memory in flight is bounded by bytes: a large copy waits for its share of the budget.
+  const release = ctx.bytes ? await ctx.bytes.acquire(src.info!.size, ctx.signal) : undefined;
   const prefetched = src.body;
   src.body = undefined;
-  const { info, body } = prefetched ? { info: src.info!, body: prefetched } : await src.adapter.get(src.binding.physical_id, key, { ifMatch: src.info!.versionToken, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+  let got: { info: ObjectInfo; body: Readable };
+  try {
+    got = prefetched ? { info: src.info!, body: prefetched } : await src.adapter.get(src.binding.physical_id, key, { ifMatch: src.info!.versionToken, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+  } catch (e) {
+    release?.();
+    throw e;
+  }
+  const { info, body } = got;
   try {
     const r = await adapter.put(binding.physical_id, targetKey, body, {
       metadata,
@@ -183,6 +192,7 @@ async function writeTo(ctx: SyncContext, key: string, targetKey: string, target:
     return r.versionToken;
   } finally {
     if (!body.destroyed) body.destroy();
+    release?.();
   }
 }
 
