@@ -270,18 +270,18 @@ export class SyncEngine implements BucketReplication {
           );
         }
       } else this.#stateBinding = this.#options.stateBinding ?? this.resource.providers[0]!.id;
-      let partitions: number;
-      try {
-        partitions = await migrateV1(kv, this.#ctx, this.#options.partitions);
-      } catch (e) {
-        this.#ready = undefined;
-        throw toPolycloudError(e);
-      }
       // Every binding's journal is read, whatever the placement: a record whose own journal
       // failed is written to another binding's.
       const journals = new Map<string, KvStore>();
       for (const b of this.resource.providers) journals.set(b.id, this.#storeOn(b));
       if (this.#options.store) journals.set(STORE_JOURNAL, this.#options.store);
+      let partitions: number;
+      try {
+        partitions = await migrateV1(kv, this.#ctx, this.#options.partitions, [...journals.values()]);
+      } catch (e) {
+        this.#ready = undefined;
+        throw toPolycloudError(e);
+      }
       this.#replicator = new Replicator(this.#ctx, kv, journals, (b) => this.#writer(b), this.#cache, {
         partitions,
         batchSize: this.#options.batchSize,

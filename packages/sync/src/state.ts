@@ -13,6 +13,13 @@ export interface StateRecord {
   tomb?: { version: VersionRecord; appliedAt?: number };
   /** The key changed and is not yet in line everywhere: retried by the next rounds. */
   pending?: number;
+  /**
+   * Attempts of unknown outcome on a binding (a lost response, a cut call) and until
+   * when they are remembered: an unstamped object that appears there later — a hung
+   * server finishing a partial write after its client gave up — is that attempt's
+   * leftover, superseded, never adopted as a newer version.
+   */
+  suspects?: { binding: string; version: VersionRecord; until: number }[];
 }
 
 /** A chunk of state: an immutable object holding sorted `[key, record]` lines (`null`: removed). */

@@ -243,7 +243,9 @@ async function merge(ctx: SyncContext, key: string, hints: KeyHints, obs: Observ
   // What an attempt of unknown outcome left on its binding (unstamped — perhaps partial —
   // or carrying that attempt's stamp) is that attempt's version: superseded by the write.
   // Only once the write itself is stored somewhere (its record is written alongside the data).
-  for (const u of hints.unknown ?? []) {
+  const now0 = ctx.clock.now();
+  const suspects = [...(prior?.suspects ?? []).filter((x) => x.until > now0), ...(hints.unknown ?? []).map((u) => ({ ...u, until: now0 + SUSPECT_MS }))];
+  for (const u of suspects) {
     const o = obs.find((x) => x.binding.id === u.binding);
     if (!o || o.state !== 'present') continue;
     const attempt = fromRecord(u.version);
@@ -279,7 +281,7 @@ async function merge(ctx: SyncContext, key: string, hints: KeyHints, obs: Observ
     for (const o of obs) outcome.bindings[o.binding.id] ??= { ok: true };
     outcome.pending = retryable(ctx, outcome);
     const gone = obs.every((o) => o.state === 'absent');
-    outcome.record = record(gone ? undefined : base, undefined, outcome.pending ? (prior?.pending ?? ctx.clock.now()) : undefined);
+    outcome.record = record(gone ? undefined : base, undefined, outcome.pending ? (prior?.pending ?? ctx.clock.now()) : undefined, suspects);
     return outcome;
   }
 
@@ -396,7 +398,7 @@ async function merge(ctx: SyncContext, key: string, hints: KeyHints, obs: Observ
     }
   }
   outcome.pending = retryable(ctx, outcome);
-  outcome.record = record(synced, tomb, outcome.pending ? (prior?.pending ?? now) : undefined);
+  outcome.record = record(synced, tomb, outcome.pending ? (prior?.pending ?? now) : undefined, suspects);
   return outcome;
 }
 
@@ -408,10 +410,17 @@ function retryable(ctx: SyncContext, outcome: KeyOutcome): boolean {
   });
 }
 
-function record(synced: { vv: string; tokens: Record<string, string> } | undefined, tomb: StateRecord['tomb'], pending: number | undefined): StateRecord | null {
-  if (!synced && !tomb && pending === undefined) return null;
+function record(synced: { vv: string; tokens: Record<string, string> } | undefined, tomb: StateRecord['tomb'], pending: number | undefined, suspects: StateRecord['suspects'] = []): StateRecord | null {
+  if (!synced && !tomb && pending === undefined && !suspects.length) return null;
   const r: StateRecord = { vv: synced?.vv ?? '', tokens: synced?.tokens ?? {} };
   if (tomb) r.tomb = tomb;
   if (pending !== undefined) r.pending = pending;
+  // One per binding and attempt, at most a few.
+  const seen = new Set<string>();
+  const kept = suspects.filter((x) => !seen.has(`${x.binding}@${x.version.hlc}`) && seen.add(`${x.binding}@${x.version.hlc}`)).slice(-8);
+  if (kept.length) r.suspects = kept;
   return r;
 }
+
+/** How long an attempt of unknown outcome is remembered for its key (its leftovers recognised). */
+const SUSPECT_MS = 6 * 3600_000;

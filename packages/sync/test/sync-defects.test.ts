@@ -1,0 +1,210 @@
+/**
+ * One test per defect found on the first sync engine (memory clouds, fake clock): each
+ * fails on that engine and passes now.
+ */
+import { describe, expect, it } from 'vitest';
+import { HybridLogicalClock, isPolycloudError, newVersion, PolycloudError, type StorageAdapter, versionFromMetadata, versionMetadata } from '@polycloud/core';
+import { createFaultInjectingStorageAdapter, type MemoryStorageAdapter } from '@polycloud/core/testing';
+import { syncEngine } from '../src/index.js';
+import { dataObjects, snapshot, syncWorld } from './sync-helpers.js';
+
+const text = (a: MemoryStorageAdapter, bucket: string, key: string) => {
+  const o = a.cloud.getObject(bucket, key);
+  return o ? Buffer.from(o.data).toString() : undefined;
+};
+
+async function caught(p: Promise<unknown>): Promise<PolycloudError> {
+  try {
+    await p;
+  } catch (e) {
+    if (isPolycloudError(e)) return e;
+    throw e;
+  }
+  throw new Error('expected a PolycloudError');
+}
+
+describe('sync defects, each reproduced', () => {
+  it('an acknowledged delete does not come back after a put whose response was lost and that failed over', async () => {
+    // a: the put lands but its answer is lost; the call fails over to b; the later delete (on b) never saw a's version.
+    let lose = true;
+    const { polycloud, adapters } = syncWorld({}, {
+      wrap: (x) =>
+        x.name !== 'a'
+          ? x
+          : ({
+              ...x,
+              type: x.type,
+              name: x.name,
+              capabilities: x.capabilities,
+              put: async (...args: Parameters<StorageAdapter['put']>) => {
+                const r = await x.put(...args);
+                if (lose && !args[1].startsWith('_polycloud/')) throw new PolycloudError('UNAVAILABLE', 'connection reset after the request was sent', { retryable: true });
+                return r;
+              },
+            } as StorageAdapter),
+    });
+    const bucket = polycloud.bucket('lb');
+    const put = await bucket.put('k', 'v1');
+    expect(put.binding).toBe('b');
+    expect(text(adapters.a, 'pa', 'k')).toBe('v1'); // it did land on a
+    lose = false;
+    await bucket.delete('k');
+    await polycloud.sync('lb').drain();
+    for (const [a, p] of [[adapters.a, 'pa'], [adapters.b, 'pb'], [adapters.c, 'pc']] as const) expect(dataObjects(a, p)).toEqual([]);
+    await polycloud.close();
+  });
+
+  it('a partial, unstamped object left by an attempt of unknown outcome never beats the acknowledged write', async () => {
+    let leftover = false;
+    const world = syncWorld({}, {
+      wrap: (x) =>
+        x.name !== 'a'
+          ? x
+          : ({
+              ...x,
+              type: x.type,
+              name: x.name,
+              capabilities: x.capabilities,
+              put: async (...args: Parameters<StorageAdapter['put']>) => {
+                if (args[1] === 'k' && !leftover) {
+                  leftover = true;
+                  // A hung server: the connection drops now; seconds later it stores a 0-byte object without metadata.
+                  world.clock.setTimeout(() => x.cloud.putObject('pa', 'k', ''), 3_000);
+                  throw new PolycloudError('UNAVAILABLE', 'connection reset mid-body', { retryable: true });
+                }
+                return x.put(...args);
+              },
+            } as StorageAdapter),
+    });
+    const { polycloud, adapters, clock } = world;
+    const bucket = polycloud.bucket('lb');
+    await clock.advance(10);
+    const put = await bucket.put('k', 'acknowledged');
+    expect(put.binding).toBe('b');
+    await clock.advance(5_000); // the leftover lands after the acknowledged write: by its own time it is newer
+    expect(text(adapters.a, 'pa', 'k')).toBe(''); // the replicator had fixed a; the leftover clobbered it since
+    await polycloud.sync('lb').drain();
+    await polycloud.sync('lb').reconcile(); // finds a changed outside polycloud: a leftover, not a newer edit
+    for (const [a, p] of [[adapters.a, 'pa'], [adapters.b, 'pb'], [adapters.c, 'pc']] as const) expect(text(a, p, 'k')).toBe('acknowledged');
+    await polycloud.close();
+  });
+
+  it('objects written outside polycloud are ordered by their own modification time, not by when the reconciler finds them', async () => {
+    const { polycloud, adapters, clock } = syncWorld();
+    // An edit on b made 2 s before an edit on a (both out of band, unstamped).
+    adapters.b.cloud.putObject('pb', 'doc', 'older edit on b');
+    await clock.advance(2_000);
+    adapters.a.cloud.putObject('pa', 'doc', 'newer edit on a');
+    const r = await polycloud.sync('lb').reconcile();
+    expect(r.changed).toBe(1);
+    for (const [a, p] of [[adapters.a, 'pa'], [adapters.b, 'pb'], [adapters.c, 'pc']] as const) expect(text(a, p, 'doc')).toBe('newer edit on a');
+    await polycloud.close();
+  });
+
+  it("the engine's namespace is not reachable through the bucket API: refused with INVALID_ARGUMENT, hidden from listings", async () => {
+    const { polycloud, adapters } = syncWorld();
+    const bucket = polycloud.bucket('lb');
+    await bucket.put('user.txt', 'x');
+    await polycloud.sync('lb').drain();
+    expect(adapters.a.cloud.keys('pa').some((k) => k.startsWith('_polycloud/'))).toBe(true);
+    const forged = '{"owner":"x","epoch":1000000000,"expiresAt":9000000000000000}';
+    for (const call of [
+      () => bucket.put('_polycloud/lb/p/0000/lease', forged),
+      () => bucket.get('_polycloud/lb/sync.json'),
+      () => bucket.head('_polycloud/lb/sync.json'),
+      () => bucket.delete('_polycloud/lb/sync.json'),
+      () => bucket.copy('user.txt', '_polycloud/lb/journal/0000000000001-x-000001'),
+      () => bucket.deleteMany(['user.txt', '_polycloud/lb/sync.json']),
+    ]) {
+      const e = await caught(call());
+      expect(e.code).toBe('INVALID_ARGUMENT');
+    }
+    // An "empty the bucket" loop sees only the user's objects.
+    const seen: string[] = [];
+    for await (const o of bucket.iterate()) seen.push(o.key);
+    expect(seen).toEqual(['user.txt']);
+    const top = await bucket.list({ delimiter: '/' });
+    expect(top.prefixes.filter((p) => p.startsWith('_polycloud'))).toEqual([]);
+    expect(adapters.a.cloud.keys('pa').filter((k) => k.startsWith('_polycloud/')).length).toBeGreaterThan(3);
+    await polycloud.close();
+  });
+
+  it('a forged lease, a corrupt partition head and a garbage journal segment are reported with their key and skipped: replication goes on', async () => {
+    const { polycloud, adapters } = syncWorld();
+    const errors: string[] = [];
+    polycloud.events.on('error', (e: unknown) => errors.push(JSON.stringify(e, (_k, v: unknown) => (v instanceof Error ? { message: v.message, context: (v as PolycloudError).context } : v))));
+    const bucket = polycloud.bucket('lb');
+    await bucket.put('before', '1');
+    await polycloud.sync('lb').drain();
+    // Out of band, straight on the cloud: forge every partition's lease, break a head, plant a garbage segment.
+    for (let p = 0; p < 16; p++) adapters.a.cloud.putObject('pa', `_polycloud/lb/p/${String(p).padStart(4, '0')}/lease`, '{"owner":"x","epoch":1000000000,"expiresAt":9000000000000000}');
+    adapters.a.cloud.putObject('pa', '_polycloud/lb/p/0003/head', '{"v":2,');
+    adapters.b.cloud.putObject('pb', '_polycloud/lb/journal/0000000000001-zz-000001', 'not json\n{"key":1}');
+    await bucket.put('after', '2');
+    const engine = syncEngine(polycloud.sync('lb'));
+    engine.restartReplicator(); // as a fresh process would: it reads the forged leases
+    await engine.drain();
+    for (const [a, p] of [[adapters.a, 'pa'], [adapters.b, 'pb'], [adapters.c, 'pc']] as const) expect(text(a, p, 'after')).toBe('2');
+    expect(errors.some((e) => e.includes('p/0003/head'))).toBe(true);
+    expect(errors.some((e) => e.includes('0000000000001-zz-000001'))).toBe(true);
+    expect(errors.join('\n')).not.toContain('SyntaxError');
+    await polycloud.close();
+  });
+
+  it('drain waits for a partition another process holds, or throws CONFLICT naming the holder and the expiry; stop() says whether it drained', async () => {
+    const { polycloud, clock } = syncWorld({}, { engine: { leaseTtlMs: 3_000, partitions: 2 } });
+    const engine = syncEngine(polycloud.sync('lb'));
+    await engine.ready();
+    // Another process holds both partitions (a live lease in the store).
+    for (const p of ['0000', '0001']) await engine.store!.put(`p/${p}/lease`, JSON.stringify({ owner: 'other-host', epoch: 7, expiresAt: clock.now() + 3_000 }));
+    await polycloud.bucket('lb').put('k', 'v');
+    const e = await caught(engine.drain({ onLeased: 'throw' }));
+    expect(e.code).toBe('CONFLICT');
+    expect(e.message).toContain('other-host');
+    expect(e.context).toMatchObject({ owner: 'other-host', expiresAt: clock.now() + 3_000 });
+    const t0 = clock.now();
+    await engine.drain(); // waits the lease out (the fake clock moves in the engine's sleep)
+    expect(clock.now() - t0).toBeGreaterThanOrEqual(3_000);
+    expect((await engine.stop()).drained).toBe(true);
+    await polycloud.close();
+  });
+
+  it('drain throws UNAVAILABLE when changes could not be replicated everywhere; stop() then reports them pending', async () => {
+    const wrapped: ReturnType<typeof createFaultInjectingStorageAdapter>[] = [];
+    const { polycloud } = syncWorld({}, { wrap: (a) => (a.name === 'c' ? (wrapped.push(createFaultInjectingStorageAdapter(a)), wrapped[0]!) : a) });
+    await polycloud.bucket('lb').put('k', 'v');
+    wrapped[0]!.outage(true);
+    const e = await caught(polycloud.sync('lb').drain());
+    expect(e.code).toBe('UNAVAILABLE');
+    expect(e.context['keys']).toEqual(['k']);
+    const closed = await polycloud.sync('lb').stop();
+    expect(closed).toEqual({ drained: false, pending: 1 });
+    await polycloud.close();
+  });
+
+  it('a bucket synchronised by the first engine (one base and one tombstones document) is migrated on first run', async () => {
+    const { polycloud, adapters, clock } = syncWorld();
+    const hlc = new HybridLogicalClock(() => clock.now());
+    const v = newVersion(hlc, 'a', {});
+    for (const [a, p] of [[adapters.a, 'pa'], [adapters.b, 'pb'], [adapters.c, 'pc']] as const) a.cloud.putObject(p, 'synced', 'same', { metadata: versionMetadata(v) });
+    const tokens = Object.fromEntries(([['a', adapters.a, 'pa'], ['b', adapters.b, 'pb'], ['c', adapters.c, 'pc']] as const).map(([id, a, p]) => [id, a.cloud.getObject(p, 'synced')!.versionToken]));
+    const vv = `a=${versionMetadata(v)['pc_hlc']}`;
+    adapters.a.cloud.putObject('pa', '_polycloud/lb/base', JSON.stringify({ epoch: 3, data: { synced: { vv, tokens } } }));
+    adapters.a.cloud.putObject('pa', '_polycloud/lb/tombstones', JSON.stringify({ epoch: 3, data: {} }));
+    // A change still in the old journal (a put on a not yet copied).
+    const w = newVersion(hlc, 'a', v.vv);
+    adapters.a.cloud.putObject('pa', 'pending', 'to copy', { metadata: versionMetadata(w) });
+    adapters.a.cloud.putObject('pa', '_polycloud/lb/journal/000000000001', JSON.stringify({ pos: 1048576, key: 'pending', op: 'put', version: { hlc: versionMetadata(w)['pc_hlc'], origin: 'a', vv: versionMetadata(w)['pc_vv'] }, binding: 'a', at: clock.now() }));
+    const migrated: unknown[] = [];
+    polycloud.events.on('sync-migrated', (e: unknown) => migrated.push(e));
+    await polycloud.sync('lb').drain();
+    expect(migrated).toEqual([expect.objectContaining({ from: 1, to: 2, keys: 2 })]);
+    expect(adapters.a.cloud.keys('pa').filter((k) => k === '_polycloud/lb/base' || k === '_polycloud/lb/journal/000000000001')).toEqual([]);
+    expect(text(adapters.b, 'pb', 'pending')).toBe('to copy');
+    expect(snapshot(adapters.c, 'pc')).toEqual(snapshot(adapters.a, 'pa'));
+    // The migrated synchronised state is used: nothing changed, so a reconcile has nothing to do.
+    expect((await polycloud.sync('lb').reconcile()).changed).toBe(0);
+    expect(versionFromMetadata(adapters.c.cloud.getObject('pc', 'synced')!.metadata)).toBeDefined();
+    await polycloud.close();
+  });
+});
