@@ -82,7 +82,7 @@ afterAll(async () => {
 });
 
 describe('router on s3rver: slow but alive', () => {
-  it('3 bursts of 300 concurrent puts: probes late by several timeouts, yet the primary is never marked down and nothing is cut or failed over', async () => {
+  it('3 bursts of 300 concurrent puts: puts slower than two probe timeouts, probes late, yet the primary is never marked down and nothing is cut or failed over', async () => {
     const bucket = pc.bucket('lb-slow');
     const body = randomBytes(16 * 1024);
     for (let i = 0; i < 10; i++) await bucket.put(`warm-${i}`, body);
@@ -105,7 +105,7 @@ describe('router on s3rver: slow but alive', () => {
     expect(cut).toBe(0);
     expect(bindings.filter((b) => b !== 'primary')).toEqual([]);
     // the scenario: the puts of a burst took several probe timeouts to drain, and so did some probe
-    expect(Math.max(...putMs)).toBeGreaterThan(3 * PROBE_TIMEOUT_MS);
+    expect(Math.max(...putMs)).toBeGreaterThan(2 * PROBE_TIMEOUT_MS);
     expect(Math.max(...probeMs)).toBeGreaterThan(PROBE_TIMEOUT_MS);
   }, 120_000);
 });

@@ -354,7 +354,10 @@ export class SyncEngine implements BucketReplication {
     let present = known ? (token !== undefined ? true : known.deleted ? false : undefined) : undefined;
     const cas = write.op === 'delete' ? adapter.capabilities.conditionalDelete : adapter.capabilities.conditionalWrite;
     const stream = body !== undefined && !(body instanceof Uint8Array);
-    if (attempt.race > 0 || present === undefined && (write.op === 'delete' || stream || !cas || known !== undefined)) {
+    // Known to be stored on another binding (this one may hold a replica we have no token for): read first.
+    // Known only from attempts of unknown outcome: a conditional create settles it without a read.
+    const storedElsewhere = known !== undefined && Object.keys(known.tokens).length > 0;
+    if (attempt.race > 0 || (present === undefined && (write.op === 'delete' || stream || !cas || storedElsewhere))) {
       try {
         const cur = await adapter.head(binding.physical_id, key, { signal: attempt.signal });
         const v = versionFromMetadata(cur.metadata);
