@@ -106,6 +106,11 @@ export const SyncEngineOptionsSchema = z.strictObject({
    * failed): only safe when a single process ever replicates this bucket.
    */
   singleProcess: z.boolean().default(false),
+  /**
+   * Id of this engine's journal writer in segment names (default: random). Must be unique
+   * among the processes writing to the bucket; tests set it for reproducible runs.
+   */
+  writerId: z.string().regex(/^[0-9a-z]{1,32}$/).optional(),
   /** Test hook: called at named steps; throwing `{simulatedCrash: true}` simulates a crash. */
   crash: z.custom<CrashHook>((v) => v === undefined || typeof v === 'function').optional(),
   /** Back-off sleep override (tests with a fake clock). */
@@ -159,7 +164,7 @@ export class SyncEngine implements BucketReplication {
     if (!parsed.success) throw errorFromIssues('invalid sync engine options', zodIssues(parsed.error, ['sync']));
     this.#options = parsed.data;
     this.#owner = parsed.data.owner ?? randomUUID();
-    this.#writerId = randomUUID().replace(/-/g, '').slice(0, 12);
+    this.#writerId = parsed.data.writerId ?? randomUUID().replace(/-/g, '').slice(0, 12);
     this.resource = bucket;
     this.#host = host;
     const policy = bucket.replication;

@@ -173,8 +173,23 @@ export class Replicator {
   /** Renews membership and leases: gives up partitions now assigned elsewhere, takes the ones assigned here. */
   async rebalance(force = false): Promise<void> {
     const ctx = this.#ctx;
+    // Every store call here is bounded: a hung state store must not hold a round back until its leases lapse.
+    const controller = new AbortController();
+    const timer = ctx.clock.setTimeout(() => controller.abort(new Error('rebalance took too long')), Math.max(1, this.#options.leaseTtlMs / 3));
     try {
-      await this.#membership.refresh(undefined, force);
+      await this.#rebalance(force, controller.signal);
+    } finally {
+      ctx.clock.clearTimeout(timer);
+    }
+    // A lease that lapsed meanwhile (slow store calls) is not held: take it again next time.
+    const now = ctx.clock.now();
+    for (const [p, h] of this.#held) if (h.lease.heldUntil <= now) this.#held.delete(p);
+  }
+
+  async #rebalance(force: boolean, signal: AbortSignal): Promise<void> {
+    const ctx = this.#ctx;
+    try {
+      await this.#membership.refresh(signal, force);
     } catch (e) {
       if (isSimulatedCrash(e)) throw e;
       ctx.events.emit('error', { resource: ctx.bucket.resource_id, operation: 'sync-membership', error: toPolycloudError(e) });
@@ -183,7 +198,7 @@ export class Replicator {
     for (const [p, h] of this.#held) {
       if (assigned.has(p)) continue;
       this.#held.delete(p);
-      await h.lease.release().catch(() => undefined);
+      await h.lease.release(signal).catch(() => undefined);
     }
     const now = ctx.clock.now();
     for (const p of assigned) {
@@ -191,8 +206,9 @@ export class Replicator {
       if (!h && (this.#nextTry.get(p) ?? 0) > now && !force) continue;
       const lease = this.#lease(p);
       let epoch: number | undefined;
+      if (signal.aborted) break;
       try {
-        epoch = await lease.acquire();
+        epoch = await lease.acquire(signal);
       } catch (e) {
         if (isSimulatedCrash(e)) throw e;
         ctx.events.emit('error', { resource: ctx.bucket.resource_id, operation: 'sync-lease', error: toPolycloudError(e).withContext({ partition: p }) });
@@ -205,7 +221,7 @@ export class Replicator {
       if (h && h.epoch === epoch && h.state.loaded) continue;
       const state = h?.state ?? new PartitionState(this.#kv, p, this.#cache, ctx.events, ctx.bucket.resource_id);
       try {
-        await state.load();
+        await state.load(signal);
       } catch (e) {
         if (isSimulatedCrash(e)) throw e;
         this.#held.delete(p);

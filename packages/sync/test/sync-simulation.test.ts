@@ -126,6 +126,7 @@ async function simulate(seed: number, ops: Op[]) {
       sync: createSync({
         autoStart: false,
         owner: `process-${home}`,
+        writerId: `w${home}`,
         maxAttempts: 3,
         baseDelayMs: 5,
         maxDelayMs: 20,
