@@ -114,7 +114,7 @@ describe('polycloud CLI against s3rver, Azurite and the GCS emulator', () => {
     }
     const dry = await cli(['sync', config, 'lb-emu', '--reconcile', '--dry-run']);
     expect(dry.code).toBe(0);
-    expect(dry.stdout).toContain('dry run: reconcile would copy 2 object(s); nothing was changed');
+    expect(dry.stdout).toContain("dry run (the engine's plan): 1 key(s) to bring in line, 0 deleted outside polycloud, 0 to delete everywhere of 3 synchronised; nothing was changed");
     const r = await cli(['sync', config, 'lb-emu', '--reconcile']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/reconciled lb-emu: 2 change\(s\) applied, 30 B, 0 conflict\(s\), every binding listed/);

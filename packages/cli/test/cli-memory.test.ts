@@ -216,7 +216,7 @@ describe('polycloud sync', () => {
     const dry = await run(['sync', config, 'lb-123', '--reconcile', '--dry-run'], { registry });
     expect(dry.code).toBe(0);
     expect(dry.stdout).toMatch(/cloud_a .*1 .*5 B .*1 .*6 B/);
-    expect(dry.stdout).toContain('dry run: reconcile would copy 2 object(s); nothing was changed');
+    expect(dry.stdout).toContain("dry run (the engine's plan): 2 key(s) to bring in line, 0 deleted outside polycloud, 0 to delete everywhere of 0 synchronised; nothing was changed");
     expect(clouds.get('cloud_b')!.keys('bucket-b')).toEqual(['outside/2.txt']);
 
     const r = await run(['sync', config, 'lb-123', '--reconcile'], { registry });

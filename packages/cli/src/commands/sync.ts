@@ -84,8 +84,14 @@ export async function syncCommand(ctx: CommandContext, path: string, bucket: str
         line(ctx.stdout, table(['binding', 'objects', 'bytes', 'missing', 'to copy'], before.bindings.map((b) => [b.binding, b.objects, bytes(b.bytes), b.missing, bytes(b.missingBytes)])));
         if (before.differing) line(ctx.stdout, `${before.differing} key(s) differ between bindings (resolved by the bucket's conflict policy: ${client.resource.replication.conflict})`);
         if (opts.dryRun) {
-          line(ctx.stdout, `dry run: reconcile would copy ${before.total} object(s); nothing was changed`);
-          return EXIT.ok;
+          // The engine's own plan (the same pass the real run starts with), not a diff of its own.
+          const planned = await engine.reconcile({ dryRun: true, ...(opts.allowMassDelete ? { allowMassDelete: true } : {}) });
+          const blocked = planned.status === 'blocked';
+          line(
+            ctx.stdout,
+            `dry run (the engine's plan): ${planned.changed} key(s) to bring in line, ${planned.outOfBandDeletes} deleted outside polycloud, ${planned.wouldDelete} to delete everywhere of ${planned.total} synchronised${blocked ? ' — blocked by the mass-delete guard (max_delete_fraction): the real run changes nothing without --allow-mass-delete' : ''}; nothing was changed`,
+          );
+          return blocked ? EXIT.failed : EXIT.ok;
         }
         polycloud.events.on('replicated', onReplicated);
         polycloud.events.on('conflict', onConflict);
@@ -116,7 +122,7 @@ export async function syncCommand(ctx: CommandContext, path: string, bucket: str
         const report = await engine.runOnce();
         if (!report.leased) {
           progress.stop();
-          line(ctx.stderr, `another process holds ${bucket}'s replication lease; nothing was done`);
+          line(ctx.stderr, `another process holds ${bucket}'s replication partitions; nothing was done`);
           return EXIT.failed;
         }
         report.failedKeys.forEach((k) => failed.add(k));
