@@ -564,7 +564,8 @@ export class SyncEngine implements BucketReplication {
         if (!blocked.length) {
           const batch = await this.replicator.drain();
           reports.push(...batch);
-          if (batch.every((r) => r.leased) && !(await this.replicator.blockedBy()).length) {
+          // Done only when every partition assigned here was held and drained (a store that failed to give one is retried).
+          if (batch.every((r) => r.leased) && !this.replicator.unheld().length && !(await this.replicator.blockedBy()).length) {
             const failed = [...new Set(batch[batch.length - 1]?.failedKeys ?? [])];
             if (failed.length) {
               throw new PolycloudError('UNAVAILABLE', `${failed.length} change(s) of ${this.bucket} could not be replicated everywhere (kept pending; retried by the next rounds)`, {
@@ -575,7 +576,13 @@ export class SyncEngine implements BucketReplication {
             if (this.#unjournaled.length) throw new PolycloudError('UNAVAILABLE', `${this.#unjournaled.length} change record(s) of ${this.bucket} could not be journaled yet`, { retryable: true, context: { resource: this.bucket } });
             return reports;
           }
-          if (batch.some((r) => r.leased)) continue;
+          if (batch.some((r) => r.leased) && !this.replicator.unheld().length) continue;
+          if (!(await this.replicator.blockedBy()).length) {
+            // Not held by anyone: the store did not give the lease this time. Try again shortly.
+            if (clock.now() >= deadline) throw new PolycloudError('TIMEOUT', `drain of ${this.bucket} could not take its partitions within ${options.timeoutMs} ms`, { retryable: true, context: { resource: this.bucket, partitions: this.replicator.unheld() } });
+            await (this.#options.sleep ?? ((ms: number) => sleep(clock, ms, options.signal)))(Math.min(1000, this.#options.leaseTtlMs / 10));
+            continue;
+          }
         }
         const first = blocked[0] ?? { partition: -1, owner: 'unknown', expiresAt: clock.now() + this.#options.leaseTtlMs / 3 };
         if (options.onLeased === 'throw') {

@@ -101,6 +101,8 @@ interface Planned {
 export async function reconcile(ctx: SyncContext, replicator: Replicator, writerFor: (binding: string) => JournalWriter, options: ReconcileOptions = {}): Promise<ReconcileReport & { partitions: number[] }> {
   const bucketId = ctx.bucket.resource_id;
   await replicator.rebalance(true);
+  // A lease the store did not give this time (not held by anyone) is taken before listing.
+  for (let i = 0; i < 5 && replicator.unheld().length && !(await replicator.blockedBy()).length; i++) await replicator.rebalance(true);
   if (!replicator.held.length) {
     const blocked = await replicator.blockedBy();
     throw new PolycloudError('CONFLICT', `another process holds the replication partitions of ${bucketId}${blocked[0] ? ` (${blocked[0].owner}, until ${new Date(blocked[0].expiresAt).toISOString()})` : ''}`, {

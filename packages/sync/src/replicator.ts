@@ -201,35 +201,49 @@ export class Replicator {
       await h.lease.release(signal).catch(() => undefined);
     }
     const now = ctx.clock.now();
-    for (const p of assigned) {
-      const h = this.#held.get(p);
-      if (!h && (this.#nextTry.get(p) ?? 0) > now && !force) continue;
-      const lease = this.#lease(p);
-      let epoch: number | undefined;
-      if (signal.aborted) break;
-      try {
-        epoch = await lease.acquire(signal);
-      } catch (e) {
-        if (isSimulatedCrash(e)) throw e;
-        ctx.events.emit('error', { resource: ctx.bucket.resource_id, operation: 'sync-lease', error: toPolycloudError(e).withContext({ partition: p }) });
-      }
-      if (epoch === undefined) {
-        this.#held.delete(p);
-        this.#nextTry.set(p, now + this.#options.leaseTtlMs / 3);
-        continue;
-      }
-      if (h && h.epoch === epoch && h.state.loaded) continue;
-      const state = h?.state ?? new PartitionState(this.#kv, p, this.#cache, ctx.events, ctx.bucket.resource_id);
-      try {
-        await state.load(signal);
-      } catch (e) {
-        if (isSimulatedCrash(e)) throw e;
-        this.#held.delete(p);
-        ctx.events.emit('error', { resource: ctx.bucket.resource_id, operation: 'sync-state', error: toPolycloudError(e).withContext({ partition: p }) });
-        continue;
-      }
-      this.#held.set(p, { lease, state, epoch });
-    }
+    // Leases are taken in parallel: on a slow store, one after the other could outlast them.
+    const limit = pLimit(8);
+    await settleAll(
+      [...assigned].map((p) =>
+        limit(async () => {
+          const h = this.#held.get(p);
+          if (!h && (this.#nextTry.get(p) ?? 0) > now && !force) return;
+          if (signal.aborted) return;
+          const lease = this.#lease(p);
+          let epoch: number | undefined;
+          let failed = false;
+          try {
+            epoch = await lease.acquire(signal);
+          } catch (e) {
+            if (isSimulatedCrash(e)) throw e;
+            failed = true;
+            ctx.events.emit('error', { resource: ctx.bucket.resource_id, operation: 'sync-lease', error: toPolycloudError(e).withContext({ partition: p }) });
+          }
+          if (epoch === undefined) {
+            this.#held.delete(p);
+            // Held by another process: look again in a while. A store error: next round.
+            if (!failed) this.#nextTry.set(p, now + this.#options.leaseTtlMs / 3);
+            return;
+          }
+          if (h && h.epoch === epoch && h.state.loaded) return;
+          const state = h?.state ?? new PartitionState(this.#kv, p, this.#cache, ctx.events, ctx.bucket.resource_id);
+          try {
+            await state.load(signal);
+          } catch (e) {
+            if (isSimulatedCrash(e)) throw e;
+            this.#held.delete(p);
+            ctx.events.emit('error', { resource: ctx.bucket.resource_id, operation: 'sync-state', error: toPolycloudError(e).withContext({ partition: p }) });
+            return;
+          }
+          this.#held.set(p, { lease, state, epoch });
+        }),
+      ),
+    );
+  }
+
+  /** Partitions assigned to this process that it does not hold (being taken, or their store failed). */
+  unheld(): number[] {
+    return this.#membership.assigned(this.#options.partitions).filter((p) => !this.#held.has(p));
   }
 
   /** Syncs one key with retries and back-off; never throws except for a simulated crash. */

@@ -208,3 +208,57 @@ describe('sync defects, each reproduced', () => {
     await polycloud.close();
   });
 });
+
+describe('a burst from one writer over a slow binding', () => {
+  it('writes of one causal chain never conflict, whichever binding served them; the next sync and reconcile find nothing out of line', async () => {
+    const { createPolycloud } = await import('@polycloud/core');
+    const { createFakeClock, createMemoryStorageAdapter } = await import('@polycloud/core/testing');
+    const { createSync } = await import('../src/index.js');
+    const clock = createFakeClock();
+    const rawA = createMemoryStorageAdapter({ name: 'a', buckets: ['pa'], clock });
+    const rawB = createMemoryStorageAdapter({ name: 'b', buckets: ['pb'], clock });
+    // a is alive but slow: some calls cross the 500 ms attempt deadline and fail over to b.
+    const slowA = createFaultInjectingStorageAdapter(rawA, { seed: 3, clock, latencyMs: { min: 50, max: 900 } });
+    const polycloud = createPolycloud({
+      clock,
+      providers: [
+        { name: 'a', adapter: slowA },
+        { name: 'b', adapter: rawB },
+      ],
+      resources: [{ resource_id: 'lb', type: 'LogicalBucket', providers: [{ cloud: 'a', physical_id: 'pa' }, { cloud: 'b', physical_id: 'pb', role: 'standby' }], replication: { conflict: 'keep-both' } }],
+      attemptTimeoutMs: 500,
+      retry: { maxAttempts: 4, baseDelayMs: 5, maxDelayMs: 20 },
+      sync: createSync({ autoStart: false, owner: 'writer', writerId: 'w1' }),
+    });
+    const conflicts: unknown[] = [];
+    polycloud.events.on('conflict', (e: unknown) => conflicts.push(e));
+    let failovers = 0;
+    polycloud.events.on('failover', () => failovers++);
+    const bucket = polycloud.bucket('lb');
+    // The fake clock moves while work is pending (the slow binding's latency runs on it).
+    const pumped = async <T,>(fn: () => Promise<T>): Promise<T> => {
+      let done = false;
+      const p = fn().finally(() => (done = true));
+      p.catch(() => undefined);
+      while (!done) {
+        await new Promise((r) => setImmediate(r));
+        await clock.advance(10);
+      }
+      return p;
+    };
+    // 100 keys at once, each written three times in a row (one causal chain per key): 300 puts.
+    await pumped(() => Promise.all(Array.from({ length: 100 }, async (_, k) => {
+      for (let v = 1; v <= 3; v++) await bucket.put(`k${k}`, `k${k} v${v}`);
+    })));
+    expect(failovers).toBeGreaterThan(0);
+    await pumped(() => polycloud.sync('lb').drain());
+    const rec = await pumped(() => polycloud.sync('lb').reconcile());
+    expect(conflicts).toEqual([]);
+    expect(rec.changed).toBe(0);
+    for (let k = 0; k < 100; k++) {
+      expect(text(rawA, 'pa', `k${k}`)).toBe(`k${k} v3`);
+      expect(text(rawB, 'pb', `k${k}`)).toBe(`k${k} v3`);
+    }
+    await pumped(() => polycloud.close());
+  });
+});
