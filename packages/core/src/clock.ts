@@ -42,20 +42,20 @@ let holder: ReturnType<typeof setInterval> | undefined;
 /**
  * Keeps the Node process alive while work is pending, although every Clock timer is
  * unref'd: a script whose only pending work is a retry back-off or a replication
- * drain must not exit silently mid-call. One ref'd timer for the whole process,
- * created when the first holder arrives and cleared when the last one leaves; call
- * the returned function exactly once.
+ * drain must not exit silently mid-call. One timer for the whole process, ref'd while
+ * at least one holder is there and unref'd (not cleared: that is cheaper per call)
+ * when the last one leaves; call the returned function exactly once.
  */
 export function holdProcess(): () => void {
-  if (held++ === 0) holder = setInterval(noop, 2 ** 31 - 1);
+  if (held++ === 0) {
+    holder ??= setInterval(noop, 2 ** 31 - 1);
+    holder.ref?.();
+  }
   let released = false;
   return () => {
     if (released) return;
     released = true;
-    if (--held === 0 && holder) {
-      clearInterval(holder);
-      holder = undefined;
-    }
+    if (--held === 0) holder?.unref?.();
   };
 }
 
