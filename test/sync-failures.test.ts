@@ -9,12 +9,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPolycloud, type Polycloud, PolycloudError, readAll, type StorageAdapter } from '@polycloud/core';
+import { createPolycloud, type Polycloud, PolycloudError, type StorageAdapter } from '@polycloud/core';
 import { createS3Adapter } from '@polycloud/adapter-aws';
 import { createAzureBlobAdapter } from '@polycloud/adapter-azure';
 import { type FauxqsEmulator, type RunningAzurite, startAzurite, startFauxqs } from '@polycloud/emulators';
 import { createRouter } from '@polycloud/router';
 import { createSync } from '@polycloud/sync';
+import { bodies } from './helpers/bodies.js';
 
 let azurite: RunningAzurite;
 let fauxqs: FauxqsEmulator;
@@ -55,20 +56,6 @@ function world(primary: StorageAdapter, buckets: { azure: string; s3: string }):
     timeoutMs: 10_000,
     sync: createSync({ autoStart: false, leaseTtlMs: 5_000 }),
   });
-}
-
-async function bodies(adapter: StorageAdapter, bucket: string): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  let token: string | undefined;
-  do {
-    const page = await adapter.list(bucket, token ? { continuationToken: token } : {});
-    for (const o of page.objects) {
-      if (o.key.startsWith('_polycloud/')) continue;
-      out.set(o.key, (await readAll((await adapter.get(bucket, o.key)).body)).toString());
-    }
-    token = page.continuationToken;
-  } while (token);
-  return out;
 }
 
 describe('replication keeps the router promises (Azurite primary, fauxqs standby)', () => {

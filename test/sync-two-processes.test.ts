@@ -11,11 +11,12 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPolycloud, readAll, type StorageAdapter } from '@polycloud/core';
+import { createPolycloud } from '@polycloud/core';
 import { createS3Adapter } from '@polycloud/adapter-aws';
 import { createAzureBlobAdapter } from '@polycloud/adapter-azure';
 import { type FauxqsEmulator, type RunningAzurite, startAzurite, startFauxqs } from '@polycloud/emulators';
 import { createSync } from '@polycloud/sync';
+import { bodies } from './helpers/bodies.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 let azurite: RunningAzurite;
@@ -53,17 +54,6 @@ function worker(config: Record<string, unknown>): Promise<Line[]> {
       resolve(stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Line));
     });
   });
-}
-
-async function bodies(adapter: StorageAdapter, bucket: string): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  let token: string | undefined;
-  do {
-    const page = await adapter.list(bucket, token ? { continuationToken: token } : {});
-    for (const o of page.objects) if (!o.key.startsWith('_polycloud/')) out.set(o.key, (await readAll((await adapter.get(bucket, o.key)).body)).toString());
-    token = page.continuationToken;
-  } while (token);
-  return out;
 }
 
 describe('two processes replicating one bucket through partition leases (Azurite + fauxqs)', () => {

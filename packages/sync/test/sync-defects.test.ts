@@ -13,6 +13,11 @@ const text = (a: MemoryStorageAdapter, bucket: string, key: string) => {
   return o ? Buffer.from(o.data).toString() : undefined;
 };
 
+/** Binding a's adapter with its put replaced; the others unchanged. */
+function onA(x: MemoryStorageAdapter, put: StorageAdapter['put']): StorageAdapter {
+  return x.name !== 'a' ? x : ({ ...x, type: x.type, name: x.name, capabilities: x.capabilities, put } as StorageAdapter);
+}
+
 async function caught(p: Promise<unknown>): Promise<PolycloudError> {
   try {
     await p;
@@ -29,19 +34,11 @@ describe('sync defects, each reproduced', () => {
     let lose = true;
     const { polycloud, adapters } = syncWorld({}, {
       wrap: (x) =>
-        x.name !== 'a'
-          ? x
-          : ({
-              ...x,
-              type: x.type,
-              name: x.name,
-              capabilities: x.capabilities,
-              put: async (...args: Parameters<StorageAdapter['put']>) => {
-                const r = await x.put(...args);
-                if (lose && !args[1].startsWith('_polycloud/')) throw new PolycloudError('UNAVAILABLE', 'connection reset after the request was sent', { retryable: true });
-                return r;
-              },
-            } as StorageAdapter),
+        onA(x, async (...args) => {
+          const r = await x.put(...args);
+          if (lose && !args[1].startsWith('_polycloud/')) throw new PolycloudError('UNAVAILABLE', 'connection reset after the request was sent', { retryable: true });
+          return r;
+        }),
     });
     const bucket = polycloud.bucket('lb');
     const put = await bucket.put('k', 'v1');
@@ -58,23 +55,15 @@ describe('sync defects, each reproduced', () => {
     let leftover = false;
     const world = syncWorld({}, {
       wrap: (x) =>
-        x.name !== 'a'
-          ? x
-          : ({
-              ...x,
-              type: x.type,
-              name: x.name,
-              capabilities: x.capabilities,
-              put: async (...args: Parameters<StorageAdapter['put']>) => {
-                if (args[1] === 'k' && !leftover) {
-                  leftover = true;
-                  // A hung server: the connection drops now; seconds later it stores a 0-byte object without metadata.
-                  world.clock.setTimeout(() => x.cloud.putObject('pa', 'k', ''), 3_000);
-                  throw new PolycloudError('UNAVAILABLE', 'connection reset mid-body', { retryable: true });
-                }
-                return x.put(...args);
-              },
-            } as StorageAdapter),
+        onA(x, async (...args) => {
+          if (args[1] === 'k' && !leftover) {
+            leftover = true;
+            // A hung server: the connection drops now; seconds later it stores a 0-byte object without metadata.
+            world.clock.setTimeout(() => x.cloud.putObject('pa', 'k', ''), 3_000);
+            throw new PolycloudError('UNAVAILABLE', 'connection reset mid-body', { retryable: true });
+          }
+          return x.put(...args);
+        }),
     });
     const { polycloud, adapters, clock } = world;
     const bucket = polycloud.bucket('lb');
