@@ -23,6 +23,7 @@ import type { ResidencyZones } from './routing/residency.js';
 import type { Router, RouterFactory } from './routing/router.js';
 import { parseUrmDocuments } from './urm/parse.js';
 import { checkResourceResidency } from './routing/residency-tags.js';
+import { toPlainData } from './input/plain-data.js';
 import type { LogicalCluster, UrmDocument } from './urm/resources.js';
 
 /** Provider names: letters, digits, `.`, `_`, `-`, at most 128, starting with a letter or digit. */
@@ -148,7 +149,13 @@ export function createPolycloud(input: PolycloudOptions): Polycloud {
   // Providers: shape, unique names.
   const providers: { name: string; type?: string; adapter?: StorageAdapter | ComputeAdapter; options: Record<string, unknown>; path: (string | number)[] }[] = [];
   const names = new Map<string, number>();
-  options.providers.forEach((raw, i) => {
+  options.providers.forEach((given, i) => {
+    // Options given by type are read once as plain data: a `__proto__` key or a throwing getter is an
+    // issue at its path, not silently dropped. A ready adapter instance is kept as it is (by reference).
+    const before = issues.length;
+    const instance = typeof given === 'object' && given !== null && 'adapter' in given;
+    const raw = instance ? given : toPlainData(given, issues, ['providers', i]);
+    if (issues.length > before) return;
     const parsed = parseProvider(raw);
     if (!parsed.success) {
       issues.push(...zodIssues(parsed.error, ['providers', i]));

@@ -176,3 +176,28 @@ describe('already-parsed DataJobs', () => {
     expect(code).toBe('CONFIG_INVALID');
   });
 });
+
+describe('parseDataJob on hostile input (as loadDataJob and the config loader)', () => {
+  it('a YAML alias bomb is CONFIG_INVALID, not a raw Error', () => {
+    const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x"]', ...Array.from({ length: 9 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(9).fill(`*${String.fromCharCode(97 + i)}`).join(',')}]`)].join('\n');
+    expect(() => parseDataJob(bomb)).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
+  });
+
+  it('memory that is not a whole number of bytes ("1m" = one milli-byte) is refused, not rounded up to 1 MiB', () => {
+    const job = { apiVersion: 'batch.mcp/v1', kind: 'DataJob', metadata: { name: 'j' }, spec: { image: 'alpine', resources: { memory: '1m' } } };
+    expect(() => parseDataJob(job)).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
+    expect(parseDataJob({ ...job, spec: { ...job.spec, resources: { memory: '1Mi' } } }).memoryMiB).toBe(1);
+  });
+
+  it('a __proto__ key in env is refused at its path, not dropped', () => {
+    const env = JSON.parse('{"A":"1","__proto__":{"B":"2"}}') as Record<string, string>;
+    const job = { apiVersion: 'batch.mcp/v1', kind: 'DataJob', metadata: { name: 'j' }, spec: { image: 'alpine', env } };
+    try {
+      parseDataJob(job);
+      expect.unreachable('accepted');
+    } catch (e) {
+      expect(e).toMatchObject({ code: 'CONFIG_INVALID' });
+      expect(JSON.stringify((e as { context: unknown }).context)).toContain('__proto__');
+    }
+  });
+});

@@ -88,3 +88,16 @@ describe('a stalled upload through the facade (memory)', () => {
     await polycloud.close();
   }, 15_000);
 });
+
+describe('createPolycloud: provider objects given in code', () => {
+  it('a __proto__ key in a provider is refused at its path, not silently dropped', () => {
+    const provider = JSON.parse('{"name":"a","type":"memory","__proto__":{"endpoint":"http://attacker.invalid"}}') as Record<string, unknown>;
+    try {
+      createPolycloud({ registry: createAdapterRegistry([memoryStorageAdapterFactory]), providers: [provider as never], resources: [] });
+      expect.unreachable('accepted');
+    } catch (e) {
+      expect(e).toMatchObject({ code: 'CONFIG_INVALID' });
+      expect((e as { context: { issues: { path: unknown[] }[] } }).context.issues[0]!.path).toEqual(['providers', 0, '__proto__']);
+    }
+  });
+});

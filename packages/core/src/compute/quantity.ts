@@ -85,6 +85,8 @@ export function parseCpu(input: string | number): number {
 export function parseMemoryMiB(input: string | number): number {
   const q = parseQuantity(input);
   if (q.num === 0n) throw new QuantityError('memory must be greater than 0');
+  // `1m` is one milli-byte: rounding it up to 1 MiB would hide a typo for `1Mi`.
+  if (q.num % q.den !== 0n) throw new QuantityError(`memory "${input}" is not a whole number of bytes ("m" means milli: use Mi or M)`);
   const den = q.den * (1n << 20n);
   const mib = (q.num + den - 1n) / den;
   if (mib > BigInt(MAX_JOB_MEMORY_MIB)) throw new QuantityError(`memory "${input}" exceeds 64Ti`);

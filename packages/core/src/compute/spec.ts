@@ -1,8 +1,11 @@
 import { createHash, createHmac } from 'node:crypto';
-import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import type { ComputeJobRequest } from '../adapter/compute-adapter.js';
 import { errorFromIssues, zodIssues } from '../errors/from-zod.js';
+import type { ErrorIssue } from '../errors/polycloud-error.js';
+import { INPUT_LIMITS } from '../input/limits.js';
+import { parseYamlText } from '../input/parse-yaml.js';
+import { toPlainData } from '../input/plain-data.js';
 import { parseTimeoutSeconds } from './duration.js';
 import { parseCpu, parseMemoryMiB } from './quantity.js';
 
@@ -83,12 +86,19 @@ export interface DataJob extends Omit<ComputeJobRequest, 'idempotencyKey'> {
   cloud?: string;
 }
 
+/** DataJob text within the input limits (size, nesting, aliases, strings), as for config files: only PolycloudErrors escape. */
 function fromYaml(text: string): unknown {
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length) {
-    throw errorFromIssues('invalid DataJob', doc.errors.map((e) => ({ path: [], message: `YAML: ${e.message.split('\n')[0]}` })));
-  }
-  return doc.toJS();
+  const parsed = parseYamlText(text, INPUT_LIMITS.maxJobBytes);
+  if (!parsed.ok) throw errorFromIssues('invalid DataJob', parsed.issues);
+  return parsed.parsed.value;
+}
+
+/** An object given by code, read once as plain data (getters, Proxies, `__proto__` keys refused at their path). */
+function fromObject(input: object): unknown {
+  const issues: ErrorIssue[] = [];
+  const value = toPlainData(input, issues);
+  if (issues.length) throw errorFromIssues('invalid DataJob', issues);
+  return value;
 }
 
 /**
@@ -97,7 +107,7 @@ function fromYaml(text: string): unknown {
  */
 export function parseDataJob(input: string | object | DataJob): DataJob {
   if (isDataJob(input)) return input;
-  const raw = typeof input === 'string' ? fromYaml(input) : input;
+  const raw = typeof input === 'string' ? fromYaml(input) : fromObject(input);
   const result = DataJobSchema.safeParse(raw);
   if (!result.success) throw errorFromIssues('invalid DataJob', zodIssues(result.error));
   const { metadata, spec } = result.data;
