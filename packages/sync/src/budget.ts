@@ -23,6 +23,7 @@ export class ByteBudget {
       this.#free -= n;
       return this.#releaser(n);
     }
+    if (signal?.aborted) throw new PolycloudError('ABORTED', 'gave up waiting for replication memory budget', { retryable: true, cause: signal.reason });
     await new Promise<void>((resolve, reject) => {
       const w = { n, resolve };
       this.#waiting.push(w);

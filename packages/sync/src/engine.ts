@@ -25,6 +25,7 @@ import {
   PolycloudError,
   type ReconcileOptions,
   type ReconcileReport,
+  isReservedKey,
   RESERVED_KEY_PREFIX,
   type RunReport,
   sleep,
@@ -55,6 +56,12 @@ import { ByteBudget } from './budget.js';
 import { ChunkCache } from './state.js';
 import { SyncStatusBook, type TargetStatus } from './status.js';
 import { VersionCache } from './version-cache.js';
+
+/** Change-feed hints kept at most between two `processHints` calls. */
+const MAX_HINTS = 100_000;
+
+/** Change records kept in memory at most when no journal takes them (a reconcile finds the rest). */
+const MAX_UNJOURNALED = 100_000;
 
 /** Journal source id of a custom `store` (journalPlacement `state` with a store of your own). */
 const STORE_JOURNAL = '~store';
@@ -249,8 +256,10 @@ export class SyncEngine implements BucketReplication {
           try {
             ok = await enforcesConditions(store, controller.signal);
           } catch (e) {
+            // Never fall through to the next binding on an error: every process must pick the same store
+            // (the first in order that passes), or two would keep leases and state apart. Try again later.
             failures.push(`${b.id}: ${toPolycloudError(e).code}`);
-            continue;
+            break;
           } finally {
             this.#host.clock.clearTimeout(t);
           }
@@ -262,7 +271,7 @@ export class SyncEngine implements BucketReplication {
           }
           tried.push(`${b.id}: conditional writes not enforced`);
         }
-        if (!kv && failures.length && !tried.length) {
+        if (!kv && failures.length) {
           this.#ready = undefined;
           throw new PolycloudError('UNAVAILABLE', `could not check the stores of ${bucketId} for its replication state (${failures.join('; ')}); retried on the next round`, { retryable: true, context: { resource: bucketId } });
         }
@@ -300,6 +309,7 @@ export class SyncEngine implements BucketReplication {
         truncateMinAgeMs: this.#options.journalTruncateMinAgeMs,
         seed: this.#generation,
         ...(this.#options.sleep ? { sleep: this.#options.sleep } : {}),
+        beforeRound: () => this.#flushUnjournaled(),
       });
       this.#stateKv = kv;
     })();
@@ -362,7 +372,9 @@ export class SyncEngine implements BucketReplication {
     // Known to be stored on another binding (this one may hold a replica we have no token for): read first.
     // Known only from attempts of unknown outcome: a conditional create settles it without a read.
     const storedElsewhere = known !== undefined && Object.keys(known.tokens).length > 0;
-    if (attempt.race > 0 || (present === undefined && (write.op === 'delete' || stream || !cas || storedElsewhere))) {
+    // A read-modify-write (the caller's own If-Match) replaces the version it read: its context must include that version.
+    const callerRead = write.ifMatch !== undefined && token !== write.ifMatch;
+    if (attempt.race > 0 || callerRead || (present === undefined && (write.op === 'delete' || stream || !cas || storedElsewhere))) {
       try {
         const cur = await adapter.head(binding.physical_id, key, { signal: attempt.signal });
         const v = versionFromMetadata(cur.metadata);
@@ -394,6 +406,8 @@ export class SyncEngine implements BucketReplication {
       version: toRecord(version),
       binding: binding.id,
       at: this.#host.clock.now(),
+      // Written alongside the data: its effect may show only later, and never if the call fails.
+      until: attempt.deadline + this.#options.journalTimeoutMs,
       ...(earlier.length ? { unknown: earlier.map((v) => ({ binding: v.origin, version: toRecord(v) })) } : {}),
     };
     this.#startRecord(entry, attempt.signal);
@@ -451,6 +465,8 @@ export class SyncEngine implements BucketReplication {
     if (!recorded) recorded = await this.#recordElsewhere(entry, call);
     if (!recorded) {
       this.#unjournaled.push(entry);
+      // Bounded: past it the oldest records are left to a reconcile (their writes are on the clouds, stamped).
+      if (this.#unjournaled.length > MAX_UNJOURNALED) this.#unjournaled.splice(0, this.#unjournaled.length - MAX_UNJOURNALED);
       this.#host.events.emit('error', {
         resource: this.bucket,
         operation: 'journal-append',
@@ -481,11 +497,13 @@ export class SyncEngine implements BucketReplication {
   async #recordElsewhere(entry: JournalEntry, call: CommitCall): Promise<boolean> {
     const order = [...new Set([...(this.#stateBinding ? [this.#stateBinding] : []), ...this.resource.providers.map((b) => b.id)])].filter((b) => b !== entry.binding);
     const tried = new Set<JournalWriter>([this.#writer(entry.binding)]);
-    for (const b of [entry.binding, ...order]) {
+    // The write's own journal just failed (or timed out): the others first, it last.
+    for (const b of [...order, entry.binding]) {
       if (call.signal?.aborted || this.#host.clock.now() >= call.deadline) return false;
       const w = b === entry.binding ? this.#writer(b) : this.#writer(b, true);
       if (tried.has(w) && b !== entry.binding) continue;
       tried.add(w);
+      if (w === this.#writer(entry.binding) && b !== entry.binding) continue;
       const controller = new AbortController();
       const t = this.#host.clock.setTimeout(() => controller.abort(new Error('deadline')), Math.max(1, call.deadline - this.#host.clock.now()));
       const onAbort = () => controller.abort(call.signal?.reason);
@@ -505,7 +523,11 @@ export class SyncEngine implements BucketReplication {
 
   /** Mode `sync`: the write is acknowledged once every compliant binding holds it. */
   async #syncNow(write: AppliedWrite, version: ObjectVersion, call: CommitCall): Promise<void> {
-    await this.#prepare();
+    try {
+      await this.#prepare();
+    } catch (e) {
+      throw toPolycloudError(e).withContext({ key: write.key, stored: true });
+    }
     const controller = new AbortController();
     const t = this.#host.clock.setTimeout(() => controller.abort(new Error('deadline')), Math.max(1, call.deadline - this.#host.clock.now()));
     const onAbort = () => controller.abort(call.signal?.reason);
@@ -525,20 +547,31 @@ export class SyncEngine implements BucketReplication {
     }
   }
 
-  /** Retries change records no journal took in time. */
-  async #flushUnjournaled(): Promise<void> {
-    while (this.#unjournaled.length) {
-      const entry = this.#unjournaled[0]!;
-      const ok = await this.#recordElsewhere(entry, { deadline: this.#host.clock.now() + this.#options.journalTimeoutMs * this.resource.providers.length });
-      if (!ok) return;
-      this.#unjournaled.shift();
-    }
+  #flushing: Promise<void> | undefined;
+
+  /** Retries change records no journal took in time (one flush at a time; the background loop calls it each round). */
+  #flushUnjournaled(): Promise<void> {
+    if (this.#flushing) return this.#flushing;
+    if (!this.#unjournaled.length) return Promise.resolve();
+    const flush = (async () => {
+      for (const entry of [...this.#unjournaled]) {
+        const ok = await this.#recordElsewhere(entry, { deadline: this.#host.clock.now() + this.#options.journalTimeoutMs * this.resource.providers.length });
+        if (!ok) return;
+        const i = this.#unjournaled.indexOf(entry);
+        if (i >= 0) this.#unjournaled.splice(i, 1);
+      }
+    })();
+    this.#flushing = flush;
+    // Cleared once settled (assigned first: a flush that settles at once must not stay cached).
+    void flush.finally(() => {
+      if (this.#flushing === flush) this.#flushing = undefined;
+    });
+    return flush;
   }
 
   /** One replication round over the partitions this process holds. */
   async runOnce(): Promise<RunReport> {
     await this.#prepare();
-    await this.#flushUnjournaled();
     return this.replicator.runOnce();
   }
 
@@ -555,7 +588,6 @@ export class SyncEngine implements BucketReplication {
     const deadline = options.timeoutMs === undefined ? Infinity : clock.now() + options.timeoutMs;
     try {
       await this.#prepare();
-      await this.#flushUnjournaled();
       const reports: RunReport[] = [];
       for (;;) {
         if (options.signal?.aborted) throw new PolycloudError('ABORTED', `drain of ${this.bucket} was aborted`, { context: { resource: this.bucket }, cause: options.signal.reason });
@@ -573,6 +605,7 @@ export class SyncEngine implements BucketReplication {
                 context: { resource: this.bucket, keys: failed.slice(0, 20), reasons: failed.slice(0, 20).map((k) => this.#ctx.status.get(k)?.bindings) },
               });
             }
+            if (this.#unjournaled.length) await this.#flushUnjournaled();
             if (this.#unjournaled.length) throw new PolycloudError('UNAVAILABLE', `${this.#unjournaled.length} change record(s) of ${this.bucket} could not be journaled yet`, { retryable: true, context: { resource: this.bucket } });
             return reports;
           }
@@ -621,12 +654,17 @@ export class SyncEngine implements BucketReplication {
     let pending = this.#unjournaled.length;
     let known = true;
     if (this.#replicator) {
+      // Bounded: a hung store must not keep close() from returning (the leases then simply expire).
+      const controller = new AbortController();
+      const t = this.#host.clock.setTimeout(() => controller.abort(new Error('stop took too long')), this.#options.journalTimeoutMs);
       try {
-        pending += (await this.#replicator.measure()).reduce((n, t) => Math.max(n, t.backlog), 0);
+        pending += (await this.#replicator.measure(100_000, controller.signal)).reduce((n, t) => Math.max(n, t.backlog), 0);
+        if (controller.signal.aborted) known = false;
       } catch {
         known = false;
       }
-      await this.#replicator.stop();
+      await this.#replicator.stop(controller.signal);
+      this.#host.clock.clearTimeout(t);
     } else if (this.#ready) known = false;
     await Promise.all(this.#sources.map((s) => s.stop()));
     return { drained: known && pending === 0, pending };
@@ -647,7 +685,8 @@ export class SyncEngine implements BucketReplication {
   async addSource(source: ChangeSource): Promise<void> {
     this.#sources.push(source);
     await source.start((hints: ChangeHint[]) => {
-      for (const h of hints) this.#hints.add(h.key);
+      // A feed reports every object of the bucket: the engine's own are not data (never replicated, never adopted).
+      for (const h of hints) if (typeof h.key === 'string' && !isReservedKey(h.key) && this.#hints.size < MAX_HINTS) this.#hints.add(h.key);
     });
   }
 
@@ -656,8 +695,9 @@ export class SyncEngine implements BucketReplication {
     await this.#prepare();
     await this.replicator.rebalance();
     const held = new Set(this.replicator.held);
+    // Keys of partitions another process holds are its work (its feed and reconciles see them): dropped here.
     const keys = [...this.#hints].filter((k) => held.has(partitionOf(k, this.#options.partitions)));
-    for (const k of keys) this.#hints.delete(k);
+    this.#hints.clear();
     for (const k of keys) {
       const state = this.replicator.partitionState(partitionOf(k, this.#options.partitions))!;
       const outcome = await this.replicator.syncWithRetry(k, {}, await state.get(k));

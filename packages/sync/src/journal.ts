@@ -17,6 +17,12 @@ export interface JournalEntry {
    * cut attempt): what they may have left on their binding is superseded by this version.
    */
   unknown?: { binding: string; version: VersionRecord }[];
+  /**
+   * Until when (clock ms) the write may still take effect: the record is written
+   * alongside the data, so until then its effect may not be visible yet; after it, a
+   * record whose effect never showed on its binding is void (the call failed).
+   */
+  until?: number;
 }
 
 /** An entry as read back, with the segment it came from. */
@@ -125,7 +131,11 @@ export class JournalWriter {
           if (--waiting === 0) controller.abort(new Error('every waiter of this journal segment gave up'));
         };
         for (const w of batch) w.signal?.addEventListener('abort', onAbort, { once: true });
-        const name = `${String(Math.max(0, Math.floor(this.#clock.now()))).padStart(13, '0')}-${this.#writer}-${String(++this.#counter).padStart(6, '0')}`;
+        // The counter starts from the clock (µs-scaled ms): a process restarted under the same writer id
+        // goes on above its predecessor's counters, never behind a reader's checkpoint.
+        const now = Math.max(0, Math.floor(this.#clock.now()));
+        this.#counter = Math.max(this.#counter + 1, now * 1000);
+        const name = `${String(now).padStart(13, '0')}-${this.#writer}-${String(this.#counter).padStart(16, '0')}`;
         const entries = batch.map((w) => w.entry);
         try {
           this.requests++;

@@ -81,16 +81,17 @@ export async function migrateV1(kv: KvStore, ctx: SyncContext, wanted: number, j
       if (l) l.push(entry);
       else byPartition.set(p, [entry]);
     }
-    try {
-      for (const [p, list] of byPartition) {
-        const state = new PartitionState(kv, p, cache, ctx.events, bucket);
-        await state.load();
-        if (state.head.chunks.length || state.head.deltas.length) continue; // another process migrated it
-        for (const [k, r] of list) state.set(k, r);
+    for (const [p, list] of byPartition) {
+      const state = new PartitionState(kv, p, cache, ctx.events, bucket);
+      await state.load();
+      if (state.head.chunks.length || state.head.deltas.length) continue; // another process migrated it
+      for (const [k, r] of list) state.set(k, r);
+      try {
         await state.commit(0, {});
+      } catch (e) {
+        // Another process migrating at the same time wrote this partition's head first: its copy stands.
+        if (!isPolycloudError409(e)) throw e;
       }
-    } catch (e) {
-      if (!(isPolycloudError409(e))) throw e;
     }
     migrated = true;
     ctx.events.emit('sync-migrated', { bucket, from: 1, to: 2, keys: records.size, partitions: wanted });

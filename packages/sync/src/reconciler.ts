@@ -86,7 +86,12 @@ interface Planned {
   partition: number;
   prior: StateRecord | undefined;
   deletedOutOfBand: string[];
+  /** Applying it deletes the key everywhere (counted by the mass-delete guard). */
+  wouldDelete: boolean;
 }
+
+/** Pass 2 found more deletes than pass 1 allowed (listings changed in between): stop. */
+class MassDeleteStop extends Error {}
 
 /**
  * Three-way reconcile, as rclone bisync does, streamed: every binding's listing (in
@@ -152,27 +157,46 @@ async function reconcileHeld(ctx: SyncContext, replicator: Replicator, writerFor
   const flush = async () => {
     const work = batch;
     batch = [];
-    await Promise.all(
-      work.map((w) =>
-        limit(async () => {
-          const state = replicator.partitionState(w.partition);
-          if (!state) return; // the partition moved to another process meanwhile: its reconcile covers it
-          const outcome = await replicator.syncWithRetry(w.key, { deletedOutOfBand: w.deletedOutOfBand }, w.prior);
-          state.set(w.key, outcome.record);
-          if (outcome.conflict) report.conflicts++;
-          if (outcome.pending) report.failedKeys.push(w.key);
-          for (const d of outcome.derived) await writerFor(d.binding).append({ key: d.key, op: 'put', version: toRecord(d.version), binding: d.binding, at: ctx.clock.now() });
-        }),
-      ),
-    );
-    await replicator.commitHeld();
+    // Leases renewed before each batch, and every request of it bounded by them.
     await replicator.rebalance();
+    const lease = replicator.leaseSignal();
+    try {
+      await Promise.all(
+        work.map((w) =>
+          limit(async () => {
+            const state = replicator.partitionState(w.partition);
+            if (!state || lease.signal.aborted) return; // the partition moved to another process meanwhile: its reconcile covers it
+            const outcome = await replicator.syncWithRetry(w.key, { deletedOutOfBand: w.deletedOutOfBand }, w.prior, lease.signal);
+            state.set(w.key, outcome.record);
+            if (outcome.conflict) report.conflicts++;
+            if (outcome.failed) report.failedKeys.push(w.key);
+            for (const d of outcome.derived) await writerFor(d.binding).append({ key: d.key, op: 'put', version: toRecord(d.version), binding: d.binding, at: ctx.clock.now() }, lease.signal).catch(() => undefined);
+          }),
+        ),
+      );
+    } finally {
+      lease.done();
+    }
+    await replicator.commitHeld();
   };
   const counting = { ...report, listed: {}, unavailable: [], changed: 0, outOfBandDeletes: 0, wouldDelete: 0, total: 0 };
-  await scan(ctx, replicator, buffered, counting, async (p) => {
-    batch.push(p);
-    if (batch.length >= BATCH) await flush();
-  });
+  // The guard holds in this pass too: no more deletes than the plan allowed, and none judged on a binding
+  // the plan could not list (its absences were not seen then).
+  const allowance = options.allowMassDelete ? Infinity : Math.max(report.wouldDelete, Math.floor(fraction * Math.max(report.total, 1)));
+  const listedInPlan = new Set(Object.keys(report.listed));
+  try {
+    await scan(ctx, replicator, buffered, counting, async (p) => {
+      if (p.wouldDelete && counting.wouldDelete > allowance) throw new MassDeleteStop();
+      batch.push({ ...p, deletedOutOfBand: p.deletedOutOfBand.filter((b) => listedInPlan.has(b)) });
+      if (batch.length >= BATCH) await flush();
+    });
+  } catch (e) {
+    if (e instanceof Unsorted) throw new PolycloudError('UNEXPECTED', `${e.message} (between the plan and the apply pass): run the reconcile again`, { retryable: true, context: { resource: bucketId, binding: e.binding } });
+    if (!(e instanceof MassDeleteStop)) throw e;
+    report.status = 'blocked';
+    report.wouldDelete = counting.wouldDelete;
+    ctx.events.emit('mass-delete', { bucket: bucketId, wouldDelete: counting.wouldDelete, total: report.total, maxDeleteFraction: fraction });
+  }
   await flush();
   return report;
 }
@@ -180,6 +204,7 @@ async function reconcileHeld(ctx: SyncContext, replicator: Replicator, writerFor
 /** One streamed pass: merge-joins the listings with the held partitions' state; calls `apply` for every changed key. */
 async function scan(ctx: SyncContext, replicator: Replicator, buffered: ReadonlySet<string>, report: ReconcileReport, apply?: (p: Planned) => Promise<void>): Promise<void> {
   const P = replicator.partitionCount;
+  const renewEveryMs = replicator.leaseTtlMs / 4;
   const held = new Set(replicator.held);
   const cursors: Cursor[] = [];
   report.unavailable = [];
@@ -203,7 +228,13 @@ async function scan(ctx: SyncContext, replicator: Replicator, buffered: Readonly
     states.set(p, { it, head: first.done ? undefined : first.value, state });
   }
   const listedIds = new Set(cursors.map((c) => c.binding.id));
+  let renewedAt = ctx.clock.now();
   for (;;) {
+    // A long listing keeps this process's leases and membership alive (the background loop is paused).
+    if (ctx.clock.now() - renewedAt > renewEveryMs) {
+      await replicator.rebalance();
+      renewedAt = ctx.clock.now();
+    }
     let key: string | undefined;
     for (const c of cursors) if (c.head && (key === undefined || compareUtf8(c.head.key, key) < 0)) key = c.head.key;
     for (const s of states.values()) if (s.head && (key === undefined || compareUtf8(s.head[0], key) < 0)) key = s.head[0];
@@ -242,8 +273,9 @@ async function scan(ctx: SyncContext, replicator: Replicator, buffered: Readonly
     report.changed++;
     if (deleted.length) report.outOfBandDeletes++;
     // A delete with no modification anywhere propagates (update wins otherwise).
-    if (deleted.length && !modified && presentSomewhere && !rec?.tomb) report.wouldDelete++;
-    if (apply) await apply({ key, partition: p, prior: rec, deletedOutOfBand: deleted });
+    const wouldDelete = deleted.length > 0 && !modified && presentSomewhere && !rec?.tomb;
+    if (wouldDelete) report.wouldDelete++;
+    if (apply) await apply({ key, partition: p, prior: rec, deletedOutOfBand: deleted, wouldDelete });
   }
   for (const c of cursors) report.listed[c.binding.id] = c.listed;
 }

@@ -3,7 +3,6 @@ import {
   backoffDelay,
   type BindingStatus,
   sleep as clockSleep,
-  fromRecord,
   isPolycloudError,
   type ObjectVersion,
   type RunReport,
@@ -41,6 +40,8 @@ export interface ReplicatorOptions {
   /** Back-off sleep (defaults to the clock's). */
   sleep?: (ms: number) => Promise<void>;
   seed: number;
+  /** Called at the start of every round (the engine retries change records no journal took). */
+  beforeRound?: () => Promise<void>;
 }
 
 interface Held {
@@ -120,6 +121,10 @@ export class Replicator {
 
   get partitionCount(): number {
     return this.#options.partitions;
+  }
+
+  get leaseTtlMs(): number {
+    return this.#options.leaseTtlMs;
   }
 
   /**
@@ -258,7 +263,7 @@ export class Replicator {
       } catch (e) {
         if (isSimulatedCrash(e)) throw e;
         const err = toPolycloudError(e);
-        last = { key, conflict: false, derived: [], bindings: Object.fromEntries(this.#ctx.bindings.map((b) => [b.id, { ok: false, reason: err.code }])), record: prior ? { ...prior, pending: prior.pending ?? this.#ctx.clock.now() } : { vv: '', tokens: {}, pending: this.#ctx.clock.now() }, pending: true };
+        last = { key, conflict: false, derived: [], bindings: Object.fromEntries(this.#ctx.bindings.map((b) => [b.id, { ok: false, reason: err.code }])), record: prior ? { ...prior, pending: prior.pending ?? this.#ctx.clock.now() } : { vv: '', tokens: {}, pending: this.#ctx.clock.now() }, pending: true, failed: true };
         if (isPolycloudError(e) && !e.retryable && !RETRY_REASONS.has(e.code)) return last;
       }
       if (signal?.aborted) return last!;
@@ -275,6 +280,10 @@ export class Replicator {
   }
 
   /** A signal that aborts when the first held lease would lapse: no request of a round outlives its lease. */
+  leaseSignal(): { signal: AbortSignal; done: () => void } {
+    return this.#roundSignal();
+  }
+
   #roundSignal(): { signal: AbortSignal; done: () => void } {
     const controller = new AbortController();
     let until = Infinity;
@@ -284,10 +293,27 @@ export class Replicator {
     return { signal: controller.signal, done: () => t !== undefined && this.#ctx.clock.clearTimeout(t) };
   }
 
-  /** One round over the partitions this process holds. */
+  #lock: Promise<void> = Promise.resolve();
+
+  /** One round over the partitions this process holds; rounds of one process run one at a time (the loop, drain, runOnce). */
   async runOnce(): Promise<RunReport> {
+    const previous = this.#lock;
+    let release!: () => void;
+    this.#lock = new Promise<void>((r) => (release = r));
+    await previous;
+    try {
+      return await this.#runOnce();
+    } finally {
+      release();
+    }
+  }
+
+  async #runOnce(): Promise<RunReport> {
     const ctx = this.#ctx;
     const report: RunReport = { leased: false, entries: 0, keys: 0, writes: 0, conflicts: 0, failedKeys: [], more: false, unreadable: [], partitions: [] };
+    await this.#options.beforeRound?.().catch((e: unknown) => {
+      if (isSimulatedCrash(e)) throw e;
+    });
     await this.rebalance();
     if (!this.#held.size) return report;
     report.leased = true;
@@ -361,11 +387,15 @@ export class Replicator {
           }
         }
       }
-      for (const k of h.state.pendingKeys()) {
-        if (byKey.size >= this.#options.batchSize * 2) {
-          report.more = true;
-          break;
-        }
+      // Pending keys, a slice per round, rotating: keys that keep failing do not starve the others.
+      let pending = h.state.pendingKeys();
+      if (h.state.pendingOverflow && pending.length < this.#options.batchSize) {
+        pending = await h.state.scanPending(this.#options.batchSize * 2, signal).catch(() => pending);
+      }
+      const slice = Math.max(1, this.#options.batchSize);
+      const from = pending.length > slice ? (this.#rounds * slice) % pending.length : 0;
+      for (let i = 0; i < Math.min(slice, pending.length); i++) {
+        const k = pending[(from + i) % pending.length]!;
         if (!byKey.has(k)) byKey.set(k, []);
       }
       backlog += byKey.size;
@@ -399,7 +429,7 @@ export class Replicator {
             }
             const lastPut = [...list].reverse().find((e) => e.op === 'put');
             const hints: KeyHints = {
-              tombstones: list.filter((e) => e.op === 'delete').map((e) => ({ ...fromRecord(e.version), deleted: true })),
+              expect: list.map((e) => ({ binding: e.binding, op: e.op, version: e.version, until: e.until ?? 0 })),
               ...(lastPut && list[list.length - 1] === lastPut ? { source: lastPut.binding } : {}),
               ...(list.some((e) => e.unknown?.length) ? { unknown: list.flatMap((e) => e.unknown ?? []) } : {}),
             };
@@ -409,7 +439,7 @@ export class Replicator {
             report.keys++;
             report.writes += Object.values(outcome.bindings).filter((b) => b.wrote).length;
             if (outcome.conflict) report.conflicts++;
-            if (outcome.pending) {
+            if (outcome.failed) {
               report.failedKeys.push(key);
               const since = Math.min(outcome.record?.pending ?? now, ...list.map((e) => e.at));
               for (const b of ctx.bindings) {
@@ -557,14 +587,14 @@ export class Replicator {
   }
 
   /** Stops the loop, releases the leases and leaves the membership (the others take over at once). */
-  async stop(): Promise<void> {
+  async stop(signal?: AbortSignal): Promise<void> {
     this.#stopping = true;
     this.#wake?.();
     await this.#loop;
     this.#loop = undefined;
-    for (const h of this.#held.values()) await h.lease.release().catch(() => undefined);
+    await Promise.all([...this.#held.values()].map((h) => h.lease.release(signal).catch(() => undefined)));
     this.#held.clear();
-    await this.#membership.leave();
+    await this.#membership.leave(signal);
   }
 
   /** Backlog and lag per target, as of the last round. */
@@ -577,10 +607,10 @@ export class Replicator {
    * entries past each partition's checkpoints (up to `scan` of them) plus keys left
    * pending, attributed to the bindings that still miss them when this process knows.
    */
-  async measure(scan = 100_000): Promise<TargetStatus[]> {
+  async measure(scan = 100_000, signal: AbortSignal = AbortSignal.timeout(60_000)): Promise<TargetStatus[]> {
     const ctx = this.#ctx;
     const now = ctx.clock.now();
-    const heads = await Promise.all(Array.from({ length: this.#options.partitions }, (_, p) => this.#held.get(p)?.state.head ?? PartitionState.peek(this.#kv, p).catch(() => undefined)));
+    const heads = await Promise.all(Array.from({ length: this.#options.partitions }, (_, p) => this.#held.get(p)?.state.head ?? PartitionState.peek(this.#kv, p, signal).catch(() => undefined)));
     const backlog = new Map<string, number>(ctx.bindings.map((b) => [b.id, 0]));
     const lag = new Map<string, number>(ctx.bindings.map((b) => [b.id, 0]));
     const add = (binding: string, at: number) => {
@@ -588,11 +618,10 @@ export class Replicator {
       lag.set(binding, Math.max(lag.get(binding)!, now - at));
     };
     let budget = scan;
-    const signal = new AbortController().signal;
     for (const [src, kv] of this.#journals) {
       let names: string[];
       try {
-        names = await listSegments(kv);
+        names = await listSegments(kv, signal);
       } catch {
         continue;
       }

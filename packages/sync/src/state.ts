@@ -20,6 +20,16 @@ export interface StateRecord {
    * leftover, superseded, never adopted as a newer version.
    */
   suspects?: { binding: string; version: VersionRecord; until: number }[];
+  /** Journaled changes not yet visible on their binding (written alongside the data): awaited until `until`. */
+  expect?: Expectation[];
+}
+
+/** A journaled put or delete whose effect is awaited on its binding. */
+export interface Expectation {
+  binding: string;
+  op: 'put' | 'delete';
+  version: VersionRecord;
+  until: number;
 }
 
 /** A chunk of state: an immutable object holding sorted `[key, record]` lines (`null`: removed). */
@@ -85,7 +95,11 @@ export class ChunkCache {
   }
 
   set(name: string, p: Parsed): void {
-    this.#items.delete(name);
+    const had = this.#items.get(name);
+    if (had) {
+      this.#items.delete(name);
+      this.#bytes -= had.bytes;
+    }
     this.#items.set(name, p);
     this.#bytes += p.bytes;
     while (this.#bytes > this.#max && this.#items.size > 1) {
@@ -191,9 +205,21 @@ export class PartitionState {
     });
   }
 
+  /** Chunk loads in flight: keys of one round looking up one chunk share a single read. */
+  readonly #loading = new Map<string, Promise<Parsed>>();
+
   async #chunk(ref: ChunkRef, signal?: AbortSignal): Promise<Parsed> {
     const hit = this.#cache.get(ref.name);
     if (hit) return hit;
+    let p = this.#loading.get(ref.name);
+    if (!p) {
+      p = this.#load(ref, signal).finally(() => this.#loading.delete(ref.name));
+      this.#loading.set(ref.name, p);
+    }
+    return p;
+  }
+
+  async #load(ref: ChunkRef, signal?: AbortSignal): Promise<Parsed> {
     const key = `${this.#prefix}c/${ref.name}`;
     const got = await this.#kv.get(key, signal);
     const map = new Map<string, StateRecord | null>();
@@ -264,6 +290,25 @@ export class PartitionState {
     return !!this.#head.pendingOverflow;
   }
 
+  /**
+   * More keys are pending than the head lists: finds up to `limit` of them in the chunks
+   * (a streamed scan) and lists them in the head at the next commit; the overflow mark
+   * is cleared only once a scan finds fewer than the head can list.
+   */
+  async scanPending(limit: number, signal?: AbortSignal): Promise<string[]> {
+    const found: string[] = [];
+    let total = 0;
+    for await (const [k, r] of this.entries(signal)) {
+      if (r.pending === undefined) continue;
+      total++;
+      if (found.length < limit) found.push(k);
+    }
+    this.#scanned = { keys: found, overflow: total > PENDING_INLINE };
+    return found;
+  }
+
+  #scanned: { keys: string[]; overflow: boolean } | undefined;
+
   async #writeChunk(lines: Line[], epoch: number, signal?: AbortSignal): Promise<ChunkRef> {
     const name = `${epoch.toString(36)}-${(++this.#counter).toString(36)}-${randomUUID().slice(0, 8)}`;
     const text = lines.map((l) => JSON.stringify(l)).join('\n');
@@ -281,7 +326,9 @@ export class PartitionState {
     const merged: PartitionHead['checkpoints'] = { ...this.#head.checkpoints };
     for (const [src, writers] of Object.entries(checkpoints)) merged[src] = { ...merged[src], ...writers };
     const head: PartitionHead = { ...this.#head, epoch, checkpoints: merged, deltas: [...this.#head.deltas] };
-    const pending = new Set(head.pending);
+    const pending = new Set(this.#scanned ? [...head.pending, ...this.#scanned.keys] : head.pending);
+    if (this.#scanned && !this.#scanned.overflow) delete head.pendingOverflow;
+    this.#scanned = undefined;
     if (this.#dirty.size) {
       const lines = [...this.#dirty].sort((a, b) => compareUtf8(a[0], b[0]));
       for (const [k, rec] of lines) {
@@ -291,8 +338,8 @@ export class PartitionState {
       for (let i = 0; i < lines.length; i += CHUNK_KEYS) head.deltas.push(await this.#writeChunk(lines.slice(i, i + CHUNK_KEYS), epoch, signal));
     }
     head.pending = [...pending].slice(0, PENDING_INLINE);
+    // Keys past the list stay pending in their records; the mark makes the next rounds look for them.
     if (pending.size > PENDING_INLINE) head.pendingOverflow = true;
-    else if (head.pendingOverflow && pending.size < PENDING_INLINE / 2) delete head.pendingOverflow;
     await this.#writeHead(head, signal);
     this.#dirty.clear();
     if (compact && (head.deltas.length > MAX_DELTAS || head.deltas.reduce((n, d) => n + d.count, 0) > CHUNK_KEYS)) await this.compact(epoch, signal);

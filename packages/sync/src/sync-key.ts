@@ -13,7 +13,7 @@ import {
   newVersion,
   type ObjectInfo,
   type ObjectVersion,
-  type PolycloudError,
+  PolycloudError,
   readAll,
   resolveVersions,
   sameVersion,
@@ -29,7 +29,7 @@ import {
   withDot,
 } from '@polycloud/core';
 import type { SyncContext } from './context.js';
-import type { StateRecord } from './state.js';
+import type { Expectation, StateRecord } from './state.js';
 
 /** What the journal or the reconciler knows about a key beyond the bindings' current state. */
 export interface KeyHints {
@@ -49,6 +49,13 @@ export interface KeyHints {
    * left (possibly partial) and is superseded by the write, never adopted as newer.
    */
   unknown?: readonly { binding: string; version: VersionRecord }[];
+  /**
+   * Journaled changes to confirm: a change record is written alongside its data, so it
+   * counts only once its effect shows on its binding (a put: a version there that
+   * includes it; a delete: the version it removes is gone), awaited until `until`, void
+   * after that (the call failed — a failed delete must not be applied elsewhere).
+   */
+  expect?: readonly Expectation[];
 }
 
 export interface BindingOutcome {
@@ -69,8 +76,10 @@ export interface KeyOutcome {
   derived: { key: string; version: ObjectVersion; binding: string }[];
   /** The key's state after this sync (`null`: nothing to remember). */
   record: StateRecord | null;
-  /** Some binding still misses the winner for a reason that may pass (retried later). */
+  /** The key stays pending: some binding misses the winner, or a journaled change is not visible yet. */
   pending: boolean;
+  /** Some binding still misses the winner for a reason that may pass (retried later). */
+  failed?: boolean;
 }
 
 interface Observed {
@@ -215,7 +224,7 @@ export async function syncKey(ctx: SyncContext, key: string, hints: KeyHints, pr
 
 async function merge(ctx: SyncContext, key: string, hints: KeyHints, obs: Observed[], prior: StateRecord | undefined): Promise<KeyOutcome> {
   const bucketId = ctx.bucket.resource_id;
-  const outcome: KeyOutcome = { key, conflict: false, bindings: {}, derived: [], record: prior ?? null, pending: false };
+  const outcome: KeyOutcome = { key, conflict: false, bindings: {}, derived: [], record: prior ?? null, pending: false, failed: false };
   ctx.crash?.('observed');
   for (const o of obs) if (o.state === 'error') outcome.bindings[o.binding.id] = { ok: false, reason: o.error!.code };
 
@@ -224,6 +233,29 @@ async function merge(ctx: SyncContext, key: string, hints: KeyHints, obs: Observ
   const known = prior?.tomb;
   if (known) tombs.push(fromRecord(known.version));
   for (const t of hints.tombstones ?? []) tombs.push({ ...t, deleted: true });
+  // Journaled changes count once their effect shows on their binding (see KeyHints.expect).
+  const waiting: Expectation[] = [];
+  const nowE = ctx.clock.now();
+  const expectations = [...(prior?.expect ?? []), ...(hints.expect ?? [])];
+  // Deletes first: a confirmed delete also supersedes the puts it covers.
+  expectations.sort((x, y) => (x.op === y.op ? 0 : x.op === 'delete' ? -1 : 1));
+  for (const x of expectations) {
+    const v = fromRecord(x.version);
+    const home = obs.find((o) => o.binding.id === x.binding);
+    const covers = (w: ObjectVersion | undefined) => !!w && (compareVectors(w.vv, v.vv) === 'after' || compareVectors(w.vv, v.vv) === 'equal');
+    if (x.op === 'put') {
+      if (obs.some((o) => covers(o.version)) || tombs.some(covers)) continue; // visible, or superseded: nothing to wait for
+    } else {
+      // A delete took effect at home: the key is gone there, or holds a version the delete did not cover.
+      const removed = home !== undefined && (home.state === 'absent' || (home.state === 'present' && home.version !== undefined && compareVectors(home.version.vv, v.vv) !== 'before' && compareVectors(home.version.vv, v.vv) !== 'equal'));
+      if (removed || x.until === 0) {
+        tombs.push({ ...v, deleted: true });
+        continue;
+      }
+    }
+    // Not visible yet: wait while the call may still land it (or while its binding cannot be read); void after.
+    if (nowE < x.until || !home || home.state === 'error') waiting.push(x);
+  }
   const base = prior && (prior.vv !== '' || Object.keys(prior.tokens).length) ? prior : undefined;
   // The binding of the latest journaled write no longer has the key although it held it at
   // the last sync: something deleted it there without a journaled delete (a delete whose
@@ -279,9 +311,10 @@ async function merge(ctx: SyncContext, key: string, hints: KeyHints, obs: Observ
   const candidates = [...present.filter((o) => !quarantined.has(o.binding.id)).map((o) => o.version!), ...tombs.filter((t) => !ctx.hlc.isAhead(t.hlc))];
   if (candidates.length === 0) {
     for (const o of obs) outcome.bindings[o.binding.id] ??= { ok: true };
-    outcome.pending = retryable(ctx, outcome);
+    outcome.failed = retryable(ctx, outcome);
+    outcome.pending = outcome.failed || waiting.length > 0;
     const gone = obs.every((o) => o.state === 'absent');
-    outcome.record = record(gone ? undefined : base, undefined, outcome.pending ? (prior?.pending ?? ctx.clock.now()) : undefined, suspects);
+    outcome.record = record(gone ? undefined : base, undefined, outcome.pending ? (prior?.pending ?? ctx.clock.now()) : undefined, suspects, waiting);
     return outcome;
   }
 
@@ -297,11 +330,16 @@ async function merge(ctx: SyncContext, key: string, hints: KeyHints, obs: Observ
     const result = await ctx.merge({ bucket: bucketId, key, sides });
     if ('keep' in result) {
       const kept = sides[result.keep];
-      if (!kept) throw new Error(`merge function returned keep: ${result.keep}, out of range`);
+      if (!kept) throw new PolycloudError('INVALID_ARGUMENT', `merge function returned keep: ${result.keep}, out of range (0..${sides.length - 1})`, { retryable: false, context: { key, path: ['merge', 'keep'] } });
       winner = kept.version;
     } else {
-      const anchor = ctx.bindings[0]!.id;
-      winner = newVersion(ctx.hlc, anchor, joinVectors(...sides.map((s) => s.version.vv)), { hash: sha256(result.body) });
+      // The merged data is bound by every side's residency and classification (the first one set; sides
+      // that disagree keep the strictest we can name: the first) and is anchored on a binding allowed to hold it.
+      const residency = sides.map((x) => x.version.residency).find((r) => r !== undefined);
+      const classification = sides.map((x) => x.version.classification).find((c) => c !== undefined);
+      const placement: Partial<ObjectVersion> = { ...(residency ? { residency } : {}), ...(classification ? { classification } : {}) };
+      const anchor = (ctx.bindings.find((b) => complianceVerdict(b, tagsOf(ctx, { ...sides[0]!.version, ...placement }), ctx.zones).ok) ?? ctx.bindings[0]!).id;
+      winner = newVersion(ctx.hlc, anchor, joinVectors(...sides.map((s) => s.version.vv)), { hash: sha256(result.body), ...placement });
       merged = { body: result.body, metadata: result.metadata ?? userPart(holder(sides[0]!.version)!.info!.metadata), ...(result.contentType ? { contentType: result.contentType } : {}) };
     }
   }
@@ -397,8 +435,9 @@ async function merge(ctx: SyncContext, key: string, hints: KeyHints, obs: Observ
       synced = { vv: encodeVector(winner.vv), tokens };
     }
   }
-  outcome.pending = retryable(ctx, outcome);
-  outcome.record = record(synced, tomb, outcome.pending ? (prior?.pending ?? now) : undefined, suspects);
+  outcome.failed = retryable(ctx, outcome);
+  outcome.pending = outcome.failed || waiting.length > 0;
+  outcome.record = record(synced, tomb, outcome.pending ? (prior?.pending ?? now) : undefined, suspects, waiting);
   return outcome;
 }
 
@@ -410,8 +449,8 @@ function retryable(ctx: SyncContext, outcome: KeyOutcome): boolean {
   });
 }
 
-function record(synced: { vv: string; tokens: Record<string, string> } | undefined, tomb: StateRecord['tomb'], pending: number | undefined, suspects: StateRecord['suspects'] = []): StateRecord | null {
-  if (!synced && !tomb && pending === undefined && !suspects.length) return null;
+function record(synced: { vv: string; tokens: Record<string, string> } | undefined, tomb: StateRecord['tomb'], pending: number | undefined, suspects: StateRecord['suspects'] = [], waiting: Expectation[] = []): StateRecord | null {
+  if (!synced && !tomb && pending === undefined && !suspects.length && !waiting.length) return null;
   const r: StateRecord = { vv: synced?.vv ?? '', tokens: synced?.tokens ?? {} };
   if (tomb) r.tomb = tomb;
   if (pending !== undefined) r.pending = pending;
@@ -419,6 +458,7 @@ function record(synced: { vv: string; tokens: Record<string, string> } | undefin
   const seen = new Set<string>();
   const kept = suspects.filter((x) => !seen.has(`${x.binding}@${x.version.hlc}`) && seen.add(`${x.binding}@${x.version.hlc}`)).slice(-8);
   if (kept.length) r.suspects = kept;
+  if (waiting.length) r.expect = waiting.slice(-16);
   return r;
 }
 

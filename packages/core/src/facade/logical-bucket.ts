@@ -119,6 +119,8 @@ export class LogicalBucketClient {
     if (opts.ifMatch !== undefined || opts.ifNoneMatch !== undefined) requires.push('conditionalWrite');
     const length = opts.contentLength ?? normalized.length;
     let write: PendingWrite = { bucket: this.resource, op: 'put', key, tags, metadata: opts.metadata ? { ...(opts.metadata as UserMetadata) } : {} };
+    if (opts.ifMatch !== undefined) write.ifMatch = opts.ifMatch;
+    if (opts.ifNoneMatch !== undefined) write.ifNoneMatch = opts.ifNoneMatch;
     if (this.#deps.pipeline?.prepare) write = { ...write, ...(await this.#deps.pipeline.prepare(write)) };
     const request = this.#request('write', key, tags, requires);
     const deadline = this.#deps.exec.clock.now() + (opts.timeoutMs ?? this.#deps.exec.timeoutMs);
@@ -137,7 +139,7 @@ export class LogicalBucketClient {
         const stamp = this.#deps.pipeline?.stamp;
         let putResult: PutResult;
         for (let race = 0; ; race++) {
-          stamped = stamp ? await stamp(write, binding, normalized.body, { signal, race }) : undefined;
+          stamped = stamp ? await stamp(write, binding, normalized.body, { signal, race, deadline }) : undefined;
           // Built property by property (no spreads): this runs on every put.
           const putOptions: PutOptions = { metadata: stamped?.metadata ?? write.metadata, signal };
           if (opts.contentType) putOptions.contentType = opts.contentType;
@@ -270,6 +272,7 @@ export class LogicalBucketClient {
     const opts = parseCall(bucketSchemas.delete, options, 'delete');
     const tags = this.#tags(opts.tags);
     let write: PendingWrite = { bucket: this.resource, op: 'delete', key, tags, metadata: {} };
+    if (opts.ifMatch !== undefined) write.ifMatch = opts.ifMatch;
     if (this.#deps.pipeline?.prepare) write = { ...write, ...(await this.#deps.pipeline.prepare(write)) };
     const requires: StorageCapability[] = opts.ifMatch !== undefined ? ['conditionalDelete'] : [];
     const deadline = this.#deps.exec.clock.now() + (opts.timeoutMs ?? this.#deps.exec.timeoutMs);
@@ -284,7 +287,7 @@ export class LogicalBucketClient {
         // As for put: a delete conditional on the version the pipeline expected may lose a
         // race to a concurrent writer; re-stamp (the pipeline then reads the key) and retry.
         for (let race = 0; ; race++) {
-          stamped = stamp ? await stamp(write, binding, undefined, { signal, race }) : undefined;
+          stamped = stamp ? await stamp(write, binding, undefined, { signal, race, deadline }) : undefined;
           const ifMatch = opts.ifMatch ?? stamped?.ifMatch;
           try {
             await adapter.delete(binding.physical_id, key, ifMatch !== undefined ? { ifMatch, signal } : { signal });

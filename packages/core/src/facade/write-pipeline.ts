@@ -11,6 +11,9 @@ export interface PendingWrite {
   tags: Record<string, string>;
   /** User metadata of a put; a pipeline may add reserved `pc_` entries. */
   metadata: UserMetadata;
+  /** The caller's own condition (a read-modify-write): the version it read, or `*` for create-only. */
+  ifMatch?: string;
+  ifNoneMatch?: '*';
 }
 
 /** A write the home binding has accepted. */
@@ -24,6 +27,8 @@ export interface AppliedWrite extends PendingWrite {
 /** The attempt a stamp is made for: its signal (deadline, failover cut, caller abort) and how many times this attempt lost a race. */
 export interface StampAttempt {
   signal: AbortSignal;
+  /** When the whole call gives up (clock ms): a change record of this attempt is void after it. */
+  deadline: number;
   /** 0 for the first stamp of an attempt; n after the write lost n races to concurrent writers (condition failed). */
   race: number;
 }
