@@ -85,7 +85,7 @@ export const SyncEngineOptionsSchema = z.strictObject({
   /** Process id for leases and membership (default: a random UUID per engine). */
   owner: z.string().min(1).max(200).optional(),
   /** Partitions of the keyspace (fixed when the bucket's sync state is first created). */
-  partitions: z.number().int().min(1).max(4096).default(16),
+  partitions: z.number().int().min(1).max(4096).default(64),
   /** Journal entries per partition per round. */
   batchSize: z.number().int().min(1).max(100_000).default(1000),
   concurrency: z.number().int().min(1).max(1024).default(16),
@@ -410,7 +410,11 @@ export class SyncEngine implements BucketReplication {
       until: attempt.deadline + this.#options.journalTimeoutMs,
       ...(earlier.length ? { unknown: earlier.map((v) => ({ binding: v.origin, version: toRecord(v) })) } : {}),
     };
-    this.#startRecord(entry, attempt.signal);
+    // A put's record goes out with its data (it counts once the data shows). A delete's is written once the
+    // delete succeeded: a delete can be refilled by a replica before its record is read, so "the key is still
+    // there" cannot tell a failed delete from a done one — its record must be a fact.
+    if (write.op === 'put') this.#startRecord(entry, attempt.signal);
+    else delete entry.until;
     this.#host.events.emit('stamped', { bucket: this.bucket, key, op: write.op, binding: binding.id, record: entry.version });
     const conditions = !cas ? {} : present === true && token !== undefined ? { ifMatch: token } : write.op === 'put' ? { ifNoneMatch: '*' as const } : {};
     if (write.op === 'delete') return { metadata: versionMetadata(version), ...conditions };
@@ -461,7 +465,7 @@ export class SyncEngine implements BucketReplication {
     const entry: JournalEntry = inflight?.entry ?? { key: write.key, op: write.op, version: toRecord(version), binding: write.binding.id, at: this.#host.clock.now() };
     if (write.size !== undefined) entry.size = write.size;
     if (write.contentHash && !entry.version.hash) entry.version = { ...entry.version, hash: write.contentHash };
-    let recorded = inflight ? await inflight.record : false;
+    let recorded = inflight ? await inflight.record : await this.#recordOwn(entry, call);
     if (!recorded) recorded = await this.#recordElsewhere(entry, call);
     if (!recorded) {
       this.#unjournaled.push(entry);
@@ -492,6 +496,23 @@ export class SyncEngine implements BucketReplication {
     this.#host.events.emit('journaled', { bucket: this.bucket, key: write.key, op: write.op, binding: write.binding.id, record: entry.version });
     if (this.mode === 'sync') await this.#syncNow(write, version, call);
     else if (this.#options.autoStart && !this.#running) this.start();
+  }
+
+  /** Writes a record to the journal of its own binding now, within the call's deadline. */
+  async #recordOwn(entry: JournalEntry, call: CommitCall): Promise<boolean> {
+    const controller = new AbortController();
+    const t = this.#host.clock.setTimeout(() => controller.abort(new Error('deadline')), Math.max(1, call.deadline - this.#host.clock.now()));
+    const onAbort = () => controller.abort(call.signal?.reason);
+    call.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await this.#append(this.#writer(entry.binding), entry, controller.signal);
+      return true;
+    } catch {
+      return false;
+    } finally {
+      this.#host.clock.clearTimeout(t);
+      call.signal?.removeEventListener('abort', onAbort);
+    }
   }
 
   async #recordElsewhere(entry: JournalEntry, call: CommitCall): Promise<boolean> {

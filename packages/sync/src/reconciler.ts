@@ -5,7 +5,7 @@ import type { JournalWriter } from './journal.js';
 import { compareUtf8 } from './kv-store.js';
 import { partitionOf } from './membership.js';
 import type { Replicator } from './replicator.js';
-import type { PartitionState, StateRecord } from './state.js';
+import { CHUNK_KEYS, type PartitionState, type StateRecord } from './state.js';
 
 export type { ReconcileOptions, ReconcileReport } from '@polycloud/core';
 
@@ -177,7 +177,9 @@ async function reconcileHeld(ctx: SyncContext, replicator: Replicator, writerFor
     } finally {
       lease.done();
     }
-    await replicator.commitHeld();
+    // A partition's changes are saved once they fill a chunk (not per batch: thousands of tiny deltas
+    // made a large first reconcile quadratic); the rest at the end, then compacted.
+    await replicator.commitHeld(CHUNK_KEYS);
   };
   const counting = { ...report, listed: {}, unavailable: [], changed: 0, outOfBandDeletes: 0, wouldDelete: 0, total: 0 };
   // The guard holds in this pass too: no more deletes than the plan allowed, and none judged on a binding
@@ -198,6 +200,7 @@ async function reconcileHeld(ctx: SyncContext, replicator: Replicator, writerFor
     ctx.events.emit('mass-delete', { bucket: bucketId, wouldDelete: counting.wouldDelete, total: report.total, maxDeleteFraction: fraction });
   }
   await flush();
+  await replicator.commitHeld(0, true);
   return report;
 }
 

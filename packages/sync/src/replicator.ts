@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
 import {
   backoffDelay,
@@ -131,11 +132,11 @@ export class Replicator {
    * Saves what the held partitions changed outside a round (a reconcile), without
    * moving checkpoints and without compaction (a reconcile still streams the chunks).
    */
-  async commitHeld(): Promise<void> {
+  async commitHeld(minDirty = 0, compact = false): Promise<void> {
     for (const [p, h] of this.#held) {
-      if (!h.state.dirtyCount) continue;
+      if (!h.state.dirtyCount || h.state.dirtyCount < minDirty) continue;
       try {
-        await h.state.commit(h.epoch, {}, undefined, false);
+        await h.state.commit(h.epoch, {}, undefined, compact);
       } catch (e) {
         if (isSimulatedCrash(e)) throw e;
         this.#held.delete(p);
@@ -286,6 +287,8 @@ export class Replicator {
 
   #roundSignal(): { signal: AbortSignal; done: () => void } {
     const controller = new AbortController();
+    // Shared by every request of the round (many at once): not a listener leak.
+    setMaxListeners(0, controller.signal);
     let until = Infinity;
     for (const h of this.#held.values()) until = Math.min(until, h.lease.heldUntil);
     const ms = Math.max(0, until - this.#ctx.clock.now());
@@ -346,6 +349,16 @@ export class Replicator {
         ctx.events.emit('error', { resource: ctx.bucket.resource_id, operation: 'journal-read', error: toPolycloudError(e).withContext({ binding: src }) });
       }
     }
+    // Segments past the lowest checkpoint of the partitions held are read ahead, several at a time.
+    const reads = pLimit(8);
+    await Promise.all(
+      [...listings].flatMap(([src, names]) =>
+        [...byWriter(names)].flatMap(([writer, segs]) => {
+          const floor = Math.min(...[...this.#held.values()].map((h) => h.state.head.checkpoints[src]?.[writer] ?? 0));
+          return segs.filter((x) => x.counter > floor).slice(0, this.#options.batchSize).map((x) => reads(() => this.#read(src, x.name, signal).catch(() => undefined)));
+        }),
+      ),
+    );
     // 2. Per partition: the entries past its checkpoints (per writer, in counter order), and its pending keys.
     const work: { p: number; h: Held; byKey: Map<string, ReadEntry[]>; reached: Record<string, Record<string, number>> }[] = [];
     let oldest = Infinity;
@@ -466,20 +479,28 @@ export class Replicator {
     }
     ctx.crash?.('derived-journaled');
 
-    // 4. Per partition: one delta, then the head with the new checkpoints (fenced).
-    for (const { p, h, reached } of work) {
-      if (signal.aborted) break;
-      try {
-        await h.state.commit(h.epoch, incomplete.has(h.state) ? {} : reached, signal);
-        if (incomplete.has(h.state)) report.more = true;
-        ctx.crash?.(`state-saved:${p}`);
-      } catch (e) {
-        if (isSimulatedCrash(e)) throw e;
-        // Fenced (another process took the partition) or the state store failed: the round's work is repeated by whoever holds it.
-        this.#held.delete(p);
-        ctx.events.emit('error', { resource: ctx.bucket.resource_id, operation: 'sync-state', error: toPolycloudError(e).withContext({ partition: p }) });
-      }
-    }
+    // 4. Per partition: one delta, then the head with the new checkpoints (fenced); partitions in parallel,
+    // and nothing written for a partition that neither changed nor moved a checkpoint.
+    const commits = pLimit(8);
+    await settleAll(
+      work.map(({ p, h, reached }) =>
+        commits(async () => {
+          if (signal.aborted) return;
+          const moved = !incomplete.has(h.state) && Object.entries(reached).some(([src, ws]) => Object.entries(ws).some(([w, c]) => c > (h.state.head.checkpoints[src]?.[w] ?? 0)));
+          if (!h.state.dirtyCount && !moved) return;
+          try {
+            await h.state.commit(h.epoch, incomplete.has(h.state) ? {} : reached, signal);
+            if (incomplete.has(h.state)) report.more = true;
+            ctx.crash?.(`state-saved:${p}`);
+          } catch (e) {
+            if (isSimulatedCrash(e)) throw e;
+            // Fenced (another process took the partition) or the state store failed: the round's work is repeated by whoever holds it.
+            this.#held.delete(p);
+            ctx.events.emit('error', { resource: ctx.bucket.resource_id, operation: 'sync-state', error: toPolycloudError(e).withContext({ partition: p }) });
+          }
+        }),
+      ),
+    );
     // Per target: keys still missing there; while a backlog remains past this round, every target may be behind.
     for (const b of ctx.bindings) {
       const unread = report.more ? Math.max(0, backlog - report.keys) : 0;

@@ -126,7 +126,7 @@ describe('sync defects, each reproduced', () => {
     await bucket.put('before', '1');
     await polycloud.sync('lb').drain();
     // Out of band, straight on the cloud: forge every partition's lease, break a head, plant a garbage segment.
-    for (let p = 0; p < 16; p++) adapters.a.cloud.putObject('pa', `_polycloud/lb/p/${String(p).padStart(4, '0')}/lease`, '{"owner":"x","epoch":1000000000,"expiresAt":9000000000000000}');
+    for (let p = 0; p < 64; p++) adapters.a.cloud.putObject('pa', `_polycloud/lb/p/${String(p).padStart(4, '0')}/lease`, '{"owner":"x","epoch":1000000000,"expiresAt":9000000000000000}');
     adapters.a.cloud.putObject('pa', '_polycloud/lb/p/0003/head', '{"v":2,');
     adapters.b.cloud.putObject('pb', '_polycloud/lb/journal/0000000000001-zz-000001', 'not json\n{"key":1}');
     await bucket.put('after', '2');
