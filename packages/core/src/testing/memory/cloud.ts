@@ -37,8 +37,12 @@ export interface MemoryCloud {
   objects(bucket: string): MemoryObject[];
   /** Keys of a bucket in UTF-8 byte order. Missing bucket → NOT_FOUND. */
   keys(bucket: string): string[];
+  /** The bucket's keys in UTF-8 order without a copy (valid until the next write): for listings. */
+  sortedKeys(bucket: string): readonly string[];
   /** One object (a copy), or undefined. Missing bucket → NOT_FOUND. */
   getObject(bucket: string, key: string): MemoryObject | undefined;
+  /** The stored object itself, no copy (read only: for listings), or undefined. Missing bucket → NOT_FOUND. */
+  peek(bucket: string, key: string): Readonly<MemoryObject> | undefined;
   /** An object's facts without its bytes (cheap), or undefined. Missing bucket → NOT_FOUND. */
   stat(bucket: string, key: string): (Omit<MemoryObject, 'data'> & { size: number }) | undefined;
   /** Writes an object directly, with a fresh version token. Missing bucket → NOT_FOUND. */
@@ -124,16 +128,18 @@ export function createMemoryCloud(options: MemoryCloudOptions = {}): MemoryCloud
       const b = bucketOf(bucket);
       return cloud.keys(bucket).map((k) => copyObject(b.get(k)!));
     },
-    keys: (bucket) => {
+    keys: (bucket) => [...cloud.sortedKeys(bucket)],
+    sortedKeys: (bucket) => {
       const b = bucketOf(bucket);
       let keys = sorted.get(bucket);
       if (!keys) sorted.set(bucket, (keys = [...b.keys()].sort(compareUtf8)));
-      return [...keys];
+      return keys;
     },
     getObject(bucket, key) {
       const o = bucketOf(bucket).get(key);
       return o && copyObject(o);
     },
+    peek: (bucket, key) => bucketOf(bucket).get(key),
     stat(bucket, key) {
       const o = bucketOf(bucket).get(key);
       if (!o) return undefined;

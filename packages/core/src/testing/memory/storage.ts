@@ -135,15 +135,16 @@ export function createMemoryStorageAdapter(options: MemoryStorageAdapterOptions 
 
     async list(bucket, o = {}) {
       throwIfAborted(o.signal);
-      const keys = cloud.keys(bucket);
+      // The cached sorted array itself (a page is built before any other call can change it).
+      const keys = cloud.sortedKeys(bucket);
       if (o.delimiter !== undefined) need('listDelimiter', 'list');
       const pageSize = o.pageSize ?? caps.maxListPageSize;
       if (!Number.isInteger(pageSize) || pageSize < 1) {
         throw memoryError('INVALID_ARGUMENT', 'pageSize must be a positive integer', { ...ctx('list', bucket), path: ['pageSize'] }, false);
       }
       const listed = (key: string): ObjectInfo => {
-        const st = cloud.stat(bucket, key)!;
-        return { key, size: st.size, versionToken: st.versionToken, lastModified: st.lastModified };
+        const st = cloud.peek(bucket, key)!;
+        return { key, size: st.data.byteLength, versionToken: st.versionToken, lastModified: new Date(st.lastModified.getTime()) };
       };
       return listPage(keys, listed, {
         prefix: o.prefix ?? '',
@@ -211,7 +212,7 @@ function withAutoCreate(cloud: MemoryCloud): MemoryCloud {
     cloud.createBucket(bucket);
     return fn(bucket, ...rest);
   };
-  return { ...cloud, objects: touch(cloud.objects), keys: touch(cloud.keys), getObject: touch(cloud.getObject), stat: touch(cloud.stat), putObject: touch(cloud.putObject), deleteObject: touch(cloud.deleteObject) };
+  return { ...cloud, objects: touch(cloud.objects), keys: touch(cloud.keys), sortedKeys: touch(cloud.sortedKeys), peek: touch(cloud.peek), getObject: touch(cloud.getObject), stat: touch(cloud.stat), putObject: touch(cloud.putObject), deleteObject: touch(cloud.deleteObject) };
 }
 
 /** Registry factory: `{ name: 'mem', type: 'memory', buckets: ['b1'] }`. */
