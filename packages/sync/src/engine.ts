@@ -374,7 +374,15 @@ export class SyncEngine implements BucketReplication {
     const storedElsewhere = known !== undefined && Object.keys(known.tokens).length > 0;
     // A read-modify-write (the caller's own If-Match) replaces the version it read: its context must include that version.
     const callerRead = write.ifMatch !== undefined && token !== write.ifMatch;
-    if (attempt.race > 0 || callerRead || (present === undefined && (write.op === 'delete' || stream || !cas || storedElsewhere))) {
+    // A delete is read first unless it can be conditional on a token this process holds: "I deleted it last"
+    // says nothing of what another process wrote since, and a blind delete would remove that unseen.
+    // A store that cannot compare-and-set is always read first.
+    const needRead =
+      attempt.race > 0 ||
+      callerRead ||
+      !cas ||
+      (write.op === 'delete' ? !(present === true && token !== undefined) : present === undefined && (stream || storedElsewhere));
+    if (needRead) {
       try {
         const cur = await adapter.head(binding.physical_id, key, { signal: attempt.signal });
         const v = versionFromMetadata(cur.metadata);

@@ -213,3 +213,22 @@ describe('review findings', () => {
     await polycloud.close();
   });
 });
+
+describe('found by the simulation', () => {
+  it('a delete from a process that last deleted the key itself covers what another process wrote since (no blind delete)', async () => {
+    const { adapters, make } = twoClouds();
+    const x = make('x');
+    // y's writes of k land on b (a refuses them for y), so its version carries a dot x's tombstone lacks.
+    const y = make('y', { a: withPut(adapters.a, (...args) => (args[1] === 'k' ? Promise.reject(new PolycloudError('UNAVAILABLE', 'refused', { retryable: true })) : adapters.a.put(...args))) });
+    await x.bucket('lb').put('k', 'v1');
+    await x.bucket('lb').delete('k'); // x remembers: deleted
+    expect((await y.bucket('lb').put('k', 'v2 by y')).binding).toBe('b'); // acknowledged, unseen by x
+    await x.sync('lb').drain(); // v2 reaches a (x replicates: y's adapter for a refuses k)
+    await x.bucket('lb').delete('k'); // must include v2 in its context
+    await x.sync('lb').drain();
+    expect(text(adapters.a, 'pa', 'k')).toBeUndefined();
+    expect(text(adapters.b, 'pb', 'k')).toBeUndefined();
+    await x.close();
+    await y.close();
+  });
+});

@@ -14,6 +14,7 @@
  * residency never violated, replaying every change a no-op.
  *
  * Replay a seed: SYNC_SIM_SEED=<seed> SYNC_SIM_OPS=<n> npx vitest run packages/sync/test/sync-simulation.test.ts
+ * (SYNC_SIM_DEBUG=<key> prints every operation and event touching that key).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -158,6 +159,18 @@ async function simulate(seed: number, ops: Op[]) {
     pc.events.on('sync-round', (e: unknown) => rounds.push(e as (typeof rounds)[number]));
   });
 
+  // SYNC_SIM_DEBUG=<key>: print every event about that key, with the operation index.
+  const dbgKey = process.env['SYNC_SIM_DEBUG'];
+  let opIndex = -1;
+  if (dbgKey) {
+    processes.forEach((pc, p) => {
+      for (const name of ['stamped', 'journaled', 'replicated', 'conflict', 'adopted', 'quarantine']) {
+        pc.events.on(name, (e: unknown) => {
+          if ((e as { key?: string }).key === dbgKey) console.log(`#${opIndex} t=${clock.now() % 1e6} p${p} ${name} ${JSON.stringify(e)}`);
+        });
+      }
+    });
+  }
   const acked: Acked[] = [];
   const ackedDeletes: { key: string; version: ObjectVersion }[] = [];
   /** Version id → process whose call stamped it (a process's writes of a key form one causal chain). */
@@ -241,6 +254,8 @@ async function simulate(seed: number, ops: Op[]) {
 
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i]!;
+    opIndex = i;
+    if (dbgKey && (op.t !== 'put' && op.t !== 'del' ? op.t !== 'tick' : keyOf(op.k, op.eu) === dbgKey)) console.log(`#${i} op ${JSON.stringify(op)}`);
     switch (op.t) {
       case 'put':
       case 'del':
@@ -382,6 +397,7 @@ async function simulate(seed: number, ops: Op[]) {
     const later = [...(superseders.get(w.key) ?? []), ...(superseders.get(conflictKey(w.key, w.version)) ?? [])];
     if (later.some((s) => compareVectors(w.version.vv, s.vv) === 'before')) continue;
     if (++lostWrites <= 5) problems.push(`lost acknowledged write ${w.key}=${w.body}`);
+    if (dbgKey === w.key) console.log('LOST', w.body, JSON.stringify(w.version), 'final', JSON.stringify(f?.version), f?.body);
   }
   for (const d of ackedDeletes) {
     const f = final.get(d.key);
