@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { Readable } from 'node:stream';
 import {
   type AdapterBody,
   type AppliedWrite,
@@ -796,5 +795,3 @@ export function syncEngine(replication: BucketReplication): SyncEngine {
   if (!(replication instanceof SyncEngine)) throw new PolycloudError('UNSUPPORTED', `the replication of ${replication.bucket} is not run by @polycloud/sync`, { context: { resource: replication.bucket } });
   return replication;
 }
-
-export type { Readable };
