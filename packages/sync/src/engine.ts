@@ -52,6 +52,7 @@ import { migrateV1 } from './migrate.js';
 import { reconcile } from './reconciler.js';
 import { Replicator } from './replicator.js';
 import { ByteBudget } from './budget.js';
+import { type Bounded, bounded } from './deadline.js';
 import { ChunkCache } from './state.js';
 import { SyncStatusBook, type TargetStatus } from './status.js';
 import { VersionCache } from './version-cache.js';
@@ -250,17 +251,16 @@ export class SyncEngine implements BucketReplication {
         for (const b of candidates) {
           const store = this.#storeOn(b);
           let ok = false;
-          const controller = new AbortController();
-          const t = this.#host.clock.setTimeout(() => controller.abort(new Error('self-test timed out')), this.#options.journalTimeoutMs);
+          const test = bounded(this.#host.clock, this.#options.journalTimeoutMs, 'self-test timed out');
           try {
-            ok = await enforcesConditions(store, controller.signal);
+            ok = await enforcesConditions(store, test.signal);
           } catch (e) {
             // Never fall through to the next binding on an error: every process must pick the same store
             // (the first in order that passes), or two would keep leases and state apart. Try again later.
             failures.push(`${b.id}: ${toPolycloudError(e).code}`);
             break;
           } finally {
-            this.#host.clock.clearTimeout(t);
+            test.done();
           }
           if (ok || this.#options.singleProcess) {
             kv = store;
@@ -445,16 +445,26 @@ export class SyncEngine implements BucketReplication {
   }
 
   #append(writer: JournalWriter, entry: JournalEntry, signal?: AbortSignal): Promise<void> {
-    const clock = this.#host.clock;
-    const controller = new AbortController();
-    const onAbort = () => controller.abort(signal?.reason);
-    if (signal?.aborted) onAbort();
-    else signal?.addEventListener('abort', onAbort, { once: true });
-    const t = clock.setTimeout(() => controller.abort(new Error('journal append timed out')), this.#options.journalTimeoutMs);
-    return writer.append(entry, controller.signal).finally(() => {
-      clock.clearTimeout(t);
-      signal?.removeEventListener('abort', onAbort);
-    });
+    const b = bounded(this.#host.clock, this.#options.journalTimeoutMs, 'journal append timed out', signal);
+    return writer.append(entry, b.signal).finally(() => b.done());
+  }
+
+  /** The signal of the rest of a call: its deadline, or the caller's own signal. */
+  #callSignal(call: CommitCall): Bounded {
+    return bounded(this.#host.clock, Math.max(1, call.deadline - this.#host.clock.now()), 'deadline', call.signal);
+  }
+
+  /** Appends a record to one journal within the rest of the call; true once it is durable. */
+  async #appendWithin(writer: JournalWriter, entry: JournalEntry, call: CommitCall): Promise<boolean> {
+    const b = this.#callSignal(call);
+    try {
+      await this.#append(writer, entry, b.signal);
+      return true;
+    } catch {
+      return false;
+    } finally {
+      b.done();
+    }
   }
 
   /**
@@ -506,45 +516,17 @@ export class SyncEngine implements BucketReplication {
   }
 
   /** Writes a record to the journal of its own binding now, within the call's deadline. */
-  async #recordOwn(entry: JournalEntry, call: CommitCall): Promise<boolean> {
-    const controller = new AbortController();
-    const t = this.#host.clock.setTimeout(() => controller.abort(new Error('deadline')), Math.max(1, call.deadline - this.#host.clock.now()));
-    const onAbort = () => controller.abort(call.signal?.reason);
-    call.signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      await this.#append(this.#writer(entry.binding), entry, controller.signal);
-      return true;
-    } catch {
-      return false;
-    } finally {
-      this.#host.clock.clearTimeout(t);
-      call.signal?.removeEventListener('abort', onAbort);
-    }
+  #recordOwn(entry: JournalEntry, call: CommitCall): Promise<boolean> {
+    return this.#appendWithin(this.#writer(entry.binding), entry, call);
   }
 
+  /** The write's own journal failed (or timed out): the other bindings' journals first (the state binding's leading), its own last. */
   async #recordElsewhere(entry: JournalEntry, call: CommitCall): Promise<boolean> {
-    const order = [...new Set([...(this.#stateBinding ? [this.#stateBinding] : []), ...this.resource.providers.map((b) => b.id)])].filter((b) => b !== entry.binding);
-    const tried = new Set<JournalWriter>([this.#writer(entry.binding)]);
-    // The write's own journal just failed (or timed out): the others first, it last.
-    for (const b of [...order, entry.binding]) {
+    const own = this.#writer(entry.binding);
+    const others = [...new Set([...(this.#stateBinding ? [this.#stateBinding] : []), ...this.resource.providers.map((b) => b.id)])].filter((b) => b !== entry.binding).map((b) => this.#writer(b, true));
+    for (const w of new Set([...others.filter((w) => w !== own), own])) {
       if (call.signal?.aborted || this.#host.clock.now() >= call.deadline) return false;
-      const w = b === entry.binding ? this.#writer(b) : this.#writer(b, true);
-      if (tried.has(w) && b !== entry.binding) continue;
-      tried.add(w);
-      if (w === this.#writer(entry.binding) && b !== entry.binding) continue;
-      const controller = new AbortController();
-      const t = this.#host.clock.setTimeout(() => controller.abort(new Error('deadline')), Math.max(1, call.deadline - this.#host.clock.now()));
-      const onAbort = () => controller.abort(call.signal?.reason);
-      call.signal?.addEventListener('abort', onAbort, { once: true });
-      try {
-        await this.#append(w, entry, controller.signal);
-        return true;
-      } catch {
-        // next journal
-      } finally {
-        this.#host.clock.clearTimeout(t);
-        call.signal?.removeEventListener('abort', onAbort);
-      }
+      if (await this.#appendWithin(w, entry, call)) return true;
     }
     return false;
   }
@@ -556,12 +538,9 @@ export class SyncEngine implements BucketReplication {
     } catch (e) {
       throw toPolycloudError(e).withContext({ key: write.key, stored: true });
     }
-    const controller = new AbortController();
-    const t = this.#host.clock.setTimeout(() => controller.abort(new Error('deadline')), Math.max(1, call.deadline - this.#host.clock.now()));
-    const onAbort = () => controller.abort(call.signal?.reason);
-    call.signal?.addEventListener('abort', onAbort, { once: true });
+    const b = this.#callSignal(call);
     try {
-      const outcome = await this.replicator.syncWithRetry(write.key, write.op === 'delete' ? { tombstones: [version] } : { source: write.binding.id }, undefined, controller.signal);
+      const outcome = await this.replicator.syncWithRetry(write.key, write.op === 'delete' ? { tombstones: [version] } : { source: write.binding.id }, undefined, b.signal);
       const failed = Object.entries(outcome.bindings).filter(([, b]) => !b.ok && b.reason !== 'residency' && b.reason !== 'classification');
       if (failed.length) {
         throw new PolycloudError('UNAVAILABLE', `sync replication of ${write.key} incomplete on ${failed.map(([id]) => id).join(', ')} (stored on ${write.binding.id} and journaled; the replicator will finish it)`, {
@@ -570,8 +549,7 @@ export class SyncEngine implements BucketReplication {
         });
       }
     } finally {
-      this.#host.clock.clearTimeout(t);
-      call.signal?.removeEventListener('abort', onAbort);
+      b.done();
     }
   }
 
@@ -683,16 +661,15 @@ export class SyncEngine implements BucketReplication {
     let known = true;
     if (this.#replicator) {
       // Bounded: a hung store must not keep close() from returning (the leases then simply expire).
-      const controller = new AbortController();
-      const t = this.#host.clock.setTimeout(() => controller.abort(new Error('stop took too long')), this.#options.journalTimeoutMs);
+      const b = bounded(this.#host.clock, this.#options.journalTimeoutMs, 'stop took too long');
       try {
-        pending += (await this.#replicator.measure(100_000, controller.signal)).reduce((n, t) => Math.max(n, t.backlog), 0);
-        if (controller.signal.aborted) known = false;
+        pending += (await this.#replicator.measure(100_000, b.signal)).reduce((n, t) => Math.max(n, t.backlog), 0);
+        if (b.signal.aborted) known = false;
       } catch {
         known = false;
       }
-      await this.#replicator.stop(controller.signal);
-      this.#host.clock.clearTimeout(t);
+      await this.#replicator.stop(b.signal);
+      b.done();
     } else if (this.#ready) known = false;
     await Promise.all(this.#sources.map((s) => s.stop()));
     return { drained: known && pending === 0, pending };

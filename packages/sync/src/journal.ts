@@ -40,10 +40,6 @@ export function parseSegmentName(name: string): { time: number; writer: string; 
   return m ? { time: Number(m[1]), writer: m[2]!, counter: Number(m[3]) } : undefined;
 }
 
-/** Creation time (ms) of a segment, from its name; undefined for a name that is not a segment. */
-export function segmentTime(name: string): number | undefined {
-  return parseSegmentName(name)?.time;
-}
 
 interface Waiter {
   entry: JournalEntry;
@@ -171,7 +167,7 @@ export async function listSegments(kv: KvStore, signal?: AbortSignal): Promise<s
   const out: string[] = [];
   for (const k of await kv.list(SEGMENTS, signal)) {
     const name = k.slice(SEGMENTS.length);
-    if (segmentTime(name) !== undefined) out.push(name);
+    if (parseSegmentName(name)) out.push(name);
   }
   return out.sort();
 }

@@ -1,4 +1,3 @@
-import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
 import {
   backoffDelay,
@@ -13,13 +12,14 @@ import {
   versionId,
 } from '@polycloud/core';
 import type { SyncContext } from './context.js';
+import { type Bounded, bounded } from './deadline.js';
 import { type JournalEntry, type JournalWriter, listSegments, parseSegmentName, type ReadEntry, readSegment, SEGMENTS } from './journal.js';
 import type { KvStore } from './kv-store.js';
 import { createLease, type Lease } from './lease.js';
 import { Membership, partitionOf } from './membership.js';
 import { type ChunkCache, PartitionState, type StateRecord } from './state.js';
 import type { TargetStatus } from './status.js';
-import { type KeyHints, type KeyOutcome, syncKey } from './sync-key.js';
+import { type KeyHints, type KeyOutcome, settled, syncKey } from './sync-key.js';
 
 export interface ReplicatorOptions {
   /** Partitions of the keyspace (fixed per bucket). */
@@ -180,12 +180,11 @@ export class Replicator {
   async rebalance(force = false): Promise<void> {
     const ctx = this.#ctx;
     // Every store call here is bounded: a hung state store must not hold a round back until its leases lapse.
-    const controller = new AbortController();
-    const timer = ctx.clock.setTimeout(() => controller.abort(new Error('rebalance took too long')), Math.max(1, this.#options.leaseTtlMs / 3));
+    const b = bounded(ctx.clock, Math.max(1, this.#options.leaseTtlMs / 3), 'rebalance took too long');
     try {
-      await this.#rebalance(force, controller.signal);
+      await this.#rebalance(force, b.signal);
     } finally {
-      ctx.clock.clearTimeout(timer);
+      b.done();
     }
     // A lease that lapsed meanwhile (slow store calls) is not held: take it again next time.
     const now = ctx.clock.now();
@@ -281,19 +280,10 @@ export class Replicator {
   }
 
   /** A signal that aborts when the first held lease would lapse: no request of a round outlives its lease. */
-  leaseSignal(): { signal: AbortSignal; done: () => void } {
-    return this.#roundSignal();
-  }
-
-  #roundSignal(): { signal: AbortSignal; done: () => void } {
-    const controller = new AbortController();
-    // Shared by every request of the round (many at once): not a listener leak.
-    setMaxListeners(0, controller.signal);
+  leaseSignal(): Bounded {
     let until = Infinity;
     for (const h of this.#held.values()) until = Math.min(until, h.lease.heldUntil);
-    const ms = Math.max(0, until - this.#ctx.clock.now());
-    const t = Number.isFinite(ms) ? this.#ctx.clock.setTimeout(() => controller.abort(new Error('the replication lease is about to lapse')), ms) : undefined;
-    return { signal: controller.signal, done: () => t !== undefined && this.#ctx.clock.clearTimeout(t) };
+    return bounded(this.#ctx.clock, until - this.#ctx.clock.now(), 'the replication lease is about to lapse');
   }
 
   #lock: Promise<void> = Promise.resolve();
@@ -322,7 +312,7 @@ export class Replicator {
     report.leased = true;
     report.partitions = this.held;
     this.#rounds++;
-    const round = this.#roundSignal();
+    const round = this.leaseSignal();
     const start = ctx.clock.now();
     const epochs = [...this.#held].map(([partition, h]) => ({ partition, epoch: h.epoch }));
     try {
@@ -456,8 +446,7 @@ export class Replicator {
               report.failedKeys.push(key);
               const since = Math.min(outcome.record?.pending ?? now, ...list.map((e) => e.at));
               for (const b of ctx.bindings) {
-                const o = outcome.bindings[b.id];
-                if (o?.ok || o?.reason === 'residency' || o?.reason === 'classification' || o?.reason === 'clock-skew') continue;
+                if (settled(outcome.bindings[b.id])) continue;
                 behind.set(b.id, (behind.get(b.id) ?? 0) + 1);
                 lag.set(b.id, Math.max(lag.get(b.id) ?? 0, now - since));
               }
@@ -559,7 +548,7 @@ export class Replicator {
     return r.failedKeys.length > 0 && r.writes > 0;
   }
 
-  /** Starts the background loop: waits `intervalMs` (or until `nudge()`), runs, repeats (at once while a backlog remains). */
+  /** Starts the background loop: waits `intervalMs`, runs, repeats (at once while a backlog remains). */
   start(): void {
     if (this.#loop) return;
     this.#stopping = false;
@@ -592,15 +581,6 @@ export class Replicator {
     })();
   }
 
-  get running(): boolean {
-    return this.#loop !== undefined && !this.#stopping;
-  }
-
-  /** Wakes the loop (new changes were journaled). */
-  nudge(): void {
-    this.#wake?.();
-  }
-
   /** Stops the loop without releasing anything (a crash, as far as other processes can tell). */
   abandon(): void {
     this.#stopping = true;
@@ -616,11 +596,6 @@ export class Replicator {
     await Promise.all([...this.#held.values()].map((h) => h.lease.release(signal).catch(() => undefined)));
     this.#held.clear();
     await this.#membership.leave(signal);
-  }
-
-  /** Backlog and lag per target, as of the last round. */
-  targets(): TargetStatus[] {
-    return this.#ctx.bindings.map((b) => ({ binding: b.id, backlog: this.#behind.get(b.id)?.backlog ?? 0, lagMs: this.#behind.get(b.id)?.lagMs ?? 0, failed: this.#ctx.status.failedOn(b.id) }));
   }
 
   /**
@@ -668,13 +643,6 @@ export class Replicator {
     }
     // Pending keys this process is retrying: their age since the change, as its last round saw it.
     return ctx.bindings.map((b) => ({ binding: b.id, backlog: backlog.get(b.id)!, lagMs: Math.max(lag.get(b.id)!, backlog.get(b.id)! ? (this.#behind.get(b.id)?.lagMs ?? 0) : 0), failed: ctx.status.failedOn(b.id) }));
-  }
-
-  /** Pending keys in the partitions held (as the heads list them). */
-  pendingCount(): number {
-    let n = 0;
-    for (const h of this.#held.values()) n += h.state.pendingKeys().length;
-    return n;
   }
 
   /** The state of a held partition (tests, status). */

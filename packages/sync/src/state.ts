@@ -429,9 +429,4 @@ export class PartitionState {
       if (ov) yield [extra[x]!, ov];
     }
   }
-
-  /** Number of keys the chunks hold (deltas not counted): for reports. */
-  get approximateSize(): number {
-    return this.#head.chunks.reduce((n, c) => n + c.count, 0);
-  }
 }

@@ -235,7 +235,7 @@ async function merge(ctx: SyncContext, key: string, hints: KeyHints, obs: Observ
   for (const t of hints.tombstones ?? []) tombs.push({ ...t, deleted: true });
   // Journaled changes count once their effect shows on their binding (see KeyHints.expect).
   const waiting: Expectation[] = [];
-  const nowE = ctx.clock.now();
+  const observedAt = ctx.clock.now();
   const expectations = [...(prior?.expect ?? []), ...(hints.expect ?? [])];
   // Deletes first: a confirmed delete also supersedes the puts it covers.
   expectations.sort((x, y) => (x.op === y.op ? 0 : x.op === 'delete' ? -1 : 1));
@@ -254,7 +254,7 @@ async function merge(ctx: SyncContext, key: string, hints: KeyHints, obs: Observ
       }
     }
     // Not visible yet: wait while the call may still land it (or while its binding cannot be read); void after.
-    if (nowE < x.until || !home || home.state === 'error') waiting.push(x);
+    if (observedAt < x.until || !home || home.state === 'error') waiting.push(x);
   }
   const base = prior && (prior.vv !== '' || Object.keys(prior.tokens).length) ? prior : undefined;
   // The binding of the latest journaled write no longer has the key although it held it at
@@ -275,8 +275,7 @@ async function merge(ctx: SyncContext, key: string, hints: KeyHints, obs: Observ
   // What an attempt of unknown outcome left on its binding (unstamped — perhaps partial —
   // or carrying that attempt's stamp) is that attempt's version: superseded by the write.
   // Only once the write itself is stored somewhere (its record is written alongside the data).
-  const now0 = ctx.clock.now();
-  const suspects = [...(prior?.suspects ?? []).filter((x) => x.until > now0), ...(hints.unknown ?? []).map((u) => ({ ...u, until: now0 + SUSPECT_MS }))];
+  const suspects = [...(prior?.suspects ?? []).filter((x) => x.until > observedAt), ...(hints.unknown ?? []).map((u) => ({ ...u, until: observedAt + SUSPECT_MS }))];
   for (const u of suspects) {
     const o = obs.find((x) => x.binding.id === u.binding);
     if (!o || o.state !== 'present') continue;
@@ -443,10 +442,12 @@ async function merge(ctx: SyncContext, key: string, hints: KeyHints, obs: Observ
 
 /** Some binding failed for a reason that may pass (not residency, classification or clock skew, which are settled). */
 function retryable(ctx: SyncContext, outcome: KeyOutcome): boolean {
-  return ctx.bindings.some((b) => {
-    const o = outcome.bindings[b.id];
-    return !o || (!o.ok && o.reason !== 'residency' && o.reason !== 'classification' && o.reason !== 'clock-skew');
-  });
+  return ctx.bindings.some((b) => !settled(outcome.bindings[b.id]));
+}
+
+/** Done for a binding: applied, or refused for good (residency, classification) or quarantined (clock skew). */
+export function settled(o: BindingOutcome | undefined): boolean {
+  return !!o && (o.ok || o.reason === 'residency' || o.reason === 'classification' || o.reason === 'clock-skew');
 }
 
 function record(synced: { vv: string; tokens: Record<string, string> } | undefined, tomb: StateRecord['tomb'], pending: number | undefined, suspects: StateRecord['suspects'] = [], waiting: Expectation[] = []): StateRecord | null {
