@@ -9,6 +9,7 @@ import {
 } from '@polycloud/core/testing';
 import { createRouter } from '@polycloud/router';
 import { afterEach, describe, expect, it } from 'vitest';
+import { primaryStandby } from './helpers.js';
 
 /**
  * RTO on simulated time, with DEFAULT router settings: a primary and a standby
@@ -19,25 +20,7 @@ function setup(): { pc: Polycloud; clock: FakeClock; primary: FaultInjectingStor
   const clock = createFakeClock();
   const primary = createFaultInjectingStorageAdapter(createMemoryStorageAdapter({ name: 'aws', buckets: ['a'], clock }), { clock, seed: 3 });
   const standby = createMemoryStorageAdapter({ name: 'azure', buckets: ['z'], clock });
-  const pc = createPolycloud({
-    clock,
-    providers: [
-      { name: 'aws', adapter: primary },
-      { name: 'azure', adapter: standby },
-    ],
-    resources: [
-      {
-        resource_id: 'lb-1',
-        type: 'LogicalBucket',
-        replication: { mode: 'none' },
-        providers: [
-          { cloud: 'aws', physical_id: 'a', region: 'eu-west-1' },
-          { cloud: 'azure', physical_id: 'z', region: 'westeurope', role: 'standby' },
-        ],
-      },
-    ],
-    router: createRouter(),
-  });
+  const pc = primaryStandby(clock, primary, standby);
   return { pc, clock, primary };
 }
 

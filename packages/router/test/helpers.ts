@@ -1,4 +1,4 @@
-import { DEFAULT_STORAGE_CAPABILITIES, parseUrmDocument, type Clock, type Router, type RouterContext, type UrmDocument } from '@polycloud/core';
+import { createPolycloud, DEFAULT_STORAGE_CAPABILITIES, parseUrmDocument, type Clock, type Polycloud, type Router, type RouterContext, type StorageAdapter, type UrmDocument } from '@polycloud/core';
 import { createRouter, type RouterOptions } from '@polycloud/router';
 
 /** A Clock whose time only moves when told (timers run in due order). */
@@ -74,4 +74,30 @@ export function harness(resource: unknown, options: RouterOptions = {}, extra: {
 
 export function bucket(providers: unknown[], routing: Record<string, unknown> = { strategy: 'sticky' }, tags: Record<string, string> = {}) {
   return { resource_id: 'lb-1', type: 'LogicalBucket', providers, routing, tags };
+}
+
+/**
+ * A Polycloud with one LogicalBucket 'lb-1' on a primary 'aws' (bucket 'a') and a standby
+ * 'azure' (bucket 'z'), no replication, and the DEFAULT router: the set-up of the failover tests.
+ */
+export function primaryStandby(clock: Clock, primary: StorageAdapter, standby: StorageAdapter): Polycloud {
+  return createPolycloud({
+    clock,
+    providers: [
+      { name: 'aws', adapter: primary },
+      { name: 'azure', adapter: standby },
+    ],
+    resources: [
+      {
+        resource_id: 'lb-1',
+        type: 'LogicalBucket',
+        replication: { mode: 'none' },
+        providers: [
+          { cloud: 'aws', physical_id: 'a', region: 'eu-west-1' },
+          { cloud: 'azure', physical_id: 'z', region: 'westeurope', role: 'standby' },
+        ],
+      },
+    ],
+    router: createRouter(),
+  });
 }

@@ -1,7 +1,7 @@
-import { type Clock, createPolycloud, type Polycloud, sleep, type StorageAdapter } from '@polycloud/core';
+import { type Clock, type Polycloud, sleep, type StorageAdapter } from '@polycloud/core';
 import { createFakeClock, createFaultInjectingStorageAdapter, createMemoryStorageAdapter, type FakeClock, type FaultInjectingStorageAdapter } from '@polycloud/core/testing';
-import { createRouter } from '@polycloud/router';
 import { afterEach, describe, expect, it } from 'vitest';
+import { primaryStandby } from './helpers.js';
 
 /**
  * Slow is not dead. A primary that is slow but alive must keep its traffic (no probe
@@ -91,25 +91,7 @@ function setup(o: { queue?: { concurrency: number; serviceMs: number }; latencyM
   const server = o.queue ? queueing(memory, clock, o.queue) : undefined;
   const primary = createFaultInjectingStorageAdapter(server ?? memory, { clock, seed: 7, latencyMs: o.latencyMs ?? 0 });
   const standby = createMemoryStorageAdapter({ name: 'azure', buckets: ['z'], clock });
-  const pc = createPolycloud({
-    clock,
-    providers: [
-      { name: 'aws', adapter: primary },
-      { name: 'azure', adapter: standby },
-    ],
-    resources: [
-      {
-        resource_id: 'lb-1',
-        type: 'LogicalBucket',
-        replication: { mode: 'none' },
-        providers: [
-          { cloud: 'aws', physical_id: 'a', region: 'eu-west-1' },
-          { cloud: 'azure', physical_id: 'z', region: 'westeurope', role: 'standby' },
-        ],
-      },
-    ],
-    router: createRouter(),
-  });
+  const pc = primaryStandby(clock, primary, standby);
   const run: Run = { pc, clock, primary, ...(server ? { server } : {}), health: [], failovers: 0, cut: 0, puts: [] };
   pc.events.on('health', (e) => {
     if (e.binding === 'aws') run.health.push({ at: clock.now(), state: String(e['state']), ...(e.healthy === undefined ? {} : { healthy: e.healthy }) });
