@@ -13,16 +13,20 @@ export default tseslint.config(
     },
   },
   {
-    // Adapters (and the router) are plugins: they may use only core's public entry
-    // points, exactly as a third-party adapter would.
-    files: ['packages/adapter-*/src/**/*.ts', 'packages/router/src/**/*.ts', 'packages/sync/src/**/*.ts'],
+    // Every other package is a plugin or a tool: it may use only core's three entries
+    // (`@polycloud/core` for applications, `/spi` for plugins, `/testing` for tests),
+    // exactly as a third-party package would.
+    files: ['packages/!(core)/src/**/*.ts', 'packages/!(core)/test/**/*.ts', 'test/**/*.ts', 'scripts/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
           patterns: [
-            { group: ['@polycloud/core/*', '!@polycloud/core/testing'], message: 'Import only from "@polycloud/core" (or "@polycloud/core/testing" in tests).' },
-            { group: ['**/core/src/**', '../../core/**', '../core/**'], message: 'Adapters may not reach into core internals.' },
+            {
+              group: ['@polycloud/core/*', '!@polycloud/core/spi', '!@polycloud/core/testing'],
+              message: 'Import only from "@polycloud/core", "@polycloud/core/spi" or "@polycloud/core/testing".',
+            },
+            { group: ['**/core/src/**', '../core/src/**', '../../core/src/**', '../../packages/core/src/**'], message: 'Only core may reach into core internals.' },
           ],
         },
       ],

@@ -7,6 +7,7 @@ const src = (p: string) => fileURLToPath(new URL(`./packages/${p}`, import.meta.
 // run needs no build (the packaging test builds and packs core on its own).
 const alias = {
   '@polycloud/core/testing': src('core/src/testing/index.ts'),
+  '@polycloud/core/spi': src('core/src/spi.ts'),
   '@polycloud/core': src('core/src/index.ts'),
   '@polycloud/router': src('router/src/index.ts'),
   '@polycloud/sync': src('sync/src/index.ts'),

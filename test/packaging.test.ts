@@ -46,20 +46,24 @@ describe('@polycloud/core as a published package', () => {
     const script = `
       const core = require('@polycloud/core');
       const testing = require('@polycloud/core/testing');
+      const spi = require('@polycloud/core/spi');
       const doc = core.parseUrmDocument({ resource_id: 'lb-123', type: 'LogicalBucket', providers: [{ cloud: 'CLOUD_A', physical_id: 'bucket-x' }] });
       let code; try { core.parseUrmDocument({}) } catch (e) { code = core.isPolycloudError(e) && e.code }
-      console.log(JSON.stringify({ id: doc.resource_id, code, testing: typeof testing }));`;
+      const oneClass = spi.PolycloudError === core.PolycloudError && new spi.PolycloudError('NOT_FOUND', 'x') instanceof core.PolycloudError;
+      console.log(JSON.stringify({ id: doc.resource_id, code, testing: typeof testing, oneClass }));`;
     const { stdout } = await run(process.execPath, ['-e', script], { cwd: join(work, 'app') });
-    expect(JSON.parse(stdout)).toEqual({ id: 'lb-123', code: 'CONFIG_INVALID', testing: 'object' });
+    expect(JSON.parse(stdout)).toEqual({ id: 'lb-123', code: 'CONFIG_INVALID', testing: 'object', oneClass: true });
   }, 60_000);
 
   it('works from import', async () => {
     const script = `
       import { parseUrmDocument, createAdapterRegistry, PolycloudError } from '@polycloud/core';
       import * as testing from '@polycloud/core/testing';
+      import { PolycloudError as SpiError } from '@polycloud/core/spi';
       const doc = parseUrmDocument({ resource_id: 'lb-123', type: 'LogicalBucket', providers: [{ cloud: 'CLOUD_A', physical_id: 'bucket-x' }] });
-      console.log(JSON.stringify({ id: doc.resource_id, registry: typeof createAdapterRegistry().register, err: new PolycloudError('NOT_FOUND', 'x').code, testing: typeof testing }));`;
+      const oneClass = SpiError === PolycloudError;
+      console.log(JSON.stringify({ id: doc.resource_id, registry: typeof createAdapterRegistry().register, err: new PolycloudError('NOT_FOUND', 'x').code, testing: typeof testing, oneClass }));`;
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: join(work, 'app') });
-    expect(JSON.parse(stdout)).toEqual({ id: 'lb-123', registry: 'function', err: 'NOT_FOUND', testing: 'object' });
+    expect(JSON.parse(stdout)).toEqual({ id: 'lb-123', registry: 'function', err: 'NOT_FOUND', testing: 'object', oneClass: true });
   }, 60_000);
 });

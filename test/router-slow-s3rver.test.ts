@@ -9,7 +9,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPolycloud, type Polycloud, type StorageAdapter } from '@polycloud/core';
+import { createPolycloud, type Polycloud } from '@polycloud/core';
+import type { StorageAdapter } from '@polycloud/core/spi';
 import { createMemoryStorageAdapter } from '@polycloud/core/testing';
 import { createS3Adapter } from '@polycloud/adapter-aws';
 import { type S3rverEmulator, startS3rver } from '@polycloud/emulators';

@@ -7,7 +7,8 @@
  */
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPolycloud, type Polycloud, readAll, type StorageAdapter, versionFromMetadata } from '@polycloud/core';
+import { createPolycloud, type Polycloud, readAll } from '@polycloud/core';
+import { type StorageAdapter, versionFromMetadata } from '@polycloud/core/spi';
 import { createS3Adapter } from '@polycloud/adapter-aws';
 import { createAzureBlobAdapter } from '@polycloud/adapter-azure';
 import { createGcsAdapter } from '@polycloud/adapter-gcp';

@@ -9,7 +9,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPolycloud, type Polycloud, PolycloudError, type StorageAdapter } from '@polycloud/core';
+import { createPolycloud, type Polycloud, PolycloudError } from '@polycloud/core';
+import type { StorageAdapter } from '@polycloud/core/spi';
 import { createS3Adapter } from '@polycloud/adapter-aws';
 import { createAzureBlobAdapter } from '@polycloud/adapter-azure';
 import { type FauxqsEmulator, type RunningAzurite, startAzurite, startFauxqs } from '@polycloud/emulators';

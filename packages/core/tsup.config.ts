@@ -1,9 +1,13 @@
 import { defineConfig } from 'tsup';
 import { polycloudPreset } from '../../tooling/tsup.preset';
 
-// The test kit imports core by its package name, as any third-party kit would, so
+// The test kit imports core by its package names, as any third-party kit would, so
 // `@polycloud/core/testing` shares core's one copy at run time (one PolycloudError
-// class, one registry) instead of bundling its own.
+// class, one registry) instead of bundling its own. The two public entries (`.` and
+// `./spi`) share their modules through split chunks, for the same reason.
 export default defineConfig(
-  polycloudPreset({ index: 'src/index.ts', 'testing/index': 'src/testing/index.ts' }, { external: ['@polycloud/core'] }),
+  polycloudPreset(
+    { index: 'src/index.ts', spi: 'src/spi.ts', 'testing/index': 'src/testing/index.ts' },
+    { external: ['@polycloud/core', '@polycloud/core/spi'], splitting: true },
+  ),
 );

@@ -8,7 +8,8 @@
  *
  *   node --import tsx scripts/bench/compute-claims.ts [--iterations N]
  */
-import { createMemoryClaimStore, createPolycloud, createStorageClaimStore, type ClaimStore, type StorageAdapter } from '@polycloud/core';
+import { createMemoryClaimStore, createPolycloud, createStorageClaimStore, type ClaimStore } from '@polycloud/core';
+import type { StorageAdapter } from '@polycloud/core/spi';
 import { createMemoryComputeAdapter } from '@polycloud/core/testing';
 
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;

@@ -15,7 +15,8 @@
  *
  * Run: `npm run bench:failover` or `node --import tsx scripts/bench/failover.ts [--memory-only]`.
  */
-import { createPolycloud, type Polycloud, type StorageAdapter } from '@polycloud/core';
+import { createPolycloud, type Polycloud } from '@polycloud/core';
+import type { StorageAdapter } from '@polycloud/core/spi';
 import { createFaultInjectingStorageAdapter, createMemoryStorageAdapter } from '@polycloud/core/testing';
 import { createS3Adapter } from '@polycloud/adapter-aws';
 import { createAzureBlobAdapter } from '@polycloud/adapter-azure';

@@ -12,7 +12,9 @@
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_STORAGE_CAPABILITIES, parseUrmDocument, systemClock, type RouteRequest, type Router, type RouterContext } from '@polycloud/core';
+import { DEFAULT_STORAGE_CAPABILITIES, type RouteRequest, type Router, type RouterContext } from '@polycloud/core/spi';
+import { parseUrmDocument } from '@polycloud/core';
+import { systemClock } from '@polycloud/core/spi';
 import { createRouter } from '@polycloud/router';
 
 const gc = (globalThis as { gc?: () => void }).gc;

@@ -36,9 +36,10 @@ import { loadavg } from 'node:os';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import pLimit from 'p-limit';
-import { createPolycloud, type GetResult, HybridLogicalClock, type ListPage, newVersion, type ObjectInfo, type ObjectVersion, type Polycloud, PolycloudError, type StorageAdapter, versionMetadata } from '@polycloud/core';
+import { createPolycloud, type ListPage, type ObjectInfo, type Polycloud, PolycloudError } from '@polycloud/core';
+import { type GetResult, HybridLogicalClock, newVersion, type ObjectVersion, type StorageAdapter, versionMetadata } from '@polycloud/core/spi';
 import { createFaultInjectingStorageAdapter, createMemoryStorageAdapter, type FaultInjectingStorageAdapter, type MemoryStorageAdapter } from '@polycloud/core/testing';
-import { encodeVector } from '@polycloud/core';
+import { encodeVector } from '@polycloud/core/spi';
 import { createSync, partitionOf, SYNC_RESERVED_PREFIX, syncEngine, type SyncEngineOptions } from '@polycloud/sync';
 
 const gc = (globalThis as { gc?: () => void }).gc;

@@ -1,6 +1,6 @@
 // Measures the memory adapter's list and put cost on a bucket with many objects.
 // Run: node --import tsx scripts/bench/testing-memory-list.ts
-import { createMemoryStorageAdapter } from '../../packages/core/src/testing/index.js';
+import { createMemoryStorageAdapter } from '@polycloud/core/testing';
 
 const m = createMemoryStorageAdapter({ buckets: ['b'] });
 const N = 5_000;

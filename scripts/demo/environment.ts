@@ -5,7 +5,7 @@
  * demo sees three StorageAdapters it can take down and bring back.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import type { StorageAdapter } from '@polycloud/core';
+import type { StorageAdapter } from '@polycloud/core/spi';
 import { createFaultInjectingStorageAdapter, createMemoryStorageAdapter } from '@polycloud/core/testing';
 import { createS3Adapter } from '@polycloud/adapter-aws';
 import { createAzureBlobAdapter } from '@polycloud/adapter-azure';

@@ -1,4 +1,5 @@
-import { readAll, type StorageAdapter } from '@polycloud/core';
+import { readAll } from '@polycloud/core';
+import type { StorageAdapter } from '@polycloud/core/spi';
 
 /** Every data object of a physical bucket (the engine's `_polycloud/` objects left out): key → body as text. */
 export async function bodies(adapter: StorageAdapter, bucket: string): Promise<Map<string, string>> {

@@ -9,7 +9,8 @@ import {
   TerminateJobCommand,
 } from '@aws-sdk/client-batch';
 import { createAwsBatchAdapter, batchSize, mapBatchError } from '@polycloud/adapter-aws';
-import { createPolycloud, deriveIdempotencyKey, parseDataJob, toComputeJobRequest } from '@polycloud/core';
+import { createPolycloud, parseDataJob } from '@polycloud/core';
+import { deriveIdempotencyKey, toComputeJobRequest } from '@polycloud/core/spi';
 import { describe, expect, it } from 'vitest';
 import { createBatchMock } from './compute-batch-mock.js';
 import { ORIGINAL_DATAJOB_YAML } from '@polycloud/core/testing';

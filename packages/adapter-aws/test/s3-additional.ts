@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { isPolycloudError, readAll, type StorageAdapter } from '@polycloud/core';
+import { isPolycloudError, readAll } from '@polycloud/core';
+import type { StorageAdapter } from '@polycloud/core/spi';
 import { expect, it } from 'vitest';
 
 /** Tricky metadata values: non-ASCII, edge whitespace, look-alikes of the encodings. */

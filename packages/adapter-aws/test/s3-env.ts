@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { StorageAdapter } from '@polycloud/core';
+import type { StorageAdapter } from '@polycloud/core/spi';
 import type { FauxqsEmulator, S3rverEmulator } from '@polycloud/emulators';
 import { createS3Adapter, type S3AdapterOptions } from '../src/storage/index.js';
 

@@ -1,4 +1,5 @@
-import { isPolycloudError, type PolycloudError, readAll, type StorageAdapter } from '@polycloud/core';
+import { isPolycloudError, type PolycloudError, readAll } from '@polycloud/core';
+import type { StorageAdapter } from '@polycloud/core/spi';
 import { type S3rverEmulator, startS3rver } from '@polycloud/emulators';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createS3Adapter } from '../src/storage/index.js';

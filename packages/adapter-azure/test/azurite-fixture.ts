@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll } from 'vitest';
-import type { StorageAdapter } from '@polycloud/core';
+import type { StorageAdapter } from '@polycloud/core/spi';
 import { type RunningAzurite, startAzurite } from '@polycloud/emulators';
 import { type AzureBlobAdapterOptions, createAzureBlobAdapter } from '@polycloud/adapter-azure';
 

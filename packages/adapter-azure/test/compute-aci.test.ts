@@ -1,5 +1,6 @@
 import { aciSize, createAzureContainerInstancesAdapter, mapAciError } from '@polycloud/adapter-azure';
-import { createPolycloud, deriveIdempotencyKey, parseDataJob, toComputeJobRequest } from '@polycloud/core';
+import { createPolycloud, parseDataJob } from '@polycloud/core';
+import { deriveIdempotencyKey, toComputeJobRequest } from '@polycloud/core/spi';
 import { describe, expect, it } from 'vitest';
 import { createArmMock, credential, SUBSCRIPTION } from './compute-aci-arm.js';
 import { ORIGINAL_DATAJOB_YAML } from '@polycloud/core/testing';

@@ -6,7 +6,8 @@ import {
   generateAccountSASQueryParameters,
   StorageSharedKeyCredential,
 } from '@azure/storage-blob';
-import { createAdapterRegistry, createPolycloud, isPolycloudError, readAll, type StorageAdapter } from '@polycloud/core';
+import { createAdapterRegistry, createPolycloud, isPolycloudError, readAll } from '@polycloud/core';
+import type { StorageAdapter } from '@polycloud/core/spi';
 import { azureBlobAdapterFactory } from '@polycloud/adapter-azure';
 import { randomContainer } from './azurite-fixture.js';
 import { useAzurite } from './azurite-fixture.js';

@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream';
 import { expect, it } from 'vitest';
 import { BlobServiceClient } from '@azure/storage-blob';
-import { isPolycloudError, readAll, type StorageAdapter } from '@polycloud/core';
+import { isPolycloudError, readAll } from '@polycloud/core';
+import type { StorageAdapter } from '@polycloud/core/spi';
 import type { RunningAzurite } from '@polycloud/emulators';
 import { createAzureBlobAdapter } from '@polycloud/adapter-azure';
 import { randomContainer } from './azurite-fixture.js';

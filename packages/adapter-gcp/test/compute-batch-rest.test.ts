@@ -1,5 +1,6 @@
 import { createGcpBatchAdapter } from '@polycloud/adapter-gcp';
-import { deriveIdempotencyKey, parseDataJob, toComputeJobRequest } from '@polycloud/core';
+import { deriveIdempotencyKey, toComputeJobRequest } from '@polycloud/core/spi';
+import { parseDataJob } from '@polycloud/core';
 import { runComputeAdapterConformance } from '@polycloud/core/testing';
 import { describe, expect, it } from 'vitest';
 import { createRestGcpBatch } from './compute-batch-rest.js';

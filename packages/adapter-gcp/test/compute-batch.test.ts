@@ -1,6 +1,7 @@
 import type { v1 } from '@google-cloud/batch';
 import { createGcpBatchAdapter, type GcpBatchClient, GRPC, mapGcpBatchError, requestIdFor } from '@polycloud/adapter-gcp';
-import { createPolycloud, deriveIdempotencyKey, parseDataJob, redact, toComputeJobRequest } from '@polycloud/core';
+import { createPolycloud, parseDataJob } from '@polycloud/core';
+import { deriveIdempotencyKey, redact, toComputeJobRequest } from '@polycloud/core/spi';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { createFakeGcpBatch } from './compute-batch-fake.js';
 import { ORIGINAL_DATAJOB_YAML } from '@polycloud/core/testing';

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { type StorageAdapter, createAdapterRegistry, createPolycloud, isPolycloudError, readAll } from '@polycloud/core';
+import type { StorageAdapter } from '@polycloud/core/spi';
+import { createAdapterRegistry, createPolycloud, isPolycloudError, readAll } from '@polycloud/core';
 import { expect, it } from 'vitest';
 import { type GcsAdapterOptions, gcsAdapterFactory } from '../src/storage/index.js';
 

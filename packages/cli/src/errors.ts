@@ -1,4 +1,5 @@
-import { formatPath, isPolycloudError, redact } from '@polycloud/core';
+import { formatPath, isPolycloudError } from '@polycloud/core';
+import { redact } from '@polycloud/core/spi';
 import { type CliStream, EXIT, line } from './io.js';
 
 /** Prints an error: every issue with its path (and line), or the code and message. Returns the exit code. */

@@ -1,4 +1,5 @@
-import { type AdapterFactory, type AdapterRegistry, createAdapterRegistry, localComputeAdapterFactory } from '@polycloud/core';
+import type { AdapterFactory } from '@polycloud/core/spi';
+import { type AdapterRegistry, createAdapterRegistry, localComputeAdapterFactory } from '@polycloud/core';
 
 function isFactory(value: unknown): value is AdapterFactory {
   const f = value as Partial<AdapterFactory> | null;

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { afterAll } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type AdapterRegistry, createAdapterRegistry, localComputeAdapterFactory, PolycloudError, type StorageAdapterFactory } from '@polycloud/core';
+import { type AdapterRegistry, createAdapterRegistry, localComputeAdapterFactory, PolycloudError } from '@polycloud/core';
+import type { StorageAdapterFactory } from '@polycloud/core/spi';
 import { createMemoryCloud, type MemoryCloud, memoryStorageAdapterFactory } from '@polycloud/core/testing';
 import { runCli, type RunCliOptions } from '@polycloud/cli';
 

@@ -120,10 +120,13 @@ export interface Polycloud {
   sync(bucketId: string): BucketReplication;
   /** The LogicalCluster with this `resource_id`: submit, status, cancel, wait, watch DataJobs. Unknown id → NOT_FOUND. */
   cluster(id: string, options?: LogicalClusterOptions): LogicalClusterClient;
+  /**
+   * The raw adapter of a provider, for administration (creating a physical bucket,
+   * measuring usage). It bypasses routing, residency, replication and retries.
+   */
   storageAdapter(provider: string): StorageAdapter;
+  /** The raw compute adapter of a provider; bypasses routing, residency and idempotency. */
   computeAdapter(provider: string): ComputeAdapter;
-  /** Shared execution context (router, retry policy, limits) for facades built on this instance. */
-  readonly execution: ExecutionContext;
   /** Metrics, spans and logs derived from `events`, and the per-binding state they track. */
   readonly telemetry: PolycloudTelemetry;
   /** Closes the router and every adapter. Idempotent. */
@@ -300,7 +303,6 @@ export function createPolycloud(input: PolycloudOptions): Polycloud {
     router,
     clock,
     residency: options.residency,
-    execution,
     telemetry,
     bucket(id) {
       let client = buckets.get(id);

@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  type ClaimStore,
-  createMemoryClaimStore,
-  createPolycloud,
-  createStorageClaimStore,
-  deriveIdempotencyKey,
-  parseDataJob,
-  type RouterFactory,
-  type StorageAdapter,
-  verifyClaimStore,
-} from '@polycloud/core';
+import { type ClaimStore, createMemoryClaimStore, createPolycloud, createStorageClaimStore, parseDataJob } from '@polycloud/core';
+import { deriveIdempotencyKey, type RouterFactory, type StorageAdapter, verifyClaimStore } from '@polycloud/core/spi';
 import { createFakeClock, createFaultInjectingComputeAdapter, createMemoryComputeAdapter, createMemoryStorageAdapter, type FakeClock } from '@polycloud/core/testing';
 import { createRouter } from '@polycloud/router';
 

@@ -1,7 +1,9 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { type Clock, createPolycloud, type FailoverEvent, type JobEvent, PolycloudError, systemClock, type RouterFactory } from '@polycloud/core';
+import { type Clock, createPolycloud, type FailoverEvent, type JobEvent, PolycloudError } from '@polycloud/core';
+import { systemClock } from '@polycloud/core/spi';
+import type { RouterFactory } from '@polycloud/core/spi';
 import { createRouter } from '@polycloud/router';
 import { createFakeCompute, type FakeCompute, ORIGINAL_DATAJOB_YAML, submits } from './compute-fixtures.js';
 

@@ -1,4 +1,5 @@
-import type { ComputeAdapter, ComputeCapabilities, ComputeJobRequest, ComputeTarget, JobStatus } from '@polycloud/core';
+import type { ComputeAdapter, ComputeCapabilities, ComputeJobRequest, ComputeTarget } from '@polycloud/core/spi';
+import type { JobStatus } from '@polycloud/core';
 import { PolycloudError } from '@polycloud/core';
 
 /** One scripted outcome of the next submit call on a fake binding. */

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type ComputeAdapter, type ComputeJobRequest, createLocalComputeAdapter, type LocalJobStatus } from '@polycloud/core';
+import type { ComputeAdapter, ComputeJobRequest, LocalJobStatus } from '@polycloud/core/spi';
+import { createLocalComputeAdapter } from '@polycloud/core';
 
 const logDir = mkdtempSync(join(tmpdir(), 'pc-local-restart-'));
 afterAll(() => rmSync(logDir, { recursive: true, force: true }));

@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type ComputeAdapter, createLocalComputeAdapter, createPolycloud, type JobEvent, type LocalJobStatus, localComputeAdapterFactory, createAdapterRegistry, parseDataJob, toComputeJobRequest } from '@polycloud/core';
+import { type ComputeAdapter, type LocalJobStatus, toComputeJobRequest } from '@polycloud/core/spi';
+import { createLocalComputeAdapter, createPolycloud, type JobEvent, localComputeAdapterFactory, createAdapterRegistry, parseDataJob } from '@polycloud/core';
 import { ORIGINAL_DATAJOB_YAML } from './compute-fixtures.js';
 
 const logDir = mkdtempSync(join(tmpdir(), 'pc-local-'));

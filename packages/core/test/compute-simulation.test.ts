@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createMemoryClaimStore, createPolycloud, type ErrorCode, type LogicalClusterClient, type Polycloud, seededRandom, type SubmittedJob } from '@polycloud/core';
+import { createMemoryClaimStore, createPolycloud, type ErrorCode, type LogicalClusterClient, type Polycloud, type SubmittedJob } from '@polycloud/core';
+import { seededRandom } from '@polycloud/core/spi';
 import { createFakeClock, createFaultInjectingClaimStore, createFaultInjectingComputeAdapter, createMemoryComputeAdapter } from '@polycloud/core/testing';
 import { createRouter } from '@polycloud/router';
 

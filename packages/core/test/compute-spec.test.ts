@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { deriveIdempotencyKey, IDEMPOTENCY_KEY, isPolycloudError, parseCpu, parseDataJob, parseMemoryMiB, parseQuantity, parseTimeoutSeconds } from '@polycloud/core';
+import { deriveIdempotencyKey, IDEMPOTENCY_KEY } from '@polycloud/core/spi';
+import { isPolycloudError, parseDataJob } from '@polycloud/core';
+import { parseCpu, parseMemoryMiB, parseQuantity } from '../src/compute/quantity.js';
+import { parseTimeoutSeconds } from '../src/compute/duration.js';
 import { ORIGINAL_DATAJOB_YAML } from './compute-fixtures.js';
 
 function configError(fn: () => unknown): { path: (string | number)[] | undefined; code: string } {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { type AdapterRegistry, createAdapterRegistry, localComputeAdapterFactory, type StorageAdapterFactory } from '@polycloud/core';
+import { type AdapterRegistry, createAdapterRegistry, localComputeAdapterFactory } from '@polycloud/core';
+import type { StorageAdapterFactory } from '@polycloud/core/spi';
 import { createMemoryStorageAdapter, memoryStorageAdapterFactory } from '@polycloud/core/testing';
 
 /** A user's own adapter type, S3-like options in camelCase, backed by memory. */

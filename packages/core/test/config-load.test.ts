@@ -2,7 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createPolycloudFromConfig, interpolate, loadPolycloudConfig, parseDurationMs, type ErrorIssue } from '@polycloud/core';
+import { createPolycloudFromConfig, loadPolycloudConfig, type ErrorIssue } from '@polycloud/core';
+import { interpolate } from '../src/config/interpolate.js';
+import { parseDurationMs } from '../src/config/duration.js';
 import { createSync } from '@polycloud/sync';
 import { configRegistry, ENV, SECRET_A, SECRET_B, VALID } from './config-fixtures.js';
 

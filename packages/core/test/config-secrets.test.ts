@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  createAdapterRegistry,
-  createPolycloudFromConfig,
-  isPolycloudError,
-  loadPolycloudConfig,
-  PolycloudError,
-  type StorageAdapterFactory,
-} from '@polycloud/core';
+import { createAdapterRegistry, createPolycloudFromConfig, isPolycloudError, loadPolycloudConfig, PolycloudError } from '@polycloud/core';
+import type { StorageAdapterFactory } from '@polycloud/core/spi';
 import { createMemoryStorageAdapter, memoryStorageAdapterFactory } from '@polycloud/core/testing';
 import { z } from 'zod';
 import { configRegistry, ENV, SECRET_A, SECRET_B, VALID } from './config-fixtures.js';

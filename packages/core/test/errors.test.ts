@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { classifyNetworkError, isPolycloudError, PolycloudError, redact, registerSecrets, toPolycloudError } from '@polycloud/core';
+import { classifyNetworkError, redact, registerSecrets, toPolycloudError } from '@polycloud/core/spi';
+import { isPolycloudError, PolycloudError } from '@polycloud/core';
 
 describe('PolycloudError', () => {
   it('carries code, retryable default, context and cause', () => {

@@ -1,4 +1,5 @@
-import { PolycloudError, type StorageAdapter } from '@polycloud/core';
+import { PolycloudError } from '@polycloud/core';
+import type { StorageAdapter } from '@polycloud/core/spi';
 
 type Step = 'ok' | 'hang' | PolycloudError;
 

@@ -3,7 +3,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { trace } from '@opentelemetry/api';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ConcurrencySlots, createPolycloud, mapStreamErrors, type Polycloud, PolycloudError, readAll, validateKey } from '@polycloud/core';
+import { ConcurrencySlots } from '../src/facade/slots.js';
+import { createPolycloud, type Polycloud, PolycloudError, readAll } from '@polycloud/core';
+import { mapStreamErrors, validateKey } from '@polycloud/core/spi';
 import { createMemoryStorageAdapter } from '@polycloud/core/testing';
 import { createTestTelemetry } from './observability-helpers.js';
 

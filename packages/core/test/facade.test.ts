@@ -1,13 +1,7 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import {
-  createAdapterRegistry,
-  createPolycloud,
-  isPolycloudError,
-  PolycloudError,
-  type PolycloudOptions,
-  type StorageAdapter,
-} from '@polycloud/core';
+import { createAdapterRegistry, createPolycloud, isPolycloudError, PolycloudError, type PolycloudOptions } from '@polycloud/core';
+import type { StorageAdapter } from '@polycloud/core/spi';
 import { createFakeClock, createMemoryStorageAdapter, memoryStorageAdapterFactory } from '@polycloud/core/testing';
 import { createRouter } from '@polycloud/router';
 import { down, scripted } from './facade-helpers.js';

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type ComputeAdapter, createAdapterRegistry, createLocalComputeAdapter, createPolycloud, isPolycloudError, type LocalJobStatus, loadDataJob, toComputeJobRequest } from '@polycloud/core';
+import { type ComputeAdapter, type LocalJobStatus, toComputeJobRequest } from '@polycloud/core/spi';
+import { createAdapterRegistry, createLocalComputeAdapter, createPolycloud, isPolycloudError, loadDataJob } from '@polycloud/core';
 import { memoryStorageAdapterFactory } from '@polycloud/core/testing';
 
 const dir = mkdtempSync(join(tmpdir(), 'pc-hostile-'));

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { INPUT_LIMITS, parseYamlText, prescanYaml } from '@polycloud/core';
+import { INPUT_LIMITS } from '@polycloud/core/spi';
+import { parseYamlText } from '../src/input/parse-yaml.js';
+import { prescanYaml } from '../src/input/yaml-prescan.js';
 
 describe('the nesting pre-scan does not refuse what is not nested', () => {
   it.each([

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { POLYCLOUD_METRICS, prometheusSeriesNames } from '@polycloud/core';
+import { POLYCLOUD_METRICS } from '@polycloud/core';
+import { prometheusSeriesNames } from '../src/observability/metrics.js';
 
 const docs = (p: string) => fileURLToPath(new URL(`../../../docs/${p}`, import.meta.url));
 const SERIES = new Set(prometheusSeriesNames());

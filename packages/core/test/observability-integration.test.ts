@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createPolycloud, type Polycloud, PolycloudError, type StorageAdapter } from '@polycloud/core';
+import { createPolycloud, type Polycloud, PolycloudError } from '@polycloud/core';
+import type { StorageAdapter } from '@polycloud/core/spi';
 import { createMemoryStorageAdapter } from '@polycloud/core/testing';
 import { createRouter } from '@polycloud/router';
 import { createSync } from '@polycloud/sync';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createPolycloud, createRedactingLogger, PolycloudError, registerSecrets, silentLogger, type StorageAdapter } from '@polycloud/core';
+import { createPolycloud, createRedactingLogger, PolycloudError, silentLogger } from '@polycloud/core';
+import { registerSecrets, type StorageAdapter } from '@polycloud/core/spi';
 import { createMemoryStorageAdapter } from '@polycloud/core/testing';
 
 function instance(logger: unknown, primary?: StorageAdapter) {

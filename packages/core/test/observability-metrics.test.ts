@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createPolycloud, measureBucketUsage, type Polycloud, POLYCLOUD_METRICS, PolycloudError, prometheusName, type StorageAdapter } from '@polycloud/core';
+import { createPolycloud, measureBucketUsage, type Polycloud, POLYCLOUD_METRICS, PolycloudError } from '@polycloud/core';
+import { prometheusName } from '../src/observability/metrics.js';
+import type { StorageAdapter } from '@polycloud/core/spi';
 import { createMemoryStorageAdapter } from '@polycloud/core/testing';
 import { createTestTelemetry, type Point } from './observability-helpers.js';
 

@@ -11,7 +11,7 @@ import {
   type Price,
   type WeightParams,
   type WeightSignals,
-} from '../src/index.js';
+} from '../src/spi.js';
 
 const SEED = 20261121;
 const params = (ref: number | undefined): WeightParams => ({

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type ComputeAdapter, PolycloudError, type StorageAdapter } from '@polycloud/core';
+import type { ComputeAdapter, StorageAdapter } from '@polycloud/core/spi';
+import { PolycloudError } from '@polycloud/core';
 import {
   computeConformanceCases,
   createMemoryComputeAdapter,

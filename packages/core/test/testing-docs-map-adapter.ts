@@ -8,7 +8,7 @@ import {
   type ObjectInfo,
   type StorageAdapter,
   type StorageAdapterFactory,
-} from '@polycloud/core';
+} from '@polycloud/core/spi';
 
 interface Entry { data: Buffer; info: ObjectInfo }
 

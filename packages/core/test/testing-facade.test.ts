@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createPolycloud, isPolycloudError, type StorageAdapter } from '@polycloud/core';
+import { createPolycloud, isPolycloudError } from '@polycloud/core';
+import type { StorageAdapter } from '@polycloud/core/spi';
 import { createFakeClock, createFaultInjectingStorageAdapter, createMemoryStorageAdapter, type FakeClock } from '@polycloud/core/testing';
 
 /** The test kit driving the real facade: memory adapters behind fault injectors, on a fake clock. */

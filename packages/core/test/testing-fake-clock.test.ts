@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isPolycloudError, sleep } from '@polycloud/core';
+import { isPolycloudError } from '@polycloud/core';
+import { sleep } from '@polycloud/core/spi';
 import { createFakeClock } from '@polycloud/core/testing';
 
 describe('createFakeClock', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type ComputeJobRequest, createAdapterRegistry, isPolycloudError } from '@polycloud/core';
+import type { ComputeJobRequest } from '@polycloud/core/spi';
+import { createAdapterRegistry, isPolycloudError } from '@polycloud/core';
 import { createFakeClock, createMemoryComputeAdapter, memoryComputeAdapterFactory } from '@polycloud/core/testing';
 
 const target = { physicalId: 'queue-1', options: {} };

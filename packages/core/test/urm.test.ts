@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isPolycloudError, parseLogicalBucket, parseUrmDocument, parseUrmDocuments, type PolycloudError } from '@polycloud/core';
+import { isPolycloudError, parseUrmDocument, parseUrmDocuments, type PolycloudError } from '@polycloud/core';
+import { parseLogicalBucket } from '@polycloud/core/spi';
 
 const original = {
   resource_id: 'lb-123',

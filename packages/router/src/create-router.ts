@@ -1,14 +1,5 @@
-import {
-  hardFilter,
-  type Router,
-  type RouteDecision,
-  type RouteExplanation,
-  type RouteOutcome,
-  type RouteRequest,
-  type RouterContext,
-  type RouterFactory,
-  type UrmDocument,
-} from '@polycloud/core';
+import { hardFilter, type Router, type RouteDecision, type RouteOutcome, type RouteRequest, type RouterContext, type RouterFactory } from '@polycloud/core/spi';
+import type { RouteExplanation, UrmDocument } from '@polycloud/core';
 import { buildDocState, costClassOf, type DocState, type Group } from './doc-state.js';
 import { explainRequest } from './explain.js';
 import { hash53, hashString } from './hash.js';

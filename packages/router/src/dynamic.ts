@@ -1,4 +1,4 @@
-import { dynamicFactor } from '@polycloud/core';
+import { dynamicFactor } from '@polycloud/core/spi';
 import type { DocState } from './doc-state.js';
 import type { BindingHealth, HealthTracker } from './health.js';
 import type { ResolvedRouterOptions } from './options.js';

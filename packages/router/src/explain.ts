@@ -1,4 +1,5 @@
-import type { ExplainedCandidate, RouteExplanation, RouteRequest } from '@polycloud/core';
+import type { ExplainedCandidate, RouteExplanation } from '@polycloud/core';
+import type { RouteRequest } from '@polycloud/core/spi';
 import { type DocState, type Group, modeOf } from './doc-state.js';
 import { dynamicOf } from './dynamic.js';
 import type { HealthTracker } from './health.js';

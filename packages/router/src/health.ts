@@ -1,4 +1,4 @@
-import type { RouteOutcome } from '@polycloud/core';
+import type { RouteOutcome } from '@polycloud/core/spi';
 import type { ResolvedRouterOptions } from './options.js';
 
 /** What one binding's signals and health look like right now. */

@@ -1,4 +1,4 @@
-import { parseWithSchema } from '@polycloud/core';
+import { parseWithSchema } from '@polycloud/core/spi';
 import { z } from 'zod';
 
 const nonNegative = z.number().finite().nonnegative();

@@ -1,4 +1,4 @@
-import type { RouterContext } from '@polycloud/core';
+import type { RouterContext } from '@polycloud/core/spi';
 import { seedOf } from './hash.js';
 import type { HealthTracker } from './health.js';
 import type { ResolvedRouterOptions } from './options.js';

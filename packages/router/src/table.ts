@@ -1,13 +1,4 @@
-import {
-  DEFAULT_WORKLOAD,
-  operationCost,
-  placementWeight,
-  priceMultiplier,
-  priceReference,
-  tierLoads,
-  type RouteDecision,
-  type WeightParams,
-} from '@polycloud/core';
+import { DEFAULT_WORKLOAD, operationCost, placementWeight, priceMultiplier, priceReference, tierLoads, type RouteDecision, type WeightParams } from '@polycloud/core/spi';
 import type { CostClassKey, DocState, Group } from './doc-state.js';
 import type { HealthTracker } from './health.js';
 import type { ResolvedRouterOptions } from './options.js';

@@ -1,4 +1,5 @@
-import { createPolycloud, DEFAULT_STORAGE_CAPABILITIES, parseUrmDocument, type Clock, type Polycloud, type Router, type RouterContext, type StorageAdapter, type UrmDocument } from '@polycloud/core';
+import { createPolycloud, parseUrmDocument, type Clock, type Polycloud, type UrmDocument } from '@polycloud/core';
+import { DEFAULT_STORAGE_CAPABILITIES, type Router, type RouterContext, type StorageAdapter } from '@polycloud/core/spi';
 import { createRouter, type RouterOptions } from '@polycloud/router';
 
 /** A Clock whose time only moves when told (timers run in due order). */

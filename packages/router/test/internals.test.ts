@@ -1,4 +1,5 @@
-import { dynamicFactor, PolycloudError } from '@polycloud/core';
+import { dynamicFactor } from '@polycloud/core/spi';
+import { PolycloudError } from '@polycloud/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LoadModel } from '../src/dynamic.js';

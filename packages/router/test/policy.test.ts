@@ -1,4 +1,5 @@
-import { complianceVerdict, isPolycloudError, parseUrmDocument, PolycloudError } from '@polycloud/core';
+import { complianceVerdict } from '@polycloud/core/spi';
+import { isPolycloudError, parseUrmDocument, PolycloudError } from '@polycloud/core';
 import { createRouter } from '@polycloud/router';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

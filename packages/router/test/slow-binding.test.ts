@@ -1,4 +1,5 @@
-import { type Clock, type Polycloud, sleep, type StorageAdapter } from '@polycloud/core';
+import type { Clock, Polycloud } from '@polycloud/core';
+import { sleep, type StorageAdapter } from '@polycloud/core/spi';
 import { createFakeClock, createFaultInjectingStorageAdapter, createMemoryStorageAdapter, type FakeClock, type FaultInjectingStorageAdapter } from '@polycloud/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { primaryStandby } from './helpers.js';

@@ -1,4 +1,5 @@
-import { type Clock, PolycloudError, type VersionRecord } from '@polycloud/core';
+import { type Clock, PolycloudError } from '@polycloud/core';
+import type { VersionRecord } from '@polycloud/core/spi';
 import type { KvStore } from './kv-store.js';
 
 /** One change captured from a put or delete through polycloud (Debezium-like: op, source, time). */

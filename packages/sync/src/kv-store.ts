@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { isPolycloudError, PolycloudError, readAll, type StorageAdapter } from '@polycloud/core';
+import { isPolycloudError, PolycloudError, readAll } from '@polycloud/core';
+import type { StorageAdapter } from '@polycloud/core/spi';
 
 export interface KvEntry {
   value: Buffer;

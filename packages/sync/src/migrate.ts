@@ -1,4 +1,5 @@
-import { PolycloudError, type VersionRecord } from '@polycloud/core';
+import { PolycloudError } from '@polycloud/core';
+import type { VersionRecord } from '@polycloud/core/spi';
 import type { SyncContext } from './context.js';
 import { parseEntry } from './journal.js';
 import { isConditionFailure, type KvStore } from './kv-store.js';

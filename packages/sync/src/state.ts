@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type EventEmitter from 'eventemitter3';
-import { PolycloudError, type PolycloudEvents, type VersionRecord } from '@polycloud/core';
+import { PolycloudError, type PolycloudEvents } from '@polycloud/core';
+import type { VersionRecord } from '@polycloud/core/spi';
 import { compareUtf8, isConditionFailure, type KvStore } from './kv-store.js';
 
 /** What the engine remembers of one key: the last synchronised state, and a delete until every binding applied it. */

@@ -1,6 +1,6 @@
 import type { ObjectReplicationStatus } from '@polycloud/core';
 
-export type { BindingStatus, ObjectReplicationStatus, ReplicationState, TargetStatus } from '@polycloud/core';
+export type { BindingStatus, ObjectReplicationStatus, ReplicationState, TargetStatus } from '@polycloud/core/spi';
 
 /** In-process record of per-object replication status (bounded; oldest forgotten first). */
 export class SyncStatusBook {

@@ -1,4 +1,4 @@
-import { joinVectors, type VersionVector } from '@polycloud/core';
+import { joinVectors, type VersionVector } from '@polycloud/core/spi';
 
 /** What this process last saw of a key: the context of its next write there. */
 export interface KnownVersion {

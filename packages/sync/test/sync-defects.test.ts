@@ -3,7 +3,8 @@
  * fails on that engine and passes now.
  */
 import { describe, expect, it } from 'vitest';
-import { HybridLogicalClock, isPolycloudError, newVersion, PolycloudError, type StorageAdapter, versionFromMetadata, versionMetadata } from '@polycloud/core';
+import { HybridLogicalClock, newVersion, type StorageAdapter, versionFromMetadata, versionMetadata } from '@polycloud/core/spi';
+import { isPolycloudError, PolycloudError } from '@polycloud/core';
 import { createFaultInjectingStorageAdapter, type MemoryStorageAdapter } from '@polycloud/core/testing';
 import { syncEngine } from '../src/index.js';
 import { dataObjects, snapshot, syncWorld } from './sync-helpers.js';

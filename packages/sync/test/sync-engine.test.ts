@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { versionFromMetadata } from '@polycloud/core';
+import { versionFromMetadata } from '@polycloud/core/spi';
 import { syncEngine } from '../src/index.js';
 import { dataObjects, outOfBandPut, snapshot, syncWorld } from './sync-helpers.js';
 
@@ -65,7 +65,7 @@ describe('sync engine (three memory clouds)', () => {
     const bAdapter = adapters.b;
     const cur = versionFromMetadata((await bAdapter.head('pb', 'doc')).metadata)!;
     // A second process writing on b (same context as a's write: concurrent).
-    const { newVersion, versionMetadata, HybridLogicalClock } = await import('@polycloud/core');
+    const { newVersion, versionMetadata, HybridLogicalClock } = await import('@polycloud/core/spi');
     const v = newVersion(new HybridLogicalClock(() => clock.now()), 'b', cur.vv);
     bAdapter.cloud.putObject('pb', 'doc', 'edit-on-b', { metadata: versionMetadata(v) });
     await polycloud.sync('lb').reconcile();
@@ -125,7 +125,7 @@ describe('sync engine (three memory clouds)', () => {
 
   it('a timestamp beyond the skew bound is quarantined and reported, not propagated', async () => {
     const { polycloud, adapters, events, clock } = syncWorld({ max_clock_skew_ms: 1000 });
-    const { versionMetadata } = await import('@polycloud/core');
+    const { versionMetadata } = await import('@polycloud/core/spi');
     adapters.b.cloud.putObject('pb', 'future', 'x', { metadata: versionMetadata({ hlc: { l: clock.now() + 3_600_000, c: 0 }, origin: 'b', vv: { b: { l: clock.now() + 3_600_000, c: 0 } } }) });
     await polycloud.sync('lb').reconcile();
     expect(events.find((e) => e.name === 'quarantine')?.payload).toMatchObject({ key: 'future', binding: 'b' });
@@ -138,7 +138,7 @@ describe('sync engine (three memory clouds)', () => {
     const bucket = polycloud.bucket('lb');
     await bucket.put('d', 'v1');
     await polycloud.sync('lb').drain();
-    const { newVersion, versionMetadata, versionFromMetadata: vfm, HybridLogicalClock } = await import('@polycloud/core');
+    const { newVersion, versionMetadata, versionFromMetadata: vfm, HybridLogicalClock } = await import('@polycloud/core/spi');
     const seen = vfm((await adapters.b.head('pb', 'd')).metadata)!;
     await bucket.delete('d'); // on a
     await clock.advance(10);
@@ -162,7 +162,7 @@ describe('sync engine policies and fencing', () => {
         },
       },
     });
-    const { newVersion, versionMetadata, HybridLogicalClock } = await import('@polycloud/core');
+    const { newVersion, versionMetadata, HybridLogicalClock } = await import('@polycloud/core/spi');
     await polycloud.bucket('lb').put('cfg.json', '{"a":1}');
     const seen = versionFromMetadata((await adapters.a.head('pa', 'cfg.json')).metadata)!;
     const v = newVersion(new HybridLogicalClock(() => clock.now()), 'b', {});
@@ -172,7 +172,7 @@ describe('sync engine policies and fencing', () => {
       expect(JSON.parse(Buffer.from(dataObjects(a, p)[0]!.data).toString())).toEqual({ a: 1, b: 2 });
     }
     const merged = versionFromMetadata(dataObjects(adapters.c, 'pc')[0]!.metadata)!;
-    const { compareVectors } = await import('@polycloud/core');
+    const { compareVectors } = await import('@polycloud/core/spi');
     expect(compareVectors(merged.vv, seen.vv)).toBe('after');
     expect(compareVectors(merged.vv, v.vv)).toBe('after');
     await polycloud.close();
@@ -185,7 +185,7 @@ describe('sync engine policies and fencing', () => {
 
   it('priority: the listed binding wins a conflict even with an older timestamp', async () => {
     const { polycloud, adapters, clock } = syncWorld({ conflict: 'priority', priority: ['c', 'a', 'b'] });
-    const { newVersion, versionMetadata, HybridLogicalClock } = await import('@polycloud/core');
+    const { newVersion, versionMetadata, HybridLogicalClock } = await import('@polycloud/core/spi');
     const hlc = new HybridLogicalClock(() => clock.now());
     adapters.c.cloud.putObject('pc', 'x', 'from-c', { metadata: versionMetadata(newVersion(hlc, 'c', {})) });
     await clock.advance(1000);

@@ -1,4 +1,5 @@
-import { createPolycloud, type Polycloud, type StorageAdapter } from '@polycloud/core';
+import { createPolycloud, type Polycloud } from '@polycloud/core';
+import type { StorageAdapter } from '@polycloud/core/spi';
 import { createFakeClock, createMemoryStorageAdapter, type FakeClock, type MemoryStorageAdapter } from '@polycloud/core/testing';
 import { createSync, type SyncEngineOptions } from '@polycloud/sync';
 

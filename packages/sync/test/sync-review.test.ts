@@ -3,7 +3,8 @@
  * each scenario was first written to show the defect, then turned around once fixed.
  */
 import { describe, expect, it } from 'vitest';
-import { createPolycloud, HybridLogicalClock, isPolycloudError, newVersion, PolycloudError, type StorageAdapter, versionMetadata } from '@polycloud/core';
+import { createPolycloud, isPolycloudError, PolycloudError } from '@polycloud/core';
+import { HybridLogicalClock, newVersion, type StorageAdapter, versionMetadata } from '@polycloud/core/spi';
 import { createFakeClock, createMemoryStorageAdapter, type FakeClock, type MemoryStorageAdapter } from '@polycloud/core/testing';
 import { createSync, syncEngine } from '../src/index.js';
 import { dataObjects, syncWorld } from './sync-helpers.js';

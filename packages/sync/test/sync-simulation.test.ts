@@ -18,7 +18,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compareVectors, conflictKey, createPolycloud, fromRecord, type ObjectVersion, type Polycloud, PolycloudError, seededRandom, type StorageAdapter, type VersionRecord, versionFromMetadata, versionId } from '@polycloud/core';
+import { compareVectors, conflictKey, fromRecord, type ObjectVersion, seededRandom, type StorageAdapter, type VersionRecord, versionFromMetadata, versionId } from '@polycloud/core/spi';
+import { createPolycloud, type Polycloud, PolycloudError } from '@polycloud/core';
 import { createFakeClock, createFaultInjectingStorageAdapter, createMemoryStorageAdapter, type FaultInjectingStorageAdapter, type MemoryStorageAdapter } from '@polycloud/core/testing';
 import { createSync, type SyncEngine, syncEngine } from '@polycloud/sync';
 

@@ -7,20 +7,8 @@ import {
   type SubmitJobRequest,
   TerminateJobCommand,
 } from '@aws-sdk/client-batch';
-import {
-  type AdapterContext,
-  type ComputeAdapter,
-  type ComputeAdapterFactory,
-  type ComputeCapabilities,
-  type ComputeJobRequest,
-  type ComputeTarget,
-  type JobStatus,
-  camelCase,
-  parseWithSchema,
-  PolycloudError,
-  registerSecrets,
-  TERMINAL_JOB_STATES,
-} from '@polycloud/core';
+import { type AdapterContext, type ComputeAdapter, type ComputeAdapterFactory, type ComputeCapabilities, type ComputeJobRequest, type ComputeTarget, camelCase, parseWithSchema, registerSecrets, TERMINAL_JOB_STATES } from '@polycloud/core/spi';
+import { type JobStatus, PolycloudError } from '@polycloud/core';
 import { mapBatchError } from './errors.js';
 import { createJobDefinitionCache } from './job-definitions.js';
 import { type AwsBatchAdapterOptions, AwsBatchAdapterOptionsSchema, AwsBatchTargetOptionsSchema, type ResolvedAwsBatchAdapterOptions } from './options.js';

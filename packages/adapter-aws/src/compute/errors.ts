@@ -1,4 +1,5 @@
-import { classifyNetworkError, type ErrorCode, isPolycloudError, PolycloudError } from '@polycloud/core';
+import { classifyNetworkError } from '@polycloud/core/spi';
+import { type ErrorCode, isPolycloudError, PolycloudError } from '@polycloud/core';
 
 export interface BatchErrorContext {
   operation: string;

@@ -1,10 +1,4 @@
-import {
-  type AdapterContext,
-  parseWithSchema,
-  registerSecrets,
-  type StorageAdapter,
-  type StorageAdapterFactory,
-} from '@polycloud/core';
+import { type AdapterContext, parseWithSchema, registerSecrets, type StorageAdapter, type StorageAdapterFactory } from '@polycloud/core/spi';
 import { ensureBucket, probeBucket } from './bucket.js';
 import { s3Capabilities } from './capabilities.js';
 import { createS3Client } from './client.js';

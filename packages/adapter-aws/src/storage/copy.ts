@@ -1,5 +1,5 @@
 import { CopyObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
-import type { CopyOptions, PutResult } from '@polycloud/core';
+import type { CopyOptions, PutResult } from '@polycloud/core/spi';
 import { type S3Context, signalled } from './context.js';
 import { encodeMetadata } from './metadata.js';
 import { etagFromVersionToken, versionTokenFromEtag } from './version-token.js';

@@ -1,4 +1,5 @@
-import { classifyNetworkError, type ErrorCode, isPolycloudError, PolycloudError } from '@polycloud/core';
+import { classifyNetworkError } from '@polycloud/core/spi';
+import { type ErrorCode, isPolycloudError, PolycloudError } from '@polycloud/core';
 
 /** Where an S3 call failed (becomes the error's context). Never holds a secret. */
 export interface S3ErrorContext {

@@ -1,5 +1,6 @@
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import type { ListOptions, ListPage } from '@polycloud/core';
+import type { ListOptions } from '@polycloud/core/spi';
+import type { ListPage } from '@polycloud/core';
 import { type S3Context, signalled } from './context.js';
 import { versionTokenFromEtag } from './version-token.js';
 

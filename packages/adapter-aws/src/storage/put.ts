@@ -1,7 +1,8 @@
 import { AbortMultipartUploadCommand, PutObjectCommand, type PutObjectCommandInput } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { pipeline, type Readable, Transform } from 'node:stream';
-import { type AdapterBody, PolycloudError, type PutOptions, type PutResult } from '@polycloud/core';
+import type { AdapterBody, PutOptions, PutResult } from '@polycloud/core/spi';
+import { PolycloudError } from '@polycloud/core';
 import { type S3Context, signalled } from './context.js';
 import { encodeMetadata, isEmpty } from './metadata.js';
 import { etagFromVersionToken, versionTokenFromEtag } from './version-token.js';

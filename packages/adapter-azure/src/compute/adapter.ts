@@ -1,16 +1,6 @@
 import { type ContainerGroup, ContainerInstanceManagementClient } from '@azure/arm-containerinstance';
-import {
-  type AdapterContext,
-  type ComputeAdapter,
-  type ComputeAdapterFactory,
-  type ComputeCapabilities,
-  type ComputeTarget,
-  type JobStatus,
-  camelCase,
-  parseWithSchema,
-  PolycloudError,
-  TERMINAL_JOB_STATES,
-} from '@polycloud/core';
+import { type AdapterContext, type ComputeAdapter, type ComputeAdapterFactory, type ComputeCapabilities, type ComputeTarget, camelCase, parseWithSchema, TERMINAL_JOB_STATES } from '@polycloud/core/spi';
+import { type JobStatus, PolycloudError } from '@polycloud/core';
 import { mapAciError } from './errors.js';
 import { type AzureAciAdapterOptions, AzureAciAdapterOptionsSchema, AzureAciTargetOptionsSchema, type ResolvedAzureAciAdapterOptions } from './options.js';
 import { ACI_CONTAINER_NAME, containerGroupFor, TAG_STOPPED, TAG_TIMEOUT } from './request.js';

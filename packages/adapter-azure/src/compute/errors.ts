@@ -1,4 +1,5 @@
-import { classifyNetworkError, type ErrorCode, isPolycloudError, PolycloudError, redact } from '@polycloud/core';
+import { classifyNetworkError, redact } from '@polycloud/core/spi';
+import { type ErrorCode, isPolycloudError, PolycloudError } from '@polycloud/core';
 
 /**
  * Documented ARM / Container Instances error codes (the `error.code` of the

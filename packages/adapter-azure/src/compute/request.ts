@@ -1,5 +1,5 @@
 import type { ContainerGroup } from '@azure/arm-containerinstance';
-import type { ComputeJobRequest } from '@polycloud/core';
+import type { ComputeJobRequest } from '@polycloud/core/spi';
 
 /** Name of the one container in each job's container group. */
 export const ACI_CONTAINER_NAME = 'job';

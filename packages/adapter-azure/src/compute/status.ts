@@ -1,6 +1,6 @@
 import type { ContainerGroup } from '@azure/arm-containerinstance';
 import type { JobState, JobStatus } from '@polycloud/core';
-import { redact } from '@polycloud/core';
+import { redact } from '@polycloud/core/spi';
 import { TAG_KEY, TAG_STOPPED } from './request.js';
 
 /**

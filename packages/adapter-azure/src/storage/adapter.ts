@@ -1,4 +1,4 @@
-import { DEFAULT_STORAGE_CAPABILITIES, parseWithSchema, type AdapterContext, type StorageAdapter, type StorageCapabilities } from '@polycloud/core';
+import { DEFAULT_STORAGE_CAPABILITIES, parseWithSchema, type AdapterContext, type StorageAdapter, type StorageCapabilities } from '@polycloud/core/spi';
 import { createAzureClients } from './client.js';
 import { createStorageContext } from './context.js';
 import { deleteBlob, deleteBlobs, MAX_BATCH } from './delete.js';

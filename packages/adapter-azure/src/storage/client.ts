@@ -1,5 +1,6 @@
 import { AnonymousCredential, BlobServiceClient, type StoragePipelineOptions, StorageSharedKeyCredential } from '@azure/storage-blob';
-import { PolycloudError, redact, registerSecrets } from '@polycloud/core';
+import { PolycloudError } from '@polycloud/core';
+import { redact, registerSecrets } from '@polycloud/core/spi';
 import type { ResolvedAzureBlobAdapterOptions } from './options.js';
 
 /** The SDK client plus what presigning needs. */

@@ -1,4 +1,4 @@
-import type { CopyOptions, PutResult } from '@polycloud/core';
+import type { CopyOptions, PutResult } from '@polycloud/core/spi';
 import type { AzureStorageContext } from './context.js';
 import { azureCall } from './errors.js';
 import { toIfMatch, toVersionToken } from './etag.js';

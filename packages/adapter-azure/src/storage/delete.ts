@@ -1,4 +1,5 @@
-import { type DeleteManyResult, type DeleteOptions, PolycloudError } from '@polycloud/core';
+import type { DeleteManyResult, DeleteOptions } from '@polycloud/core/spi';
+import { PolycloudError } from '@polycloud/core';
 import type { AzureStorageContext } from './context.js';
 import { blobKeyProblem, unstorableKey } from './context.js';
 import { azureCall, mapAzureError } from './errors.js';

@@ -1,4 +1,5 @@
-import { classifyNetworkError, type ErrorCode, type ErrorContext, isPolycloudError, PolycloudError, redact } from '@polycloud/core';
+import { classifyNetworkError, redact } from '@polycloud/core/spi';
+import { type ErrorCode, type ErrorContext, isPolycloudError, PolycloudError } from '@polycloud/core';
 
 export const PROVIDER = 'azure-blob';
 

@@ -1,4 +1,4 @@
-import type { StorageAdapterFactory } from '@polycloud/core';
+import type { StorageAdapterFactory } from '@polycloud/core/spi';
 import { createAzureBlobAdapter } from './adapter.js';
 import { type ResolvedAzureBlobAdapterOptions, AzureBlobAdapterOptionsSchema } from './options.js';
 

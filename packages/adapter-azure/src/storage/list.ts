@@ -1,4 +1,5 @@
-import type { ListOptions, ListPage, ObjectInfo } from '@polycloud/core';
+import type { ListOptions } from '@polycloud/core/spi';
+import type { ListPage, ObjectInfo } from '@polycloud/core';
 import type { BlobItem } from '@azure/storage-blob';
 import type { AzureStorageContext } from './context.js';
 import { azureCall } from './errors.js';

@@ -1,6 +1,8 @@
 import { Readable } from 'node:stream';
-import type { GetOptions, GetResult, ObjectInfo } from '@polycloud/core';
-import { mapStreamErrors, PolycloudError } from '@polycloud/core';
+import type { GetOptions, GetResult } from '@polycloud/core/spi';
+import type { ObjectInfo } from '@polycloud/core';
+import { mapStreamErrors } from '@polycloud/core/spi';
+import { PolycloudError } from '@polycloud/core';
 import type { AzureStorageContext } from './context.js';
 import { azureCall, mapAzureError } from './errors.js';
 import { toIfMatch, toVersionToken } from './etag.js';

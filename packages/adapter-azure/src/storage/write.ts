@@ -1,5 +1,5 @@
 import type { BlobHTTPHeaders, BlobRequestConditions } from '@azure/storage-blob';
-import type { AdapterBody, PutOptions, PutResult } from '@polycloud/core';
+import type { AdapterBody, PutOptions, PutResult } from '@polycloud/core/spi';
 import type { AzureStorageContext } from './context.js';
 import { azureCall } from './errors.js';
 import { toIfMatch, toVersionToken } from './etag.js';

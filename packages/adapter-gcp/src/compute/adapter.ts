@@ -1,16 +1,5 @@
-import {
-  type AdapterContext,
-  type ComputeAdapter,
-  type ComputeAdapterFactory,
-  type ComputeCapabilities,
-  type ComputeTarget,
-  type JobStatus,
-  camelCase,
-  parseWithSchema,
-  PolycloudError,
-  registerSecrets,
-  TERMINAL_JOB_STATES,
-} from '@polycloud/core';
+import { type AdapterContext, type ComputeAdapter, type ComputeAdapterFactory, type ComputeCapabilities, type ComputeTarget, camelCase, parseWithSchema, registerSecrets, TERMINAL_JOB_STATES } from '@polycloud/core/spi';
+import { type JobStatus, PolycloudError } from '@polycloud/core';
 import type { GcpBatchClient, GcpCallOptions } from './client.js';
 import { abortable } from '../shared/abortable.js';
 import { GRPC, mapGcpBatchError } from './errors.js';

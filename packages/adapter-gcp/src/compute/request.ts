@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ComputeJobRequest } from '@polycloud/core';
+import type { ComputeJobRequest } from '@polycloud/core/spi';
 import type { GcpCreateJobRequest } from './client.js';
 import type { GcpBatchTargetOptions } from './options.js';
 

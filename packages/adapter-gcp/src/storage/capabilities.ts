@@ -1,4 +1,4 @@
-import { DEFAULT_STORAGE_CAPABILITIES, type StorageCapabilities } from '@polycloud/core';
+import { DEFAULT_STORAGE_CAPABILITIES, type StorageCapabilities } from '@polycloud/core/spi';
 import type { ResolvedGcsAdapterOptions } from './options.js';
 
 /**

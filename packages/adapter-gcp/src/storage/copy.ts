@@ -1,5 +1,6 @@
 import type { Bucket } from '@google-cloud/storage';
-import { type CopyOptions, PolycloudError, type PutResult } from '@polycloud/core';
+import type { CopyOptions, PutResult } from '@polycloud/core/spi';
+import { PolycloudError } from '@polycloud/core';
 import { abortable, throwIfAborted } from './abort.js';
 import { type GcsErrorContext, abortedError, toGcsError } from './errors.js';
 import { type GcsObjectResource, isGeneration } from './object-info.js';

@@ -1,5 +1,6 @@
 import type { Bucket } from '@google-cloud/storage';
-import { type DeleteManyResult, type DeleteOptions, PolycloudError } from '@polycloud/core';
+import type { DeleteManyResult, DeleteOptions } from '@polycloud/core/spi';
+import { PolycloudError } from '@polycloud/core';
 import { throwIfAborted } from './abort.js';
 import { type GcsErrorContext, abortedError, toGcsError } from './errors.js';
 import { isGeneration } from './object-info.js';

@@ -1,4 +1,5 @@
-import { type ErrorCode, type ErrorContext, PolycloudError, classifyNetworkError, isPolycloudError, redact } from '@polycloud/core';
+import { type ErrorCode, type ErrorContext, PolycloudError, isPolycloudError } from '@polycloud/core';
+import { classifyNetworkError, redact } from '@polycloud/core/spi';
 
 /** What the adapter was doing when an error happened. */
 export interface GcsErrorContext {

@@ -1,12 +1,6 @@
 import type { Bucket, Storage } from '@google-cloud/storage';
-import {
-  type AdapterContext,
-  PolycloudError,
-  type StorageAdapter,
-  type StorageAdapterFactory,
-  parseWithSchema,
-  registerSecrets,
-} from '@polycloud/core';
+import { type AdapterContext, type StorageAdapter, type StorageAdapterFactory, parseWithSchema, registerSecrets } from '@polycloud/core/spi';
+import { PolycloudError } from '@polycloud/core';
 import { gcsCapabilities } from './capabilities.js';
 import { createStorageClient } from './client.js';
 import { copyObject } from './copy.js';

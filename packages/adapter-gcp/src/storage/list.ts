@@ -1,5 +1,6 @@
 import type { Bucket, GetFilesOptions } from '@google-cloud/storage';
-import type { ListOptions, ListPage } from '@polycloud/core';
+import type { ListOptions } from '@polycloud/core/spi';
+import type { ListPage } from '@polycloud/core';
 import { abortable } from './abort.js';
 import { type GcsErrorContext, toGcsError } from './errors.js';
 import { type GcsObjectResource, toObjectInfo } from './object-info.js';

@@ -1,7 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import { PassThrough, Readable } from 'node:stream';
 import type { Bucket, CreateReadStreamOptions, File } from '@google-cloud/storage';
-import { type GetOptions, type GetResult, type ObjectInfo, PolycloudError } from '@polycloud/core';
+import type { GetOptions, GetResult } from '@polycloud/core/spi';
+import { type ObjectInfo, PolycloudError } from '@polycloud/core';
 import { abortable, throwIfAborted } from './abort.js';
 import { type GcsErrorContext, abortedError, toGcsError } from './errors.js';
 import { type GcsObjectResource, isGeneration, toObjectInfo } from './object-info.js';

@@ -1,4 +1,5 @@
-import { type Binding, type Polycloud, PolycloudError, toPolycloudError, type UrmDocument } from '@polycloud/core';
+import { type Binding, type Polycloud, PolycloudError, type UrmDocument } from '@polycloud/core';
+import { toPolycloudError } from '@polycloud/core/spi';
 import { type CommandContext, openPolycloud } from '../context.js';
 import { bytes, seconds, table } from '../format.js';
 import { EXIT, line } from '../io.js';

@@ -1,5 +1,5 @@
-import type { ErrorCode } from '@polycloud/core';
-import { type ErrorContext, PolycloudError } from '@polycloud/core';
+import type { ErrorCode } from '@polycloud/core/spi';
+import { type ErrorContext, PolycloudError } from '@polycloud/core/spi';
 
 /** A PolycloudError as the memory adapters throw it (provider `memory`). */
 export function memoryError(code: ErrorCode, message: string, context: ErrorContext = {}, retryable?: boolean): PolycloudError {

@@ -1,4 +1,4 @@
-import { type JobState, TERMINAL_JOB_STATES } from '@polycloud/core';
+import { type JobState, TERMINAL_JOB_STATES } from '@polycloud/core/spi';
 import { equal, ok, rejectsWithCode } from './assert.js';
 import type { ComputeConformanceCase } from './compute-types.js';
 import { createFaultInjectingComputeAdapter } from '../faults/compute.js';

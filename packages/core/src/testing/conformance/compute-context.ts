@@ -1,4 +1,4 @@
-import { type ComputeJobRequest, type JobStatus, TERMINAL_JOB_STATES } from '@polycloud/core';
+import { type ComputeJobRequest, type JobStatus, TERMINAL_JOB_STATES } from '@polycloud/core/spi';
 import { ok } from './assert.js';
 import type { ComputeCaseContext, ComputeConformanceEnv, ComputeJobBehaviour } from './compute-types.js';
 

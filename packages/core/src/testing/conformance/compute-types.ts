@@ -1,5 +1,5 @@
-import type { ComputeCapabilities, ComputeCapability } from '@polycloud/core';
-import type { ComputeAdapter, ComputeJobRequest, ComputeTarget, JobStatus } from '@polycloud/core';
+import type { ComputeCapabilities, ComputeCapability } from '@polycloud/core/spi';
+import type { ComputeAdapter, ComputeJobRequest, ComputeTarget, JobStatus } from '@polycloud/core/spi';
 
 export type ComputeConformanceGaps = Partial<Record<ComputeCapability, string>>;
 

@@ -1,4 +1,4 @@
-import type { StorageAdapter } from '@polycloud/core';
+import type { StorageAdapter } from '@polycloud/core/spi';
 import { conformanceRunPrefix } from './run-id.js';
 import { storageConformanceCases } from './storage-cases.js';
 import { type StorageCaseContext, type StorageConformanceCase, type StorageConformanceGaps, storageSkipReason } from './storage-types.js';

@@ -1,5 +1,5 @@
-import type { StorageCapabilities, StorageCapability } from '@polycloud/core';
-import type { StorageAdapter } from '@polycloud/core';
+import type { StorageCapabilities, StorageCapability } from '@polycloud/core/spi';
+import type { StorageAdapter } from '@polycloud/core/spi';
 
 /**
  * What a case may need: a boolean capability, `nonAsciiMetadata` (declared by

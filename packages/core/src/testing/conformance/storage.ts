@@ -1,4 +1,4 @@
-import type { StorageAdapter } from '@polycloud/core';
+import type { StorageAdapter } from '@polycloud/core/spi';
 import { conformanceRunPrefix } from './run-id.js';
 import { vitestApi } from './vitest-api.js';
 import { storageConformanceCases } from './storage-cases.js';

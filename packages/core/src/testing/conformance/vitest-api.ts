@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type * as Vitest from 'vitest';
-import { PolycloudError } from '@polycloud/core';
+import { PolycloudError } from '@polycloud/core/spi';
 
 /** The part of vitest's API the conformance runners use. */
 export type VitestApi = Pick<typeof Vitest, 'describe' | 'it' | 'beforeAll' | 'afterAll'>;

@@ -1,4 +1,4 @@
-import type { ClaimStore, ComputeAdapter } from '@polycloud/core';
+import type { ClaimStore, ComputeAdapter } from '@polycloud/core/spi';
 import { createFaultEngine, type FaultControls } from './engine.js';
 import type { FaultInjectionOptions } from './options.js';
 

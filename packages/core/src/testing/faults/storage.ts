@@ -1,4 +1,4 @@
-import type { StorageAdapter } from '@polycloud/core';
+import type { StorageAdapter } from '@polycloud/core/spi';
 import { createFaultEngine, type FaultControls } from './engine.js';
 import type { FaultInjectionOptions } from './options.js';
 

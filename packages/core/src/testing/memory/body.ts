@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
-import type { AdapterBody } from '@polycloud/core';
-import { isPolycloudError } from '@polycloud/core';
+import type { AdapterBody } from '@polycloud/core/spi';
+import { isPolycloudError } from '@polycloud/core/spi';
 import { memoryError, throwIfAborted } from '../errors.js';
 
 /**

@@ -1,5 +1,5 @@
-import type { UserMetadata } from '@polycloud/core';
-import { type Clock, systemClock } from '@polycloud/core';
+import type { UserMetadata } from '@polycloud/core/spi';
+import { type Clock, systemClock } from '@polycloud/core/spi';
 import { memoryError } from '../errors.js';
 
 /** One stored object, as the in-memory "provider" keeps it. */

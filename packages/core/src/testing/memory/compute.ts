@@ -1,9 +1,9 @@
-import type { ComputeCapabilities } from '@polycloud/core';
-import { type ComputeAdapter, type ComputeTarget, type JobStatus, TERMINAL_JOB_STATES } from '@polycloud/core';
-import type { ComputeAdapterFactory } from '@polycloud/core';
-import { systemClock } from '@polycloud/core';
-import type { ErrorCode } from '@polycloud/core';
-import { parseWithSchema } from '@polycloud/core';
+import type { ComputeCapabilities } from '@polycloud/core/spi';
+import { type ComputeAdapter, type ComputeTarget, type JobStatus, TERMINAL_JOB_STATES } from '@polycloud/core/spi';
+import type { ComputeAdapterFactory } from '@polycloud/core/spi';
+import { systemClock } from '@polycloud/core/spi';
+import type { ErrorCode } from '@polycloud/core/spi';
+import { parseWithSchema } from '@polycloud/core/spi';
 import { memoryError, throwIfAborted } from '../errors.js';
 import { MEMORY_COMPUTE_CAPABILITIES, type MemoryComputeAdapterOptions, MemoryComputeAdapterOptionsSchema } from './compute-options.js';
 

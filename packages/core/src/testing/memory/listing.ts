@@ -1,4 +1,4 @@
-import type { ListPage, ObjectInfo } from '@polycloud/core';
+import type { ListPage, ObjectInfo } from '@polycloud/core/spi';
 import { searchUtf8 } from './cloud.js';
 import { memoryError } from '../errors.js';
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { PresignOptions } from '@polycloud/core';
-import type { Clock } from '@polycloud/core';
+import type { PresignOptions } from '@polycloud/core/spi';
+import type { Clock } from '@polycloud/core/spi';
 import { memoryError } from '../errors.js';
 import type { MemoryCloud } from './cloud.js';
 

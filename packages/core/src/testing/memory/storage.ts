@@ -1,7 +1,7 @@
-import type { StorageAdapterFactory } from '@polycloud/core';
-import type { StorageCapabilities } from '@polycloud/core';
-import type { GetResult, ObjectInfo, StorageAdapter, UserMetadata } from '@polycloud/core';
-import { parseWithSchema } from '@polycloud/core';
+import type { StorageAdapterFactory } from '@polycloud/core/spi';
+import type { StorageCapabilities } from '@polycloud/core/spi';
+import type { GetResult, ObjectInfo, StorageAdapter, UserMetadata } from '@polycloud/core/spi';
+import { parseWithSchema } from '@polycloud/core/spi';
 import { memoryError, throwIfAborted } from '../errors.js';
 import { bytesStream, consumeBody } from './body.js';
 import { createMemoryCloud, type MemoryCloud, type MemoryObject } from './cloud.js';

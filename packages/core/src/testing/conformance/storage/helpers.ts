@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
-import type { GetOptions, PutOptions, PutResult } from '@polycloud/core';
-import { readAll } from '@polycloud/core';
+import type { GetOptions, PutOptions, PutResult } from '@polycloud/core/spi';
+import { readAll } from '@polycloud/core/spi';
 import { ok } from '../assert.js';
 import type { StorageCaseContext } from '../storage-types.js';
 

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { isPolycloudError } from '@polycloud/core';
+import { isPolycloudError } from '@polycloud/core/spi';
 import { equal, ok, rejectsWithCode } from '../assert.js';
 import type { StorageConformanceCase } from '../storage-types.js';
 
