@@ -1,4 +1,5 @@
-import { type AdapterRegistry, createPolycloud, isPolycloudError, loadPolycloudConfig, type Logger, type Polycloud, type PolycloudConfig } from '@polycloud/core';
+import { type AdapterRegistry, isPolycloudError } from '@polycloud/core/spi';
+import { createPolycloud, loadPolycloudConfig, type Logger, type Polycloud, type PolycloudConfig } from '@polycloud/core';
 import { errorFromIssues, readConfigSource } from '@polycloud/core/spi';
 import { createRouter, type RouterOptions, RouterOptionsSchema } from '@polycloud/router';
 import { createSync } from '@polycloud/sync';

@@ -1,4 +1,4 @@
-import { formatPath, isPolycloudError } from '@polycloud/core';
+import { formatPath, isPolycloudError } from '@polycloud/core/spi';
 import { redact } from '@polycloud/core/spi';
 import { type CliStream, EXIT, line } from './io.js';
 

@@ -1,5 +1,6 @@
 import type { AdapterFactory } from '@polycloud/core/spi';
-import { type AdapterRegistry, createAdapterRegistry, localComputeAdapterFactory } from '@polycloud/core';
+import { type AdapterRegistry, createAdapterRegistry } from '@polycloud/core/spi';
+import { localComputeAdapterFactory } from '@polycloud/core';
 
 function isFactory(value: unknown): value is AdapterFactory {
   const f = value as Partial<AdapterFactory> | null;

@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
-import type { AdapterRegistry, Logger } from '@polycloud/core';
+import type { AdapterRegistry } from '@polycloud/core/spi';
+import type { Logger } from '@polycloud/core';
 import { explainCommand } from './commands/explain.js';
 import { jobExplainCommand, jobStatusCommand, jobSubmitCommand } from './commands/job.js';
 import { statusCommand } from './commands/status.js';

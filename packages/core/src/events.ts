@@ -1,6 +1,6 @@
 import type { JobEvent } from './compute/events.js';
 import type { PolycloudError } from './errors/polycloud-error.js';
-import type { OperationKind, RouteExplanation } from './routing/router.js';
+import type { FilterVerdict, OperationKind, RouteExplanation } from './routing/router.js';
 
 export interface OperationEvent {
   resource: string;
@@ -61,6 +61,20 @@ export interface RouteEvent {
 }
 
 /**
+ * Core dropped a candidate the router returned: not a binding of the resource, or
+ * refused by a hard filter (residency, classification, `only`, capability) that the
+ * plugged-in router did not apply. Names the binding and the reason, never data.
+ */
+export interface CandidateRefusedEvent {
+  resource: string;
+  operation: OperationKind;
+  key?: string;
+  binding: string;
+  verdict: FilterVerdict;
+  detail?: string;
+}
+
+/**
  * Events a Polycloud instance emits (eventemitter3). Payloads never hold secrets.
  * Routers, the sync engine and the compute facade add their own events here.
  */
@@ -70,6 +84,8 @@ export interface PolycloudEvents {
   failover: [FailoverEvent];
   error: [ErrorEvent];
   route: [RouteEvent];
+  /** Core refused a candidate of the router's decision (see {@link CandidateRefusedEvent}). */
+  'candidate-refused': [CandidateRefusedEvent];
   /**
    * A binding's health changed (emitted by routers). `healthy: false` also aborts
    * calls in flight on that binding so they fail over instead of waiting it out.

@@ -56,7 +56,7 @@ export { type ClaimStore, createMemoryClaimStore, createStorageClaimStore, type 
 export { loadDataJob } from './config/job-input.js';
 
 // Errors
-export { ERROR_CODES, type ErrorCode } from './errors/codes.js';
+export type { ErrorCode } from './errors/codes.js';
 export { PolycloudError, isPolycloudError, type ErrorContext, type ErrorIssue } from './errors/polycloud-error.js';
 export { formatPath } from './errors/from-zod.js';
 
@@ -68,7 +68,7 @@ export type { Price, PriceWindow } from './urm/price.js';
 export { parseUrmDocument, parseUrmDocuments } from './urm/parse.js';
 
 // Events and routing decisions
-export type { PolycloudEvents, OperationEvent, RouteEvent, FailoverEvent, HealthEvent, RetryEvent, ErrorEvent } from './events.js';
+export type { PolycloudEvents, OperationEvent, RouteEvent, FailoverEvent, HealthEvent, RetryEvent, ErrorEvent, CandidateRefusedEvent } from './events.js';
 export type { RouteExplanation, ExplainedCandidate, OperationKind } from './routing/router.js';
 
 // Observability

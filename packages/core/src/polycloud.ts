@@ -19,7 +19,7 @@ import type { Logger } from './observability/logger.js';
 import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
 import { createDefaultRouter } from './routing/default-router.js';
 import { type BucketReplication, needsReplication, type SyncFactory, type SyncPlugin } from './sync/plugin.js';
-import type { ResidencyZones } from './routing/residency.js';
+import { complianceVerdict, type ResidencyZones } from './routing/residency.js';
 import type { Router, RouterFactory } from './routing/router.js';
 import { parseUrmDocuments } from './urm/parse.js';
 import { checkResourceResidency } from './routing/residency-tags.js';
@@ -248,11 +248,12 @@ export function createPolycloud(input: PolycloudOptions): Polycloud {
     if (!adapter) throw new PolycloudError('NOT_FOUND', `no binding ${bindingId} in ${resourceId}`, { context: { resource: resourceId, binding: bindingId } });
     return adapter;
   };
+  const capabilities = (r: string, b: string) => adapterOf(r, b).capabilities;
   const router = (options.router ?? createDefaultRouter())({
     resources,
     residency: options.residency,
     clock,
-    capabilities: (r, b) => adapterOf(r, b).capabilities,
+    capabilities,
     probe: async (r, b, signal) => {
       const doc = byId.get(r)!;
       const binding = doc.providers.find((x) => x.id === b)!;
@@ -266,6 +267,8 @@ export function createPolycloud(input: PolycloudOptions): Polycloud {
   const limits = new Map<string, Map<string, ConcurrencySlots>>();
   const execution: ExecutionContext = {
     router,
+    residency: options.residency,
+    capabilities,
     clock,
     events,
     retry: RetryOptionsSchema.parse(options.retry ?? {}),
@@ -363,7 +366,20 @@ export function createPolycloud(input: PolycloudOptions): Polycloud {
       clock,
       events,
       residency: options.residency,
-      storageAdapter: (bucketId, bindingId) => adapterOf(bucketId, bindingId) as StorageAdapter,
+      storageAdapter: (bucketId, bindingId) => {
+        const adapter = adapterOf(bucketId, bindingId) as StorageAdapter;
+        // Whatever the plugin does, no binding outside the bucket's own residency zone
+        // (or classification) is handed to it: it can neither read from it nor copy to it.
+        const doc = byId.get(bucketId)!;
+        const verdict = complianceVerdict(doc.providers.find((b) => b.id === bindingId)!, doc.tags, options.residency);
+        if (!verdict.ok) {
+          throw new PolycloudError('RESIDENCY_VIOLATION', `binding ${bindingId} of ${bucketId} may not hold its data: ${verdict.detail}`, {
+            context: { resource: bucketId, binding: bindingId },
+            retryable: false,
+          });
+        }
+        return adapter;
+      },
     });
   }
   return polycloud;

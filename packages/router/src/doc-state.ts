@@ -1,4 +1,4 @@
-import type { Binding, OperationKind, RoutingPolicy, UrmDocument } from '@polycloud/core';
+import type { Binding, OperationKind, RoutingPolicy, UrmDocument } from '@polycloud/core/spi';
 import { hashString, seedOf } from './hash.js';
 import type { BindingHealth, ResourceHealth } from './health.js';
 import type { ResolvedRouterOptions } from './options.js';

@@ -1,4 +1,4 @@
-import { PolycloudError } from '@polycloud/core';
+import { PolycloudError } from '@polycloud/core/spi';
 
 /**
  * A budget of bytes in flight: a copy of n bytes waits until n bytes are free (an object

@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import type { Clock } from '@polycloud/core';
+import type { Clock } from '@polycloud/core/spi';
 
 /** A signal for a piece of work, and the function that releases its timer and listener once the work is over. */
 export interface Bounded {

@@ -1,6 +1,48 @@
 import { randomUUID } from 'node:crypto';
-import { type AdapterBody, type AppliedWrite, type CommitCall, errorFromIssues, hashBody, holdProcess, HybridLogicalClock, joinVectors, type MergeFunction, needsReplication, newVersion, type ObjectVersion, type PendingWrite, isReservedKey, RESERVED_KEY_PREFIX, sleep, type StampAttempt, type StampedWrite, type SyncFactory, type SyncHost, type SyncPlugin, toPolycloudError, toRecord, type VersionVector, versionFromMetadata, versionId, versionMetadata, type WritePipeline, zodIssues } from '@polycloud/core/spi';
-import { type Binding, type BucketReplication, type BucketSyncStatus as CoreBucketSyncStatus, type CloseReport, type DrainOptions, isPolycloudError, type LogicalBucket, type ObjectReplicationStatus, PolycloudError, type ReconcileOptions, type ReconcileReport, type RunReport } from '@polycloud/core';
+import {
+  type AdapterBody,
+  type AppliedWrite,
+  type Binding,
+  type BucketReplication,
+  type BucketSyncStatus as CoreBucketSyncStatus,
+  type CloseReport,
+  type CommitCall,
+  complianceVerdict,
+  type DrainOptions,
+  errorFromIssues,
+  hashBody,
+  holdProcess,
+  HybridLogicalClock,
+  isPolycloudError,
+  joinVectors,
+  type LogicalBucket,
+  type MergeFunction,
+  needsReplication,
+  newVersion,
+  type ObjectReplicationStatus,
+  type ObjectVersion,
+  type PendingWrite,
+  PolycloudError,
+  type ReconcileOptions,
+  type ReconcileReport,
+  isReservedKey,
+  RESERVED_KEY_PREFIX,
+  type RunReport,
+  sleep,
+  type StampAttempt,
+  type StampedWrite,
+  type SyncFactory,
+  type SyncHost,
+  type SyncPlugin,
+  toPolycloudError,
+  toRecord,
+  type VersionVector,
+  versionFromMetadata,
+  versionId,
+  versionMetadata,
+  type WritePipeline,
+  zodIssues,
+} from '@polycloud/core/spi';
 import { z } from 'zod';
 import type { ChangeHint, ChangeSource } from './change-source.js';
 import type { CrashHook, SyncContext } from './context.js';
@@ -90,6 +132,11 @@ export interface BucketSyncStatus extends CoreBucketSyncStatus {
   targets: TargetStatus[];
   /** Processes replicating the bucket (membership), this one included. */
   members: number;
+  /**
+   * Bindings outside the bucket's own residency zone or classification: never read,
+   * written, journaled to or used for state (core refuses their adapter). Omitted when none.
+   */
+  excluded?: { binding: string; reason: 'residency' | 'classification'; detail: string }[];
 }
 
 interface InFlight {
@@ -116,6 +163,8 @@ export class SyncEngine implements BucketReplication {
   readonly #unjournaled: JournalEntry[] = [];
   readonly #writers = new Map<string, JournalWriter>();
   readonly #cache: ChunkCache;
+  /** Bindings refused by the bucket's own tags (residency, classification): left out of replication. */
+  readonly #excluded: NonNullable<BucketSyncStatus['excluded']>;
   #stateKv: KvStore | undefined;
   #stateBinding: string | undefined;
   #ready: Promise<void> | undefined;
@@ -137,6 +186,21 @@ export class SyncEngine implements BucketReplication {
     if (policy.conflict === 'custom' && !this.#options.merge) {
       throw new PolycloudError('CONFIG_INVALID', `bucket ${bucket.resource_id} uses conflict: custom but no merge function was given`, { context: { resource: bucket.resource_id, path: ['replication', 'conflict'] } });
     }
+    // Replication runs on the bindings the bucket's own residency and classification allow;
+    // the others are reported (status().excluded), never read or written.
+    const resident: Binding[] = [];
+    this.#excluded = [];
+    for (const b of bucket.providers) {
+      const verdict = complianceVerdict(b, bucket.tags, host.residency);
+      if (verdict.ok) resident.push(b);
+      else this.#excluded.push({ binding: b.id, reason: verdict.reason, detail: verdict.detail });
+    }
+    if (this.#options.stateBinding && this.#excluded.some((x) => x.binding === this.#options.stateBinding)) {
+      throw new PolycloudError('RESIDENCY_VIOLATION', `stateBinding "${this.#options.stateBinding}" of ${bucket.resource_id} is outside the bucket's residency or classification: it may not hold its replication state`, {
+        context: { resource: bucket.resource_id, binding: this.#options.stateBinding, path: ['sync', 'stateBinding'] },
+        retryable: false,
+      });
+    }
     if (this.#options.stateBinding && !bucket.providers.some((b) => b.id === this.#options.stateBinding)) {
       throw new PolycloudError('CONFIG_INVALID', `stateBinding "${this.#options.stateBinding}" is not a binding of ${bucket.resource_id}`, { context: { resource: bucket.resource_id, path: ['sync', 'stateBinding'] } });
     }
@@ -147,7 +211,7 @@ export class SyncEngine implements BucketReplication {
     this.#cache = new ChunkCache(this.#options.stateCacheBytes);
     this.#ctx = {
       bucket,
-      bindings: bucket.providers,
+      bindings: resident,
       adapterOf: (id) => host.storageAdapter(bucket.resource_id, id),
       zones: host.residency,
       policy: { conflict: policy.conflict, deleteWins: policy.delete_wins, ...(policy.priority ? { priority: policy.priority } : {}) },
@@ -186,7 +250,7 @@ export class SyncEngine implements BucketReplication {
     const target = toState ? (this.#options.store ? STORE_JOURNAL : this.#options.stateBinding!) : bindingId;
     let w = this.#writers.get(target);
     if (!w) {
-      const kv = target === STORE_JOURNAL ? this.#options.store! : this.#storeOn(this.resource.providers.find((p) => p.id === target)!);
+      const kv = target === STORE_JOURNAL ? this.#options.store! : this.#storeOn(this.#ctx.bindings.find((p) => p.id === target)!);
       w = new JournalWriter(kv, this.#writerId, this.#host.clock);
       w.onWritten = (name, entries) => this.#replicator?.remember(target, name, entries);
       this.#writers.set(target, w);
@@ -202,9 +266,15 @@ export class SyncEngine implements BucketReplication {
   async #prepare(): Promise<void> {
     this.#ready ??= (async () => {
       const bucketId = this.resource.resource_id;
+      if (this.#ctx.bindings.length === 0) {
+        throw new PolycloudError('RESIDENCY_VIOLATION', `no binding of ${bucketId} may hold its data: ${this.#excluded.map((x) => `${x.binding}: ${x.reason} (${x.detail})`).join('; ')}`, {
+          context: { resource: bucketId },
+          retryable: false,
+        });
+      }
       let kv = this.#options.store;
       if (!kv) {
-        const candidates = this.#options.stateBinding ? this.resource.providers.filter((b) => b.id === this.#options.stateBinding) : this.resource.providers;
+        const candidates = this.#options.stateBinding ? this.#ctx.bindings.filter((b) => b.id === this.#options.stateBinding) : this.#ctx.bindings;
         const tried: string[] = [];
         const failures: string[] = [];
         for (const b of candidates) {
@@ -241,11 +311,11 @@ export class SyncEngine implements BucketReplication {
             { retryable: true, context: { resource: bucketId, path: ['sync', 'stateBinding'] } },
           );
         }
-      } else this.#stateBinding = this.#options.stateBinding ?? this.resource.providers[0]!.id;
+      } else this.#stateBinding = this.#options.stateBinding ?? this.#ctx.bindings[0]!.id;
       // Every binding's journal is read, whatever the placement: a record whose own journal
       // failed is written to another binding's.
       const journals = new Map<string, KvStore>();
-      for (const b of this.resource.providers) journals.set(b.id, this.#storeOn(b));
+      for (const b of this.#ctx.bindings) journals.set(b.id, this.#storeOn(b));
       if (this.#options.store) journals.set(STORE_JOURNAL, this.#options.store);
       let partitions: number;
       try {
@@ -466,7 +536,7 @@ export class SyncEngine implements BucketReplication {
       origin: version.origin,
       ...(write.op === 'delete' ? { deleted: true } : {}),
       state: 'PENDING',
-      bindings: Object.fromEntries(this.resource.providers.map((b) => [b.id, { state: 'PENDING' as const }])),
+      bindings: Object.fromEntries(this.#ctx.bindings.map((b) => [b.id, { state: 'PENDING' as const }])),
       updatedAt: this.#host.clock.now(),
     });
     this.#host.events.emit('journaled', { bucket: this.bucket, key: write.key, op: write.op, binding: write.binding.id, record: entry.version });
@@ -482,7 +552,7 @@ export class SyncEngine implements BucketReplication {
   /** The write's own journal failed (or timed out): the other bindings' journals first (the state binding's leading), its own last. */
   async #recordElsewhere(entry: JournalEntry, call: CommitCall): Promise<boolean> {
     const own = this.#writer(entry.binding);
-    const others = [...new Set([...(this.#stateBinding ? [this.#stateBinding] : []), ...this.resource.providers.map((b) => b.id)])].filter((b) => b !== entry.binding).map((b) => this.#writer(b, true));
+    const others = [...new Set([...(this.#stateBinding ? [this.#stateBinding] : []), ...this.#ctx.bindings.map((b) => b.id)])].filter((b) => b !== entry.binding).map((b) => this.#writer(b, true));
     for (const w of new Set([...others.filter((w) => w !== own), own])) {
       if (call.signal?.aborted || this.#host.clock.now() >= call.deadline) return false;
       if (await this.#appendWithin(w, entry, call)) return true;
@@ -520,7 +590,7 @@ export class SyncEngine implements BucketReplication {
     if (!this.#unjournaled.length) return Promise.resolve();
     const flush = (async () => {
       for (const entry of [...this.#unjournaled]) {
-        const ok = await this.#recordElsewhere(entry, { deadline: this.#host.clock.now() + this.#options.journalTimeoutMs * this.resource.providers.length });
+        const ok = await this.#recordElsewhere(entry, { deadline: this.#host.clock.now() + this.#options.journalTimeoutMs * this.#ctx.bindings.length });
         if (!ok) return;
         const i = this.#unjournaled.indexOf(entry);
         if (i >= 0) this.#unjournaled.splice(i, 1);
@@ -684,11 +754,12 @@ export class SyncEngine implements BucketReplication {
       bucket: this.bucket,
       mode: this.mode,
       running: this.#running,
-      targets: r ? await r.measure() : this.resource.providers.map((b) => ({ binding: b.id, backlog: 0, lagMs: 0, failed: 0 })),
+      targets: r ? await r.measure() : this.#ctx.bindings.map((b) => ({ binding: b.id, backlog: 0, lagMs: 0, failed: 0 })),
       failed: this.#ctx.status.failed(),
       partitions: { held: r?.held ?? [], total: this.#options.partitions },
       members: r?.members.length ?? 0,
       journalRequests: [...this.#writers.values()].reduce((n, w) => n + w.requests, 0),
+      ...(this.#excluded.length ? { excluded: this.#excluded.map((x) => ({ ...x })) } : {}),
     };
   }
 }

@@ -1,4 +1,4 @@
-import { type Clock, PolycloudError } from '@polycloud/core';
+import { type Clock, PolycloudError } from '@polycloud/core/spi';
 import type { VersionRecord } from '@polycloud/core/spi';
 import type { KvStore } from './kv-store.js';
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { isPolycloudError, PolycloudError, readAll } from '@polycloud/core';
+import { isPolycloudError, PolycloudError, readAll } from '@polycloud/core/spi';
 import type { StorageAdapter } from '@polycloud/core/spi';
 
 export interface KvEntry {

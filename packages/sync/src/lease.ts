@@ -1,4 +1,4 @@
-import type { Clock } from '@polycloud/core';
+import type { Clock } from '@polycloud/core/spi';
 import { isConditionFailure, type KvStore } from './kv-store.js';
 
 export interface LeaseDoc {

@@ -1,4 +1,4 @@
-import type { Clock } from '@polycloud/core';
+import type { Clock } from '@polycloud/core/spi';
 import type { KvStore } from './kv-store.js';
 import { parseLease } from './lease.js';
 

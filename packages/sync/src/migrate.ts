@@ -1,4 +1,4 @@
-import { PolycloudError } from '@polycloud/core';
+import { PolycloudError } from '@polycloud/core/spi';
 import type { VersionRecord } from '@polycloud/core/spi';
 import type { SyncContext } from './context.js';
 import { parseEntry } from './journal.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type EventEmitter from 'eventemitter3';
-import { PolycloudError, type PolycloudEvents } from '@polycloud/core';
+import { PolycloudError, type PolycloudEvents } from '@polycloud/core/spi';
 import type { VersionRecord } from '@polycloud/core/spi';
 import { compareUtf8, isConditionFailure, type KvStore } from './kv-store.js';
 

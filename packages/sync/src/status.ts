@@ -1,4 +1,4 @@
-import type { ObjectReplicationStatus } from '@polycloud/core';
+import type { ObjectReplicationStatus } from '@polycloud/core/spi';
 
 export type { BindingStatus, ObjectReplicationStatus, ReplicationState, TargetStatus } from '@polycloud/core/spi';
 

@@ -1,4 +1,4 @@
-import type { OperationKind, RouteExplanation } from '@polycloud/core';
+import type { OperationKind, RouteExplanation } from '@polycloud/core/spi';
 import type { CliIo } from '../io.js';
 import { type CommandContext, openPolycloud } from '../context.js';
 import { score, table } from '../format.js';

@@ -1,4 +1,5 @@
-import { type Binding, type Polycloud, PolycloudError, type UrmDocument } from '@polycloud/core';
+import { type Binding, PolycloudError, type UrmDocument } from '@polycloud/core/spi';
+import type { Polycloud } from '@polycloud/core';
 import { toPolycloudError } from '@polycloud/core/spi';
 import { type CommandContext, openPolycloud } from '../context.js';
 import { bytes, seconds, table } from '../format.js';

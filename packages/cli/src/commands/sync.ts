@@ -1,5 +1,5 @@
 import type { Polycloud } from '@polycloud/core';
-import { PolycloudError } from '@polycloud/core';
+import { PolycloudError } from '@polycloud/core/spi';
 import { type CommandContext, openPolycloud } from '../context.js';
 import { bytes, seconds, table } from '../format.js';
 import { EXIT, line } from '../io.js';

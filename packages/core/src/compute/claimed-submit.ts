@@ -3,7 +3,7 @@ import type { ComputeAdapter, ComputeJobRequest, ComputeTarget, JobStatus } from
 import { sleep } from '../clock.js';
 import type { ErrorCode } from '../errors/codes.js';
 import { type ErrorContext, isPolycloudError, PolycloudError, toPolycloudError } from '../errors/polycloud-error.js';
-import type { ExecutionContext } from '../facade/execute.js';
+import { admittedCandidates, type ExecutionContext } from '../facade/execute.js';
 import { backoffDelay } from '../facade/retry.js';
 import type { RouteRequest } from '../routing/router.js';
 import type { ClaimEntry, ClaimRecord, ClaimStore } from './claims/claim-store.js';
@@ -146,7 +146,8 @@ class ClaimedSubmit {
   candidates(): string[] {
     const decision = this.deps.exec.router.route(this.route);
     if (decision.candidates.length === 0) throw this.lastError ?? new PolycloudError('UNAVAILABLE', 'the router offered no binding for submit', { context: this.base });
-    return decision.candidates.map((b) => b.id);
+    // Core's own check, whatever the router: no job is placed outside its residency.
+    return admittedCandidates(this.deps.exec, this.route, decision).map((b) => b.id);
   }
 
   /** The claim holder's work: look up, submit, record; move on only when nothing was sent. */

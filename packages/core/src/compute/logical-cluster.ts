@@ -7,7 +7,7 @@ import { parseWithSchema } from '../errors/from-zod.js';
 import { PolycloudError, toPolycloudError } from '../errors/polycloud-error.js';
 import { registerSecrets } from '../errors/redact.js';
 import { AbortSignalSchema } from '../facade/call-schemas.js';
-import { type CallOptions, execute, type ExecutionContext } from '../facade/execute.js';
+import { admittedCandidates, type CallOptions, execute, type ExecutionContext } from '../facade/execute.js';
 import { backoffDelay } from '../facade/retry.js';
 import { claimedSubmit, type SubmitOutcome } from './claimed-submit.js';
 import type { ClaimStore } from './claims/claim-store.js';
@@ -230,8 +230,8 @@ export class LogicalClusterClient {
     const key = opts.idempotencyKey ?? deriveIdempotencyKey(job, this.#secret);
     const request = toComputeJobRequest(job, key);
     const routeRequest = this.#routeRequest(job, key, opts.tags);
-    // Placement must be lawful before anything is looked up or started.
-    this.#deps.exec.router.route(routeRequest);
+    // Placement must be lawful before anything is looked up or started, whatever the router.
+    admittedCandidates(this.#deps.exec, routeRequest, this.#deps.exec.router.route(routeRequest));
     const exec = this.#deps.exec;
     const deadline = new Deadline(exec.clock, opts.timeoutMs ?? exec.timeoutMs, opts.signal, { resource: this.id, operation: 'submit', key });
     try {

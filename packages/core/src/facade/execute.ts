@@ -2,7 +2,9 @@ import type EventEmitter from 'eventemitter3';
 import { type Clock, holdProcess, sleep } from '../clock.js';
 import { PolycloudError, toPolycloudError } from '../errors/polycloud-error.js';
 import type { OperationEvent, PolycloudEvents } from '../events.js';
-import type { Router, RouteRequest } from '../routing/router.js';
+import { admitCandidates } from '../routing/filter.js';
+import type { ResidencyZones } from '../routing/residency.js';
+import type { RouteDecision, Router, RouterContext, RouteRequest } from '../routing/router.js';
 import type { Binding } from '../urm/binding.js';
 import { type AttemptScope, startAttempt } from './attempt.js';
 import { backoffDelay, type RetryOptions } from './retry.js';
@@ -11,6 +13,10 @@ import type { ConcurrencySlots } from './slots.js';
 /** What every facade operation shares: router, clock, events, limits and retry policy. */
 export interface ExecutionContext {
   router: Router;
+  /** Residency zones: core checks every candidate the router returns against them. */
+  residency: ResidencyZones;
+  /** Capabilities of the adapter behind a binding (core's check of the router's candidates). */
+  capabilities: RouterContext['capabilities'];
   clock: Clock;
   events: EventEmitter<PolycloudEvents>;
   retry: RetryOptions;
@@ -89,9 +95,11 @@ export async function execute<T>(
       if (decision.candidates.length === 0) {
         throw lastError ?? new PolycloudError('UNAVAILABLE', `the router offered no binding for ${request.operation}`, { context: base });
       }
-      for (let i = 0; i < decision.candidates.length && attempt < ctx.retry.maxAttempts; i++) {
+      // Whatever router is plugged in, no adapter is called for a candidate the hard filters refuse.
+      const candidates = admittedCandidates(ctx, request, decision);
+      for (let i = 0; i < candidates.length && attempt < ctx.retry.maxAttempts; i++) {
         if (stopped) throw stopError(lastError);
-        const binding = decision.candidates[i]!;
+        const binding = candidates[i]!;
         // Error context and event payload: built only when needed (not on a success without listeners).
         const where = (): { resource: string; operation: string; key?: string; binding: string; provider: string } =>
           request.key === undefined
@@ -156,7 +164,7 @@ export async function execute<T>(
         if (stopped) throw error;
         lastError = error;
         if (!error.retryable || (hooks.canRetry && !hooks.canRetry()) || attempt >= ctx.retry.maxAttempts) throw error;
-        const next = decision.candidates[i + 1];
+        const next = candidates[i + 1];
         if (next) notify(ctx, () => ctx.events.emit('failover', { ...base, from: binding.id, to: next.id, error }));
       }
       if (attempt >= ctx.retry.maxAttempts) break;
@@ -182,6 +190,26 @@ export async function execute<T>(
     ctx.clock.clearTimeout(timer);
     userSignal?.removeEventListener('abort', onUserAbort);
   }
+}
+
+/**
+ * The router's candidates that core admits ({@link admitCandidates}: a binding of the
+ * resource passing residency, classification, `only` and capability), in the router's
+ * order. Each one dropped is reported on `candidate-refused`; none left throws
+ * RESIDENCY_VIOLATION (or UNSUPPORTED / UNAVAILABLE, as the hard filter would).
+ * Compute submit uses it too, so jobs are held to the same rule.
+ */
+export function admittedCandidates(ctx: ExecutionContext, request: RouteRequest, decision: RouteDecision): RouteDecision['candidates'] {
+  return admitCandidates(request, decision.candidates, ctx, (refused) =>
+    notify(ctx, () =>
+      ctx.events.emit('candidate-refused', {
+        resource: request.resource.resource_id,
+        operation: request.operation,
+        ...(request.key === undefined ? {} : { key: request.key }),
+        ...refused,
+      }),
+    ),
+  );
 }
 
 /**

@@ -14,29 +14,71 @@ export function hardFilter(
 ): { passed: Binding[]; rejected: RouteDecision['rejected'] } {
   const passed: Binding[] = [];
   const rejected: RouteDecision['rejected'] = [];
-  const resourceId = request.resource.resource_id;
   for (const binding of request.resource.providers) {
-    if (request.only && !request.only.includes(binding.id)) {
-      rejected.push({ binding: binding.id, verdict: 'excluded' });
-      continue;
-    }
-    const compliance = complianceVerdict(binding, request.tags, context.residency);
-    if (!compliance.ok) {
-      rejected.push({ binding: binding.id, verdict: compliance.reason, detail: compliance.detail });
-      continue;
-    }
-    if (request.requires?.length) {
-      const caps = context.capabilities(resourceId, binding.id) as unknown as Record<string, unknown>;
-      const missing = request.requires.filter((c) => caps[c] !== true);
-      if (missing.length) {
-        rejected.push({ binding: binding.id, verdict: 'capability', detail: `lacks ${missing.join(', ')}` });
-        continue;
-      }
-    }
-    passed.push(binding);
+    const refused = hardRefusal(request, binding, context);
+    if (refused) rejected.push(refused);
+    else passed.push(binding);
   }
   if (passed.length === 0) throw noCandidateError(request, rejected);
   return { passed, rejected };
+}
+
+/**
+ * Why the hard filters refuse `binding` for `request` (`only`, residency,
+ * classification, capability), or `undefined` when it passes. The one rule: the
+ * routers' {@link hardFilter} and core's own check of every router's candidates
+ * ({@link admitCandidates}) both ask it.
+ */
+export function hardRefusal(
+  request: RouteRequest,
+  binding: Binding,
+  context: Pick<RouterContext, 'residency' | 'capabilities'>,
+): RouteDecision['rejected'][number] | undefined {
+  if (request.only && !request.only.includes(binding.id)) return { binding: binding.id, verdict: 'excluded' };
+  const compliance = complianceVerdict(binding, request.tags, context.residency);
+  if (!compliance.ok) return { binding: binding.id, verdict: compliance.reason, detail: compliance.detail };
+  if (request.requires?.length) {
+    const caps = context.capabilities(request.resource.resource_id, binding.id) as unknown as Record<string, unknown>;
+    const missing = request.requires.filter((c) => caps[c] !== true);
+    if (missing.length) return { binding: binding.id, verdict: 'capability', detail: `lacks ${missing.join(', ')}` };
+  }
+  return undefined;
+}
+
+/**
+ * Core's own check of a router's decision, whatever router is plugged in: every
+ * candidate must be a binding of the resource (its declared binding is used, not the
+ * router's object) and pass the same hard filters ({@link hardRefusal}). Refused
+ * candidates are dropped and passed to `onRefused`; when none is left, the error
+ * {@link hardFilter} would give is thrown (RESIDENCY_VIOLATION when residency or
+ * classification refused them), before any adapter is called.
+ */
+export function admitCandidates(
+  request: RouteRequest,
+  candidates: readonly Binding[],
+  context: Pick<RouterContext, 'residency' | 'capabilities'>,
+  onRefused?: (refused: RouteDecision['rejected'][number]) => void,
+): Binding[] {
+  const declared = request.resource.providers;
+  // The common case allocates nothing: every candidate is a declared binding that passes.
+  let admitted: Binding[] | undefined;
+  let rejected: RouteDecision['rejected'] | undefined;
+  for (let i = 0; i < candidates.length; i++) {
+    const candidate = candidates[i]!;
+    const binding = declared.includes(candidate) ? candidate : declared.find((b) => b.id === candidate?.id);
+    const refused = binding
+      ? hardRefusal(request, binding, context)
+      : { binding: String(candidate?.id), verdict: 'excluded' as const, detail: `not a binding of ${request.resource.resource_id}` };
+    if (!refused && binding === candidate && !admitted) continue;
+    admitted ??= candidates.slice(0, i) as Binding[];
+    if (refused) {
+      (rejected ??= []).push(refused);
+      onRefused?.(refused);
+    } else admitted.push(binding!);
+  }
+  if (!admitted) return candidates as Binding[];
+  if (admitted.length === 0 && rejected?.length) throw noCandidateError(request, rejected);
+  return admitted;
 }
 
 /** The error for "no binding may serve this": the most specific refusal wins. */

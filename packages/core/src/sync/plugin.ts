@@ -16,7 +16,11 @@ export interface SyncHost {
   readonly clock: Clock;
   readonly events: EventEmitter<PolycloudEvents>;
   readonly residency: ResidencyZones;
-  /** The storage adapter serving `bindingId` of LogicalBucket `bucketId`. Unknown → NOT_FOUND. */
+  /**
+   * The storage adapter serving `bindingId` of LogicalBucket `bucketId`. Unknown →
+   * NOT_FOUND; a binding outside the bucket's own residency zone or classification →
+   * RESIDENCY_VIOLATION (core's guard: the plugin can neither read from nor copy to it).
+   */
   storageAdapter(bucketId: string, bindingId: string): StorageAdapter;
 }
 
