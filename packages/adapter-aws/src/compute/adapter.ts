@@ -12,7 +12,7 @@ import {
   registerSecrets,
   TERMINAL_JOB_STATES,
 } from '@polycloud/core';
-import { createBatchClient } from './client.js';
+import { createAwsBatchClient } from './client.js';
 import { mapAwsBatchError } from './errors.js';
 import { createJobDefinitionCache } from './job-definitions.js';
 import { type AwsBatchAdapterOptions, AwsBatchAdapterOptionsSchema, AwsBatchTargetOptionsSchema, type ResolvedAwsBatchAdapterOptions } from './options.js';
@@ -33,7 +33,7 @@ export function createAwsBatchAdapter(options: AwsBatchAdapterOptions = {}, cont
   const o = parseWithSchema(AwsBatchAdapterOptionsSchema, options, 'invalid options for the aws-batch adapter') as ResolvedAwsBatchAdapterOptions;
   const staticCredentials = typeof o.credentials === 'object' ? o.credentials : undefined;
   registerSecrets([o.secretKey, o.sessionToken, staticCredentials?.secretAccessKey, staticCredentials?.sessionToken]);
-  const client = createBatchClient(o);
+  const client = createAwsBatchClient(o);
   const ensureDefinition = createJobDefinitionCache(client, o.jobDefinitionPrefix);
   const fargate = o.platform === 'FARGATE';
   const largestFargate = FARGATE_SIZES[FARGATE_SIZES.length - 1]!;

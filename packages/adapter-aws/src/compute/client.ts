@@ -2,7 +2,7 @@ import { BatchClient } from '@aws-sdk/client-batch';
 import type { ResolvedAwsBatchAdapterOptions } from './options.js';
 
 /** The Batch client for validated options: the injected `client`, or a new one. */
-export function createBatchClient(o: ResolvedAwsBatchAdapterOptions): BatchClient {
+export function createAwsBatchClient(o: ResolvedAwsBatchAdapterOptions): BatchClient {
   if (o.client) return o.client;
   return new BatchClient({
     region: o.region,
