@@ -8,7 +8,8 @@ import {
   type SubmitJobRequest,
   TerminateJobCommand,
 } from '@aws-sdk/client-batch';
-import { createAwsBatchAdapter, batchSize, mapBatchError } from '@polycloud/adapter-aws';
+import { createAwsBatchAdapter, mapAwsBatchError } from '@polycloud/adapter-aws';
+import { batchSize } from '../src/compute/sizing.js';
 import { createPolycloud, parseDataJob } from '@polycloud/core';
 import { deriveIdempotencyKey, toComputeJobRequest } from '@polycloud/core/spi';
 import { describe, expect, it } from 'vitest';
@@ -205,14 +206,14 @@ describe('AWS Batch behaviour', () => {
   it('maps Batch errors to core codes', async () => {
     const ctx = { operation: 'submit' };
     const client = (message: string) => new ClientException({ message, $metadata: { httpStatusCode: 400 } });
-    expect(mapBatchError(client('JobQueue q not found.'), ctx)).toMatchObject({ code: 'NOT_FOUND', retryable: false });
-    expect(mapBatchError(client('Maximum number of jobs in SUBMITTED state limit exceeded'), ctx)).toMatchObject({ code: 'QUOTA_EXCEEDED', retryable: true });
-    expect(mapBatchError(client('Container properties should not be empty'), ctx)).toMatchObject({ code: 'INVALID_ARGUMENT', retryable: false });
-    expect(mapBatchError(new ServerException({ message: 'internal', $metadata: { httpStatusCode: 500 } }), ctx)).toMatchObject({ code: 'UNAVAILABLE', retryable: true });
-    expect(mapBatchError(Object.assign(new Error('Too Many Requests'), { name: 'TooManyRequestsException', $metadata: { httpStatusCode: 429 } }), ctx)).toMatchObject({ code: 'RATE_LIMITED', retryable: true });
-    expect(mapBatchError(Object.assign(new Error('denied'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 403 } }), ctx)).toMatchObject({ code: 'PERMISSION_DENIED' });
-    expect(mapBatchError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), ctx)).toMatchObject({ code: 'UNAVAILABLE', retryable: true });
-    expect(mapBatchError(Object.assign(new Error('t'), { name: 'TimeoutError' }), ctx)).toMatchObject({ code: 'TIMEOUT', retryable: true });
+    expect(mapAwsBatchError(client('JobQueue q not found.'), ctx)).toMatchObject({ code: 'NOT_FOUND', retryable: false });
+    expect(mapAwsBatchError(client('Maximum number of jobs in SUBMITTED state limit exceeded'), ctx)).toMatchObject({ code: 'QUOTA_EXCEEDED', retryable: true });
+    expect(mapAwsBatchError(client('Container properties should not be empty'), ctx)).toMatchObject({ code: 'INVALID_ARGUMENT', retryable: false });
+    expect(mapAwsBatchError(new ServerException({ message: 'internal', $metadata: { httpStatusCode: 500 } }), ctx)).toMatchObject({ code: 'UNAVAILABLE', retryable: true });
+    expect(mapAwsBatchError(Object.assign(new Error('Too Many Requests'), { name: 'TooManyRequestsException', $metadata: { httpStatusCode: 429 } }), ctx)).toMatchObject({ code: 'RATE_LIMITED', retryable: true });
+    expect(mapAwsBatchError(Object.assign(new Error('denied'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 403 } }), ctx)).toMatchObject({ code: 'PERMISSION_DENIED' });
+    expect(mapAwsBatchError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), ctx)).toMatchObject({ code: 'UNAVAILABLE', retryable: true });
+    expect(mapAwsBatchError(Object.assign(new Error('t'), { name: 'TimeoutError' }), ctx)).toMatchObject({ code: 'TIMEOUT', retryable: true });
     const batch = createBatchMock([]);
     await expect(createAwsBatchAdapter({ client: batch.client }).submit(target(), request(ORIGINAL))).rejects.toMatchObject({ code: 'NOT_FOUND', context: { provider: 'aws-batch' } });
   });
@@ -221,7 +222,7 @@ describe('AWS Batch behaviour', () => {
     const ctx = { operation: 'submit' };
     const client = (message: string) => new ClientException({ message, $metadata: { httpStatusCode: 400 } });
     const pick = (err: unknown) => {
-      const e = mapBatchError(err, ctx);
+      const e = mapAwsBatchError(err, ctx);
       return [e.code, e.retryable];
     };
     // Bad requests that merely mention a maximum / limit / capacity stay INVALID_ARGUMENT.
@@ -245,18 +246,18 @@ describe('AWS Batch behaviour', () => {
     const secretKey = 'batch-Secret-Key-6e0a7c';
     createAwsBatchAdapter({ client: createBatchMock().client, credentials: { accessKeyId: 'AKIDSTATIC', secretAccessKey: secret, sessionToken: token } });
     createAwsBatchAdapter({ client: createBatchMock().client, accessKey: 'AKIDKEYS', secretKey });
-    const err = mapBatchError(new ClientException({ message: `echo ${secret} ${token} ${secretKey}`, $metadata: { httpStatusCode: 400 } }), { operation: 'submit' });
+    const err = mapAwsBatchError(new ClientException({ message: `echo ${secret} ${token} ${secretKey}`, $metadata: { httpStatusCode: 400 } }), { operation: 'submit' });
     for (const s of [secret, token, secretKey]) expect(err.message).not.toContain(s);
   });
 
   it('a socket error code wins over the SDK error name; HTTP answers are not transport failures', () => {
     const ctx = { operation: 'status' };
     const reset = Object.assign(new Error('aborted'), { name: 'TimeoutError', code: 'ECONNRESET' });
-    expect(mapBatchError(reset, ctx)).toMatchObject({ code: 'UNAVAILABLE', retryable: true });
+    expect(mapAwsBatchError(reset, ctx)).toMatchObject({ code: 'UNAVAILABLE', retryable: true });
     const nested = Object.assign(new Error('fetch failed'), { cause: Object.assign(new Error('connect'), { code: 'ETIMEDOUT' }) });
-    expect(mapBatchError(nested, ctx)).toMatchObject({ code: 'TIMEOUT', retryable: true });
+    expect(mapAwsBatchError(nested, ctx)).toMatchObject({ code: 'TIMEOUT', retryable: true });
     const answered = new ClientException({ message: 'Connection reset reason is not a valid parameter', $metadata: { httpStatusCode: 400 } });
-    expect(mapBatchError(answered, ctx)).toMatchObject({ code: 'INVALID_ARGUMENT', retryable: false });
+    expect(mapAwsBatchError(answered, ctx)).toMatchObject({ code: 'INVALID_ARGUMENT', retryable: false });
   });
 
   it('validates options (CONFIG_INVALID with the path); Fargate needs an execution role', async () => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeMetadataValue, encodeMetadataValue, METADATA_MARKER } from '../src/storage/index.js';
+import { decodeMetadataValue, encodeMetadataValue, METADATA_MARKER } from '../src/storage/metadata.js';
 
 /** What an HTTP header value can carry unchanged: printable ASCII, no edge whitespace. */
 const HEADER_SAFE = /^(?:[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?)?$/;

@@ -62,7 +62,7 @@ describe('S3 adapter options', () => {
 describe('multipart part size', () => {
   const MiB = 1024 * 1024;
   it('keeps the configured size while 10 000 parts hold the body, and grows it just enough beyond', async () => {
-    const { multipartPartSize, MAX_PARTS } = await import('../src/storage/put.js');
+    const { multipartPartSize, MAX_PARTS } = await import('../src/storage/write.js');
     expect(multipartPartSize(5 * MiB, undefined)).toBe(5 * MiB);
     expect(multipartPartSize(5 * MiB, 5 * MiB * MAX_PARTS)).toBe(5 * MiB);
     const big = 100 * 1024 ** 3 + 1; // 100 GiB and a byte

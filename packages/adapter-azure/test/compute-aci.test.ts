@@ -1,4 +1,5 @@
-import { aciSize, createAzureContainerInstancesAdapter, mapAciError } from '@polycloud/adapter-azure';
+import { createAzureAciAdapter, mapAzureAciError } from '@polycloud/adapter-azure';
+import { aciSize } from '../src/compute/request.js';
 import { createPolycloud, parseDataJob } from '@polycloud/core';
 import { deriveIdempotencyKey, toComputeJobRequest } from '@polycloud/core/spi';
 import { describe, expect, it } from 'vitest';
@@ -26,7 +27,7 @@ const target = (options: Record<string, unknown> = {}) => ({ physicalId: 'rg-job
 const groupPath = (name: string, rg = 'rg-jobs') => `/subscriptions/${SUBSCRIPTION}/resourceGroups/${rg}/providers/Microsoft.ContainerInstance/containerGroups/${name}`;
 const setup = () => {
   const arm = createArmMock();
-  return { arm, adapter: createAzureContainerInstancesAdapter({ subscriptionId: SUBSCRIPTION, credential, httpClient: arm.httpClient }) };
+  return { arm, adapter: createAzureAciAdapter({ subscriptionId: SUBSCRIPTION, credential, httpClient: arm.httpClient }) };
 };
 
 describe('ACI container group request, field by field (through the real SDK)', () => {
@@ -170,39 +171,39 @@ describe('ACI behaviour', () => {
       [rest(409, 'OperationNotAllowed', "Operation could not be completed as it results in exceeding approved StandardCores quota. Current Limit: 10."), 'QUOTA_EXCEEDED', true],
       [rest(503, 'ServiceUnavailable', 'The service is unavailable.'), 'UNAVAILABLE', true],
     ];
-    for (const [error, code, retryable] of cases) expect(mapAciError(error, ctx), `${(error as Error & { code: string }).code}: ${error.message}`).toMatchObject({ code, retryable });
+    for (const [error, code, retryable] of cases) expect(mapAzureAciError(error, ctx), `${(error as Error & { code: string }).code}: ${error.message}`).toMatchObject({ code, retryable });
   });
 
   it('transport failures go through core classifyNetworkError (codes nested in cause, more than four errnos)', () => {
     const ctx = { operation: 'status' };
     const nested = (code: string) => Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('x'), { code }) });
-    expect(mapAciError(nested('EHOSTUNREACH'), ctx)).toMatchObject({ code: 'UNAVAILABLE', retryable: true });
-    expect(mapAciError(nested('UND_ERR_HEADERS_TIMEOUT'), ctx)).toMatchObject({ code: 'TIMEOUT', retryable: true });
-    expect(mapAciError(Object.assign(new Error('x'), { code: 'EAI_AGAIN' }), ctx)).toMatchObject({ code: 'UNAVAILABLE', retryable: true });
-    expect(mapAciError(new TypeError('weird'), ctx)).toMatchObject({ code: 'UNEXPECTED', retryable: false });
+    expect(mapAzureAciError(nested('EHOSTUNREACH'), ctx)).toMatchObject({ code: 'UNAVAILABLE', retryable: true });
+    expect(mapAzureAciError(nested('UND_ERR_HEADERS_TIMEOUT'), ctx)).toMatchObject({ code: 'TIMEOUT', retryable: true });
+    expect(mapAzureAciError(Object.assign(new Error('x'), { code: 'EAI_AGAIN' }), ctx)).toMatchObject({ code: 'UNAVAILABLE', retryable: true });
+    expect(mapAzureAciError(new TypeError('weird'), ctx)).toMatchObject({ code: 'UNEXPECTED', retryable: false });
   });
 
   it('maps ARM errors to core codes', async () => {
     const ctx = { operation: 'submit' };
     const rest = (statusCode: number, code: string, message = 'x') => Object.assign(new Error(message), { name: 'RestError', statusCode, code });
-    expect(mapAciError(rest(409, 'ServiceUnavailable', "The requested resource is not available in the location 'westeurope' at this moment."), ctx)).toMatchObject({ code: 'QUOTA_EXCEEDED', retryable: true });
-    expect(mapAciError(rest(409, 'ContainerGroupQuotaReached', "Resource type 'Microsoft.ContainerInstance/containerGroups' container group quota 'StandardCores' exceeded in region 'eastus'."), ctx)).toMatchObject({ code: 'QUOTA_EXCEEDED', retryable: true });
-    expect(mapAciError(rest(429, 'TooManyRequests'), ctx)).toMatchObject({ code: 'RATE_LIMITED', retryable: true });
-    expect(mapAciError(rest(409, 'ContainerGroupTransitioning'), ctx)).toMatchObject({ code: 'CONFLICT', retryable: true });
-    expect(mapAciError(rest(404, 'ResourceGroupNotFound'), ctx)).toMatchObject({ code: 'NOT_FOUND' });
-    expect(mapAciError(rest(403, 'AuthorizationFailed'), ctx)).toMatchObject({ code: 'PERMISSION_DENIED', retryable: false });
-    expect(mapAciError(rest(400, 'InvalidContainerGroupName'), ctx)).toMatchObject({ code: 'INVALID_ARGUMENT', retryable: false });
-    expect(mapAciError(rest(503, 'ServerBusy'), ctx)).toMatchObject({ code: 'UNAVAILABLE', retryable: true });
-    expect(mapAciError(Object.assign(new Error('socket hang up'), { name: 'RestError', code: 'REQUEST_SEND_ERROR' }), ctx)).toMatchObject({ code: 'UNAVAILABLE', retryable: true });
+    expect(mapAzureAciError(rest(409, 'ServiceUnavailable', "The requested resource is not available in the location 'westeurope' at this moment."), ctx)).toMatchObject({ code: 'QUOTA_EXCEEDED', retryable: true });
+    expect(mapAzureAciError(rest(409, 'ContainerGroupQuotaReached', "Resource type 'Microsoft.ContainerInstance/containerGroups' container group quota 'StandardCores' exceeded in region 'eastus'."), ctx)).toMatchObject({ code: 'QUOTA_EXCEEDED', retryable: true });
+    expect(mapAzureAciError(rest(429, 'TooManyRequests'), ctx)).toMatchObject({ code: 'RATE_LIMITED', retryable: true });
+    expect(mapAzureAciError(rest(409, 'ContainerGroupTransitioning'), ctx)).toMatchObject({ code: 'CONFLICT', retryable: true });
+    expect(mapAzureAciError(rest(404, 'ResourceGroupNotFound'), ctx)).toMatchObject({ code: 'NOT_FOUND' });
+    expect(mapAzureAciError(rest(403, 'AuthorizationFailed'), ctx)).toMatchObject({ code: 'PERMISSION_DENIED', retryable: false });
+    expect(mapAzureAciError(rest(400, 'InvalidContainerGroupName'), ctx)).toMatchObject({ code: 'INVALID_ARGUMENT', retryable: false });
+    expect(mapAzureAciError(rest(503, 'ServerBusy'), ctx)).toMatchObject({ code: 'UNAVAILABLE', retryable: true });
+    expect(mapAzureAciError(Object.assign(new Error('socket hang up'), { name: 'RestError', code: 'REQUEST_SEND_ERROR' }), ctx)).toMatchObject({ code: 'UNAVAILABLE', retryable: true });
     // Through the SDK: an unknown resource group.
     const arm = createArmMock([]);
-    const adapter = createAzureContainerInstancesAdapter({ subscriptionId: SUBSCRIPTION, credential, httpClient: arm.httpClient });
+    const adapter = createAzureAciAdapter({ subscriptionId: SUBSCRIPTION, credential, httpClient: arm.httpClient });
     await expect(adapter.submit(target(), request(ORIGINAL))).rejects.toMatchObject({ code: 'NOT_FOUND', context: { provider: 'azure-aci', status: 404 } });
   });
 
   it('validates options, resource groups and keys', async () => {
-    expect(() => createAzureContainerInstancesAdapter({ subscriptionId: 'nope', credential })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', context: expect.objectContaining({ path: ['subscriptionId'] }) }));
-    expect(() => createAzureContainerInstancesAdapter({ subscriptionId: SUBSCRIPTION })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', context: expect.objectContaining({ path: ['credential'] }) }));
+    expect(() => createAzureAciAdapter({ subscriptionId: 'nope', credential })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', context: expect.objectContaining({ path: ['subscriptionId'] }) }));
+    expect(() => createAzureAciAdapter({ subscriptionId: SUBSCRIPTION })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', context: expect.objectContaining({ path: ['credential'] }) }));
     const { adapter } = setup();
     await expect(adapter.submit({ physicalId: 'rg-jobs', options: {} }, request(ORIGINAL))).rejects.toMatchObject({ code: 'CONFIG_INVALID', context: { path: ['region'] } });
     await expect(adapter.submit(target({ osType: 'Mac' }), request(ORIGINAL))).rejects.toMatchObject({ code: 'CONFIG_INVALID', context: { path: ['options', 'osType'] } });
@@ -223,8 +224,8 @@ describe('ACI behind a LogicalCluster', () => {
     const b = createArmMock();
     const cluster = createPolycloud({
       providers: [
-        { name: 'aci-we', adapter: createAzureContainerInstancesAdapter({ subscriptionId: SUBSCRIPTION, credential, httpClient: a.httpClient }) },
-        { name: 'aci-ne', adapter: createAzureContainerInstancesAdapter({ subscriptionId: SUBSCRIPTION, credential, httpClient: b.httpClient }) },
+        { name: 'aci-we', adapter: createAzureAciAdapter({ subscriptionId: SUBSCRIPTION, credential, httpClient: a.httpClient }) },
+        { name: 'aci-ne', adapter: createAzureAciAdapter({ subscriptionId: SUBSCRIPTION, credential, httpClient: b.httpClient }) },
       ],
       resources: [
         {

@@ -7,7 +7,7 @@ import {
   encodeMetadata,
   encodeMetadataName,
   encodeMetadataValue,
-} from '@polycloud/adapter-azure';
+} from '../src/storage/metadata.js';
 
 const portableName = fc.stringMatching(/^[a-z0-9][a-z0-9_-]{0,40}$/);
 const csharpIdentifier = /^[A-Za-z_][A-Za-z0-9_]*$/;

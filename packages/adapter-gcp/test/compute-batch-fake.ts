@@ -1,5 +1,6 @@
-import type { GcpBatchClient, GcpCreateJobRequest, GcpJob } from '@polycloud/adapter-gcp';
-import { GRPC } from '@polycloud/adapter-gcp';
+import type { GcpBatchClient } from '@polycloud/adapter-gcp';
+import type { GcpCreateJobRequest, GcpJob } from '../src/compute/client.js';
+import { GRPC } from '../src/compute/errors.js';
 
 const grpcError = (code: number, details: string) => Object.assign(new Error(`${code} ${details}`), { code, details });
 

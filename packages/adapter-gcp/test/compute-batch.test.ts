@@ -1,5 +1,7 @@
 import type { v1 } from '@google-cloud/batch';
-import { createGcpBatchAdapter, type GcpBatchClient, GRPC, mapGcpBatchError, requestIdFor } from '@polycloud/adapter-gcp';
+import { createGcpBatchAdapter, type GcpBatchClient, mapGcpBatchError } from '@polycloud/adapter-gcp';
+import { GRPC } from '../src/compute/errors.js';
+import { requestIdFor } from '../src/compute/request.js';
 import { createPolycloud, parseDataJob } from '@polycloud/core';
 import { deriveIdempotencyKey, redact, toComputeJobRequest } from '@polycloud/core/spi';
 import { describe, expect, expectTypeOf, it } from 'vitest';

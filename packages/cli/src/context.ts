@@ -1,6 +1,5 @@
-import { type AdapterRegistry, isPolycloudError } from '@polycloud/core/spi';
+import { type AdapterRegistry, errorFromIssues, isPolycloudError, readConfigSource } from '@polycloud/core/spi';
 import { createPolycloud, loadPolycloudConfig, type Logger, type Polycloud, type PolycloudConfig } from '@polycloud/core';
-import { errorFromIssues, readConfigSource } from '@polycloud/core/spi';
 import { createRouter, type RouterOptions, RouterOptionsSchema } from '@polycloud/router';
 import { createSync } from '@polycloud/sync';
 import type { CliIo } from './io.js';

@@ -1,5 +1,4 @@
-import { formatPath, isPolycloudError } from '@polycloud/core/spi';
-import { redact } from '@polycloud/core/spi';
+import { formatPath, isPolycloudError, redact } from '@polycloud/core/spi';
 import { type CliStream, EXIT, line } from './io.js';
 
 /** Prints an error: every issue with its path (and line), or the code and message. Returns the exit code. */

@@ -1,5 +1,4 @@
-import type { AdapterFactory } from '@polycloud/core/spi';
-import { type AdapterRegistry, createAdapterRegistry } from '@polycloud/core/spi';
+import { type AdapterFactory, type AdapterRegistry, createAdapterRegistry } from '@polycloud/core/spi';
 import { localComputeAdapterFactory } from '@polycloud/core';
 
 function isFactory(value: unknown): value is AdapterFactory {

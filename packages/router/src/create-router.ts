@@ -1,5 +1,4 @@
-import { hardFilter, type Router, type RouteDecision, type RouteOutcome, type RouteRequest, type RouterContext, type RouterFactory } from '@polycloud/core/spi';
-import type { RouteExplanation, UrmDocument } from '@polycloud/core/spi';
+import { hardFilter, type RouteDecision, type RouteExplanation, type RouteOutcome, type Router, type RouterContext, type RouteRequest, type RouterFactory, type UrmDocument } from '@polycloud/core/spi';
 import { buildDocState, costClassOf, type DocState, type Group } from './doc-state.js';
 import { explainRequest } from './explain.js';
 import { hash53, hashString } from './hash.js';

@@ -1,5 +1,4 @@
-import type { ExplainedCandidate, RouteExplanation } from '@polycloud/core/spi';
-import type { RouteRequest } from '@polycloud/core/spi';
+import type { ExplainedCandidate, RouteExplanation, RouteRequest } from '@polycloud/core/spi';
 import { type DocState, type Group, modeOf } from './doc-state.js';
 import { dynamicOf } from './dynamic.js';
 import type { HealthTracker } from './health.js';

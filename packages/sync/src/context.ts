@@ -1,6 +1,5 @@
 import type EventEmitter from 'eventemitter3';
-import type { Binding, Clock, LogicalBucket, PolycloudEvents } from '@polycloud/core/spi';
-import type { HybridLogicalClock, MergeFunction, ResidencyZones, ResolverPolicy, StorageAdapter } from '@polycloud/core/spi';
+import type { Binding, Clock, HybridLogicalClock, LogicalBucket, MergeFunction, PolycloudEvents, ResidencyZones, ResolverPolicy, StorageAdapter } from '@polycloud/core/spi';
 import type { ByteBudget } from './budget.js';
 import type { SyncStatusBook } from './status.js';
 

@@ -1,5 +1,4 @@
-import { type Clock, PolycloudError } from '@polycloud/core/spi';
-import type { VersionRecord } from '@polycloud/core/spi';
+import { type Clock, PolycloudError, type VersionRecord } from '@polycloud/core/spi';
 import type { KvStore } from './kv-store.js';
 
 /** One change captured from a put or delete through polycloud (Debezium-like: op, source, time). */

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { isPolycloudError, PolycloudError, readAll } from '@polycloud/core/spi';
-import type { StorageAdapter } from '@polycloud/core/spi';
+import { isPolycloudError, PolycloudError, readAll, type StorageAdapter } from '@polycloud/core/spi';
 
 export interface KvEntry {
   value: Buffer;

@@ -1,5 +1,4 @@
-import { PolycloudError } from '@polycloud/core/spi';
-import type { VersionRecord } from '@polycloud/core/spi';
+import { PolycloudError, type VersionRecord } from '@polycloud/core/spi';
 import type { SyncContext } from './context.js';
 import { parseEntry } from './journal.js';
 import { isConditionFailure, type KvStore } from './kv-store.js';

@@ -1,6 +1,5 @@
 import pLimit from 'p-limit';
-import { type Binding, PolycloudError, type ReconcileOptions, type ReconcileReport } from '@polycloud/core/spi';
-import { isReservedKey, toPolycloudError, toRecord } from '@polycloud/core/spi';
+import { type Binding, isReservedKey, PolycloudError, type ReconcileOptions, type ReconcileReport, toPolycloudError, toRecord } from '@polycloud/core/spi';
 import type { SyncContext } from './context.js';
 import type { JournalWriter } from './journal.js';
 import { compareUtf8 } from './kv-store.js';

@@ -1,6 +1,5 @@
 import pLimit from 'p-limit';
-import { backoffDelay, type BindingStatus, sleep as clockSleep, type ObjectVersion, seededRandom, toPolycloudError, toRecord, versionId } from '@polycloud/core/spi';
-import { isPolycloudError, type RunReport } from '@polycloud/core/spi';
+import { backoffDelay, type BindingStatus, isPolycloudError, type ObjectVersion, type RunReport, seededRandom, sleep as clockSleep, toPolycloudError, toRecord, versionId } from '@polycloud/core/spi';
 import type { SyncContext } from './context.js';
 import { type Bounded, bounded } from './deadline.js';
 import { type JournalEntry, type JournalWriter, listSegments, parseSegmentName, type ReadEntry, readSegment, SEGMENTS } from './journal.js';

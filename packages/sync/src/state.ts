@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type EventEmitter from 'eventemitter3';
-import { PolycloudError, type PolycloudEvents } from '@polycloud/core/spi';
-import type { VersionRecord } from '@polycloud/core/spi';
+import { PolycloudError, type PolycloudEvents, type VersionRecord } from '@polycloud/core/spi';
 import { compareUtf8, isConditionFailure, type KvStore } from './kv-store.js';
 
 /** What the engine remembers of one key: the last synchronised state, and a delete until every binding applied it. */

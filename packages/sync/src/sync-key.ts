@@ -1,6 +1,5 @@
 import type { Readable } from 'node:stream';
-import { type Binding, isPolycloudError, type ObjectInfo, PolycloudError, readAll } from '@polycloud/core/spi';
-import { compareVectors, complianceVerdict, conflictKey, decodeVector, encodeVector, fromRecord, type Hlc, joinVectors, newVersion, type ObjectVersion, resolveVersions, sameVersion, sha256, type StorageAdapter, toPolycloudError, toRecord, userPart, type VersionRecord, versionFromMetadata, versionId, versionMetadata, withDot } from '@polycloud/core/spi';
+import { type Binding, compareVectors, complianceVerdict, conflictKey, decodeVector, encodeVector, fromRecord, type Hlc, isPolycloudError, joinVectors, newVersion, type ObjectInfo, type ObjectVersion, PolycloudError, readAll, resolveVersions, sameVersion, sha256, type StorageAdapter, toPolycloudError, toRecord, userPart, versionFromMetadata, versionId, versionMetadata, type VersionRecord, withDot } from '@polycloud/core/spi';
 import type { SyncContext } from './context.js';
 import type { Expectation, StateRecord } from './state.js';
 

@@ -1,75 +1,15 @@
-import {
-  BatchClient,
-  DescribeJobQueuesCommand,
-  DescribeJobsCommand,
-  ListJobsCommand,
-  SubmitJobCommand,
-  type SubmitJobRequest,
-  TerminateJobCommand,
-} from '@aws-sdk/client-batch';
-import { type AdapterContext, type ComputeAdapter, type ComputeAdapterFactory, type ComputeCapabilities, type ComputeJobRequest, type ComputeTarget, camelCase, parseWithSchema, registerSecrets, TERMINAL_JOB_STATES } from '@polycloud/core/spi';
-import { type JobStatus, PolycloudError } from '@polycloud/core';
-import { mapBatchError } from './errors.js';
+import { DescribeJobQueuesCommand, DescribeJobsCommand, ListJobsCommand, SubmitJobCommand, TerminateJobCommand } from '@aws-sdk/client-batch';
+import { type AdapterContext, type ComputeAdapter, type ComputeAdapterFactory, type ComputeCapabilities, type ComputeTarget, type JobStatus, camelCase, parseWithSchema, PolycloudError, registerSecrets, TERMINAL_JOB_STATES } from '@polycloud/core/spi';
+import { createAwsBatchClient } from './client.js';
+import { mapAwsBatchError } from './errors.js';
 import { createJobDefinitionCache } from './job-definitions.js';
 import { type AwsBatchAdapterOptions, AwsBatchAdapterOptionsSchema, AwsBatchTargetOptionsSchema, type ResolvedAwsBatchAdapterOptions } from './options.js';
 import { batchSize, FARGATE_SIZES } from './sizing.js';
+import { submitJobRequest } from './request.js';
 import { CANCEL_REASON, toJobStatus } from './status.js';
 
-/** AWS Batch's shortest job timeout. */
 /** Binding options as written in a config file may be snake_case (`machine_type`); adapter schemas are camelCase. */
 const camelKeys = (o: Record<string, unknown> | undefined) => Object.fromEntries(Object.entries(o ?? {}).map(([k, v]) => [camelCase(k), v]));
-
-export const MIN_BATCH_TIMEOUT_SECONDS = 60;
-
-const TAG_VALUE = /[^\p{L}\p{N}\s_.:/=+\-@]/gu;
-
-/** Job tags as AWS tags (invalid characters → `_`; `aws:` keys are reserved and dropped), plus the idempotency key. */
-export function batchTags(job: ComputeJobRequest): Record<string, string> {
-  const tags: Record<string, string> = {};
-  for (const [k, v] of Object.entries(job.tags)) {
-    const key = k.replace(TAG_VALUE, '_').slice(0, 128);
-    if (!key || key.toLowerCase().startsWith('aws:')) continue;
-    tags[key] = v.replace(TAG_VALUE, '_').slice(0, 256);
-  }
-  tags['polycloud:idempotency-key'] = job.idempotencyKey;
-  tags['polycloud:job'] = job.name.slice(0, 256);
-  return tags;
-}
-
-/**
- * The SubmitJob request for a job: `jobName` = idempotency key, the job definition
- * (image + resources), command (`command` + `args`, Batch's container `command`),
- * environment, retry strategy (`retries + 1` attempts), timeout (≥ 60 s) and tags.
- */
-export function submitJobRequest(queue: string, jobDefinition: string, job: ComputeJobRequest): SubmitJobRequest {
-  const command = [...(job.command ?? []), ...(job.args ?? [])];
-  const environment = Object.keys(job.env)
-    .sort()
-    .map((name) => ({ name, value: job.env[name]! }));
-  return {
-    jobName: job.idempotencyKey,
-    jobQueue: queue,
-    jobDefinition,
-    containerOverrides: {
-      ...(command.length ? { command } : {}),
-      ...(environment.length ? { environment } : {}),
-    },
-    retryStrategy: { attempts: Math.min(10, job.retries + 1) },
-    ...(job.timeoutSeconds === undefined ? {} : { timeout: { attemptDurationSeconds: Math.max(MIN_BATCH_TIMEOUT_SECONDS, job.timeoutSeconds) } }),
-    tags: batchTags(job),
-  };
-}
-
-function createClient(o: ResolvedAwsBatchAdapterOptions): BatchClient {
-  if (o.client) return o.client;
-  return new BatchClient({
-    region: o.region,
-    maxAttempts: o.maxAttempts,
-    ...(o.endpoint ? { endpoint: o.endpoint } : {}),
-    ...(o.accessKey && o.secretKey ? { credentials: { accessKeyId: o.accessKey, secretAccessKey: o.secretKey, ...(o.sessionToken ? { sessionToken: o.sessionToken } : {}) } } : {}),
-    ...(o.credentials ? { credentials: o.credentials } : {}),
-  });
-}
 
 /**
  * AWS Batch compute adapter. A binding's `physical_id` is a job queue; jobs run
@@ -81,7 +21,7 @@ export function createAwsBatchAdapter(options: AwsBatchAdapterOptions = {}, cont
   const o = parseWithSchema(AwsBatchAdapterOptionsSchema, options, 'invalid options for the aws-batch adapter') as ResolvedAwsBatchAdapterOptions;
   const staticCredentials = typeof o.credentials === 'object' ? o.credentials : undefined;
   registerSecrets([o.secretKey, o.sessionToken, staticCredentials?.secretAccessKey, staticCredentials?.sessionToken]);
-  const client = createClient(o);
+  const client = createAwsBatchClient(o);
   const ensureDefinition = createJobDefinitionCache(client, o.jobDefinitionPrefix);
   const fargate = o.platform === 'FARGATE';
   const largestFargate = FARGATE_SIZES[FARGATE_SIZES.length - 1]!;
@@ -115,7 +55,7 @@ export function createAwsBatchAdapter(options: AwsBatchAdapterOptions = {}, cont
     try {
       return await fn();
     } catch (e) {
-      throw mapBatchError(e, { operation, ...(key ? { key } : {}) });
+      throw mapAwsBatchError(e, { operation, ...(key ? { key } : {}) });
     }
   }
   const sendOptions = (signal?: AbortSignal) => (signal ? { abortSignal: signal } : {});

@@ -1,5 +1,4 @@
-import { classifyNetworkError } from '@polycloud/core/spi';
-import { type ErrorCode, isPolycloudError, PolycloudError } from '@polycloud/core';
+import { classifyNetworkError, type ErrorCode, isPolycloudError, PolycloudError } from '@polycloud/core/spi';
 
 export interface BatchErrorContext {
   operation: string;
@@ -42,7 +41,7 @@ const DENIED_PHRASE = /\bnot authori[sz]ed\b|\baccess denied\b|\bunauthori[sz]ed
  *   exist…" → NOT_FOUND, else INVALID_ARGUMENT (not retryable).
  * - ServerException, 5xx → UNAVAILABLE (retryable).
  */
-export function mapBatchError(error: unknown, context: BatchErrorContext): PolycloudError {
+export function mapAwsBatchError(error: unknown, context: BatchErrorContext): PolycloudError {
   if (isPolycloudError(error)) return error;
   const e = (error ?? {}) as { name?: string; message?: string; code?: string; $metadata?: { httpStatusCode?: number } };
   const name = e.name ?? '';
@@ -71,3 +70,6 @@ export function mapBatchError(error: unknown, context: BatchErrorContext): Polyc
   }
   return make('UNEXPECTED', false);
 }
+
+/** @deprecated use mapAwsBatchError; removed in 0.3 */
+export const mapBatchError = mapAwsBatchError;

@@ -1,4 +1,4 @@
-import { PolycloudError } from '@polycloud/core';
+import { PolycloudError } from '@polycloud/core/spi';
 
 export type BatchPlatform = 'EC2' | 'FARGATE';
 

@@ -1,6 +1,5 @@
 import type { JobDetail } from '@aws-sdk/client-batch';
-import type { JobState, JobStatus } from '@polycloud/core';
-import { redact } from '@polycloud/core/spi';
+import { type JobState, type JobStatus, redact } from '@polycloud/core/spi';
 
 /** The reason TerminateJob is given, so a cancelled job reads CANCELLED (Batch itself reports FAILED). */
 export const CANCEL_REASON = 'polycloud: cancelled';

@@ -8,7 +8,7 @@ import { deleteObject, deleteObjects } from './delete.js';
 import { listObjects } from './list.js';
 import { type ResolvedS3AdapterOptions, type S3AdapterOptions, S3AdapterOptionsSchema } from './options.js';
 import { presignObject } from './presign.js';
-import { putObject } from './put.js';
+import { putObject } from './write.js';
 import { getObject, headObject } from './read.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { PolycloudError } from '@polycloud/core';
+import type { PolycloudError } from '@polycloud/core/spi';
 import { mapS3Error } from './errors.js';
 import type { ResolvedS3AdapterOptions } from './options.js';
 

@@ -1,6 +1,5 @@
 import { DeleteObjectCommand, DeleteObjectsCommand } from '@aws-sdk/client-s3';
-import type { DeleteManyResult, DeleteOptions } from '@polycloud/core/spi';
-import { PolycloudError } from '@polycloud/core';
+import { type DeleteManyResult, type DeleteOptions, PolycloudError } from '@polycloud/core/spi';
 import { type S3Context, signalled } from './context.js';
 import { mapS3Error } from './errors.js';
 import { etagFromVersionToken } from './version-token.js';

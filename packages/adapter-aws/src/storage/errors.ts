@@ -1,5 +1,4 @@
-import { classifyNetworkError } from '@polycloud/core/spi';
-import { type ErrorCode, isPolycloudError, PolycloudError } from '@polycloud/core';
+import { classifyNetworkError, type ErrorCode, isPolycloudError, PolycloudError } from '@polycloud/core/spi';
 
 /** Where an S3 call failed (becomes the error's context). Never holds a secret. */
 export interface S3ErrorContext {

@@ -1,6 +1,5 @@
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import type { ListOptions } from '@polycloud/core/spi';
-import type { ListPage } from '@polycloud/core';
+import type { ListOptions, ListPage } from '@polycloud/core/spi';
 import { type S3Context, signalled } from './context.js';
 import { versionTokenFromEtag } from './version-token.js';
 

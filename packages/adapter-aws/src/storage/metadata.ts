@@ -1,4 +1,4 @@
-import { PolycloudError, type UserMetadata } from '@polycloud/core';
+import { PolycloudError, type UserMetadata } from '@polycloud/core/spi';
 
 /**
  * S3 user metadata travels in `x-amz-meta-*` headers, which carry printable ASCII

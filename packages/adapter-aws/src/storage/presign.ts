@@ -1,6 +1,6 @@
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { PolycloudError, type PresignOptions } from '@polycloud/core';
+import { PolycloudError, type PresignOptions } from '@polycloud/core/spi';
 import type { S3Context } from './context.js';
 
 const MAX_EXPIRY_SECONDS = 7 * 24 * 3600;

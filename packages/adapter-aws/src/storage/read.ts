@@ -1,7 +1,5 @@
 import { GetObjectCommand, type GetObjectCommandInput, HeadObjectCommand } from '@aws-sdk/client-s3';
-import type { ObjectInfo } from '@polycloud/core';
-import { PolycloudError } from '@polycloud/core';
-import { type ByteRange, type GetOptions, type GetResult, mapStreamErrors } from '@polycloud/core/spi';
+import { type ByteRange, type GetOptions, type GetResult, mapStreamErrors, type ObjectInfo, PolycloudError } from '@polycloud/core/spi';
 import { Readable } from 'node:stream';
 import { type S3Context, signalled } from './context.js';
 import { decodeMetadata } from './metadata.js';

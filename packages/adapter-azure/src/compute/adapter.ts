@@ -1,7 +1,7 @@
-import { type ContainerGroup, ContainerInstanceManagementClient } from '@azure/arm-containerinstance';
-import { type AdapterContext, type ComputeAdapter, type ComputeAdapterFactory, type ComputeCapabilities, type ComputeTarget, camelCase, parseWithSchema, TERMINAL_JOB_STATES } from '@polycloud/core/spi';
-import { type JobStatus, PolycloudError } from '@polycloud/core';
-import { mapAciError } from './errors.js';
+import type { ContainerGroup } from '@azure/arm-containerinstance';
+import { type AdapterContext, type ComputeAdapter, type ComputeAdapterFactory, type ComputeCapabilities, type ComputeTarget, type JobStatus, camelCase, parseWithSchema, PolycloudError, TERMINAL_JOB_STATES } from '@polycloud/core/spi';
+import { createAzureAciClient } from './client.js';
+import { mapAzureAciError } from './errors.js';
 import { type AzureAciAdapterOptions, AzureAciAdapterOptionsSchema, AzureAciTargetOptionsSchema, type ResolvedAzureAciAdapterOptions } from './options.js';
 import { ACI_CONTAINER_NAME, containerGroupFor, TAG_STOPPED, TAG_TIMEOUT } from './request.js';
 import { toAciJobStatus } from './status.js';
@@ -13,15 +13,6 @@ const camelKeys = (o: Record<string, unknown> | undefined) => Object.fromEntries
 export const ACI_NAME = /^(?=.{1,63}$)[a-z0-9](?:-?[a-z0-9])*$/;
 const RESOURCE_GROUP_ID = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)$/i;
 
-function createClient(o: ResolvedAzureAciAdapterOptions): ContainerInstanceManagementClient {
-  if (o.client) return o.client;
-  return new ContainerInstanceManagementClient(o.credential!, o.subscriptionId, {
-    retryOptions: { maxRetries: o.maxRetries },
-    ...(o.endpoint ? { endpoint: o.endpoint, $host: o.endpoint } : {}),
-    ...(o.httpClient ? { httpClient: o.httpClient as never } : {}),
-  });
-}
-
 /**
  * Azure Container Instances compute adapter: one container group per job, named by
  * the idempotency key, in the binding's resource group (`physical_id`), with
@@ -32,9 +23,9 @@ function createClient(o: ResolvedAzureAciAdapterOptions): ContainerInstanceManag
  * while nobody polls (core's job wait loop does). `find()` (also used by `submit`'s
  * idempotency check) is read-only: it reports an overdue group as RUNNING.
  */
-export function createAzureContainerInstancesAdapter(options: AzureAciAdapterOptions, context: Partial<AdapterContext> = {}): ComputeAdapter {
+export function createAzureAciAdapter(options: AzureAciAdapterOptions, context: Partial<AdapterContext> = {}): ComputeAdapter {
   const o = parseWithSchema(AzureAciAdapterOptionsSchema, options, 'invalid options for the azure-aci adapter') as ResolvedAzureAciAdapterOptions;
-  const client = createClient(o);
+  const client = createAzureAciClient(o);
   const capabilities: ComputeCapabilities = Object.freeze({ cancel: true, idempotentSubmit: true, exitCode: true, logs: true, maxCpu: o.maxCpu, maxMemoryMiB: o.maxMemoryMiB });
 
   const resourceGroup = (target: ComputeTarget): { subscription: string; group: string } => {
@@ -62,7 +53,7 @@ export function createAzureContainerInstancesAdapter(options: AzureAciAdapterOpt
     try {
       return await fn();
     } catch (e) {
-      throw mapAciError(e, { operation, ...(key ? { key } : {}) });
+      throw mapAzureAciError(e, { operation, ...(key ? { key } : {}) });
     }
   }
   const abort = (signal?: AbortSignal) => (signal ? { abortSignal: signal } : {});
@@ -146,5 +137,8 @@ export const azureAciAdapterFactory: ComputeAdapterFactory<ResolvedAzureAciAdapt
   kind: 'compute',
   type: 'azure-aci',
   optionsSchema: AzureAciAdapterOptionsSchema as never,
-  create: (options, context) => createAzureContainerInstancesAdapter(options as AzureAciAdapterOptions, context),
+  create: (options, context) => createAzureAciAdapter(options as AzureAciAdapterOptions, context),
 };
+
+/** @deprecated use createAzureAciAdapter; removed in 0.3 */
+export const createAzureContainerInstancesAdapter = createAzureAciAdapter;

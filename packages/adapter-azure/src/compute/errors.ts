@@ -1,5 +1,4 @@
-import { classifyNetworkError, redact } from '@polycloud/core/spi';
-import { type ErrorCode, isPolycloudError, PolycloudError } from '@polycloud/core';
+import { classifyNetworkError, type ErrorCode, isPolycloudError, PolycloudError, redact } from '@polycloud/core/spi';
 
 /**
  * Documented ARM / Container Instances error codes (the `error.code` of the
@@ -39,7 +38,7 @@ const CAPACITY_PHRASE = /not available in the location|\bquota\b[^.]*\bexceeded\
  *   "…quota … exceeded…") → QUOTA_EXCEEDED, retryable; other 409 → CONFLICT (retryable).
  * - 404 → NOT_FOUND; 5xx → UNAVAILABLE (retryable); other 400 → INVALID_ARGUMENT.
  */
-export function mapAciError(error: unknown, context: { operation: string; key?: string }): PolycloudError {
+export function mapAzureAciError(error: unknown, context: { operation: string; key?: string }): PolycloudError {
   if (isPolycloudError(error)) return error;
   const e = (error ?? {}) as { statusCode?: number; code?: string; message?: string; name?: string };
   const status = e.statusCode;
@@ -66,3 +65,6 @@ export function mapAciError(error: unknown, context: { operation: string; key?: 
   if (status === 400) return make('INVALID_ARGUMENT', false);
   return make('UNEXPECTED', false);
 }
+
+/** @deprecated use mapAzureAciError; removed in 0.3 */
+export const mapAciError = mapAzureAciError;

@@ -1,5 +1,3 @@
-export { createAzureContainerInstancesAdapter, azureAciAdapterFactory, ACI_NAME } from './adapter.js';
+export { createAzureAciAdapter, azureAciAdapterFactory, createAzureContainerInstancesAdapter } from './adapter.js';
 export { AzureAciAdapterOptionsSchema, AzureAciTargetOptionsSchema, type AzureAciAdapterOptions, type ResolvedAzureAciAdapterOptions, type AzureAciTargetOptions } from './options.js';
-export { mapAciError } from './errors.js';
-export { aciSize, aciTags, containerGroupFor, ACI_CONTAINER_NAME } from './request.js';
-export { aciJobState, toAciJobStatus } from './status.js';
+export { mapAzureAciError, mapAciError } from './errors.js';

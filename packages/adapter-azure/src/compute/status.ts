@@ -1,6 +1,5 @@
 import type { ContainerGroup } from '@azure/arm-containerinstance';
-import type { JobState, JobStatus } from '@polycloud/core';
-import { redact } from '@polycloud/core/spi';
+import { type JobState, type JobStatus, redact } from '@polycloud/core/spi';
 import { TAG_KEY, TAG_STOPPED } from './request.js';
 
 /**

@@ -1,6 +1,5 @@
 import { AnonymousCredential, BlobServiceClient, type StoragePipelineOptions, StorageSharedKeyCredential } from '@azure/storage-blob';
-import { PolycloudError } from '@polycloud/core';
-import { redact, registerSecrets } from '@polycloud/core/spi';
+import { PolycloudError, redact, registerSecrets } from '@polycloud/core/spi';
 import type { ResolvedAzureBlobAdapterOptions } from './options.js';
 
 /** The SDK client plus what presigning needs. */

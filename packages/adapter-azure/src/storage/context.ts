@@ -1,5 +1,5 @@
 import type { BlobServiceClient, BlockBlobClient, ContainerClient } from '@azure/storage-blob';
-import { PolycloudError } from '@polycloud/core';
+import { PolycloudError } from '@polycloud/core/spi';
 import type { AzureClients } from './client.js';
 import type { ResolvedAzureBlobAdapterOptions } from './options.js';
 

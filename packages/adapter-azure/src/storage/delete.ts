@@ -1,8 +1,7 @@
-import type { DeleteManyResult, DeleteOptions } from '@polycloud/core/spi';
-import { PolycloudError } from '@polycloud/core';
+import { type DeleteManyResult, type DeleteOptions, PolycloudError } from '@polycloud/core/spi';
 import type { AzureStorageContext } from './context.js';
 import { blobKeyProblem, unstorableKey } from './context.js';
-import { azureCall, mapAzureError } from './errors.js';
+import { azureCall, mapAzureBlobError } from './errors.js';
 import { toIfMatch } from './etag.js';
 
 /** Azure's limit of sub-requests in one Blob Batch. */
@@ -60,13 +59,13 @@ export async function deleteBlobs(ctx: AzureStorageContext, container: string, k
     part.forEach((key, j) => {
       const sub = subs[j];
       if (!sub) {
-        result.errors.push({ key, error: mapAzureError({ name: 'RestError', message: 'no sub-response in the batch reply', statusCode: 500 }, { operation: 'deleteMany', key, container }) });
+        result.errors.push({ key, error: mapAzureBlobError({ name: 'RestError', message: 'no sub-response in the batch reply', statusCode: 500 }, { operation: 'deleteMany', key, container }) });
       } else if (sub.status < 300 || sub.status === 404) {
         result.deleted.push(key);
       } else {
         result.errors.push({
           key,
-          error: mapAzureError({ name: 'RestError', message: sub.statusMessage, statusCode: sub.status, code: sub.errorCode }, { operation: 'deleteMany', key, container }),
+          error: mapAzureBlobError({ name: 'RestError', message: sub.statusMessage, statusCode: sub.status, code: sub.errorCode }, { operation: 'deleteMany', key, container }),
         });
       }
     });

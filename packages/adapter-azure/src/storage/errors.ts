@@ -1,5 +1,4 @@
-import { classifyNetworkError, redact } from '@polycloud/core/spi';
-import { type ErrorCode, type ErrorContext, isPolycloudError, PolycloudError } from '@polycloud/core';
+import { classifyNetworkError, type ErrorCode, type ErrorContext, isPolycloudError, PolycloudError, redact } from '@polycloud/core/spi';
 
 export const PROVIDER = 'azure-blob';
 
@@ -70,7 +69,7 @@ function summary(error: Failure): string {
  * whatever the abort's reason: when core's own deadline fired, `execute()` already
  * reports TIMEOUT itself. The original error is the `cause`; the message is redacted.
  */
-export function mapAzureError(error: unknown, context: ErrorContext & { operation: string }, signal?: AbortSignal): PolycloudError {
+export function mapAzureBlobError(error: unknown, context: ErrorContext & { operation: string }, signal?: AbortSignal): PolycloudError {
   if (isPolycloudError(error)) return (error as PolycloudError).withContext({ provider: PROVIDER, ...context });
   const e = (typeof error === 'object' && error !== null ? error : { message: String(error) }) as Failure;
   const ctx: ErrorContext = { provider: PROVIDER, ...context };
@@ -103,6 +102,9 @@ export async function azureCall<T>(context: ErrorContext & { operation: string }
   try {
     return await fn();
   } catch (error) {
-    throw mapAzureError(error, context, signal);
+    throw mapAzureBlobError(error, context, signal);
   }
 }
+
+/** @deprecated use mapAzureBlobError; removed in 0.3 */
+export const mapAzureError = mapAzureBlobError;

@@ -1,5 +1,3 @@
-export { createAzureBlobAdapter } from './adapter.js';
-export { azureBlobAdapterFactory } from './factory.js';
+export { createAzureBlobAdapter, azureBlobAdapterFactory } from './adapter.js';
 export { AzureBlobAdapterOptionsSchema, type AzureBlobAdapterOptions, type ResolvedAzureBlobAdapterOptions } from './options.js';
-export { mapAzureError } from './errors.js';
-export { encodeMetadata, decodeMetadata, encodeMetadataName, decodeMetadataName, encodeMetadataValue, decodeMetadataValue } from './metadata.js';
+export { mapAzureBlobError, mapAzureError } from './errors.js';

@@ -1,5 +1,4 @@
-import type { ListOptions } from '@polycloud/core/spi';
-import type { ListPage, ObjectInfo } from '@polycloud/core';
+import type { ListOptions, ListPage, ObjectInfo } from '@polycloud/core/spi';
 import type { BlobItem } from '@azure/storage-blob';
 import type { AzureStorageContext } from './context.js';
 import { azureCall } from './errors.js';

@@ -1,4 +1,4 @@
-import type { UserMetadata } from '@polycloud/core';
+import type { UserMetadata } from '@polycloud/core/spi';
 
 /**
  * Azure metadata travels as `x-ms-meta-<name>: <value>` headers: names must be C#

@@ -1,5 +1,5 @@
 import { BlobSASPermissions, generateBlobSASQueryParameters, SASProtocol } from '@azure/storage-blob';
-import { PolycloudError, type PresignOptions } from '@polycloud/core';
+import { PolycloudError, type PresignOptions } from '@polycloud/core/spi';
 import type { AzureStorageContext } from './context.js';
 
 const MAX_EXPIRY_SECONDS = 7 * 24 * 3600;

@@ -1,10 +1,7 @@
 import { Readable } from 'node:stream';
-import type { GetOptions, GetResult } from '@polycloud/core/spi';
-import type { ObjectInfo } from '@polycloud/core';
-import { mapStreamErrors } from '@polycloud/core/spi';
-import { PolycloudError } from '@polycloud/core';
+import { type GetOptions, type GetResult, mapStreamErrors, type ObjectInfo, PolycloudError } from '@polycloud/core/spi';
 import type { AzureStorageContext } from './context.js';
-import { azureCall, mapAzureError } from './errors.js';
+import { azureCall, mapAzureBlobError } from './errors.js';
 import { toIfMatch, toVersionToken } from './etag.js';
 import { decodeMetadata } from './metadata.js';
 
@@ -72,5 +69,5 @@ export async function getBlob(ctx: AzureStorageContext, container: string, key: 
  * extra stream hop: a small read stays cheap).
  */
 function mappedBody(source: Readable, where: { operation: string; key: string; container: string }, signal?: AbortSignal): Readable {
-  return mapStreamErrors(source, (error) => mapAzureError(error, where, signal));
+  return mapStreamErrors(source, (error) => mapAzureBlobError(error, where, signal));
 }

@@ -1,23 +1,10 @@
-import { type AdapterContext, type ComputeAdapter, type ComputeAdapterFactory, type ComputeCapabilities, type ComputeTarget, camelCase, parseWithSchema, registerSecrets, TERMINAL_JOB_STATES } from '@polycloud/core/spi';
-import { type JobStatus, PolycloudError } from '@polycloud/core';
-import type { GcpBatchClient, GcpCallOptions } from './client.js';
+import { type AdapterContext, type ComputeAdapter, type ComputeAdapterFactory, type ComputeCapabilities, type ComputeTarget, type JobStatus, camelCase, parseWithSchema, PolycloudError, registerSecrets, TERMINAL_JOB_STATES } from '@polycloud/core/spi';
+import { createGcpBatchClient, type GcpBatchClient, type GcpCallOptions } from './client.js';
 import { abortable } from '../shared/abortable.js';
 import { GRPC, mapGcpBatchError } from './errors.js';
 import { GCP_BATCH_PARENT, type GcpBatchAdapterOptions, GcpBatchAdapterOptionsSchema, GcpBatchTargetOptionsSchema, type ResolvedGcpBatchAdapterOptions } from './options.js';
 import { createJobRequest, GCP_JOB_ID } from './request.js';
 import { gcpStateName, toGcpJobStatus } from './status.js';
-
-async function createClient(o: ResolvedGcpBatchAdapterOptions): Promise<GcpBatchClient> {
-  if (o.client) return o.client;
-  const { v1 } = await import('@google-cloud/batch');
-  return new v1.BatchServiceClient({
-    ...(o.projectId ? { projectId: o.projectId } : {}),
-    ...(o.keyFilename ? { keyFilename: o.keyFilename } : {}),
-    ...(o.credentials ? { credentials: o.credentials } : {}),
-    ...(o.apiEndpoint ? { apiEndpoint: o.apiEndpoint } : {}),
-    ...(o.fallback ? { fallback: true } : {}),
-  }) as unknown as GcpBatchClient;
-}
 
 /** gax calls take no AbortSignal: an abort rejects with an AbortError, which mapGcpBatchError maps to ABORTED. */
 const abortError = () => Object.assign(new Error('aborted'), { name: 'AbortError' });
@@ -36,7 +23,7 @@ export function createGcpBatchAdapter(options: GcpBatchAdapterOptions = {}, cont
   // Registered before anything can fail or log, whether or not a client is ever created.
   if (o.credentials) registerSecrets([o.credentials.private_key]);
   let client: Promise<GcpBatchClient> | undefined;
-  const getClient = () => (client ??= createClient(o));
+  const getClient = () => (client ??= createGcpBatchClient(o));
   const callOptions: GcpCallOptions = { retry: { retryCodes: [] }, ...(o.timeoutMs ? { timeout: o.timeoutMs } : {}) };
   const capabilities: ComputeCapabilities = Object.freeze({ cancel: true, idempotentSubmit: true, exitCode: true, logs: true, maxCpu: o.maxCpu, maxMemoryMiB: o.maxMemoryMiB });
 

@@ -1,4 +1,5 @@
 import type { protos } from '@google-cloud/batch';
+import type { ResolvedGcpBatchAdapterOptions } from './options.js';
 
 export type GcpJob = protos.google.cloud.batch.v1.IJob;
 export type GcpCreateJobRequest = protos.google.cloud.batch.v1.ICreateJobRequest;
@@ -18,4 +19,17 @@ export interface GcpBatchClient {
   getJob(request: { name: string }, options?: GcpCallOptions): Promise<[GcpJob, ...unknown[]]>;
   cancelJob(request: { name: string; requestId?: string }, options?: GcpCallOptions): Promise<unknown>;
   close?(): Promise<void>;
+}
+
+/** The Batch client for validated options: the injected `client`, or a v1 BatchServiceClient (its SDK loaded on first use). */
+export async function createGcpBatchClient(o: ResolvedGcpBatchAdapterOptions): Promise<GcpBatchClient> {
+  if (o.client) return o.client;
+  const { v1 } = await import('@google-cloud/batch');
+  return new v1.BatchServiceClient({
+    ...(o.projectId ? { projectId: o.projectId } : {}),
+    ...(o.keyFilename ? { keyFilename: o.keyFilename } : {}),
+    ...(o.credentials ? { credentials: o.credentials } : {}),
+    ...(o.apiEndpoint ? { apiEndpoint: o.apiEndpoint } : {}),
+    ...(o.fallback ? { fallback: true } : {}),
+  }) as unknown as GcpBatchClient;
 }

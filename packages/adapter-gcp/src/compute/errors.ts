@@ -1,5 +1,4 @@
-import { classifyNetworkError } from '@polycloud/core/spi';
-import { type ErrorCode, isPolycloudError, PolycloudError } from '@polycloud/core';
+import { classifyNetworkError, type ErrorCode, isPolycloudError, PolycloudError } from '@polycloud/core/spi';
 
 /** gRPC status codes (google.rpc.Code). */
 export const GRPC = {

@@ -1,5 +1,4 @@
-import type { JobState, JobStatus } from '@polycloud/core';
-import { redact } from '@polycloud/core/spi';
+import { type JobState, type JobStatus, redact } from '@polycloud/core/spi';
 import type { GcpJob } from './client.js';
 
 const STATES = ['STATE_UNSPECIFIED', 'QUEUED', 'SCHEDULED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'DELETION_IN_PROGRESS', 'CANCELLATION_IN_PROGRESS', 'CANCELLED'];

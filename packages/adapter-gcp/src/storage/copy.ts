@@ -1,9 +1,8 @@
 import type { Bucket } from '@google-cloud/storage';
-import type { CopyOptions, PutResult } from '@polycloud/core/spi';
-import { PolycloudError } from '@polycloud/core';
+import { type CopyOptions, PolycloudError, type PutResult } from '@polycloud/core/spi';
 import { abortable, throwIfAborted } from './abort.js';
-import { type GcsErrorContext, abortedError, toGcsError } from './errors.js';
-import { type GcsObjectResource, isGeneration } from './object-info.js';
+import { type GcsErrorContext, abortedError, mapGcsError } from './errors.js';
+import { type GcsObjectResource, isGeneration } from './metadata.js';
 import { gcsRequest, objectPath } from './request.js';
 
 const notMet = (key: string) =>
@@ -75,6 +74,6 @@ export async function copyObject(
       const [exists] = await bucket.file(sourceKey).exists().catch(() => [false] as [boolean]);
       if (exists) throw notMet(sourceKey);
     }
-    throw toGcsError(e, ctx);
+    throw mapGcsError(e, ctx);
   }
 }

@@ -1,9 +1,8 @@
 import type { Bucket } from '@google-cloud/storage';
-import type { DeleteManyResult, DeleteOptions } from '@polycloud/core/spi';
-import { PolycloudError } from '@polycloud/core';
+import { type DeleteManyResult, type DeleteOptions, PolycloudError } from '@polycloud/core/spi';
 import { throwIfAborted } from './abort.js';
-import { type GcsErrorContext, abortedError, toGcsError } from './errors.js';
-import { isGeneration } from './object-info.js';
+import { type GcsErrorContext, abortedError, mapGcsError } from './errors.js';
+import { isGeneration } from './metadata.js';
 import { GcsHttpError, gcsRequest, objectPath } from './request.js';
 
 const notMet = (key: string, why: string) =>
@@ -35,7 +34,7 @@ export async function deleteObject(bucket: Bucket, key: string, options: DeleteO
       if (options.ifMatch !== undefined) throw notMet(key, 'no object has the generation named by ifMatch (the key is missing)');
       return;
     }
-    throw toGcsError(e, ctx);
+    throw mapGcsError(e, ctx);
   }
 }
 

@@ -1,5 +1,4 @@
-import { type ErrorCode, type ErrorContext, PolycloudError, isPolycloudError } from '@polycloud/core';
-import { classifyNetworkError, redact } from '@polycloud/core/spi';
+import { classifyNetworkError, type ErrorCode, type ErrorContext, isPolycloudError, PolycloudError, redact } from '@polycloud/core/spi';
 
 /** What the adapter was doing when an error happened. */
 export interface GcsErrorContext {
@@ -102,7 +101,7 @@ function classify(error: unknown, f: Facts, ctx: GcsErrorContext): { code: Error
  * `errors[0].reason` of an ApiError, socket codes of network failures, AbortError.
  * The original is kept as `cause`; the message is redacted (no key, token or signed URL).
  */
-export function toGcsError(error: unknown, ctx: GcsErrorContext): PolycloudError {
+export function mapGcsError(error: unknown, ctx: GcsErrorContext): PolycloudError {
   const context: ErrorContext = {
     provider: 'gcs',
     operation: ctx.operation,
@@ -133,3 +132,6 @@ export function abortedError(ctx: GcsErrorContext, reason?: unknown): PolycloudE
     context: { provider: 'gcs', operation: ctx.operation, ...(ctx.key !== undefined ? { key: ctx.key } : {}) },
   });
 }
+
+/** @deprecated use mapGcsError; removed in 0.3 */
+export const toGcsError = mapGcsError;

@@ -1,4 +1,3 @@
-export { createGcsAdapter, gcsAdapterFactory, type GcsAdapterInternals, type GcsStorageAdapter } from './gcs-adapter.js';
+export { createGcsAdapter, gcsAdapterFactory } from './adapter.js';
 export { GcsAdapterOptionsSchema, type GcsAdapterOptions, type ResolvedGcsAdapterOptions } from './options.js';
-export { toGcsError, type GcsErrorContext } from './errors.js';
-export { gcsCapabilities } from './capabilities.js';
+export { mapGcsError, toGcsError } from './errors.js';

@@ -1,9 +1,8 @@
 import type { Bucket, GetFilesOptions } from '@google-cloud/storage';
-import type { ListOptions } from '@polycloud/core/spi';
-import type { ListPage } from '@polycloud/core';
+import type { ListOptions, ListPage } from '@polycloud/core/spi';
 import { abortable } from './abort.js';
-import { type GcsErrorContext, toGcsError } from './errors.js';
-import { type GcsObjectResource, toObjectInfo } from './object-info.js';
+import { type GcsErrorContext, mapGcsError } from './errors.js';
+import { type GcsObjectResource, toObjectInfo } from './metadata.js';
 
 interface ListResponse {
   items?: GcsObjectResource[];
@@ -30,6 +29,6 @@ export async function listObjects(bucket: Bucket, options: ListOptions, maxPageS
     if (response.nextPageToken) page.continuationToken = response.nextPageToken;
     return page;
   } catch (e) {
-    throw toGcsError(e, ctx);
+    throw mapGcsError(e, ctx);
   }
 }

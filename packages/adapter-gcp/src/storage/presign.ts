@@ -1,6 +1,6 @@
 import type { Bucket } from '@google-cloud/storage';
-import type { PresignOptions } from '@polycloud/core';
-import { type GcsErrorContext, toGcsError } from './errors.js';
+import type { PresignOptions } from '@polycloud/core/spi';
+import { type GcsErrorContext, mapGcsError } from './errors.js';
 
 /**
  * A V4 signed URL, signed locally with the service account's private key (no
@@ -18,6 +18,6 @@ export async function presignObject(bucket: Bucket, key: string, options: Presig
     });
     return url;
   } catch (e) {
-    throw toGcsError(e, ctx);
+    throw mapGcsError(e, ctx);
   }
 }

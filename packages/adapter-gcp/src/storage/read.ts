@@ -1,11 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import { PassThrough, Readable } from 'node:stream';
 import type { Bucket, CreateReadStreamOptions, File } from '@google-cloud/storage';
-import type { GetOptions, GetResult } from '@polycloud/core/spi';
-import { type ObjectInfo, PolycloudError } from '@polycloud/core';
+import { type GetOptions, type GetResult, type ObjectInfo, PolycloudError } from '@polycloud/core/spi';
 import { abortable, throwIfAborted } from './abort.js';
-import { type GcsErrorContext, abortedError, toGcsError } from './errors.js';
-import { type GcsObjectResource, isGeneration, toObjectInfo } from './object-info.js';
+import { type GcsErrorContext, abortedError, mapGcsError } from './errors.js';
+import { type GcsObjectResource, isGeneration, toObjectInfo } from './metadata.js';
 import { gcsRequest, objectPath } from './request.js';
 
 /**
@@ -23,7 +22,7 @@ export async function headObject(bucket: Bucket, key: string, signal: AbortSigna
     return toObjectInfo(await fetchResource(bucket, key, signal), key, true);
   } catch (e) {
     if (signal?.aborted) throw abortedError(ctx, e);
-    throw toGcsError(e, ctx);
+    throw mapGcsError(e, ctx);
   }
 }
 
@@ -74,7 +73,7 @@ function openDownload(
     let settled = false;
     source.on('error', (e: unknown) => {
       if (settled) {
-        out.destroy(toGcsError(e, ctx));
+        out.destroy(mapGcsError(e, ctx));
       } else {
         settled = true;
         out.destroy();
@@ -138,7 +137,7 @@ export async function getObject(bucket: Bucket, key: string, options: GetOptions
   } catch (e) {
     discard();
     if (options.signal?.aborted) throw abortedError(ctx, e);
-    throw toGcsError(e, ctx);
+    throw mapGcsError(e, ctx);
   }
   if (options.ifMatch !== undefined && options.ifMatch !== info.versionToken) {
     discard();
@@ -168,7 +167,7 @@ export async function getObject(bucket: Bucket, key: string, options: GetOptions
     if (options.signal?.aborted) throw abortedError(ctx, e);
     if (status(e) === 404 && options.ifMatch !== undefined) throw conditionNotMet(bucket, key);
     if (status(e) === 404 && attempt < 2) return getObject(bucket, key, options, ctx, attempt + 1, readMetadata);
-    throw toGcsError(e, ctx);
+    throw mapGcsError(e, ctx);
   }
   if (opened.generation !== undefined && opened.generation !== info.versionToken) {
     // The object was replaced between the two requests.
@@ -211,7 +210,7 @@ async function getWithoutMetadata(bucket: Bucket, key: string, options: GetOptio
         context: { provider: 'gcs', operation: 'get', key, path: ['range', 'start'] },
       });
     }
-    throw toGcsError(e, ctx);
+    throw mapGcsError(e, ctx);
   }
   return { info: infoFromHeaders(key, opened.headers), body: opened.stream };
 }

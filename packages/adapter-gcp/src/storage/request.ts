@@ -17,7 +17,7 @@ export interface GcsRequest {
   timeoutMs?: number;
 }
 
-/** The JSON API's error, shaped like the SDK's ApiError so `toGcsError` maps it the same way. */
+/** The JSON API's error, shaped like the SDK's ApiError so `mapGcsError` maps it the same way. */
 export class GcsHttpError extends Error {
   constructor(
     readonly code: number,

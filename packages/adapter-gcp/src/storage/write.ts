@@ -2,11 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { Readable, addAbortSignal } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type Bucket, CRC32C, type CreateWriteStreamOptions, type PreconditionOptions } from '@google-cloud/storage';
-import type { AdapterBody, PutOptions, PutResult } from '@polycloud/core/spi';
-import { PolycloudError } from '@polycloud/core';
+import { type AdapterBody, PolycloudError, type PutOptions, type PutResult } from '@polycloud/core/spi';
 import { throwIfAborted } from './abort.js';
-import { type GcsErrorContext, abortedError, toGcsError } from './errors.js';
-import { type GcsObjectResource, isGeneration } from './object-info.js';
+import { type GcsErrorContext, abortedError, mapGcsError } from './errors.js';
+import { type GcsObjectResource, isGeneration } from './metadata.js';
 import type { ResolvedGcsAdapterOptions } from './options.js';
 import { gcsRequest } from './request.js';
 import { cancelResumableOnAbort } from './resumable-cancel.js';
@@ -119,7 +118,7 @@ export async function putObject(
     }
   } catch (e) {
     if (options.signal?.aborted) throw abortedError(errCtx, e);
-    throw toGcsError(e, errCtx);
+    throw mapGcsError(e, errCtx);
   }
   if (bytes && !resumable) {
     let written: GcsObjectResource;
@@ -127,7 +126,7 @@ export async function putObject(
       written = await simpleUpload(bucket, key, bytes, options, conditions, config.timeoutMs);
     } catch (e) {
       if (options.signal?.aborted) throw abortedError(errCtx, e);
-      throw toGcsError(e, errCtx);
+      throw mapGcsError(e, errCtx);
     }
     return { key, versionToken: String(written.generation ?? ''), size: written.size !== undefined ? Number(written.size) : bytes.byteLength };
   }
@@ -155,7 +154,7 @@ export async function putObject(
     }
   } catch (e) {
     if (options.signal?.aborted) throw abortedError(errCtx, e);
-    throw toGcsError(e, errCtx);
+    throw mapGcsError(e, errCtx);
   }
   const written = file.metadata as GcsObjectResource;
   return {

@@ -1,7 +1,6 @@
 import { resolve } from 'node:path';
-import { type DataJob, isPolycloudError, PolycloudError } from '@polycloud/core/spi';
+import { type DataJob, INPUT_LIMITS, isPolycloudError, PolycloudError, readTextFile } from '@polycloud/core/spi';
 import { loadDataJob, type Polycloud } from '@polycloud/core';
-import { INPUT_LIMITS, readTextFile } from '@polycloud/core/spi';
 import { type CommandContext, openPolycloud } from '../context.js';
 import { table } from '../format.js';
 import { printExplanation } from './explain.js';

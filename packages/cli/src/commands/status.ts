@@ -1,6 +1,5 @@
-import { type Binding, PolycloudError, type UrmDocument } from '@polycloud/core/spi';
+import { type Binding, PolycloudError, toPolycloudError, type UrmDocument } from '@polycloud/core/spi';
 import type { Polycloud } from '@polycloud/core';
-import { toPolycloudError } from '@polycloud/core/spi';
 import { type CommandContext, openPolycloud } from '../context.js';
 import { bytes, seconds, table } from '../format.js';
 import { EXIT, line } from '../io.js';

@@ -1,5 +1,4 @@
-import type { Clock } from '@polycloud/core/spi';
-import { PolycloudError } from '@polycloud/core/spi';
+import { type Clock, PolycloudError } from '@polycloud/core/spi';
 
 /** A Clock whose time moves only when a test says so. */
 export interface FakeClock extends Clock {

@@ -1,5 +1,4 @@
-import type { ErrorCode } from '@polycloud/core/spi';
-import { type ErrorContext, PolycloudError } from '@polycloud/core/spi';
+import { type ErrorCode, type ErrorContext, PolycloudError } from '@polycloud/core/spi';
 
 /** A PolycloudError as the memory adapters throw it (provider `memory`). */
 export function memoryError(code: ErrorCode, message: string, context: ErrorContext = {}, retryable?: boolean): PolycloudError {

@@ -1,7 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { AssertionError } from 'node:assert';
-import type { ErrorCode } from '@polycloud/core/spi';
-import { isPolycloudError, type PolycloudError } from '@polycloud/core/spi';
+import { type ErrorCode, isPolycloudError, type PolycloudError } from '@polycloud/core/spi';
 
 /**
  * Assertions of the conformance cases. They throw node's AssertionError (which

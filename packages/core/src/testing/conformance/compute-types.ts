@@ -1,5 +1,4 @@
-import type { ComputeCapabilities, ComputeCapability } from '@polycloud/core/spi';
-import type { ComputeAdapter, ComputeJobRequest, ComputeTarget, JobStatus } from '@polycloud/core/spi';
+import type { ComputeAdapter, ComputeCapabilities, ComputeCapability, ComputeJobRequest, ComputeTarget, JobStatus } from '@polycloud/core/spi';
 
 export type ComputeConformanceGaps = Partial<Record<ComputeCapability, string>>;
 

@@ -1,5 +1,4 @@
-import type { StorageCapabilities, StorageCapability } from '@polycloud/core/spi';
-import type { StorageAdapter } from '@polycloud/core/spi';
+import type { StorageAdapter, StorageCapabilities, StorageCapability } from '@polycloud/core/spi';
 
 /**
  * What a case may need: a boolean capability, `nonAsciiMetadata` (declared by

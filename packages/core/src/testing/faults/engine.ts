@@ -1,8 +1,4 @@
-import { type Clock, sleep, systemClock } from '@polycloud/core/spi';
-import type { ErrorCode } from '@polycloud/core/spi';
-import { PolycloudError } from '@polycloud/core/spi';
-import { parseWithSchema } from '@polycloud/core/spi';
-import { seededRandom } from '@polycloud/core/spi';
+import { type Clock, type ErrorCode, parseWithSchema, PolycloudError, seededRandom, sleep, systemClock } from '@polycloud/core/spi';
 import { type FaultInjectionOptions, FaultInjectionOptionsSchema, FaultRatesSchema, type ParsedFaultOptions } from './options.js';
 
 type Rates = ParsedFaultOptions['errorRate'];

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { ERROR_CODES } from '@polycloud/core/spi';
-import type { Clock } from '@polycloud/core/spi';
+import { type Clock, ERROR_CODES } from '@polycloud/core/spi';
 
 const rate = z.number().min(0).max(1);
 export const FaultRatesSchema = z.union([rate, z.record(z.string(), rate)]);

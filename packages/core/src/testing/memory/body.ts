@@ -1,6 +1,5 @@
 import { Readable } from 'node:stream';
-import type { AdapterBody } from '@polycloud/core/spi';
-import { isPolycloudError } from '@polycloud/core/spi';
+import { type AdapterBody, isPolycloudError } from '@polycloud/core/spi';
 import { memoryError, throwIfAborted } from '../errors.js';
 
 /**

@@ -1,5 +1,4 @@
-import type { UserMetadata } from '@polycloud/core/spi';
-import { type Clock, systemClock } from '@polycloud/core/spi';
+import { type Clock, systemClock, type UserMetadata } from '@polycloud/core/spi';
 import { memoryError } from '../errors.js';
 
 /** One stored object, as the in-memory "provider" keeps it. */

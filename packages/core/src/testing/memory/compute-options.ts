@@ -1,7 +1,5 @@
 import { z } from 'zod';
-import type { ComputeCapabilities } from '@polycloud/core/spi';
-import type { ComputeJobRequest } from '@polycloud/core/spi';
-import type { Clock } from '@polycloud/core/spi';
+import type { Clock, ComputeCapabilities, ComputeJobRequest } from '@polycloud/core/spi';
 
 /** How one job behaves; every field falls back to the adapter's options. */
 export interface MemoryJobOutcome {

@@ -1,9 +1,4 @@
-import type { ComputeCapabilities } from '@polycloud/core/spi';
-import { type ComputeAdapter, type ComputeTarget, type JobStatus, TERMINAL_JOB_STATES } from '@polycloud/core/spi';
-import type { ComputeAdapterFactory } from '@polycloud/core/spi';
-import { systemClock } from '@polycloud/core/spi';
-import type { ErrorCode } from '@polycloud/core/spi';
-import { parseWithSchema } from '@polycloud/core/spi';
+import { type ComputeAdapter, type ComputeAdapterFactory, type ComputeCapabilities, type ComputeTarget, type ErrorCode, type JobStatus, parseWithSchema, systemClock, TERMINAL_JOB_STATES } from '@polycloud/core/spi';
 import { memoryError, throwIfAborted } from '../errors.js';
 import { MEMORY_COMPUTE_CAPABILITIES, type MemoryComputeAdapterOptions, MemoryComputeAdapterOptionsSchema } from './compute-options.js';
 

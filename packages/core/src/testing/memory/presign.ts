@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { PresignOptions } from '@polycloud/core/spi';
-import type { Clock } from '@polycloud/core/spi';
+import type { Clock, PresignOptions } from '@polycloud/core/spi';
 import { memoryError } from '../errors.js';
 import type { MemoryCloud } from './cloud.js';
 

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_STORAGE_CAPABILITIES, type StorageCapabilities } from '@polycloud/core/spi';
-import type { Clock } from '@polycloud/core/spi';
+import { type Clock, DEFAULT_STORAGE_CAPABILITIES, type StorageCapabilities } from '@polycloud/core/spi';
 import { isMemoryCloud, type MemoryCloud } from './cloud.js';
 
 const limit = z.number().int().positive();

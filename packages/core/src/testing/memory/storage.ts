@@ -1,7 +1,4 @@
-import type { StorageAdapterFactory } from '@polycloud/core/spi';
-import type { StorageCapabilities } from '@polycloud/core/spi';
-import type { GetResult, ObjectInfo, StorageAdapter, UserMetadata } from '@polycloud/core/spi';
-import { parseWithSchema } from '@polycloud/core/spi';
+import { type GetResult, type ObjectInfo, parseWithSchema, type StorageAdapter, type StorageAdapterFactory, type StorageCapabilities, type UserMetadata } from '@polycloud/core/spi';
 import { memoryError, throwIfAborted } from '../errors.js';
 import { bytesStream, consumeBody } from './body.js';
 import { createMemoryCloud, type MemoryCloud, type MemoryObject } from './cloud.js';

@@ -1,6 +1,5 @@
 import { Readable } from 'node:stream';
-import type { GetOptions, PutOptions, PutResult } from '@polycloud/core/spi';
-import { readAll } from '@polycloud/core/spi';
+import { type GetOptions, type PutOptions, type PutResult, readAll } from '@polycloud/core/spi';
 import { ok } from '../assert.js';
 import type { StorageCaseContext } from '../storage-types.js';
 

@@ -1,12 +1,11 @@
-import type { Bucket, Storage } from '@google-cloud/storage';
-import { type AdapterContext, type StorageAdapter, type StorageAdapterFactory, parseWithSchema, registerSecrets } from '@polycloud/core/spi';
-import { PolycloudError } from '@polycloud/core';
+import type { Storage } from '@google-cloud/storage';
+import { type AdapterContext, PolycloudError, type StorageAdapter, type StorageAdapterFactory, parseWithSchema, registerSecrets } from '@polycloud/core/spi';
 import { gcsCapabilities } from './capabilities.js';
 import { createStorageClient } from './client.js';
 import { copyObject } from './copy.js';
+import { createGcsContext } from './context.js';
 import { deleteObject, deleteObjects } from './delete.js';
-import type { GcsErrorContext } from './errors.js';
-import { ensureBucket, probeBucket } from './bucket-ops.js';
+import { ensureBucket, probeBucket } from './bucket.js';
 import { GcsAdapterOptionsSchema, type GcsAdapterOptions, type ResolvedGcsAdapterOptions } from './options.js';
 import { presignObject } from './presign.js';
 import { getObject, headObject } from './read.js';
@@ -38,23 +37,8 @@ export function createGcsAdapter(options: GcsAdapterOptions, context?: Partial<A
   const name = context?.name ?? 'gcs';
   const client = createStorageClient(config);
   const capabilities = Object.freeze(gcsCapabilities(config));
-  // Bucket handles are not free to build (ACL, IAM and notification helpers): keep one per name.
-  const buckets = new Map<string, Bucket>();
-  const handle = (bucket: string): Bucket => {
-    let b = buckets.get(bucket);
-    if (!b) {
-      if (buckets.size >= 1000) buckets.clear();
-      b = client.bucket(bucket);
-      buckets.set(bucket, b);
-    }
-    return b;
-  };
-  const ctx = (operation: string, bucket: string, key?: string): GcsErrorContext => ({
-    operation,
-    bucket,
-    adapter: name,
-    ...(key !== undefined ? { key } : {}),
-  });
+  // Bucket handles (one per name) and each call's error context.
+  const { bucket: handle, where: ctx } = createGcsContext(client, config, name);
 
   const adapter: GcsStorageAdapter = {
     type: 'gcs',

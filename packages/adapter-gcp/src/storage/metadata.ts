@@ -1,4 +1,4 @@
-import type { ObjectInfo, UserMetadata } from '@polycloud/core';
+import type { ObjectInfo, UserMetadata } from '@polycloud/core/spi';
 
 /** The fields of a GCS object resource the adapter reads. */
 export interface GcsObjectResource {

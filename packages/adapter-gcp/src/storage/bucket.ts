@@ -1,7 +1,7 @@
 import type { Storage } from '@google-cloud/storage';
 import { abortable } from './abort.js';
-import { PolycloudError, isPolycloudError } from '@polycloud/core';
-import { type GcsErrorContext, toGcsError } from './errors.js';
+import { PolycloudError, isPolycloudError } from '@polycloud/core/spi';
+import { type GcsErrorContext, mapGcsError } from './errors.js';
 
 const statusOf = (e: unknown) => (e as { code?: unknown } | null)?.code;
 
@@ -14,7 +14,7 @@ export async function probeBucket(storage: Storage, bucket: string, signal: Abor
   try {
     await abortable(storage.bucket(bucket).getFiles({ autoPaginate: false, maxResults: 1 }), signal, ctx);
   } catch (e) {
-    throw toGcsError(e, ctx);
+    throw mapGcsError(e, ctx);
   }
 }
 
@@ -34,7 +34,7 @@ export async function ensureBucket(storage: Storage, bucket: string, ctx: GcsErr
     await storage.createBucket(bucket);
   } catch (e) {
     if (statusOf(e) === 501) return probeBucket(storage, bucket, undefined, ctx);
-    if (statusOf(e) !== 409) throw toGcsError(e, createCtx);
+    if (statusOf(e) !== 409) throw mapGcsError(e, createCtx);
     try {
       await probeBucket(storage, bucket, undefined, ctx);
     } catch (probeError) {

@@ -1,8 +1,7 @@
 import { AbortMultipartUploadCommand, PutObjectCommand, type PutObjectCommandInput } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { pipeline, type Readable, Transform } from 'node:stream';
-import type { AdapterBody, PutOptions, PutResult } from '@polycloud/core/spi';
-import { PolycloudError } from '@polycloud/core';
+import { type AdapterBody, PolycloudError, type PutOptions, type PutResult } from '@polycloud/core/spi';
 import { type S3Context, signalled } from './context.js';
 import { encodeMetadata, isEmpty } from './metadata.js';
 import { etagFromVersionToken, versionTokenFromEtag } from './version-token.js';
