@@ -55,6 +55,14 @@ describe('the storage conformance suite catches broken adapters', () => {
     expect(failed.filter((n) => n.startsWith('put with if'))).toHaveLength(3);
   });
 
+  it("fails the create-only case when ifNoneMatch '*' on an existing key answers CONDITION_NOT_MET instead of ALREADY_EXISTS", async () => {
+    const adapter = createMemoryStorageAdapter({ buckets: ['b'], ifNoneMatchFailure: 'CONDITION_NOT_MET' });
+    const results = await runStorageConformanceCases({ adapter, bucket: 'b' });
+    const failed = results.filter((r) => r.status === 'failed');
+    expect(failed.map((r) => r.name)).toEqual([expect.stringMatching(/^put with ifNoneMatch '\*'.*ALREADY_EXISTS/)]);
+    expect(String((failed[0]!.error as Error).message)).toContain('expected code ALREADY_EXISTS, got CONDITION_NOT_MET');
+  });
+
   it('fails when errors are plain Errors instead of PolycloudError codes', async () => {
     const adapter = broken((inner) => ({
       head: (bucket, key, options) => inner.head(bucket, key, options).catch(() => { throw new Error('404'); }),
