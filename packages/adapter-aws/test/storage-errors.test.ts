@@ -1,4 +1,4 @@
-import { isPolycloudError, type PolycloudError, readAll } from '@polycloud/core';
+import { isPolycloudError, type PolycloudError } from '@polycloud/core';
 import type { StorageAdapter } from '@polycloud/core/spi';
 import { type S3rverEmulator, startS3rver } from '@polycloud/emulators';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -62,26 +62,6 @@ describe('S3 error mapping against s3rver (SigV4-checking)', () => {
     }
   });
 
-  it('a stopped emulator → UNAVAILABLE, retryable; after restart (same port) calls work again', async () => {
-    const a = emulatorAdapter(emu, { secretKey: emu.secretAccessKey });
-    await a.put(bucket, 'before-stop', Buffer.from('kept'));
-    await emu.stop();
-    try {
-      for (const err of [await caught(a.get(bucket, 'before-stop')), await caught(a.put(bucket, 'k', Buffer.from('x'))), await caught(a.probe!(bucket))]) {
-        expect([err.code, err.retryable]).toEqual(['UNAVAILABLE', true]);
-        // The first call may ride a keep-alive socket the stopping server reset; the
-        // next ones find nobody listening. Both are the stopped emulator.
-        expect(['ECONNREFUSED', 'ECONNRESET']).toContain(err.context['providerCode']);
-        expectNoSecret(err, emu.secretAccessKey + '-never');
-      }
-    } finally {
-      await emu.restart();
-    }
-    await a.probe!(bucket);
-    const { body } = await a.get(bucket, 'before-stop');
-    expect((await readAll(body)).toString()).toBe('kept');
-    await a.close?.();
-  });
 });
 
 describe('S3 error mapping of answers the emulators never give (loopback server)', () => {
@@ -160,24 +140,6 @@ describe('S3 error mapping of answers the emulators never give (loopback server)
     try {
       const err = await caught(adapter.head('bkt', 'key'));
       expect([err.code, err.retryable]).toEqual(['UNAVAILABLE', true]);
-    } finally {
-      await adapter.close?.();
-      await server.close();
-    }
-  });
-
-  it('a connection dropped in mid-body → the body stream errors with UNAVAILABLE (a PolycloudError), retryable', async () => {
-    const server = await startLoopback((_req, res) => {
-      res.writeHead(200, { 'content-length': '100', etag: '"abc"', 'content-type': 'application/octet-stream' });
-      res.write(Buffer.alloc(10, 1));
-      setTimeout(() => res.socket?.destroy(), 20);
-    });
-    const adapter = createS3Adapter({ endpoint: server.endpoint, accessKey: 'AKIDEXAMPLE', secretKey: SECRET });
-    try {
-      const { info, body } = await adapter.get('bkt', 'key');
-      expect([info.size, info.versionToken]).toEqual([100, 'abc']);
-      const err = await caught(readAll(body));
-      expect([err.code, err.retryable, err.context.operation]).toEqual(['UNAVAILABLE', true, 'get']);
     } finally {
       await adapter.close?.();
       await server.close();

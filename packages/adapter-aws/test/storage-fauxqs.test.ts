@@ -16,6 +16,8 @@ runStorageAdapterConformance({
   name: 'aws (fauxqs 1.9.2)',
   // fauxqs rejects request bodies over 11 MiB (413): larger byte bodies go multipart.
   create: () => emulatorEnv(emu, { maxSinglePutBytes: 10 * 1024 * 1024 }),
+  // fauxqs is in memory: it restarts empty (the fault cases create the bucket again).
+  faults: { stop: () => emu.stop(), start: () => emu.restart() },
   gaps: {
     conditionalWrite: 'fauxqs 1.9.2 ignores If-Match / If-None-Match on PutObject and GetObject',
     conditionalDelete: 'fauxqs 1.9.2 ignores If-Match on DeleteObject',

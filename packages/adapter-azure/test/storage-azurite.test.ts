@@ -20,4 +20,6 @@ runStorageAdapterConformance({
     } };
   },
   additionalTests: (get) => azureAdditionalTests(get, () => azurite!),
+  // In memory: a restarted Azurite has lost every container (the fault cases create theirs again).
+  faults: { stop: () => azurite!.stop(), start: () => azurite!.restart() },
 });

@@ -8,6 +8,7 @@ import {
   type MemoryComputeAdapter,
   runComputeConformanceCases,
   runStorageConformanceCases,
+  storageFaultCases,
   storageSkipReason,
 } from '@polycloud/core/testing';
 
@@ -54,6 +55,44 @@ describe('the storage conformance suite catches broken adapters', () => {
     }));
     const failed = await failedCases(adapter);
     expect(failed.filter((n) => n.startsWith('put with if'))).toHaveLength(3);
+  });
+
+  it("fails the create-only case when ifNoneMatch '*' on an existing key answers CONDITION_NOT_MET instead of ALREADY_EXISTS", async () => {
+    const adapter = createMemoryStorageAdapter({ buckets: ['b'], ifNoneMatchFailure: 'CONDITION_NOT_MET' });
+    const results = await runStorageConformanceCases({ adapter, bucket: 'b' });
+    const failed = results.filter((r) => r.status === 'failed');
+    expect(failed.map((r) => r.name)).toEqual([expect.stringMatching(/^put with ifNoneMatch '\*'.*ALREADY_EXISTS/)]);
+    expect(String((failed[0]!.error as Error).message)).toContain('expected code ALREADY_EXISTS, got CONDITION_NOT_MET');
+  });
+
+  it('the fault case passes when a stopped storage answers UNAVAILABLE (retryable), and fails on any other code', async () => {
+    const stopped = (failure: (operation: string) => Error) => {
+      let down = false;
+      const inner = createMemoryStorageAdapter({ buckets: ['b'] });
+      const guard = (operation: string) => {
+        if (down) throw failure(operation);
+      };
+      const adapter = broken(() => ({
+        put: async (...a) => (guard('put'), inner.put(...a)),
+        get: async (...a) => (guard('get'), inner.get(...a)),
+        head: async (...a) => (guard('head'), inner.head(...a)),
+        list: async (...a) => (guard('list'), inner.list(...a)),
+        delete: async (...a) => (guard('delete'), inner.delete(...a)),
+        ensureBucket: async (...a) => (guard('ensureBucket'), inner.ensureBucket(...a)),
+        probe: async (...a) => (guard('probe'), inner.probe!(...a)),
+      }));
+      return { adapter, faults: { stop: async () => void (down = true), start: async () => void (down = false) } };
+    };
+    const run = async (failure: (operation: string) => Error) => {
+      const { adapter, faults } = stopped(failure);
+      const results = await runStorageConformanceCases({ adapter, bucket: 'b', cases: [], faults, faultCases: [storageFaultCases[0]!] });
+      return results.map((r) => [r.status, String((r.error as Error | undefined)?.message ?? '')]);
+    };
+    expect(await run((operation) => new PolycloudError('UNAVAILABLE', 'down', { retryable: true, context: { operation } }))).toEqual([['passed', '']]);
+    const notRetryable = await run((operation) => new PolycloudError('UNAVAILABLE', 'down', { retryable: false, context: { operation } }));
+    expect(notRetryable).toEqual([['failed', expect.stringContaining('retryable')]]);
+    const unexpected = await run((operation) => new PolycloudError('UNEXPECTED', 'down', { context: { operation } }));
+    expect(unexpected).toEqual([['failed', expect.stringContaining('expected code UNAVAILABLE, got UNEXPECTED')]]);
   });
 
   it('fails when errors are plain Errors instead of PolycloudError codes', async () => {

@@ -13,7 +13,8 @@ export interface KvCondition {
 
 /**
  * The small durable store the sync engine keeps its journal segments, leases and
- * partition state in. A failed condition throws CONDITION_NOT_MET or ALREADY_EXISTS.
+ * partition state in. A failed condition throws the one code of that condition:
+ * ALREADY_EXISTS for `ifNoneMatch: '*'`, CONDITION_NOT_MET for `ifMatch`.
  * Every call takes the signal of the work it belongs to.
  */
 export interface KvStore {
@@ -26,13 +27,22 @@ export interface KvStore {
   delete(key: string, signal?: AbortSignal): Promise<void>;
 }
 
-/** True for the errors a failed condition raises. */
-export function isConditionFailure(e: unknown): boolean {
-  return isPolycloudError(e) && (e.code === 'CONDITION_NOT_MET' || e.code === 'ALREADY_EXISTS');
+/**
+ * True for the error a failed condition raises: given the condition, exactly its
+ * code (ALREADY_EXISTS for `ifNoneMatch: '*'`, CONDITION_NOT_MET for `ifMatch`);
+ * without one, either.
+ */
+export function isConditionFailure(e: unknown, condition?: KvCondition): boolean {
+  if (!isPolycloudError(e)) return false;
+  if (condition?.ifNoneMatch !== undefined) return e.code === 'ALREADY_EXISTS';
+  if (condition?.ifMatch !== undefined) return e.code === 'CONDITION_NOT_MET';
+  return e.code === 'CONDITION_NOT_MET' || e.code === 'ALREADY_EXISTS';
 }
 
-function conditionFailed(key: string): PolycloudError {
-  return new PolycloudError('CONDITION_NOT_MET', `condition failed for ${key}`, { retryable: false, context: { key } });
+function conditionFailed(key: string, condition: KvCondition): PolycloudError {
+  return condition.ifNoneMatch !== undefined
+    ? new PolycloudError('ALREADY_EXISTS', `${key} already exists`, { retryable: false, context: { key } })
+    : new PolycloudError('CONDITION_NOT_MET', `condition failed for ${key}`, { retryable: false, context: { key } });
 }
 
 /** An in-process KvStore (conditional, not durable across processes). */
@@ -47,8 +57,8 @@ export function createMemoryKvStore(): KvStore {
     },
     async put(key, value, condition = {}) {
       const cur = data.get(key);
-      if (condition.ifNoneMatch === '*' && cur) throw conditionFailed(key);
-      if (condition.ifMatch !== undefined && cur?.token !== condition.ifMatch) throw conditionFailed(key);
+      if (condition.ifNoneMatch === '*' && cur) throw conditionFailed(key, condition);
+      if (condition.ifMatch !== undefined && cur?.token !== condition.ifMatch) throw conditionFailed(key, condition);
       const token = String(++counter);
       data.set(key, { value: Buffer.from(value), token });
       return token;
@@ -120,14 +130,14 @@ export async function enforcesConditions(kv: KvStore, signal?: AbortSignal): Pro
     try {
       await kv.put(key, '{"selftest":2}', { ifNoneMatch: '*' }, signal);
     } catch (e) {
-      if (!isConditionFailure(e)) throw e;
+      if (!isConditionFailure(e, { ifNoneMatch: '*' })) throw e;
       createRefused = true;
     }
     let matchRefused = false;
     try {
       await kv.put(key, '{"selftest":3}', { ifMatch: `${token}-not-${randomUUID()}` }, signal);
     } catch (e) {
-      if (!isConditionFailure(e)) throw e;
+      if (!isConditionFailure(e, { ifMatch: token })) throw e;
       matchRefused = true;
     }
     return createRefused && matchRefused;

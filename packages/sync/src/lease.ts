@@ -1,5 +1,5 @@
 import type { Clock } from '@polycloud/core/spi';
-import { isConditionFailure, type KvStore } from './kv-store.js';
+import { isConditionFailure, type KvCondition, type KvStore } from './kv-store.js';
 
 export interface LeaseDoc {
   owner: string;
@@ -61,10 +61,11 @@ export function createLease(kv: KvStore, key: string, owner: string, clock: Cloc
       const renewing = doc !== undefined && doc.owner === owner && epoch === doc.epoch && doc.expiresAt > now;
       if (doc && doc.expiresAt > now && !renewing) return lost();
       const next: LeaseDoc = { owner, epoch: renewing ? doc.epoch : (doc?.epoch ?? 0) + 1, expiresAt: now + ttlMs };
+      const condition: KvCondition = cur ? { ifMatch: cur.token } : { ifNoneMatch: '*' };
       try {
-        await kv.put(key, JSON.stringify(next), cur ? { ifMatch: cur.token } : { ifNoneMatch: '*' }, signal);
+        await kv.put(key, JSON.stringify(next), condition, signal);
       } catch (e) {
-        if (isConditionFailure(e)) return lost();
+        if (isConditionFailure(e, condition)) return lost();
         throw e;
       }
       epoch = next.epoch;
@@ -88,7 +89,7 @@ export function createLease(kv: KvStore, key: string, owner: string, clock: Cloc
       try {
         await kv.put(key, JSON.stringify({ ...doc, expiresAt: 0 }), { ifMatch: cur.token }, signal);
       } catch (e) {
-        if (!isConditionFailure(e)) throw e;
+        if (!isConditionFailure(e, { ifMatch: cur.token })) throw e;
       }
     },
   };

@@ -110,7 +110,7 @@ async function writeManifest(kv: KvStore, m: Manifest): Promise<void> {
   try {
     await kv.put(MANIFEST, JSON.stringify(m), { ifNoneMatch: '*' });
   } catch (e) {
-    if (!isConditionFailure(e)) throw e;
+    if (!isConditionFailure(e, { ifNoneMatch: '*' })) throw e;
   }
 }
 

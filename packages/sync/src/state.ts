@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type EventEmitter from 'eventemitter3';
 import { PolycloudError, type PolycloudEvents, type VersionRecord } from '@polycloud/core/spi';
-import { compareUtf8, isConditionFailure, type KvStore } from './kv-store.js';
+import { compareUtf8, isConditionFailure, type KvCondition, type KvStore } from './kv-store.js';
 
 /** What the engine remembers of one key: the last synchronised state, and a delete until every binding applied it. */
 export interface StateRecord {
@@ -346,11 +346,12 @@ export class PartitionState {
   }
 
   async #writeHead(head: PartitionHead, signal?: AbortSignal): Promise<void> {
+    const condition: KvCondition = this.#token ? { ifMatch: this.#token } : { ifNoneMatch: '*' };
     try {
-      this.#token = await this.#kv.put(`${this.#prefix}head`, JSON.stringify(head), this.#token ? { ifMatch: this.#token } : { ifNoneMatch: '*' }, signal);
+      this.#token = await this.#kv.put(`${this.#prefix}head`, JSON.stringify(head), condition, signal);
       this.#head = head;
     } catch (e) {
-      if (!isConditionFailure(e)) throw e;
+      if (!isConditionFailure(e, condition)) throw e;
       const stored = await PartitionState.peek(this.#kv, this.partition, signal).catch(() => undefined);
       this.#loaded = false;
       throw new PolycloudError('CONFLICT', `partition ${this.partition} of ${this.#bucket} was written by another replicator (epoch ${stored?.epoch ?? '?'}, ours ${head.epoch}): fenced off`, {

@@ -36,6 +36,10 @@ describe('replication lag and backlog', () => {
   });
 
   it('watchReplication polls the sync engine and feeds lag and backlog per target', async () => {
+    // Only Date is faked: the writes are stamped at T0, and the watch measures at T0 + 90 s.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const T0 = Date.UTC(2026, 0, 1);
+    vi.setSystemTime(T0);
     telemetry = createTestTelemetry();
     polycloud = createPolycloud({
       providers: [
@@ -47,10 +51,15 @@ describe('replication lag and backlog', () => {
       meterProvider: telemetry.meterProvider,
     });
     for (let i = 0; i < 4; i++) await polycloud.bucket('lb').put(`k${i}`, 'v');
+    vi.setSystemTime(T0 + 90_000);
     const stop = watchReplication(polycloud, { intervalMs: 1000 });
     try {
       await vi.waitFor(async () => expect(value(await telemetry.points(), 'polycloud.replication.backlog', 'b')).toBe(4), { timeout: 5000, interval: 20 });
-      expect(value(await telemetry.points(), 'polycloud.replication.lag', 'b')).toBeGreaterThanOrEqual(0);
+      // The oldest unreplicated write is 90 s old by the test's clock: the lag gauge reads 90 s
+      // (plus the few ms the hybrid logical clock may stamp a write ahead of or behind Date).
+      const lag = value(await telemetry.points(), 'polycloud.replication.lag', 'b');
+      expect(lag).toBeGreaterThanOrEqual(89.9);
+      expect(lag).toBeLessThan(90.5);
       await polycloud.sync('lb').drain();
       await vi.waitFor(async () => expect(value(await telemetry.points(), 'polycloud.replication.backlog', 'b')).toBe(0), { timeout: 5000, interval: 50 });
     } finally {

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { type GetOptions, type GetResult, mapStreamErrors, type ObjectInfo, PolycloudError } from '@polycloud/core/spi';
 import type { AzureStorageContext } from './context.js';
-import { azureCall, mapAzureBlobError } from './errors.js';
+import { azureCall, mapAzureBlobError, PROVIDER } from './errors.js';
 import { toIfMatch, toVersionToken } from './etag.js';
 import { decodeMetadata } from './metadata.js';
 
@@ -69,5 +69,16 @@ export async function getBlob(ctx: AzureStorageContext, container: string, key: 
  * extra stream hop: a small read stays cheap).
  */
 function mappedBody(source: Readable, where: { operation: string; key: string; container: string }, signal?: AbortSignal): Readable {
-  return mapStreamErrors(source, (error) => mapAzureBlobError(error, where, signal));
+  return mapStreamErrors(source, (error) => {
+    // The SDK reports a connection lost mid-body as an AbortError: unless the caller's
+    // own signal fired, nobody aborted — the server went away (retryable).
+    if (!signal?.aborted && (error as { name?: unknown } | null)?.name === 'AbortError') {
+      return new PolycloudError('UNAVAILABLE', `azure-blob get "${where.key}" in container "${where.container}": the connection was lost while reading the body`, {
+        cause: error,
+        retryable: true,
+        context: { provider: PROVIDER, ...where },
+      });
+    }
+    return mapAzureBlobError(error, where, signal);
+  });
 }

@@ -1,5 +1,5 @@
 import type { BlobHTTPHeaders, BlobRequestConditions } from '@azure/storage-blob';
-import type { AdapterBody, PutOptions, PutResult } from '@polycloud/core/spi';
+import { type AdapterBody, isPolycloudError, PolycloudError, type PutOptions, type PutResult } from '@polycloud/core/spi';
 import type { AzureStorageContext } from './context.js';
 import { azureCall } from './errors.js';
 import { toIfMatch, toVersionToken } from './etag.js';
@@ -63,5 +63,23 @@ export async function putBlob(ctx: AzureStorageContext, container: string, key: 
       throw error;
     });
     return { key, versionToken: toVersionToken(r.etag), size: peeked.bytes() };
-  }).finally(() => signal?.removeEventListener('abort', onAbort));
+  })
+    .catch((error: unknown) => {
+      throw options.ifNoneMatch === '*' ? alreadyExists(error, container, key) : error;
+    })
+    .finally(() => signal?.removeEventListener('abort', onAbort));
+}
+
+/**
+ * `ifNoneMatch: '*'` on an existing blob is ALREADY_EXISTS, whatever Azure answers:
+ * Put Blob says 409 BlobAlreadyExists, a Put Block List (staged upload) may say
+ * 412 ConditionNotMet. One outcome, one code.
+ */
+function alreadyExists(error: unknown, container: string, key: string): unknown {
+  if (!isPolycloudError(error, 'CONDITION_NOT_MET')) return error;
+  return new PolycloudError('ALREADY_EXISTS', `azure-blob put "${key}" in container "${container}": the blob already exists (If-None-Match: *)`, {
+    cause: error,
+    retryable: false,
+    context: error.context,
+  });
 }

@@ -31,7 +31,7 @@ export interface PutOptions {
   metadata?: UserMetadata;
   /** Write only if the current version token equals this one; else CONDITION_NOT_MET. Needs `conditionalWrite`. */
   ifMatch?: string;
-  /** `'*'`: write only if the key does not exist; else ALREADY_EXISTS (or CONDITION_NOT_MET). Needs `conditionalWrite`. */
+  /** `'*'`: write only if the key does not exist; else ALREADY_EXISTS (never CONDITION_NOT_MET, whatever the provider's status). Needs `conditionalWrite`. */
   ifNoneMatch?: '*';
   /** Exact body length when known (lets single-request puts skip buffering). */
   contentLength?: number;
@@ -142,8 +142,8 @@ export interface StorageAdapter {
 
   /**
    * Stores a whole object, replacing any previous version. Not idempotent under
-   * conditions: a retried conditional put may report CONDITION_NOT_MET for its own
-   * first success. A failed put leaves the previous version intact (no partial
+   * conditions: a retried conditional put may report CONDITION_NOT_MET (`ifMatch`)
+   * or ALREADY_EXISTS (`ifNoneMatch`) for its own first success. A failed put leaves the previous version intact (no partial
    * object is ever visible). Streams are uploaded without buffering the whole body
    * when `multipart` is declared.
    */

@@ -153,7 +153,8 @@ export class LogicalBucketClient {
             break;
           } catch (e) {
             const internalCondition = !user && (stamped?.ifMatch !== undefined || stamped?.ifNoneMatch !== undefined);
-            const lostRace = isPolycloudError(e, 'CONDITION_NOT_MET') || isPolycloudError(e, 'ALREADY_EXISTS');
+            // The one code of the condition that lost: ALREADY_EXISTS for a create-only put, CONDITION_NOT_MET for ifMatch.
+            const lostRace = (ifNoneMatch !== undefined && isPolycloudError(e, 'ALREADY_EXISTS')) || (ifMatch !== undefined && isPolycloudError(e, 'CONDITION_NOT_MET'));
             if (internalCondition && lostRace && race < MAX_STAMP_RACES && !bodyConsumed(normalized.body)) continue;
             throw e;
           }

@@ -15,8 +15,10 @@ export {
   type StorageConformanceEnv,
   type StorageCaseContext,
   type StorageConformanceCase,
+  type StorageConformanceFaults,
+  type StorageFaultCase,
 } from './conformance/storage-types.js';
-export { storageConformanceCases } from './conformance/storage-cases.js';
+export { storageConformanceCases, storageFaultCases } from './conformance/storage-cases.js';
 export {
   runStorageConformanceCases,
   storageCaseContext,

@@ -3,7 +3,8 @@ import { conditionCases } from './storage/conditions.js';
 import { extraCases } from './storage/extras.js';
 import { listingCases } from './storage/listing.js';
 import { stalledCases } from './storage/stalled.js';
-import type { StorageConformanceCase } from './storage-types.js';
+import { faultCases } from './storage/faults.js';
+import type { StorageConformanceCase, StorageFaultCase } from './storage-types.js';
 
 /**
  * Every storage conformance case, as data (`{ name, needs, run }`).
@@ -17,3 +18,10 @@ export const storageConformanceCases: readonly StorageConformanceCase[] = Object
   ...extraCases,
   ...stalledCases,
 ]);
+
+/**
+ * The fault cases: failure behaviour every adapter shares (a stopped storage → a
+ * retryable UNAVAILABLE, working again once started; a body cut off mid-read). They
+ * run after `storageConformanceCases` and only with a `faults` hook (stop / start).
+ */
+export const storageFaultCases: readonly StorageFaultCase[] = Object.freeze([...faultCases]);

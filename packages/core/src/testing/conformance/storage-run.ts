@@ -1,7 +1,7 @@
 import type { StorageAdapter } from '@polycloud/core/spi';
 import { conformanceRunPrefix } from './run-id.js';
-import { storageConformanceCases } from './storage-cases.js';
-import { type StorageCaseContext, type StorageConformanceCase, type StorageConformanceGaps, storageSkipReason } from './storage-types.js';
+import { storageConformanceCases, storageFaultCases } from './storage-cases.js';
+import { type StorageCaseContext, type StorageConformanceCase, type StorageConformanceFaults, type StorageConformanceGaps, type StorageFaultCase, storageSkipReason } from './storage-types.js';
 
 /** The outcome of one case run outside vitest. */
 export interface ConformanceCaseResult {
@@ -21,6 +21,10 @@ export interface RunStorageConformanceCasesOptions {
   cases?: readonly StorageConformanceCase[];
   /** Defaults to a fresh `pc-conformance/<id>/`. */
   prefix?: string;
+  /** With a stop / start hook, the fault cases (`storageFaultCases`, or `faultCases`) run after the others. */
+  faults?: StorageConformanceFaults;
+  /** Defaults to every fault case; only run with `faults`. */
+  faultCases?: readonly StorageFaultCase[];
 }
 
 /** The context of case number `index` of a run under `runPrefix`. */
@@ -49,6 +53,22 @@ export async function runStorageConformanceCases(options: RunStorageConformanceC
       results.push({ name: c.name, status: 'passed' });
     } catch (error) {
       results.push({ name: c.name, status: 'failed', error });
+    }
+  }
+  const faults = options.faults;
+  if (!faults) return results;
+  for (const [index, c] of (options.faultCases ?? storageFaultCases).entries()) {
+    const name = `faults: ${c.name}`;
+    const reason = storageSkipReason(options.adapter.capabilities, c.needs, options.gaps);
+    if (reason) {
+      results.push({ name, status: 'skipped', reason });
+      continue;
+    }
+    try {
+      await c.run(storageCaseContext(options.adapter, options.bucket, runPrefix, cases.length + index), faults);
+      results.push({ name, status: 'passed' });
+    } catch (error) {
+      results.push({ name, status: 'failed', error });
     }
   }
   return results;

@@ -3,9 +3,10 @@ import type { StorageAdapter, StorageCapabilities, StorageCapability } from '@po
 /**
  * What a case may need: a boolean capability, `nonAsciiMetadata` (declared by
  * `userMetadata`), or `utf8ListOrder` (listing in UTF-8 byte order: part of every
- * adapter's contract, so only a gap skips it — e.g. an emulator sorting case-insensitively).
+ * adapter's contract, so only a gap skips it — e.g. an emulator sorting case-insensitively),
+ * or `midBodyDrop` (a body cut off mid-read errors: part of the contract, only a gap skips it).
  */
-export type StorageConformanceNeed = StorageCapability | 'nonAsciiMetadata' | 'utf8ListOrder';
+export type StorageConformanceNeed = StorageCapability | 'nonAsciiMetadata' | 'utf8ListOrder' | 'midBodyDrop';
 
 /** Known gaps of an environment (an emulator lacks X): cases needing X are skipped with this text. */
 export type StorageConformanceGaps = Partial<Record<StorageConformanceNeed, string>>;
@@ -44,9 +45,29 @@ export function storageSkipReason(capabilities: Readonly<StorageCapabilities>, n
   for (const need of needs) {
     const gap = gaps[need];
     if (gap) return `${need}: ${gap}`;
-    if (need === 'utf8ListOrder') continue;
+    if (need === 'utf8ListOrder' || need === 'midBodyDrop') continue;
     const capability = need === 'nonAsciiMetadata' ? 'userMetadata' : need;
     if (capabilities[capability] !== true) return `adapter does not declare ${capability}`;
   }
   return undefined;
+}
+
+/**
+ * Control over the storage behind the adapter, for the fault cases: an emulator's
+ * stop and restart. Pass it as `faults` and the suite checks the failure behaviour
+ * every adapter shares (a stopped storage, a body cut off mid-read).
+ */
+export interface StorageConformanceFaults {
+  /** Makes the storage unreachable (stop the emulator: nothing listens on its port). Resolves once it is down. */
+  stop(): Promise<void>;
+  /** Brings it back on the same endpoint; it may have lost every bucket (the cases create theirs again). */
+  start(): Promise<void>;
+}
+
+/** One fault case: runs with the `faults` hook, after every other case (a restart may lose data). */
+export interface StorageFaultCase {
+  name: string;
+  needs: readonly StorageConformanceNeed[];
+  timeoutMs?: number;
+  run(ctx: StorageCaseContext, faults: StorageConformanceFaults): Promise<void>;
 }

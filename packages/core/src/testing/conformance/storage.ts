@@ -1,9 +1,9 @@
 import type { StorageAdapter } from '@polycloud/core/spi';
 import { conformanceRunPrefix } from './run-id.js';
 import { vitestApi } from './vitest-api.js';
-import { storageConformanceCases } from './storage-cases.js';
+import { storageConformanceCases, storageFaultCases } from './storage-cases.js';
 import { deleteUnderPrefix, storageCaseContext } from './storage-run.js';
-import { type StorageConformanceEnv, type StorageConformanceGaps, storageSkipReason } from './storage-types.js';
+import { type StorageConformanceEnv, type StorageConformanceFaults, type StorageConformanceGaps, storageSkipReason } from './storage-types.js';
 
 export interface StorageConformanceOptions {
   /** Shown in the suite name, e.g. `aws (s3rver)`. */
@@ -14,7 +14,15 @@ export interface StorageConformanceOptions {
   gaps?: StorageConformanceGaps;
   /** Your own tests, inside the same describe block, with the same adapter and bucket. */
   additionalTests?: (get: () => { adapter: StorageAdapter; bucket: string }) => void;
+  /**
+   * Stop / start the storage behind the adapter (an emulator's `stop()` / `restart()`):
+   * the fault cases then run last, after `additionalTests`. Without it they are skipped.
+   */
+  faults?: StorageConformanceFaults;
 }
+
+/** Why the fault cases are skipped when the suite has no `faults` hook. */
+const NO_FAULTS_HOOK = 'no faults hook: pass faults: { stop, start } (e.g. the emulator\'s stop / restart) to run the fault cases';
 
 /** Counts of one suite, filled in as it runs (also printed when it ends). */
 export interface ConformanceReport {
@@ -73,6 +81,26 @@ export function runStorageAdapterConformance(options: StorageConformanceOptions)
     }
 
     options.additionalTests?.(get);
+
+    // Last: stopping and starting the storage may lose its data (in-memory emulators).
+    const faultsIndex = storageConformanceCases.length;
+    for (const [index, c] of storageFaultCases.entries()) {
+      it(`faults: ${c.name}`, { timeout: c.timeoutMs ?? 30_000 }, async (t) => {
+        const { adapter, bucket } = get();
+        const reason = options.faults ? storageSkipReason(adapter.capabilities, c.needs, options.gaps) : NO_FAULTS_HOOK;
+        if (reason) {
+          report.skipped.push({ name: c.name, reason });
+          return t.skip(reason);
+        }
+        try {
+          await c.run(storageCaseContext(adapter, bucket, runPrefix, faultsIndex + index), options.faults!);
+          report.passed++;
+        } catch (e) {
+          report.failed++;
+          throw e;
+        }
+      });
+    }
   });
   return report;
 }

@@ -40,8 +40,10 @@ export const MemoryStorageAdapterOptionsSchema = z.strictObject({
   /** Overrides of the (all-true) default capabilities. */
   capabilities: MemoryCapabilitiesSchema.default({}),
   /**
-   * Code for `ifNoneMatch: '*'` on an existing key: Azure answers 409
-   * (ALREADY_EXISTS), S3 and GCS answer 412 (CONDITION_NOT_MET). Default ALREADY_EXISTS.
+   * Code for `ifNoneMatch: '*'` on an existing key. The contract says ALREADY_EXISTS
+   * on every adapter (the default); `'CONDITION_NOT_MET'` makes a non-conforming
+   * adapter, which the conformance suite fails — kept only to show that it does.
+   * @deprecated every adapter answers ALREADY_EXISTS; leave this at its default.
    */
   ifNoneMatchFailure: z.enum(['ALREADY_EXISTS', 'CONDITION_NOT_MET']).default('ALREADY_EXISTS'),
   /** Share one store between adapters (and reach it out-of-band); default a fresh one. */
