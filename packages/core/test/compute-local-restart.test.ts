@@ -81,7 +81,18 @@ describe.runIf(unix)('local adapter across a host restart, and with grandchildre
     const restarted = createLocalComputeAdapter({ logDir, killGraceMs: 200 });
     await restarted.cancel(target, 'adopted-cancel');
     expect(await restarted.status(target, 'adopted-cancel')).toMatchObject({ state: 'CANCELLED' });
-    expect(() => process.kill(status.pid!, 0)).toThrow();
+    // The supervisor records CANCELLED as its job's group ends, then exits itself; on a
+    // loaded machine its process may linger a few ms after the record: poll, bounded.
+    const alive = () => {
+      try {
+        process.kill(status.pid!, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (const until = Date.now() + 5_000; alive() && Date.now() < until; ) await sleep(25);
+    expect(alive()).toBe(false);
   }, 20_000);
 
   it.each([

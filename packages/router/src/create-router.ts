@@ -1,5 +1,5 @@
 import { hardFilter, type RouteDecision, type RouteExplanation, type RouteOutcome, type Router, type RouterContext, type RouteRequest, type RouterFactory, type UrmDocument } from '@polycloud/core/spi';
-import { buildDocState, costClassOf, type DocState, type Group } from './doc-state.js';
+import { buildDocState, costClassOf, type DocState, type Group, type Table } from './doc-state.js';
 import { explainRequest } from './explain.js';
 import { hash53, hashString } from './hash.js';
 import { HealthTracker } from './health.js';
@@ -7,11 +7,14 @@ import { parseRouterOptions, type ResolvedRouterOptions, type RouterOptions } fr
 import { startProbes } from './probes.js';
 import { Prng } from './prng.js';
 import { powerOfTwo, primaryPick, rendezvous } from './select.js';
-import { buildTable, decisionFor, type Table } from './table.js';
+import { buildTable, decisionFor } from './table.js';
 import { LoadModel } from './dynamic.js';
 
 const RAMP_SEED = 0x68e31da4;
 const CANARY_BUCKETS = 10_000;
+
+/** Cached hard-filter results per resource before the cache is reset. */
+const MAX_FILTER_GROUPS = 1024;
 
 /**
  * The polycloud router: hard filters (residency, classification, capability; never
@@ -25,9 +28,6 @@ const CANARY_BUCKETS = 10_000;
  * ```
  * Options are validated (CONFIG_INVALID with the path). See docs/routing.md.
  */
-/** Cached hard-filter results per resource before the cache is reset. */
-const MAX_FILTER_GROUPS = 1024;
-
 export function createRouter(options: RouterOptions = {}): RouterFactory {
   const o = parseRouterOptions(options);
   return (context) => new PolycloudRouter(o, context);

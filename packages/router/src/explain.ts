@@ -1,9 +1,8 @@
 import type { ExplainedCandidate, RouteExplanation, RouteRequest } from '@polycloud/core/spi';
-import { type DocState, type Group, modeOf } from './doc-state.js';
+import { type DocState, type Group, modeOf, type Table } from './doc-state.js';
 import { dynamicOf } from './dynamic.js';
 import type { HealthTracker } from './health.js';
 import type { ResolvedRouterOptions } from './options.js';
-import type { Table } from './table.js';
 
 export interface ExplainInput {
   state: DocState;

@@ -2,7 +2,7 @@ import { unitHash } from './hash.js';
 import type { LoadModel } from './dynamic.js';
 import type { BindingHealth } from './health.js';
 import type { Prng } from './prng.js';
-import type { Table } from './table.js';
+import type { Table } from './doc-state.js';
 
 /**
  * Weighted rendezvous hashing: argmax_c −E_c / ln(u_c), u_c = h(key ‖ c) ∈ (0, 1),

@@ -1,49 +1,7 @@
 import { DEFAULT_WORKLOAD, operationCost, placementWeight, priceMultiplier, priceReference, tierLoads, type RouteDecision, type WeightParams } from '@polycloud/core/spi';
-import type { CostClassKey, DocState, Group } from './doc-state.js';
+import type { CostClassKey, DocState, Group, Placement, Table } from './doc-state.js';
 import type { HealthTracker } from './health.js';
 import type { ResolvedRouterOptions } from './options.js';
-
-/** Placement factors of one compliant binding. */
-export interface Placement {
-  cost: number | undefined;
-  static: number;
-  role: number;
-  relativePrice: number;
-  price: number;
-  distance: number;
-  placement: number;
-}
-
-/**
- * Everything a decision needs, computed once per (filter group, cost class) and
- * reused until health changes (version) or time moves past `validUntil` (a price
- * window, an ejection or open circuit ending, a slow-start step).
- */
-export interface Table {
-  version: number;
-  validUntil: number;
-  panic: boolean;
-  /** Per canonical index (undefined when not compliant). */
-  placement: (Placement | undefined)[];
-  available: boolean[];
-  ramp: Float64Array;
-  tierShare: Float64Array;
-  /** Effective weight for weighted picks (tier share · placement · ramp, normalised within the tier). */
-  effective: Float64Array;
-  /** Weighted-pick set, best first (effective desc, priority asc, id asc), and 1/E for rendezvous. */
-  pick: Int32Array;
-  pickInv: Float64Array;
-  pickCum: Float64Array;
-  pickTotal: number;
-  /** Primary-mode order (usable bindings, priority asc, placement desc, id asc). */
-  primary: Int32Array;
-  /** Canary binding's canonical index when it may take its keys, else −1. */
-  canary: number;
-  /** Failover order: all compliant bindings, usable first. */
-  order: number[];
-  decisions: (RouteDecision | undefined)[];
-  rejected: RouteDecision['rejected'];
-}
 
 export function weightParams(o: ResolvedRouterOptions, reference: number | undefined): WeightParams {
   return {

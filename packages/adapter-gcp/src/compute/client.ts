@@ -1,5 +1,4 @@
 import type { protos } from '@google-cloud/batch';
-import type { ResolvedGcpBatchAdapterOptions } from './options.js';
 
 export type GcpJob = protos.google.cloud.batch.v1.IJob;
 export type GcpCreateJobRequest = protos.google.cloud.batch.v1.ICreateJobRequest;
@@ -21,8 +20,18 @@ export interface GcpBatchClient {
   close?(): Promise<void>;
 }
 
+/** The options `createGcpBatchClient` reads (a subset of the validated adapter options). */
+export interface GcpBatchClientOptions {
+  client?: GcpBatchClient | undefined;
+  projectId?: string | undefined;
+  keyFilename?: string | undefined;
+  credentials?: object | undefined;
+  apiEndpoint?: string | undefined;
+  fallback?: boolean | undefined;
+}
+
 /** The Batch client for validated options: the injected `client`, or a v1 BatchServiceClient (its SDK loaded on first use). */
-export async function createGcpBatchClient(o: ResolvedGcpBatchAdapterOptions): Promise<GcpBatchClient> {
+export async function createGcpBatchClient(o: GcpBatchClientOptions): Promise<GcpBatchClient> {
   if (o.client) return o.client;
   const { v1 } = await import('@google-cloud/batch');
   return new v1.BatchServiceClient({
