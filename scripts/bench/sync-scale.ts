@@ -37,7 +37,7 @@ import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import pLimit from 'p-limit';
 import { createPolycloud, type ListPage, type ObjectInfo, type Polycloud, PolycloudError } from '@polycloud/core';
-import { type GetResult, HybridLogicalClock, newVersion, type ObjectVersion, type StorageAdapter, versionMetadata } from '@polycloud/core/spi';
+import { type GetResult, HybridLogicalClock, newVersion, type ObjectVersion, type StorageAdapter, unsupportedStorageOperations, versionMetadata } from '@polycloud/core/spi';
 import { createFaultInjectingStorageAdapter, createMemoryStorageAdapter, type FaultInjectingStorageAdapter, type MemoryStorageAdapter } from '@polycloud/core/testing';
 import { encodeVector } from '@polycloud/core/spi';
 import { createSync, partitionOf, SYNC_RESERVED_PREFIX, syncEngine, type SyncEngineOptions } from '@polycloud/sync';
@@ -140,9 +140,11 @@ function generatedAdapter(name: string, n: number, inner: MemoryStorageAdapter):
   };
   const info = (i: number, withMeta: boolean): ObjectInfo => ({ key: keyOf(i), size: 0, versionToken: `t${i}`, lastModified, ...(withMeta ? { metadata: versionMetadata(version(i)) } : {}) });
   return {
+    // No batch delete, server-side copy or presign over the generated view: declared so, and raising.
+    ...unsupportedStorageOperations('memory'),
     type: 'memory',
     name,
-    capabilities: inner.capabilities,
+    capabilities: { ...inner.capabilities, batchDelete: false, copy: false, presign: false },
     ensureBucket: (bucket) => inner.ensureBucket(bucket),
     // Keys outside the generated range (the "one write" of the round test) live in the inner
     // adapter's `data` bucket: readable and writable, not listed.

@@ -35,7 +35,7 @@ runStorageAdapterConformance({
         expect(o.size).toBe(Buffer.byteLength(o.key.slice('order-aside/'.length)));
         expect(o.versionToken).toMatch(/^[0-9a-f]{32}$/);
       }
-      await adapter.deleteMany!(bucket, page.objects.map((o) => o.key));
+      await adapter.deleteMany(bucket, page.objects.map((o) => o.key));
     });
     s3AdditionalTests(get, {
       oversizeBytes: 12 * 1024 * 1024,

@@ -82,16 +82,6 @@ export function gcsEmulatorExtraTests(
     expect(page.objects.map((o) => o.key)).toEqual([key('d/top')]);
   });
 
-  it('deleteMany deletes in parallel and counts missing keys as deleted', async () => {
-    const { adapter, bucket } = get();
-    const keys = Array.from({ length: 5 }, (_, i) => key(`many/${i}`));
-    for (const k of keys) await adapter.put(bucket, k, Buffer.from(k));
-    const result = await adapter.deleteMany!(bucket, [...keys, key('many/missing')]);
-    expect(result.errors).toEqual([]);
-    expect(result.deleted).toEqual([...keys, key('many/missing')]);
-    expect((await adapter.list(bucket, { prefix: key('many/') })).objects).toEqual([]);
-  });
-
   it('a stream that fails mid-upload leaves the previous version intact', async () => {
     const { adapter, bucket } = get();
     await adapter.put(bucket, key('atomic'), Buffer.from('before'));

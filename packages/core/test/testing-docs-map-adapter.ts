@@ -5,6 +5,7 @@ import {
   DEFAULT_STORAGE_CAPABILITIES,
   PolycloudError,
   readAll,
+  unsupportedStorageOperations,
   type ObjectInfo,
   type StorageAdapter,
   type StorageAdapterFactory,
@@ -33,6 +34,8 @@ export function createMapAdapter(options: z.input<typeof MapAdapterOptionsSchema
     if (signal?.aborted) throw new PolycloudError('ABORTED', 'aborted', { context: { provider: 'map' } });
   };
   return {
+    // deleteMany, copy and presign throw UNSUPPORTED: their capabilities are not declared.
+    ...unsupportedStorageOperations('map'),
     type: 'map',
     name,
     capabilities: { ...DEFAULT_STORAGE_CAPABILITIES, userMetadata: true, createBucket: true },

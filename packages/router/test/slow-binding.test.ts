@@ -1,5 +1,5 @@
 import type { Clock, Polycloud } from '@polycloud/core';
-import { sleep, type StorageAdapter } from '@polycloud/core/spi';
+import { sleep, type StorageAdapter, unsupportedStorageOperations } from '@polycloud/core/spi';
 import { createFakeClock, createFaultInjectingStorageAdapter, createMemoryStorageAdapter, type FakeClock, type FaultInjectingStorageAdapter } from '@polycloud/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { primaryStandby } from './helpers.js';
@@ -52,9 +52,11 @@ function queueing(inner: StorageAdapter, clock: Clock, o: { concurrency: number;
   };
   const probeLatencies: number[] = [];
   return {
+    // Queues only the basic operations: the others are not declared, and raise.
+    ...unsupportedStorageOperations(inner.type),
     type: inner.type,
     name: inner.name,
-    capabilities: inner.capabilities,
+    capabilities: { ...inner.capabilities, batchDelete: false, copy: false, presign: false },
     probeLatencies,
     ensureBucket: (b) => inner.ensureBucket(b),
     put: (b, k, body, x) => serve(x?.signal, () => inner.put(b, k, body, x)),

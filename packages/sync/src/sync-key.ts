@@ -146,7 +146,7 @@ async function writeTo(ctx: SyncContext, key: string, targetKey: string, target:
   }
   const src = source!;
   const metadata = { ...userPart(src.info!.metadata), ...versionMetadata(v) };
-  if (src.binding.id === binding.id && targetKey === key && adapter.capabilities.copy && adapter.copy) {
+  if (src.binding.id === binding.id && targetKey === key && adapter.capabilities.copy) {
     const r = await adapter.copy(binding.physical_id, key, key, { metadata, ...(src.info!.contentType ? { contentType: src.info!.contentType } : {}), sourceIfMatch: src.info!.versionToken, ...(ctx.signal ? { signal: ctx.signal } : {}) });
     return r.versionToken;
   }

@@ -101,7 +101,7 @@ async function simulate(seed: number, ops: Op[]) {
         if (lostRate > 0 && lostRng() < lostRate) throw new PolycloudError('UNAVAILABLE', 'response lost (simulated)', { retryable: true });
         return r;
       };
-    return { ...a, type: a.type, name: a.name, capabilities: a.capabilities, put: wrap(a.put.bind(a)), delete: wrap(a.delete.bind(a)), ...(a.copy ? { copy: wrap(a.copy.bind(a)) } : {}) };
+    return { ...a, type: a.type, name: a.name, capabilities: a.capabilities, put: wrap(a.put.bind(a)), delete: wrap(a.delete.bind(a)), copy: wrap(a.copy.bind(a)) };
   };
   const faulty: FaultInjectingStorageAdapter[] = [lossy(raw[0]!), lossy(raw[1]!), lossy(monitoredC)].map((a, i) =>
     createFaultInjectingStorageAdapter(a, { seed: seed * 10 + i, clock, timeoutMs: 4_000 }),

@@ -15,7 +15,7 @@ export function presignBlob(ctx: AzureStorageContext, container: string, key: st
   const credential = ctx.clients.sharedKey;
   if (!credential) {
     throw new PolycloudError('UNSUPPORTED', 'azure-blob presign needs an account key (this adapter authenticates with a SAS or a TokenCredential)', {
-      context: { provider: 'azure-blob', operation: 'presign', key },
+      context: { provider: 'azure-blob', operation: 'presign', capability: 'presign', key },
       retryable: false,
     });
   }

@@ -1,10 +1,10 @@
 import type { Storage } from '@google-cloud/storage';
-import { type AdapterContext, PolycloudError, type StorageAdapter, type StorageAdapterFactory, parseWithSchema, registerSecrets } from '@polycloud/core/spi';
+import { type AdapterContext, PolycloudError, type StorageAdapter, type StorageAdapterFactory, parseWithSchema, registerSecrets, unsupportedStorageOperations } from '@polycloud/core/spi';
 import { gcsCapabilities } from './capabilities.js';
 import { createStorageClient } from './client.js';
 import { copyObject } from './copy.js';
 import { createGcsContext } from './context.js';
-import { deleteObject, deleteObjects } from './delete.js';
+import { deleteObject } from './delete.js';
 import { ensureBucket, probeBucket } from './bucket.js';
 import { GcsAdapterOptionsSchema, type GcsAdapterOptions, type ResolvedGcsAdapterOptions } from './options.js';
 import { presignObject } from './presign.js';
@@ -20,10 +20,8 @@ export interface GcsAdapterInternals {
   now?: () => number;
 }
 
-/** The gcs adapter: every optional StorageAdapter method is implemented. */
-export type GcsStorageAdapter = StorageAdapter &
-  Required<Pick<StorageAdapter, 'deleteMany' | 'copy' | 'presign' | 'probe' | 'close'>> &
-  GcsAdapterInternals;
+/** The gcs adapter: with both optional lifecycle hooks (`probe`, `close`). */
+export type GcsStorageAdapter = StorageAdapter & Required<Pick<StorageAdapter, 'probe' | 'close'>> & GcsAdapterInternals;
 
 /**
  * A StorageAdapter for Google Cloud Storage (or any endpoint speaking its JSON API,
@@ -40,6 +38,7 @@ export function createGcsAdapter(options: GcsAdapterOptions, context?: Partial<A
   // Bucket handles (one per name) and each call's error context.
   const { bucket: handle, where: ctx } = createGcsContext(client, config, name);
 
+  const unsupported = unsupportedStorageOperations('gcs');
   const adapter: GcsStorageAdapter = {
     type: 'gcs',
     name,
@@ -51,14 +50,16 @@ export function createGcsAdapter(options: GcsAdapterOptions, context?: Partial<A
     head: (bucket, key, opts = {}) => headObject(handle(bucket), key, opts.signal, ctx('head', bucket, key)),
     list: (bucket, opts = {}) => listObjects(handle(bucket), opts, capabilities.maxListPageSize, ctx('list', bucket)),
     delete: (bucket, key, opts = {}) => deleteObject(handle(bucket), key, opts, ctx('delete', bucket, key), config.timeoutMs),
-    deleteMany: (bucket, keys, opts = {}) => deleteObjects(handle(bucket), keys, config.deleteConcurrency, opts.signal, ctx('deleteMany', bucket), config.timeoutMs),
+    // No batch call in the SDK: `batchDelete` is not declared, so deleteMany raises UNSUPPORTED
+    // and the facade deletes key by key.
+    deleteMany: unsupported.deleteMany,
     copy: (bucket, sourceKey, destinationKey, opts = {}) =>
       copyObject(handle(bucket), sourceKey, destinationKey, opts, ctx('copy', bucket, destinationKey), config.timeoutMs),
     async presign(bucket, key, opts) {
       if (!capabilities.presign) {
         throw new PolycloudError('UNSUPPORTED', 'gcs presign needs service account credentials (keyFilename or credentials) to sign with', {
           retryable: false,
-          context: { provider: 'gcs', operation: 'presign', key },
+          context: { provider: 'gcs', operation: 'presign', capability: 'presign', key },
         });
       }
       return presignObject(handle(bucket), key, opts, adapter.now ?? Date.now, ctx('presign', bucket, key));

@@ -1,5 +1,5 @@
 import type { Bucket } from '@google-cloud/storage';
-import { type DeleteManyResult, type DeleteOptions, PolycloudError } from '@polycloud/core/spi';
+import { type DeleteOptions, PolycloudError } from '@polycloud/core/spi';
 import { throwIfAborted } from './abort.js';
 import { type GcsErrorContext, abortedError, mapGcsError } from './errors.js';
 import { isGeneration } from './metadata.js';
@@ -36,38 +36,4 @@ export async function deleteObject(bucket: Bucket, key: string, options: DeleteO
     }
     throw mapGcsError(e, ctx);
   }
-}
-
-/**
- * Deletes keys with at most `concurrency` requests in flight (the SDK has no batch
- * call, so the adapter declares `batchDelete: false`). Never throws for one key:
- * failures are reported per key.
- */
-export async function deleteObjects(
-  bucket: Bucket,
-  keys: string[],
-  concurrency: number,
-  signal: AbortSignal | undefined,
-  ctx: GcsErrorContext,
-  timeoutMs?: number,
-): Promise<DeleteManyResult> {
-  throwIfAborted(signal, ctx);
-  const deleted: string[] = [];
-  const errors: { key: string; error: Error }[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < keys.length) {
-      const key = keys[next++]!;
-      try {
-        await deleteObject(bucket, key, signal ? { signal } : {}, { ...ctx, key }, timeoutMs);
-        deleted.push(key);
-      } catch (e) {
-        errors.push({ key, error: e as Error });
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, keys.length) }, worker));
-  const order = new Map(keys.map((k, i) => [k, i]));
-  deleted.sort((a, b) => order.get(a)! - order.get(b)!);
-  return { deleted, errors };
 }

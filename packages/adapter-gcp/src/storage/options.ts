@@ -67,7 +67,11 @@ export const GcsAdapterOptionsSchema = z
      * the response headers, without `metadata` (use `head` for it).
      */
     readMetadataOnGet: z.boolean().default(true),
-    /** Parallel deletes in `deleteMany` (GCS has no batch delete in the SDK). Default 16. */
+    /**
+     * Ignored: `deleteMany` is not offered (GCS has no batch delete in the SDK, `batchDelete`
+     * is not declared, and the facade deletes key by key). Still accepted so configs keep loading.
+     * @deprecated has no effect; remove it from the options.
+     */
     deleteConcurrency: z.number().int().min(1).max(100).default(16),
   })
   .strict()

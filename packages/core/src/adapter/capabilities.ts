@@ -1,7 +1,10 @@
 /**
- * What a storage adapter can do, as data. The LogicalBucket facade checks these
- * before calling an adapter and refuses an unsupported call with `UNSUPPORTED`
- * instead of silently doing nothing. Emulator test profiles narrow them further.
+ * What a storage adapter can do, as data: the one truth. The LogicalBucket facade
+ * checks these flags before calling an adapter and refuses an unsupported call with
+ * `UNSUPPORTED` (or uses its documented fallback) instead of silently doing nothing;
+ * it never looks at which methods an adapter object has. A method standing for an
+ * undeclared flag (`deleteMany`, `copy`, `presign`) throws `UNSUPPORTED` itself.
+ * Emulator test profiles narrow them further.
  */
 export interface StorageCapabilities {
   /** `get` honours `range`. */
@@ -12,11 +15,11 @@ export interface StorageCapabilities {
   conditionalWrite: boolean;
   /** `delete` honours `ifMatch` atomically. */
   conditionalDelete: boolean;
-  /** `presign` returns a time-limited URL. */
+  /** `presign` returns a time-limited URL (else the facade answers UNSUPPORTED and `presign()` throws it). */
   presign: boolean;
-  /** `deleteMany` is one provider call per batch (otherwise the facade deletes key by key). */
+  /** `deleteMany` is one provider call per batch (otherwise the facade deletes key by key and `deleteMany()` throws UNSUPPORTED). */
   batchDelete: boolean;
-  /** `copy` is server-side (otherwise the facade streams get → put). */
+  /** `copy` is server-side (otherwise the facade streams get → put and `copy()` throws UNSUPPORTED). */
   copy: boolean;
   /** `list` honours `delimiter` and returns common prefixes. */
   listDelimiter: boolean;

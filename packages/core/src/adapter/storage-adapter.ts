@@ -125,6 +125,12 @@ export type PhysicalBucket = string;
  *
  * Errors: every method throws only PolycloudError, with the provider error as
  * `cause`, `retryable` set, and no secret in the message.
+ *
+ * Capabilities are the declared flags only. Every method is required; a method
+ * standing for a boolean capability (`deleteMany` ↔ `batchDelete`, `copy` ↔ `copy`,
+ * `presign` ↔ `presign`) that is not declared throws UNSUPPORTED, and core decides by
+ * the flag, never by whether the method exists. `probe` and `close` are optional
+ * lifecycle hooks.
  */
 export interface StorageAdapter {
   /** Registry type name (`s3`, `gcs`, `azure-blob`, `memory`, or a user's own). */
@@ -165,18 +171,34 @@ export interface StorageAdapter {
    */
   delete(bucket: PhysicalBucket, key: string, options?: DeleteOptions): Promise<void>;
 
-  /** Deletes many keys, at most `maxBatchDeleteKeys` per call. Missing keys count as deleted. */
-  deleteMany?(bucket: PhysicalBucket, keys: string[], options?: { signal?: AbortSignal }): Promise<DeleteManyResult>;
+  /**
+   * Deletes many keys in one provider call, at most `maxBatchDeleteKeys` per call.
+   * Missing keys count as deleted. Stands for `batchDelete`: without it core never
+   * calls this (the facade deletes key by key) and it must throw UNSUPPORTED
+   * (inherit it from {@link unsupportedStorageOperations}).
+   */
+  deleteMany(bucket: PhysicalBucket, keys: string[], options?: { signal?: AbortSignal }): Promise<DeleteManyResult>;
 
-  /** Server-side copy within the same adapter. Missing source → NOT_FOUND. Needs `copy`. */
-  copy?(bucket: PhysicalBucket, sourceKey: string, destinationKey: string, options?: CopyOptions): Promise<PutResult>;
+  /**
+   * Server-side copy within the same adapter. Missing source → NOT_FOUND. Stands for
+   * `copy`: without it core never calls this (the facade streams get → put) and it
+   * must throw UNSUPPORTED (inherit it from {@link unsupportedStorageOperations}).
+   */
+  copy(bucket: PhysicalBucket, sourceKey: string, destinationKey: string, options?: CopyOptions): Promise<PutResult>;
 
-  /** A time-limited URL for one GET or PUT. Needs `presign`. The URL is a secret: never log it. */
-  presign?(bucket: PhysicalBucket, key: string, options: PresignOptions): Promise<string>;
+  /**
+   * A time-limited URL for one GET or PUT. The URL is a secret: never log it. Stands
+   * for `presign`: without it core answers UNSUPPORTED itself and this must throw
+   * UNSUPPORTED too (inherit it from {@link unsupportedStorageOperations}).
+   */
+  presign(bucket: PhysicalBucket, key: string, options: PresignOptions): Promise<string>;
 
-  /** A cheap liveness check used by health probes; throws the mapped error when unhealthy. */
+  /**
+   * Optional lifecycle hook, not a capability: a cheap liveness check used by health
+   * probes; throws the mapped error when unhealthy. Absent → health is unknown.
+   */
   probe?(bucket: PhysicalBucket, options?: { signal?: AbortSignal }): Promise<void>;
 
-  /** Releases sockets and timers. Idempotent. */
+  /** Optional lifecycle hook, not a capability: releases sockets and timers. Idempotent. */
   close?(): Promise<void>;
 }

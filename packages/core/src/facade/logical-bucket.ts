@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { bindingEntry } from './lookup.js';
 import type { StorageCapability } from '../adapter/capabilities.js';
+import { unsupportedOperationError } from '../adapter/unsupported.js';
 import type {
   ByteRange,
   DeleteManyResult,
@@ -308,8 +309,8 @@ export class LogicalBucketClient {
   }
 
   /**
-   * Deletes many keys. Uses the adapter's batch delete when it has one, else
-   * deletes key by key with bounded concurrency. Missing keys count as deleted.
+   * Deletes many keys. Uses the adapter's batch delete when the binding declares
+   * `batchDelete`, else deletes key by key. Missing keys count as deleted.
    */
   async deleteMany(keys: string[], options: CallOptions = {}): Promise<DeleteManyResult> {
     if (!Array.isArray(keys)) throw new PolycloudError('INVALID_ARGUMENT', 'keys must be an array of strings', { context: { path: ['keys'] } });
@@ -346,7 +347,7 @@ export class LogicalBucketClient {
         async ({ binding, signal }) => {
           const adapter = this.adapter(binding.id);
           const out: DeleteManyResult = { deleted: [], errors: [] };
-          if (adapter.capabilities.batchDelete && adapter.deleteMany) {
+          if (adapter.capabilities.batchDelete) {
             const size = Math.max(1, adapter.capabilities.maxBatchDeleteKeys);
             for (let i = 0; i < group.length; i += size) {
               const r = await adapter.deleteMany(binding.physical_id, group.slice(i, i + size), { signal });
@@ -369,7 +370,7 @@ export class LogicalBucketClient {
 
   /**
    * Copies `source` to `destination`. Server-side, routed by the source key, when
-   * every binding can copy, nothing needs journaling and no condition applies;
+   * every binding declares `copy`, nothing needs journaling and no condition applies;
    * otherwise streamed through this process (get → put), which journals the write
    * and honours `ifMatch` / `ifNoneMatch` on the destination.
    */
@@ -379,14 +380,14 @@ export class LogicalBucketClient {
     const opts = parseCall(bucketSchemas.put, options, 'copy');
     validateMetadata(opts.metadata);
     const conditional = opts.ifMatch !== undefined || opts.ifNoneMatch !== undefined;
-    const serverSide = !this.#deps.pipeline?.commit && !conditional && this.resource.providers.every((b) => this.adapter(b.id).capabilities.copy && this.adapter(b.id).copy);
+    const serverSide = !this.#deps.pipeline?.commit && !conditional && this.resource.providers.every((b) => this.adapter(b.id).capabilities.copy);
     if (serverSide) {
       return execute(
         this.#deps.exec,
         this.#request('copy', source, this.#tags(opts.tags)),
         opts,
         async ({ binding, signal }) => {
-          const r = await this.adapter(binding.id).copy!(binding.physical_id, source, destination, {
+          const r = await this.adapter(binding.id).copy(binding.physical_id, source, destination, {
             ...(opts.metadata ? { metadata: opts.metadata as UserMetadata } : {}),
             ...(opts.contentType ? { contentType: opts.contentType } : {}),
             signal,
@@ -420,7 +421,7 @@ export class LogicalBucketClient {
       opts,
       async ({ binding }) => {
         const adapter = this.adapter(binding.id);
-        if (!adapter.presign) throw unsupported(this.id, binding.id, 'presign');
+        if (!adapter.capabilities.presign) throw unsupported(this.id, binding.id, 'presign', 'presign');
         const url = await adapter.presign(binding.physical_id, key, {
           method: opts.method,
           expiresInSeconds: opts.expiresInSeconds,
@@ -460,16 +461,13 @@ export class LogicalBucketClient {
       });
     }
     if (!caps.multipart && ((length !== undefined && length > caps.maxSinglePutBytes) || (length === undefined && stream))) {
-      throw unsupported(this.id, binding.id, 'multipart', length === undefined ? 'a stream of unknown length' : `${length} bytes in one request`);
+      throw unsupported(this.id, binding.id, 'put', 'multipart', length === undefined ? 'a stream of unknown length' : `${length} bytes in one request`);
     }
   }
 }
 
-function unsupported(resource: string, binding: string, capability: string, what?: string): PolycloudError {
-  return new PolycloudError('UNSUPPORTED', `binding ${binding} of ${resource} lacks "${capability}"${what ? ` (needed for ${what})` : ''}`, {
-    context: { resource, binding },
-    retryable: false,
-  });
+function unsupported(resource: string, binding: string, operation: string, capability: StorageCapability, what?: string): PolycloudError {
+  return unsupportedOperationError(operation, capability, { resource, binding }, what ? `needed for ${what}` : undefined);
 }
 
 /** A StoredObject: the info's fields, the binding and the body; bytes() and text() shared, not made per read. */

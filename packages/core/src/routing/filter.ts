@@ -100,8 +100,14 @@ export function noCandidateError(request: RouteRequest, rejected: RouteDecision[
     }
   }
   if (verdicts.size > 0 && [...verdicts].every((v) => v === 'capability' || v === 'excluded')) {
+    // The capability the operation needs and, when one binding was refused, that binding.
+    const refused = rejected.filter((r) => r.verdict === 'capability');
     return new PolycloudError('UNSUPPORTED', `no binding of ${request.resource.resource_id} supports ${request.operation}: ${detail}`, {
-      context,
+      context: {
+        ...context,
+        ...(request.requires?.length ? { capability: request.requires.join(', ') } : {}),
+        ...(refused.length === 1 ? { binding: refused[0]!.binding } : {}),
+      },
       retryable: false,
     });
   }

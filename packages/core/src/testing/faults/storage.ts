@@ -28,10 +28,11 @@ export function createFaultInjectingStorageAdapter(inner: StorageAdapter, option
     head: (bucket, key, o) => engine.run('head', o?.signal, () => inner.head(bucket, key, o)),
     list: (bucket, o) => engine.run('list', o?.signal, () => inner.list(bucket, o)),
     delete: (bucket, key, o) => engine.run('delete', o?.signal, () => inner.delete(bucket, key, o)),
+    deleteMany: (bucket, keys, o) => engine.run('deleteMany', o?.signal, () => inner.deleteMany(bucket, keys, o)),
+    copy: (bucket, s, d, o) => engine.run('copy', o?.signal, () => inner.copy(bucket, s, d, o)),
+    presign: (bucket, key, o) => engine.run('presign', undefined, () => inner.presign(bucket, key, o)),
   };
-  if (inner.deleteMany) adapter.deleteMany = (bucket, keys, o) => engine.run('deleteMany', o?.signal, () => inner.deleteMany!(bucket, keys, o));
-  if (inner.copy) adapter.copy = (bucket, s, d, o) => engine.run('copy', o?.signal, () => inner.copy!(bucket, s, d, o));
-  if (inner.presign) adapter.presign = (bucket, key, o) => engine.run('presign', undefined, () => inner.presign!(bucket, key, o));
+  // The lifecycle hooks stay optional: wrapped only when the inner adapter has them.
   if (inner.probe) adapter.probe = (bucket, o) => engine.run('probe', o?.signal, () => inner.probe!(bucket, o));
   if (inner.close) adapter.close = () => inner.close!();
   return adapter;

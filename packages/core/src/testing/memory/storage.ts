@@ -1,4 +1,4 @@
-import { type GetResult, type ObjectInfo, parseWithSchema, type StorageAdapter, type StorageAdapterFactory, type StorageCapabilities, type UserMetadata } from '@polycloud/core/spi';
+import { type GetResult, type ObjectInfo, parseWithSchema, type StorageAdapter, type StorageAdapterFactory, type StorageCapabilities, unsupportedOperationError, type UserMetadata } from '@polycloud/core/spi';
 import { memoryError, throwIfAborted } from '../errors.js';
 import { bytesStream, consumeBody } from './body.js';
 import { createMemoryCloud, type MemoryCloud, type MemoryObject } from './cloud.js';
@@ -44,7 +44,7 @@ export function createMemoryStorageAdapter(options: MemoryStorageAdapterOptions 
 
   const ctx = (operation: string, bucket: string, key?: string) => ({ operation, bucket, ...(key === undefined ? {} : { key }) });
   const need = (capability: keyof StorageCapabilities, operation: string) => {
-    if (caps[capability] !== true) throw memoryError('UNSUPPORTED', `memory adapter "${opts.name}" is configured without "${capability}"`, { operation }, false);
+    if (caps[capability] !== true) throw unsupportedOperationError(operation, capability, { provider: 'memory' }, `memory adapter "${opts.name}" is configured without it`);
   };
   const checkKey = (key: string, operation: string) => {
     if (typeof key !== 'string' || key.length === 0 || Buffer.byteLength(key, 'utf8') > caps.maxKeyBytes) {

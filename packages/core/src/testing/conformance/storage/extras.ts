@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { bytesEqual, deepEqual, equal, ok, rejectsWithCode } from '../assert.js';
+import { STORAGE_CAPABILITY_METHODS } from '@polycloud/core/spi';
 import type { StorageConformanceCase } from '../storage-types.js';
 import { BINARY, getBytes, putBytes } from './helpers.js';
 
@@ -22,27 +23,25 @@ export const extraCases: StorageConformanceCase[] = [
     name: 'copy duplicates content, contentType and metadata server-side; a missing source → NOT_FOUND',
     needs: ['copy'],
     async run(ctx) {
-      ok(typeof ctx.adapter.copy === 'function', 'an adapter declaring copy must implement copy()');
       const src = ctx.key('copy-src');
       await putBytes(ctx, src, BINARY, { contentType: 'application/octet-stream', metadata: { origin: 'source' } });
-      const result = await ctx.adapter.copy!(ctx.bucket, src, ctx.key('copy-dst'));
+      const result = await ctx.adapter.copy(ctx.bucket, src, ctx.key('copy-dst'));
       ok(typeof result.versionToken === 'string' && result.versionToken.length > 0, 'copy() returns a versionToken');
       bytesEqual(await getBytes(ctx, ctx.key('copy-dst')), BINARY, 'copied bytes');
       const head = await ctx.adapter.head(ctx.bucket, ctx.key('copy-dst'));
       equal(head.contentType, 'application/octet-stream', 'copied contentType');
       if (ctx.adapter.capabilities.userMetadata) deepEqual(head.metadata, { origin: 'source' }, 'copied metadata');
-      await rejectsWithCode(() => ctx.adapter.copy!(ctx.bucket, ctx.key('no-such-source'), ctx.key('copy-x')), 'NOT_FOUND', 'copy() of a missing source');
+      await rejectsWithCode(() => ctx.adapter.copy(ctx.bucket, ctx.key('no-such-source'), ctx.key('copy-x')), 'NOT_FOUND', 'copy() of a missing source');
     },
   },
   {
     name: 'deleteMany deletes existing keys and counts missing keys as deleted',
     needs: ['batchDelete'],
     async run(ctx) {
-      ok(typeof ctx.adapter.deleteMany === 'function', 'an adapter declaring batchDelete must implement deleteMany()');
       const keys = ['m1', 'm2', 'm3'].map((k) => ctx.key(k));
       for (const k of keys) await putBytes(ctx, k, k);
       const missing = ctx.key('m-missing');
-      const result = await ctx.adapter.deleteMany!(ctx.bucket, [...keys, missing]);
+      const result = await ctx.adapter.deleteMany(ctx.bucket, [...keys, missing]);
       deepEqual([...result.deleted].sort(), [...keys, missing].sort(), 'deleted lists every key, missing ones included');
       equal(result.errors.length, 0, 'no errors');
       for (const k of keys) await rejectsWithCode(() => ctx.adapter.head(ctx.bucket, k), 'NOT_FOUND', `head() of ${k} after deleteMany`);
@@ -52,16 +51,40 @@ export const extraCases: StorageConformanceCase[] = [
     name: 'presign GET returns a URL; an http(s) URL serves the object bytes',
     needs: ['presign'],
     async run(ctx) {
-      ok(typeof ctx.adapter.presign === 'function', 'an adapter declaring presign must implement presign()');
       const key = ctx.key('signed file.bin');
       await putBytes(ctx, key, BINARY);
-      const url = await ctx.adapter.presign!(ctx.bucket, key, { method: 'GET', expiresInSeconds: 300 });
+      const url = await ctx.adapter.presign(ctx.bucket, key, { method: 'GET', expiresInSeconds: 300 });
       const parsed = new URL(url);
       if (parsed.protocol === 'http:' || parsed.protocol === 'https:') {
         const res = await fetch(url);
         equal(res.status, 200, 'HTTP status of the presigned GET');
         bytesEqual(new Uint8Array(await res.arrayBuffer()), BINARY, 'bytes served by the presigned URL');
       }
+    },
+  },
+  {
+    // Capabilities are the declared flags only: a method standing for a flag the adapter
+    // does not declare must refuse, not half-work (core never calls it; a direct caller
+    // must not get a silent success or a TypeError).
+    name: 'deleteMany / copy / presign of an undeclared capability (batchDelete, copy, presign) throw UNSUPPORTED and change nothing',
+    needs: [],
+    async run(ctx) {
+      const caps = ctx.adapter.capabilities;
+      const key = ctx.key('undeclared');
+      if (!caps.batchDelete || !caps.copy) await putBytes(ctx, key, 'kept');
+      const calls: [keyof typeof STORAGE_CAPABILITY_METHODS, () => Promise<unknown>][] = [
+        ['batchDelete', () => ctx.adapter.deleteMany(ctx.bucket, [key])],
+        ['copy', () => ctx.adapter.copy(ctx.bucket, key, ctx.key('undeclared-copy'))],
+        ['presign', () => ctx.adapter.presign(ctx.bucket, key, { method: 'GET', expiresInSeconds: 300 })],
+      ];
+      for (const [capability, call] of calls) {
+        if (caps[capability]) continue;
+        const method = STORAGE_CAPABILITY_METHODS[capability];
+        const error = await rejectsWithCode(call, 'UNSUPPORTED', `${method}() without "${capability}" declared`);
+        equal(error.retryable, false, `UNSUPPORTED from ${method}() is not retryable`);
+      }
+      if (!caps.batchDelete) bytesEqual(await getBytes(ctx, key), Buffer.from('kept'), 'the object deleteMany() refused to delete');
+      if (!caps.copy) await rejectsWithCode(() => ctx.adapter.head(ctx.bucket, ctx.key('undeclared-copy')), 'NOT_FOUND', 'head() of the copy copy() refused to make');
     },
   },
   {
