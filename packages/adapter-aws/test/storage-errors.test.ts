@@ -1,4 +1,5 @@
-import { isPolycloudError, type PolycloudError } from '@polycloud/core';
+import type { PolycloudError } from '@polycloud/core';
+import { caughtError } from '@polycloud/core/testing';
 import type { StorageAdapter } from '@polycloud/core/spi';
 import { type S3rverEmulator, startS3rver } from '@polycloud/emulators';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,16 +8,6 @@ import { s3ErrorReply, startLoopback } from './loopback-s3.js';
 import { emulatorAdapter, randomBucket } from './s3-env.js';
 
 const SECRET = 'wrong-Secret-Key-0123456789abcdef';
-
-async function caught(p: Promise<unknown>): Promise<PolycloudError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(isPolycloudError(e)).toBe(true);
-    return e as PolycloudError;
-  }
-  throw new Error('expected a rejection');
-}
 
 /** The secret appears nowhere a user or log would see it. */
 function expectNoSecret(err: PolycloudError, secret = SECRET): void {
@@ -40,7 +31,7 @@ describe('S3 error mapping against s3rver (SigV4-checking)', () => {
   });
 
   it('a missing key → NOT_FOUND, not retryable (get, head); a missing bucket → NOT_FOUND', async () => {
-    for (const err of [await caught(adapter.get(bucket, 'nope')), await caught(adapter.head(bucket, 'nope')), await caught(adapter.list(randomBucket('missing')))]) {
+    for (const err of [await caughtError(adapter.get(bucket, 'nope')), await caughtError(adapter.head(bucket, 'nope')), await caughtError(adapter.list(randomBucket('missing')))]) {
       expect(err.code).toBe('NOT_FOUND');
       expect(err.retryable).toBe(false);
       expect(err.context.provider).toBe('s3');
@@ -54,7 +45,7 @@ describe('S3 error mapping against s3rver (SigV4-checking)', () => {
   it('an unknown access key → PERMISSION_DENIED (InvalidAccessKeyId), not retryable, secret nowhere in the error', async () => {
     const bad = createS3Adapter({ endpoint: emu.endpoint, accessKey: 'NOT-A-KEY', secretKey: SECRET });
     try {
-      const err = await caught(bad.get(bucket, 'k'));
+      const err = await caughtError(bad.get(bucket, 'k'));
       expect([err.code, err.retryable, err.context['providerCode']]).toEqual(['PERMISSION_DENIED', false, 'InvalidAccessKeyId']);
       expectNoSecret(err);
     } finally {
@@ -82,7 +73,7 @@ describe('S3 error mapping of answers the emulators never give (loopback server)
       const server = await startLoopback(s3ErrorReply(status, code, `signature X-Amz-Signature=${SECRET}`));
       const adapter = createS3Adapter({ endpoint: server.endpoint, accessKey: 'AKIDEXAMPLE', secretKey: SECRET });
       try {
-        const err = await caught(adapter.put('bkt', 'key', Buffer.from('x'), { ifMatch: 'abc' }));
+        const err = await caughtError(adapter.put('bkt', 'key', Buffer.from('x'), { ifMatch: 'abc' }));
         expect([err.code, err.retryable, err.context.status]).toEqual([expected, retryable, status]);
         expectNoSecret(err);
       } finally {
@@ -100,9 +91,9 @@ describe('S3 error mapping of answers the emulators never give (loopback server)
     });
     const adapter = createS3Adapter({ endpoint: server.endpoint, accessKey: 'AKIDEXAMPLE', secretKey: SECRET });
     try {
-      expect((await caught(adapter.put('bkt', 'key', Buffer.from('x'), { ifNoneMatch: '*' }))).code).toBe('ALREADY_EXISTS');
-      expect((await caught(adapter.delete('bkt', 'key', { ifMatch: 'abc' }))).code).toBe('CONDITION_NOT_MET');
-      expect((await caught(adapter.get('bkt', 'key', { ifMatch: 'abc' }))).code).toBe('CONDITION_NOT_MET');
+      expect((await caughtError(adapter.put('bkt', 'key', Buffer.from('x'), { ifNoneMatch: '*' }))).code).toBe('ALREADY_EXISTS');
+      expect((await caughtError(adapter.delete('bkt', 'key', { ifMatch: 'abc' }))).code).toBe('CONDITION_NOT_MET');
+      expect((await caughtError(adapter.get('bkt', 'key', { ifMatch: 'abc' }))).code).toBe('CONDITION_NOT_MET');
       expect(seen).toEqual(['*', '"abc"', '"abc"']);
     } finally {
       await adapter.close?.();
@@ -119,14 +110,14 @@ describe('S3 error mapping of answers the emulators never give (loopback server)
     });
     const adapter = createS3Adapter({ endpoint: server.endpoint, accessKey: 'AKIDEXAMPLE', secretKey: SECRET });
     try {
-      const missing = await caught(adapter.delete('bkt', 'gone', { ifMatch: 'abc' }));
+      const missing = await caughtError(adapter.delete('bkt', 'gone', { ifMatch: 'abc' }));
       expect([missing.code, missing.retryable, missing.context.operation, missing.context.key]).toEqual(['CONDITION_NOT_MET', false, 'delete', 'gone']);
       await expect(adapter.delete('bkt', 'gone')).resolves.toBeUndefined();
       reply = s3ErrorReply(412, 'PreconditionFailed');
-      const precondition = await caught(adapter.delete('bkt', 'gone', { ifMatch: 'abc' }));
+      const precondition = await caughtError(adapter.delete('bkt', 'gone', { ifMatch: 'abc' }));
       expect([precondition.code, precondition.retryable]).toEqual(['CONDITION_NOT_MET', false]);
       reply = s3ErrorReply(404, 'NoSuchBucket');
-      expect((await caught(adapter.delete('bkt', 'gone', { ifMatch: 'abc' }))).code).toBe('NOT_FOUND');
+      expect((await caughtError(adapter.delete('bkt', 'gone', { ifMatch: 'abc' }))).code).toBe('NOT_FOUND');
       expect(ifMatch).toEqual(['"abc"', undefined, '"abc"', '"abc"']);
     } finally {
       await adapter.close?.();
@@ -138,7 +129,7 @@ describe('S3 error mapping of answers the emulators never give (loopback server)
     const server = await startLoopback((req) => req.socket.destroy());
     const adapter = createS3Adapter({ endpoint: server.endpoint, accessKey: 'AKIDEXAMPLE', secretKey: SECRET });
     try {
-      const err = await caught(adapter.head('bkt', 'key'));
+      const err = await caughtError(adapter.head('bkt', 'key'));
       expect([err.code, err.retryable]).toEqual(['UNAVAILABLE', true]);
     } finally {
       await adapter.close?.();
@@ -153,8 +144,8 @@ describe('S3 error mapping of answers the emulators never give (loopback server)
       const a = new AbortController();
       const b = new AbortController();
       let bSettled = false;
-      const first = caught(adapter.get('bkt', 'a', { signal: a.signal }));
-      const second = caught(adapter.put('bkt', 'b', Buffer.from('x'), { signal: b.signal })).finally(() => (bSettled = true));
+      const first = caughtError(adapter.get('bkt', 'a', { signal: a.signal }));
+      const second = caughtError(adapter.put('bkt', 'b', Buffer.from('x'), { signal: b.signal })).finally(() => (bSettled = true));
       const third = adapter.head('bkt', 'c'); // no signal: must not be cut by the others
       third.catch(() => undefined);
       a.abort();
@@ -173,16 +164,16 @@ describe('S3 error mapping of answers the emulators never give (loopback server)
     const server = await startLoopback(() => undefined);
     const adapter = createS3Adapter({ endpoint: server.endpoint, accessKey: 'AKIDEXAMPLE', secretKey: SECRET, requestTimeoutMs: 200 });
     try {
-      const err = await caught(adapter.head('bkt', 'key'));
+      const err = await caughtError(adapter.head('bkt', 'key'));
       expect([err.code, err.retryable]).toEqual(['TIMEOUT', true]);
       // The call's own signal firing (even a timeout signal) is the caller's abort: ABORTED, never retried.
-      const timedOut = await caught(adapter.get('bkt', 'key', { signal: AbortSignal.timeout(50) }));
+      const timedOut = await caughtError(adapter.get('bkt', 'key', { signal: AbortSignal.timeout(50) }));
       expect(timedOut.code).toBe('ABORTED');
       expect(timedOut.retryable).toBe(false);
       const controller = new AbortController();
       const pending = adapter.get('bkt', 'key', { signal: controller.signal });
       controller.abort();
-      const aborted = await caught(pending);
+      const aborted = await caughtError(pending);
       expect(aborted.code).toBe('ABORTED');
       expect(aborted.retryable).toBe(false);
     } finally {

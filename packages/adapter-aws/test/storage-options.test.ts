@@ -1,15 +1,7 @@
-import { createAdapterRegistry, type PolycloudError } from '@polycloud/core';
+import { createAdapterRegistry } from '@polycloud/core';
+import { throwsWithCode } from '@polycloud/core/testing';
 import { describe, expect, it } from 'vitest';
 import { createS3Adapter, s3AdapterFactory, S3AdapterOptionsSchema } from '../src/storage/index.js';
-
-function configError(fn: () => unknown): PolycloudError {
-  try {
-    fn();
-  } catch (e) {
-    return e as PolycloudError;
-  }
-  throw new Error('expected CONFIG_INVALID');
-}
 
 describe('S3 adapter options', () => {
   it('defaults: us-east-1, 8 MiB parts, queue 4, SDK retries off, path-style for custom endpoints', () => {
@@ -34,7 +26,7 @@ describe('S3 adapter options', () => {
     [{ checksums: 'always' }, ['checksums']],
     [{ bucket: 'not-an-option' }, ['bucket']],
   ])('%j → CONFIG_INVALID at %j', (options, path) => {
-    const err = configError(() => createS3Adapter(options as never));
+    const err = throwsWithCode(() => createS3Adapter(options as never), 'CONFIG_INVALID', 'createS3Adapter');
     expect(err.code).toBe('CONFIG_INVALID');
     expect(err.retryable).toBe(false);
     expect(err.path).toEqual(path);
@@ -42,13 +34,13 @@ describe('S3 adapter options', () => {
 
   it('through the registry, the path is prefixed with the provider position', () => {
     const registry = createAdapterRegistry([s3AdapterFactory]);
-    const err = configError(() => registry.createStorage('s3', { region: '', accessKey: 'AK', secretKey: 'SK' }, { name: 'aws', path: ['providers', 2] }));
+    const err = throwsWithCode(() => registry.createStorage('s3', { region: '', accessKey: 'AK', secretKey: 'SK' }, { name: 'aws', path: ['providers', 2] }), 'CONFIG_INVALID', 'registry.createStorage');
     expect([err.code, err.path]).toEqual(['CONFIG_INVALID', ['providers', 2, 'region']]);
     expect(registry.createStorage('s3', { region: 'eu-west-1' }, { name: 'aws' }).name).toBe('aws');
   });
 
   it('a secret key never appears in a CONFIG_INVALID error', () => {
-    const err = configError(() => createS3Adapter({ accessKey: 'AK', secretKey: 'Sup3r-Secret-Value', partSizeBytes: 1 }));
+    const err = throwsWithCode(() => createS3Adapter({ accessKey: 'AK', secretKey: 'Sup3r-Secret-Value', partSizeBytes: 1 }), 'CONFIG_INVALID', 'createS3Adapter');
     expect(JSON.stringify(err)).not.toContain('Sup3r-Secret-Value');
     expect(err.message).not.toContain('Sup3r-Secret-Value');
   });

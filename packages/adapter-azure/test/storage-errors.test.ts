@@ -1,23 +1,14 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { Readable } from 'node:stream';
-import { createPolycloud, isPolycloudError, type PolycloudError } from '@polycloud/core';
+import { createPolycloud, type PolycloudError } from '@polycloud/core';
+import { caughtError } from '@polycloud/core/testing';
 import { generateAccountSASQueryParameters, AccountSASPermissions, AccountSASResourceTypes, AccountSASServices, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { mapAzureError } from '@polycloud/adapter-azure';
 import { useAzurite } from './azurite-fixture.js';
 
 const az = useAzurite();
 const WRONG_KEY = Buffer.alloc(64, 0x5a).toString('base64');
-
-async function failure(p: Promise<unknown>): Promise<PolycloudError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(isPolycloudError(e)).toBe(true);
-    return e as PolycloudError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 function expectNoSecret(e: PolycloudError, ...secrets: string[]) {
   const shown = [e.message, JSON.stringify(e), String(e.stack)];
@@ -28,12 +19,12 @@ describe('azure-blob error mapping against Azurite', () => {
   it('missing blob and missing container → NOT_FOUND, not retryable', async () => {
     const a = az.adapter();
     const c = await az.container(a);
-    for (const e of [await failure(a.get(c, 'missing')), await failure(a.head(c, 'missing')), await failure(a.head('no-such-container', 'k'))]) {
+    for (const e of [await caughtError(a.get(c, 'missing')), await caughtError(a.head(c, 'missing')), await caughtError(a.head('no-such-container', 'k'))]) {
       expect(e.code).toBe('NOT_FOUND');
       expect(e.retryable).toBe(false);
       expect(e.context.provider).toBe('azure-blob');
     }
-    expect((await failure(a.copy(c, 'missing', 'dst'))).code).toBe('NOT_FOUND');
+    expect((await caughtError(a.copy(c, 'missing', 'dst'))).code).toBe('NOT_FOUND');
   });
 
   it('preconditions are enforced: wrong ifMatch → CONDITION_NOT_MET, ifNoneMatch on an existing blob → ALREADY_EXISTS', async () => {
@@ -42,18 +33,18 @@ describe('azure-blob error mapping against Azurite', () => {
     const { versionToken } = await a.put(c, 'k', Buffer.from('v1'));
     const stale = versionToken.replace(/[0-9A-F](?="$)/, (d) => (d === '0' ? '1' : '0'));
     for (const e of [
-      await failure(a.put(c, 'k', Buffer.from('v2'), { ifMatch: stale })),
-      await failure(a.get(c, 'k', { ifMatch: stale })),
-      await failure(a.delete(c, 'k', { ifMatch: stale })),
-      await failure(a.copy(c, 'k', 'k2', { sourceIfMatch: stale })),
+      await caughtError(a.put(c, 'k', Buffer.from('v2'), { ifMatch: stale })),
+      await caughtError(a.get(c, 'k', { ifMatch: stale })),
+      await caughtError(a.delete(c, 'k', { ifMatch: stale })),
+      await caughtError(a.copy(c, 'k', 'k2', { sourceIfMatch: stale })),
     ]) {
       expect(e.code).toBe('CONDITION_NOT_MET');
       expect(e.retryable).toBe(false);
     }
     // No blob, no current version: a conditional delete cannot match (as in the memory adapter).
-    expect((await failure(a.delete(c, 'never-written', { ifMatch: versionToken }))).code).toBe('CONDITION_NOT_MET');
+    expect((await caughtError(a.delete(c, 'never-written', { ifMatch: versionToken }))).code).toBe('CONDITION_NOT_MET');
     await a.delete(c, 'never-written');
-    const exists = await failure(a.put(c, 'k', Buffer.from('v2'), { ifNoneMatch: '*' }));
+    const exists = await caughtError(a.put(c, 'k', Buffer.from('v2'), { ifNoneMatch: '*' }));
     expect(exists.code).toBe('ALREADY_EXISTS');
     expect(exists.retryable).toBe(false);
     expect((await a.get(c, 'k')).info.versionToken).toBe(versionToken);
@@ -63,10 +54,10 @@ describe('azure-blob error mapping against Azurite', () => {
     const a = az.adapter();
     const c = await az.container(a);
     for (const key of ['a/../b', './b', 'x/./b', '..', 'back\\slash']) {
-      const e = await failure(a.put(c, key, Buffer.from('x')));
+      const e = await caughtError(a.put(c, key, Buffer.from('x')));
       expect(e.code).toBe('INVALID_ARGUMENT');
       expect(e.retryable).toBe(false);
-      expect((await failure(a.get(c, key))).code).toBe('INVALID_ARGUMENT');
+      expect((await caughtError(a.get(c, key))).code).toBe('INVALID_ARGUMENT');
     }
     expect((await a.list(c)).objects).toEqual([]);
     const many = await a.deleteMany(c, ['ok', 'a/../b']);
@@ -83,7 +74,7 @@ describe('azure-blob error mapping against Azurite', () => {
     await a.put(c, 'empty', new Uint8Array(0));
     await a.put(c, 'three', Buffer.from('abc'));
     for (const [key, range] of [['empty', { start: 0 }], ['empty', { start: 0, end: 4 }], ['three', { start: 3 }], ['three', { start: 5, end: 9 }]] as const) {
-      const e = await failure(a.get(c, key, { range }));
+      const e = await caughtError(a.get(c, key, { range }));
       expect(e.code).toBe('INVALID_ARGUMENT');
       expect(e.retryable).toBe(false);
     }
@@ -91,7 +82,7 @@ describe('azure-blob error mapping against Azurite', () => {
 
   it('a wrong account key → PERMISSION_DENIED, with no key in the error', async () => {
     const bad = az.adapter({ accountName: az.emulator.accountName, accountKey: WRONG_KEY, endpoint: az.emulator.blobEndpoint });
-    const e = await failure(bad.head('any-container', 'k'));
+    const e = await caughtError(bad.head('any-container', 'k'));
     expect(e.code).toBe('PERMISSION_DENIED');
     expect(e.retryable).toBe(false);
     expectNoSecret(e, WRONG_KEY, az.emulator.accountKey);
@@ -110,7 +101,7 @@ describe('azure-blob error mapping against Azurite', () => {
     );
     const sig = good.signature;
     const bad = az.adapter({ sasUrl: `${az.emulator.blobEndpoint}?${good.toString()}` });
-    const e = await failure(bad.list('any-container'));
+    const e = await caughtError(bad.list('any-container'));
     expect(e.code).toBe('PERMISSION_DENIED');
     expectNoSecret(e, sig, encodeURIComponent(sig));
   });
@@ -167,7 +158,7 @@ describe('oversized metadata (issue 13: HTTP 431 was UNEXPECTED)', () => {
   it('1 MiB of metadata against Azurite → INVALID_ARGUMENT', async () => {
     const a = az.adapter();
     const c = await az.container(a);
-    const e = await failure(a.put(c, 'big-metadata', new Uint8Array([1]), { metadata: { big: 'x'.repeat(1024 * 1024) } }));
+    const e = await caughtError(a.put(c, 'big-metadata', new Uint8Array([1]), { metadata: { big: 'x'.repeat(1024 * 1024) } }));
     expect(e.code).toBe('INVALID_ARGUMENT');
     await expect(a.head(c, 'big-metadata')).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });

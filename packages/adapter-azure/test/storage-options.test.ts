@@ -1,19 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { throwsWithCode } from '@polycloud/core/testing';
 import { createAdapterRegistry, isPolycloudError, type PolycloudError } from '@polycloud/core';
 import { AzureBlobAdapterOptionsSchema, azureBlobAdapterFactory, createAzureBlobAdapter } from '@polycloud/adapter-azure';
 
 const KEY = Buffer.alloc(64, 7).toString('base64');
 const tokenCredential = { getToken: async () => ({ token: 't', expiresOnTimestamp: Date.now() + 60_000 }) };
-
-function configError(options: unknown): PolycloudError {
-  try {
-    createAzureBlobAdapter(options as never);
-  } catch (e) {
-    expect(isPolycloudError(e, 'CONFIG_INVALID')).toBe(true);
-    return e as PolycloudError;
-  }
-  throw new Error('expected CONFIG_INVALID');
-}
 
 describe('azure-blob options', () => {
   it('accepts each of the four credential forms, with defaults', () => {
@@ -38,23 +29,23 @@ describe('azure-blob options', () => {
   });
 
   it('rejects two credential forms at once, naming the second', () => {
-    const e = configError({ accountName: 'acct', accountKey: KEY, sasUrl: 'https://acct.blob.core.windows.net/?sig=abc' });
+    const e = throwsWithCode(() => createAzureBlobAdapter({ accountName: 'acct', accountKey: KEY, sasUrl: 'https://acct.blob.core.windows.net/?sig=abc' } as never), 'CONFIG_INVALID', 'createAzureBlobAdapter');
     expect(e.path).toEqual(['sasUrl']);
     expect(JSON.stringify(e)).not.toContain(KEY);
   });
 
   it('rejects no credential, half a form and unknown keys with their paths', () => {
-    expect(configError({}).path).toEqual([]);
-    expect(configError({ accountKey: KEY }).path).toEqual(['accountName']);
-    expect(configError({ sasToken: 'sv=1&sig=abc' }).path).toEqual(['endpoint']);
-    expect(configError({ credential: tokenCredential }).path).toEqual(['endpoint']);
-    expect(configError({ credential: { nope: true }, endpoint: 'https://a.blob.core.windows.net' }).path).toEqual(['credential']);
-    expect(configError({ accountName: 'acct', accountKey: KEY, concurrency: 0 }).path).toEqual(['concurrency']);
-    expect(configError({ accountName: 'acct', accountKey: KEY, account_key: KEY }).path).toEqual(['account_key']);
+    expect(throwsWithCode(() => createAzureBlobAdapter({} as never), 'CONFIG_INVALID', 'createAzureBlobAdapter').path).toEqual([]);
+    expect(throwsWithCode(() => createAzureBlobAdapter({ accountKey: KEY } as never), 'CONFIG_INVALID', 'createAzureBlobAdapter').path).toEqual(['accountName']);
+    expect(throwsWithCode(() => createAzureBlobAdapter({ sasToken: 'sv=1&sig=abc' } as never), 'CONFIG_INVALID', 'createAzureBlobAdapter').path).toEqual(['endpoint']);
+    expect(throwsWithCode(() => createAzureBlobAdapter({ credential: tokenCredential } as never), 'CONFIG_INVALID', 'createAzureBlobAdapter').path).toEqual(['endpoint']);
+    expect(throwsWithCode(() => createAzureBlobAdapter({ credential: { nope: true }, endpoint: 'https://a.blob.core.windows.net' } as never), 'CONFIG_INVALID', 'createAzureBlobAdapter').path).toEqual(['credential']);
+    expect(throwsWithCode(() => createAzureBlobAdapter({ accountName: 'acct', accountKey: KEY, concurrency: 0 } as never), 'CONFIG_INVALID', 'createAzureBlobAdapter').path).toEqual(['concurrency']);
+    expect(throwsWithCode(() => createAzureBlobAdapter({ accountName: 'acct', accountKey: KEY, account_key: KEY } as never), 'CONFIG_INVALID', 'createAzureBlobAdapter').path).toEqual(['account_key']);
   });
 
   it('reports a malformed connection string without echoing it', () => {
-    const e = configError({ connectionString: `AccountKey=${KEY};garbage` });
+    const e = throwsWithCode(() => createAzureBlobAdapter({ connectionString: `AccountKey=${KEY};garbage` } as never), 'CONFIG_INVALID', 'createAzureBlobAdapter');
     expect(e.path).toEqual(['connectionString']);
     expect(e.message).not.toContain(KEY);
     expect(JSON.stringify(e)).not.toContain(KEY);

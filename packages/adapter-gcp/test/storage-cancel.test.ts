@@ -1,7 +1,9 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
-import { isPolycloudError } from '@polycloud/core';
+import { gzipSync } from 'node:zlib';
+import { CRC32C } from '@google-cloud/storage';
+import { isPolycloudError, readAll } from '@polycloud/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createGcsAdapter } from '../src/storage/index.js';
 
@@ -10,6 +12,7 @@ interface Seen {
   method: string;
   path: string;
   query: URLSearchParams;
+  headers: IncomingMessage['headers'];
   bodyBytes: number;
   /** Resolves when the request's socket closes. */
   closed: Promise<void>;
@@ -41,7 +44,7 @@ describe('gcs: an aborted call cancels its request (nothing can land after ABORT
     server = createServer((req: IncomingMessage, res: ServerResponse) => {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       const closed = new Promise<void>((resolve) => req.socket.once('close', () => resolve()));
-      const s: Seen = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, bodyBytes: 0, closed, res };
+      const s: Seen = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, bodyBytes: 0, closed, res };
       seen.push(s);
       req.on('data', (d: Buffer) => (s.bodyBytes += d.byteLength));
       req.on('end', () => onRequest(s));
@@ -171,5 +174,60 @@ describe('gcs: an aborted call cancels its request (nothing can land after ABORT
     expect(await codeOf(adapter().get('bk', 'k', { signal: controller.signal }))).toBe('ABORTED');
     const media = seen.find((s) => s.query.get('alt') === 'media')!;
     expect(await within(media.closed, 3000)).toBe(true);
+  });
+
+  describe('the media download (sent by the adapter itself, not through the SDK stream)', () => {
+    const media = (s: Seen, headers: Record<string, string>, body: Buffer, declared = body.byteLength) => {
+      s.res.writeHead(200, { 'content-type': 'application/octet-stream', 'x-goog-generation': '5', 'content-length': String(declared), ...headers });
+      s.res.write(body);
+      if (declared === body.byteLength) s.res.end();
+    };
+    const crc = (b: Buffer) => {
+      const c = new CRC32C();
+      c.update(b);
+      return c.toString();
+    };
+
+    it('the connection closing before the declared length → the body errors with UNAVAILABLE, retryable (it used to hang)', async () => {
+      onRequest = (s) => {
+        media(s, {}, Buffer.alloc(64 * 1024, 1), 10_000_000);
+        setTimeout(() => s.res.socket?.destroy(), 100).unref();
+      };
+      const { body } = await adapter({ readMetadataOnGet: false }).get('bk', 'k');
+      const error = await readAll(body).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(isPolycloudError(error) && error.code).toBe('UNAVAILABLE');
+      expect(isPolycloudError(error) && error.retryable).toBe(true);
+    });
+
+    it('the signal firing mid-body → the body errors with ABORTED and the connection is closed', async () => {
+      const controller = new AbortController();
+      onRequest = (s) => media(s, {}, Buffer.alloc(64 * 1024, 1), 10_000_000);
+      const { body } = await adapter({ readMetadataOnGet: false }).get('bk', 'k', { signal: controller.signal });
+      setTimeout(() => controller.abort(), 50).unref();
+      expect(await codeOf(readAll(body))).toBe('ABORTED');
+      expect(await within(seen[0]!.closed, 2000)).toBe(true);
+    });
+
+    it('a whole-object read is CRC32C-checked like the SDK did: a matching body ends cleanly, a damaged one is UNAVAILABLE', async () => {
+      const bytes = Buffer.from('the stored bytes');
+      onRequest = (s) => media(s, { 'x-goog-stored-content-encoding': 'identity', 'x-goog-hash': `crc32c=${crc(bytes)},md5=x` }, bytes);
+      expect((await readAll((await adapter({ readMetadataOnGet: false }).get('bk', 'k')).body)).toString()).toBe('the stored bytes');
+      onRequest = (s) => media(s, { 'x-goog-stored-content-encoding': 'identity', 'x-goog-hash': `crc32c=${crc(Buffer.from('other bytes'))}` }, bytes);
+      expect(await codeOf(readAll((await adapter({ readMetadataOnGet: false }).get('bk', 'k')).body))).toBe('UNAVAILABLE');
+    });
+
+    it('a body served gzip (stored gzip) is checked on the stored bytes and gunzipped; a range is sent as a Range header', async () => {
+      const gz = gzipSync(Buffer.from('hello gzip'));
+      onRequest = (s) => media(s, { 'content-encoding': 'gzip', 'x-goog-stored-content-encoding': 'gzip', 'x-goog-hash': `crc32c=${crc(gz)}` }, gz);
+      expect((await readAll((await adapter({ readMetadataOnGet: false }).get('bk', 'k')).body)).toString()).toBe('hello gzip');
+      onRequest = (s) => media(s, {}, Buffer.from('ell'));
+      await readAll((await adapter({ readMetadataOnGet: false }).get('bk', 'k', { range: { start: 1, end: 3 } })).body);
+      const ranged = seen.at(-1)!;
+      expect(ranged.query.get('alt')).toBe('media');
+      expect(ranged.headers['range']).toBe('bytes=1-3');
+    });
   });
 });

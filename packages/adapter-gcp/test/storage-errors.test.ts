@@ -1,22 +1,13 @@
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
-import { type PolycloudError, isPolycloudError } from '@polycloud/core';
+import type { PolycloudError } from '@polycloud/core';
+import { caughtError } from '@polycloud/core/testing';
 import { type RunningGcsEmulator, startGcsEmulator } from '@polycloud/emulators';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGcsAdapter } from '../src/storage/index.js';
 import { type FakeAnswer, type SeenRequest, startFakeGcs } from './fake-gcs-server.js';
 import { TEST_CLIENT_EMAIL, emulatorAdapter, randomBucket, testPrivateKey } from './gcs-env.js';
-
-async function caught(p: Promise<unknown>): Promise<PolycloudError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isPolycloudError(e)) return e;
-    throw new Error(`expected a PolycloudError, got ${String(e)}`);
-  }
-  throw new Error('expected the call to fail');
-}
 
 const SECRET_TOKEN = 'ya29.THIS-IS-A-FAKE-ACCESS-TOKEN';
 
@@ -41,12 +32,12 @@ describe('gcs error mapping against a stopped / running emulator', () => {
   it('a missing key → NOT_FOUND, not retryable, with provider and key in context', async () => {
     const adapter = emulatorAdapter(emu);
     const bucket = randomBucket();
-    const err = await caught(adapter.head(bucket, 'no/such/key'));
+    const err = await caughtError(adapter.head(bucket, 'no/such/key'));
     expect(err.code).toBe('NOT_FOUND');
     expect(err.retryable).toBe(false);
     expect(err.context).toMatchObject({ provider: 'gcs', operation: 'head', key: 'no/such/key', status: 404 });
     expect(err.cause).toBeDefined();
-    expect((await caught(adapter.get(bucket, 'no/such/key'))).code).toBe('NOT_FOUND');
+    expect((await caughtError(adapter.get(bucket, 'no/such/key'))).code).toBe('NOT_FOUND');
     expectNoSecret(err);
   });
 });
@@ -67,14 +58,14 @@ describe('gcs timeouts against a server that never answers', () => {
   it('timeoutMs expiring → TIMEOUT, retryable (metadata, media and simple-upload requests)', async () => {
     const adapter = createGcsAdapter({ projectId: 'demo-test', apiEndpoint: endpoint, timeoutMs: 200 });
     for (const call of [() => adapter.head('bk', 'k'), () => adapter.get('bk', 'k'), () => adapter.put('bk', 'k', Buffer.from('x'))]) {
-      const err = await caught(call());
+      const err = await caughtError(call());
       expect([err.code, err.retryable]).toEqual(['TIMEOUT', true]);
     }
   });
 
   it('a resumable upload (no SDK timeout) is cut by the call signal → ABORTED', async () => {
     const adapter = createGcsAdapter({ projectId: 'demo-test', apiEndpoint: endpoint });
-    const err = await caught(adapter.put('bk', 'k', Readable.from([Buffer.from('x')]), { signal: AbortSignal.timeout(200) }));
+    const err = await caughtError(adapter.put('bk', 'k', Readable.from([Buffer.from('x')]), { signal: AbortSignal.timeout(200) }));
     expect([err.code, err.retryable]).toEqual(['ABORTED', false]);
   });
 });
@@ -99,7 +90,7 @@ describe('gcs error mapping against a fake JSON API server (statuses the emulato
 
   it("412 on put with ifMatch → CONDITION_NOT_MET; the generation was sent as ifGenerationMatch", async () => {
     answer = () => ({ status: 412, reason: 'conditionNotMet', message: 'At least one of the pre-conditions you specified did not hold.' });
-    const err = await caught(adapter().put('bk', 'k', Buffer.from('x'), { ifMatch: '1700000000000001' }));
+    const err = await caughtError(adapter().put('bk', 'k', Buffer.from('x'), { ifMatch: '1700000000000001' }));
     expect(err.code).toBe('CONDITION_NOT_MET');
     expect(err.retryable).toBe(false);
     expect(last().query.get('ifGenerationMatch')).toBe('1700000000000001');
@@ -108,10 +99,10 @@ describe('gcs error mapping against a fake JSON API server (statuses the emulato
 
   it("412 on put with ifNoneMatch '*' → ALREADY_EXISTS; sent as ifGenerationMatch=0 (also on resumable uploads)", async () => {
     answer = () => ({ status: 412, reason: 'conditionNotMet' });
-    const small = await caught(adapter().put('bk', 'k', Buffer.from('x'), { ifNoneMatch: '*' }));
+    const small = await caughtError(adapter().put('bk', 'k', Buffer.from('x'), { ifNoneMatch: '*' }));
     expect(small.code).toBe('ALREADY_EXISTS');
     expect(last().query.get('ifGenerationMatch')).toBe('0');
-    const streamed = await caught(adapter().put('bk', 'k', Readable.from([Buffer.from('x')]), { ifNoneMatch: '*' }));
+    const streamed = await caughtError(adapter().put('bk', 'k', Readable.from([Buffer.from('x')]), { ifNoneMatch: '*' }));
     expect(streamed.code).toBe('ALREADY_EXISTS');
     expect(last().query.get('uploadType')).toBe('resumable');
     expect(last().query.get('ifGenerationMatch')).toBe('0');
@@ -119,7 +110,7 @@ describe('gcs error mapping against a fake JSON API server (statuses the emulato
 
   it('412 on delete with ifMatch → CONDITION_NOT_MET, sent as ifGenerationMatch', async () => {
     answer = () => ({ status: 412, reason: 'conditionNotMet' });
-    const err = await caught(adapter().delete('bk', 'k', { ifMatch: '42' }));
+    const err = await caughtError(adapter().delete('bk', 'k', { ifMatch: '42' }));
     expect(err.code).toBe('CONDITION_NOT_MET');
     expect(last().method).toBe('DELETE');
     expect(last().query.get('ifGenerationMatch')).toBe('42');
@@ -127,7 +118,7 @@ describe('gcs error mapping against a fake JSON API server (statuses the emulato
 
   it('404 on delete with ifMatch → CONDITION_NOT_MET (the generation named is not there); without ifMatch a missing key is success', async () => {
     answer = () => ({ status: 404, reason: 'notFound' });
-    const err = await caught(adapter().delete('bk', 'gone', { ifMatch: '42' }));
+    const err = await caughtError(adapter().delete('bk', 'gone', { ifMatch: '42' }));
     expect([err.code, err.retryable]).toEqual(['CONDITION_NOT_MET', false]);
     expect(last().method).toBe('DELETE');
     expect(last().query.get('ifGenerationMatch')).toBe('42');
@@ -142,22 +133,22 @@ describe('gcs error mapping against a fake JSON API server (statuses the emulato
     };
     await expect(create({ status: 200, json: { kind: 'storage#objects', items: [] } })).resolves.toBeUndefined();
     expect(last()).toMatchObject({ method: 'GET', path: '/storage/v1/b/taken-name/o' });
-    expect((await caught(create({ status: 403, reason: 'forbidden' }))).code).toBe('PERMISSION_DENIED');
-    expect((await caught(create({ status: 404, reason: 'notFound' }))).code).toBe('ALREADY_EXISTS');
+    expect((await caughtError(create({ status: 403, reason: 'forbidden' }))).code).toBe('PERMISSION_DENIED');
+    expect((await caughtError(create({ status: 404, reason: 'notFound' }))).code).toBe('ALREADY_EXISTS');
     // Any other status on create is mapped as a create-if-absent call.
     answer = () => ({ status: 503, reason: 'backendError' });
-    expect((await caught(adapter().ensureBucket('taken-name'))).code).toBe('UNAVAILABLE');
+    expect((await caughtError(adapter().ensureBucket('taken-name'))).code).toBe('UNAVAILABLE');
   });
 
   it('403 → PERMISSION_DENIED and 401 → PERMISSION_DENIED, not retryable, no token in the message', async () => {
     answer = () => ({ status: 403, reason: 'forbidden', message: `caller has no storage.objects.get access (token ?access_token=${SECRET_TOKEN})` });
-    const err = await caught(adapter().head('bk', 'k'));
+    const err = await caughtError(adapter().head('bk', 'k'));
     expect(err.code).toBe('PERMISSION_DENIED');
     expect(err.retryable).toBe(false);
     expect(err.context.status).toBe(403);
     expectNoSecret(err);
     answer = () => ({ status: 401, reason: 'required', message: `Authorization: Bearer ${SECRET_TOKEN}` });
-    const unauth = await caught(adapter().list('bk'));
+    const unauth = await caughtError(adapter().list('bk'));
     expect(unauth.code).toBe('PERMISSION_DENIED');
     expectNoSecret(unauth);
   });
@@ -173,13 +164,13 @@ describe('gcs error mapping against a fake JSON API server (statuses the emulato
     [400, 'invalid', 'INVALID_ARGUMENT', false],
   ] as const)('%i %s → %s (retryable %s)', async (status, reason, code, retryable) => {
     answer = () => ({ status, reason });
-    const err = await caught(adapter().head('bk', 'k'));
+    const err = await caughtError(adapter().head('bk', 'k'));
     expect([err.code, err.retryable]).toEqual([code, retryable]);
   });
 
   it('copy: sourceIfMatch pins the source generation; new metadata is sent as the destination resource', async () => {
     answer = (req) => ({ status: req.path.includes('/rewriteTo/') ? 412 : 404, reason: 'conditionNotMet' });
-    const err = await caught(adapter().copy('bk', 'src key', 'dst', { sourceIfMatch: '77', metadata: { note: 'ü' }, contentType: 'text/plain' }));
+    const err = await caughtError(adapter().copy('bk', 'src key', 'dst', { sourceIfMatch: '77', metadata: { note: 'ü' }, contentType: 'text/plain' }));
     expect(err.code).toBe('CONDITION_NOT_MET');
     const rewrite = fake.seen.find((r) => r.path.includes('/rewriteTo/'))!;
     expect(rewrite.path).toBe('/storage/v1/b/bk/o/src%20key/rewriteTo/b/bk/o/dst');
@@ -189,12 +180,12 @@ describe('gcs error mapping against a fake JSON API server (statuses the emulato
 
   it('copy of a missing source (pinned) → NOT_FOUND, not CONDITION_NOT_MET', async () => {
     answer = () => ({ status: 404, reason: 'notFound' });
-    expect((await caught(adapter().copy('bk', 'gone', 'dst', { sourceIfMatch: '77' }))).code).toBe('NOT_FOUND');
+    expect((await caughtError(adapter().copy('bk', 'gone', 'dst', { sourceIfMatch: '77' }))).code).toBe('NOT_FOUND');
   });
 
   it('a get answered with 404 by the media request → NOT_FOUND, never an unmapped stream error', async () => {
     answer = () => ({ status: 404, reason: 'notFound' });
-    const err = await caught(adapter().get('bk', 'k'));
+    const err = await caughtError(adapter().get('bk', 'k'));
     expect(err.code).toBe('NOT_FOUND');
   });
 });

@@ -1,18 +1,9 @@
 import { createHash, createPublicKey, createVerify } from 'node:crypto';
-import { type PolycloudError, createAdapterRegistry, isPolycloudError } from '@polycloud/core';
+import { createAdapterRegistry, isPolycloudError } from '@polycloud/core';
+import { throwsWithCode } from '@polycloud/core/testing';
 import { describe, expect, it } from 'vitest';
 import { createGcsAdapter, gcsAdapterFactory } from '../src/storage/index.js';
 import { TEST_CLIENT_EMAIL, testPrivateKey } from './gcs-env.js';
-
-function configError(fn: () => unknown): PolycloudError {
-  try {
-    fn();
-  } catch (e) {
-    if (isPolycloudError(e, 'CONFIG_INVALID')) return e;
-    throw e;
-  }
-  throw new Error('expected CONFIG_INVALID');
-}
 
 describe('GcsAdapterOptionsSchema', () => {
   it.each([
@@ -25,19 +16,19 @@ describe('GcsAdapterOptionsSchema', () => {
     [{ keyFilename: '/k.json', credentials: { client_email: 'a@b', private_key: '-----BEGIN PRIVATE KEY-----' } }, ['credentials']],
     [{ region: 'eu' }, ['region']],
   ])('%j → CONFIG_INVALID at %j', (options, path) => {
-    const err = configError(() => createGcsAdapter(options as never));
+    const err = throwsWithCode(() => createGcsAdapter(options as never), 'CONFIG_INVALID', 'createGcsAdapter');
     expect(err.path).toEqual(path);
     expect(err.retryable).toBe(false);
   });
 
   it('a bad private key never appears in the error', () => {
-    const err = configError(() => createGcsAdapter({ credentials: { client_email: 'x', private_key: 'not-a-key-SECRET123' } } as never));
+    const err = throwsWithCode(() => createGcsAdapter({ credentials: { client_email: 'x', private_key: 'not-a-key-SECRET123' } } as never), 'CONFIG_INVALID', 'createGcsAdapter');
     expect(`${err.message}${JSON.stringify(err)}`).not.toContain('SECRET123');
   });
 
   it('through the registry, the path is prefixed with where the provider sits in config', () => {
     const registry = createAdapterRegistry([gcsAdapterFactory]);
-    const err = configError(() => registry.createStorage('gcs', { chunkSizeBytes: 3 }, { name: 'g', path: ['providers', 2, 'options'] }));
+    const err = throwsWithCode(() => registry.createStorage('gcs', { chunkSizeBytes: 3 }, { name: 'g', path: ['providers', 2, 'options'] }), 'CONFIG_INVALID', 'registry.createStorage');
     expect(err.path).toEqual(['providers', 2, 'options', 'chunkSizeBytes']);
     const adapter = registry.createStorage('gcs', { projectId: 'demo-test', apiEndpoint: 'http://127.0.0.1:1' }, { name: 'g' });
     expect([adapter.type, adapter.name]).toEqual(['gcs', 'g']);

@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { HybridLogicalClock, newVersion, type StorageAdapter, versionFromMetadata, versionMetadata } from '@polycloud/core/spi';
-import { isPolycloudError, PolycloudError } from '@polycloud/core';
-import { createFaultInjectingStorageAdapter, type MemoryStorageAdapter } from '@polycloud/core/testing';
+import { PolycloudError } from '@polycloud/core';
+import { caughtError, createFaultInjectingStorageAdapter, type MemoryStorageAdapter } from '@polycloud/core/testing';
 import { syncEngine } from '../src/index.js';
 import { dataObjects, snapshot, syncWorld } from './sync-helpers.js';
 
@@ -17,16 +17,6 @@ const text = (a: MemoryStorageAdapter, bucket: string, key: string) => {
 /** Binding a's adapter with its put replaced; the others unchanged. */
 function onA(x: MemoryStorageAdapter, put: StorageAdapter['put']): StorageAdapter {
   return x.name !== 'a' ? x : ({ ...x, type: x.type, name: x.name, capabilities: x.capabilities, put } as StorageAdapter);
-}
-
-async function caught(p: Promise<unknown>): Promise<PolycloudError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isPolycloudError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a PolycloudError');
 }
 
 describe('sync defects, each reproduced', () => {
@@ -106,7 +96,7 @@ describe('sync defects, each reproduced', () => {
       () => bucket.copy('user.txt', '_polycloud/lb/journal/0000000000001-x-000001'),
       () => bucket.deleteMany(['user.txt', '_polycloud/lb/sync.json']),
     ]) {
-      const e = await caught(call());
+      const e = await caughtError(call());
       expect(e.code).toBe('INVALID_ARGUMENT');
     }
     // An "empty the bucket" loop sees only the user's objects.
@@ -148,7 +138,7 @@ describe('sync defects, each reproduced', () => {
     // Another process holds both partitions (a live lease in the store).
     for (const p of ['0000', '0001']) await engine.store!.put(`p/${p}/lease`, JSON.stringify({ owner: 'other-host', epoch: 7, expiresAt: clock.now() + 3_000 }));
     await polycloud.bucket('lb').put('k', 'v');
-    const e = await caught(engine.drain({ onLeased: 'throw' }));
+    const e = await caughtError(engine.drain({ onLeased: 'throw' }));
     expect(e.code).toBe('CONFLICT');
     expect(e.message).toContain('other-host');
     expect(e.context).toMatchObject({ owner: 'other-host', expiresAt: clock.now() + 3_000 });
@@ -164,7 +154,7 @@ describe('sync defects, each reproduced', () => {
     const { polycloud } = syncWorld({}, { wrap: (a) => (a.name === 'c' ? (wrapped.push(createFaultInjectingStorageAdapter(a)), wrapped[0]!) : a) });
     await polycloud.bucket('lb').put('k', 'v');
     wrapped[0]!.outage(true);
-    const e = await caught(polycloud.sync('lb').drain());
+    const e = await caughtError(polycloud.sync('lb').drain());
     expect(e.code).toBe('UNAVAILABLE');
     expect(e.context['keys']).toEqual(['k']);
     const closed = await polycloud.sync('lb').stop();

@@ -1,11 +1,12 @@
 import type { IncomingMessage } from 'node:http';
-import { PassThrough, Readable } from 'node:stream';
-import type { Bucket, CreateReadStreamOptions, File } from '@google-cloud/storage';
+import { PassThrough, Readable, Transform, finished } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { type Bucket, CRC32C } from '@google-cloud/storage';
 import { type GetOptions, type GetResult, type ObjectInfo, PolycloudError } from '@polycloud/core/spi';
 import { abortable, throwIfAborted } from './abort.js';
 import { type GcsErrorContext, abortedError, mapGcsError } from './errors.js';
 import { type GcsObjectResource, isGeneration, toObjectInfo } from './metadata.js';
-import { gcsRequest, objectPath } from './request.js';
+import { gcsMediaRequest, gcsRequest, objectPath } from './request.js';
 
 /**
  * The object's resource (`objects.get`), sent by the adapter itself (see gcsRequest):
@@ -47,50 +48,91 @@ function infoFromHeaders(key: string, headers: IncomingMessage['headers']): Obje
   return info;
 }
 
-/**
- * Opens a media download and resolves once successful response headers arrived, or
- * rejects with the request's error. The body is piped through a PassThrough that
- * turns later stream errors into PolycloudErrors (the SDK starts the request only
- * when the stream is read, which the pipe does).
- */
-function openDownload(
-  bucket: Bucket,
-  key: string,
-  generation: string | undefined,
-  options: GetOptions,
-  ctx: GcsErrorContext,
-  current?: File,
-): Promise<Opened> {
-  const file = generation === undefined ? (current ?? bucket.file(key)) : bucket.file(key, { generation });
-  const readOptions: CreateReadStreamOptions = {};
-  if (options.range) {
-    readOptions.start = options.range.start;
-    if (options.range.end !== undefined) readOptions.end = options.range.end;
+/** The base64 CRC32C in an `x-goog-hash` header (`crc32c=…,md5=…`), if any. */
+function crc32cOf(header: string | string[] | undefined): string | undefined {
+  for (const part of String(header ?? '').split(',')) {
+    const i = part.indexOf('=');
+    if (part.slice(0, i).trim() === 'crc32c') return part.slice(i + 1).trim();
   }
-  const source = file.createReadStream(readOptions);
-  const out = new PassThrough();
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    source.on('error', (e: unknown) => {
-      if (settled) {
-        out.destroy(mapGcsError(e, ctx));
-      } else {
-        settled = true;
-        out.destroy();
-        reject(e);
-      }
-    });
-    source.once('response', (res: IncomingMessage) => {
-      if ((res.statusCode ?? 0) >= 300) return; // the SDK emits the mapped ApiError next
-      settled = true;
-      const g = res.headers['x-goog-generation'];
-      resolve({ stream: out, generation: typeof g === 'string' ? g : undefined, headers: res.headers });
-    });
-    out.once('close', () => {
-      if (!source.destroyed) source.destroy();
-    });
-    source.pipe(out);
+  return undefined;
+}
+
+/** Passes bytes through and fails at the end if their CRC32C is not `expected` (like the SDK's download check). */
+function crc32cCheck(expected: string): Transform {
+  const crc = new CRC32C();
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      crc.update(chunk);
+      callback(null, chunk);
+    },
+    flush(callback) {
+      if (crc.validate(expected)) callback();
+      else callback(Object.assign(new Error('The downloaded data did not match the data from the server.'), { code: 'CONTENT_DOWNLOAD_MISMATCH' }));
+    },
   });
+}
+
+/**
+ * The body handed to the caller: the response, CRC32C-checked on a whole-object read
+ * (when the stored bytes are what arrives, as the SDK checks) and gunzipped when
+ * served gzip, into a PassThrough. Any stage failing — the response above all: a
+ * connection closed before the declared length errors it (ECONNRESET "aborted"), and
+ * `finished()` reports a stage closed without ending (ERR_STREAM_PREMATURE_CLOSE) —
+ * destroys the body with the mapped error (UNAVAILABLE, retryable); `signal` firing
+ * destroys it with ABORTED. The body destroyed by its reader (or the signal) destroys
+ * the response and closes the connection.
+ */
+function bodyOf(res: IncomingMessage, wholeObject: boolean, signal: AbortSignal | undefined, ctx: GcsErrorContext): Readable {
+  const out = new PassThrough();
+  const gzipped = res.headers['content-encoding'] === 'gzip';
+  const stored = res.headers['x-goog-stored-content-encoding'];
+  const expected = wholeObject && (stored === 'identity' || (stored === 'gzip' && gzipped)) ? crc32cOf(res.headers['x-goog-hash']) : undefined;
+  const stages: Readable[] = [res];
+  if (expected !== undefined) stages.push(crc32cCheck(expected));
+  if (gzipped) stages.push(createGunzip());
+  const fail = (e: unknown) => {
+    // The request's own signal listener may cut the connection first: still ABORTED.
+    if (!out.destroyed) out.destroy(signal?.aborted ? abortedError(ctx, signal.reason) : mapGcsError(e, ctx));
+    for (const s of stages) if (!s.destroyed) s.destroy();
+  };
+  if (signal) {
+    const onAbort = () => fail(signal.reason);
+    if (signal.aborted) onAbort();
+    else {
+      signal.addEventListener('abort', onAbort, { once: true });
+      out.once('close', () => signal.removeEventListener('abort', onAbort));
+    }
+  }
+  for (const [i, stage] of stages.entries()) {
+    finished(stage, { writable: false }, (e) => {
+      if (e) fail(e);
+    });
+    const next = stages[i + 1];
+    (stage as Readable).pipe((next as Transform | undefined) ?? out);
+  }
+  out.once('close', () => {
+    for (const s of stages) if (!s.destroyed) s.destroy();
+  });
+  return out;
+}
+
+/**
+ * Opens a media download (the adapter's own request, see gcsMediaRequest) and
+ * resolves once successful response headers arrived, or rejects with the request's
+ * error (a GcsHttpError for a status ≥ 300). `signal` cancels the request, also
+ * once the body is being read.
+ */
+async function openDownload(bucket: Bucket, key: string, generation: string | undefined, options: GetOptions, ctx: GcsErrorContext): Promise<Opened> {
+  const headers: Record<string, string> = { 'accept-encoding': 'gzip', 'cache-control': 'no-store' };
+  if (options.range) headers['range'] = `bytes=${options.range.start}-${options.range.end ?? ''}`;
+  const res = await gcsMediaRequest(bucket.storage, {
+    path: objectPath(bucket.name, key),
+    query: { alt: 'media', generation },
+    headers,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  const g = res.headers['x-goog-generation'];
+  return { stream: bodyOf(res, !options.range, options.signal, ctx), generation: typeof g === 'string' ? g : undefined, headers: res.headers };
 }
 
 /** Destroys a download's body once it opens (no-op if it fails to open). */
@@ -124,9 +166,8 @@ export async function getObject(bucket: Bucket, key: string, options: GetOptions
   throwIfAborted(options.signal, ctx);
   if (!readMetadata && options.ifMatch === undefined) return getWithoutMetadata(bucket, key, options, ctx);
   const pin = options.ifMatch !== undefined && isGeneration(options.ifMatch) ? options.ifMatch : undefined;
-  const file = bucket.file(key);
   const metaP = fetchResource(bucket, key, options.signal);
-  const mediaP = options.ifMatch === undefined || pin !== undefined ? openDownload(bucket, key, pin, options, ctx, file) : undefined;
+  const mediaP = options.ifMatch === undefined || pin !== undefined ? openDownload(bucket, key, pin, options, ctx) : undefined;
   // Keep a failed parallel request from becoming an unhandled rejection.
   mediaP?.catch(() => undefined);
   const discard = () => mediaP && destroyWhenOpen(mediaP);
@@ -181,14 +222,7 @@ export async function getObject(bucket: Bucket, key: string, options: GetOptions
     }
     return getObject(bucket, key, options, ctx, attempt + 1, readMetadata);
   }
-  const body = opened.stream;
-  if (options.signal) {
-    const signal = options.signal;
-    const onAbort = () => body.destroy(abortedError(ctx, signal.reason));
-    signal.addEventListener('abort', onAbort, { once: true });
-    body.once('close', () => signal.removeEventListener('abort', onAbort));
-  }
-  return { info, body };
+  return { info, body: opened.stream };
 }
 
 /**

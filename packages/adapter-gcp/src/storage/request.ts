@@ -1,4 +1,4 @@
-import { type Agent, request as httpRequest } from 'node:http';
+import { type Agent, type IncomingMessage, request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Storage } from '@google-cloud/storage';
 import { HttpProxyAgent } from 'http-proxy-agent';
@@ -41,19 +41,7 @@ export class GcsHttpError extends Error {
  * (see proxyFor), like the SDK's own requests.
  */
 export async function gcsRequest<T>(storage: Storage, request: GcsRequest): Promise<T | undefined> {
-  const url = new URL(`${storage.apiEndpoint}${request.path}`);
-  for (const [k, v] of Object.entries(request.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-  const headers: Record<string, string> = { ...request.headers };
-  if (!storage.customEndpoint || storage.useAuthWithCustomEndpoint) {
-    const auth = (await storage.authClient.getRequestHeaders(url.toString())) as unknown;
-    if (auth instanceof Headers) auth.forEach((v, k) => (headers[k.toLowerCase()] = v));
-    else for (const [k, v] of Object.entries(auth as Record<string, string>)) headers[k.toLowerCase()] = v;
-  }
-  if (request.body !== undefined) headers['content-length'] = String(Buffer.byteLength(request.body));
-  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-  const agent = proxyAgentFor(url);
-  // The adapter's timeoutMs is the client's `timeout`: it applies here as to the SDK's own requests.
-  const timeoutMs = request.timeoutMs ?? (storage as { timeout?: number }).timeout;
+  const { url, headers, agent, send, timeoutMs } = await prepare(storage, request);
   return new Promise<T | undefined>((resolve, reject) => {
     const req = send(url, { method: request.method, headers, ...(agent ? { agent } : {}), ...(request.signal ? { signal: request.signal } : {}) }, (res) => {
       const chunks: Buffer[] = [];
@@ -63,13 +51,7 @@ export async function gcsRequest<T>(storage: Storage, request: GcsRequest): Prom
         const text = Buffer.concat(chunks).toString('utf8');
         const status = res.statusCode ?? 0;
         if (status >= 300) {
-          let error: { message?: string; errors?: { reason?: string; message?: string }[] } | undefined;
-          try {
-            error = (JSON.parse(text) as { error?: typeof error }).error;
-          } catch {
-            // not JSON: keep the status only
-          }
-          reject(new GcsHttpError(status, error?.message ?? `HTTP ${status} ${res.statusMessage ?? ''}`.trim(), error?.errors ?? []));
+          reject(httpError(status, res.statusMessage, text));
           return;
         }
         try {
@@ -85,6 +67,74 @@ export async function gcsRequest<T>(storage: Storage, request: GcsRequest): Prom
     req.on('error', reject);
     req.end(request.body);
   });
+}
+
+/**
+ * Sends a media request (`alt=media`, a download) with the client's endpoint,
+ * credentials and proxy, like gcsRequest, and resolves with the response once its
+ * headers arrived with a status < 300 — its body not yet read, for the caller to
+ * stream. A status ≥ 300 rejects with a GcsHttpError (the error body read), a
+ * transport failure with the socket's error, `signal` with an AbortError (also later:
+ * it destroys the response). `timeoutMs` bounds the wait for the headers only; the body
+ * may take as long as it takes.
+ *
+ * The body is node:http's own IncomingMessage, so a connection closed before the
+ * declared length errors the response (ECONNRESET "aborted") instead of being lost:
+ * the SDK's download stream (node-fetch 2 under teeny-request 9) pipes the response
+ * into a PassThrough with `pipe()`, which forwards no error, and only detects an early
+ * close of chunked bodies — a read whose server went away mid-body hung forever.
+ */
+export async function gcsMediaRequest(storage: Storage, request: Omit<GcsRequest, 'method' | 'body'>): Promise<IncomingMessage> {
+  const { url, headers, agent, send, timeoutMs } = await prepare(storage, request);
+  return new Promise<IncomingMessage>((resolve, reject) => {
+    const req = send(url, { method: 'GET', headers, ...(agent ? { agent } : {}), ...(request.signal ? { signal: request.signal } : {}) }, (res) => {
+      clearTimeout(timeout);
+      const status = res.statusCode ?? 0;
+      if (status < 300) {
+        resolve(res);
+        return;
+      }
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('error', reject);
+      res.on('end', () => reject(httpError(status, res.statusMessage, Buffer.concat(chunks).toString('utf8'))));
+    });
+    const timeout =
+      timeoutMs !== undefined ? setTimeout(() => req.destroy(Object.assign(new Error(`network timeout after ${timeoutMs} ms`), { code: 'ETIMEDOUT' })), timeoutMs) : undefined;
+    req.once('close', () => clearTimeout(timeout));
+    // Before the response: the request's error rejects. After it, the response errors too.
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** URL, headers (with credentials), agent and timeout of one request. */
+async function prepare(storage: Storage, request: Omit<GcsRequest, 'method'>) {
+  const url = new URL(`${storage.apiEndpoint}${request.path}`);
+  for (const [k, v] of Object.entries(request.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+  const headers: Record<string, string> = { ...request.headers };
+  if (!storage.customEndpoint || storage.useAuthWithCustomEndpoint) {
+    const auth = (await storage.authClient.getRequestHeaders(url.toString())) as unknown;
+    if (auth instanceof Headers) auth.forEach((v, k) => (headers[k.toLowerCase()] = v));
+    else for (const [k, v] of Object.entries(auth as Record<string, string>)) headers[k.toLowerCase()] = v;
+  }
+  if (request.body !== undefined) headers['content-length'] = String(Buffer.byteLength(request.body));
+  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  const agent = proxyAgentFor(url);
+  // The adapter's timeoutMs is the client's `timeout`: it applies here as to the SDK's own requests.
+  const timeoutMs = request.timeoutMs ?? (storage as { timeout?: number }).timeout;
+  return { url, headers, agent, send, timeoutMs };
+}
+
+/** A GcsHttpError from a status and the JSON API's error body (or any other body). */
+function httpError(status: number, statusMessage: string | undefined, text: string): GcsHttpError {
+  let error: { message?: string; errors?: { reason?: string; message?: string }[] } | undefined;
+  try {
+    error = (JSON.parse(text) as { error?: typeof error }).error;
+  } catch {
+    // not JSON: keep the status only
+  }
+  return new GcsHttpError(status, error?.message ?? `HTTP ${status} ${statusMessage ?? ''}`.trim(), error?.errors ?? []);
 }
 
 /**

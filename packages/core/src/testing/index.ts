@@ -7,7 +7,7 @@ export {
   type MemoryStorageAdapterOptions,
 } from './memory/storage-options.js';
 export { createMemoryStorageAdapter, memoryStorageAdapterFactory, type MemoryStorageAdapter } from './memory/storage.js';
-export { ok, equal, deepEqual, bytesEqual, rejectsWithCode } from './conformance/assert.js';
+export { ok, equal, deepEqual, bytesEqual, rejectsWithCode, caughtError, thrownError, throwsWithCode } from './conformance/assert.js';
 export {
   storageSkipReason,
   type StorageConformanceNeed,

@@ -26,25 +26,63 @@ export function bytesEqual(actual: Uint8Array, expected: Uint8Array, message: st
   }
 }
 
+function notPolycloud(e: unknown, message: string, expected: string): AssertionError {
+  const name = (e as { name?: unknown } | null)?.name;
+  return new AssertionError({ message: `${message}: expected a PolycloudError ${expected}, got a ${String(name)} (not a PolycloudError)`, actual: e, expected });
+}
+
+function wrongCode(e: PolycloudError, message: string, wanted: readonly ErrorCode[]): AssertionError {
+  return new AssertionError({ message: `${message}: expected code ${wanted.join(' | ')}, got ${e.code}`, actual: e.code, expected: wanted.join(' | '), operator: 'code' });
+}
+
+function succeeded(message: string, expected: string): AssertionError {
+  return new AssertionError({ message: `${message}: expected a PolycloudError ${expected}, but the call succeeded`, actual: 'success', expected });
+}
+
 /**
  * Expects `action` to reject with a PolycloudError whose code is one of `codes`.
  * Anything else — success, a plain Error, another code — fails with what happened.
  */
 export async function rejectsWithCode(action: () => Promise<unknown>, codes: ErrorCode | readonly ErrorCode[], message: string): Promise<PolycloudError> {
   const wanted = typeof codes === 'string' ? [codes] : codes;
-  let result: unknown;
+  const e = await caughtError(action, message, wanted.join(' | '));
+  if (!wanted.includes(e.code)) throw wrongCode(e, message, wanted);
+  return e;
+}
+
+/**
+ * The PolycloudError `action` (a promise, or a function returning one) rejects with,
+ * whatever its code, for a test to assert on. Success or a rejection with anything
+ * but a PolycloudError fails with what happened.
+ */
+export async function caughtError(action: Promise<unknown> | (() => Promise<unknown>), message = 'the call', expected = '(any code)'): Promise<PolycloudError> {
   try {
-    result = await action();
+    await (typeof action === 'function' ? action() : action);
   } catch (e) {
-    if (!isPolycloudError(e)) {
-      const name = (e as { name?: unknown } | null)?.name;
-      throw new AssertionError({ message: `${message}: expected a PolycloudError ${wanted.join(' | ')}, got a ${String(name)} (not a PolycloudError)`, actual: e, expected: wanted });
-    }
-    if (!wanted.includes(e.code)) {
-      throw new AssertionError({ message: `${message}: expected code ${wanted.join(' | ')}, got ${e.code}`, actual: e.code, expected: wanted.join(' | '), operator: 'code' });
-    }
+    if (!isPolycloudError(e)) throw notPolycloud(e, message, expected);
     return e;
   }
-  void result;
-  throw new AssertionError({ message: `${message}: expected a PolycloudError ${wanted.join(' | ')}, but the call succeeded`, actual: 'success', expected: wanted.join(' | ') });
+  throw succeeded(message, expected);
+}
+
+/**
+ * The PolycloudError `fn` throws synchronously (e.g. a factory refusing its options),
+ * whatever its code. Returning, or throwing anything but a PolycloudError, fails.
+ */
+export function thrownError(fn: () => unknown, message = 'the call', expected = '(any code)'): PolycloudError {
+  try {
+    fn();
+  } catch (e) {
+    if (!isPolycloudError(e)) throw notPolycloud(e, message, expected);
+    return e;
+  }
+  throw succeeded(message, expected);
+}
+
+/** `rejectsWithCode` for a synchronous call: `fn` must throw a PolycloudError with one of `codes`. */
+export function throwsWithCode(fn: () => unknown, codes: ErrorCode | readonly ErrorCode[], message: string): PolycloudError {
+  const wanted = typeof codes === 'string' ? [codes] : codes;
+  const e = thrownError(fn, message, wanted.join(' | '));
+  if (!wanted.includes(e.code)) throw wrongCode(e, message, wanted);
+  return e;
 }
