@@ -340,4 +340,22 @@ describe('AWS Batch behind a LogicalCluster', () => {
     expect(b.calls(SubmitJobCommand)).toHaveLength(0);
     expect(a.calls(SubmitJobCommand)).toHaveLength(1);
   });
+
+  it('two hosts without a shared claim store submitting one key at once: one live job, both callers get it (the AWS duplicate-name quirk settled by ALREADY_EXISTS → find)', async () => {
+    const a = createBatchMock();
+    const b = createBatchMock();
+    const spec = ORIGINAL.replace(/^  cloud: .*\n/m, '');
+    // Two polycloud instances = two hosts, each with its own in-memory claim store.
+    const [x, y] = await Promise.all([cluster(a, b).submit(spec), cluster(a, b).submit(spec)]);
+    expect(y.jobId).toBe(x.jobId);
+    expect([x.binding, y.binding]).toEqual(['CLOUD_A', 'CLOUD_A']);
+    const live = [...a.jobs.values()].filter((j) => j.status !== 'FAILED');
+    expect(live.map((j) => j.jobId)).toEqual([x.jobId]);
+    // Both found nothing and both created: Batch took the name twice, and the newer job was terminated.
+    expect(a.calls(SubmitJobCommand)).toHaveLength(2);
+    expect(a.calls<{ reason: string }>(TerminateJobCommand).map((t) => t.reason)).toEqual([`polycloud: cancelled (duplicate of ${x.jobId})`]);
+    expect(b.jobs.size).toBe(0);
+    // Exactly one caller is told its submit started the job, unless both found it (then neither).
+    expect([x.existing, y.existing].filter((e) => !e).length).toBeLessThanOrEqual(1);
+  });
 });
