@@ -25,7 +25,7 @@ export function createBatchMock(queues: string[] = ['queue-a']) {
   const definitions: JobDefinition[] = [];
   let seq = 0;
   /** Runs inside SubmitJob before the job is recorded (to stage races). */
-  const hooks: { beforeSubmit?: (input: { jobName?: string; jobQueue?: string; jobDefinition?: string }) => void } = {};
+  const hooks: { beforeSubmit?: (input: { jobName?: string; jobQueue?: string; jobDefinition?: string }) => void; beforeList?: () => void } = {};
   const clientError = (message: string) => new ClientException({ message, $metadata: { httpStatusCode: 400 } });
 
   mock.on(DescribeJobDefinitionsCommand).callsFake((input) => ({
@@ -56,6 +56,7 @@ export function createBatchMock(queues: string[] = ['queue-a']) {
     return { jobId, jobName: input.jobName, jobArn: `arn:aws:batch:us-east-1:123456789012:job/${jobId}` };
   });
   mock.on(ListJobsCommand).callsFake((input: ListJobsRequest) => {
+    hooks.beforeList?.();
     const name = input.filters?.find((f: KeyValuesPair) => f.name === 'JOB_NAME')?.values?.[0];
     const list = [...jobs.values()].filter((j) => j.jobQueue === input.jobQueue && (name === undefined || j.jobName === name));
     return { jobSummaryList: list.map((j) => ({ jobId: j.jobId, jobName: j.jobName, status: j.status, createdAt: j.createdAt })) };

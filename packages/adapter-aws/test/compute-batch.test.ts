@@ -140,35 +140,54 @@ describe('AWS Batch requests, field by field', () => {
 });
 
 describe('AWS Batch behaviour', () => {
-  it('submit is idempotent: the key is looked up with ListJobs (JOB_NAME) first', async () => {
+  it('submit just creates (no ListJobs before SubmitJob); a second submit of the key is settled to ALREADY_EXISTS and its duplicate terminated', async () => {
     const batch = createBatchMock();
     const adapter = createAwsBatchAdapter({ client: batch.client });
     const job = request(ORIGINAL);
     const a = await adapter.submit(target(), job);
-    const b = await adapter.submit(target(), job);
-    expect(b.jobId).toBe(a.jobId);
-    expect(batch.calls(SubmitJobCommand)).toHaveLength(1);
+    // One listing, after SubmitJob (the duplicate-name check), none before it.
+    expect(batch.calls(ListJobsCommand)).toHaveLength(1);
     expect(batch.calls<{ filters?: unknown }>(ListJobsCommand)[0]!.filters).toEqual([{ name: 'JOB_NAME', values: [job.idempotencyKey] }]);
+    const refused = await adapter.submit(target(), job).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'ALREADY_EXISTS', retryable: false });
+    // Batch accepted the duplicate name (the AWS quirk); the adapter terminated it at once.
+    expect(batch.calls(SubmitJobCommand)).toHaveLength(2);
+    const [terminate] = batch.calls<{ jobId: string; reason: string }>(TerminateJobCommand);
+    expect(terminate!.jobId).not.toBe(a.jobId);
+    expect((await adapter.status(target(), terminate!.jobId)).state).toBe('CANCELLED');
+    expect((await adapter.status(target(), a.jobId)).state).toBe('PENDING');
     expect((await adapter.find(target(), job.idempotencyKey))?.jobId).toBe(a.jobId);
     expect(await adapter.find(target(), 'no-such-key')).toBeUndefined();
   });
 
-  it('two processes racing on one key: the later job terminates itself and returns the older one', async () => {
+  it('two processes racing on one key: the later job terminates itself and the later submit fails with ALREADY_EXISTS', async () => {
     const batch = createBatchMock();
     const adapter = createAwsBatchAdapter({ client: batch.client });
     const job = request(ORIGINAL);
-    // Another process's SubmitJob for the same key lands between our lookup and our SubmitJob.
+    // Another process's SubmitJob for the same key lands between our caller's lookup and our SubmitJob.
     batch.hooks.beforeSubmit = (input) => {
       batch.hooks.beforeSubmit = undefined;
       batch.jobs.set('other-process-job', { jobId: 'other-process-job', jobName: input.jobName, jobQueue: input.jobQueue, jobDefinition: input.jobDefinition, status: 'SUBMITTED', createdAt: Date.now() - 1000, startedAt: undefined });
     };
-    const status = await adapter.submit(target(), job);
-    expect(status.jobId).toBe('other-process-job');
+    await expect(adapter.submit(target(), job)).rejects.toMatchObject({ code: 'ALREADY_EXISTS' });
     const [terminate] = batch.calls<{ jobId: string; reason: string }>(TerminateJobCommand);
     expect(terminate!.jobId).not.toBe('other-process-job');
     expect(terminate!.reason).toBe('polycloud: cancelled (duplicate of other-process-job)');
     expect((await adapter.status(target(), terminate!.jobId)).state).toBe('CANCELLED');
     expect((await adapter.find(target(), job.idempotencyKey))?.jobId).toBe('other-process-job');
+  });
+
+  it('the duplicate check is best effort: a listing that fails after SubmitJob leaves the new job and returns it', async () => {
+    const batch = createBatchMock();
+    const adapter = createAwsBatchAdapter({ client: batch.client });
+    const job = request(ORIGINAL);
+    batch.hooks.beforeList = () => {
+      batch.hooks.beforeList = undefined;
+      throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+    };
+    const status = await adapter.submit(target(), job);
+    expect(status.state).toBe('PENDING');
+    expect(batch.calls(TerminateJobCommand)).toHaveLength(0);
   });
 
   it('maps Batch states, exit code and CloudWatch log location', async () => {
@@ -320,5 +339,23 @@ describe('AWS Batch behind a LogicalCluster', () => {
     expect(job).toMatchObject({ binding: 'CLOUD_A', jobId: 'lost-response' });
     expect(b.calls(SubmitJobCommand)).toHaveLength(0);
     expect(a.calls(SubmitJobCommand)).toHaveLength(1);
+  });
+
+  it('two hosts without a shared claim store submitting one key at once: one live job, both callers get it (the AWS duplicate-name quirk settled by ALREADY_EXISTS → find)', async () => {
+    const a = createBatchMock();
+    const b = createBatchMock();
+    const spec = ORIGINAL.replace(/^  cloud: .*\n/m, '');
+    // Two polycloud instances = two hosts, each with its own in-memory claim store.
+    const [x, y] = await Promise.all([cluster(a, b).submit(spec), cluster(a, b).submit(spec)]);
+    expect(y.jobId).toBe(x.jobId);
+    expect([x.binding, y.binding]).toEqual(['CLOUD_A', 'CLOUD_A']);
+    const live = [...a.jobs.values()].filter((j) => j.status !== 'FAILED');
+    expect(live.map((j) => j.jobId)).toEqual([x.jobId]);
+    // Both found nothing and both created: Batch took the name twice, and the newer job was terminated.
+    expect(a.calls(SubmitJobCommand)).toHaveLength(2);
+    expect(a.calls<{ reason: string }>(TerminateJobCommand).map((t) => t.reason)).toEqual([`polycloud: cancelled (duplicate of ${x.jobId})`]);
+    expect(b.jobs.size).toBe(0);
+    // Exactly one caller is told its submit started the job, unless both found it (then neither).
+    expect([x.existing, y.existing].filter((e) => !e).length).toBeLessThanOrEqual(1);
   });
 });

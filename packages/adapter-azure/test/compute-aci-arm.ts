@@ -9,6 +9,7 @@ export interface RecordedRequest {
   path: string;
   apiVersion: string | null;
   body: unknown;
+  ifNoneMatch: string | undefined;
 }
 
 type Group = { id: string; name: string; type: string; location: string; tags?: Record<string, string>; properties: Record<string, unknown> };
@@ -37,7 +38,7 @@ export function createArmMock(resourceGroups: string[] = ['rg-jobs']) {
     async sendRequest(request) {
       const url = new URL(request.url);
       const body = typeof request.body === 'string' ? JSON.parse(request.body) : undefined;
-      requests.push({ method: request.method, path: url.pathname, apiVersion: url.searchParams.get('api-version'), body });
+      requests.push({ method: request.method, path: url.pathname, apiVersion: url.searchParams.get('api-version'), body, ifNoneMatch: request.headers.get('if-none-match') });
       const m = GROUP_PATH.exec(url.pathname);
       if (!m) return armError(request, 404, 'InvalidResourceType', `no route for ${request.method} ${url.pathname}`);
       const [, , rg, name, stop] = m;
@@ -49,6 +50,8 @@ export function createArmMock(resourceGroups: string[] = ['rg-jobs']) {
       const group = groups.get(key);
       switch (request.method) {
         case 'PUT': {
+          // ARM's conditional PUT: If-None-Match: * creates only; a taken name answers 412.
+          if (group && request.headers.get('if-none-match') === '*') return armError(request, 412, 'PreconditionFailed', `The condition specified using HTTP conditional header(s) is not met.`);
           const created: Group = {
             id: `/subscriptions/${SUBSCRIPTION}/resourceGroups/${rg}/providers/Microsoft.ContainerInstance/containerGroups/${name}`,
             name: name!,

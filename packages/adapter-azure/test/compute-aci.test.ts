@@ -83,12 +83,18 @@ describe('ACI container group request, field by field (through the real SDK)', (
 });
 
 describe('ACI behaviour', () => {
-  it('submit is idempotent: the group is looked up (GET) first and not PUT again', async () => {
+  it('submit is create-or-fail: one create-only PUT (If-None-Match: *, no GET first); a taken name fails with ALREADY_EXISTS and leaves the group', async () => {
     const { arm, adapter } = setup();
     const job = request(ORIGINAL);
     await adapter.submit(target(), job);
-    await adapter.submit(target(), job);
-    expect(arm.requests.filter((r) => r.method === 'PUT')).toHaveLength(1);
+    // The PUT comes first (a GET after it is the SDK polling the create operation).
+    expect(arm.requests[0]).toMatchObject({ method: 'PUT', ifNoneMatch: '*' });
+    const sent = arm.requests.length;
+    arm.setState(job.idempotencyKey, 'Running', { state: 'Running', startTime: new Date().toISOString() });
+    const before = JSON.stringify(arm.groups.get(`rg-jobs/${job.idempotencyKey}`));
+    await expect(adapter.submit(target(), job)).rejects.toMatchObject({ code: 'ALREADY_EXISTS', retryable: false });
+    expect(arm.requests.slice(sent).map((r) => r.method)).toEqual(['PUT']);
+    expect(JSON.stringify(arm.groups.get(`rg-jobs/${job.idempotencyKey}`))).toBe(before);
     expect(await adapter.find(target(), 'absent')).toBeUndefined();
     expect((await adapter.find(target(), job.idempotencyKey))?.jobId).toBe(job.idempotencyKey);
   });
@@ -129,13 +135,13 @@ describe('ACI behaviour', () => {
     expect(await adapter.status(target(), jobId)).toMatchObject({ state: 'FAILED', reason: 'timed out after 3600 s' });
   });
 
-  it('find() (and so a retried submit) is read-only: an overdue group is reported RUNNING, not stopped', async () => {
+  it("find() (core's idempotency look-up) and a refused resubmit are read-only: an overdue group is reported RUNNING, not stopped", async () => {
     const { arm, adapter } = setup();
     const job = request(FULL);
     const { jobId } = await adapter.submit(target(), job);
     arm.setState(jobId, 'Running', { state: 'Running', startTime: new Date(Date.now() - 2 * 3600_000).toISOString() });
     expect((await adapter.find(target(), job.idempotencyKey))?.state).toBe('RUNNING');
-    expect((await adapter.submit(target(), job)).state).toBe('RUNNING');
+    await expect(adapter.submit(target(), job)).rejects.toMatchObject({ code: 'ALREADY_EXISTS' });
     expect(arm.requests.filter((r) => r.method === 'PATCH' || r.method === 'POST')).toHaveLength(0);
   });
 

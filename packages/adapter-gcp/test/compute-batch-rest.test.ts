@@ -39,9 +39,11 @@ describe('Cloud Batch through the real BatchServiceClient (HTTP/JSON transport)'
     });
     expect(body.logsPolicy).toEqual({ destination: 1 }); // CLOUD_LOGGING (the client asks for int enum encoding)
     expect(status).toMatchObject({ jobId: request.idempotencyKey, state: 'PENDING' });
-    // Idempotent: a second submit finds it with GET and creates nothing.
-    await adapter.submit({ physicalId: PARENT, options: {} }, request);
-    expect(gcp.calls.filter((c) => c.method === 'POST')).toHaveLength(1);
+    // Create-or-fail: no GET before the create; a second CreateJob of the job id is refused (409 → ALREADY_EXISTS).
+    expect(gcp.calls.filter((c) => c.method === 'GET')).toHaveLength(0);
+    await expect(adapter.submit({ physicalId: PARENT, options: {} }, request)).rejects.toMatchObject({ code: 'ALREADY_EXISTS', retryable: false });
+    expect(gcp.calls.filter((c) => c.method === 'GET')).toHaveLength(0);
+    expect(gcp.jobs.size).toBe(1);
     await expect(adapter.status({ physicalId: PARENT, options: {} }, 'missing-job')).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 });

@@ -95,19 +95,21 @@ describe('binding options', () => {
 });
 
 describe('Cloud Batch behaviour', () => {
-  it('submit is idempotent: GetJob first, and ALREADY_EXISTS on CreateJob returns the existing job', async () => {
+  it('submit is create-or-fail: one CreateJob (no GetJob first); a second one for the job id fails with ALREADY_EXISTS', async () => {
     const gcp = createFakeGcpBatch();
     const adapter = createGcpBatchAdapter({ client: gcp.client });
     const job = request(ORIGINAL);
     const a = await adapter.submit(target(), job);
-    const b = await adapter.submit(target(), job);
-    expect(b.jobId).toBe(a.jobId);
-    expect(gcp.requests.filter((r) => r.method === 'createJob')).toHaveLength(1);
-    // Race: the job appears between our lookup and CreateJob.
+    expect(gcp.requests.filter((r) => r.method === 'getJob')).toHaveLength(0);
+    await expect(adapter.submit(target(), job)).rejects.toMatchObject({ code: 'ALREADY_EXISTS', retryable: false });
+    expect(gcp.requests.filter((r) => r.method === 'getJob')).toHaveLength(0);
+    // Both CreateJob calls reached Cloud Batch; it kept one job.
+    expect(gcp.requests.filter((r) => r.method === 'createJob')).toHaveLength(2);
+    expect((await adapter.find(target(), job.idempotencyKey))?.jobId).toBe(a.jobId);
+    // Race: another process created the job first; our CreateJob is refused, nothing else is started.
     const racing = request(ORIGINAL.replace('data-cleaning', 'racer'));
-    gcp.failNext['getJob'] = [gcp.grpcError(GRPC.NOT_FOUND, 'not found')];
     await gcp.client.createJob({ parent: PARENT, jobId: racing.idempotencyKey, job: { taskGroups: [] } });
-    await expect(adapter.submit(target(), racing)).resolves.toMatchObject({ jobId: racing.idempotencyKey });
+    await expect(adapter.submit(target(), racing)).rejects.toMatchObject({ code: 'ALREADY_EXISTS' });
     expect(await adapter.find(target(), 'absent-job')).toBeUndefined();
   });
 

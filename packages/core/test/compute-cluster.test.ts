@@ -53,6 +53,45 @@ describe('LogicalCluster submit', () => {
     await expect(cluster.submit(JOB.replace('  image:', '  cloud: CLOUD_Z\n  image:'))).rejects.toMatchObject({ code: 'CONFIG_INVALID', context: { path: ['spec', 'cloud'] } });
   });
 
+  it('idempotency once, in the client: one find per binding, then one create; the adapter looks nothing up inside submit', async () => {
+    const { a, b, cluster } = setup();
+    const key = cluster.idempotencyKey(JOB);
+    await cluster.submit(JOB);
+    const ops = (f: FakeCompute) => f.calls.filter((c) => c.key === key).map((c) => c.op);
+    expect(ops(a)).toEqual(['find', 'submit']);
+    expect(ops(b)).toEqual(['find']);
+  });
+
+  it('find → create → find: ALREADY_EXISTS from the create (the job appeared after the find) is found again and returned as existing, nothing started elsewhere', async () => {
+    const { a, b, cluster } = setup();
+    const key = cluster.idempotencyKey(JOB);
+    const request = { name: 'x', idempotencyKey: key, image: 'i', env: {}, cpu: 1, memoryMiB: 512, retries: 0, tags: {} };
+    a.jobs.set('other-host-job', { target: 'queue-a', request, status: { jobId: 'other-host-job', idempotencyKey: key, state: 'RUNNING' } });
+    // The first look-up misses it (another host's create landed after it, or the listing lags).
+    const find = a.find.bind(a);
+    let misses = 1;
+    a.find = async (t, k, o) => (misses-- > 0 ? (a.calls.push({ op: 'find', target: t.physicalId, key: k }), undefined) : find(t, k, o));
+    const job = await cluster.submit(JOB);
+    expect(job).toMatchObject({ binding: 'CLOUD_A', jobId: 'other-host-job', existing: true, status: { state: 'RUNNING' } });
+    expect(a.calls.filter((c) => c.key === key).map((c) => c.op)).toEqual(['find', 'submit', 'find']);
+    expect([jobsOn(a), jobsOn(b)]).toEqual([1, 0]);
+  });
+
+  it('ALREADY_EXISTS for a job that does not list yet: the client looks again on that binding, never creates a second job anywhere', async () => {
+    const { a, b, cluster } = setup();
+    const key = cluster.idempotencyKey(JOB);
+    const request = { name: 'x', idempotencyKey: key, image: 'i', env: {}, cpu: 1, memoryMiB: 512, retries: 0, tags: {} };
+    a.jobs.set('lagging-job', { target: 'queue-a', request, status: { jobId: 'lagging-job', idempotencyKey: key, state: 'PENDING' } });
+    const find = a.find.bind(a);
+    let misses = 4;
+    a.find = async (t, k, o) => (misses-- > 0 ? (a.calls.push({ op: 'find', target: t.physicalId, key: k }), undefined) : find(t, k, o));
+    const job = await cluster.submit(JOB);
+    expect(job).toMatchObject({ binding: 'CLOUD_A', jobId: 'lagging-job', existing: true });
+    expect(a.calls.filter((c) => c.op === 'submit')).toHaveLength(1);
+    expect([jobsOn(a), jobsOn(b)]).toEqual([1, 0]);
+    expect(b.calls.filter((c) => c.op === 'submit')).toHaveLength(0);
+  });
+
   it('fails over to the next cloud on a capacity error, starting exactly one job', async () => {
     const { a, b, polycloud, cluster } = setup();
     const failovers: FailoverEvent[] = [];

@@ -61,9 +61,9 @@ describe.runIf(unix)('local adapter across a host restart, and with grandchildre
     await new Promise((r) => host.once('exit', r));
 
     const restarted = createLocalComputeAdapter({ logDir, killGraceMs: 200 });
-    const again = (await restarted.submit(target, req)) as LocalJobStatus;
-    expect(again).toMatchObject({ jobId: 'restart-job', pid: status.pid, logLocation: status.logLocation });
-    expect(await restarted.find(target, 'restart-job')).toMatchObject({ pid: status.pid });
+    // Create-or-fail: the restarted host refuses a second run of the key and adopts the job.
+    await expect(restarted.submit(target, req)).rejects.toMatchObject({ code: 'ALREADY_EXISTS' });
+    expect(await restarted.find(target, 'restart-job')).toMatchObject({ jobId: 'restart-job', pid: status.pid, logLocation: status.logLocation });
     const done = await until(restarted, 'restart-job', (s) => s.state !== 'RUNNING');
     expect(done).toMatchObject({ state: 'FAILED', reason: 'timed out after 1 s' });
     await sleep(2500);

@@ -55,12 +55,13 @@ describe('local compute adapter', () => {
     await expect(adapter.submit(target, bad)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 
-  it('submit is idempotent by key: one process for one key', async () => {
+  it('submit is create-or-fail by key: one process for one key, a second submit fails with ALREADY_EXISTS', async () => {
     const req = request([node, '-e', 'setTimeout(() => {}, 300)']);
     const a = (await adapter.submit(target, req)) as LocalJobStatus;
-    const b = (await adapter.submit(target, req)) as LocalJobStatus;
-    expect(b.pid).toBe(a.pid);
-    expect((await adapter.find(target, req.idempotencyKey))?.jobId).toBe(a.jobId);
+    await expect(adapter.submit(target, req)).rejects.toMatchObject({ code: 'ALREADY_EXISTS', retryable: false });
+    const found = (await adapter.find(target, req.idempotencyKey)) as LocalJobStatus | undefined;
+    expect(found?.jobId).toBe(a.jobId);
+    expect(found?.pid).toBe(a.pid);
     expect(await adapter.find(target, 'nope')).toBeUndefined();
     await until(adapter, a.jobId, (s) => s.state === 'SUCCEEDED');
   });

@@ -141,7 +141,16 @@ describe('the compute conformance suite catches broken adapters', () => {
   it('fails the idempotency case when submit ignores the idempotency key', async () => {
     let n = 0;
     const broken = env((inner) => ({ submit: (t, job, o) => inner.submit(t, { ...job, idempotencyKey: `${job.idempotencyKey.slice(0, 50)}-${++n}` }, o) }));
-    expect(await failed(broken)).toContain('submitting the same idempotency key twice returns the same job (one job only)');
+    expect(await failed(broken)).toContain('create-or-fail: submit of an existing key fails with ALREADY_EXISTS and starts nothing');
+  });
+
+  it('fails the create-or-fail cases when submit returns the existing job instead of ALREADY_EXISTS (the earlier contract)', async () => {
+    const broken = env((inner) => ({
+      async submit(t, job, o) {
+        return (await inner.find(t, job.idempotencyKey, o)) ?? inner.submit(t, job, o);
+      },
+    }));
+    expect(await failed(broken)).toEqual(expect.arrayContaining(['create-or-fail: submit of an existing key fails with ALREADY_EXISTS and starts nothing']));
   });
 
   it('fails the cancel cases when cancel of a finished job throws', async () => {

@@ -37,10 +37,11 @@ describe('createMemoryComputeAdapter', () => {
     expect(slow.finishedAt?.getTime()).toBe(1_000);
   });
 
-  it('idempotent submit per target: same key → same job; another target → another job', async () => {
+  it('create-or-fail submit per target: same key → ALREADY_EXISTS (nothing new); another target → another job', async () => {
     const m = createMemoryComputeAdapter({ runMs: null });
     const a = await m.submit(target, job('k'));
-    expect((await m.submit(target, job('k'))).jobId).toBe(a.jobId);
+    expect(await codeOf(m.submit(target, job('k')))).toBe('ALREADY_EXISTS');
+    expect((await m.find(target, 'k'))?.jobId).toBe(a.jobId);
     const other = await m.submit({ physicalId: 'queue-2', options: {} }, job('k'));
     expect(other.jobId).not.toBe(a.jobId);
     expect(m.jobs()).toHaveLength(2);
@@ -67,7 +68,7 @@ describe('createMemoryComputeAdapter', () => {
     await m.submit(target, job('one'));
     const error = await m.submit(target, job('two')).catch((e: unknown) => e);
     expect(isPolycloudError(error, 'QUOTA_EXCEEDED') && error.retryable).toBe(true);
-    expect((await m.submit(target, job('one'))).jobId).toBe('memory-job-1'); // an existing key is still found
+    expect(await codeOf(m.submit(target, job('one')))).toBe('ALREADY_EXISTS'); // an existing key is refused before capacity is checked
     await clock.advance(1_000);
     await m.submit(target, job('two'));
     m.setMaxConcurrentJobs(undefined);

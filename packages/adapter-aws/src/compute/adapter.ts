@@ -14,8 +14,10 @@ const camelKeys = (o: Record<string, unknown> | undefined) => Object.fromEntries
 /**
  * AWS Batch compute adapter. A binding's `physical_id` is a job queue; jobs run
  * from job definitions the adapter registers on demand (one per image + resources +
- * roles, reused by name). Submit is idempotent: the idempotency key is the job name,
- * looked up with ListJobs (filter JOB_NAME) before SubmitJob.
+ * roles, reused by name). The idempotency key is the job name; `find` is ListJobs
+ * (filter JOB_NAME, the oldest job of the name is the job of record) + DescribeJobs.
+ * `submit` is create-or-fail like every adapter's, except that Batch does not refuse
+ * a duplicate job name: see {@link settleDuplicate} for how that quirk is handled.
  */
 export function createAwsBatchAdapter(options: AwsBatchAdapterOptions = {}, context: Partial<AdapterContext> = {}): ComputeAdapter {
   const o = parseWithSchema(AwsBatchAdapterOptionsSchema, options, 'invalid options for the aws-batch adapter') as ResolvedAwsBatchAdapterOptions;
@@ -88,21 +90,31 @@ export function createAwsBatchAdapter(options: AwsBatchAdapterOptions = {}, cont
   }
 
   /**
-   * Batch does not enforce unique job names, so two processes racing on one key could
-   * both submit. After SubmitJob the adapter lists the name again: if an older job of
-   * that name exists, it terminates its own (just submitted, not yet started) and
-   * returns the older one. Best effort: a listing error leaves the new job as it is.
+   * The AWS quirk. Batch does not enforce unique job names, so SubmitJob never answers
+   * "already exists": a create of a key that has a job (a second host or caller without
+   * a shared claim store, a find that missed a job the eventually consistent ListJobs
+   * did not show yet) starts a second job. Core's cluster client looks the key up
+   * before it creates, so this is the rare case; the adapter settles it right after
+   * SubmitJob with one listing of the name: if an older job of that name exists, it
+   * terminates its own (just submitted, not yet started) and reports ALREADY_EXISTS,
+   * so the caller finds the older one, the job of record, as with every other adapter.
+   * Best effort: a listing that fails or does not show the new job yet leaves it as it
+   * is (then `find`, oldest first, still returns one job of record for the key).
    */
-  async function resolveRace(target: ComputeTarget, key: string, own: string, signal?: AbortSignal): Promise<JobStatus | undefined> {
+  async function settleDuplicate(target: ComputeTarget, key: string, own: string, signal?: AbortSignal): Promise<void> {
+    let winner: { jobId: string } | undefined;
     try {
       const all = await listByName(target, key, signal);
-      const winner = all[0];
-      if (!winner || winner.jobId === own || !all.some((j) => j.jobId === own)) return undefined;
-      await call('submit', key, () => client.send(new TerminateJobCommand({ jobId: own, reason: `${CANCEL_REASON} (duplicate of ${winner.jobId})` }), sendOptions(signal)));
-      return await describe(winner.jobId, 'submit', signal);
+      winner = all[0];
+      if (!winner || winner.jobId === own || !all.some((j) => j.jobId === own)) return;
+      await call('submit', key, () => client.send(new TerminateJobCommand({ jobId: own, reason: `${CANCEL_REASON} (duplicate of ${winner!.jobId})` }), sendOptions(signal)));
     } catch {
-      return undefined;
+      return;
     }
+    throw new PolycloudError('ALREADY_EXISTS', `an AWS Batch job named ${key} already exists (${winner.jobId}); the duplicate ${own} was terminated before it started`, {
+      retryable: false,
+      context: { provider: 'aws-batch', operation: 'submit', key },
+    });
   }
 
   return {
@@ -110,8 +122,6 @@ export function createAwsBatchAdapter(options: AwsBatchAdapterOptions = {}, cont
     name: context.name ?? 'aws-batch',
     capabilities,
     async submit(target, job, opts = {}) {
-      const existing = await find(target, job.idempotencyKey, opts.signal);
-      if (existing) return existing;
       const t = targetOptions(target);
       const size = batchSize(t.platform, job.cpu, job.memoryMiB);
       const definition = await call('submit', job.idempotencyKey, () =>
@@ -131,8 +141,8 @@ export function createAwsBatchAdapter(options: AwsBatchAdapterOptions = {}, cont
       if (!out?.jobId) {
         throw new PolycloudError('UNEXPECTED', `AWS Batch SubmitJob for ${job.idempotencyKey} answered without a jobId`, { retryable: false, context: { provider: 'aws-batch', operation: 'submit', key: job.idempotencyKey } });
       }
-      const older = await resolveRace(target, job.idempotencyKey, out.jobId, opts.signal);
-      return older ?? { jobId: out.jobId, idempotencyKey: job.idempotencyKey, state: 'PENDING', submittedAt: new Date() };
+      await settleDuplicate(target, job.idempotencyKey, out.jobId, opts.signal);
+      return { jobId: out.jobId, idempotencyKey: job.idempotencyKey, state: 'PENDING', submittedAt: new Date() };
     },
     find: (target, key, opts = {}) => find(target, key, opts.signal),
     status: (_target, jobId, opts = {}) => describe(jobId, 'status', opts.signal),

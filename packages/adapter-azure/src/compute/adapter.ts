@@ -16,12 +16,13 @@ const RESOURCE_GROUP_ID = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)$/i
 /**
  * Azure Container Instances compute adapter: one container group per job, named by
  * the idempotency key, in the binding's resource group (`physical_id`), with
- * `restartPolicy: Never`. Submit looks the group up first (GET), so a retried submit
- * returns the existing job. Cancel stops the group. ACI has no run-time limit, so a
+ * `restartPolicy: Never`. Submit is one create-only PUT (`If-None-Match: *`): a
+ * group of that name already there fails it with ALREADY_EXISTS, and core's cluster
+ * client finds the job (a GET). Cancel stops the group. ACI has no run-time limit, so a
  * job's timeout is kept in a tag and enforced only by `status()`: reading the status
  * of a RUNNING group past its limit stops it and reports FAILED. Nothing enforces it
- * while nobody polls (core's job wait loop does). `find()` (also used by `submit`'s
- * idempotency check) is read-only: it reports an overdue group as RUNNING.
+ * while nobody polls (core's job wait loop does). `find()` (core's idempotency look-up) is
+ * read-only: it reports an overdue group as RUNNING.
  */
 export function createAzureAciAdapter(options: AzureAciAdapterOptions, context: Partial<AdapterContext> = {}): ComputeAdapter {
   const o = parseWithSchema(AzureAciAdapterOptionsSchema, options, 'invalid options for the azure-aci adapter') as ResolvedAzureAciAdapterOptions;
@@ -105,12 +106,14 @@ export function createAzureAciAdapter(options: AzureAciAdapterOptions, context: 
       if (!location) {
         throw new PolycloudError('CONFIG_INVALID', `azure-aci binding ${target.physicalId} needs a region (or options.location)`, { context: { provider: 'azure-aci', path: ['region'] }, retryable: false });
       }
-      const existing = await find(target, job.idempotencyKey, opts.signal);
-      if (existing) return existing;
       const osType = t.osType ?? o.osType;
       const priority = t.priority ?? o.priority;
       const body = containerGroupFor(job, location, { ...(osType ? { osType } : {}), ...(priority ? { priority } : {}) });
-      const poller = await call('submit', job.idempotencyKey, () => client.containerGroups.beginCreateOrUpdate(resourceGroup(target).group, job.idempotencyKey, body, abort(opts.signal)));
+      // Create-or-fail: ARM's PUT is create-or-update, and an update of an existing group
+      // can restart its containers. `If-None-Match: *` makes it create-only: a group of
+      // that name (the key) already in the resource group answers 412 → ALREADY_EXISTS.
+      const createOnly = { ...abort(opts.signal), requestOptions: { customHeaders: { 'If-None-Match': '*' } } };
+      const poller = await call('submit', job.idempotencyKey, () => client.containerGroups.beginCreateOrUpdate(resourceGroup(target).group, job.idempotencyKey, body, createOnly));
       const created = poller.getResult() ?? (poller.getOperationState() as { result?: ContainerGroup }).result;
       const group: ContainerGroup = created && created.name ? created : { ...body, name: job.idempotencyKey };
       return { ...toAciJobStatus(group, logLocation(target, job.idempotencyKey)), submittedAt: new Date() };

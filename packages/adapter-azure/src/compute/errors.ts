@@ -36,6 +36,7 @@ const CAPACITY_PHRASE = /not available in the location|\bquota\b[^.]*\bexceeded\
  *   `InaccessibleImage`, …, see BY_ARM_CODE); `Invalid*` codes → INVALID_ARGUMENT.
  * - 409/400 `ServiceUnavailable` or a capacity/quota phrase ("…not available in the location…",
  *   "…quota … exceeded…") → QUOTA_EXCEEDED, retryable; other 409 → CONFLICT (retryable).
+ * - 412 (a create-only PUT, `If-None-Match: *`, of a taken name) → ALREADY_EXISTS on submit.
  * - 404 → NOT_FOUND; 5xx → UNAVAILABLE (retryable); other 400 → INVALID_ARGUMENT.
  */
 export function mapAzureAciError(error: unknown, context: { operation: string; key?: string }): PolycloudError {
@@ -59,6 +60,8 @@ export function mapAzureAciError(error: unknown, context: { operation: string; k
   if (known) return make(...known);
   if (/^Invalid/.test(armCode)) return make('INVALID_ARGUMENT', false);
   if ((status === 409 || status === 400) && (armCode === 'ServiceUnavailable' || CAPACITY_PHRASE.test(message))) return make('QUOTA_EXCEEDED', true);
+  // A create-only PUT (If-None-Match: *) of a name that is taken.
+  if (status === 412) return make(context.operation === 'submit' ? 'ALREADY_EXISTS' : 'CONDITION_NOT_MET', false);
   if (status === 409) return make('CONFLICT', true);
   if (status === 404) return make('NOT_FOUND', false);
   if (status >= 500) return make('UNAVAILABLE', true);

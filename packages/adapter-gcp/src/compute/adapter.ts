@@ -15,8 +15,9 @@ const camelKeys = (o: Record<string, unknown> | undefined) => Object.fromEntries
 /**
  * Google Cloud Batch compute adapter. A binding's `physical_id` is
  * `projects/<project>/locations/<location>`; the idempotency key is the Cloud Batch
- * job id, so a second CreateJob for it answers ALREADY_EXISTS and the existing job
- * is returned. Cancel uses CancelJob (the job stays listed as CANCELLED).
+ * job id, so `submit` is one CreateJob and a second one for the key fails with
+ * ALREADY_EXISTS (core's cluster client then finds the job). `find` is one GetJob.
+ * Cancel uses CancelJob (the job stays listed as CANCELLED).
  */
 export function createGcpBatchAdapter(options: GcpBatchAdapterOptions = {}, context: Partial<AdapterContext> = {}): ComputeAdapter {
   const o = parseWithSchema(GcpBatchAdapterOptionsSchema, options, 'invalid options for the gcp-batch adapter') as ResolvedGcpBatchAdapterOptions;
@@ -77,15 +78,10 @@ export function createGcpBatchAdapter(options: GcpBatchAdapterOptions = {}, cont
       const parent = parentOf(target);
       checkKey(job.idempotencyKey, 'submit');
       const t = parseWithSchema(GcpBatchTargetOptionsSchema, camelKeys(target.options), `invalid options for gcp-batch binding ${parent}`, { pathPrefix: ['options'] });
-      const existing = await find(target, job.idempotencyKey, opts.signal);
-      if (existing) return existing;
-      try {
-        const [created] = await call('submit', job.idempotencyKey, opts.signal, (c) => c.createJob(createJobRequest(parent, job, t), callOptions));
-        return toGcpJobStatus(parent, created);
-      } catch (e) {
-        if ((e as PolycloudError).code === 'ALREADY_EXISTS') return get(parent, job.idempotencyKey, 'submit', opts.signal);
-        throw e;
-      }
+      // Create-or-fail: the key is the Cloud Batch job id, unique per project and
+      // location, so a second CreateJob is refused (gRPC ALREADY_EXISTS → ALREADY_EXISTS).
+      const [created] = await call('submit', job.idempotencyKey, opts.signal, (c) => c.createJob(createJobRequest(parent, job, t), callOptions));
+      return toGcpJobStatus(parent, created);
     },
     find: (target, key, opts = {}) => find(target, key, opts.signal),
     status: (target, jobId, opts = {}) => get(parentOf(target), jobId, 'status', opts.signal),

@@ -49,7 +49,7 @@ export type StorageCapability = {
 export interface ComputeCapabilities {
   /** `cancel` stops a running job. */
   cancel: boolean;
-  /** `submit` honours an idempotency key (looks the job up before creating it). */
+  /** `submit` is create-or-fail on the idempotency key: a second create of a key throws ALREADY_EXISTS and starts nothing. */
   idempotentSubmit: boolean;
   /** Status carries an exit code. */
   exitCode: boolean;

@@ -11,8 +11,9 @@ export interface ComputeJobRequest {
   name: string;
   /**
    * Deterministic key for this submission; the adapter makes it the provider's job
-   * name / id (or a tag it can search by) so that a retried submit finds the job
-   * instead of starting a second one. `[a-z0-9-]`, at most 63 characters.
+   * name / id (or a tag it can search by) so that `find` returns the job and, where
+   * the provider refuses a second create of one name, a second create fails with
+   * ALREADY_EXISTS. `[a-z0-9-]`, at most 63 characters.
    */
   idempotencyKey: string;
   image: string;
@@ -65,9 +66,19 @@ export interface ComputeAdapter {
   readonly capabilities: Readonly<ComputeCapabilities>;
 
   /**
-   * Starts the job, or returns the existing one if a job with the same
-   * `idempotencyKey` already exists on this target (idempotent). Never starts two
-   * jobs for one key.
+   * Creates the job: create-or-fail. If a job with the same `idempotencyKey`
+   * already exists on this target, throws ALREADY_EXISTS (not retryable) and starts
+   * nothing. `submit` does not look the key up first: the LogicalCluster client does
+   * the idempotency once (find → create → find on ALREADY_EXISTS), under its claim.
+   *
+   * Where the provider refuses a second create of one id (GCP Batch job ids, ACI
+   * container group names), map that refusal to ALREADY_EXISTS. Where it does not
+   * (AWS Batch job names), the adapter settles it after the create, as cheaply as it
+   * can, and documents how (the AWS adapter terminates its own newer duplicate and
+   * throws ALREADY_EXISTS). Returning the existing job instead of throwing (the
+   * earlier contract) is still safe, but the caller then cannot tell it existed.
+   * Declare `capabilities.idempotentSubmit` only if a second create of a key is
+   * refused this way.
    */
   submit(target: ComputeTarget, job: ComputeJobRequest, options?: { signal?: AbortSignal }): Promise<JobStatus>;
 

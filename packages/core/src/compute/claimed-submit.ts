@@ -64,10 +64,14 @@ class LostClaim extends Error {}
  * - a claim with a job id → that job (`existing: true`), whatever state its binding is in;
  * - a claim whose holder is still working (lease) → wait for it, looking the key up
  *   on the pinned binding meanwhile; after the lease → take over (conditional update);
- * - the holder looks the key up on the pinned binding, submits there, and records the
- *   job id. It moves the claim to the next candidate only when it knows nothing was
- *   sent to the pinned binding (the lookup failed, or the provider refused the submit);
- *   after an ambiguous failure it stays until the binding answers.
+ * - the holder does the idempotency once, as find → create → find: it looks the key
+ *   up on the pinned binding (and, for a fresh claim, on every other binding), asks the
+ *   adapter to create the job there, and if the adapter answers ALREADY_EXISTS (the key's
+ *   job is there already) looks it up again and returns it (`existing: true`). Adapters
+ *   never look up inside `submit`. The holder records the job id on the claim. It moves
+ *   the claim to the next candidate only when it knows nothing was sent to the pinned
+ *   binding (the lookup failed, or the provider refused the submit); after an ambiguous
+ *   failure, or ALREADY_EXISTS, it stays until the binding answers.
  */
 export async function claimedSubmit(deps: ClaimedSubmitDeps, key: string, request: ComputeJobRequest, route: RouteRequest, deadline: Deadline): Promise<SubmitOutcome> {
   const run = new ClaimedSubmit(deps, key, request, route, deadline);
@@ -150,12 +154,14 @@ class ClaimedSubmit {
     return admittedCandidates(this.deps.exec, this.route, decision).map((b) => b.id);
   }
 
-  /** The claim holder's work: look up, submit, record; move on only when nothing was sent. */
+  /** The claim holder's work: find, create (ALREADY_EXISTS → find again), record; move on only when nothing was sent. */
   async hold(start: ClaimEntry, firstCandidates?: string[]): Promise<SubmitOutcome> {
     let entry = start;
     let candidates = firstCandidates ?? this.candidates();
     /** Bindings where a submit of this call may have been accepted (its answer was lost or cut). */
     const ambiguous = new Set<string>();
+    /** Bindings whose adapter refused a create with ALREADY_EXISTS: the job is there, only a find may follow. */
+    const exists = new Set<string>();
     const settled = new Set<string>();
     const maxAttempts = this.deps.exec.retry.maxAttempts;
     // A fresh claim says nothing about jobs started without this store (an earlier
@@ -164,7 +170,7 @@ class ClaimedSubmit {
     for (;;) {
       this.deadline.check(this.lastError);
       const b = entry.record.binding;
-      const mayHoldJob = () => ambiguous.has(b) || entry.record.sent;
+      const mayHoldJob = () => ambiguous.has(b) || exists.has(b) || entry.record.sent;
       if (mayHoldJob() && !settled.has(b) && this.deps.settleMs > 0) {
         settled.add(b);
         await this.pause(this.deps.settleMs);
@@ -186,6 +192,12 @@ class ClaimedSubmit {
         continue;
       }
       if (found) return this.record(entry, b, found, !ambiguous.has(b));
+      if (exists.has(b)) {
+        // The provider said a job with this key exists but it does not list yet
+        // (eventual consistency): look again, never create a second one.
+        await this.backoff();
+        continue;
+      }
       if (sweep) {
         const elsewhere = await sweep;
         sweep = undefined;
@@ -198,6 +210,13 @@ class ClaimedSubmit {
         status = await this.provider(b, 'submit', (a, t, s) => a.submit(t, this.request, { signal: s }));
       } catch (raw) {
         const error = this.fail(raw);
+        if (error.code === 'ALREADY_EXISTS') {
+          // Create-or-fail: the key's job is on this binding already (another caller or
+          // host, or this call's own earlier attempt whose answer was lost). Find it.
+          exists.add(b);
+          settled.add(b);
+          continue;
+        }
         if (!DEFINITELY_REJECTED.has(error.code)) ambiguous.add(b);
         // Capacity on one cloud says nothing about the next: always fail over on it.
         const retryable = error.retryable || error.code === 'QUOTA_EXCEEDED';

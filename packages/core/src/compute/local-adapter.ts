@@ -318,6 +318,9 @@ export function createLocalComputeAdapter(options: LocalComputeAdapterOptions = 
     });
   };
 
+  const alreadyExists = (key: string, job: LocalJob): PolycloudError =>
+    new PolycloudError('ALREADY_EXISTS', `a local job with idempotency key ${key} already exists (${job.record.jobId})`, { context: errorContext('submit', key), retryable: false });
+
   return {
     type: 'local',
     name: context.name ?? 'local',
@@ -332,8 +335,9 @@ export function createLocalComputeAdapter(options: LocalComputeAdapterOptions = 
         });
       }
       try {
+        // Create-or-fail: a job of this key (live or left by an earlier process) refuses the create.
         const existing = jobs.get(id(target, request.idempotencyKey)) ?? adopt(target, request.idempotencyKey);
-        if (existing) return statusOf(existing);
+        if (existing) throw alreadyExists(request.idempotencyKey, existing);
         const job = start(target, request);
         jobs.set(id(target, request.idempotencyKey), job);
         return statusOf(job);

@@ -131,10 +131,13 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, what: string, path: stri
 /**
  * The application's handle on a LogicalCluster: submits DataJobs through the
  * Router (price, load, region, residency), idempotently and with failover, and
- * follows them. A job is never started twice for one idempotency key: every
- * binding is searched for the key before the first submit, and a submit whose
- * outcome is unknown (timeout, lost connection) is looked up on that binding
- * before anything is submitted anywhere else.
+ * follows them. A job is never started twice for one idempotency key. The client
+ * does the idempotency once, as find → create → find: every binding is searched for
+ * the key before the first create (the claimed binding only, once a claim pins one),
+ * the adapter creates the job or refuses with ALREADY_EXISTS (then the job is looked
+ * up again and returned as `existing`), and a create whose outcome is unknown
+ * (timeout, lost connection) is looked up on that binding before anything is
+ * submitted anywhere else. Adapters do not look up inside `submit`.
  */
 export class LogicalClusterClient {
   readonly id: string;

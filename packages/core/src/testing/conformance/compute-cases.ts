@@ -46,16 +46,18 @@ export const computeConformanceCases: readonly ComputeConformanceCase[] = Object
     },
   },
   {
-    name: 'submitting the same idempotency key twice returns the same job (one job only)',
+    name: 'create-or-fail: submit of an existing key fails with ALREADY_EXISTS and starts nothing',
     needs: ['idempotentSubmit'],
     async run(ctx) {
       const job = ctx.job('twice', { kind: 'exit', exitCode: 0 });
       const first = await ctx.adapter.submit(ctx.target, job);
-      const second = await ctx.adapter.submit(ctx.target, job);
-      equal(second.jobId, first.jobId, 'second submit returns the first job');
+      await rejectsWithCode(() => ctx.adapter.submit(ctx.target, job), 'ALREADY_EXISTS', 'a second submit of the key');
+      equal((await ctx.adapter.find(ctx.target, job.idempotencyKey))?.jobId, first.jobId, 'find() after the refused submit returns the first job');
+      const live = await ctx.adapter.status(ctx.target, first.jobId);
+      ok(live.state === 'PENDING' || live.state === 'RUNNING' || live.state === 'SUCCEEDED', `the first job is untouched by the refused submit, got ${live.state}`);
       await ctx.finish(first.jobId, 0);
-      const third = await ctx.adapter.submit(ctx.target, job);
-      equal(third.jobId, first.jobId, 'a submit after the job finished still returns it, not a new run');
+      await rejectsWithCode(() => ctx.adapter.submit(ctx.target, job), 'ALREADY_EXISTS', 'a submit after the job finished (not a new run)');
+      equal((await ctx.adapter.find(ctx.target, job.idempotencyKey))?.jobId, first.jobId, 'find() still returns the finished first job');
     },
   },
   {
@@ -71,20 +73,25 @@ export const computeConformanceCases: readonly ComputeConformanceCase[] = Object
     },
   },
   {
-    name: 'create-or-fail: concurrent submits of one key start one job, and every caller gets that job',
+    name: 'create-or-fail: of concurrent submits of one key one creates the job, the others fail with ALREADY_EXISTS',
     needs: ['idempotentSubmit'],
     async run(ctx) {
       const job = ctx.job('concurrent', { kind: 'exit', exitCode: 0 });
-      const results = await Promise.all(Array.from({ length: 4 }, () => ctx.adapter.submit(ctx.target, job)));
-      const ids = new Set(results.map((r) => r.jobId));
-      equal(ids.size, 1, `4 concurrent submits of one key returned ${ids.size} job ids`);
+      const results = await Promise.allSettled(Array.from({ length: 4 }, () => ctx.adapter.submit(ctx.target, job)));
+      const created = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+      const refused = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as { code?: string }] : []));
+      equal(created.length, 1, `4 concurrent submits of one key created ${created.length} jobs`);
+      ok(
+        refused.every((e) => e.code === 'ALREADY_EXISTS'),
+        `the other submits fail with ALREADY_EXISTS, got ${refused.map((e) => e.code).join(', ')}`,
+      );
       const found = await ctx.adapter.find(ctx.target, job.idempotencyKey);
-      equal(found?.jobId, results[0]!.jobId, 'find() after concurrent submits returns that job');
-      await ctx.finish(results[0]!.jobId, 0);
+      equal(found?.jobId, created[0]!.jobId, 'find() after concurrent submits returns that job');
+      await ctx.finish(created[0]!.jobId, 0);
     },
   },
   {
-    name: 'find by key under faults: a submit whose answer was lost is found, and resubmitting returns it',
+    name: 'find by key under faults: a submit whose answer was lost is found, and resubmitting fails with ALREADY_EXISTS',
     needs: ['idempotentSubmit'],
     async run(ctx) {
       const lossy = createFaultInjectingComputeAdapter(ctx.adapter, { lostResponseRate: { submit: 1 } });
@@ -92,8 +99,8 @@ export const computeConformanceCases: readonly ComputeConformanceCase[] = Object
       await rejectsWithCode(() => lossy.submit(ctx.target, job), 'UNAVAILABLE', 'the injected lost answer');
       const found = await ctx.adapter.find(ctx.target, job.idempotencyKey);
       ok(found !== undefined, 'find() returns the job whose submit answer was lost');
-      const again = await ctx.adapter.submit(ctx.target, job);
-      equal(again.jobId, found!.jobId, 'resubmitting returns the job that was accepted');
+      await rejectsWithCode(() => ctx.adapter.submit(ctx.target, job), 'ALREADY_EXISTS', 'resubmitting the accepted job');
+      equal((await ctx.adapter.find(ctx.target, job.idempotencyKey))?.jobId, found!.jobId, 'find() still returns the accepted job');
       await ctx.finish(found!.jobId, 0);
     },
   },

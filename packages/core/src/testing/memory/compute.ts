@@ -104,8 +104,10 @@ export function createMemoryComputeAdapter(options: MemoryComputeAdapterOptions 
         throw memoryError('INVALID_ARGUMENT', 'idempotencyKey must be 1…63 characters of [a-z0-9-]', { operation: 'submit', path: ['idempotencyKey'] }, false);
       }
       const mapKey = `${target.physicalId}\u0000${request.idempotencyKey}`;
+      // Create-or-fail (as GCP Batch job ids): a second create of a key is refused. Without
+      // idempotentSubmit the fake behaves as a provider that allows duplicate names.
       const existing = caps.idempotentSubmit ? byKey.get(mapKey) : undefined;
-      if (existing) return publicStatus(jobs.get(existing)!);
+      if (existing) throw memoryError('ALREADY_EXISTS', `a job with idempotency key ${request.idempotencyKey} already exists (${existing})`, { operation: 'submit', key: request.idempotencyKey }, false);
       if (request.cpu > caps.maxCpu || request.memoryMiB > caps.maxMemoryMiB) {
         throw memoryError('INVALID_ARGUMENT', `job asks for ${request.cpu} vCPU / ${request.memoryMiB} MiB, over ${caps.maxCpu} / ${caps.maxMemoryMiB}`, { operation: 'submit', path: ['resources'] }, false);
       }
