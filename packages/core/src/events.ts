@@ -87,8 +87,9 @@ export interface PolycloudEvents {
   /** Core refused a candidate of the router's decision (see {@link CandidateRefusedEvent}). */
   'candidate-refused': [CandidateRefusedEvent];
   /**
-   * A binding's health changed (emitted by routers). `healthy: false` also aborts
-   * calls in flight on that binding so they fail over instead of waiting it out.
+   * A binding's health changed (emitted by routers), for applications to see. Core
+   * aborts calls in flight on a binding marked unhealthy through the router's own
+   * `onHealthChange`, not this event: emitting or listening here changes no call.
    */
   health: [HealthEvent];
   /** A DataJob was submitted or changed state (LogicalCluster submit / watch / wait). */

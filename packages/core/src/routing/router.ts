@@ -1,6 +1,7 @@
 import type { ComputeCapabilities, StorageCapabilities } from '../adapter/capabilities.js';
 import type { Clock } from '../clock.js';
 import type { PolycloudError } from '../errors/polycloud-error.js';
+import type { HealthEvent } from '../events.js';
 import type { Binding } from '../urm/binding.js';
 import type { UrmDocument } from '../urm/resources.js';
 import type { ResidencyZones } from './residency.js';
@@ -88,6 +89,16 @@ export interface Router {
   /** An attempt finished: feeds latency, error rate, outlier detection and circuits. */
   report(resourceId: string, bindingId: string, outcome: RouteOutcome): void;
   explain(request: RouteRequest): RouteExplanation;
+  /**
+   * Subscribes core to the router's health changes; returns the unsubscribe. When a
+   * change says `healthy: false`, core cuts the attempts queued for or in flight on
+   * that binding (they fail over with a retryable UNAVAILABLE instead of waiting out
+   * the deadline). Core's own channel: a router keeps emitting the public `health`
+   * event for applications too. A router without it gets no health cuts, except that
+   * a `health` event it emits through {@link RouterContext.emit} still cuts (the
+   * behaviour before this member existed).
+   */
+  onHealthChange?(listener: (change: HealthEvent) => void): () => void;
   close?(): Promise<void>;
 }
 
