@@ -1,6 +1,8 @@
 import type { JobEvent } from './compute/events.js';
 import type { PolycloudError } from './errors/polycloud-error.js';
-import type { FilterVerdict, OperationKind, RouteExplanation } from './routing/router.js';
+import type { FilterVerdict, HealthEvent, OperationKind, RouteExplanation } from './routing/router.js';
+
+export type { HealthEvent } from './routing/router.js';
 
 export interface OperationEvent {
   resource: string;
@@ -42,15 +44,6 @@ export interface ErrorEvent {
   error: PolycloudError;
 }
 
-export interface HealthEvent {
-  resource: string;
-  binding: string;
-  /** Router-specific state name (`ejected`, `circuit-open`, `probe-down`, …). */
-  state?: string;
-  /** Whether the binding takes traffic now; absent while only trial calls go through. */
-  healthy?: boolean;
-  [detail: string]: unknown;
-}
 
 export interface RouteEvent {
   resource: string;
@@ -87,8 +80,9 @@ export interface PolycloudEvents {
   /** Core refused a candidate of the router's decision (see {@link CandidateRefusedEvent}). */
   'candidate-refused': [CandidateRefusedEvent];
   /**
-   * A binding's health changed (emitted by routers). `healthy: false` also aborts
-   * calls in flight on that binding so they fail over instead of waiting it out.
+   * A binding's health changed (emitted by routers), for applications to see. Core
+   * aborts calls in flight on a binding marked unhealthy through the router's own
+   * `onHealthChange`, not this event: emitting or listening here changes no call.
    */
   health: [HealthEvent];
   /** A DataJob was submitted or changed state (LogicalCluster submit / watch / wait). */

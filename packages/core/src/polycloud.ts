@@ -8,11 +8,12 @@ import { errorFromIssues, zodIssues } from './errors/from-zod.js';
 import { registerSecrets } from './errors/redact.js';
 import { secretValues } from './config/keys.js';
 import { type ErrorIssue, isPolycloudError, PolycloudError } from './errors/polycloud-error.js';
-import type { PolycloudEvents } from './events.js';
+import type { HealthEvent, PolycloudEvents } from './events.js';
 import type { ExecutionContext } from './facade/execute.js';
 import { LogicalBucketClient } from './facade/logical-bucket.js';
 import { LogicalClusterClient, type LogicalClusterOptions } from './compute/logical-cluster.js';
 import { RetryOptionsSchema, seededRandom } from './facade/retry.js';
+import { HealthCuts } from './facade/health-cut.js';
 import { ConcurrencySlots } from './facade/slots.js';
 import { instrumentPolycloud, type PolycloudTelemetry } from './observability/instrument.js';
 import type { Logger } from './observability/logger.js';
@@ -249,6 +250,10 @@ export function createPolycloud(input: PolycloudOptions): Polycloud {
     return adapter;
   };
   const capabilities = (r: string, b: string) => adapterOf(r, b).capabilities;
+  const cuts = new HealthCuts();
+  // A router without `onHealthChange` (made before the member existed): the `health`
+  // events it emits through its context still cut, read here rather than on the bus.
+  let cutOnEmit = true;
   const router = (options.router ?? createDefaultRouter())({
     resources,
     residency: options.residency,
@@ -262,8 +267,13 @@ export function createPolycloud(input: PolycloudOptions): Polycloud {
       if (isStorage(adapter)) await adapter.probe(binding.physical_id, signal ? { signal } : {});
       else await adapter.probe({ physicalId: binding.physical_id, ...(binding.region ? { region: binding.region } : {}), options: binding.options ?? {} }, signal ? { signal } : {});
     },
-    emit: (event, payload) => events.emit(event, payload as never),
+    emit: (event, payload) => {
+      if (cutOnEmit && event === 'health' && typeof payload === 'object' && payload !== null) cuts.change(payload as HealthEvent);
+      events.emit(event, payload as never);
+    },
   });
+  cutOnEmit = router.onHealthChange === undefined;
+  const unfollowHealth = cuts.follow(router);
   const limits = new Map<string, Map<string, ConcurrencySlots>>();
   const execution: ExecutionContext = {
     router,
@@ -283,6 +293,7 @@ export function createPolycloud(input: PolycloudOptions): Polycloud {
       if (!slots) byBinding.set(b, (slots = new ConcurrencySlots(options.concurrency)));
       return slots;
     },
+    cuts,
   };
 
   const telemetry = instrumentPolycloud({ events, resources }, {
@@ -354,6 +365,7 @@ export function createPolycloud(input: PolycloudOptions): Polycloud {
       if (closed) return;
       closed = true;
       await syncPlugin?.close();
+      unfollowHealth();
       await router.close?.();
       await Promise.allSettled([...new Set<StorageAdapter | ComputeAdapter>([...storage.values(), ...compute.values()])].map((a) => a.close?.()));
       telemetry.close();

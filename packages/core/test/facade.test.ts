@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createAdapterRegistry, createPolycloud, isPolycloudError, PolycloudError, type PolycloudOptions } from '@polycloud/core';
-import type { StorageAdapter } from '@polycloud/core/spi';
+import { createDefaultRouter, type HealthEvent, type RouterContext, type RouterFactory, type StorageAdapter } from '@polycloud/core/spi';
 import { createFakeClock, createMemoryStorageAdapter, memoryStorageAdapterFactory } from '@polycloud/core/testing';
 import { createRouter } from '@polycloud/router';
 import { down, scripted } from './facade-helpers.js';
@@ -35,6 +35,32 @@ function setup(adapters: { a?: StorageAdapter; b?: StorageAdapter } = {}, option
     polycloud.events.on(name, (payload: unknown) => events.push({ name, payload: payload as Record<string, unknown> }));
   }
   return { polycloud, bucket: polycloud.bucket('lb-123'), a, b, events };
+}
+
+/**
+ * Core's default router, plus what a health-tracking router does when a binding goes
+ * dark: tell core through `onHealthChange` (its channel for health cuts), and emit the
+ * public `health` event for applications.
+ */
+function healthRouter(): { router: RouterFactory; markUnhealthy(binding: string): void } {
+  const listeners = new Set<(change: HealthEvent) => void>();
+  let emit: RouterContext['emit'] = () => {};
+  const router: RouterFactory = (ctx) => {
+    emit = ctx.emit;
+    return {
+      ...createDefaultRouter()(ctx),
+      onHealthChange: (listener) => {
+        listeners.add(listener);
+        return () => void listeners.delete(listener);
+      },
+    };
+  };
+  const markUnhealthy = (binding: string) => {
+    const change = { resource: 'lb-123', binding, healthy: false };
+    for (const listener of listeners) listener(change);
+    emit('health', change);
+  };
+  return { router, markUnhealthy };
 }
 
 async function codeOf(p: Promise<unknown> | (() => unknown)): Promise<PolycloudError> {
@@ -192,11 +218,12 @@ describe('LogicalBucket facade', () => {
   describe('calls in flight on a binding that goes dark', () => {
     it('fail over as soon as the router marks the binding unhealthy', async () => {
       const { adapter: a } = scripted(createMemoryStorageAdapter({ buckets: ['bucket-x'] }), { put: ['hang', 'hang', 'hang'] });
-      const { polycloud, bucket, events } = setup({ a });
+      const health = healthRouter();
+      const { bucket, events } = setup({ a }, { router: health.router });
       const pending = Promise.all([bucket.put('k1', 'v'), bucket.put('k2', 'v'), bucket.put('k3', 'v')]);
       await new Promise((r) => setTimeout(r, 5));
-      polycloud.events.emit('health', { resource: 'lb-123', binding: 'CLOUD_B', healthy: false }); // another binding: no effect
-      polycloud.events.emit('health', { resource: 'lb-123', binding: 'CLOUD_A', healthy: false });
+      health.markUnhealthy('CLOUD_B'); // another binding: no effect
+      health.markUnhealthy('CLOUD_A');
       const results = await pending;
       expect(results.map((r) => r.binding)).toEqual(['CLOUD_B', 'CLOUD_B', 'CLOUD_B']);
       const failovers = events.filter((e) => e.name === 'failover').map((e) => (e.payload['error'] as PolycloudError).code);
@@ -205,12 +232,42 @@ describe('LogicalBucket facade', () => {
 
     it('also fail over when they were still queued for the binding\'s concurrency slot', async () => {
       const { adapter: a } = scripted(createMemoryStorageAdapter({ buckets: ['bucket-x'] }), { put: ['hang', 'hang', 'hang'] });
-      const { polycloud, bucket } = setup({ a }, { concurrency: 1 });
+      const health = healthRouter();
+      const { bucket } = setup({ a }, { concurrency: 1, router: health.router });
       const pending = Promise.all([bucket.put('q1', 'v'), bucket.put('q2', 'v'), bucket.put('q3', 'v')]); // q2, q3 wait behind q1
       await new Promise((r) => setTimeout(r, 5));
-      polycloud.events.emit('health', { resource: 'lb-123', binding: 'CLOUD_A', healthy: false });
+      health.markUnhealthy('CLOUD_A');
       const results = await pending;
       expect(results.map((r) => r.binding)).toEqual(['CLOUD_B', 'CLOUD_B', 'CLOUD_B']);
+    });
+
+    it('are cut by the router\'s onHealthChange, not by a health event on the public bus', async () => {
+      const { adapter: a } = scripted(createMemoryStorageAdapter({ buckets: ['bucket-x'] }), { put: ['hang'] });
+      const health = healthRouter();
+      const { polycloud, bucket } = setup({ a }, { router: health.router });
+      let settled = false;
+      const pending = bucket.put('k1', 'v').finally(() => (settled = true));
+      await new Promise((r) => setTimeout(r, 5));
+      polycloud.events.emit('health', { resource: 'lb-123', binding: 'CLOUD_A', healthy: false }); // an application's own emit
+      await new Promise((r) => setTimeout(r, 5));
+      expect(settled).toBe(false);
+      health.markUnhealthy('CLOUD_A');
+      expect((await pending).binding).toBe('CLOUD_B');
+    });
+
+    it('are cut by a health event a router without onHealthChange emits through its context', async () => {
+      const { adapter: a } = scripted(createMemoryStorageAdapter({ buckets: ['bucket-x'] }), { put: ['hang'] });
+      let emit: RouterContext['emit'] = () => {};
+      const router: RouterFactory = (ctx) => {
+        emit = ctx.emit;
+        const { onHealthChange: _none, ...rest } = createDefaultRouter()(ctx);
+        return rest;
+      };
+      const { bucket } = setup({ a }, { router });
+      const pending = bucket.put('k1', 'v');
+      await new Promise((r) => setTimeout(r, 5));
+      emit('health', { resource: 'lb-123', binding: 'CLOUD_A', healthy: false });
+      expect((await pending).binding).toBe('CLOUD_B');
     });
 
     it('fail over after attemptTimeoutMs on the fake clock', async () => {

@@ -1,4 +1,4 @@
-import { hardFilter, type RouteDecision, type RouteExplanation, type RouteOutcome, type Router, type RouterContext, type RouteRequest, type RouterFactory, type UrmDocument } from '@polycloud/core/spi';
+import { hardFilter, type HealthEvent, type RouteDecision, type RouteExplanation, type RouteOutcome, type Router, type RouterContext, type RouteRequest, type RouterFactory, type UrmDocument } from '@polycloud/core/spi';
 import { buildDocState, costClassOf, type DocState, type Group, type Table } from './doc-state.js';
 import { explainRequest } from './explain.js';
 import { hash53, hashString } from './hash.js';
@@ -51,6 +51,8 @@ class PolycloudRouter implements Router {
   #decisions = 0;
   /** The clock reading of the current decision (NaN until needed). */
   #now = NaN;
+  /** Core's health listeners (`onHealthChange`): told before the public `health` event. */
+  readonly #healthListeners = new Set<(change: HealthEvent) => void>();
 
   constructor(o: ResolvedRouterOptions, ctx: RouterContext) {
     this.#o = o;
@@ -63,7 +65,13 @@ class PolycloudRouter implements Router {
     this.#tracker = new HealthTracker(
       o,
       () => ctx.clock.now(),
-      (event, payload) => ctx.emit(event, payload),
+      (event, payload) => {
+        if (event === 'health' && this.#healthListeners.size > 0) {
+          const change: HealthEvent = { ...payload };
+          for (const listener of [...this.#healthListeners]) listener(change);
+        }
+        ctx.emit(event, payload);
+      },
       (r, b) => this.#describe.get(`${r}\u0000${b}`) ?? {},
     );
     for (const doc of ctx.resources) this.#state(doc);
@@ -91,6 +99,11 @@ class PolycloudRouter implements Router {
 
   report(resourceId: string, bindingId: string, outcome: RouteOutcome): void {
     this.#tracker.report(resourceId, bindingId, outcome);
+  }
+
+  onHealthChange(listener: (change: HealthEvent) => void): () => void {
+    this.#healthListeners.add(listener);
+    return () => void this.#healthListeners.delete(listener);
   }
 
   explain(request: RouteRequest): RouteExplanation {

@@ -10,7 +10,9 @@ export interface DefaultRouterOptions {
 /**
  * Core's simple router: the hard filters, then priority tier (primary before
  * standby), then static weight (higher first), then declaration order. A binding
- * that just failed with a retryable error moves to the back for `cooldownMs`.
+ * that just failed with a retryable error moves to the back for `cooldownMs`; it is
+ * never marked unhealthy, so it reports no health change (`onHealthChange` accepts a
+ * listener that this router never calls).
  * Use @polycloud/router for load-, price- and health-aware routing.
  */
 export function createDefaultRouter(options: DefaultRouterOptions = {}): (context: RouterContext) => Router {
@@ -37,6 +39,9 @@ export function createDefaultRouter(options: DefaultRouterOptions = {}): (contex
         const k = `${resourceId}\u0000${bindingId}`;
         if (outcome.ok) failedAt.delete(k);
         else if (outcome.error?.retryable) failedAt.set(k, context.clock.now());
+      },
+      onHealthChange() {
+        return () => {};
       },
       explain(request: RouteRequest) {
         const resourceId = request.resource.resource_id;

@@ -88,6 +88,16 @@ export interface Router {
   /** An attempt finished: feeds latency, error rate, outlier detection and circuits. */
   report(resourceId: string, bindingId: string, outcome: RouteOutcome): void;
   explain(request: RouteRequest): RouteExplanation;
+  /**
+   * Subscribes core to the router's health changes; returns the unsubscribe. When a
+   * change says `healthy: false`, core cuts the attempts queued for or in flight on
+   * that binding (they fail over with a retryable UNAVAILABLE instead of waiting out
+   * the deadline). Core's own channel: a router keeps emitting the public `health`
+   * event for applications too. A router without it gets no health cuts, except that
+   * a `health` event it emits through {@link RouterContext.emit} still cuts (the
+   * behaviour before this member existed).
+   */
+  onHealthChange?(listener: (change: HealthEvent) => void): () => void;
   close?(): Promise<void>;
 }
 
@@ -105,3 +115,14 @@ export interface RouterContext {
 }
 
 export type RouterFactory = (context: RouterContext) => Router;
+
+/** A binding's health changed (the router's own state; also emitted as the `health` event). */
+export interface HealthEvent {
+  resource: string;
+  binding: string;
+  /** Router-specific state name (`ejected`, `circuit-open`, `probe-down`, …). */
+  state?: string;
+  /** Whether the binding takes traffic now; absent while only trial calls go through. */
+  healthy?: boolean;
+  [detail: string]: unknown;
+}
