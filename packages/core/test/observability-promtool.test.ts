@@ -523,6 +523,8 @@ describe('alerts.yml and the Grafana dashboard against @opentelemetry/exporter-p
       const output = `${run.stdout}${run.stderr}`;
       expect(run.status, output).toBe(0);
       expect(output).toContain('SUCCESS');
+      const cases = tests.flatMap((t) => t.alert_rule_test);
+      console.log(`[promtool] ${promtoolVersion}: ${tests.length} scenarios, ${cases.length} alert cases (${cases.filter((c) => c.exp_alerts.length > 0).length} firing, ${cases.filter((c) => c.exp_alerts.length === 0).length} silent): SUCCESS`);
       // Every alert is shown firing in some scenario, and silent on normal traffic.
       const firing = new Set(tests.flatMap((t) => t.alert_rule_test.filter((a) => a.exp_alerts.length > 0).map((a) => a.alertname)));
       expect([...firing].sort()).toEqual([...ALERT_NAMES].sort());
