@@ -156,13 +156,15 @@ describe('metrics and spans derived from events', () => {
   });
 });
 
+// The names @opentelemetry/exporter-prometheus serves (no unit suffix);
+// observability-promtool.test.ts checks them against a real exporter.
 describe('Prometheus names', () => {
   it.each([
-    ['polycloud.operation.duration', 'histogram', 's', 'polycloud_operation_duration_seconds'],
+    ['polycloud.operation.duration', 'histogram', 's', 'polycloud_operation_duration'],
     ['polycloud.operations', 'counter', '{operation}', 'polycloud_operations_total'],
     ['polycloud.operation.bytes', 'counter', 'By', 'polycloud_operation_bytes_total'],
-    ['polycloud.replication.lag', 'gauge', 's', 'polycloud_replication_lag_seconds'],
-    ['polycloud.storage.usage', 'gauge', 'By', 'polycloud_storage_usage_bytes'],
+    ['polycloud.replication.lag', 'gauge', 's', 'polycloud_replication_lag'],
+    ['polycloud.storage.usage', 'gauge', 'By', 'polycloud_storage_usage'],
   ] as const)('%s → %s', (name, kind, unit, expected) => {
     expect(prometheusName({ name, kind: kind as 'counter', unit })).toBe(expected);
   });

@@ -16,6 +16,7 @@ import type { UrmDocument } from '../urm/resources.js';
 import { BindingStates, type BindingTelemetry, type CircuitState } from './binding-state.js';
 import { createRedactingLogger, type Logger } from './logger.js';
 import { cloudProviderOf, POLYCLOUD_METRICS, type PolycloudMetricName } from './metrics.js';
+import { CORE_VERSION } from '../version.js';
 
 export interface TelemetryOptions {
   /** Where metrics go. Default: the global one (`metrics.getMeterProvider()`), a no-op unless the host installed an SDK. */
@@ -68,9 +69,9 @@ export function instrumentPolycloud(
   polycloud: { events: EventEmitter<PolycloudEvents>; resources: readonly UrmDocument[] },
   options: TelemetryOptions = {},
 ): PolycloudTelemetry {
-  const meter = (options.meterProvider ?? metrics.getMeterProvider()).getMeter('@polycloud/core');
+  const meter = (options.meterProvider ?? metrics.getMeterProvider()).getMeter('@polycloud/core', CORE_VERSION);
   const tracerProvider = options.tracerProvider ?? trace.getTracerProvider();
-  const tracer = tracerProvider.getTracer('@polycloud/core');
+  const tracer = tracerProvider.getTracer('@polycloud/core', CORE_VERSION);
   // Per-operation work is skipped for what nobody collects. Metrics: the meter is fixed
   // now (the API has no proxy for meters), so a no-op meter stays one. Traces: the
   // global provider is a proxy an SDK may be registered behind later, so it is

@@ -145,19 +145,18 @@ export const POLYCLOUD_METRICS = [
 
 export type PolycloudMetricName = (typeof POLYCLOUD_METRICS)[number]['name'];
 
-const UNIT_SUFFIX: Record<string, string> = { s: 'seconds', By: 'bytes', ms: 'milliseconds' };
-
 /**
- * The name a metric gets in Prometheus under OpenTelemetry's compatibility rules:
- * dots → underscores, the unit as a suffix (`_seconds`, `_bytes`; `{…}` annotations
- * dropped; not repeated when the name already ends with it), `_total` for counters.
- * Histograms add `_bucket`, `_sum` and `_count` to this name.
+ * The name a metric gets in Prometheus as `@opentelemetry/exporter-prometheus` serves
+ * it: characters other than letters, digits and `_` become `_`, counters get `_total`
+ * (not repeated). The exporter adds no unit suffix: `polycloud.replication.lag` (unit
+ * `s`) is `polycloud_replication_lag`, in seconds; `polycloud.storage.usage` (`By`) is
+ * `polycloud_storage_usage`, in bytes. Histograms add `_bucket`, `_sum` and `_count`.
+ * packages/core/test/observability-promtool.test.ts compares these names with a real
+ * exporter's output.
  */
 export function prometheusName(metric: Pick<MetricDefinition, 'name' | 'kind' | 'unit'>): string {
   let name = metric.name.replace(/[^A-Za-z0-9_]/g, '_');
-  const suffix = UNIT_SUFFIX[metric.unit];
-  if (suffix && !name.endsWith(`_${suffix}`)) name += `_${suffix}`;
-  if (metric.kind === 'counter') name += '_total';
+  if (metric.kind === 'counter' && !name.endsWith('_total')) name += '_total';
   return name;
 }
 
