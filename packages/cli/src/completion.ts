@@ -13,7 +13,9 @@ function walk(program: Command): Node[] {
   const nodes: Node[] = [];
   const visit = (cmd: Command, path: string) => {
     const own = cmd === program ? [] : cmd.options.flatMap((o) => [o.short, o.long].filter((f): f is string => !!f));
-    nodes.push({ path, subcommands: cmd.commands.map((c) => c.name()), flags: [...new Set([...own, ...globals, '--help'])] });
+    // --version is the program's only: not offered after a command.
+    const inherited = cmd === program ? globals : globals.filter((f) => f !== '-V' && f !== '--version');
+    nodes.push({ path, subcommands: cmd.commands.map((c) => c.name()), flags: [...new Set([...own, ...inherited, '--help'])] });
     for (const c of cmd.commands) visit(c, path ? `${path} ${c.name()}` : c.name());
   };
   visit(program, '');
