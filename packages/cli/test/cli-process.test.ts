@@ -1,5 +1,6 @@
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -66,6 +67,18 @@ describe('the bin on a fresh clone (no dist/)', () => {
   it('npm links the bin at the root: node_modules/.bin/polycloud points at bin/polycloud.js', () => {
     const linked = join(ROOT, 'node_modules', '.bin', 'polycloud');
     expect(readFileSync(linked, 'utf8')).toBe(readFileSync(BIN, 'utf8'));
+  });
+});
+
+describe('--version of the build (after npm run build)', () => {
+  it.runIf(existsSync(join(CLI, 'dist', 'index.cjs')))('ESM and CJS builds both carry package.json\'s version', async () => {
+    const version = (JSON.parse(readFileSync(join(CLI, 'package.json'), 'utf8')) as { version: string }).version;
+    const cjs = createRequire(import.meta.url)(join(CLI, 'dist', 'index.cjs')) as { CLI_VERSION: string };
+    expect(cjs.CLI_VERSION).toBe(version);
+    const esm = await exec(process.execPath, ['--input-type=module', '-e', `import { CLI_VERSION } from ${JSON.stringify(join(CLI, 'dist', 'index.js'))}; console.log(CLI_VERSION)`]);
+    expect(esm.stdout.trim()).toBe(version);
+    const bin = await exec(process.execPath, [BIN, '--version']);
+    expect(bin.stdout.trim()).toBe(version);
   });
 });
 
