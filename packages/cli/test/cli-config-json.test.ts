@@ -13,7 +13,7 @@ import { memoryRegistry, run, tempDir, writeConfig } from './helpers.js';
 const CONFIG = `
 providers:
   - {name: cloud_a, type: memory, buckets: [bucket-a]}
-  - {name: cloud_b, type: memory, buckets: [bucket-b]}
+  - {name: cloud_b, type: memory, buckets: [bucket-b, bucket-c]}
   - {name: local, type: local}
 resources:
   - resource_id: lb-1
@@ -25,6 +25,10 @@ resources:
     type: LogicalCluster
     providers:
       - {cloud: local, physical_id: here}
+  - resource_id: lb-2
+    type: LogicalBucket
+    providers:
+      - {cloud: cloud_b, physical_id: bucket-c}
 jobs:
   - apiVersion: batch.mcp/v1
     kind: DataJob
@@ -70,7 +74,7 @@ describe('where the config comes from', () => {
   it('--config - reads stdin (bounded); a FIFO named as the config is refused, never read', async () => {
     const r = await run(['validate', '--config', '-', '--json'], { registry: memoryRegistry().registry, stdin: Readable.from([Buffer.from(CONFIG)]) });
     expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, file: '-', resources: [{ id: 'lb-1' }, { id: 'lc-1' }] });
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, file: '-', resources: [{ id: 'lb-1' }, { id: 'lc-1' }, { id: 'lb-2' }] });
     const dev = await run(['validate', '/dev/stdin'], { registry: memoryRegistry().registry, stdin: Readable.from([CONFIG]) });
     expect(dev.code, dev.stderr).toBe(0);
 
@@ -227,6 +231,7 @@ describe('object commands on a LogicalBucket', () => {
 
     const top = await cli('ls', 'lb-1');
     expect(top.stdout).toMatch(/DIR +reports\//);
+    expect(top.stdout).not.toContain('_polycloud');
     const ls = JSON.parse((await cli('ls', 'lb-1/reports/', '--json')).stdout) as { objects: { key: string; size: number }[] };
     expect(ls.objects).toEqual([expect.objectContaining({ key: 'reports/report.csv', size: 15 })]);
     const rec = JSON.parse((await cli('ls', '-r', 'lb-1', '--json')).stdout) as { objects: { key: string }[] };
@@ -239,6 +244,14 @@ describe('object commands on a LogicalBucket', () => {
     expect(readFileSync(join(work, 'out', 'report.csv'), 'utf8')).toBe('day,total\n1,42\n');
     const copy = await cli('cp', 'lb-1/reports/report.csv', 'lb-1/archive/r.csv', '--json');
     expect(JSON.parse(copy.stdout)).toMatchObject({ ok: true, destination: 'lb-1/archive/r.csv', bytes: 15 });
+
+    // Another LogicalBucket: read through lb-1's router, written through lb-2's.
+    const across = await cli('cp', 'lb-1/reports/report.csv', 'lb-2/');
+    expect(across.stdout).toMatch(/lb-1\/reports\/report\.csv → lb-2\/report\.csv: 15 B \(cloud_b\)/);
+    expect(clouds.get('cloud_b')!.keys('bucket-c')).toEqual(['report.csv']);
+    // A local path that starts like a bucket needs ./ (it is the bucket otherwise).
+    expect((await cli('cp', ':lb-2/report.csv', './lb-2-copy.csv')).code).toBe(0);
+    expect(readFileSync(join(work, 'lb-2-copy.csv'), 'utf8')).toBe('day,total\n1,42\n');
 
     const rm = await cli('rm', 'lb-1/reports/report.csv', 'lb-1/archive/r.csv');
     expect(rm.code).toBe(0);
