@@ -86,7 +86,7 @@ describe('special files are refused at once, never read (exit 2)', () => {
 
   for (const cmd of ['explain', 'submit'] as const) {
     it(`job ${cmd} <config> <FIFO> and <symlink to /dev/zero>: exit 2, INVALID_ARGUMENT at job`, { timeout: 2 * BOUND_MS + 10_000 }, async () => {
-      const [fifo, zero] = await Promise.all([binary('job', cmd, at('cfg.yaml'), at('job-fifo.yaml'), '--json'), binary('job', cmd, at('cfg.yaml'), at('zero.yaml'))]);
+      const [fifo, zero] = await Promise.all([binary('job', cmd, '--config', at('cfg.yaml'), at('job-fifo.yaml'), '--json'), binary('job', cmd, '--config', at('cfg.yaml'), at('zero.yaml'))]);
       expect(fifo.code, fifo.stderr).toBe(2);
       expect((JSON.parse(fifo.stdout) as { error: { code: string; path: unknown[] } }).error).toMatchObject({ code: 'INVALID_ARGUMENT', path: ['job'] });
       expect(zero.code, zero.stderr).toBe(2);

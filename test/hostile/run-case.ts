@@ -132,7 +132,7 @@ export async function cliOutcome(c: HostileCase): Promise<CliOutcome | undefined
     } else {
       writeFileSync(join(dir, 'config.yaml'), CLUSTER_CONFIG);
       writeFileSync(join(dir, 'job.yaml'), c.text);
-      argv = ['job', 'explain', join(dir, 'config.yaml'), join(dir, 'job.yaml')];
+      argv = ['job', 'explain', '--config', join(dir, 'config.yaml'), join(dir, 'job.yaml')];
     }
     const plain = await cli(argv);
     const json = await cli([...argv, '--json']);

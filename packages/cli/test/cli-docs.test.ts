@@ -22,3 +22,25 @@ describe('docs/configuration.md', () => {
     expect(r.stdout).not.toContain(env.ENV_CLOUD_A_SECRET);
   });
 });
+
+describe('the `npx polycloud …` lines of docs/cli.md and the package README', () => {
+  const texts = ['../../../docs/cli.md', '../README.md'].map((p) => readFileSync(fileURLToPath(new URL(p, import.meta.url)), 'utf8'));
+  const lines = texts.flatMap((t) => [...t.matchAll(/^npx polycloud (.*)$/gm)].map((m) => m[1]!.replace(/\s*>\s*\/dev\/null\s*$/, '')));
+
+  it('there are some, and each exits 0 (in a directory holding the complete example as polycloud.yaml)', async () => {
+    expect(lines.length).toBeGreaterThanOrEqual(4);
+    const section = doc.slice(doc.indexOf('## A complete file'));
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
+    const cwd = tempDir();
+    writeConfig(cwd, 'polycloud.yaml', yaml);
+    const env = {
+      ENV_CLOUD_A_KEY: 'AKIAEXAMPLEKEY0001',
+      ENV_CLOUD_A_SECRET: 'example-secret-value-0001',
+      AZURE_STORAGE_CONNECTION_STRING: 'DefaultEndpointsProtocol=https;AccountName=example;AccountKey=ZXhhbXBsZS1rZXk=;EndpointSuffix=core.windows.net',
+    };
+    for (const l of lines) {
+      const r = await run(l.split(/\s+/), { env, cwd });
+      expect(r.code, `npx polycloud ${l}\n${r.stderr}`).toBe(0);
+    }
+  });
+});

@@ -70,16 +70,16 @@ describe('polycloud CLI against s3rver, Azurite and the GCS emulator', () => {
   });
 
   it('explain: the decision with sub-scores; residency=eu excludes the AWS binding', async () => {
-    const plain = await cli(['explain', config, 'lb-emu', 'a.txt']);
+    const plain = await cli(['explain', '--config', config, 'lb-emu', 'a.txt']);
     expect(plain.code).toBe(0);
     expect(plain.stdout.split('\n')[0]).toBe('write lb-emu/a.txt → aws');
-    const eu = JSON.parse((await cli(['explain', config, 'lb-emu', 'a.txt', '--tag', 'residency=eu', '--json'])).stdout) as { chosen: string; candidates: { binding: string; verdict: string }[] };
+    const eu = JSON.parse((await cli(['explain', '--config', config, 'lb-emu', 'a.txt', '--tag', 'residency=eu', '--json'])).stdout) as { chosen: string; candidates: { binding: string; verdict: string }[] };
     expect(eu.chosen).toBe('azure');
     expect(eu.candidates.find((c) => c.binding === 'aws')!.verdict).toBe('residency');
   });
 
   it('status: every binding up (exit 0); sync drains the backlog to the other clouds', async () => {
-    const up = await cli(['status', config, '--json']);
+    const up = await cli(['status', '--config', config, '--json']);
     expect(up.code).toBe(0);
     const rows = JSON.parse(up.stdout) as { binding: string; health: string; backlog?: number }[];
     expect(rows.map((r) => [r.binding, r.health])).toEqual([
@@ -94,14 +94,14 @@ describe('polycloud CLI against s3rver, Azurite and the GCS emulator', () => {
     } finally {
       await writer.close();
     }
-    const before = JSON.parse((await cli(['status', config, '--json'])).stdout) as { binding: string; backlog?: number }[];
+    const before = JSON.parse((await cli(['status', '--config', config, '--json'])).stdout) as { binding: string; backlog?: number }[];
     expect(before.find((r) => r.binding === 'gcp')!.backlog).toBe(3);
 
-    const sync = await cli(['sync', config, 'lb-emu']);
+    const sync = await cli(['sync', '--config', config, 'lb-emu']);
     expect(sync.code).toBe(0);
     expect(sync.stdout).toMatch(/replicated lb-emu: 6 change\(s\) applied, 54 B, 0 conflict\(s\), 0 failed key\(s\)/);
 
-    const after = JSON.parse((await cli(['status', config, '--json', '--usage'])).stdout) as { binding: string; backlog?: number; usageBytes?: number }[];
+    const after = JSON.parse((await cli(['status', '--config', config, '--json', '--usage'])).stdout) as { binding: string; backlog?: number; usageBytes?: number }[];
     for (const r of after) expect(r, r.binding).toMatchObject({ backlog: 0, usageBytes: 27 });
   });
 
@@ -112,20 +112,20 @@ describe('polycloud CLI against s3rver, Azurite and the GCS emulator', () => {
     } finally {
       await direct.close();
     }
-    const dry = await cli(['sync', config, 'lb-emu', '--reconcile', '--dry-run']);
+    const dry = await cli(['sync', '--config', config, 'lb-emu', '--reconcile', '--dry-run']);
     expect(dry.code).toBe(0);
     expect(dry.stdout).toContain("dry run (the engine's plan): 1 key(s) to bring in line, 0 deleted outside polycloud, 0 to delete everywhere of 3 synchronised; nothing was changed");
-    const r = await cli(['sync', config, 'lb-emu', '--reconcile']);
+    const r = await cli(['sync', '--config', config, 'lb-emu', '--reconcile']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/reconciled lb-emu: 2 change\(s\) applied, 30 B, 0 conflict\(s\), every binding listed/);
-    const after = JSON.parse((await cli(['status', config, '--json', '--usage'])).stdout) as { binding: string; usageBytes?: number }[];
+    const after = JSON.parse((await cli(['status', '--config', config, '--json', '--usage'])).stdout) as { binding: string; usageBytes?: number }[];
     for (const row of after) expect(row.usageBytes, row.binding).toBe(27 + 15);
   });
 
   it('status: a stopped emulator shows as down, exit 1', async () => {
     await azure.stop();
     try {
-      const r = await cli(['status', config, '--timeout', '2000']);
+      const r = await cli(['status', '--config', config, '--timeout', '2000']);
       expect(r.code).toBe(1);
       expect(r.stdout).toMatch(/azure .*westeurope .*down \(/);
       expect(r.stdout).toMatch(/aws .*up/);

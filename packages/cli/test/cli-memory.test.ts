@@ -104,7 +104,7 @@ describe('polycloud validate', () => {
 
 describe('polycloud explain', () => {
   it('shows the chosen binding and every candidate with its sub-scores', async () => {
-    const r = await run(['explain', config, 'lb-123', 'reports/a.csv'], { registry: memoryRegistry().registry });
+    const r = await run(['explain', '--config', config, 'lb-123', 'reports/a.csv'], { registry: memoryRegistry().registry });
     expect(r.code).toBe(0);
     expect(r.stdout.split('\n')[0]).toBe('write lb-123/reports/a.csv → cloud_a');
     for (const column of ['rank', 'binding', 'verdict', 'weight', 'sub-scores']) expect(r.stdout).toContain(column);
@@ -113,7 +113,7 @@ describe('polycloud explain', () => {
   });
 
   it('applies data tags: a residency tag rejects the binding outside the zone', async () => {
-    const r = await run(['explain', config, 'lb-123', 'k', '--tag', 'residency=eu', '--json'], { registry: memoryRegistry().registry });
+    const r = await run(['explain', '--config', config, 'lb-123', 'k', '--tag', 'residency=eu', '--json'], { registry: memoryRegistry().registry });
     expect(r.code).toBe(0);
     const e = JSON.parse(r.stdout) as { chosen: string; candidates: { binding: string; verdict: string }[] };
     expect(e.chosen).toBe('cloud_a');
@@ -122,7 +122,7 @@ describe('polycloud explain', () => {
 
   it('uses the config\'s router section (caller region → distance sub-scores); a bad router option is a config error', async () => {
     const withRouter = writeConfig(dir, 'router.yaml', `${CONFIG}router:\n  caller: {region: eu-west-1}\n  price_floor_ratio: 0.5\n`);
-    const r = await run(['explain', withRouter, 'lb-123', 'k', '--json'], { registry: memoryRegistry().registry });
+    const r = await run(['explain', '--config', withRouter, 'lb-123', 'k', '--json'], { registry: memoryRegistry().registry });
     expect(r.code).toBe(0);
     const e = JSON.parse(r.stdout) as { candidates: { binding: string; scores: Record<string, number> }[] };
     expect(e.candidates.find((c) => c.binding === 'cloud_a')!.scores['distanceKm']).toBe(0);
@@ -136,16 +136,16 @@ describe('polycloud explain', () => {
 
   it('exits 1 when no binding qualifies, with --json as without', async () => {
     const usOnly = writeConfig(dir, 'us-only.yaml', CONFIG.replace('region: eu-west-1, weight: 3', 'region: us-west-1, weight: 3'));
-    const text = await run(['explain', usOnly, 'lb-123', 'k', '--tag', 'residency=eu'], { registry: memoryRegistry().registry });
+    const text = await run(['explain', '--config', usOnly, 'lb-123', 'k', '--tag', 'residency=eu'], { registry: memoryRegistry().registry });
     expect(text.code).toBe(1);
     expect(text.stdout).toContain('(no binding qualifies)');
-    const json = await run(['explain', usOnly, 'lb-123', 'k', '--tag', 'residency=eu', '--json'], { registry: memoryRegistry().registry });
+    const json = await run(['explain', '--config', usOnly, 'lb-123', 'k', '--tag', 'residency=eu', '--json'], { registry: memoryRegistry().registry });
     expect(json.code).toBe(1);
     expect((JSON.parse(json.stdout) as { chosen?: string }).chosen).toBeUndefined();
   });
 
   it('an unknown bucket exits 1 with NOT_FOUND', async () => {
-    const r = await run(['explain', config, 'lb-nope', 'k'], { registry: memoryRegistry().registry });
+    const r = await run(['explain', '--config', config, 'lb-nope', 'k'], { registry: memoryRegistry().registry });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('NOT_FOUND');
   });
@@ -154,31 +154,31 @@ describe('polycloud explain', () => {
 describe('polycloud status', () => {
   it('prints health, circuit, lag and backlog per binding; --usage adds bytes and quota', async () => {
     const { registry, clouds } = memoryRegistry();
-    const r0 = await run(['status', config], { registry });
+    const r0 = await run(['status', '--config', config], { registry });
     expect(r0.code).toBe(0);
     clouds.get('cloud_a')!.putObject('bucket-a', 'big', 'x'.repeat(2048));
-    const r = await run(['status', config, '--usage'], { registry });
+    const r = await run(['status', '--config', config, '--usage'], { registry });
     expect(r.code).toBe(0);
     for (const column of ['resource', 'binding', 'health', 'circuit', 'lag', 'backlog', 'usage', 'quota']) expect(r.stdout).toContain(column);
     expect(r.stdout).toMatch(/cloud_a .*eu-west-1 .*up .*closed .*2\.0 KiB .*1\.0 KiB/);
-    const json = JSON.parse((await run(['status', config, '--json', '--usage'], { registry })).stdout) as { binding: string; health: string; usageBytes?: number; backlog?: number }[];
+    const json = JSON.parse((await run(['status', '--config', config, '--json', '--usage'], { registry })).stdout) as { binding: string; health: string; usageBytes?: number; backlog?: number }[];
     expect(json.map((x) => x.binding)).toEqual(['cloud_a', 'cloud_b', 'local']);
     expect(json[0]).toMatchObject({ health: 'up', usageBytes: 2048, backlog: 0 });
   });
 
   it('--timeout that is not a positive number of ms is a usage error (exit 2), not a silent 5000', async () => {
     for (const bad of ['abc', '0', '-5', '1.5', '10s']) {
-      const r = await run(['status', config, '--timeout', bad], { registry: memoryRegistry().registry });
+      const r = await run(['status', '--config', config, '--timeout', bad], { registry: memoryRegistry().registry });
       expect(r.code, bad).toBe(2);
       expect(r.stderr).toContain('INVALID_ARGUMENT');
     }
-    expect((await run(['status', config, '--timeout', '2000'], { registry: memoryRegistry().registry })).code).toBe(0);
+    expect((await run(['status', '--config', config, '--timeout', '2000'], { registry: memoryRegistry().registry })).code).toBe(0);
   });
 
   it('exits 1 when a binding is down', async () => {
     const { registry, down } = memoryRegistry();
     down.add('cloud_b');
-    const r = await run(['status', config, '--json'], { registry });
+    const r = await run(['status', '--config', config, '--json'], { registry });
     expect(r.code).toBe(1);
     const rows = JSON.parse(r.stdout) as { binding: string; health: string; error?: string }[];
     expect(rows.find((x) => x.binding === 'cloud_b')).toMatchObject({ health: 'down', error: 'UNAVAILABLE' });
@@ -194,15 +194,15 @@ describe('polycloud sync', () => {
     await writer.close();
     expect(clouds.get('cloud_b')!.keys('bucket-b').filter((k) => !k.startsWith('_polycloud/'))).toEqual([]);
 
-    const before = JSON.parse((await run(['status', config, '--json'], { registry })).stdout) as { binding: string; backlog?: number }[];
+    const before = JSON.parse((await run(['status', '--config', config, '--json'], { registry })).stdout) as { binding: string; backlog?: number }[];
     expect(before.find((x) => x.binding === 'cloud_b')!.backlog).toBe(5);
 
-    const dry = await run(['sync', config, 'lb-123', '--dry-run'], { registry });
+    const dry = await run(['sync', '--config', config, 'lb-123', '--dry-run'], { registry });
     expect(dry.code).toBe(0);
     expect(dry.stdout).toContain('dry run: 5 journal entries waiting');
     expect(clouds.get('cloud_b')!.keys('bucket-b').filter((k) => !k.startsWith('_polycloud/'))).toEqual([]);
 
-    const r = await run(['sync', config, 'lb-123'], { registry });
+    const r = await run(['sync', '--config', config, 'lb-123'], { registry });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/replicate lb-123: 5\/5 objects, \d+ B, [\d.]+ obj\/s, .*ETA 0s/);
     expect(r.stdout).toMatch(/replicated lb-123: 5 change\(s\) applied, 35 B, 0 conflict\(s\), 0 failed key\(s\)/);
@@ -211,16 +211,17 @@ describe('polycloud sync', () => {
 
   it('--reconcile --dry-run shows what is missing where, and changes nothing; --reconcile repairs it', async () => {
     const { registry, clouds } = memoryRegistry();
-    await run(['status', config], { registry });
+    await run(['status', '--config', config], { registry });
     clouds.get('cloud_a')!.putObject('bucket-a', 'outside/1.txt', 'hello');
     clouds.get('cloud_b')!.putObject('bucket-b', 'outside/2.txt', 'world!');
-    const dry = await run(['sync', config, 'lb-123', '--reconcile', '--dry-run'], { registry });
+    const dry = await run(['sync', '--config', config, 'lb-123', '--reconcile', '--dry-run'], { registry });
     expect(dry.code).toBe(0);
-    expect(dry.stdout).toMatch(/cloud_a .*1 .*5 B .*1 .*6 B/);
+    expect(dry.stdout).toMatch(/binding .*listed/);
+    expect(dry.stdout).toMatch(/cloud_a .*1/);
     expect(dry.stdout).toContain("dry run (the engine's plan): 2 key(s) to bring in line, 0 deleted outside polycloud, 0 to delete everywhere of 0 synchronised; nothing was changed");
     expect(clouds.get('cloud_b')!.keys('bucket-b')).toEqual(['outside/2.txt']);
 
-    const r = await run(['sync', config, 'lb-123', '--reconcile'], { registry });
+    const r = await run(['sync', '--config', config, 'lb-123', '--reconcile'], { registry });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/reconciled lb-123: 2 change\(s\) applied, 11 B/);
     const user = (name: string, bucket: string) => clouds.get(name)!.keys(bucket).filter((k) => !k.startsWith('_polycloud/'));
@@ -230,7 +231,7 @@ describe('polycloud sync', () => {
 
   it('refuses a bucket without replication (exit 2)', async () => {
     const file = writeConfig(dir, 'norepl.yaml', CONFIG.replace('      - {cloud: cloud_b, physical_id: bucket-b, region: us-east-1}\n', '      - {cloud: cloud_b, physical_id: bucket-b, region: us-east-1}\n    replication: {mode: none}\n'));
-    const r = await run(['sync', file, 'lb-123'], { registry: memoryRegistry().registry });
+    const r = await run(['sync', '--config', file, 'lb-123'], { registry: memoryRegistry().registry });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('INVALID_ARGUMENT');
   });
@@ -241,7 +242,7 @@ describe('polycloud sync', () => {
     for (let i = 0; i < 3; i++) await writer.bucket('lb-123').put(`t${i}`, 'abc');
     await writer.close();
     const stdout = fakeTerminal();
-    const code = await runCli(['sync', config, 'lb-123'], { stdout, stderr: collector(), env: {}, registry });
+    const code = await runCli(['sync', '--config', config, 'lb-123'], { stdout, stderr: collector(), env: {}, registry });
     expect(code).toBe(0);
     expect(stdout.text).toMatch(/replicate lb-123 \[█+\] 3\/3 objects \| 9 B \|/);
   });
@@ -263,7 +264,7 @@ describe('polycloud sync', () => {
       localComputeAdapterFactory,
     ]);
     let checked = 0;
-    for (const args of [['sync', config, 'lb-123'], ['sync', config, 'lb-123', '--reconcile']]) {
+    for (const args of [['sync', '--config', config, 'lb-123'], ['sync', '--config', config, 'lb-123', '--reconcile']]) {
       const stdout = fakeTerminal();
       const code = await runCli(args, { stdout, stderr: collector(), env: {}, registry: broken });
       const hide = stdout.text.lastIndexOf('\x1b[?25l');
@@ -284,7 +285,7 @@ describe('polycloud sync', () => {
 describe('polycloud job', () => {
   it('submit --wait runs a job from the config on the local adapter', async () => {
     const { registry } = memoryRegistry();
-    const r = await run(['job', 'submit', config, 'data-cleaning', '--wait', '--json'], { registry });
+    const r = await run(['job', 'submit', '--config', config, 'data-cleaning', '--wait', '--json'], { registry });
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout) as { id: string; state: string; exitCode: number; binding: string };
     expect(out).toMatchObject({ state: 'SUCCEEDED', exitCode: 0, binding: 'local' });
@@ -293,17 +294,17 @@ describe('polycloud job', () => {
 
   it('submit of a job file; a failing job exits 1', async () => {
     const job = writeConfig(dir, 'job.yaml', 'apiVersion: batch.mcp/v1\nkind: DataJob\nmetadata: {name: from-file}\nspec:\n  image: x\n  command: [node, -e, "process.exit(0)"]\n');
-    const ok = await run(['job', 'submit', config, job, '--wait'], { registry: memoryRegistry().registry });
+    const ok = await run(['job', 'submit', '--config', config, job, '--wait'], { registry: memoryRegistry().registry });
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/submitted from-file → lc-1\/local\/from-file-/);
-    const failed = await run(['job', 'submit', config, 'broken', '--wait', '--json'], { registry: memoryRegistry().registry });
+    const failed = await run(['job', 'submit', '--config', config, 'broken', '--wait', '--json'], { registry: memoryRegistry().registry });
     expect(failed.code).toBe(1);
     expect(JSON.parse(failed.stdout)).toMatchObject({ state: 'FAILED', exitCode: 3 });
   });
 
   it('submit of an invalid job file lists its problems (exit 2)', async () => {
     const job = writeConfig(dir, 'badjob.yaml', 'apiVersion: batch.mcp/v1\nkind: DataJob\nmetadata: {name: Bad_Name}\nspec: {image: x, resources: {cpu: lots}}\n');
-    const r = await run(['job', 'submit', config, job], { registry: memoryRegistry().registry });
+    const r = await run(['job', 'submit', '--config', config, job], { registry: memoryRegistry().registry });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('metadata.name');
     expect(r.stderr).toContain('spec.resources.cpu');
@@ -318,7 +319,7 @@ describe('polycloud job', () => {
         '      - {cloud: local, physical_id: here, price: {vcpu_hour: 0.05}}\n      - {cloud: local-night, physical_id: there, price: {vcpu_hour: 0.01}}\n',
       ),
     );
-    const r = await run(['job', 'explain', priced, 'data-cleaning'], { registry: memoryRegistry().registry });
+    const r = await run(['job', 'explain', '--config', priced, 'data-cleaning'], { registry: memoryRegistry().registry });
     expect(r.code).toBe(0);
     expect(r.stdout.split('\n')[0]).toBe('submit data-cleaning (1 vCPU, 256 MiB) on lc-1 → local-night');
     expect(r.stdout).toMatch(/price=/);
@@ -326,7 +327,7 @@ describe('polycloud job', () => {
 
   it('a job reference that is neither a config job nor a file is a usage error (exit 2), with --json too', async () => {
     for (const cmd of ['submit', 'explain']) {
-      const r = await run(['job', cmd, config, 'no-such-job'], { registry: memoryRegistry().registry });
+      const r = await run(['job', cmd, '--config', config, 'no-such-job'], { registry: memoryRegistry().registry });
       expect(r.code, cmd).toBe(2);
       expect(r.stderr).toContain('INVALID_ARGUMENT');
     }
@@ -335,18 +336,18 @@ describe('polycloud job', () => {
   it('job explain exits 1 when no binding qualifies, with --json as without', async () => {
     const job = writeConfig(dir, 'eu-job.yaml', 'apiVersion: batch.mcp/v1\nkind: DataJob\nmetadata: {name: eu-only}\nspec:\n  image: x\n  tags: {residency: eu}\n');
     const usOnly = writeConfig(dir, 'us-cluster.yaml', CONFIG.replace('      - {cloud: local, physical_id: here}\n', '      - {cloud: local, physical_id: here, region: us-east-1}\n'));
-    const text = await run(['job', 'explain', usOnly, job], { registry: memoryRegistry().registry });
+    const text = await run(['job', 'explain', '--config', usOnly, job], { registry: memoryRegistry().registry });
     expect(text.code).toBe(1);
-    const json = await run(['job', 'explain', usOnly, job, '--json'], { registry: memoryRegistry().registry });
+    const json = await run(['job', 'explain', '--config', usOnly, job, '--json'], { registry: memoryRegistry().registry });
     expect(json.code).toBe(1);
     expect((JSON.parse(json.stdout) as { chosen?: string }).chosen).toBeUndefined();
   });
 
   it('status of an id that is not a job id exits 2; of an unknown job exits 1 (NOT_FOUND)', async () => {
-    expect((await run(['job', 'status', config, 'nonsense'], { registry: memoryRegistry().registry })).code).toBe(2);
-    expect((await run(['job', 'status', config, 'lc-nope/local/x'], { registry: memoryRegistry().registry })).code).toBe(2);
-    expect((await run(['job', 'status', config, 'lc-1/nope/x'], { registry: memoryRegistry().registry })).code).toBe(2);
-    const r = await run(['job', 'status', config, 'lc-1/local/nope'], { registry: memoryRegistry().registry });
+    expect((await run(['job', 'status', '--config', config, 'nonsense'], { registry: memoryRegistry().registry })).code).toBe(2);
+    expect((await run(['job', 'status', '--config', config, 'lc-nope/local/x'], { registry: memoryRegistry().registry })).code).toBe(2);
+    expect((await run(['job', 'status', '--config', config, 'lc-1/nope/x'], { registry: memoryRegistry().registry })).code).toBe(2);
+    const r = await run(['job', 'status', '--config', config, 'lc-1/local/nope'], { registry: memoryRegistry().registry });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('NOT_FOUND');
   });

@@ -18,8 +18,8 @@ function parseTags(list: string[] | undefined): Record<string, string> {
 }
 
 /** `polycloud explain <config> <bucket> <key>`: the routing decision with its sub-scores. */
-export async function explainCommand(ctx: CommandContext, path: string, bucket: string, key: string, opts: ExplainOptions): Promise<number> {
-  const { polycloud } = await openPolycloud(ctx, path);
+export async function explainCommand(ctx: CommandContext, bucket: string, key: string, opts: ExplainOptions): Promise<number> {
+  const { polycloud } = await openPolycloud(ctx);
   try {
     const explanation = polycloud.bucket(bucket).explain(opts.operation as OperationKind, key, parseTags(opts.tag));
     if (opts.json) line(ctx.stdout, JSON.stringify(explanation, null, 2));

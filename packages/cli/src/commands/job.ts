@@ -49,15 +49,35 @@ function loadJob(ctx: CommandContext, jobs: Record<string, DataJob>, ref: string
   return loadDataJob(text);
 }
 
+/**
+ * A job on the `local` adapter belongs to the process that started it: the adapter's
+ * close() (when the CLI exits) cancels it. So a submit that would land on a local
+ * binding must `--wait` (exit 2 otherwise, nothing submitted).
+ */
+function refuseLocalDetach(polycloud: Polycloud, cluster: string, job: DataJob): void {
+  const chosen = polycloud.cluster(cluster).explain(job).chosen;
+  if (!chosen) return; // the submit itself reports that no binding qualifies
+  const doc = polycloud.resources.find((r) => r.resource_id === cluster);
+  const binding = doc?.providers.find((b) => b.id === chosen);
+  if (binding && polycloud.computeAdapter(binding.provider).type === 'local') {
+    throw new PolycloudError(
+      'INVALID_ARGUMENT',
+      `${job.name} would run on ${chosen}, a local binding: its jobs are cancelled when the CLI exits. Use --wait (job submit --wait ${job.name}), or submit it from a long-running program`,
+      { context: { path: ['wait'], binding: chosen } },
+    );
+  }
+}
+
 const when = (d: Date | undefined) => (d ? d.toISOString() : '-');
 
 /** `polycloud job submit <config> <job.yaml | job name>`: submits a DataJob (idempotent) and prints its id. */
-export async function jobSubmitCommand(ctx: CommandContext, path: string, ref: string, opts: JobOptions): Promise<number> {
-  const { polycloud, config } = await openPolycloud(ctx, path);
+export async function jobSubmitCommand(ctx: CommandContext, ref: string, opts: JobOptions): Promise<number> {
+  const { polycloud, config } = await openPolycloud(ctx);
   try {
     const job = loadJob(ctx, config.jobs, ref);
     const cluster = clusterId(polycloud, opts.cluster);
     const client = polycloud.cluster(cluster);
+    if (!opts.wait) refuseLocalDetach(polycloud, cluster, job);
     const submitted = await client.submit(job);
     const id = formatJobId(cluster, submitted.binding, submitted.jobId);
     let status = submitted.status;
@@ -75,9 +95,9 @@ export async function jobSubmitCommand(ctx: CommandContext, path: string, ref: s
 }
 
 /** `polycloud job status <config> <id>`. */
-export async function jobStatusCommand(ctx: CommandContext, path: string, id: string, opts: JobOptions): Promise<number> {
+export async function jobStatusCommand(ctx: CommandContext, id: string, opts: JobOptions): Promise<number> {
   const ref = parseJobId(id);
-  const { polycloud } = await openPolycloud(ctx, path);
+  const { polycloud } = await openPolycloud(ctx);
   try {
     // An id naming a cluster the config lacks is a usage error (2), like an unknown binding; NOT_FOUND (1) is the provider's answer.
     if (!polycloud.resources.some((r) => r.type === 'LogicalCluster' && r.resource_id === ref.cluster)) {
@@ -102,8 +122,8 @@ export async function jobStatusCommand(ctx: CommandContext, path: string, id: st
 }
 
 /** `polycloud job explain <config> <job>`: where the job would run, and why (price, residency, health). */
-export async function jobExplainCommand(ctx: CommandContext, path: string, ref: string, opts: JobOptions): Promise<number> {
-  const { polycloud, config } = await openPolycloud(ctx, path);
+export async function jobExplainCommand(ctx: CommandContext, ref: string, opts: JobOptions): Promise<number> {
+  const { polycloud, config } = await openPolycloud(ctx);
   try {
     const job = loadJob(ctx, config.jobs, ref);
     const cluster = clusterId(polycloud, opts.cluster);

@@ -4,6 +4,7 @@ import { type CommandContext, openPolycloud } from '../context.js';
 import { bytes, seconds, table } from '../format.js';
 import { EXIT, line } from '../io.js';
 import { measureUsage } from '../usage.js';
+import { causeOf } from '../errors.js';
 
 export interface StatusOptions {
   probe: boolean;
@@ -20,7 +21,10 @@ export interface BindingRow {
   region?: string;
   health: 'up' | 'down' | 'unknown';
   probeMs?: number;
+  /** The error code of a failed probe (UNAVAILABLE, PERMISSION_DENIED, …). */
   error?: string;
+  /** What is under it: the errno or the provider's code (ECONNREFUSED, ENOTFOUND, AuthorizationFailure); never a message. */
+  cause?: string;
   circuit?: string;
   lagMs?: number;
   backlog?: number;
@@ -28,7 +32,7 @@ export interface BindingRow {
   quotaBytes?: number;
 }
 
-async function probe(polycloud: Polycloud, doc: UrmDocument, b: Binding, timeoutMs: number): Promise<Pick<BindingRow, 'health' | 'probeMs' | 'error'>> {
+async function probe(polycloud: Polycloud, doc: UrmDocument, b: Binding, timeoutMs: number): Promise<Pick<BindingRow, 'health' | 'probeMs' | 'error' | 'cause'>> {
   const started = performance.now();
   const signal = AbortSignal.timeout(timeoutMs);
   try {
@@ -43,7 +47,8 @@ async function probe(polycloud: Polycloud, doc: UrmDocument, b: Binding, timeout
     }
     return { health: 'up', probeMs: performance.now() - started };
   } catch (e) {
-    return { health: 'down', probeMs: performance.now() - started, error: toPolycloudError(e).code };
+    const cause = causeOf(e);
+    return { health: 'down', probeMs: performance.now() - started, error: toPolycloudError(e).code, ...(cause ? { cause } : {}) };
   }
 }
 
@@ -90,12 +95,12 @@ export async function collectStatus(polycloud: Polycloud, options: { probe: bool
 }
 
 /** `polycloud status <config>`: exit 0 when every probed binding is up, 1 otherwise. */
-export async function statusCommand(ctx: CommandContext, path: string, opts: StatusOptions): Promise<number> {
+export async function statusCommand(ctx: CommandContext, opts: StatusOptions): Promise<number> {
   const timeoutMs = Number(opts.timeout);
   if (!/^\s*\d+\s*$/.test(opts.timeout) || !Number.isSafeInteger(timeoutMs) || timeoutMs <= 0) {
     throw new PolycloudError('INVALID_ARGUMENT', `--timeout must be a positive number of milliseconds, got "${opts.timeout}"`, { context: { path: ['timeout'] } });
   }
-  const { polycloud } = await openPolycloud(ctx, path);
+  const { polycloud } = await openPolycloud(ctx);
   try {
     const rows = await collectStatus(polycloud, { probe: opts.probe, ...(opts.usage ? { usage: true } : {}), timeoutMs });
     if (opts.json) line(ctx.stdout, JSON.stringify(rows, null, 2));
@@ -112,7 +117,7 @@ export async function statusCommand(ctx: CommandContext, path: string, opts: Sta
               r.binding,
               r.provider,
               r.region ?? '-',
-              r.error ? `${r.health} (${r.error})` : r.health,
+              r.error ? `${r.health} (${r.error}${r.cause ? `: ${r.cause}` : ''})` : r.health,
               seconds(r.probeMs),
               r.circuit ?? '-',
               r.lagMs === undefined ? '-' : seconds(r.lagMs),
