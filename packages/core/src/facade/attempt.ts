@@ -77,7 +77,6 @@ export async function runAttempt<T>(
   resource: string,
   binding: Binding,
   attempt: number,
-  race: number,
   run: (attempt: Attempt) => Promise<T>,
 ): Promise<AttemptOutcome<T>> {
   const scope = new AttemptScope(ctx.cuts.on(resource, binding.id), binding.id);
@@ -99,7 +98,7 @@ export async function runAttempt<T>(
       ctx.router.onStart?.(resource, binding.id);
       scope.armTimeout(ctx.clock, ctx.attemptTimeoutMs);
       try {
-        result = await run({ binding, signal: scope.signal, attempt, race });
+        result = await run({ binding, signal: scope.signal, attempt });
         ok = true;
       } catch (e) {
         raw = e;

@@ -2,7 +2,6 @@
 // in a module of their own so that none of the parts imports another's composition.
 import type EventEmitter from 'eventemitter3';
 import type { Clock } from '../clock.js';
-import type { PolycloudError } from '../errors/polycloud-error.js';
 import type { PolycloudEvents } from '../events.js';
 import type { ResidencyZones } from '../routing/residency.js';
 import type { Router, RouterContext } from '../routing/router.js';
@@ -44,8 +43,6 @@ export interface Attempt {
   signal: AbortSignal;
   /** 1 for the first attempt of the call; a re-try in place keeps the number. */
   attempt: number;
-  /** Races lost in a row on this binding just before (0 on a fresh attempt; see `ExecuteHooks.again`). */
-  race: number;
 }
 
 /** What a facade operation tells `execute` about itself. */
@@ -56,10 +53,4 @@ export interface ExecuteHooks<T> {
   canRetry?: () => boolean;
   /** Bytes moved, for the `operation` event. */
   bytes?: (result: T) => number | undefined;
-  /**
-   * True when a failed attempt should be sent again to the same binding at once,
-   * outside `retry.maxAttempts` (a write that lost a race on its own internal
-   * condition); see `runRounds`.
-   */
-  again?: (error: PolycloudError) => boolean;
 }

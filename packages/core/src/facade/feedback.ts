@@ -27,19 +27,18 @@ export function attemptSucceeded(ctx: ExecutionContext, resource: string, bindin
 
 /**
  * The failed attempt's feedback: the router hears of it if the call went out (it was
- * told the call started); the `operation` event unless `quiet` (a lost internal race,
- * re-tried at once, is not the application's failure).
+ * told the call started); the application, on the `operation` event.
  */
 export function attemptFailed(
   ctx: ExecutionContext,
   resource: string,
   binding: string,
   place: () => AttemptPlace,
-  outcome: { attempt: number; durationMs: number; wentOut: boolean; error: PolycloudError; quiet: boolean },
+  outcome: { attempt: number; durationMs: number; wentOut: boolean; error: PolycloudError },
 ): void {
   const { attempt, durationMs, error } = outcome;
   if (outcome.wentOut) notify(ctx.events, () => ctx.router.report(resource, binding, { ok: false, latencyMs: durationMs, error }));
-  if (!outcome.quiet) notify(ctx.events, () => ctx.events.emit('operation', { ...place(), ok: false, durationMs, attempt, error }));
+  notify(ctx.events, () => ctx.events.emit('operation', { ...place(), ok: false, durationMs, attempt, error }));
 }
 
 /**

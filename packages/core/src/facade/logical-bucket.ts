@@ -125,44 +125,44 @@ export class LogicalBucketClient {
     if (this.#deps.pipeline?.prepare) write = { ...write, ...(await this.#deps.pipeline.prepare(write)) };
     const request = this.#request('write', key, tags, requires);
     const deadline = this.#deps.exec.clock.now() + (opts.timeoutMs ?? this.#deps.exec.timeoutMs);
-    const user = opts.ifMatch !== undefined || opts.ifNoneMatch !== undefined;
-    const stamp = this.#deps.pipeline?.stamp;
     let stamped: StampedWrite | undefined;
     const result = await execute(
       this.#deps.exec,
       request,
       opts,
-      async ({ binding, signal, race }) => {
+      async ({ binding, signal }) => {
         const adapter = this.adapter(binding.id);
         this.#checkSize(adapter, binding, length, normalized.once);
-        // The version stamp may make the put conditional on the version it observed;
-        // `race` counts the races this write just lost on that condition (see `again`).
-        // Cleared first: a stamp that throws leaves no condition behind for `again`.
-        stamped = undefined;
-        stamped = stamp ? await stamp(write, binding, normalized.body, { signal, race, deadline }) : undefined;
-        // Built property by property (no spreads): this runs on every put.
-        const putOptions: PutOptions = { metadata: stamped?.metadata ?? write.metadata, signal };
-        if (opts.contentType) putOptions.contentType = opts.contentType;
-        const ifMatch = opts.ifMatch ?? (user ? undefined : stamped?.ifMatch);
-        if (ifMatch !== undefined) putOptions.ifMatch = ifMatch;
-        const ifNoneMatch = opts.ifNoneMatch ?? (user ? undefined : stamped?.ifNoneMatch);
-        if (ifNoneMatch !== undefined) putOptions.ifNoneMatch = ifNoneMatch;
-        if (length !== undefined) putOptions.contentLength = length;
-        const putResult = await adapter.put(binding.physical_id, key, stamped?.body ?? normalized.body, putOptions);
+        const user = opts.ifMatch !== undefined || opts.ifNoneMatch !== undefined;
+        // The version stamp may make the put conditional on the version it observed.
+        // Losing that race to a concurrent writer is internal when the caller asked
+        // for no condition: observe again and re-stamp while the body can be replayed.
+        const stamp = this.#deps.pipeline?.stamp;
+        let putResult: PutResult;
+        for (let race = 0; ; race++) {
+          stamped = stamp ? await stamp(write, binding, normalized.body, { signal, race, deadline }) : undefined;
+          // Built property by property (no spreads): this runs on every put.
+          const putOptions: PutOptions = { metadata: stamped?.metadata ?? write.metadata, signal };
+          if (opts.contentType) putOptions.contentType = opts.contentType;
+          const ifMatch = opts.ifMatch ?? (user ? undefined : stamped?.ifMatch);
+          if (ifMatch !== undefined) putOptions.ifMatch = ifMatch;
+          const ifNoneMatch = opts.ifNoneMatch ?? (user ? undefined : stamped?.ifNoneMatch);
+          if (ifNoneMatch !== undefined) putOptions.ifNoneMatch = ifNoneMatch;
+          if (length !== undefined) putOptions.contentLength = length;
+          try {
+            putResult = await adapter.put(binding.physical_id, key, stamped?.body ?? normalized.body, putOptions);
+            break;
+          } catch (e) {
+            const internalCondition = !user && (stamped?.ifMatch !== undefined || stamped?.ifNoneMatch !== undefined);
+            // The one code of the condition that lost: ALREADY_EXISTS for a create-only put, CONDITION_NOT_MET for ifMatch.
+            const lostRace = (ifNoneMatch !== undefined && isPolycloudError(e, 'ALREADY_EXISTS')) || (ifMatch !== undefined && isPolycloudError(e, 'CONDITION_NOT_MET'));
+            if (internalCondition && lostRace && race < MAX_STAMP_RACES && !bodyConsumed(normalized.body)) continue;
+            throw e;
+          }
+        }
         return { ...putResult, binding: binding.id };
       },
-      {
-        canRetry: () => !bodyConsumed(normalized.body),
-        bytes: () => length,
-        provider: this.#provider,
-        // Losing the stamp's own condition to a concurrent writer is internal when the
-        // caller asked for no condition: execute sends the write again at once (re-stamped,
-        // while the body can be replayed). The one code of the condition that lost:
-        // ALREADY_EXISTS for a create-only put, CONDITION_NOT_MET for ifMatch.
-        again: (e) =>
-          !user &&
-          ((stamped?.ifNoneMatch !== undefined && isPolycloudError(e, 'ALREADY_EXISTS')) || (stamped?.ifMatch !== undefined && isPolycloudError(e, 'CONDITION_NOT_MET'))),
-      },
+      { canRetry: () => !bodyConsumed(normalized.body), bytes: () => length, provider: this.#provider },
     );
     if (this.#deps.pipeline?.commit) {
       const contentHash = stamped?.digest?.();
@@ -278,25 +278,30 @@ export class LogicalBucketClient {
     if (this.#deps.pipeline?.prepare) write = { ...write, ...(await this.#deps.pipeline.prepare(write)) };
     const requires: StorageCapability[] = opts.ifMatch !== undefined ? ['conditionalDelete'] : [];
     const deadline = this.#deps.exec.clock.now() + (opts.timeoutMs ?? this.#deps.exec.timeoutMs);
-    const stamp = this.#deps.pipeline?.stamp;
     let stamped: StampedWrite | undefined;
     const bindingId = await execute(
       this.#deps.exec,
       this.#request('delete', key, tags, requires),
       opts,
-      async ({ binding, signal, race }) => {
+      async ({ binding, signal }) => {
+        const stamp = this.#deps.pipeline?.stamp;
+        const adapter = this.adapter(binding.id);
         // As for put: a delete conditional on the version the pipeline expected may lose a
-        // race to a concurrent writer; `again` has execute re-stamp (the pipeline then reads the key) and retry.
-        stamped = undefined; // a stamp that throws leaves no condition behind for `again`
-        stamped = stamp ? await stamp(write, binding, undefined, { signal, race, deadline }) : undefined;
-        const ifMatch = opts.ifMatch ?? stamped?.ifMatch;
-        await this.adapter(binding.id).delete(binding.physical_id, key, ifMatch !== undefined ? { ifMatch, signal } : { signal });
-        return binding.id;
+        // race to a concurrent writer; re-stamp (the pipeline then reads the key) and retry.
+        for (let race = 0; ; race++) {
+          stamped = stamp ? await stamp(write, binding, undefined, { signal, race, deadline }) : undefined;
+          const ifMatch = opts.ifMatch ?? stamped?.ifMatch;
+          try {
+            await adapter.delete(binding.physical_id, key, ifMatch !== undefined ? { ifMatch, signal } : { signal });
+            return binding.id;
+          } catch (e) {
+            const internal = opts.ifMatch === undefined && stamped?.ifMatch !== undefined;
+            if (internal && isPolycloudError(e, 'CONDITION_NOT_MET') && race < MAX_STAMP_RACES) continue;
+            throw e;
+          }
+        }
       },
-      {
-        provider: this.#provider,
-        again: (e) => opts.ifMatch === undefined && stamped?.ifMatch !== undefined && isPolycloudError(e, 'CONDITION_NOT_MET'),
-      },
+      { provider: this.#provider },
     );
     if (this.#deps.pipeline?.commit) {
       await this.#deps.pipeline.commit({ ...write, ...(stamped ? { metadata: stamped.metadata } : {}), binding: this.binding(bindingId) }, opts.signal ? { signal: opts.signal, deadline } : { deadline });
@@ -492,6 +497,9 @@ class Stored implements StoredObject {
     return (await readAll(this.body)).toString('utf8');
   }
 }
+
+/** Times an unconditional put re-stamps after losing a race to a concurrent writer. */
+const MAX_STAMP_RACES = 32;
 
 /** Bytes a ranged read returns from an object of `size` bytes. */
 function rangeLength(range: ByteRange, size: number): number {

@@ -7,19 +7,12 @@ import type { Attempt, ExecuteHooks, ExecutionContext } from './context.js';
 import { attemptFailed, type AttemptPlace, attemptSucceeded, notify } from './feedback.js';
 import { backoffDelay } from './retry.js';
 
-/** Times a call re-tries a binding at once because `hooks.again` asked (lost internal races), in all. */
-export const MAX_RETRIES_IN_PLACE = 32;
-
 /**
  * Failover rounds: a call's one retry loop. Each round asks the router for its
  * candidates (so its fresh health view applies), keeps those core admits
  * ({@link admittedCandidates}), and tries them in order, failing over to the next on
  * a retryable error; between rounds it backs off with jitter. Every attempt counts
- * against `retry.maxAttempts`, except a re-try of the same binding that
- * `hooks.again` asks for (a write that lost a race on its own internal condition:
- * the binding answered, the write is re-stamped and sent again), which is capped at
- * {@link MAX_RETRIES_IN_PLACE} per call and reported to the router but not on the
- * `operation` event. Stops at once when the {@link CallDeadline} does.
+ * against `retry.maxAttempts`. Stops at once when the {@link CallDeadline} does.
  */
 export async function runRounds<T>(ctx: ExecutionContext, request: RouteRequest, deadline: CallDeadline, run: (attempt: Attempt) => Promise<T>, hooks: ExecuteHooks<T>): Promise<T> {
   const resource = request.resource.resource_id;
@@ -27,9 +20,6 @@ export async function runRounds<T>(ctx: ExecutionContext, request: RouteRequest,
   const maxAttempts = ctx.retry.maxAttempts;
   let attempt = 0;
   let round = 0;
-  /** Lost races in a row on the current candidate (0: a fresh attempt). */
-  let race = 0;
-  let inPlaceLeft = MAX_RETRIES_IN_PLACE;
   let lastError: PolycloudError | undefined;
   while (attempt < maxAttempts) {
     round++;
@@ -39,16 +29,16 @@ export async function runRounds<T>(ctx: ExecutionContext, request: RouteRequest,
     }
     // Whatever router is plugged in, no adapter is called for a candidate the hard filters refuse.
     const candidates = admittedCandidates(ctx, request, decision);
-    for (let i = 0; i < candidates.length && (race > 0 || attempt < maxAttempts); ) {
+    for (let i = 0; i < candidates.length && attempt < maxAttempts; i++) {
       if (deadline.stopped) throw deadline.error(lastError);
       const binding = candidates[i]!;
-      if (race === 0) attempt++;
+      attempt++;
       // Error context and event payload: built only when needed (not on a success without listeners).
       const place = (): AttemptPlace =>
         request.key === undefined
           ? { resource, operation: request.operation, binding: binding.id, provider: hooks.provider(binding) }
           : { resource, operation: request.operation, key: request.key, binding: binding.id, provider: hooks.provider(binding) };
-      const outcome = await runAttempt(ctx, deadline, resource, binding, attempt, race, run);
+      const outcome = await runAttempt(ctx, deadline, resource, binding, attempt, run);
       if (outcome.ok) {
         attemptSucceeded(ctx, resource, binding.id, place, attempt, outcome.durationMs, hooks.bytes?.(outcome.result));
         return outcome.result;
@@ -59,20 +49,12 @@ export async function runRounds<T>(ctx: ExecutionContext, request: RouteRequest,
         : cut
           ? new PolycloudError(cut.code, cut.message, { retryable: true, cause: outcome.raw, context: place() })
           : toPolycloudError(outcome.raw, place());
-      const again = !outcome.stopped && !cut && inPlaceLeft > 0 && hooks.again?.(error) === true && (!hooks.canRetry || hooks.canRetry());
-      attemptFailed(ctx, resource, binding.id, place, { attempt, durationMs: outcome.durationMs, wentOut: outcome.wentOut, error, quiet: again });
+      attemptFailed(ctx, resource, binding.id, place, { attempt, durationMs: outcome.durationMs, wentOut: outcome.wentOut, error });
       if (outcome.stopped) throw error;
-      if (again) {
-        inPlaceLeft--;
-        race++;
-        continue;
-      }
-      race = 0;
       lastError = error;
       if (!error.retryable || (hooks.canRetry && !hooks.canRetry()) || attempt >= maxAttempts) throw error;
       const next = candidates[i + 1];
       if (next) notify(ctx.events, () => ctx.events.emit('failover', { ...base, from: binding.id, to: next.id, error }));
-      i++;
     }
     if (attempt >= maxAttempts) break;
     const delayMs = backoffDelay(round, ctx.retry, ctx.random);
