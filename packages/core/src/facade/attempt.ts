@@ -1,4 +1,4 @@
-import type EventEmitter from 'eventemitter3';
+import type { EventEmitter } from 'eventemitter3';
 import type { Clock } from '../clock.js';
 import { PolycloudError } from '../errors/polycloud-error.js';
 import type { PolycloudEvents } from '../events.js';

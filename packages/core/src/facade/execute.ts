@@ -1,4 +1,4 @@
-import type EventEmitter from 'eventemitter3';
+import type { EventEmitter } from 'eventemitter3';
 import { type Clock, holdProcess, sleep } from '../clock.js';
 import { PolycloudError, toPolycloudError } from '../errors/polycloud-error.js';
 import type { OperationEvent, PolycloudEvents } from '../events.js';
