@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { createAdapterRegistry, isPolycloudError, loadPolycloudConfig } from '@polycloud/core';
+import { createAdapterRegistry, isPolycloudError } from '@polycloud/core';
+import { loadPolycloudConfig } from '@polycloud/core/config';
 import { memoryStorageAdapterFactory } from '@polycloud/core/testing';
 
 const DEEP = (n: number) => `{"providers":[{"name":"a","type":"memory"}],"router":{"x":${'{"a":'.repeat(n)}1${'}'.repeat(n)}}}`;
