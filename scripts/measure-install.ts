@@ -72,10 +72,22 @@ const coreApp = install('core', [tgz('core')]);
 const core = requireMs(coreApp, '@polycloud/core');
 results.push({ install: '@polycloud/core', node_modules_MB: +sizeMB(coreApp).toFixed(1), require_core_median_ms: +core.median.toFixed(1), yaml_loaded_by_require: core.yamlLoaded });
 
+/** A compute adapter created and probed in the storage-only install: what a user sees without the SDK. */
+const COMPUTE_PROBE: Record<string, string> = {
+  aws: `const a = require('@polycloud/adapter-aws').createAwsBatchAdapter({ region: 'eu-west-1' }); a.probe({ physicalId: 'q', options: {} })`,
+  gcp: `const a = require('@polycloud/adapter-gcp').createGcpBatchAdapter({ projectId: 'p' }); a.probe({ physicalId: 'projects/p/locations/europe-west1', options: {} })`,
+  azure: `const a = require('@polycloud/adapter-azure').createAzureAciAdapter({ subscriptionId: '00000000-0000-0000-0000-000000000000', credential: { getToken: async () => null } }); a.probe({ physicalId: 'rg', options: {} })`,
+};
+
 for (const cloud of ['aws', 'gcp', 'azure']) {
   const app = install(`adapter-${cloud}`, [tgz('core'), tgz(`adapter-${cloud}`)]);
   const present = COMPUTE_SDKS.filter((p) => existsSync(join(app, 'node_modules', ...p.split('/'))));
-  results.push({ install: `@polycloud/adapter-${cloud} (+ core)`, node_modules_MB: +sizeMB(app).toFixed(1), compute_sdks_installed: present.join(', ') || 'none' });
+  let compute = 'sdk present';
+  if (!present.length) {
+    const script = `${COMPUTE_PROBE[cloud]}.then(() => console.log('probe ok'), (e) => console.log(e.code + ': ' + e.message))`;
+    compute = execFileSync(process.execPath, ['-e', script], { cwd: app, encoding: 'utf8', timeout: 30_000 }).trim();
+  }
+  results.push({ install: `@polycloud/adapter-${cloud} (+ core)`, node_modules_MB: +sizeMB(app).toFixed(1), compute_sdks_installed: present.join(', ') || 'none', compute_without_sdk: compute });
 }
 
 console.table(results);
