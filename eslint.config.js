@@ -13,8 +13,9 @@ export default tseslint.config(
     },
   },
   {
-    // Every other package is a plugin or a tool: it may use only core's three entries
-    // (`@polycloud/core` for applications, `/spi` for plugins, `/testing` for tests),
+    // Every other package is a plugin or a tool: it may use only core's four entries
+    // (`@polycloud/core` for applications, `/config` for config and DataJob files,
+    // `/spi` for plugins, `/testing` for tests),
     // exactly as a third-party package would.
     files: ['packages/!(core)/src/**/*.ts', 'packages/!(core)/test/**/*.ts', 'test/**/*.ts', 'scripts/**/*.ts'],
     rules: {
@@ -23,8 +24,8 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['@polycloud/core/*', '!@polycloud/core/spi', '!@polycloud/core/testing'],
-              message: 'Import only from "@polycloud/core", "@polycloud/core/spi" or "@polycloud/core/testing".',
+              group: ['@polycloud/core/*', '!@polycloud/core/spi', '!@polycloud/core/testing', '!@polycloud/core/config'],
+              message: 'Import only from "@polycloud/core", "@polycloud/core/config", "@polycloud/core/spi" or "@polycloud/core/testing".',
             },
             { group: ['**/core/src/**', '../core/src/**', '../../core/src/**', '../../packages/core/src/**'], message: 'Only core may reach into core internals.' },
           ],

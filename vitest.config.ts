@@ -8,6 +8,7 @@ const src = (p: string) => fileURLToPath(new URL(`./packages/${p}`, import.meta.
 const alias = {
   '@polycloud/core/testing': src('core/src/testing/index.ts'),
   '@polycloud/core/spi': src('core/src/spi.ts'),
+  '@polycloud/core/config': src('core/src/config/index.ts'),
   '@polycloud/core': src('core/src/index.ts'),
   '@polycloud/router': src('router/src/index.ts'),
   '@polycloud/sync': src('sync/src/index.ts'),

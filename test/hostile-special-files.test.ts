@@ -40,7 +40,7 @@ const viaApi = (file: string) =>
   child([
     '--input-type=module',
     '-e',
-    `import { loadPolycloudConfig } from '@polycloud/core';
+    `import { loadPolycloudConfig } from '@polycloud/core/config';
      try { loadPolycloudConfig(${JSON.stringify(file)}); console.log('accepted'); } catch (e) { console.log(JSON.stringify({ code: e.code, path: e.context?.path })); }`,
   ]);
 

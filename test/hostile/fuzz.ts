@@ -7,7 +7,8 @@
  * Usage: node --import tsx test/hostile/fuzz.ts
  */
 import fc from 'fast-check';
-import { createAdapterRegistry, isPolycloudError, loadDataJob, loadPolycloudConfig, localComputeAdapterFactory, parseUrmDocument } from '@polycloud/core';
+import { createAdapterRegistry, isPolycloudError, localComputeAdapterFactory, parseUrmDocument } from '@polycloud/core';
+import { loadDataJob, loadPolycloudConfig } from '@polycloud/core/config';
 import { memoryStorageAdapterFactory } from '@polycloud/core/testing';
 
 const PER_CALL_MS = 2000;

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type AdapterRegistry, createPolycloud, isPolycloudError, loadDataJob, loadPolycloudConfig, parseUrmDocument } from '@polycloud/core';
+import { type AdapterRegistry, createPolycloud, isPolycloudError, parseUrmDocument } from '@polycloud/core';
+import { loadDataJob, loadPolycloudConfig } from '@polycloud/core/config';
 import { createCliRegistry, runCli } from '@polycloud/cli';
 import { RouterOptionsSchema } from '@polycloud/router';
 import type { ConfigCase, Expected, HostileCase, JobCase, Path } from './types.js';

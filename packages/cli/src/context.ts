@@ -1,6 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { type AdapterRegistry, errorFromIssues, INPUT_LIMITS, isPolycloudError, PolycloudError, readConfigSource, readTextFile } from '@polycloud/core/spi';
-import { createPolycloud, loadPolycloudConfig, type Logger, type Polycloud, type PolycloudConfig } from '@polycloud/core';
+import { createPolycloud, type Logger, type Polycloud } from '@polycloud/core';
+import { loadPolycloudConfig, type PolycloudConfig } from '@polycloud/core/config';
 import { createRouter, type RouterOptions, RouterOptionsSchema } from '@polycloud/router';
 import { createSync } from '@polycloud/sync';
 import type { CliIo } from './io.js';

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPolycloudFromConfig, type AdapterRegistry } from '@polycloud/core';
+import type { AdapterRegistry } from '@polycloud/core';
+import { createPolycloudFromConfig } from '@polycloud/core/config';
 import { type RunningAzurite, type RunningGcsEmulator, type S3rverEmulator, startAzurite, startGcsEmulator, startS3rver } from '@polycloud/emulators';
 import { createCliRegistry } from '@polycloud/cli';
 import { run, tempDir, writeConfig } from './helpers.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createAdapterRegistry, createPolycloudFromConfig, localComputeAdapterFactory } from '@polycloud/core';
+import { createAdapterRegistry, localComputeAdapterFactory } from '@polycloud/core';
+import { createPolycloudFromConfig } from '@polycloud/core/config';
 import type { StorageAdapterFactory } from '@polycloud/core/spi';
 import { memoryStorageAdapterFactory } from '@polycloud/core/testing';
 import { runCli } from '@polycloud/cli';

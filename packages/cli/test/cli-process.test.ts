@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPolycloudFromConfig } from '@polycloud/core';
+import { createPolycloudFromConfig } from '@polycloud/core/config';
 import { type RunningAzurite, startAzurite } from '@polycloud/emulators';
 import { createCliRegistry } from '@polycloud/cli';
 import { createSync } from '@polycloud/sync';

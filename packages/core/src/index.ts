@@ -1,13 +1,13 @@
 // @polycloud/core — what applications use: create an instance, talk to its logical
 // buckets and clusters, read its events and errors. Plugin authors (adapters, routers,
 // sync engines, tools) import their contracts from `@polycloud/core/spi`; test helpers
-// live in `@polycloud/core/testing`. Every name here is listed in api/core.api.txt and
+// live in `@polycloud/core/testing`; loading a config or DataJob file is
+// `@polycloud/core/config`. Every name here is listed in api/core.api.txt and
 // documented in docs/api.md; the api-report test fails on any name added or dropped.
 
 // The instance
 export { createPolycloud, type Polycloud, type PolycloudOptions, type ProviderConfig } from './polycloud.js';
 export { createAdapterRegistry, type AdapterRegistry } from './adapter/registry.js';
-export { loadPolycloudConfig, createPolycloudFromConfig, type LoadConfigOptions, type PolycloudConfig, type CreateFromConfigOptions } from './config/load.js';
 export type { CallOptions } from './facade/execute.js';
 export type { RetryOptions } from './facade/retry.js';
 export type { Clock } from './clock.js';
@@ -53,7 +53,6 @@ export type { JobHandle, JobEvent, JobEventType } from './compute/events.js';
 export type { JobState, JobStatus } from './adapter/compute-adapter.js';
 export { createLocalComputeAdapter, localComputeAdapterFactory, type LocalComputeAdapterOptions } from './compute/local-adapter.js';
 export { type ClaimStore, createMemoryClaimStore, createStorageClaimStore, type StorageClaimStoreOptions } from './compute/claims/index.js';
-export { loadDataJob } from './config/job-input.js';
 
 // Errors
 export type { ErrorCode } from './errors/codes.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatPath, isPolycloudError, loadPolycloudConfig, type PolycloudError } from '@polycloud/core';
+import { formatPath, isPolycloudError, type PolycloudError } from '@polycloud/core';
+import { loadPolycloudConfig } from '@polycloud/core/config';
 import { configRegistry, ENV, VALID } from './config-fixtures.js';
 
 function replaceOnce(text: string, from: string, to: string): string {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createAdapterRegistry, createPolycloudFromConfig, isPolycloudError, loadPolycloudConfig, PolycloudError } from '@polycloud/core';
+import { createAdapterRegistry, isPolycloudError, PolycloudError } from '@polycloud/core';
+import { createPolycloudFromConfig, loadPolycloudConfig } from '@polycloud/core/config';
 import type { StorageAdapterFactory } from '@polycloud/core/spi';
 import { createMemoryStorageAdapter, memoryStorageAdapterFactory } from '@polycloud/core/testing';
 import { z } from 'zod';

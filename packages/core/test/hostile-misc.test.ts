@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type ComputeAdapter, type LocalJobStatus, toComputeJobRequest } from '@polycloud/core/spi';
-import { createAdapterRegistry, createLocalComputeAdapter, createPolycloud, isPolycloudError, loadDataJob } from '@polycloud/core';
+import { createAdapterRegistry, createLocalComputeAdapter, createPolycloud, isPolycloudError } from '@polycloud/core';
+import { loadDataJob } from '@polycloud/core/config';
 import { memoryStorageAdapterFactory } from '@polycloud/core/testing';
 
 const dir = mkdtempSync(join(tmpdir(), 'pc-hostile-'));

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { createAdapterRegistry, isPolycloudError, loadPolycloudConfig } from '@polycloud/core';
+import { createAdapterRegistry, isPolycloudError } from '@polycloud/core';
+import { loadPolycloudConfig } from '@polycloud/core/config';
 import { memoryStorageAdapterFactory } from '@polycloud/core/testing';
 
 const DEEP = (n: number) => `{"providers":[{"name":"a","type":"memory"}],"router":{"x":${'{"a":'.repeat(n)}1${'}'.repeat(n)}}}`;
@@ -30,11 +31,12 @@ describe('deep nesting (issue 13: a second load aborted Node in a RegExp compile
   it('a child process loading it twice exits normally (an abort would be exit 134)', () => {
     const script = `
       const core = await import(${JSON.stringify(fileURLToPath(new URL('../src/index.ts', import.meta.url)))});
+      const config = await import(${JSON.stringify(fileURLToPath(new URL('../src/config/index.ts', import.meta.url)))});
       const testing = await import(${JSON.stringify(fileURLToPath(new URL('../src/testing/index.ts', import.meta.url)))});
       const registry = core.createAdapterRegistry([testing.memoryStorageAdapterFactory]);
       const text = ${JSON.stringify(DEEP(1000))};
       for (let i = 0; i < 2; i++) {
-        try { core.loadPolycloudConfig(text, { registry }); console.log('accepted'); }
+        try { config.loadPolycloudConfig(text, { registry }); console.log('accepted'); }
         catch (e) { console.log(e.code); }
       }`;
     const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });

@@ -1,6 +1,5 @@
-import { DescribeJobQueuesCommand, DescribeJobsCommand, ListJobsCommand, SubmitJobCommand, TerminateJobCommand } from '@aws-sdk/client-batch';
 import { type AdapterContext, type ComputeAdapter, type ComputeAdapterFactory, type ComputeCapabilities, type ComputeTarget, type JobStatus, camelCase, parseWithSchema, PolycloudError, registerSecrets, TERMINAL_JOB_STATES } from '@polycloud/core/spi';
-import { createAwsBatchClient } from './client.js';
+import { type AwsBatch, createAwsBatchClient } from './client.js';
 import { mapAwsBatchError } from './errors.js';
 import { createJobDefinitionCache } from './job-definitions.js';
 import { type AwsBatchAdapterOptions, AwsBatchAdapterOptionsSchema, AwsBatchTargetOptionsSchema, type ResolvedAwsBatchAdapterOptions } from './options.js';
@@ -23,8 +22,17 @@ export function createAwsBatchAdapter(options: AwsBatchAdapterOptions = {}, cont
   const o = parseWithSchema(AwsBatchAdapterOptionsSchema, options, 'invalid options for the aws-batch adapter') as ResolvedAwsBatchAdapterOptions;
   const staticCredentials = typeof o.credentials === 'object' ? o.credentials : undefined;
   registerSecrets([o.secretKey, o.sessionToken, staticCredentials?.secretAccessKey, staticCredentials?.sessionToken]);
-  const client = createAwsBatchClient(o);
-  const ensureDefinition = createJobDefinitionCache(client, o.jobDefinitionPrefix);
+  // The SDK and client load on the first call (the SDK is an optional peer dependency).
+  let ready: Promise<AwsBatch> | undefined;
+  const batch = () => {
+    const p = (ready ??= createAwsBatchClient(o));
+    p.catch(() => {
+      if (ready === p) ready = undefined;
+    });
+    return p;
+  };
+  const send = async <T>(fn: (b: AwsBatch) => Promise<T>): Promise<T> => fn(await batch());
+  const ensureDefinition = createJobDefinitionCache(batch, o.jobDefinitionPrefix);
   const fargate = o.platform === 'FARGATE';
   const largestFargate = FARGATE_SIZES[FARGATE_SIZES.length - 1]!;
   const capabilities: ComputeCapabilities = Object.freeze({
@@ -63,7 +71,7 @@ export function createAwsBatchAdapter(options: AwsBatchAdapterOptions = {}, cont
   const sendOptions = (signal?: AbortSignal) => (signal ? { abortSignal: signal } : {});
 
   async function describe(jobId: string, operation: string, signal?: AbortSignal): Promise<JobStatus> {
-    const out = await call(operation, jobId, () => client.send(new DescribeJobsCommand({ jobs: [jobId] }), sendOptions(signal)));
+    const out = await call(operation, jobId, () => send(({ client, sdk }) => client.send(new sdk.DescribeJobsCommand({ jobs: [jobId] }), sendOptions(signal))));
     const detail = out.jobs?.find((j) => j.jobId === jobId) ?? out.jobs?.[0];
     if (!detail) throw new PolycloudError('NOT_FOUND', `no AWS Batch job ${jobId}`, { context: { provider: 'aws-batch', operation, key: jobId }, retryable: false });
     return toJobStatus(detail, o.logGroup);
@@ -74,8 +82,7 @@ export function createAwsBatchAdapter(options: AwsBatchAdapterOptions = {}, cont
     let nextToken: string | undefined;
     const matches: { jobId: string; createdAt: number }[] = [];
     for (let page = 0; page < 10; page++) {
-      const out = await call('find', key, () =>
-        client.send(new ListJobsCommand({ jobQueue: target.physicalId, filters: [{ name: 'JOB_NAME', values: [key] }], ...(nextToken ? { nextToken } : {}) }), sendOptions(signal)),
+      const out = await call('find', key, () => send(({ client, sdk }) => client.send(new sdk.ListJobsCommand({ jobQueue: target.physicalId, filters: [{ name: 'JOB_NAME', values: [key] }], ...(nextToken ? { nextToken } : {}) }), sendOptions(signal))),
       );
       for (const j of out.jobSummaryList ?? []) if (j.jobName === key && j.jobId) matches.push({ jobId: j.jobId, createdAt: j.createdAt ?? 0 });
       nextToken = out.nextToken;
@@ -107,7 +114,7 @@ export function createAwsBatchAdapter(options: AwsBatchAdapterOptions = {}, cont
       const all = await listByName(target, key, signal);
       winner = all[0];
       if (!winner || winner.jobId === own || !all.some((j) => j.jobId === own)) return;
-      await call('submit', key, () => client.send(new TerminateJobCommand({ jobId: own, reason: `${CANCEL_REASON} (duplicate of ${winner!.jobId})` }), sendOptions(signal)));
+      await call('submit', key, () => send(({ client, sdk }) => client.send(new sdk.TerminateJobCommand({ jobId: own, reason: `${CANCEL_REASON} (duplicate of ${winner!.jobId})` }), sendOptions(signal))));
     } catch {
       return;
     }
@@ -137,7 +144,7 @@ export function createAwsBatchAdapter(options: AwsBatchAdapterOptions = {}, cont
           opts.signal,
         ),
       );
-      const out = await call('submit', job.idempotencyKey, () => client.send(new SubmitJobCommand(submitJobRequest(target.physicalId, definition, job)), sendOptions(opts.signal)));
+      const out = await call('submit', job.idempotencyKey, () => send(({ client, sdk }) => client.send(new sdk.SubmitJobCommand(submitJobRequest(target.physicalId, definition, job)), sendOptions(opts.signal))));
       if (!out?.jobId) {
         throw new PolycloudError('UNEXPECTED', `AWS Batch SubmitJob for ${job.idempotencyKey} answered without a jobId`, { retryable: false, context: { provider: 'aws-batch', operation: 'submit', key: job.idempotencyKey } });
       }
@@ -149,10 +156,10 @@ export function createAwsBatchAdapter(options: AwsBatchAdapterOptions = {}, cont
     async cancel(_target, jobId, opts = {}) {
       const current = await describe(jobId, 'cancel', opts.signal);
       if (TERMINAL_JOB_STATES.has(current.state)) return;
-      await call('cancel', jobId, () => client.send(new TerminateJobCommand({ jobId, reason: CANCEL_REASON }), sendOptions(opts.signal)));
+      await call('cancel', jobId, () => send(({ client, sdk }) => client.send(new sdk.TerminateJobCommand({ jobId, reason: CANCEL_REASON }), sendOptions(opts.signal))));
     },
     async probe(target, opts = {}) {
-      const out = await call('probe', undefined, () => client.send(new DescribeJobQueuesCommand({ jobQueues: [target.physicalId] }), sendOptions(opts.signal)));
+      const out = await call('probe', undefined, () => send(({ client, sdk }) => client.send(new sdk.DescribeJobQueuesCommand({ jobQueues: [target.physicalId] }), sendOptions(opts.signal))));
       const queue = out.jobQueues?.[0];
       if (!queue) throw new PolycloudError('NOT_FOUND', `no AWS Batch job queue ${target.physicalId}`, { context: { provider: 'aws-batch', operation: 'probe' }, retryable: false });
       if (queue.state !== 'ENABLED' || queue.status === 'INVALID') {
@@ -160,7 +167,9 @@ export function createAwsBatchAdapter(options: AwsBatchAdapterOptions = {}, cont
       }
     },
     async close() {
-      if (!o.client) client.destroy();
+      if (o.client || !ready) return;
+      const opened = await ready.catch(() => undefined);
+      opened?.client.destroy();
     },
   };
 }

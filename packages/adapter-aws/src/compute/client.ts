@@ -1,14 +1,48 @@
-import { BatchClient } from '@aws-sdk/client-batch';
+import type { BatchClient } from '@aws-sdk/client-batch';
+import { PolycloudError } from '@polycloud/core/spi';
 import type { ResolvedAwsBatchAdapterOptions } from './options.js';
 
-/** The Batch client for validated options: the injected `client`, or a new one. */
-export function createAwsBatchClient(o: ResolvedAwsBatchAdapterOptions): BatchClient {
-  if (o.client) return o.client;
-  return new BatchClient({
+/** `@aws-sdk/client-batch`, an optional peer dependency: only compute needs it. */
+export type BatchSdk = typeof import('@aws-sdk/client-batch');
+
+export const BATCH_SDK = '@aws-sdk/client-batch';
+
+let loading: Promise<BatchSdk> | undefined;
+
+/**
+ * Loads the AWS Batch SDK on first use, not when the adapter package loads: a
+ * storage-only application neither installs nor loads it. Missing → CONFIG_INVALID
+ * naming the package to install.
+ */
+export function loadBatchSdk(): Promise<BatchSdk> {
+  return (loading ??= import('@aws-sdk/client-batch').catch((e: unknown) => {
+    loading = undefined;
+    const code = (e as { code?: unknown } | null)?.code;
+    if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') throw e;
+    throw new PolycloudError('CONFIG_INVALID', `the aws-batch compute adapter needs ${BATCH_SDK}: npm install ${BATCH_SDK}`, {
+      cause: e,
+      retryable: false,
+      context: { provider: 'aws-batch', operation: 'load' },
+    });
+  }));
+}
+
+/** A Batch client and the SDK its commands come from. */
+export interface AwsBatch {
+  client: BatchClient;
+  sdk: BatchSdk;
+}
+
+/** The Batch client for validated options: the injected `client`, or a new one (the SDK loaded on first use). */
+export async function createAwsBatchClient(o: ResolvedAwsBatchAdapterOptions): Promise<AwsBatch> {
+  const sdk = await loadBatchSdk();
+  if (o.client) return { client: o.client, sdk };
+  const client = new sdk.BatchClient({
     region: o.region,
     maxAttempts: o.maxAttempts,
     ...(o.endpoint ? { endpoint: o.endpoint } : {}),
     ...(o.accessKey && o.secretKey ? { credentials: { accessKeyId: o.accessKey, secretAccessKey: o.secretKey, ...(o.sessionToken ? { sessionToken: o.sessionToken } : {}) } } : {}),
     ...(o.credentials ? { credentials: o.credentials } : {}),
   });
+  return { client, sdk };
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { type BatchClient, DescribeJobDefinitionsCommand, RegisterJobDefinitionCommand, type RegisterJobDefinitionRequest } from '@aws-sdk/client-batch';
+import type { RegisterJobDefinitionRequest } from '@aws-sdk/client-batch';
+import type { AwsBatch } from './client.js';
 import type { BatchPlatform, BatchSize } from './sizing.js';
 
 export interface JobDefinitionSpec {
@@ -45,17 +46,18 @@ export function registerRequest(name: string, spec: JobDefinitionSpec): Register
  * first the cache, then an existing ACTIVE definition of that name (latest revision),
  * else RegisterJobDefinition. Concurrent callers share one lookup.
  */
-export function createJobDefinitionCache(client: BatchClient, prefix: string) {
+export function createJobDefinitionCache(batch: () => Promise<AwsBatch>, prefix: string) {
   const cache = new Map<string, Promise<string>>();
   return async function ensure(spec: JobDefinitionSpec, signal?: AbortSignal): Promise<string> {
     const name = jobDefinitionName(prefix, spec);
     let pending = cache.get(name);
     if (!pending) {
       pending = (async () => {
-        const found = await client.send(new DescribeJobDefinitionsCommand({ jobDefinitionName: name, status: 'ACTIVE' }), signal ? { abortSignal: signal } : {});
+        const { client, sdk } = await batch();
+        const found = await client.send(new sdk.DescribeJobDefinitionsCommand({ jobDefinitionName: name, status: 'ACTIVE' }), signal ? { abortSignal: signal } : {});
         const latest = (found.jobDefinitions ?? []).filter((d) => d.status === undefined || d.status === 'ACTIVE').sort((a, b) => (b.revision ?? 0) - (a.revision ?? 0))[0];
         if (latest?.jobDefinitionArn) return latest.jobDefinitionArn;
-        const registered = await client.send(new RegisterJobDefinitionCommand(registerRequest(name, spec)), signal ? { abortSignal: signal } : {});
+        const registered = await client.send(new sdk.RegisterJobDefinitionCommand(registerRequest(name, spec)), signal ? { abortSignal: signal } : {});
         return registered.jobDefinitionArn ?? `${name}:${registered.revision}`;
       })();
       cache.set(name, pending);

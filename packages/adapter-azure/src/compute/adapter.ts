@@ -1,4 +1,4 @@
-import type { ContainerGroup } from '@azure/arm-containerinstance';
+import type { ContainerGroup, ContainerInstanceManagementClient } from '@azure/arm-containerinstance';
 import { type AdapterContext, type ComputeAdapter, type ComputeAdapterFactory, type ComputeCapabilities, type ComputeTarget, type JobStatus, camelCase, parseWithSchema, PolycloudError, TERMINAL_JOB_STATES } from '@polycloud/core/spi';
 import { createAzureAciClient } from './client.js';
 import { mapAzureAciError } from './errors.js';
@@ -26,7 +26,15 @@ const RESOURCE_GROUP_ID = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)$/i
  */
 export function createAzureAciAdapter(options: AzureAciAdapterOptions, context: Partial<AdapterContext> = {}): ComputeAdapter {
   const o = parseWithSchema(AzureAciAdapterOptionsSchema, options, 'invalid options for the azure-aci adapter') as ResolvedAzureAciAdapterOptions;
-  const client = createAzureAciClient(o);
+  // The ARM SDK and client load on the first call (the SDK is an optional peer dependency).
+  let ready: Promise<ContainerInstanceManagementClient> | undefined;
+  const aci = () => {
+    const p = (ready ??= createAzureAciClient(o));
+    p.catch(() => {
+      if (ready === p) ready = undefined;
+    });
+    return p;
+  };
   const capabilities: ComputeCapabilities = Object.freeze({ cancel: true, idempotentSubmit: true, exitCode: true, logs: true, maxCpu: o.maxCpu, maxMemoryMiB: o.maxMemoryMiB });
 
   const resourceGroup = (target: ComputeTarget): { subscription: string; group: string } => {
@@ -60,13 +68,13 @@ export function createAzureAciAdapter(options: AzureAciAdapterOptions, context: 
   const abort = (signal?: AbortSignal) => (signal ? { abortSignal: signal } : {});
 
   const getGroup = (target: ComputeTarget, name: string, operation: string, signal?: AbortSignal): Promise<ContainerGroup> =>
-    call(operation, name, () => client.containerGroups.get(resourceGroup(target).group, name, abort(signal)));
+    call(operation, name, async () => (await aci()).containerGroups.get(resourceGroup(target).group, name, abort(signal)));
 
   /** Stops a group and records why in a tag (a stopped group looks the same whether cancelled or timed out). */
   async function stopGroup(target: ComputeTarget, group: ContainerGroup, why: 'cancelled' | 'timeout', signal?: AbortSignal) {
     const rg = resourceGroup(target).group;
-    await call('cancel', group.name, () => client.containerGroups.update(rg, group.name!, { tags: { ...(group.tags ?? {}), [TAG_STOPPED]: why } }, abort(signal)));
-    await call('cancel', group.name, () => client.containerGroups.stop(rg, group.name!, abort(signal)));
+    await call('cancel', group.name, async () => (await aci()).containerGroups.update(rg, group.name!, { tags: { ...(group.tags ?? {}), [TAG_STOPPED]: why } }, abort(signal)));
+    await call('cancel', group.name, async () => (await aci()).containerGroups.stop(rg, group.name!, abort(signal)));
   }
 
   async function status(target: ComputeTarget, name: string, operation: string, signal?: AbortSignal, enforceTimeout = true): Promise<JobStatus> {
@@ -113,7 +121,7 @@ export function createAzureAciAdapter(options: AzureAciAdapterOptions, context: 
       // can restart its containers. `If-None-Match: *` makes it create-only: a group of
       // that name (the key) already in the resource group answers 412 → ALREADY_EXISTS.
       const createOnly = { ...abort(opts.signal), requestOptions: { customHeaders: { 'If-None-Match': '*' } } };
-      const poller = await call('submit', job.idempotencyKey, () => client.containerGroups.beginCreateOrUpdate(resourceGroup(target).group, job.idempotencyKey, body, createOnly));
+      const poller = await call('submit', job.idempotencyKey, async () => (await aci()).containerGroups.beginCreateOrUpdate(resourceGroup(target).group, job.idempotencyKey, body, createOnly));
       const created = poller.getResult() ?? (poller.getOperationState() as { result?: ContainerGroup }).result;
       const group: ContainerGroup = created && created.name ? created : { ...body, name: job.idempotencyKey };
       return { ...toAciJobStatus(group, logLocation(target, job.idempotencyKey)), submittedAt: new Date() };
@@ -128,7 +136,7 @@ export function createAzureAciAdapter(options: AzureAciAdapterOptions, context: 
     async probe(target, opts = {}) {
       // Listing one page of the resource group's container groups proves credentials, subscription and group.
       await call('probe', undefined, async () => {
-        const pages = client.containerGroups.listByResourceGroup(resourceGroup(target).group, abort(opts.signal)).byPage();
+        const pages = (await aci()).containerGroups.listByResourceGroup(resourceGroup(target).group, abort(opts.signal)).byPage();
         await pages.next();
       });
     },

@@ -1,10 +1,34 @@
-import { ContainerInstanceManagementClient } from '@azure/arm-containerinstance';
+import type { ContainerInstanceManagementClient } from '@azure/arm-containerinstance';
+import { PolycloudError } from '@polycloud/core/spi';
 import type { ResolvedAzureAciAdapterOptions } from './options.js';
 
-/** The ARM client for validated options: the injected `client`, or a new ContainerInstanceManagementClient. */
-export function createAzureAciClient(o: ResolvedAzureAciAdapterOptions): ContainerInstanceManagementClient {
+export const ACI_SDK = '@azure/arm-containerinstance';
+
+let loading: Promise<typeof import('@azure/arm-containerinstance')> | undefined;
+
+/**
+ * Loads the ARM Container Instances SDK on first use, not when the adapter package
+ * loads: a storage-only application neither installs nor loads it. Missing →
+ * CONFIG_INVALID naming the package to install.
+ */
+export function loadAciSdk(): Promise<typeof import('@azure/arm-containerinstance')> {
+  return (loading ??= import('@azure/arm-containerinstance').catch((e: unknown) => {
+    loading = undefined;
+    const code = (e as { code?: unknown } | null)?.code;
+    if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') throw e;
+    throw new PolycloudError('CONFIG_INVALID', `the azure-aci compute adapter needs ${ACI_SDK}: npm install ${ACI_SDK}`, {
+      cause: e,
+      retryable: false,
+      context: { provider: 'azure-aci', operation: 'load' },
+    });
+  }));
+}
+
+/** The ARM client for validated options: the injected `client`, or a new ContainerInstanceManagementClient (its SDK loaded on first use). */
+export async function createAzureAciClient(o: ResolvedAzureAciAdapterOptions): Promise<ContainerInstanceManagementClient> {
   if (o.client) return o.client;
-  return new ContainerInstanceManagementClient(o.credential!, o.subscriptionId, {
+  const { ContainerInstanceManagementClient: Client } = await loadAciSdk();
+  return new Client(o.credential!, o.subscriptionId, {
     retryOptions: { maxRetries: o.maxRetries },
     ...(o.endpoint ? { endpoint: o.endpoint, $host: o.endpoint } : {}),
     ...(o.httpClient ? { httpClient: o.httpClient as never } : {}),

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { type DataJob, INPUT_LIMITS, isPolycloudError, PolycloudError, readTextFile } from '@polycloud/core/spi';
-import { loadDataJob, type Polycloud } from '@polycloud/core';
+import type { Polycloud } from '@polycloud/core';
+import { loadDataJob } from '@polycloud/core/config';
 import { type CommandContext, openPolycloud } from '../context.js';
 import { table } from '../format.js';
 import { printExplanation } from './explain.js';

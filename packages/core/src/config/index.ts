@@ -1,8 +1,6 @@
+// @polycloud/core/config — loading a config file (YAML or JSON) and a DataJob file.
+// Its own entry so that `@polycloud/core` loads no config machinery: an application
+// that builds its instance in code never pays for it. Every name here is listed in
+// api/core.config.api.txt and documented in docs/api.md.
 export { loadPolycloudConfig, createPolycloudFromConfig, type LoadConfigOptions, type PolycloudConfig, type CreateFromConfigOptions } from './load.js';
-export { readConfigSource, type ConfigSource, type ParsedSource } from './source.js';
-export { interpolate, type InterpolationResult } from './interpolate.js';
-export { parseDurationMs, DurationError } from './duration.js';
-export { camelCase, renameOptionKeys, SECRET_OPTION } from './keys.js';
-export { ConfigFileSchema, HealthCheckSchema, type ConfigFile } from './schema.js';
-export { type RouterOptionsValidator } from './router-section.js';
-export { loadDataJob, checkJobInput } from './job-input.js';
+export { loadDataJob } from './job-input.js';

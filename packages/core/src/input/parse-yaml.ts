@@ -1,10 +1,24 @@
-import { type Document, isAlias, isCollection, isScalar, LineCounter, parseDocument, visit } from 'yaml';
+import { createRequire } from 'node:module';
+import type { Document, LineCounter } from 'yaml';
 import type { ErrorIssue } from '../errors/polycloud-error.js';
 import { INPUT_LIMITS } from './limits.js';
 import { toPlainData } from './plain-data.js';
 import { prescanYaml } from './yaml-prescan.js';
 
 type Path = (string | number)[];
+
+type YamlModule = typeof import('yaml');
+let yamlModule: YamlModule | undefined;
+
+/**
+ * The `yaml` parser, loaded on the first YAML text parsed, not when core loads: an
+ * application that never reads YAML (config files and DataJob text are the only
+ * YAML) does not pay for it at `require('@polycloud/core')`. `yaml` resolves to the
+ * same CommonJS file from `import` and `require`, so this is the one copy either way.
+ */
+function yaml(): YamlModule {
+  return (yamlModule ??= createRequire(import.meta.url)('yaml') as YamlModule);
+}
 
 export interface ParsedYaml {
   /** Plain data, checked against the limits (see {@link toPlainData}). */
@@ -27,6 +41,7 @@ export function parseYamlText(text: string, maxBytes: number, options: { merge?:
   if (bytes > maxBytes) return { ok: false, issues: [{ path: [], message: `${bytes} bytes of text (at most ${maxBytes})` }] };
   const deep = prescanYaml(text);
   if (deep) return { ok: false, issues: [{ path: [], message: `${deep.message} at line ${deep.line}`, line: deep.line }] };
+  const { isAlias, isCollection, isScalar, LineCounter, parseDocument, visit } = yaml();
   const lines = new LineCounter();
   let doc: Document;
   try {
