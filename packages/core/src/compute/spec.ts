@@ -1,7 +1,8 @@
 import { createHash, createHmac } from 'node:crypto';
 import { z } from 'zod';
 import type { ComputeJobRequest } from '../adapter/compute-adapter.js';
-import { errorFromIssues, zodIssues } from '../errors/from-zod.js';
+import { errorFromIssues } from '../errors/from-zod.js';
+import { schemaIssues } from '../config/suggest.js';
 import type { ErrorIssue } from '../errors/polycloud-error.js';
 import { INPUT_LIMITS } from '../input/limits.js';
 import { parseYamlText } from '../input/parse-yaml.js';
@@ -109,7 +110,7 @@ export function parseDataJob(input: string | object | DataJob): DataJob {
   if (isDataJob(input)) return input;
   const raw = typeof input === 'string' ? fromYaml(input) : fromObject(input);
   const result = DataJobSchema.safeParse(raw);
-  if (!result.success) throw errorFromIssues('invalid DataJob', zodIssues(result.error));
+  if (!result.success) throw errorFromIssues('invalid DataJob', schemaIssues(DataJobSchema, result.error, raw));
   const { metadata, spec } = result.data;
   const job: DataJob = {
     name: metadata.name,

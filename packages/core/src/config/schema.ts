@@ -1,6 +1,7 @@
 import { z, type ZodError } from 'zod';
 import type { ErrorIssue } from '../errors/polycloud-error.js';
 import { DurationError, parseDurationMs } from './duration.js';
+import { schemaIssues } from './suggest.js';
 
 /** A duration field: `250ms`, `5s`, `1m30s`, or a number of milliseconds. */
 export const durationMs = z.unknown().transform((value, ctx) => {
@@ -79,11 +80,11 @@ export interface HealthCheck {
   timeout_ms?: number;
 }
 
-/** zod issues as ErrorIssues, an unknown key reported at its own path (`healthCheck.method`). */
-export function configIssues(error: ZodError, prefix: (string | number)[] = []): ErrorIssue[] {
-  return error.issues.flatMap((issue) => {
-    const path = [...prefix, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))];
-    if (issue.code === 'unrecognized_keys') return issue.keys.map((k) => ({ path: [...path, k], message: 'unknown key' }));
-    return [{ path, message: issue.message }];
-  });
+/**
+ * zod issues of `schema` as ErrorIssues: an unknown key reported at its own path
+ * (`healthCheck.method`) with the closest allowed key, an enum value with the closest
+ * allowed value (`input` is what was parsed).
+ */
+export function configIssues(schema: unknown, error: ZodError, input: unknown, prefix: (string | number)[] = []): ErrorIssue[] {
+  return schemaIssues(schema, error, input, prefix);
 }

@@ -1,4 +1,5 @@
-import { errorFromIssues, zodIssues } from '../errors/from-zod.js';
+import { errorFromIssues } from '../errors/from-zod.js';
+import { schemaIssues } from '../config/suggest.js';
 import { INPUT_LIMITS } from '../input/limits.js';
 import { toPlainData } from '../input/plain-data.js';
 import type { ErrorIssue } from '../errors/polycloud-error.js';
@@ -50,7 +51,7 @@ function parseOne(input: unknown, path: Path, issues: ErrorIssue[]): UrmDocument
   if (issues.length > before) return undefined;
   const result = UrmDocumentSchema.safeParse(plain);
   if (!result.success) {
-    issues.push(...zodIssues(result.error, path));
+    issues.push(...schemaIssues(UrmDocumentSchema, result.error, plain, path));
     return undefined;
   }
   const doc = { ...result.data, providers: resolveBindings(result.data.providers, path, issues) } as UrmDocument;
