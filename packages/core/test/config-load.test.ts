@@ -114,13 +114,31 @@ describe('durations', () => {
     ['1m30s', 90_000],
     ['1.5s', 1500],
     ['2h', 7_200_000],
-    [750, 750],
-    ['1000', 1000],
+    ['0.5ms', 1],
+    ['1h0m5s', 3_605_000],
   ] as const)('%s → %d ms', (input, ms) => {
     expect(parseDurationMs(input)).toBe(ms);
   });
 
-  it.each(['5 s', '5sec', 's', '30s1m', '', '-1s', true])('refuses %s', (input) => {
+  it.each(['5 s', '5sec', 's', '30s1m', '', '-1s', true, 750, '1000', -1])('refuses %s', (input) => {
     expect(() => parseDurationMs(input)).toThrow();
+  });
+
+  it('one grammar: a bare number is refused in the config and in a DataJob alike, with a hint to add a unit', () => {
+    const refused = (text: string) => {
+      try {
+        loadPolycloudConfig(text, { registry: configRegistry(), env: ENV });
+      } catch (e) {
+        return (e as { context: { issues: ErrorIssue[] } }).context.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+      }
+      throw new Error('accepted');
+    };
+    const issues = refused(VALID.replace('timeout: 30s', 'timeout: 250').replace('image: data-processor:v1', 'image: data-processor:v1\n      timeout: 250'));
+    expect(issues).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^timeout: a duration needs a unit: write "250ms" or "250s"/),
+        expect.stringMatching(/^jobs\.0\.spec\.timeout: a duration needs a unit: write "250ms" or "250s"/),
+      ]),
+    );
   });
 });

@@ -66,7 +66,7 @@ export const DataJobSchema = z.strictObject({
     args: z.array(z.string()).optional(),
     env: EnvSchema.optional(),
     resources: DataJobResourcesSchema.default({ cpu: 1, memory: 2048 }),
-    /** Wall-clock limit: seconds (`3600`) or a duration (`90s`, `15m`, `1h30m`). */
+    /** Wall-clock limit, a duration in whole seconds (`90s`, `15m`, `1h30m`); a bare number is refused (add a unit). */
     timeout: converted(parseTimeoutSeconds).optional(),
     /** Provider-side retries after a failed attempt (0–9; AWS allows 10 attempts in all). */
     retries: z.number().int().min(0).max(9).default(0),

@@ -3,7 +3,7 @@ import type { ErrorIssue } from '../errors/polycloud-error.js';
 import { DurationError, parseDurationMs } from './duration.js';
 import { schemaIssues } from './suggest.js';
 
-/** A duration field: `250ms`, `5s`, `1m30s`, or a number of milliseconds. */
+/** A duration field: `250ms`, `5s`, `1m30s` (a unit is required: see config/duration.ts). */
 export const durationMs = z.unknown().transform((value, ctx) => {
   try {
     return parseDurationMs(value);
