@@ -28,14 +28,14 @@ const fold = (s: string): string => s.toLowerCase().replace(/[_-]/g, '');
 
 /**
  * The candidate closest to `word`: the same word written in another case or
- * separator style, else one at most 2 edits away (1 for words of 4 characters or
- * fewer, so short names are not "corrected" into unrelated ones). Ties go to the
+ * separator style, else one at most 2 edits away (1 for words of 2 to 4 characters,
+ * none for one character, so short names are not "corrected" into unrelated ones). Ties go to the
  * first candidate. Undefined when none is close enough.
  */
 export function closest(word: string, candidates: Iterable<string>): string | undefined {
   const w = fold(word);
   if (w.length === 0 || word.length > 256) return undefined;
-  const max = w.length <= 4 ? 1 : 2;
+  const max = w.length <= 1 ? 0 : w.length <= 4 ? 1 : 2;
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const c of candidates) {
