@@ -8,6 +8,7 @@ import { INPUT_LIMITS } from '../input/limits.js';
 import { parseYamlText } from '../input/parse-yaml.js';
 import { toPlainData } from '../input/plain-data.js';
 import { parseTimeoutSeconds } from './duration.js';
+import { DURATION_JSON_SCHEMA } from '../config/duration.js';
 import { parseCpu, parseMemoryMiB } from './quantity.js';
 
 function converted<T>(parse: (v: string | number) => T) {
@@ -67,7 +68,9 @@ export const DataJobSchema = z.strictObject({
     env: EnvSchema.optional(),
     resources: DataJobResourcesSchema.default({ cpu: 1, memory: 2048 }),
     /** Wall-clock limit, a duration in whole seconds (`90s`, `15m`, `1h30m`); a bare number is refused (add a unit). */
-    timeout: converted(parseTimeoutSeconds).optional(),
+    timeout: converted(parseTimeoutSeconds)
+      .meta({ ...DURATION_JSON_SCHEMA, examples: ['90s', '15m', '1h30m'] })
+      .optional(),
     /** Provider-side retries after a failed attempt (0–9; AWS allows 10 attempts in all). */
     retries: z.number().int().min(0).max(9).default(0),
     /** Data tags for routing: `residency`, `classification`, `priority`, … */

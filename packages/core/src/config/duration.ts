@@ -12,6 +12,17 @@ const FACTOR: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1
 const ORDER = ['h', 'm', 's', 'ms'];
 const EXAMPLES = 'e.g. 250ms, 5s, 1m30s, 2h';
 
+/** The grammar as a JSON Schema pattern (units in any order; the parser checks the order), or a `${VAR}` reference. */
+export const DURATION_PATTERN = '^(?:(?:\\d+(?:\\.\\d+)?(?:ms|h|m|s))+|.*\\$\\{[^}]+\\}.*)$';
+
+/** What a JSON Schema says of a duration field. */
+export const DURATION_JSON_SCHEMA = {
+  type: 'string',
+  pattern: DURATION_PATTERN,
+  description: 'A duration with units h, m, s, ms, largest first: 250ms, 30s, 1m30s, 2h. A bare number is refused.',
+  examples: ['250ms', '30s', '1m30s'],
+} as const;
+
 export class DurationError extends Error {
   override name = 'DurationError';
 }
