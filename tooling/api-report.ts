@@ -24,7 +24,7 @@ export function entryPoints(): EntryPoint[] {
   for (const dir of readdirSync(join(root, 'packages')).sort()) {
     const pkg = JSON.parse(readFileSync(join(root, 'packages', dir, 'package.json'), 'utf8')) as { name: string; exports?: Record<string, unknown> };
     for (const sub of Object.keys(pkg.exports ?? { '.': {} })) {
-      if (sub === './package.json') continue;
+      if (sub.endsWith('.json')) continue; // package.json, JSON Schemas: data, not code
       const rest = sub === '.' ? '' : sub.slice(2);
       out.push({
         specifier: rest ? `${pkg.name}/${rest}` : pkg.name,

@@ -68,6 +68,20 @@ export interface CandidateRefusedEvent {
 }
 
 /**
+ * Something works, but not as a caller may assume: emitted once per cause (e.g.
+ * `CONDITIONAL_WRITE_NOT_ENFORCED` once per binding) and logged at warn level.
+ */
+export interface WarningEvent {
+  /** What it is about, stable: `CONDITIONAL_WRITE_NOT_ENFORCED`, `CONDITIONAL_DELETE_NOT_ENFORCED`. */
+  code: string;
+  message: string;
+  resource?: string;
+  binding?: string;
+  provider?: string;
+  [detail: string]: unknown;
+}
+
+/**
  * Events a Polycloud instance emits (eventemitter3). Payloads never hold secrets.
  * Routers, the sync engine and the compute facade add their own events here.
  */
@@ -87,5 +101,7 @@ export interface PolycloudEvents {
   health: [HealthEvent];
   /** A DataJob was submitted or changed state (LogicalCluster submit / watch / wait). */
   job: [JobEvent];
+  /** A one-time warning (see {@link WarningEvent}): a binding that does not enforce the conditions a caller uses. */
+  warning: [WarningEvent];
   [event: string]: unknown[];
 }

@@ -67,7 +67,7 @@ export type { Price, PriceWindow } from './urm/price.js';
 export { parseUrmDocument, parseUrmDocuments } from './urm/parse.js';
 
 // Events and routing decisions
-export type { PolycloudEvents, OperationEvent, RouteEvent, FailoverEvent, HealthEvent, RetryEvent, ErrorEvent, CandidateRefusedEvent } from './events.js';
+export type { PolycloudEvents, OperationEvent, RouteEvent, FailoverEvent, HealthEvent, RetryEvent, ErrorEvent, CandidateRefusedEvent, WarningEvent } from './events.js';
 export type { RouteExplanation, ExplainedCandidate, OperationKind } from './routing/router.js';
 
 // Observability

@@ -202,7 +202,8 @@ export function createPolycloud(input: PolycloudOptions): Polycloud {
       const rawBinding = (options.resources[i] as { providers?: Record<string, unknown>[] } | undefined)?.providers?.[j];
       const path = ['resources', i, 'providers', j, rawBinding?.['provider'] === undefined ? 'cloud' : 'provider'];
       if (!p) {
-        issues.push({ path, message: `no provider named "${b.provider}" (configured: ${[...names.keys()].join(', ') || 'none'})` });
+        // A provider refused above (unknown type) is reported once, at its own entry.
+        if (!names.has(b.provider)) issues.push({ path, message: `no provider named "${b.provider}" (configured: ${[...names.keys()].join(', ') || 'none'})` });
         return;
       }
       const has = p.adapter ? (wanted === 'storage') === isStorage(p.adapter) : registry.has(wanted, p.type!);

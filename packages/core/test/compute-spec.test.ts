@@ -64,14 +64,19 @@ describe('Kubernetes quantities', () => {
 
 describe('timeouts', () => {
   it.each([
-    [3600, 3600],
+    ['3600s', 3600],
     ['90s', 90],
     ['15m', 900],
     ['1h30m', 5400],
     ['2h', 7200],
     ['1h0m5s', 3605],
   ])('%j → %d s', (t, s) => expect(parseTimeoutSeconds(t)).toBe(s));
-  it.each([0, -5, 1.5, '10ms', '1d', 'soon', ''])('refuses %j', (t) => expect(() => parseTimeoutSeconds(t as string)).toThrow());
+  it.each([0, -5, 1.5, '10ms', '1500ms', '0s', '1d', 'soon', '', 3600, '3600'])('refuses %j', (t) => expect(() => parseTimeoutSeconds(t as string)).toThrow());
+  it('a bare number is refused with a hint to add a unit (it meant seconds here, milliseconds at the top of a config)', () => {
+    expect(() => parseTimeoutSeconds(3600)).toThrow('a duration needs a unit: write "3600ms" or "3600s"');
+    expect(() => parseDataJob({ apiVersion: 'batch.mcp/v1', kind: 'DataJob', metadata: { name: 'j' }, spec: { image: 'x', timeout: 3600 } })).toThrow(/spec\.timeout: a duration needs a unit/);
+    expect(parseDataJob({ apiVersion: 'batch.mcp/v1', kind: 'DataJob', metadata: { name: 'j' }, spec: { image: 'x', timeout: '3600s' } }).timeoutSeconds).toBe(3600);
+  });
 });
 
 describe('parseDataJob', () => {

@@ -80,6 +80,51 @@ jobs:
   });
 });
 
+describe('sync placement in the config file (replication.state_binding / journal_placement / state_buckets)', () => {
+  const text = (replication: string) => `
+providers:
+  - {name: a, type: memory, buckets: [data-a]}
+  - {name: b, type: memory, buckets: [data-b, sync-b]}
+resources:
+  - resource_id: lb
+    type: LogicalBucket
+    providers: [{cloud: a, physical_id: data-a}, {cloud: b, physical_id: data-b, role: standby}]
+    replication: ${replication}
+`;
+
+  it('reaches the sync plugin: every change record goes to the state binding (in its state bucket)', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'polycloud-sync-')), 'polycloud.yaml');
+    writeFileSync(file, text('{mode: async, state_binding: b, journal_placement: state, state_buckets: {b: sync-b}}'));
+    const polycloud = createPolycloudFromConfig(file, { registry: configRegistry(), sync: createSync({ autoStart: false }) });
+    try {
+      const put = await polycloud.bucket('lb').put('k', 'v');
+      expect(put.binding).toBe('a');
+      const keys = async (provider: string, bucket: string) => (await polycloud.storageAdapter(provider).list(bucket, { prefix: '_polycloud/' })).objects.map((o) => o.key);
+      expect((await keys('b', 'sync-b')).some((k) => k.includes('journal'))).toBe(true);
+      expect(await keys('a', 'data-a')).toEqual([]);
+      expect(await keys('b', 'data-b')).toEqual([]);
+    } finally {
+      await polycloud.close();
+    }
+  });
+
+  it('is validated with the rest of the file, with did-you-mean', () => {
+    const issues = (replication: string) => {
+      try {
+        loadPolycloudConfig(text(replication), { registry: configRegistry() });
+      } catch (e) {
+        return (e as { context: { issues: ErrorIssue[] } }).context.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+      }
+      throw new Error('accepted');
+    };
+    expect(issues('{state_binding: c}')).toEqual(['resources.0.replication.state_binding: no binding with id "c"']);
+    expect(issues('{journal_placement: state}')).toEqual(['resources.0.replication.journal_placement: journal_placement "state" needs state_binding (the binding whose journal takes every record)']);
+    expect(issues('{journal_placement: sate, state_binding: b}')).toEqual([expect.stringMatching(/^resources\.0\.replication\.journal_placement: .*\(did you mean "state"\?\)$/)]);
+    expect(issues('{state_bucket: {b: x}}')).toEqual(['resources.0.replication.state_bucket: unknown key "state_bucket" (did you mean "state_buckets"?)']);
+    expect(issues('{state_buckets: {bb: x}}')).toEqual(['resources.0.replication.state_buckets.bb: no binding with id "bb" (did you mean "b"?)']);
+  });
+});
+
 describe('interpolation', () => {
   const run = (value: unknown, env: Record<string, string>) => {
     const issues: ErrorIssue[] = [];
@@ -115,13 +160,31 @@ describe('durations', () => {
     ['1m30s', 90_000],
     ['1.5s', 1500],
     ['2h', 7_200_000],
-    [750, 750],
-    ['1000', 1000],
+    ['0.5ms', 1],
+    ['1h0m5s', 3_605_000],
   ] as const)('%s → %d ms', (input, ms) => {
     expect(parseDurationMs(input)).toBe(ms);
   });
 
-  it.each(['5 s', '5sec', 's', '30s1m', '', '-1s', true])('refuses %s', (input) => {
+  it.each(['5 s', '5sec', 's', '30s1m', '', '-1s', true, 750, '1000', -1])('refuses %s', (input) => {
     expect(() => parseDurationMs(input)).toThrow();
+  });
+
+  it('one grammar: a bare number is refused in the config and in a DataJob alike, with a hint to add a unit', () => {
+    const refused = (text: string) => {
+      try {
+        loadPolycloudConfig(text, { registry: configRegistry(), env: ENV });
+      } catch (e) {
+        return (e as { context: { issues: ErrorIssue[] } }).context.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+      }
+      throw new Error('accepted');
+    };
+    const issues = refused(VALID.replace('timeout: 30s', 'timeout: 250').replace('image: data-processor:v1', 'image: data-processor:v1\n      timeout: 250'));
+    expect(issues).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^timeout: a duration needs a unit: write "250ms" or "250s"/),
+        expect.stringMatching(/^jobs\.0\.spec\.timeout: a duration needs a unit: write "250ms" or "250s"/),
+      ]),
+    );
   });
 });

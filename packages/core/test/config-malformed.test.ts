@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { formatPath, isPolycloudError, type PolycloudError } from '@polycloud/core';
+import { createPolycloud, formatPath, isPolycloudError, type PolycloudError } from '@polycloud/core';
 import { loadPolycloudConfig } from '@polycloud/core/config';
 import { configRegistry, ENV, VALID } from './config-fixtures.js';
+import { closest, editDistance } from '../src/config/suggest.js';
 
 function replaceOnce(text: string, from: string, to: string): string {
   if (!text.includes(from)) throw new Error(`fixture does not contain ${from}`);
@@ -62,6 +63,7 @@ const CASES: [string, string, string, Record<string, string>?][] = [
   ['job of the wrong kind', replaceOnce(VALID, 'kind: DataJob', 'kind: Job'), 'jobs[0].kind'],
   ['job without image', replaceOnce(VALID, '      image: data-processor:v1\n', ''), 'jobs[0].spec.image'],
   ['job pinned to an unknown cloud', replaceOnce(VALID, 'cloud: CLOUD_A\n      image', 'cloud: CLOUD_Z\n      image'), 'jobs[0].spec.cloud'],
+  ['bucket tagged with residency, a binding without region', replaceOnce(VALID, ', region: europe-west1', ''), 'resources[0].providers[1]'],
   ['duplicate job names', `${VALID.replace(/\ntimeout:[\s\S]*$/, '')}\n  - apiVersion: batch.mcp/v1\n    kind: DataJob\n    metadata: {name: data-cleaning}\n    spec: {image: x}\n`, 'jobs[1].metadata.name'],
 ];
 
@@ -120,5 +122,99 @@ describe('error details', () => {
 
   it('a config file that does not exist is NOT_FOUND', () => {
     expect(() => loadPolycloudConfig('/nonexistent/polycloud.yaml', { registry: configRegistry() })).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
+  });
+});
+
+/** Every issue as `path: message`. */
+function messages(error: PolycloudError): string[] {
+  return (error.context.issues ?? []).map((i) => `${formatPath(i.path)}: ${i.message}`);
+}
+
+describe('one pass: schema problems and cross-field problems together', () => {
+  it('a resource with a schema error still has its residency tag checked', () => {
+    const error = load(replaceOnce(replaceOnce(VALID, 'weight: 2', 'weight: -2'), 'tags: {residency: eu}', 'tags: {residency: mars}'));
+    const paths = error.context.issues!.map((i) => formatPath(i.path));
+    expect(paths).toEqual(expect.arrayContaining(['resources[0].providers[0].weight', 'resources[0].tags.residency']));
+  });
+
+  it('a resource with a schema error still has its bindings checked against the providers', () => {
+    const error = load(replaceOnce(replaceOnce(VALID, 'weight: 2', 'weight: -2'), '{cloud: cloud_b_obs,', '{cloud: cloud_b_ob,'));
+    expect(messages(error)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^resources\[0\]\.providers\[0\]\.weight/), 'resources[0].providers[1].cloud: no provider named "cloud_b_ob" (did you mean "cloud_b_obs"?) (configured: cloud_a_oss, cloud_b_obs, local)']),
+    );
+  });
+
+  it('a job with a schema error still has spec.cloud checked', () => {
+    const error = load(replaceOnce(replaceOnce(VALID, 'memory: 4Gi', 'memory: 4GB'), 'cloud: CLOUD_A\n      image', 'cloud: CLOUD_Z\n      image'));
+    const paths = error.context.issues!.map((i) => formatPath(i.path));
+    expect(paths).toEqual(expect.arrayContaining(['jobs[0].spec.resources.memory', 'jobs[0].spec.cloud']));
+  });
+
+  it('a top-level schema error and a residency error are reported together', () => {
+    const error = load(replaceOnce(replaceOnce(VALID, 'max_attempts: 4', 'max_attempts: 4, retyr: 1'), 'tags: {residency: eu}', 'tags: {residency: mars}'));
+    expect(messages(error)).toEqual(expect.arrayContaining(['retry.retyr: unknown key "retyr"', expect.stringMatching(/^resources\[0\]\.tags\.residency: residency "mars"/)]));
+  });
+
+  it('a residency zone with a problem is still a zone: tags naming it are not reported as well', () => {
+    const error = load(replaceOnce(VALID, 'eu: [eu-*, europe-*, westeurope]', 'eu: []'));
+    expect(messages(error)).toEqual(['residency.eu: a residency zone needs at least one region']);
+  });
+
+  it('an unset ${VAR} is reported once, not again by the option it leaves empty', () => {
+    const error = load(VALID, { ENV_CLOUD_A_KEY: 'x-key-1234' });
+    expect(messages(error)).toEqual(['storage_providers[0].secret_key: environment variable ENV_CLOUD_A_SECRET is not set']);
+  });
+
+  it('an unknown adapter type is reported once: bindings to that provider are not "no provider named …"', () => {
+    const text = `
+providers:
+  - {name: CLOUD_A, type: s4}
+  - {name: CLOUD_B, type: memory}
+resources:
+  - {resource_id: lb, type: LogicalBucket, replication: {mode: none}, providers: [{cloud: CLOUD_A, physical_id: b}, {cloud: CLOUD_B, physical_id: c}]}
+`;
+    expect(messages(load(text))).toEqual(['providers[0].type: unknown adapter type "s4" (registered: acme-s3, local, memory)']);
+    // The same through createPolycloud (options given in code).
+    try {
+      createPolycloud({ registry: configRegistry(), providers: [{ name: 'CLOUD_A', type: 's4' }, { name: 'CLOUD_B', type: 'memory' }], resources: [{ resource_id: 'lb', type: 'LogicalBucket', replication: { mode: 'none' }, providers: [{ cloud: 'CLOUD_A', physical_id: 'b' }, { cloud: 'CLOUD_B', physical_id: 'c' }] }] });
+      expect.unreachable();
+    } catch (e) {
+      expect(messages(e as PolycloudError)).toEqual([expect.stringMatching(/^providers\[0\]\.type: unknown adapter type "s4" \(registered: /)]);
+    }
+  });
+});
+
+describe('did you mean', () => {
+  it.each([
+    ['an unknown top-level key', `${VALID}retyr: {}\n`, 'retyr: unknown key "retyr" (did you mean "retry"?)'],
+    ['an unknown key in a section', replaceOnce(VALID, 'max_attempts: 4', 'max_atempts: 4'), 'retry.max_atempts: unknown key "max_atempts" (did you mean "max_attempts"?)'],
+    ['an unknown resource key', replaceOnce(VALID, 'replication: {mode: async', 'replicaton: {mode: async'), 'resources[0].replicaton: unknown key "replicaton" (did you mean "replication"?)'],
+    ['an unknown binding key', replaceOnce(VALID, 'physical_id: bucket-b', 'physcial_id: bucket-b'), 'resources[0].providers[1].physcial_id: unknown key "physcial_id" (did you mean "physical_id"?)'],
+    ['an unknown health-check key', replaceOnce(VALID, 'path: /health,', 'intervall: 1s,'), 'storage_providers[0].healthCheck.intervall: unknown key "intervall" (did you mean "interval"?)'],
+    ['an unknown DataJob key', replaceOnce(VALID, 'image: data-processor:v1', 'imag: data-processor:v1'), 'jobs[0].spec.imag: unknown key "imag" (did you mean "image"?)'],
+    ['an enum value', replaceOnce(VALID, 'mode: async', 'mode: asynch'), 'resources[0].replication.mode: Invalid option: expected one of "async"|"sync"|"none" (did you mean "async"?)'],
+    ['an adapter option, in the style written', replaceOnce(VALID, 'access_key:', 'acess_key:'), 'storage_providers[0].acess_key: unknown option "acess_key" for adapter type "acme-s3" (did you mean "access_key"?)'],
+    ['an adapter type', replaceOnce(VALID, 'type: memory', 'type: memroy'), 'storage_providers[1].type: unknown adapter type "memroy" (did you mean "memory"?) (registered: acme-s3, local, memory)'],
+    ['a job pinned to a misspelt cloud', replaceOnce(VALID, 'cloud: CLOUD_A\n      image', 'cloud: CLOUD_a\n      image'), 'jobs[0].spec.cloud: no LogicalCluster binding with id or cloud "CLOUD_a" (did you mean "CLOUD_A"?) (known: CLOUD_A, local)'],
+  ])('%s', (_name, text, expected) => {
+    expect(messages(load(text))).toContain(expected);
+  });
+
+  it('a misspelt required adapter option is reported once, at the misspelling', () => {
+    expect(messages(load(replaceOnce(VALID, 'access_key:', 'acess_key:')))).toEqual(['storage_providers[0].acess_key: unknown option "acess_key" for adapter type "acme-s3" (did you mean "access_key"?)']);
+  });
+
+  it('suggests nothing for a word far from every allowed one', () => {
+    expect(messages(load(`${VALID}zzz: 1\n`))).toContain('zzz: unknown key "zzz"');
+  });
+});
+
+describe('closest', () => {
+  it('allows transpositions and ignores case and separators; short words get one edit', () => {
+    expect(editDistance('retyr', 'retry')).toBe(1);
+    expect(closest('maxAttempts', ['max_attempts', 'max_delay'])).toBe('max_attempts');
+    expect(closest('s4', ['s3', 'gcs'])).toBe('s3');
+    expect(closest('abc', ['xyz'])).toBeUndefined();
+    expect(closest('tiemout', ['timeout', 'retry'])).toBe('timeout');
   });
 });

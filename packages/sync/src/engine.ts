@@ -127,6 +127,22 @@ export const SyncEngineOptionsSchema = z.strictObject({
 export type SyncEngineOptions = z.input<typeof SyncEngineOptionsSchema>;
 type Options = z.output<typeof SyncEngineOptionsSchema>;
 
+/**
+ * The placement options a bucket's `replication` section gives (`state_binding`,
+ * `journal_placement`, `state_buckets`: config files and URM documents), under the
+ * options given in code, which win.
+ */
+function withBucketPlacement(bucket: LogicalBucket, options: SyncEngineOptions): SyncEngineOptions {
+  const r = bucket.replication;
+  if (r.state_binding === undefined && r.journal_placement === undefined && r.state_buckets === undefined) return options;
+  return {
+    ...(r.state_binding === undefined ? {} : { stateBinding: r.state_binding }),
+    ...(r.journal_placement === undefined ? {} : { journalPlacement: r.journal_placement }),
+    ...options,
+    ...(r.state_buckets || options.stateBuckets ? { stateBuckets: { ...r.state_buckets, ...options.stateBuckets } } : {}),
+  };
+}
+
 /** Replication status of one bucket: per target and recent failures. */
 export interface BucketSyncStatus extends CoreBucketSyncStatus {
   targets: TargetStatus[];
@@ -175,7 +191,7 @@ export class SyncEngine implements BucketReplication {
   #generation = 0;
 
   constructor(bucket: LogicalBucket, host: SyncHost, options: SyncEngineOptions = {}) {
-    const parsed = SyncEngineOptionsSchema.safeParse(options);
+    const parsed = SyncEngineOptionsSchema.safeParse(withBucketPlacement(bucket, options));
     if (!parsed.success) throw errorFromIssues('invalid sync engine options', zodIssues(parsed.error, ['sync']));
     this.#options = parsed.data;
     this.#owner = parsed.data.owner ?? randomUUID();

@@ -1,12 +1,14 @@
 import { createHash, createHmac } from 'node:crypto';
 import { z } from 'zod';
 import type { ComputeJobRequest } from '../adapter/compute-adapter.js';
-import { errorFromIssues, zodIssues } from '../errors/from-zod.js';
+import { errorFromIssues } from '../errors/from-zod.js';
+import { schemaIssues } from '../config/suggest.js';
 import type { ErrorIssue } from '../errors/polycloud-error.js';
 import { INPUT_LIMITS } from '../input/limits.js';
 import { parseYamlText } from '../input/parse-yaml.js';
 import { toPlainData } from '../input/plain-data.js';
 import { parseTimeoutSeconds } from './duration.js';
+import { DURATION_JSON_SCHEMA } from '../config/duration.js';
 import { parseCpu, parseMemoryMiB } from './quantity.js';
 
 function converted<T>(parse: (v: string | number) => T) {
@@ -65,8 +67,10 @@ export const DataJobSchema = z.strictObject({
     args: z.array(z.string()).optional(),
     env: EnvSchema.optional(),
     resources: DataJobResourcesSchema.default({ cpu: 1, memory: 2048 }),
-    /** Wall-clock limit: seconds (`3600`) or a duration (`90s`, `15m`, `1h30m`). */
-    timeout: converted(parseTimeoutSeconds).optional(),
+    /** Wall-clock limit, a duration in whole seconds (`90s`, `15m`, `1h30m`); a bare number is refused (add a unit). */
+    timeout: converted(parseTimeoutSeconds)
+      .meta({ ...DURATION_JSON_SCHEMA, examples: ['90s', '15m', '1h30m'] })
+      .optional(),
     /** Provider-side retries after a failed attempt (0–9; AWS allows 10 attempts in all). */
     retries: z.number().int().min(0).max(9).default(0),
     /** Data tags for routing: `residency`, `classification`, `priority`, … */
@@ -109,7 +113,7 @@ export function parseDataJob(input: string | object | DataJob): DataJob {
   if (isDataJob(input)) return input;
   const raw = typeof input === 'string' ? fromYaml(input) : fromObject(input);
   const result = DataJobSchema.safeParse(raw);
-  if (!result.success) throw errorFromIssues('invalid DataJob', zodIssues(result.error));
+  if (!result.success) throw errorFromIssues('invalid DataJob', schemaIssues(DataJobSchema, result.error, raw));
   const { metadata, spec } = result.data;
   const job: DataJob = {
     name: metadata.name,

@@ -4,9 +4,12 @@ import { isPolycloudError } from '../errors/polycloud-error.js';
 import type { ResidencyZones } from '../routing/residency.js';
 import type { UrmDocument } from '../urm/resources.js';
 import { checkJobInput } from './job-input.js';
+import { didYouMean } from './suggest.js';
 import { checkResidencyTag } from './resources.js';
 
 type Path = (string | number)[];
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Validates the `jobs` section (a list of DataJobs, or a map name → DataJob whose
@@ -33,16 +36,32 @@ export function checkJobs(section: unknown[] | Record<string, unknown> | undefin
   const targets = new Set(clusters.flatMap((c) => c.providers.flatMap((b) => [b.id, b.cloud])));
   const regions = clusters.flatMap((c) => c.providers.map((b) => b.region).filter((r): r is string => r !== undefined));
   const seen = new Map<string, string>();
+  const checkTargets = (at: Path, cloud: string | undefined, residency: string | undefined) => {
+    if (cloud !== undefined && !targets.has(cloud)) {
+      issues.push({
+        path: [...at, 'spec', 'cloud'],
+        message: `no LogicalCluster binding with id or cloud "${cloud}"${didYouMean(cloud, targets)} (${targets.size ? `known: ${[...targets].join(', ')}` : 'no LogicalCluster is configured'})`,
+      });
+    }
+    checkResidencyTag(residency, regions, zones, [...at, 'spec', 'tags', 'residency'], issues);
+  };
   for (const [at, raw] of entries) {
-    let job: DataJob;
+    let job: DataJob | undefined;
     const before = issues.length;
     checkJobInput(raw, at, issues);
-    if (issues.length > before) continue;
-    try {
-      job = parseDataJob(raw as object);
-    } catch (e) {
-      if (!isPolycloudError(e) || !e.context.issues) throw e;
-      issues.push(...e.context.issues.map((i) => ({ path: [...at, ...i.path], message: i.message })));
+    if (issues.length === before) {
+      try {
+        job = parseDataJob(raw as object);
+      } catch (e) {
+        if (!isPolycloudError(e) || !e.context.issues) throw e;
+        issues.push(...e.context.issues.map((i) => ({ path: [...at, ...i.path], message: i.message })));
+      }
+    }
+    if (!job) {
+      // Its schema problems are reported; check what can be read of the rest in the same pass.
+      const spec = isObject(raw) && isObject(raw['spec']) ? raw['spec'] : {};
+      const tags = isObject(spec['tags']) ? spec['tags'] : {};
+      checkTargets(at, typeof spec['cloud'] === 'string' ? spec['cloud'] : undefined, typeof tags['residency'] === 'string' ? tags['residency'] : undefined);
       continue;
     }
     const where = at.map(String).join('.');
@@ -51,13 +70,7 @@ export function checkJobs(section: unknown[] | Record<string, unknown> | undefin
       continue;
     }
     seen.set(job.name, where);
-    if (job.cloud !== undefined && !targets.has(job.cloud)) {
-      issues.push({
-        path: [...at, 'spec', 'cloud'],
-        message: `no LogicalCluster binding with id or cloud "${job.cloud}" (${targets.size ? `known: ${[...targets].join(', ')}` : 'no LogicalCluster is configured'})`,
-      });
-    }
-    checkResidencyTag(job.tags['residency'], regions, zones, [...at, 'spec', 'tags', 'residency'], issues);
+    checkTargets(at, job.cloud, job.tags['residency']);
     jobs[job.name] = job;
   }
   return jobs;

@@ -62,9 +62,13 @@ export function loadPolycloudConfig(source: ConfigSource, options: LoadConfigOpt
 
   const { value, used } = interpolate(parsed.raw, env, issues);
   registerSecrets(used);
+  // A value left empty by an unset variable is reported there once, not again by the checks it then fails.
+  const fromInterpolation = issues.length;
+  const unset = new Set(issues.map((i) => i.path.join('\0')));
 
   const fail = (): never => {
-    const located = issues.map((issue) => {
+    const once = issues.filter((issue, k) => k < fromInterpolation || !unset.has(issue.path.join('\0')));
+    const located = once.map((issue) => {
       const line = parsed.lineOf(issue.path);
       return { ...issue, message: redact(issue.message), ...(line === undefined ? {} : { line }) };
     });
@@ -74,7 +78,7 @@ export function loadPolycloudConfig(source: ConfigSource, options: LoadConfigOpt
 
   const top = ConfigFileSchema.safeParse(value);
   if (!top.success) {
-    issues.push(...configIssues(top.error));
+    issues.push(...configIssues(ConfigFileSchema, top.error, value));
     // Keep checking what can be checked: providers and resources below need their sections.
   }
   const file: Partial<ConfigFile> = top.success ? top.data : {};
@@ -89,8 +93,7 @@ export function loadPolycloudConfig(source: ConfigSource, options: LoadConfigOpt
 
   const providers = checkProviders(list, key, registry, issues);
   registerSecrets(providers.secrets);
-  const residency = ConfigFileSchema.shape.residency.safeParse(rawTop['residency']);
-  const zones: Record<string, string[]> = residency.success ? residency.data : {};
+  const zones = readZones(rawTop['residency']);
   const resourceList = Array.isArray(rawTop['resources']) ? (rawTop['resources'] as unknown[]) : [];
   const resources = checkResources(resourceList, providers.byName, zones, issues);
   const jobs = checkJobs(
@@ -127,6 +130,22 @@ export function loadPolycloudConfig(source: ConfigSource, options: LoadConfigOpt
     ...(file.router ? { router: renameDeep(file.router) as Record<string, unknown> } : {}),
     ...(parsed.file ? { file: parsed.file } : {}),
   };
+}
+
+/**
+ * The residency zones that can be read, zone by zone: a zone with a problem of its own
+ * (reported by the schema) still counts as defined, so tags naming it are not
+ * reported as naming no zone as well.
+ */
+function readZones(raw: unknown): Record<string, string[]> {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return {};
+  const zones: Record<string, string[]> = {};
+  const regions = ConfigFileSchema.shape.residency.unwrap().valueType;
+  for (const [name, value] of Object.entries(raw)) {
+    const parsed = regions.safeParse(value);
+    zones[name] = parsed.success ? parsed.data : [];
+  }
+  return zones;
 }
 
 /** Options of {@link createPolycloudFromConfig}: loading options plus anything createPolycloud takes in code. */

@@ -3,6 +3,7 @@ import type { ErrorIssue } from '../errors/polycloud-error.js';
 import { PROVIDER_NAME, type ProviderConfig } from '../polycloud.js';
 import { renameOptionKeys, secretValues } from './keys.js';
 import { configIssues, type HealthCheck, HealthCheckSchema } from './schema.js';
+import { closest, didYouMean, keysAt, snakeCase } from './suggest.js';
 
 type Path = (string | number)[];
 
@@ -28,7 +29,7 @@ export interface ProvidersResult {
 export function healthCheckOf(raw: unknown, path: Path, issues: ErrorIssue[]): HealthCheck | undefined {
   const parsed = HealthCheckSchema.safeParse(raw);
   if (!parsed.success) {
-    issues.push(...configIssues(parsed.error, path));
+    issues.push(...configIssues(HealthCheckSchema, parsed.error, raw, path));
     return undefined;
   }
   const h = parsed.data;
@@ -81,7 +82,7 @@ export function checkProviders(list: unknown[], key: string, registry: AdapterRe
       compute = registry.has('compute', type);
       if (!storage && !compute) {
         const known = [...new Set([...registry.types('storage'), ...registry.types('compute')])].sort();
-        issues.push({ path: [...at, 'type'], message: `unknown adapter type "${type}" (registered: ${known.join(', ') || 'none'})` });
+        issues.push({ path: [...at, 'type'], message: `unknown adapter type "${type}"${didYouMean(type, known)} (registered: ${known.join(', ') || 'none'})` });
         ok = false;
       }
     }
@@ -106,13 +107,24 @@ export function checkProviders(list: unknown[], key: string, registry: AdapterRe
       if (!schema) continue;
       const result = schema.safeParse(options);
       if (!result.success) {
+        // Suggestions in the style the entry is written in (snake_case or camelCase).
+        const snake = [...original.values()].some((k) => k.includes('_'));
+        const allowed = keysAt(schema, []).map((k) => (snake ? snakeCase(k) : k));
+        // A required option missing because it was misspelt is reported once, at the misspelling.
+        const misspelt = new Set(
+          result.error.issues.flatMap((issue) => (issue.code === 'unrecognized_keys' && issue.path.length === 0 ? issue.keys.map((k) => closest(original.get(k) ?? k, allowed)).filter((c): c is string => c !== undefined) : [])),
+        );
         const found = result.error.issues.flatMap((issue) => {
           const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
+          if (path.length === 1 && typeof path[0] === 'string' && options[path[0]] === undefined && misspelt.has(snake ? snakeCase(path[0]) : path[0])) return [];
           const [first, ...tail] = path;
-          const head = typeof first === 'string' ? (original.get(first) ?? first) : first;
+          const head = typeof first === 'string' ? (original.get(first) ?? (snake && path.length === 1 ? snakeCase(first) : first)) : first;
           const where = [...at, ...(head === undefined ? [] : [head]), ...tail];
           if (issue.code === 'unrecognized_keys' && path.length === 0) {
-            return issue.keys.map((k) => ({ path: [...at, original.get(k) ?? k], message: `unknown option for adapter type "${type as string}"` }));
+            return issue.keys.map((k) => {
+              const written = original.get(k) ?? k;
+              return { path: [...at, written], message: `unknown option "${written}" for adapter type "${type as string}"${didYouMean(written, allowed)}` };
+            });
           }
           return [{ path: where, message: issue.message }];
         });

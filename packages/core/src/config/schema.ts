@@ -1,16 +1,20 @@
 import { z, type ZodError } from 'zod';
 import type { ErrorIssue } from '../errors/polycloud-error.js';
-import { DurationError, parseDurationMs } from './duration.js';
+import { DURATION_JSON_SCHEMA, DurationError, parseDurationMs } from './duration.js';
+import { schemaIssues } from './suggest.js';
 
-/** A duration field: `250ms`, `5s`, `1m30s`, or a number of milliseconds. */
-export const durationMs = z.unknown().transform((value, ctx) => {
-  try {
-    return parseDurationMs(value);
-  } catch (e) {
-    ctx.issues.push({ code: 'custom', message: e instanceof DurationError ? e.message : 'invalid duration', input: value });
-    return z.NEVER;
-  }
-});
+/** A duration field: `250ms`, `5s`, `1m30s` (a unit is required: see config/duration.ts). */
+export const durationMs = z
+  .unknown()
+  .transform((value, ctx) => {
+    try {
+      return parseDurationMs(value);
+    } catch (e) {
+      ctx.issues.push({ code: 'custom', message: e instanceof DurationError ? e.message : 'invalid duration', input: value });
+      return z.NEVER;
+    }
+  })
+  .meta({ ...DURATION_JSON_SCHEMA, examples: [...DURATION_JSON_SCHEMA.examples] });
 
 /** A whole number, also as a string (interpolated values are strings). */
 export const integer = z.union([z.number(), z.string().regex(/^-?\d+$/, 'expected a whole number').transform(Number)]).pipe(z.number().int());
@@ -30,6 +34,8 @@ const regionList = z.union([
  * problem in every entry is reported at once.
  */
 export const ConfigFileSchema = z.strictObject({
+  /** The JSON Schema an editor checks the file against (JSON configs); ignored. */
+  $schema: z.string().optional(),
   /** Config format version. */
   version: z.literal(1).optional(),
   /** Providers: `{name, type, ...options}` (snake_case options mapped to camelCase). */
@@ -79,11 +85,11 @@ export interface HealthCheck {
   timeout_ms?: number;
 }
 
-/** zod issues as ErrorIssues, an unknown key reported at its own path (`healthCheck.method`). */
-export function configIssues(error: ZodError, prefix: (string | number)[] = []): ErrorIssue[] {
-  return error.issues.flatMap((issue) => {
-    const path = [...prefix, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))];
-    if (issue.code === 'unrecognized_keys') return issue.keys.map((k) => ({ path: [...path, k], message: 'unknown key' }));
-    return [{ path, message: issue.message }];
-  });
+/**
+ * zod issues of `schema` as ErrorIssues: an unknown key reported at its own path
+ * (`healthCheck.method`) with the closest allowed key, an enum value with the closest
+ * allowed value (`input` is what was parsed).
+ */
+export function configIssues(schema: unknown, error: ZodError, input: unknown, prefix: (string | number)[] = []): ErrorIssue[] {
+  return schemaIssues(schema, error, input, prefix);
 }

@@ -23,6 +23,7 @@ import type { LogicalBucket } from '../urm/resources.js';
 import { type CallOptions, execute, type ExecutionContext } from './execute.js';
 import { bucketSchemas, parseCall } from './call-schemas.js';
 import type { PendingWrite, StampedWrite, WritePipeline } from './write-pipeline.js';
+import { warnUnenforcedCondition } from './condition-warning.js';
 
 export interface BucketPutOptions extends CallOptions {
   contentType?: string;
@@ -117,7 +118,10 @@ export class LogicalBucketClient {
     const normalized = normalizeBody(body);
     const tags = this.#tags(opts.tags);
     const requires: StorageCapability[] = [];
-    if (opts.ifMatch !== undefined || opts.ifNoneMatch !== undefined) requires.push('conditionalWrite');
+    if (opts.ifMatch !== undefined || opts.ifNoneMatch !== undefined) {
+      requires.push('conditionalWrite');
+      warnUnenforcedCondition(this.#deps.exec.events, this.resource, (id) => this.adapter(id), 'conditionalWrite');
+    }
     const length = opts.contentLength ?? normalized.length;
     let write: PendingWrite = { bucket: this.resource, op: 'put', key, tags, metadata: opts.metadata ? { ...(opts.metadata as UserMetadata) } : {} };
     if (opts.ifMatch !== undefined) write.ifMatch = opts.ifMatch;
@@ -277,6 +281,7 @@ export class LogicalBucketClient {
     if (opts.ifMatch !== undefined) write.ifMatch = opts.ifMatch;
     if (this.#deps.pipeline?.prepare) write = { ...write, ...(await this.#deps.pipeline.prepare(write)) };
     const requires: StorageCapability[] = opts.ifMatch !== undefined ? ['conditionalDelete'] : [];
+    if (opts.ifMatch !== undefined) warnUnenforcedCondition(this.#deps.exec.events, this.resource, (id) => this.adapter(id), 'conditionalDelete');
     const deadline = this.#deps.exec.clock.now() + (opts.timeoutMs ?? this.#deps.exec.timeoutMs);
     let stamped: StampedWrite | undefined;
     const bindingId = await execute(

@@ -269,6 +269,9 @@ export function instrumentPolycloud(
       jobs.add(1, { 'polycloud.resource': res(p) ?? 'unknown', 'polycloud.binding': str(p['binding']) ?? 'unknown', 'polycloud.job.state': state });
       log.log(state === 'failed' ? 'warn' : 'info', { resource: res(p), binding: p['binding'], jobId: p['jobId'], state }, `job ${String(p['jobId'])} on ${res(p) ?? 'unknown'}: ${state}`);
     },
+    warning(p) {
+      log.log('warn', { resource: res(p), binding: p['binding'], code: p['code'] }, str(p['message']) ?? `warning: ${str(p['code']) ?? 'unknown'}`);
+    },
     usage(p) {
       const resource = res(p);
       const binding = str(p['binding']);

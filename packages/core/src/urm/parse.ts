@@ -1,4 +1,5 @@
-import { errorFromIssues, zodIssues } from '../errors/from-zod.js';
+import { errorFromIssues } from '../errors/from-zod.js';
+import { didYouMean, schemaIssues } from '../config/suggest.js';
 import { INPUT_LIMITS } from '../input/limits.js';
 import { toPlainData } from '../input/plain-data.js';
 import type { ErrorIssue } from '../errors/polycloud-error.js';
@@ -33,6 +34,15 @@ function crossCheck(doc: UrmDocument, path: Path, issues: ErrorIssue[]): void {
     r.priority?.forEach((id, j) => {
       if (!ids.has(id)) issues.push({ path: [...path, 'replication', 'priority', j], message: `no binding with id "${id}"` });
     });
+    if (r.state_binding !== undefined && !ids.has(r.state_binding)) {
+      issues.push({ path: [...path, 'replication', 'state_binding'], message: `no binding with id "${r.state_binding}"${didYouMean(r.state_binding, ids)}` });
+    }
+    if (r.journal_placement === 'state' && r.state_binding === undefined) {
+      issues.push({ path: [...path, 'replication', 'journal_placement'], message: 'journal_placement "state" needs state_binding (the binding whose journal takes every record)' });
+    }
+    for (const id of Object.keys(r.state_buckets ?? {})) {
+      if (!ids.has(id)) issues.push({ path: [...path, 'replication', 'state_buckets', id], message: `no binding with id "${id}"${didYouMean(id, ids)}` });
+    }
     if (r.conflict === 'priority' && !r.priority?.length) {
       issues.push({ path: [...path, 'replication', 'priority'], message: 'conflict "priority" needs a priority list of binding ids' });
     }
@@ -50,7 +60,7 @@ function parseOne(input: unknown, path: Path, issues: ErrorIssue[]): UrmDocument
   if (issues.length > before) return undefined;
   const result = UrmDocumentSchema.safeParse(plain);
   if (!result.success) {
-    issues.push(...zodIssues(result.error, path));
+    issues.push(...schemaIssues(UrmDocumentSchema, result.error, plain, path));
     return undefined;
   }
   const doc = { ...result.data, providers: resolveBindings(result.data.providers, path, issues) } as UrmDocument;

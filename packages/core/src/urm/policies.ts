@@ -48,6 +48,19 @@ export const ReplicationPolicySchema = z.strictObject({
   max_delete_fraction: z.number().min(0).max(1).default(0.5),
   /** Objects written before this lag (ms) count against the lag objective. */
   lag_objective_ms: z.number().int().min(0).default(15 * 60_000),
+  /**
+   * Binding id whose bucket holds the replication engine's leases and partition state
+   * (@polycloud/sync's `stateBinding`): one that enforces conditional writes.
+   */
+  state_binding: z.string().min(1).optional(),
+  /**
+   * Where a write's change record goes (@polycloud/sync's `journalPlacement`):
+   * `per-binding` (the default: the journal in its own binding's bucket) or `state`
+   * (the state binding's journal; needs `state_binding`).
+   */
+  journal_placement: z.enum(['per-binding', 'state']).optional(),
+  /** Physical bucket per binding id for the engine's own objects instead of the data bucket (@polycloud/sync's `stateBuckets`). */
+  state_buckets: z.record(z.string(), z.string().min(1).max(1024)).optional(),
 });
 
 export type ReplicationPolicy = z.output<typeof ReplicationPolicySchema>;
