@@ -1,4 +1,4 @@
-import EventEmitter from 'eventemitter3';
+import { EventEmitter } from 'eventemitter3';
 import { z } from 'zod';
 import type { ComputeAdapter } from './adapter/compute-adapter.js';
 import { type AdapterRegistry, createAdapterRegistry } from './adapter/registry.js';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type EventEmitter from 'eventemitter3';
+import type { EventEmitter } from 'eventemitter3';
 import { PolycloudError, type PolycloudEvents, type VersionRecord } from '@polycloud/core/spi';
 import { compareUtf8, isConditionFailure, type KvCondition, type KvStore } from './kv-store.js';
 

@@ -1,6 +1,6 @@
 // The types the parts of the execution path share (execute, rounds, attempt, feedback),
 // in a module of their own so that none of the parts imports another's composition.
-import type EventEmitter from 'eventemitter3';
+import type { EventEmitter } from 'eventemitter3';
 import type { Clock } from '../clock.js';
 import type { PolycloudError } from '../errors/polycloud-error.js';
 import type { PolycloudEvents } from '../events.js';

@@ -1,4 +1,4 @@
-import type EventEmitter from 'eventemitter3';
+import type { EventEmitter } from 'eventemitter3';
 import type { PolycloudError } from '../errors/polycloud-error.js';
 import type { OperationEvent, PolycloudEvents } from '../events.js';
 import type { ExecutionContext } from './context.js';

@@ -10,7 +10,7 @@ import {
   trace,
   type TracerProvider,
 } from '@opentelemetry/api';
-import type EventEmitter from 'eventemitter3';
+import type { EventEmitter } from 'eventemitter3';
 import type { PolycloudEvents } from '../events.js';
 import type { UrmDocument } from '../urm/resources.js';
 import { BindingStates, type BindingTelemetry, type CircuitState } from './binding-state.js';

@@ -1,4 +1,4 @@
-import type EventEmitter from 'eventemitter3';
+import type { EventEmitter } from 'eventemitter3';
 import type { StorageAdapter } from '../adapter/storage-adapter.js';
 import type { Clock } from '../clock.js';
 import type { PolycloudEvents } from '../events.js';
