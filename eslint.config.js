@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '**/.turbo/**', 'docs/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', '**/.turbo/**', 'docs/**', '.snippets*/**', '.tmp/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {

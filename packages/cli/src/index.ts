@@ -1,3 +1,8 @@
+/**
+ * The `polycloud` command line, callable from code with `runCli`.
+ *
+ * @module @polycloud/cli
+ */
 export { runCli, CLI_VERSION, type RunCliOptions } from './run.js';
 export { main } from './main.js';
 export { createCliRegistry, factoriesOf } from './registry.js';

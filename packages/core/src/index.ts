@@ -1,3 +1,8 @@
+/**
+ * What applications use: create an instance, its logical buckets and clusters, events and errors.
+ *
+ * @module @polycloud/core
+ */
 // @polycloud/core — what applications use: create an instance, talk to its logical
 // buckets and clusters, read its events and errors. Plugin authors (adapters, routers,
 // sync engines, tools) import their contracts from `@polycloud/core/spi`; test helpers

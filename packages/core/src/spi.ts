@@ -1,3 +1,8 @@
+/**
+ * What plugin authors use: adapter, router and sync contracts, and the algorithms they need.
+ *
+ * @module @polycloud/core/spi
+ */
 // @polycloud/core/spi — what plugin authors use: the storage and compute adapter
 // contracts, the router contract and the routing algorithms, the sync plugin contract
 // and the version/resolver algorithms a sync engine needs, error and body helpers.

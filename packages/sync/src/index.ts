@@ -1,3 +1,8 @@
+/**
+ * The sync engine: replicates a LogicalBucket across its bindings (journal, replicator, reconciler).
+ *
+ * @module @polycloud/sync
+ */
 export {
   createSync,
   syncEngine,

@@ -107,10 +107,13 @@ export interface CopyOptions {
   signal?: AbortSignal;
 }
 
+/** Options of a presigned URL (`LogicalBucketClient.presign`, `StorageAdapter.presign`). */
 export interface PresignOptions {
+  /** What the URL allows: downloading (`GET`) or uploading (`PUT`) the object. */
   method: 'GET' | 'PUT';
   /** Seconds until the URL expires (1 s … 7 days). */
   expiresInSeconds: number;
+  /** For `PUT`: the content type the upload must send. */
   contentType?: string;
 }
 

@@ -1,3 +1,8 @@
+/**
+ * Loading a polycloud config file (YAML or JSON) and a DataJob file.
+ *
+ * @module @polycloud/core/config
+ */
 // @polycloud/core/config — loading a config file (YAML or JSON) and a DataJob file.
 // Its own entry so that `@polycloud/core` loads no config machinery: an application
 // that builds its instance in code never pays for it. Every name here is listed in

@@ -25,45 +25,74 @@ import { bucketSchemas, parseCall } from './call-schemas.js';
 import type { PendingWrite, StampedWrite, WritePipeline } from './write-pipeline.js';
 import { warnUnenforcedCondition } from './condition-warning.js';
 
+/** Options of {@link LogicalBucketClient.put} and {@link LogicalBucketClient.copy}. */
 export interface BucketPutOptions extends CallOptions {
+  /** The object's content type (`Content-Type`); read back by `head` and `get`. */
   contentType?: string;
+  /** User metadata, string to string; an overwrite replaces it, never merges. */
   metadata?: UserMetadata;
   /** Data tags for routing and residency (`residency: eu`, `classification: pii`). */
   tags?: Record<string, string>;
+  /** Write only if the current object's version token equals this one; else `CONDITION_NOT_MET`. Needs `conditionalWrite`. */
   ifMatch?: string;
+  /** `'*'`: create only, if the key does not exist; else `ALREADY_EXISTS` (on every cloud). Needs `conditionalWrite`. */
   ifNoneMatch?: '*';
+  /** The body's length in bytes, when a stream's is known (lets the facade check size limits up front). */
   contentLength?: number;
 }
 
+/** Options of {@link LogicalBucketClient.get}, `getBytes` and `getText`. */
 export interface BucketGetOptions extends CallOptions {
+  /**
+   * Read only these bytes (`{ start, end? }`, both inclusive). Needs `rangeRead`; a
+   * start at or past the end is `INVALID_ARGUMENT`. The result's `size` is still the
+   * whole object's.
+   */
   range?: ByteRange;
+  /** Read only if the object's version token equals this one; else `CONDITION_NOT_MET`. */
   ifMatch?: string;
+  /** Data tags for routing and residency, as on `put`. */
   tags?: Record<string, string>;
   /** Read from this binding only (e.g. to check a replica). */
   binding?: string;
 }
 
+/** Options of {@link LogicalBucketClient.list} and `iterate`. */
 export interface BucketListOptions extends CallOptions {
+  /** Only keys starting with this. */
   prefix?: string;
+  /** Group keys by this separator (usually `/`) into `prefixes`. Needs `listDelimiter`. */
   delimiter?: string;
+  /** At most this many objects and prefixes per page (the provider may cap it). */
   pageSize?: number;
+  /** The previous page's `continuationToken`, from the same binding. */
   continuationToken?: string;
+  /** List this binding only. */
   binding?: string;
 }
 
+/** Options of {@link LogicalBucketClient.delete}. */
 export interface BucketDeleteOptions extends CallOptions {
+  /** Delete only if the object's version token equals this one; else `CONDITION_NOT_MET`. Needs `conditionalDelete`. */
   ifMatch?: string;
+  /** Data tags for routing and residency, as on `put`. */
   tags?: Record<string, string>;
 }
 
+/** Options of {@link LogicalBucketClient.head} and {@link LogicalBucketClient.exists}. */
 export interface BucketHeadOptions extends CallOptions {
+  /** Data tags for routing and residency, as on `put`. */
   tags?: Record<string, string>;
+  /** Ask this binding only (e.g. to check a replica). */
   binding?: string;
 }
 
 /** An object read through a LogicalBucket: its info, the binding that served it, and a one-shot body. */
+/** What {@link LogicalBucketClient.get} returns: the object's info and its body. */
 export interface StoredObject extends ObjectInfo {
+  /** The binding it was read from. */
   binding: string;
+  /** The body as a Node stream; read it (or `bytes()` / `text()`) once. */
   body: Readable;
   /** Reads the whole body (once). */
   bytes(): Promise<Buffer>;
@@ -71,7 +100,9 @@ export interface StoredObject extends ObjectInfo {
   text(): Promise<string>;
 }
 
+/** What {@link LogicalBucketClient.put} and `copy` return: the new version token and where it was written. */
 export interface BucketPutResult extends PutResult {
+  /** The binding that stored it. */
   binding: string;
 }
 
@@ -111,6 +142,11 @@ export class LogicalBucketClient {
     return bindingEntry((id) => this.resource.providers.find((p) => p.id === id), 'bucket', this.id, bindingId);
   }
 
+  /**
+   * Stores `body` under `key` on the binding the router picks for a write (failing over
+   * to another on a retryable error); with replication on, the other bindings follow.
+   * `body`: bytes, a string (UTF-8) or a Node/web stream.
+   */
   async put(key: string, body: PutBody, options: BucketPutOptions = {}): Promise<BucketPutResult> {
     validateKey(key);
     const opts = parseCall(bucketSchemas.put, options, 'put');
@@ -178,6 +214,10 @@ export class LogicalBucketClient {
     return result;
   }
 
+  /**
+   * Reads an object from the binding the router picks for a read (the best healthy
+   * copy; another on a retryable error). `NOT_FOUND` when the key is missing there.
+   */
   async get(key: string, options: BucketGetOptions = {}): Promise<StoredObject> {
     validateKey(key);
     const opts = parseCall(bucketSchemas.get, options, 'get');
@@ -203,10 +243,15 @@ export class LogicalBucketClient {
     return (await this.get(key, options)).bytes();
   }
 
+  /** The whole object as UTF-8 text. */
   async getText(key: string, options: BucketGetOptions = {}): Promise<string> {
     return (await this.get(key, options)).text();
   }
 
+  /**
+   * The object's info without its body: size, version token, last modified, content
+   * type and user metadata, plus the binding that answered. `NOT_FOUND` when missing.
+   */
   async head(key: string, options: BucketHeadOptions = {}): Promise<ObjectInfo & { binding: string }> {
     validateKey(key);
     const opts = parseCall(bucketSchemas.head, options, 'head');
@@ -222,7 +267,10 @@ export class LogicalBucketClient {
     );
   }
 
-  /** True if the key exists on the binding a read is routed to. */
+  /**
+   * True if the key exists on the binding a read is routed to (a `head` whose
+   * `NOT_FOUND` is `false`); any other error is thrown.
+   */
   async exists(key: string, options: BucketHeadOptions = {}): Promise<boolean> {
     try {
       await this.head(key, options);
@@ -315,7 +363,9 @@ export class LogicalBucketClient {
 
   /**
    * Deletes many keys. Uses the adapter's batch delete when the binding declares
-   * `batchDelete`, else deletes key by key. Missing keys count as deleted.
+   * `batchDelete`, else deletes key by key. Missing keys count as deleted. Resolves
+   * with `{ deleted, errors }`: keys that failed are listed with their error rather
+   * than thrown.
    */
   async deleteMany(keys: string[], options: CallOptions = {}): Promise<DeleteManyResult> {
     if (!Array.isArray(keys)) throw new PolycloudError('INVALID_ARGUMENT', 'keys must be an array of strings', { context: { path: ['keys'] } });
@@ -416,7 +466,13 @@ export class LogicalBucketClient {
     }
   }
 
-  /** A signed URL for one GET or PUT. Needs `presign`. The URL is a secret. */
+  /**
+   * A signed URL for one GET or PUT of `key`, valid `expiresInSeconds` (1 s … 7 days),
+   * from a binding that declares `presign` (else `UNSUPPORTED`). Anyone holding the
+   * URL can use it until `expiresAt`: treat it as a secret. Using the URL talks to
+   * that one cloud directly, without polycloud: no failover, and an upload through it
+   * is not journaled for replication by this call.
+   */
   async presign(key: string, options: PresignOptions & CallOptions & { tags?: Record<string, string> }): Promise<{ url: string; binding: string; expiresAt: Date }> {
     validateKey(key);
     const opts = parseCall(bucketSchemas.presign, options, 'presign');

@@ -1,3 +1,8 @@
+/**
+ * The test kit: memory adapters, a fake clock, fault injection and the conformance suites.
+ *
+ * @module @polycloud/core/testing
+ */
 export { createFakeClock, type FakeClock } from './clock.js';
 export { createMemoryCloud, compareUtf8, isMemoryCloud, type MemoryCloud, type MemoryCloudOptions, type MemoryObject, type MemoryWrite } from './memory/cloud.js';
 export {
