@@ -8,7 +8,10 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
       'no-restricted-syntax': [
         'error',
-        { selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']", message: 'Decisions must be deterministic: use a seeded generator.' },
+        {
+          selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']",
+          message: 'Decisions must be deterministic: use a seeded generator.',
+        },
       ],
     },
   },
@@ -27,7 +30,10 @@ export default tseslint.config(
               group: ['@polycloud/core/*', '!@polycloud/core/spi', '!@polycloud/core/testing', '!@polycloud/core/config'],
               message: 'Import only from "@polycloud/core", "@polycloud/core/config", "@polycloud/core/spi" or "@polycloud/core/testing".',
             },
-            { group: ['**/core/src/**', '../core/src/**', '../../core/src/**', '../../packages/core/src/**'], message: 'Only core may reach into core internals.' },
+            {
+              group: ['**/core/src/**', '../core/src/**', '../../core/src/**', '../../packages/core/src/**'],
+              message: 'Only core may reach into core internals.',
+            },
           ],
         },
       ],

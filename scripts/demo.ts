@@ -39,11 +39,7 @@ function makePolycloud(env: DemoEnvironment, primary: CloudName, owner: string):
     residency: { eu: ['europe-*', 'westeurope'] },
     retry: { maxAttempts: 4, baseDelayMs: 20, maxDelayMs: 200 },
     timeoutMs: 15_000,
-    providers: [
-      ...CLOUDS.map((c) => ({ name: c, adapter: env.adapters[c] })),
-      { name: 'local-us', type: 'local' },
-      { name: 'local-eu', type: 'local' },
-    ],
+    providers: [...CLOUDS.map((c) => ({ name: c, adapter: env.adapters[c] })), { name: 'local-us', type: 'local' }, { name: 'local-eu', type: 'local' }],
     resources: [
       {
         resource_id: 'lb-demo',
@@ -65,7 +61,10 @@ function makePolycloud(env: DemoEnvironment, primary: CloudName, owner: string):
         providers: [
           { cloud: 'CLOUD_A', provider: 'local-us', physical_id: 'us-pool', region: 'us-east-1', price: { vcpu_hour: 0.04, memory_gib_hour: 0.0045 } },
           {
-            cloud: 'CLOUD_B', provider: 'local-eu', physical_id: 'eu-pool', region: 'europe-west1',
+            cloud: 'CLOUD_B',
+            provider: 'local-eu',
+            physical_id: 'eu-pool',
+            region: 'europe-west1',
             price: { vcpu_hour: 0.05, memory_gib_hour: 0.0055, schedule: [{ from: '20:00', to: '08:00', multiplier: 0.5 }] },
           },
         ],
@@ -85,7 +84,13 @@ async function snapshot(env: DemoEnvironment, cloud: CloudName): Promise<Map<str
     for (const o of page.objects) {
       if (o.key.startsWith('_polycloud/')) continue;
       const { body } = await env.adapters[cloud].get(env.buckets[cloud], o.key);
-      out.set(o.key, createHash('sha256').update(await readAll(body)).digest('hex').slice(0, 12));
+      out.set(
+        o.key,
+        createHash('sha256')
+          .update(await readAll(body))
+          .digest('hex')
+          .slice(0, 12),
+      );
     }
     token = page.continuationToken;
   } while (token);
@@ -120,7 +125,9 @@ async function main(): Promise<void> {
     const why = bucket.explain('write', 'reports/2026-11-01.csv');
     for (const c of why.candidates) {
       const s = c.scores;
-      say(`  ${c.binding.padEnd(6)} ${c.verdict.padEnd(3)} rank ${c.rank ?? '-'}  tier ${s['priority']}  share ${s['tierShare']}  price ${Number((s['price'] ?? 0).toFixed(3))}  latency ${Number((s['latencyMs'] ?? 0).toFixed(1))} ms  errors ${s['errorRate']}  weight ${c.weight.toFixed(3)}`);
+      say(
+        `  ${c.binding.padEnd(6)} ${c.verdict.padEnd(3)} rank ${c.rank ?? '-'}  tier ${s['priority']}  share ${s['tierShare']}  price ${Number((s['price'] ?? 0).toFixed(3))}  latency ${Number((s['latencyMs'] ?? 0).toFixed(1))} ms  errors ${s['errorRate']}  weight ${c.weight.toFixed(3)}`,
+      );
     }
     let written = 0;
     for (let day = 1; day <= 12; day++) {
@@ -140,7 +147,9 @@ async function main(): Promise<void> {
     const replicated = reports.reduce((n, r) => n + r.writes, 0);
     const state = await converged(env);
     say(`  ${replicated} copies written in ${ms(performance.now() - t0)}; objects per cloud ${JSON.stringify(state.counts)}`);
-    say(`  eu/patient-7.json on aws (us-east-1)? ${(await snapshot(env, 'aws')).has('eu/patient-7.json') ? 'YES — violation' : 'no — residency refused the copy'}`);
+    say(
+      `  eu/patient-7.json on aws (us-east-1)? ${(await snapshot(env, 'aws')).has('eu/patient-7.json') ? 'YES — violation' : 'no — residency refused the copy'}`,
+    );
     summary['replication'] = `${replicated} copies, ${ms(performance.now() - t0)}`;
 
     step(4, 'A real conflict: two regions write the same key at once');
@@ -205,10 +214,15 @@ async function main(): Promise<void> {
     const cluster = regionA.cluster('lc-demo');
     const decision = regionA.router.explain({ resource: regionA.clusterResource('lc-demo'), operation: 'submit', tags: {}, job: { cpu: 2, memoryMiB: 4096 } });
     say('  CLOUD_A (us-east-1) $0.040/vCPU-h; CLOUD_B (europe-west1) $0.050/vCPU-h, half price 20:00–08:00 UTC');
-    for (const c of decision.candidates) say(`  ${c.binding.padEnd(8)} price factor ${Number((c.scores['price'] ?? 0).toFixed(4))}  weight ${c.weight.toFixed(4)}${c.binding === decision.chosen ? '  ← chosen' : ''}`);
+    for (const c of decision.candidates)
+      say(
+        `  ${c.binding.padEnd(8)} price factor ${Number((c.scores['price'] ?? 0).toFixed(4))}  weight ${c.weight.toFixed(4)}${c.binding === decision.chosen ? '  ← chosen' : ''}`,
+      );
     const job = await cluster.submit(DATAJOB_YAML);
     const status = await cluster.wait(job, { pollIntervalMs: 50, timeoutMs: 20_000 });
-    say(`  data-cleaning ran on ${job.binding} (${new Date().toISOString().slice(11, 16)} UTC): ${status.state}, exit code ${status.exitCode}, log ${status.logLocation}`);
+    say(
+      `  data-cleaning ran on ${job.binding} (${new Date().toISOString().slice(11, 16)} UTC): ${status.state}, exit code ${status.exitCode}, log ${status.logLocation}`,
+    );
     summary['DataJob'] = `${status.state} on ${job.binding}, exit ${status.exitCode}`;
 
     step(8, 'Summary');

@@ -70,7 +70,12 @@ function requireMs(app: string, specifier: string): { median: number; yamlLoaded
 const results: Record<string, unknown>[] = [];
 const coreApp = install('core', [tgz('core')]);
 const core = requireMs(coreApp, '@polycloud/core');
-results.push({ install: '@polycloud/core', node_modules_MB: +sizeMB(coreApp).toFixed(1), require_core_median_ms: +core.median.toFixed(1), yaml_loaded_by_require: core.yamlLoaded });
+results.push({
+  install: '@polycloud/core',
+  node_modules_MB: +sizeMB(coreApp).toFixed(1),
+  require_core_median_ms: +core.median.toFixed(1),
+  yaml_loaded_by_require: core.yamlLoaded,
+});
 
 /** A compute adapter created and probed in the storage-only install: what a user sees without the SDK. */
 const COMPUTE_PROBE: Record<string, string> = {
@@ -87,7 +92,12 @@ for (const cloud of ['aws', 'gcp', 'azure']) {
     const script = `${COMPUTE_PROBE[cloud]}.then(() => console.log('probe ok'), (e) => console.log(e.code + ': ' + e.message))`;
     compute = execFileSync(process.execPath, ['-e', script], { cwd: app, encoding: 'utf8', timeout: 30_000 }).trim();
   }
-  results.push({ install: `@polycloud/adapter-${cloud} (+ core)`, node_modules_MB: +sizeMB(app).toFixed(1), compute_sdks_installed: present.join(', ') || 'none', compute_without_sdk: compute });
+  results.push({
+    install: `@polycloud/adapter-${cloud} (+ core)`,
+    node_modules_MB: +sizeMB(app).toFixed(1),
+    compute_sdks_installed: present.join(', ') || 'none',
+    compute_without_sdk: compute,
+  });
 }
 
 console.table(results);

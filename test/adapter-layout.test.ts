@@ -13,7 +13,23 @@ const root = resolve(import.meta.dirname, '..');
 const PACKAGES = ['adapter-aws', 'adapter-gcp', 'adapter-azure'] as const;
 
 /** The files every adapter's src/storage has (operation groups after the first seven). */
-const STORAGE = ['index', 'adapter', 'options', 'capabilities', 'errors', 'client', 'context', 'read', 'write', 'list', 'delete', 'copy', 'presign', 'bucket', 'metadata'];
+const STORAGE = [
+  'index',
+  'adapter',
+  'options',
+  'capabilities',
+  'errors',
+  'client',
+  'context',
+  'read',
+  'write',
+  'list',
+  'delete',
+  'copy',
+  'presign',
+  'bucket',
+  'metadata',
+];
 /** The files every adapter's src/compute has. */
 const COMPUTE = ['index', 'adapter', 'options', 'errors', 'status', 'client', 'request'];
 
@@ -42,7 +58,10 @@ describe.each(PACKAGES)('%s file layout', (pkg) => {
     ['compute', COMPUTE],
   ] as const)('src/%s has the shared file set', (dir, required) => {
     const files = filesOf(pkg, dir);
-    expect(required.filter((f) => !files.includes(f)), `missing in packages/${pkg}/src/${dir}`).toEqual([]);
+    expect(
+      required.filter((f) => !files.includes(f)),
+      `missing in packages/${pkg}/src/${dir}`,
+    ).toEqual([]);
   });
 
   it.each(['storage', 'compute'] as const)('every provider helper in src/%s is documented in docs/adapters.md', (dir) => {
@@ -68,7 +87,12 @@ describe.each(PACKAGES)('%s file layout', (pkg) => {
 const EXPORTS: Record<(typeof PACKAGES)[number], { module: Record<string, unknown>; storage: string; compute: string; deprecated: string[] }> = {
   'adapter-aws': { module: aws, storage: 'S3', compute: 'AwsBatch', deprecated: ['mapBatchError'] },
   'adapter-gcp': { module: gcp, storage: 'Gcs', compute: 'GcpBatch', deprecated: ['toGcsError'] },
-  'adapter-azure': { module: azure, storage: 'AzureBlob', compute: 'AzureAci', deprecated: ['mapAzureError', 'mapAciError', 'createAzureContainerInstancesAdapter'] },
+  'adapter-azure': {
+    module: azure,
+    storage: 'AzureBlob',
+    compute: 'AzureAci',
+    deprecated: ['mapAzureError', 'mapAciError', 'createAzureContainerInstancesAdapter'],
+  },
 };
 
 const lower = (name: string) => name[0]!.toLowerCase() + name.slice(1);

@@ -22,13 +22,18 @@ describe('API report', () => {
   }
 
   it('every package entry has a report (no entry escapes the check)', () => {
-    expect(entryPoints().map((e) => e.specifier)).toEqual(expect.arrayContaining(['@polycloud/core', '@polycloud/core/spi', '@polycloud/core/testing', '@polycloud/sync']));
+    expect(entryPoints().map((e) => e.specifier)).toEqual(
+      expect.arrayContaining(['@polycloud/core', '@polycloud/core/spi', '@polycloud/core/testing', '@polycloud/sync']),
+    );
     expect(reports.size).toBe(entryPoints().length);
   });
 
   it('the application entry of @polycloud/core has at most 100 names, each documented in docs/api.md', () => {
     const core = [...reports].find(([e]) => e.specifier === '@polycloud/core')![1];
-    const names = core.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(' ')[1]!);
+    const names = core
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#'))
+      .map((l) => l.split(' ')[1]!);
     expect(names.length).toBeLessThanOrEqual(100);
     const doc = readFileSync(join(reportDir, '..', 'docs', 'api.md'), 'utf8');
     expect(names.filter((n) => !doc.includes('`' + n + '`'))).toEqual([]);

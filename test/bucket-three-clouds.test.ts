@@ -25,7 +25,15 @@ beforeAll(async () => {
   const adapters = {
     aws: createS3Adapter({ endpoint: s3.endpoint, region: s3.region, accessKey: s3.accessKeyId, secretKey: s3.secretAccessKey }, { name: 'aws' }),
     azure: createAzureBlobAdapter({ connectionString: azurite.connectionString }, { name: 'azure' }),
-    gcp: createGcsAdapter({ projectId: gcs.projectId, apiEndpoint: gcs.apiEndpoint, credentials: { client_email: 'three@demo-test.iam.gserviceaccount.com', private_key: key }, useAuthWithCustomEndpoint: false }, { name: 'gcp' }),
+    gcp: createGcsAdapter(
+      {
+        projectId: gcs.projectId,
+        apiEndpoint: gcs.apiEndpoint,
+        credentials: { client_email: 'three@demo-test.iam.gserviceaccount.com', private_key: key },
+        useAuthWithCustomEndpoint: false,
+      },
+      { name: 'gcp' },
+    ),
   };
   await Promise.all((['aws', 'azure', 'gcp'] as const).map((c) => adapters[c].ensureBucket(buckets[c])));
   polycloud = createPolycloud({

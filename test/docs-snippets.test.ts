@@ -25,7 +25,9 @@ describe('documentation snippets', () => {
   });
 
   it('every ```ts snippet type-checks against the built packages', () => {
-    const missing = ['core', 'router', 'sync', 'adapter-aws', 'adapter-gcp', 'adapter-azure', 'cli'].filter((p) => !existsSync(join(root, 'packages', p, 'dist/index.d.ts')));
+    const missing = ['core', 'router', 'sync', 'adapter-aws', 'adapter-gcp', 'adapter-azure', 'cli'].filter(
+      (p) => !existsSync(join(root, 'packages', p, 'dist/index.d.ts')),
+    );
     expect(missing, 'build the packages first: npx turbo run build').toEqual([]);
     const dir = join(root, '.snippets');
     const errors = checkSnippets(snippets, dir);
@@ -34,7 +36,10 @@ describe('documentation snippets', () => {
   }, 120_000);
 
   it('reports a type error at its line in the Markdown file', () => {
-    const broken = extractSnippets('docs/broken.md', ["# x", '', '```ts', "import { createPolycloud } from '@polycloud/core';", 'const n: number = createPolycloud;', '```', ''].join('\n'));
+    const broken = extractSnippets(
+      'docs/broken.md',
+      ['# x', '', '```ts', "import { createPolycloud } from '@polycloud/core';", 'const n: number = createPolycloud;', '```', ''].join('\n'),
+    );
     const dir = join(root, '.snippets-broken');
     const errors = checkSnippets(broken, dir);
     rmSync(dir, { recursive: true, force: true });

@@ -63,7 +63,7 @@ function runFrom(from: number, results: Map<number, Result>): Promise<number> {
 const results = new Map<number, Result>();
 
 beforeAll(async () => {
-  for (let from = 0; from < CORPUS.length; ) from = await runFrom(from, results);
+  for (let from = 0; from < CORPUS.length;) from = await runFrom(from, results);
 }, 600_000);
 
 describe('hostile-input corpus', () => {
@@ -98,8 +98,17 @@ describe('hostile-input corpus', () => {
  * the file twice).
  */
 const BIN = fileURLToPath(new URL('../packages/cli/bin/polycloud.js', import.meta.url));
-const BUILT = existsSync(fileURLToPath(new URL('../packages/cli/dist/index.js', import.meta.url))) && existsSync(fileURLToPath(new URL('../packages/core/dist/index.js', import.meta.url)));
-const BINARY_CASES = ['JSON nested 1000 deep under router (aborted Node on a second load)', 'billion laughs (9 × 9 aliases, 10 levels)', '__proto__ in S3 provider options (YAML)', 'router: an unknown key, nested', 'physical_id bucket-x/../other', 'a minimal valid file'];
+const BUILT =
+  existsSync(fileURLToPath(new URL('../packages/cli/dist/index.js', import.meta.url))) &&
+  existsSync(fileURLToPath(new URL('../packages/core/dist/index.js', import.meta.url)));
+const BINARY_CASES = [
+  'JSON nested 1000 deep under router (aborted Node on a second load)',
+  'billion laughs (9 × 9 aliases, 10 levels)',
+  '__proto__ in S3 provider options (YAML)',
+  'router: an unknown key, nested',
+  'physical_id bucket-x/../other',
+  'a minimal valid file',
+];
 
 describe.skipIf(!BUILT)(`the built binary${BUILT ? '' : ' (skipped: packages not built — npm test builds them)'}`, () => {
   let dir = '';
@@ -114,10 +123,15 @@ describe.skipIf(!BUILT)(`the built binary${BUILT ? '' : ' (skipped: packages not
     writeFileSync(file, c.text!);
     const run = (args: string[]) =>
       new Promise<{ code: number | string; stdout: string; stderr: string }>((resolve) => {
-        execFile(process.execPath, [BIN, ...args], { cwd: ROOT, timeout: CASE_TIMEOUT_MS, killSignal: 'SIGKILL', env: { PATH: process.env['PATH'] ?? '' } }, (error, stdout, stderr) => {
-          const e = error as (Error & { code?: number; killed?: boolean }) | null;
-          resolve({ code: e ? (e.killed ? 'killed (hung)' : (e.code ?? 1)) : 0, stdout, stderr });
-        });
+        execFile(
+          process.execPath,
+          [BIN, ...args],
+          { cwd: ROOT, timeout: CASE_TIMEOUT_MS, killSignal: 'SIGKILL', env: { PATH: process.env['PATH'] ?? '' } },
+          (error, stdout, stderr) => {
+            const e = error as (Error & { code?: number; killed?: boolean }) | null;
+            resolve({ code: e ? (e.killed ? 'killed (hung)' : (e.code ?? 1)) : 0, stdout, stderr });
+          },
+        );
       });
     const [plain, json] = await Promise.all([run(['validate', file]), run(['validate', file, '--json'])]);
     const want = expectedCli(c.cli ?? c.expect);

@@ -26,10 +26,15 @@ interface Run {
 function child(args: string[]): Promise<Run> {
   const started = Date.now();
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, timeout: BOUND_MS, killSignal: 'SIGKILL', env: { ...process.env, NODE_OPTIONS: '' } }, (error, stdout, stderr) => {
-      const e = error as (Error & { code?: number | string; killed?: boolean }) | null;
-      resolve({ code: e ? (e.killed ? 'killed (hung)' : (e.code ?? 1)) : 0, stdout, stderr, ms: Date.now() - started });
-    });
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', ...args],
+      { cwd: ROOT, timeout: BOUND_MS, killSignal: 'SIGKILL', env: { ...process.env, NODE_OPTIONS: '' } },
+      (error, stdout, stderr) => {
+        const e = error as (Error & { code?: number | string; killed?: boolean }) | null;
+        resolve({ code: e ? (e.killed ? 'killed (hung)' : (e.code ?? 1)) : 0, stdout, stderr, ms: Date.now() - started });
+      },
+    );
   });
 }
 
@@ -55,7 +60,10 @@ beforeAll(() => {
   symlinkSync('/dev/urandom', at('random.yaml'));
   symlinkSync('/dev/null', at('null.yaml'));
   mkdirSync(at('dir.yaml'));
-  writeFileSync(at('cfg.yaml'), 'providers:\n  - {name: local, type: local}\nresources:\n  - {resource_id: lc, type: LogicalCluster, providers: [{cloud: local, physical_id: here}]}\n');
+  writeFileSync(
+    at('cfg.yaml'),
+    'providers:\n  - {name: local, type: local}\nresources:\n  - {resource_id: lc, type: LogicalCluster, providers: [{cloud: local, physical_id: here}]}\n',
+  );
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -77,7 +85,12 @@ describe('special files are refused at once, never read (exit 2)', () => {
   }
 
   it('validate through runCli, and loadPolycloudConfig, on a FIFO and on /dev/zero', { timeout: 4 * BOUND_MS }, async () => {
-    const runs = await Promise.all([viaRunCli('validate', at('fifo.yaml')), viaRunCli('validate', at('zero.yaml')), viaApi(at('fifo.yaml')), viaApi(at('zero.yaml'))]);
+    const runs = await Promise.all([
+      viaRunCli('validate', at('fifo.yaml')),
+      viaRunCli('validate', at('zero.yaml')),
+      viaApi(at('fifo.yaml')),
+      viaApi(at('zero.yaml')),
+    ]);
     expect(runs[0]!.code, runs[0]!.stderr).toBe(2);
     expect(runs[1]!.code, runs[1]!.stderr).toBe(2);
     expect(JSON.parse(runs[2]!.stdout)).toEqual({ code: 'CONFIG_INVALID', path: [] });
@@ -86,7 +99,10 @@ describe('special files are refused at once, never read (exit 2)', () => {
 
   for (const cmd of ['explain', 'submit'] as const) {
     it(`job ${cmd} <config> <FIFO> and <symlink to /dev/zero>: exit 2, INVALID_ARGUMENT at job`, { timeout: 2 * BOUND_MS + 10_000 }, async () => {
-      const [fifo, zero] = await Promise.all([binary('job', cmd, '--config', at('cfg.yaml'), at('job-fifo.yaml'), '--json'), binary('job', cmd, '--config', at('cfg.yaml'), at('zero.yaml'))]);
+      const [fifo, zero] = await Promise.all([
+        binary('job', cmd, '--config', at('cfg.yaml'), at('job-fifo.yaml'), '--json'),
+        binary('job', cmd, '--config', at('cfg.yaml'), at('zero.yaml')),
+      ]);
       expect(fifo.code, fifo.stderr).toBe(2);
       expect((JSON.parse(fifo.stdout) as { error: { code: string; path: unknown[] } }).error).toMatchObject({ code: 'INVALID_ARGUMENT', path: ['job'] });
       expect(zero.code, zero.stderr).toBe(2);

@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const run = (mode: string) => spawnSync(process.execPath, ['--import', 'tsx', 'test/fixtures/keepalive.ts', mode], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+const run = (mode: string) =>
+  spawnSync(process.execPath, ['--import', 'tsx', 'test/fixtures/keepalive.ts', mode], { cwd: root, encoding: 'utf8', timeout: 60_000 });
 
 describe('pending work keeps the process alive', () => {
   it('one put to a closed port: the script prints the error and exits non-zero', () => {

@@ -23,13 +23,19 @@ describe('@polycloud/core as a published package', () => {
     if (!existsSync(join(core, 'dist/index.cjs'))) await run(npm, ['run', 'build'], { cwd: core });
     work = mkdtempSync(join(tmpdir(), 'polycloud-pack-'));
     await run(npm, ['pack', '--pack-destination', work], { cwd: core });
-    tarball = join(work, readdirSync(work).find((f) => f.endsWith('.tgz'))!);
+    tarball = join(
+      work,
+      readdirSync(work).find((f) => f.endsWith('.tgz'))!,
+    );
     const app = join(work, 'app');
     await run('mkdir', ['-p', app]);
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }));
     const dev = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }).devDependencies;
     const pinned = ['typescript', '@types/node'].map((n) => `${n}@${dev[n]}`);
-    await run(npm, ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', tarball, 'vitest@4.1.12', ...pinned], { cwd: app, timeout: 240_000 });
+    await run(npm, ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', tarball, 'vitest@4.1.12', ...pinned], {
+      cwd: app,
+      timeout: 240_000,
+    });
   }, 300_000);
 
   afterAll(() => {
@@ -84,7 +90,15 @@ describe('@polycloud/core as a published package', () => {
     writeFileSync(
       join(app, 'tsconfig.json'),
       JSON.stringify({
-        compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', strict: true, skipLibCheck: false, noEmit: true, types: ['node'] },
+        compilerOptions: {
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          target: 'ES2022',
+          strict: true,
+          skipLibCheck: false,
+          noEmit: true,
+          types: ['node'],
+        },
         files: ['app.mts', 'app.cts'],
       }),
     );

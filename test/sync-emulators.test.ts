@@ -31,7 +31,12 @@ beforeAll(async () => {
   adapters.azure = createAzureBlobAdapter({ connectionString: azurite.connectionString }, { name: 'azure' });
   const key = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   adapters.gcs = createGcsAdapter(
-    { projectId: gcs.projectId, apiEndpoint: gcs.apiEndpoint, credentials: { client_email: 'sync-test@demo-test.iam.gserviceaccount.com', private_key: key }, useAuthWithCustomEndpoint: false },
+    {
+      projectId: gcs.projectId,
+      apiEndpoint: gcs.apiEndpoint,
+      credentials: { client_email: 'sync-test@demo-test.iam.gserviceaccount.com', private_key: key },
+      useAuthWithCustomEndpoint: false,
+    },
     { name: 'gcs' },
   );
   await Promise.all((['aws', 'azure', 'gcs'] as const).map((b) => adapters[b].ensureBucket(buckets[b])));
@@ -53,9 +58,19 @@ beforeAll(async () => {
       },
     ],
     // Journal, lease and checkpoints on Azurite: it enforces conditional writes (s3rver and the GCS emulator ignore them).
-    sync: createSync({ autoStart: false, stateBinding: 'azure', journalPlacement: 'state', partitions: 1, batchSize: 8, maxAttempts: 2, baseDelayMs: 20, maxDelayMs: 100 }),
+    sync: createSync({
+      autoStart: false,
+      stateBinding: 'azure',
+      journalPlacement: 'state',
+      partitions: 1,
+      batchSize: 8,
+      maxAttempts: 2,
+      baseDelayMs: 20,
+      maxDelayMs: 100,
+    }),
   });
-  for (const n of ['replicated', 'conflict', 'replication-refused', 'adopted']) polycloud.events.on(n, (p: unknown) => events.push({ name: n, payload: p as Record<string, unknown> }));
+  for (const n of ['replicated', 'conflict', 'replication-refused', 'adopted'])
+    polycloud.events.on(n, (p: unknown) => events.push({ name: n, payload: p as Record<string, unknown> }));
 }, 120_000);
 
 afterAll(async () => {
@@ -71,7 +86,12 @@ async function state(binding: 'aws' | 'azure' | 'gcs') {
     for (const o of page.objects) {
       if (o.key.startsWith('_polycloud/')) continue;
       const { info, body } = await adapters[binding].get(buckets[binding], o.key);
-      out.set(o.key, { sha: createHash('sha256').update(await readAll(body)).digest('hex'), metadata: info.metadata ?? {} });
+      out.set(o.key, {
+        sha: createHash('sha256')
+          .update(await readAll(body))
+          .digest('hex'),
+        metadata: info.metadata ?? {},
+      });
     }
     token = page.continuationToken;
   } while (token);
@@ -82,7 +102,11 @@ describe('sync end to end: s3rver → Azurite → GCS emulator', () => {
   it('replicates, survives the source emulator stopping mid-replication, reconciles out-of-band changes, converges', async () => {
     const bucket = polycloud.bucket('docs');
     const sync = polycloud.sync('docs');
-    for (let i = 0; i < 24; i++) await bucket.put(`doc-${String(i).padStart(2, '0')}.txt`, `document ${i} `.repeat(50), { metadata: { owner: `user-${i % 3}` }, contentType: 'text/plain' });
+    for (let i = 0; i < 24; i++)
+      await bucket.put(`doc-${String(i).padStart(2, '0')}.txt`, `document ${i} `.repeat(50), {
+        metadata: { owner: `user-${i % 3}` },
+        contentType: 'text/plain',
+      });
     await bucket.put('eu/patient.json', '{"name":"x"}', { tags: { residency: 'eu' } });
     await bucket.put('doc-00.txt', 'second version');
     await bucket.delete('doc-01.txt');

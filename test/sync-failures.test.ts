@@ -105,7 +105,9 @@ describe('replication keeps the router promises (Azurite primary, fauxqs standby
       expect(a.get(p.key), p.key).toBe(body);
       expect(b.get(p.key), p.key).toBe(body);
     }
-    console.log(`SIGSTOP primary: ${puts.length} puts, ${failed.length} failed, first on the standby ${Math.round(firstOnStandby!.end! - pausedAt)} ms after the freeze, slowest put ${Math.round(Math.max(...puts.map((p) => p.end! - p.start)))} ms`);
+    console.log(
+      `SIGSTOP primary: ${puts.length} puts, ${failed.length} failed, first on the standby ${Math.round(firstOnStandby!.end! - pausedAt)} ms after the freeze, slowest put ${Math.round(Math.max(...puts.map((p) => p.end! - p.start)))} ms`,
+    );
     await pc.close();
   }, 120_000);
 

@@ -42,7 +42,11 @@ interface Line {
 
 function worker(config: Record<string, unknown>): Promise<Line[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/sync-worker.ts'], { cwd: root, env: { ...process.env, SYNC_WORKER: JSON.stringify(config) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/sync-worker.ts'], {
+      cwd: root,
+      env: { ...process.env, SYNC_WORKER: JSON.stringify(config) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -51,7 +55,12 @@ function worker(config: Record<string, unknown>): Promise<Line[]> {
     child.on('exit', (code) => {
       clearTimeout(timer);
       if (code !== 0) return reject(new Error(`worker ${String(config['id'])} exited ${code}: ${stderr.slice(-2000)}`));
-      resolve(stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Line));
+      resolve(
+        stdout
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as Line),
+      );
     });
   });
 }
@@ -82,7 +91,10 @@ describe('two processes replicating one bucket through partition leases (Azurite
     const byPartition = new Map<number, Line[]>();
     for (const r of rounds) for (const p of r.partitions!) (byPartition.get(p.partition) ?? byPartition.set(p.partition, []).get(p.partition)!).push(r);
     for (const [p, list] of byPartition) {
-      for (const x of list) for (const y of list) if (x.owner! < y.owner! && x.start! < y.end! && y.start! < x.end!) overlaps.push(`partition ${p}: ${x.owner} [${x.start}, ${x.end}] and ${y.owner} [${y.start}, ${y.end}]`);
+      for (const x of list)
+        for (const y of list)
+          if (x.owner! < y.owner! && x.start! < y.end! && y.start! < x.end!)
+            overlaps.push(`partition ${p}: ${x.owner} [${x.start}, ${x.end}] and ${y.owner} [${y.start}, ${y.end}]`);
     }
     expect(overlaps).toEqual([]);
 
@@ -92,7 +104,16 @@ describe('two processes replicating one bucket through partition leases (Azurite
         { name: 'azure', adapter: azure },
         { name: 's3', adapter: s3 },
       ],
-      resources: [{ resource_id: 'lb', type: 'LogicalBucket', providers: [{ id: 'azure', cloud: 'azure', physical_id: buckets.azure, region: 'westeurope' }, { id: 's3', cloud: 's3', physical_id: buckets.s3, region: 'eu-west-1' }] }],
+      resources: [
+        {
+          resource_id: 'lb',
+          type: 'LogicalBucket',
+          providers: [
+            { id: 'azure', cloud: 'azure', physical_id: buckets.azure, region: 'westeurope' },
+            { id: 's3', cloud: 's3', physical_id: buckets.s3, region: 'eu-west-1' },
+          ],
+        },
+      ],
       sync: createSync({ owner: 'three', autoStart: false, leaseTtlMs: 3_000 }),
     });
     const t0 = Date.now();
@@ -107,7 +128,9 @@ describe('two processes replicating one bucket through partition leases (Azurite
     }
     expect(onAzure.size).toBe(350);
     expect(onS3.size).toBe(350);
-    console.log(`two processes: ${acked.length} acknowledged writes, partitions applied by one: ${[...applied('one')].join(',')}, by two: ${[...applied('two')].join(',')}, ${rounds.length} rounds`);
+    console.log(
+      `two processes: ${acked.length} acknowledged writes, partitions applied by one: ${[...applied('one')].join(',')}, by two: ${[...applied('two')].join(',')}, ${rounds.length} rounds`,
+    );
     await third.close();
   }, 180_000);
 });

@@ -33,7 +33,9 @@ async function submitLatency(claims: ClaimStore, n: number): Promise<Pick<ClaimB
   const adapters = ['a', 'b', 'c'].map((name) => createMemoryComputeAdapter({ name, runMs: null }));
   const polycloud = createPolycloud({
     providers: adapters.map((adapter, i) => ({ name: `p${i}`, adapter })),
-    resources: [{ resource_id: 'lc', type: 'LogicalCluster', providers: adapters.map((_, i) => ({ cloud: `C${i}`, provider: `p${i}`, physical_id: `q${i}` })) }],
+    resources: [
+      { resource_id: 'lc', type: 'LogicalCluster', providers: adapters.map((_, i) => ({ cloud: `C${i}`, provider: `p${i}`, physical_id: `q${i}` })) },
+    ],
     retry: { baseDelayMs: 0, maxDelayMs: 0 },
   });
   const cluster = polycloud.cluster('lc', { lookupSettleMs: 0, claims });
@@ -89,7 +91,9 @@ export async function benchClaims(n = 300): Promise<ClaimBenchRow[]> {
     const gcs = await emu.startGcsEmulator();
     try {
       const { createGcsAdapter } = await import('@polycloud/adapter-gcp');
-      rows.push(await onStore('gcs on the GCS emulator', createGcsAdapter({ projectId: gcs.projectId, apiEndpoint: gcs.apiEndpoint }, { name: 'gcp' }), bucket, n));
+      rows.push(
+        await onStore('gcs on the GCS emulator', createGcsAdapter({ projectId: gcs.projectId, apiEndpoint: gcs.apiEndpoint }, { name: 'gcp' }), bucket, n),
+      );
     } finally {
       await gcs.stop();
     }
@@ -109,7 +113,9 @@ export async function benchClaims(n = 300): Promise<ClaimBenchRow[]> {
 
 export function printClaimRows(rows: ClaimBenchRow[]): void {
   for (const r of rows) {
-    const figs = r.newJob ? `new key p50=${r.newJob.p50} ms p99=${r.newJob.p99} ms; resubmit p50=${r.existing!.p50} ms p99=${r.existing!.p99} ms` : 'not measured';
+    const figs = r.newJob
+      ? `new key p50=${r.newJob.p50} ms p99=${r.newJob.p99} ms; resubmit p50=${r.existing!.p50} ms p99=${r.existing!.p99} ms`
+      : 'not measured';
     console.log(`submit with claims in ${r.store} (self-test ${r.selfTest}): ${figs}`);
   }
 }

@@ -22,10 +22,14 @@ spec:
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
 
 async function facade(n: number, failover: boolean) {
-  const adapters = ['a', 'b', 'c'].map((name) => createMemoryComputeAdapter({ name, runMs: null, ...(failover && name === 'a' ? { maxConcurrentJobs: 1 } : {}) }));
+  const adapters = ['a', 'b', 'c'].map((name) =>
+    createMemoryComputeAdapter({ name, runMs: null, ...(failover && name === 'a' ? { maxConcurrentJobs: 1 } : {}) }),
+  );
   const polycloud = createPolycloud({
     providers: adapters.map((adapter, i) => ({ name: `p${i}`, adapter })),
-    resources: [{ resource_id: 'lc', type: 'LogicalCluster', providers: adapters.map((_, i) => ({ cloud: `C${i}`, provider: `p${i}`, physical_id: `q${i}` })) }],
+    resources: [
+      { resource_id: 'lc', type: 'LogicalCluster', providers: adapters.map((_, i) => ({ cloud: `C${i}`, provider: `p${i}`, physical_id: `q${i}` })) },
+    ],
     retry: { baseDelayMs: 0, maxDelayMs: 0 },
   });
   let failovers = 0;
@@ -61,7 +65,9 @@ async function local(n: number) {
 }
 
 const report = (label: string, xs: number[] & { failovers?: number }) =>
-  console.log(`${label}: n=${xs.length} p50=${pct(xs, 0.5).toFixed(2)} ms p99=${pct(xs, 0.99).toFixed(2)} ms${xs.failovers === undefined ? '' : ` failovers=${xs.failovers}`}`);
+  console.log(
+    `${label}: n=${xs.length} p50=${pct(xs, 0.5).toFixed(2)} ms p99=${pct(xs, 0.99).toFixed(2)} ms${xs.failovers === undefined ? '' : ` failovers=${xs.failovers}`}`,
+  );
 report('submit, 3 memory bindings', await facade(2000, false));
 report('submit, binding a full (QUOTA_EXCEEDED)', await facade(2000, true));
 report('local YAML → SUCCEEDED (node -e)', await local(20));

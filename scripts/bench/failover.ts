@@ -62,7 +62,12 @@ function polycloud(primary: StorageAdapter, standby: StorageAdapter): Polycloud 
  * most `maxInFlight`), so puts hung on a black-holed binding do not stop new
  * arrivals; RTO is measured on those arrivals.
  */
-async function load(pc: Polycloud, scenario: string, kill: () => Promise<void> | void, o: { everyMs: number; maxInFlight: number; warmMs: number; afterMs: number }): Promise<Result> {
+async function load(
+  pc: Polycloud,
+  scenario: string,
+  kill: () => Promise<void> | void,
+  o: { everyMs: number; maxInFlight: number; warmMs: number; afterMs: number },
+): Promise<Result> {
   const bucket = pc.bucket('lb-failover');
   let failedAttempts = 0;
   pc.events.on('operation', (e) => {
@@ -81,24 +86,27 @@ async function load(pc: Polycloud, scenario: string, kill: () => Promise<void> |
     if (inFlight >= o.maxInFlight) return;
     inFlight++;
     const key = `k${n++}`;
-    const p = bucket.put(key, body).then(
-      (r) => {
-        const t = performance.now();
-        if (t < killedAt) opsBefore++;
-        else {
-          opsAfter++;
-          if (r.binding === 'standby' && firstStandbyOk === undefined) firstStandbyOk = t;
-        }
-      },
-      (e: unknown) => {
-        failedOps++;
-        // FAILOVER_DEBUG=1 prints why each failed operation failed
-        if (process.env['FAILOVER_DEBUG']) console.error('failed:', (e as { code?: string }).code, String((e as Error).message).slice(0, 160));
-      },
-    ).finally(() => {
-      inFlight--;
-      pending.delete(p);
-    });
+    const p = bucket
+      .put(key, body)
+      .then(
+        (r) => {
+          const t = performance.now();
+          if (t < killedAt) opsBefore++;
+          else {
+            opsAfter++;
+            if (r.binding === 'standby' && firstStandbyOk === undefined) firstStandbyOk = t;
+          }
+        },
+        (e: unknown) => {
+          failedOps++;
+          // FAILOVER_DEBUG=1 prints why each failed operation failed
+          if (process.env['FAILOVER_DEBUG']) console.error('failed:', (e as { code?: string }).code, String((e as Error).message).slice(0, 160));
+        },
+      )
+      .finally(() => {
+        inFlight--;
+        pending.delete(p);
+      });
     pending.add(p);
   };
   const timer = setInterval(tick, o.everyMs);
@@ -125,12 +133,20 @@ async function emulatorScenario(): Promise<Result> {
   const s3 = await startS3rver();
   const az = await startAzurite();
   try {
-    const primary = createS3Adapter({ endpoint: s3.endpoint, region: s3.region, accessKey: s3.accessKeyId, secretKey: s3.secretAccessKey }, { name: 'primary' });
+    const primary = createS3Adapter(
+      { endpoint: s3.endpoint, region: s3.region, accessKey: s3.accessKeyId, secretKey: s3.secretAccessKey },
+      { name: 'primary' },
+    );
     const standby = createAzureBlobAdapter({ connectionString: az.connectionString }, { name: 'standby' });
     await primary.ensureBucket('failover-primary');
     await standby.ensureBucket('failover-standby');
     const pc = polycloud(primary, standby);
-    const r = await load(pc, 'emulators: s3rver primary stopped, Azurite standby', () => s3.stop(), { everyMs: 2, maxInFlight: 4096, warmMs: 2000, afterMs: 3000 });
+    const r = await load(pc, 'emulators: s3rver primary stopped, Azurite standby', () => s3.stop(), {
+      everyMs: 2,
+      maxInFlight: 4096,
+      warmMs: 2000,
+      afterMs: 3000,
+    });
     await pc.close();
     return r;
   } finally {
@@ -172,6 +188,7 @@ results.push(await memoryScenario('blackhole'));
 console.log(`failover bench — default router settings, node ${process.version}, ${new Date().toISOString()}`);
 console.log('| scenario | RTO (ms) | failed operations | failed attempts | puts before | puts after | puts/s after |');
 console.log('|---|---:|---:|---:|---:|---:|---:|');
-for (const r of results) console.log(`| ${r.scenario} | ${r.rtoMs ?? 'none'} | ${r.failedOps} | ${r.failedAttempts} | ${r.opsBefore} | ${r.opsAfter} | ${r.opsPerSecAfter} |`);
+for (const r of results)
+  console.log(`| ${r.scenario} | ${r.rtoMs ?? 'none'} | ${r.failedOps} | ${r.failedAttempts} | ${r.opsBefore} | ${r.opsAfter} | ${r.opsPerSecAfter} |`);
 clearInterval(keepAlive);
 process.exit(0);

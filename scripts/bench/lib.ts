@@ -185,12 +185,29 @@ export interface LatencyFigures {
  */
 export async function latencyLoops(
   iterations: number,
-  sides: { polycloud: LatencySide; adapter: LatencySide; raw: LatencySide; extras?: Record<string, (keys: { raw: string; adapter: string }) => Promise<unknown>> },
+  sides: {
+    polycloud: LatencySide;
+    adapter: LatencySide;
+    raw: LatencySide;
+    extras?: Record<string, (keys: { raw: string; adapter: string }) => Promise<unknown>>;
+  },
 ): Promise<LatencyFigures> {
-  const t = { pcPut: [] as number[], rawPut: [] as number[], pcGet: [] as number[], rawGet: [] as number[], adPut: [] as number[], adRawPut: [] as number[], adGet: [] as number[], adRawGet: [] as number[] };
+  const t = {
+    pcPut: [] as number[],
+    rawPut: [] as number[],
+    pcGet: [] as number[],
+    rawGet: [] as number[],
+    adPut: [] as number[],
+    adRawPut: [] as number[],
+    adGet: [] as number[],
+    adRawGet: [] as number[],
+  };
   const extras: Record<string, number[]> = Object.fromEntries(Object.keys(sides.extras ?? {}).map((name) => [name, []]));
   // A pair of timed steps on one key: `a` then `b` on odd rounds, `b` then `a` on even ones.
-  const step = (into: number[] | undefined, fn: () => Promise<unknown>): Step => () => time(into, fn);
+  const step =
+    (into: number[] | undefined, fn: () => Promise<unknown>): Step =>
+    () =>
+      time(into, fn);
   await interleaved(iterations, (i, m) => {
     const pc = `lat/pc-${i % 50}`;
     const raw = `lat/raw-${i % 50}`;

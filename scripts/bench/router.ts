@@ -19,7 +19,11 @@ import { createRouter } from '@polycloud/router';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) {
-  const r = spawnSync(process.execPath, ['--expose-gc', '--max-semi-space-size=256', '--import', 'tsx', fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  const r = spawnSync(
+    process.execPath,
+    ['--expose-gc', '--max-semi-space-size=256', '--import', 'tsx', fileURLToPath(import.meta.url), ...process.argv.slice(2)],
+    { stdio: 'inherit' },
+  );
   process.exit(r.status ?? 1);
 }
 
@@ -117,9 +121,14 @@ function measure(n: number, mode: Row['mode']): Row {
 const rows: Row[] = [];
 for (const n of [3, 16, 128]) for (const mode of ['sticky write', 'p2c read'] as const) rows.push(measure(n, mode));
 
-console.log(`router bench — node ${process.version}, ${cpus()[0]?.model ?? 'cpu'} (${cpus().length} cores, load ${loadavg()[0]!.toFixed(1)}), one thread, ${new Date().toISOString()}`);
+console.log(
+  `router bench — node ${process.version}, ${cpus()[0]?.model ?? 'cpu'} (${cpus().length} cores, load ${loadavg()[0]!.toFixed(1)}), one thread, ${new Date().toISOString()}`,
+);
 console.log('| bindings | mode | decisions/s (per CPU-second) | CPU ns/decision | wall ns/decision | bytes allocated/decision |');
 console.log('|---:|---|---:|---:|---:|---:|');
-for (const r of rows) console.log(`| ${r.bindings} | ${r.mode} | ${r.decisionsPerSec.toLocaleString('en-US')} | ${r.nsPerDecision} | ${r.wallNsPerDecision} | ${r.bytesPerDecision} |`);
+for (const r of rows)
+  console.log(
+    `| ${r.bindings} | ${r.mode} | ${r.decisionsPerSec.toLocaleString('en-US')} | ${r.nsPerDecision} | ${r.wallNsPerDecision} | ${r.bytesPerDecision} |`,
+  );
 const target = rows.find((r) => r.bindings === 16 && r.mode === 'sticky write')!;
 console.log(`target ≥ 1,000,000 decisions/s at 16 bindings (sticky): ${target.decisionsPerSec >= 1_000_000 ? 'met' : 'NOT met'}`);

@@ -22,7 +22,20 @@ import { pathToFileURL } from 'node:url';
 import { Storage } from '@google-cloud/storage';
 import { createPolycloud } from '@polycloud/core';
 import { createGcsAdapter } from '@polycloud/adapter-gcp';
-import { drain, emulatorFromEnv, type LatencyFigures, latencyLoops, machine, median, MiB, numberArg, pairedRatio, round, rssSampler, streamRoundTrip } from './lib.js';
+import {
+  drain,
+  emulatorFromEnv,
+  type LatencyFigures,
+  latencyLoops,
+  machine,
+  median,
+  MiB,
+  numberArg,
+  pairedRatio,
+  round,
+  rssSampler,
+  streamRoundTrip,
+} from './lib.js';
 
 export interface GcsBenchFigures {
   adapter: 'gcs';
@@ -134,5 +147,11 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const streamBytes = numberArg('--bytes');
   const iterations = numberArg('--iterations');
   const connection = emulatorFromEnv<GcsConnection>();
-  console.log(JSON.stringify(await benchGcs({ ...(connection ? { connection } : {}), ...(streamBytes ? { streamBytes } : {}), ...(iterations ? { iterations } : {}) }), null, 2));
+  console.log(
+    JSON.stringify(
+      await benchGcs({ ...(connection ? { connection } : {}), ...(streamBytes ? { streamBytes } : {}), ...(iterations ? { iterations } : {}) }),
+      null,
+      2,
+    ),
+  );
 }

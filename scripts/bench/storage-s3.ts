@@ -136,7 +136,12 @@ async function startOwnEmulator(emulator: S3BenchEmulator): Promise<S3Connection
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const which = (['s3rver', 'fauxqs'] as const).find((e) => e === process.argv[2]);
   const options: S3BenchOptions = {};
-  for (const [flag, key] of [['--bytes', 'streamBytes'], ['--iterations', 'iterations'], ['--part-size', 'partSizeBytes'], ['--queue-size', 'queueSize']] as const) {
+  for (const [flag, key] of [
+    ['--bytes', 'streamBytes'],
+    ['--iterations', 'iterations'],
+    ['--part-size', 'partSizeBytes'],
+    ['--queue-size', 'queueSize'],
+  ] as const) {
     const n = numberArg(flag);
     if (n !== undefined) options[key] = n;
   }

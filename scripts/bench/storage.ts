@@ -128,9 +128,13 @@ for (const target of chosen) {
 }
 
 const fmt = (n: number | undefined, d = 2) => (n === undefined ? '–' : n.toFixed(d));
-console.log(`storage bench — ${new Date().toISOString()} — ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
+console.log(
+  `storage bench — ${new Date().toISOString()} — ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+);
 // ratio = median polycloud / median raw; paired = median of the per-round ratios (steadier on a shared machine).
-console.log('| adapter (emulator) | put 1 KiB polycloud / raw ms | ratio (paired) | get 1 KiB polycloud / raw ms | ratio (paired) | 256 MiB put MiB/s | 256 MiB get MiB/s | RSS MiB before streams | peak RSS MiB during streams (whole run) |');
+console.log(
+  '| adapter (emulator) | put 1 KiB polycloud / raw ms | ratio (paired) | get 1 KiB polycloud / raw ms | ratio (paired) | 256 MiB put MiB/s | 256 MiB get MiB/s | RSS MiB before streams | peak RSS MiB during streams (whole run) |',
+);
 console.log('|---|---|---:|---|---:|---:|---:|---:|---:|');
 for (const r of rows) {
   console.log(

@@ -37,15 +37,32 @@ import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import pLimit from 'p-limit';
 import { createPolycloud, type ListPage, type ObjectInfo, type Polycloud, PolycloudError } from '@polycloud/core';
-import { type GetResult, HybridLogicalClock, newVersion, type ObjectVersion, type StorageAdapter, unsupportedStorageOperations, versionMetadata } from '@polycloud/core/spi';
-import { createFaultInjectingStorageAdapter, createMemoryStorageAdapter, type FaultInjectingStorageAdapter, type MemoryStorageAdapter } from '@polycloud/core/testing';
+import {
+  type GetResult,
+  HybridLogicalClock,
+  newVersion,
+  type ObjectVersion,
+  type StorageAdapter,
+  unsupportedStorageOperations,
+  versionMetadata,
+} from '@polycloud/core/spi';
+import {
+  createFaultInjectingStorageAdapter,
+  createMemoryStorageAdapter,
+  type FaultInjectingStorageAdapter,
+  type MemoryStorageAdapter,
+} from '@polycloud/core/testing';
 import { encodeVector } from '@polycloud/core/spi';
 import { createSync, partitionOf, SYNC_RESERVED_PREFIX, syncEngine, type SyncEngineOptions } from '@polycloud/sync';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) {
   // Re-run with --expose-gc (the heap figures need a forced GC) and room for 1M keys on two memory clouds.
-  const r = spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=8192', '--import', 'tsx', fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  const r = spawnSync(
+    process.execPath,
+    ['--expose-gc', '--max-old-space-size=8192', '--import', 'tsx', fileURLToPath(import.meta.url), ...process.argv.slice(2)],
+    { stdio: 'inherit' },
+  );
   process.exit(r.status ?? 1);
 }
 
@@ -60,7 +77,10 @@ const partitions = Number(argOf('--partitions') ?? 16);
 const loadGeneratedState = !args.includes('--build-10m');
 const MiB = 1024 * 1024;
 
-const load = () => `load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`;
+const load = () =>
+  `load ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}`;
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! : NaN;
@@ -75,7 +95,12 @@ const keyOf = (i: number) => `k/${String(i).padStart(8, '0')}`;
 const EMPTY = new Uint8Array(0);
 
 /** Options every engine of this bench gets: state and journals in buckets of their own, replicator run by hand. */
-const engineOptions = (extra: SyncEngineOptions = {}): SyncEngineOptions => ({ autoStart: false, stateBuckets: { a: 'sync-a', b: 'sync-b' }, partitions, ...extra });
+const engineOptions = (extra: SyncEngineOptions = {}): SyncEngineOptions => ({
+  autoStart: false,
+  stateBuckets: { a: 'sync-a', b: 'sync-b' },
+  partitions,
+  ...extra,
+});
 /** Partition counts of the processes phase (16: the default; rendezvous hashing of 16 partitions over 2 or 4 members is uneven). */
 const procsPartitions = (argOf('--procs-partitions') ?? '16,64').split(',').map(Number);
 
@@ -138,7 +163,13 @@ function generatedAdapter(name: string, n: number, inner: MemoryStorageAdapter):
     const i = m ? Number(m[1]) : -1;
     return i >= 0 && i < n ? i : -1;
   };
-  const info = (i: number, withMeta: boolean): ObjectInfo => ({ key: keyOf(i), size: 0, versionToken: `t${i}`, lastModified, ...(withMeta ? { metadata: versionMetadata(version(i)) } : {}) });
+  const info = (i: number, withMeta: boolean): ObjectInfo => ({
+    key: keyOf(i),
+    size: 0,
+    versionToken: `t${i}`,
+    lastModified,
+    ...(withMeta ? { metadata: versionMetadata(version(i)) } : {}),
+  });
   return {
     // No batch delete, server-side copy or presign over the generated view: declared so, and raising.
     ...unsupportedStorageOperations('memory'),
@@ -214,7 +245,12 @@ function loadState(inner: MemoryStorageAdapter, bucket: string, n: number): void
   }
   for (let p = 0; p < partitions; p++) {
     flush(p);
-    inner.cloud.putObject(bucket, `${prefix}p/${String(p).padStart(4, '0')}/head`, JSON.stringify({ v: 2, epoch: 0, checkpoints: {}, chunks: refs[p], deltas: [], pending: [] }), { contentType: 'application/json' });
+    inner.cloud.putObject(
+      bucket,
+      `${prefix}p/${String(p).padStart(4, '0')}/head`,
+      JSON.stringify({ v: 2, epoch: 0, checkpoints: {}, chunks: refs[p], deltas: [], pending: [] }),
+      { contentType: 'application/json' },
+    );
   }
   inner.cloud.putObject(bucket, `${prefix}sync.json`, JSON.stringify({ v: 2, partitions }), { contentType: 'application/json' });
 }
@@ -258,7 +294,9 @@ async function scale(label: string, n: number, generated: boolean): Promise<Scal
     t = performance.now();
     const first = await sync.reconcile({ allowMassDelete: true });
     buildS = (performance.now() - t) / 1000;
-    console.log(`[${label}] reconcile #1 (builds the state): ${buildS.toFixed(1)} s, ${(n / buildS).toFixed(0)} keys/s, changed ${first.changed}, failed ${first.failedKeys.length} (${load()})`);
+    console.log(
+      `[${label}] reconcile #1 (builds the state): ${buildS.toFixed(1)} s, ${(n / buildS).toFixed(0)} keys/s, changed ${first.changed}, failed ${first.failedKeys.length} (${load()})`,
+    );
     loads.push(load());
   }
   // One round: commits and compacts what the reconcile left as deltas.
@@ -267,7 +305,9 @@ async function scale(label: string, n: number, generated: boolean): Promise<Scal
   console.log(`[${label}] first round after the reconcile (compaction): ${(performance.now() - t).toFixed(0)} ms`);
   const after = heap();
   const heapBytes = after.heapUsed - before.heapUsed;
-  console.log(`[${label}] engine heap ${(heapBytes / MiB).toFixed(1)} MiB (${(heapBytes / n).toFixed(1)} B/key), arrayBuffers +${((after.arrayBuffers - before.arrayBuffers) / MiB).toFixed(1)} MiB (state objects stored in the memory adapters)`);
+  console.log(
+    `[${label}] engine heap ${(heapBytes / MiB).toFixed(1)} MiB (${(heapBytes / n).toFixed(1)} B/key), arrayBuffers +${((after.arrayBuffers - before.arrayBuffers) / MiB).toFixed(1)} MiB (state objects stored in the memory adapters)`,
+  );
 
   // 2. One round after one write, repeated (on the generated bucket: after the reconcile, as its writes are not listed).
   const times: number[] = [];
@@ -282,7 +322,9 @@ async function scale(label: string, n: number, generated: boolean): Promise<Scal
       roundHeapMax = Math.max(roundHeapMax, process.memoryUsage().heapUsed);
       if (rep.keys !== 1) console.log(`[${label}] round ${r}: ${rep.keys} keys (expected 1)`);
     }
-    console.log(`[${label}] one round after one write ×${rounds}: median ${pct(times, 50).toFixed(1)} ms, p90 ${pct(times, 90).toFixed(1)}, max ${Math.max(...times).toFixed(1)} ms [${times.map((x) => x.toFixed(0)).join(' ')}] (${load()})`);
+    console.log(
+      `[${label}] one round after one write ×${rounds}: median ${pct(times, 50).toFixed(1)} ms, p90 ${pct(times, 90).toFixed(1)}, max ${Math.max(...times).toFixed(1)} ms [${times.map((x) => x.toFixed(0)).join(' ')}] (${load()})`,
+    );
     loads.push(load());
   };
   if (!generated) await roundTest();
@@ -292,7 +334,9 @@ async function scale(label: string, n: number, generated: boolean): Promise<Scal
   const second = await sync.reconcile();
   const recS = (performance.now() - t) / 1000;
   const total = Object.values(second.listed)[0] ?? n;
-  console.log(`[${label}] reconcile #2 (all in sync): ${recS.toFixed(2)} s, ${(total / recS).toFixed(0)} keys/s, listed ${JSON.stringify(second.listed)}, changed ${second.changed} (${load()})`);
+  console.log(
+    `[${label}] reconcile #2 (all in sync): ${recS.toFixed(2)} s, ${(total / recS).toFixed(0)} keys/s, listed ${JSON.stringify(second.listed)}, changed ${second.changed} (${load()})`,
+  );
   loads.push(load());
   const afterRec = heap();
   console.log(`[${label}] engine heap after reconcile #2: ${((afterRec.heapUsed - before.heapUsed) / MiB).toFixed(1)} MiB`);
@@ -315,7 +359,9 @@ async function scale(label: string, n: number, generated: boolean): Promise<Scal
     const copied = reports.reduce((x, r) => x + r.keys, 0);
     bulkKps = freshKeys / s;
     const onB = (pair.b as MemoryStorageAdapter).cloud.keys('data').filter((k) => k.startsWith('zz/fresh-')).length;
-    console.log(`[${label}] bulk replication: ${freshKeys} fresh 1 KiB keys (put through polycloud in ${putS.toFixed(1)} s, ${(freshKeys / putS).toFixed(0)} puts/s), drained in ${s.toFixed(2)} s = ${bulkKps.toFixed(0)} keys/s, ${reports.length} rounds, ${copied} keys, ${onB} on b (${load()})`);
+    console.log(
+      `[${label}] bulk replication: ${freshKeys} fresh 1 KiB keys (put through polycloud in ${putS.toFixed(1)} s, ${(freshKeys / putS).toFixed(0)} puts/s), drained in ${s.toFixed(2)} s = ${bulkKps.toFixed(0)} keys/s, ${reports.length} rounds, ${copied} keys, ${onB} on b (${load()})`,
+    );
     loads.push(load());
     const afterBulk = heap();
     console.log(`[${label}] engine heap after bulk replication: ${((afterBulk.heapUsed - before.heapUsed) / MiB).toFixed(1)} MiB`);
@@ -375,8 +421,18 @@ async function processes(k: number, count: number, parts: number): Promise<ProcR
   const busy = (cpu.user + cpu.system) / 1e6 / seconds;
   const copied = B.cloud.keys('data').filter((key) => key.startsWith('zz/fresh-')).length;
   if (copied !== count) console.log(`[procs ${k}] only ${copied} of ${count} keys on b`);
-  const row = { processes: k, partitions: parts, keys: count, seconds, kps: count / seconds, held, load: `cpu ${(busy * 100).toFixed(0)}% of a core, ${load()}` };
-  console.log(`[procs ${k}, ${parts} partitions] ${count} keys (${segments} journal segments) in ${seconds.toFixed(2)} s = ${row.kps.toFixed(0)} keys/s, partitions held ${held}, done after ${each.map((x) => x.toFixed(2)).join('/')} s (${row.load})`);
+  const row = {
+    processes: k,
+    partitions: parts,
+    keys: count,
+    seconds,
+    kps: count / seconds,
+    held,
+    load: `cpu ${(busy * 100).toFixed(0)}% of a core, ${load()}`,
+  };
+  console.log(
+    `[procs ${k}, ${parts} partitions] ${count} keys (${segments} journal segments) in ${seconds.toFixed(2)} s = ${row.kps.toFixed(0)} keys/s, partitions held ${held}, done after ${each.map((x) => x.toFixed(2)).join('/')} s (${row.load})`,
+  );
   a.setLatency(0);
   b.setLatency(0);
   await Promise.all(instances.map((p) => p.close()));
@@ -387,7 +443,9 @@ async function processes(k: number, count: number, parts: number): Promise<ProcR
 const keepAlive = setInterval(() => undefined, 1 << 30);
 const rows: ScaleRow[] = [];
 const procRows: ProcRow[] = [];
-console.log(`bench:sync-scale — ${partitions} partitions, default engine options otherwise (stateCacheBytes 32 MiB, concurrency 16, batchSize 1000); ${load()}`);
+console.log(
+  `bench:sync-scale — ${partitions} partitions, default engine options otherwise (stateCacheBytes 32 MiB, concurrency 16, batchSize 1000); ${load()}`,
+);
 if (only.has('100k')) rows.push(await scale('100k', 100_000, false));
 if (only.has('1m')) rows.push(await scale('1M', 1_000_000, false));
 if (only.has('1mgen')) rows.push(await scale('1M gen', 1_000_000, true));
@@ -409,7 +467,9 @@ if (procRows.length) {
   for (const r of procRows) {
     const one = procRows.find((x) => x.processes === 1 && x.partitions === r.partitions);
     const ideal = r.partitions / Math.max(...r.held.split('/').map(Number));
-    console.log(`${String(r.processes).padEnd(10)} ${String(r.partitions).padStart(10)} ${String(r.keys).padStart(6)} ${r.seconds.toFixed(2).padStart(9)} ${r.kps.toFixed(0).padStart(8)} ${(one ? r.kps / one.kps : NaN).toFixed(2).padStart(7)}   ${`${r.held} (${ideal.toFixed(2)})`.padEnd(26)}   ${r.load}`);
+    console.log(
+      `${String(r.processes).padEnd(10)} ${String(r.partitions).padStart(10)} ${String(r.keys).padStart(6)} ${r.seconds.toFixed(2).padStart(9)} ${r.kps.toFixed(0).padStart(8)} ${(one ? r.kps / one.kps : NaN).toFixed(2).padStart(7)}   ${`${r.held} (${ideal.toFixed(2)})`.padEnd(26)}   ${r.load}`,
+    );
   }
   console.log('targets: 2 processes ≥ 1.7×, 4 processes ≥ 3× one process');
 }

@@ -39,7 +39,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pLimit from 'p-limit';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { AccountSASPermissions, AccountSASResourceTypes, AccountSASServices, generateAccountSASQueryParameters, StorageSharedKeyCredential } from '@azure/storage-blob';
+import {
+  AccountSASPermissions,
+  AccountSASResourceTypes,
+  AccountSASServices,
+  generateAccountSASQueryParameters,
+  StorageSharedKeyCredential,
+} from '@azure/storage-blob';
 import { createPolycloud } from '@polycloud/core';
 import type { StorageAdapter } from '@polycloud/core/spi';
 import { createS3Adapter } from '@polycloud/adapter-aws';
@@ -62,7 +68,10 @@ const withLatency = !args.includes('--no-latency') && !smallOnly && !largeOnly;
 const autoStart = !args.includes('--no-autostart');
 
 /** The machine's load average (1, 5, 15 min), as `uptime` prints it. */
-const load = () => `load average: ${loadavg().map((x) => x.toFixed(2)).join(', ')}`;
+const load = () =>
+  `load average: ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(', ')}`;
 
 interface Figures {
   tool: string;
@@ -93,7 +102,13 @@ const s3 = sourceKind === 'fauxqs' ? await startFauxqs() : await startS3rver();
 const stopS3 = () => ('remove' in s3 ? s3.remove() : s3.stop());
 const az = await startAzurite();
 // fauxqs refuses single request bodies over 11 MiB: keep every request under that.
-const s3Options: { endpoint: string; region: string; accessKey: string; secretKey: string; maxSinglePutBytes?: number } = { endpoint: s3.endpoint, region: s3.region, accessKey: s3.accessKeyId, secretKey: s3.secretAccessKey, ...(sourceKind === 'fauxqs' ? { maxSinglePutBytes: 10 * MiB } : {}) };
+const s3Options: { endpoint: string; region: string; accessKey: string; secretKey: string; maxSinglePutBytes?: number } = {
+  endpoint: s3.endpoint,
+  region: s3.region,
+  accessKey: s3.accessKeyId,
+  secretKey: s3.secretAccessKey,
+  ...(sourceKind === 'fauxqs' ? { maxSinglePutBytes: 10 * MiB } : {}),
+};
 const newSource = (): StorageAdapter => createS3Adapter(s3Options, { name: 'aws' });
 const newTarget = (): StorageAdapter => createAzureBlobAdapter({ connectionString: az.connectionString }, { name: 'azure' });
 const source: StorageAdapter = newSource();
@@ -146,7 +161,25 @@ async function runRclone(config: string, srcBucket: string, container: string, o
   const started = performance.now();
   const child = spawn(
     'rclone',
-    ['--config', config, 'sync', `src:${srcBucket}`, `dst:${container}`, '--transfers', String(concurrency), '--checkers', String(concurrency), '--retries', '1', '--low-level-retries', '1', '--use-json-log', '-v', '--stats', '0'],
+    [
+      '--config',
+      config,
+      'sync',
+      `src:${srcBucket}`,
+      `dst:${container}`,
+      '--transfers',
+      String(concurrency),
+      '--checkers',
+      String(concurrency),
+      '--retries',
+      '1',
+      '--low-level-retries',
+      '1',
+      '--use-json-log',
+      '-v',
+      '--stats',
+      '0',
+    ],
     { env, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let peakKiB = 0;
@@ -272,7 +305,10 @@ async function drainJob(job: DrainJob): Promise<DrainResult> {
 
 function drainInChild(job: DrainJob): Promise<DrainResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...args], { env: { ...process.env, [CHILD_ENV]: JSON.stringify(job) }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...args], {
+      env: { ...process.env, [CHILD_ENV]: JSON.stringify(job) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     child.on('error', reject);
@@ -309,15 +345,40 @@ async function workload(label: string, count: number, size: number, rclone: stri
     homes.set(b, (homes.get(b) ?? 0) + 1);
   });
   const loadStart = performance.now();
-  await Promise.all(Array.from({ length: count }, (_, i) => loader(() => bucket.put(`obj-${String(i).padStart(5, '0')}`, small ?? generated(size), { contentType: 'application/octet-stream', ...(big ? { contentLength: size } : {}) }))));
-  console.log(`${label}: loaded ${count} objects through polycloud in ${((performance.now() - loadStart) / 1000).toFixed(1)} s, written to ${JSON.stringify(Object.fromEntries(homes))} (${load()}); replicating in a fresh process`);
+  await Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      loader(() =>
+        bucket.put(`obj-${String(i).padStart(5, '0')}`, small ?? generated(size), {
+          contentType: 'application/octet-stream',
+          ...(big ? { contentLength: size } : {}),
+        }),
+      ),
+    ),
+  );
+  console.log(
+    `${label}: loaded ${count} objects through polycloud in ${((performance.now() - loadStart) / 1000).toFixed(1)} s, written to ${JSON.stringify(Object.fromEntries(homes))} (${load()}); replicating in a fresh process`,
+  );
   await polycloud.close();
 
   const r = await drainInChild(job);
-  if (r.missing.length) throw new Error(`polycloud drain() returned with ${r.missing.length} of ${count} objects missing on the target: ${r.missing.slice(0, 10).join(', ')}`);
-  console.log(`${label}: replicator process RSS ${(r.baselineRss / MiB).toFixed(0)} MiB before the drain, peak ${(r.peakRss / MiB).toFixed(0)} MiB (+${((r.peakRss - r.baselineRss) / MiB).toFixed(0)}); at the peak heapUsed ${(r.atPeak.heapUsed / MiB).toFixed(0)} MiB, ArrayBuffers ${(r.atPeak.arrayBuffers / MiB).toFixed(0)} MiB`);
+  if (r.missing.length)
+    throw new Error(`polycloud drain() returned with ${r.missing.length} of ${count} objects missing on the target: ${r.missing.slice(0, 10).join(', ')}`);
+  console.log(
+    `${label}: replicator process RSS ${(r.baselineRss / MiB).toFixed(0)} MiB before the drain, peak ${(r.peakRss / MiB).toFixed(0)} MiB (+${((r.peakRss - r.baselineRss) / MiB).toFixed(0)}); at the peak heapUsed ${(r.atPeak.heapUsed / MiB).toFixed(0)} MiB, ArrayBuffers ${(r.atPeak.arrayBuffers / MiB).toFixed(0)} MiB`,
+  );
   if (r.lags.length !== count) console.log(`polycloud: ${r.lags.length} 'replicated' events for ${count} objects (none missing on the target)`);
-  const results: Figures[] = [{ tool: 'polycloud', seconds: r.seconds, objects: count, bytes: count * size, lags: r.lags, peakRssMiB: r.peakRss / MiB, baselineRssMiB: r.baselineRss / MiB, load: load() }];
+  const results: Figures[] = [
+    {
+      tool: 'polycloud',
+      seconds: r.seconds,
+      objects: count,
+      bytes: count * size,
+      lags: r.lags,
+      peakRssMiB: r.peakRss / MiB,
+      baselineRssMiB: r.baselineRss / MiB,
+      load: load(),
+    },
+  ];
   if (rclone) {
     const container = `bench-rc-${label}-${process.pid}`;
     await target.ensureBucket(container);
@@ -394,7 +455,13 @@ async function latency(): Promise<void> {
       ...(b.resource_id === 'lat-state' ? { journalPlacement: 'state' as const, stateBinding: 'azure' } : {}),
     })),
   });
-  const raw = new S3Client({ endpoint: s3.endpoint, region: s3.region, forcePathStyle: true, credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey }, maxAttempts: 1 });
+  const raw = new S3Client({
+    endpoint: s3.endpoint,
+    region: s3.region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+    maxAttempts: 1,
+  });
   const body = Buffer.alloc(1024, 0x42);
   const bucket = polycloud.bucket('lat');
   const plain = polycloud.bucket('plain');
@@ -408,7 +475,14 @@ async function latency(): Promise<void> {
     ['pc', (key) => bucket.put(key, body)],
     ['state', (key) => viaState.put(key, body)],
     // The floor of a write that also stores a change record: two concurrent raw PUTs (1 KiB + 300 B).
-    ['raw2', (key) => Promise.all([raw.send(new PutObjectCommand({ Bucket: rawBucket, Key: key, Body: body })), raw.send(new PutObjectCommand({ Bucket: rawBucket, Key: `${key}.rec`, Body: record }))])],
+    [
+      'raw2',
+      (key) =>
+        Promise.all([
+          raw.send(new PutObjectCommand({ Bucket: rawBucket, Key: key, Body: body })),
+          raw.send(new PutObjectCommand({ Bucket: rawBucket, Key: `${key}.rec`, Body: record })),
+        ]),
+    ],
   ];
   const warmup = Math.min(30, iterations);
   const loadStart = load();
@@ -425,10 +499,17 @@ async function latency(): Promise<void> {
     (r) => `both replicators drained after the loop (${r[0].length} + ${r[1].length} round(s))`,
     (e: unknown) => `replicator drain failed: ${String(e)}`,
   );
-  console.log(`\n1 KiB put latency, ${iterations} rounds (+${warmup} warm-up), one call per side per round, order rotated; source ${sourceKind}, standby Azurite`);
-  console.log(`load before: ${loadStart}; after: ${load()}; replicator ${autoStart ? 'running in the background (autoStart)' : 'not started (--no-autostart)'}`);
+  console.log(
+    `\n1 KiB put latency, ${iterations} rounds (+${warmup} warm-up), one call per side per round, order rotated; source ${sourceKind}, standby Azurite`,
+  );
+  console.log(
+    `load before: ${loadStart}; after: ${load()}; replicator ${autoStart ? 'running in the background (autoStart)' : 'not started (--no-autostart)'}`,
+  );
   console.log('side                                     median ms    p99 ms   median / raw');
-  const row = (label: string, xs: number[]) => console.log(`${label.padEnd(40)} ${median(xs).toFixed(3).padStart(9)} ${pct(xs, 99).toFixed(3).padStart(9)} ${(median(xs) / median(t.raw)).toFixed(3).padStart(14)}`);
+  const row = (label: string, xs: number[]) =>
+    console.log(
+      `${label.padEnd(40)} ${median(xs).toFixed(3).padStart(9)} ${pct(xs, 99).toFixed(3).padStart(9)} ${(median(xs) / median(t.raw)).toFixed(3).padStart(14)}`,
+    );
   row('raw SDK PutObjectCommand', t.raw);
   row('S3 adapter alone', t.ad);
   row('polycloud, 1 binding (no replication)', t.plain);

@@ -62,10 +62,18 @@ export async function startEnvironment(embedded: boolean): Promise<DemoEnvironme
   // The GCS emulator does not check signatures; a throwaway key lets the adapter presign.
   const privateKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   const adapters: Record<CloudName, StorageAdapter> = {
-    aws: createS3Adapter({ endpoint: s3.endpoint, region: s3.region, accessKey: s3.accessKeyId, secretKey: s3.secretAccessKey, requestTimeoutMs: 2000 }, { name: 'aws' }),
+    aws: createS3Adapter(
+      { endpoint: s3.endpoint, region: s3.region, accessKey: s3.accessKeyId, secretKey: s3.secretAccessKey, requestTimeoutMs: 2000 },
+      { name: 'aws' },
+    ),
     azure: createAzureBlobAdapter({ connectionString: azurite.connectionString }, { name: 'azure' }),
     gcp: createGcsAdapter(
-      { projectId: gcs.projectId, apiEndpoint: gcs.apiEndpoint, credentials: { client_email: 'demo@demo-test.iam.gserviceaccount.com', private_key: privateKey }, useAuthWithCustomEndpoint: false },
+      {
+        projectId: gcs.projectId,
+        apiEndpoint: gcs.apiEndpoint,
+        credentials: { client_email: 'demo@demo-test.iam.gserviceaccount.com', private_key: privateKey },
+        useAuthWithCustomEndpoint: false,
+      },
       { name: 'gcp' },
     ),
   };

@@ -32,7 +32,11 @@ export const callCases: CallCase[] = [
   call('copy from an empty key', (b) => b.copy('', 'x'), badArg(['source'])),
 
   // — call options: strict —
-  call('put ifmatch (a typo of ifMatch) is refused, never an unconditional write', (b) => b.put('exists.txt', 'v', { ifmatch: '0-stale' } as never), badArg(['options', 'ifmatch'])),
+  call(
+    'put ifmatch (a typo of ifMatch) is refused, never an unconditional write',
+    (b) => b.put('exists.txt', 'v', { ifmatch: '0-stale' } as never),
+    badArg(['options', 'ifmatch']),
+  ),
   call('put IfNoneMatch (wrong case)', (b) => b.put('k', ok, { IfNoneMatch: '*' } as never), badArg(['options', 'IfNoneMatch'])),
   call('put ifMatch and ifNoneMatch together', (b) => b.put('k', ok, { ifMatch: 'x', ifNoneMatch: '*' }), badArg(['options', 'ifNoneMatch'])),
   call('put ifNoneMatch "yes"', (b) => b.put('k', ok, { ifNoneMatch: 'yes' as '*' }), badArg(['options', 'ifNoneMatch'])),
@@ -43,11 +47,44 @@ export const callCases: CallCase[] = [
   call('put signal that is not a signal', (b) => b.put('k', ok, { signal: {} as AbortSignal }), badArg(['options', 'signal'])),
   call('put contentLength -1', (b) => b.put('k', ok, { contentLength: -1 }), badArg(['options', 'contentLength'])),
   call('put contentType empty', (b) => b.put('k', ok, { contentType: '' }), badArg(['options', 'contentType'])),
-  call('put metadata with an own __proto__ key', (b) => b.put('k', ok, { metadata: JSON.parse('{"__proto__": "x"}') as Record<string, string> }), badArg(['options', 'metadata', '__proto__'])),
-  call('put tags with an own __proto__ key', (b) => b.put('k', ok, { tags: JSON.parse('{"__proto__": "eu"}') as Record<string, string> }), badArg(['options', 'tags', '__proto__'])),
+  call(
+    'put metadata with an own __proto__ key',
+    (b) => b.put('k', ok, { metadata: JSON.parse('{"__proto__": "x"}') as Record<string, string> }),
+    badArg(['options', 'metadata', '__proto__']),
+  ),
+  call(
+    'put tags with an own __proto__ key',
+    (b) => b.put('k', ok, { tags: JSON.parse('{"__proto__": "eu"}') as Record<string, string> }),
+    badArg(['options', 'tags', '__proto__']),
+  ),
   call('put metadata named with upper case', (b) => b.put('k', ok, { metadata: { Owner: 'x' } }), badArg(['metadata', 'Owner'])),
-  call('put options as a Proxy that throws', (b) => b.put('k', ok, new Proxy({ timeoutMs: 5 }, { get() { throw new Error('trap'); } })), badArg(['options'])),
-  call('put options with a throwing getter', (b) => b.put('k', ok, { get timeoutMs(): number { throw new Error('boom'); } }), badArg(['options'])),
+  call(
+    'put options as a Proxy that throws',
+    (b) =>
+      b.put(
+        'k',
+        ok,
+        new Proxy(
+          { timeoutMs: 5 },
+          {
+            get() {
+              throw new Error('trap');
+            },
+          },
+        ),
+      ),
+    badArg(['options']),
+  ),
+  call(
+    'put options with a throwing getter',
+    (b) =>
+      b.put('k', ok, {
+        get timeoutMs(): number {
+          throw new Error('boom');
+        },
+      }),
+    badArg(['options']),
+  ),
   call('put a body that is a number', (b) => b.put('k', 42 as unknown as string), badArg(['body'])),
   call('put with valid options', (b) => b.put('k', ok, { contentType: 'text/plain', metadata: { owner: 'x' }, timeoutMs: 5000 }), accept),
   call('list limit 0 (not an option) is refused', (b) => b.list({ limit: 0 } as never), badArg(['options', 'limit'])),
@@ -56,10 +93,18 @@ export const callCases: CallCase[] = [
   call('list prefix of 2000 characters', (b) => b.list({ prefix: 'p'.repeat(2000) }), badArg(['options', 'prefix'])),
   call('list delimiter empty', (b) => b.list({ delimiter: '' }), badArg(['options', 'delimiter'])),
   call('list with valid options', (b) => b.list({ prefix: 'a/', pageSize: 10 }), accept),
-  call('presign with binding (not honoured) is refused', (b) => b.presign('k', { method: 'GET', expiresInSeconds: 60, binding: 'az' } as never), badArg(['options', 'binding'])),
+  call(
+    'presign with binding (not honoured) is refused',
+    (b) => b.presign('k', { method: 'GET', expiresInSeconds: 60, binding: 'az' } as never),
+    badArg(['options', 'binding']),
+  ),
   call('presign expiresInSeconds 0', (b) => b.presign('k', { method: 'GET', expiresInSeconds: 0 }), badArg(['options', 'expiresInSeconds'])),
   call('presign method DELETE', (b) => b.presign('k', { method: 'DELETE' as 'GET', expiresInSeconds: 60 }), badArg(['options', 'method'])),
-  call('presign expiresInSeconds of 8 days', (b) => b.presign('k', { method: 'GET', expiresInSeconds: 8 * 24 * 3600 }), badArg(['options', 'expiresInSeconds'])),
+  call(
+    'presign expiresInSeconds of 8 days',
+    (b) => b.presign('k', { method: 'GET', expiresInSeconds: 8 * 24 * 3600 }),
+    badArg(['options', 'expiresInSeconds']),
+  ),
   call('get range start -1', (b) => b.get('k', { range: { start: -1 } }), badArg(['options', 'range', 'start'])),
   call('get range end before start', (b) => b.get('k', { range: { start: 5, end: 2 } }), badArg(['options', 'range', 'end'])),
   call('get range with an unknown key', (b) => b.get('k', { range: { start: 0, length: 5 } as never }), badArg(['options', 'range', 'length'])),
@@ -71,5 +116,8 @@ export const callCases: CallCase[] = [
   call('copy with ifmatch (typo)', (b) => b.copy('k', 'k2', { ifmatch: 'x' } as never), badArg(['options', 'ifmatch'])),
   call('deleteMany with an unknown option', (b) => b.deleteMany(['k'], { force: true } as never), badArg(['options', 'force'])),
   call('a stalled body with timeoutMs 300 → TIMEOUT', (b) => b.put('stalled', new Readable({ read() {} }), { timeoutMs: 300 }), { code: 'TIMEOUT', path: [] }),
-  call('a stalled body aborted by its signal → ABORTED', (b) => b.put('stalled', new Readable({ read() {} }), { signal: AbortSignal.timeout(300) }), { code: 'ABORTED', path: [] }),
+  call('a stalled body aborted by its signal → ABORTED', (b) => b.put('stalled', new Readable({ read() {} }), { signal: AbortSignal.timeout(300) }), {
+    code: 'ABORTED',
+    path: [],
+  }),
 ];

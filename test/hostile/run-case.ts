@@ -30,10 +30,15 @@ const cliRegistry = () => (registry ??= createCliRegistry());
 
 function describe(e: unknown): Outcome {
   if (isPolycloudError(e)) {
-    if (JSON.stringify(e).includes(PLANTED_SECRET) || e.message.includes(PLANTED_SECRET)) return { outcome: 'mismatch', detail: 'the error shows a planted secret' };
+    if (JSON.stringify(e).includes(PLANTED_SECRET) || e.message.includes(PLANTED_SECRET))
+      return { outcome: 'mismatch', detail: 'the error shows a planted secret' };
     return { outcome: 'error', code: e.code, path: e.context.path ?? [] };
   }
-  return { outcome: 'foreign', name: String((e as { name?: unknown } | null)?.name), message: String((e as { message?: unknown } | null)?.message).slice(0, 200) };
+  return {
+    outcome: 'foreign',
+    name: String((e as { name?: unknown } | null)?.name),
+    message: String((e as { message?: unknown } | null)?.message).slice(0, 200),
+  };
 }
 
 async function attempt(fn: () => unknown): Promise<Outcome> {
@@ -46,9 +51,13 @@ async function attempt(fn: () => unknown): Promise<Outcome> {
 }
 
 const same = (a: Outcome, b: Outcome, prefix: Path): boolean =>
-  a.outcome === b.outcome && (a.outcome !== 'error' || (b.outcome === 'error' && a.code === b.code && JSON.stringify([...prefix, ...a.path]) === JSON.stringify(b.path)));
+  a.outcome === b.outcome &&
+  (a.outcome !== 'error' || (b.outcome === 'error' && a.code === b.code && JSON.stringify([...prefix, ...a.path]) === JSON.stringify(b.path)));
 
-const PROVIDERS = [{ name: 'a', type: 'memory', buckets: ['b', 'bucket..x', 'a/.../b'] }, { name: 'c', type: 'local' }];
+const PROVIDERS = [
+  { name: 'a', type: 'memory', buckets: ['b', 'bucket..x', 'a/.../b'] },
+  { name: 'c', type: 'local' },
+];
 
 async function configOutcome(c: ConfigCase): Promise<Outcome> {
   const reg = await cliRegistry();
@@ -63,7 +72,8 @@ async function jobOutcome(c: JobCase): Promise<Outcome> {
   try {
     const job = loadDataJob(c.text ?? (c.object!() as object)) as unknown as Record<string, unknown>;
     for (const [k, v] of Object.entries(c.check ?? {})) {
-      if (JSON.stringify(job[k]) !== JSON.stringify(v)) return { outcome: 'mismatch', detail: `${k} is ${JSON.stringify(job[k])}, expected ${JSON.stringify(v)}` };
+      if (JSON.stringify(job[k]) !== JSON.stringify(v))
+        return { outcome: 'mismatch', detail: `${k} is ${JSON.stringify(job[k])}, expected ${JSON.stringify(v)}` };
     }
     return { outcome: 'accepted' };
   } catch (e) {
@@ -81,14 +91,20 @@ export async function apiOutcome(c: HostileCase): Promise<Outcome> {
       // The same document as a resource of createPolycloud: the same outcome, under resources[0].
       const reg = await cliRegistry();
       const created = await attempt(async () => createPolycloud({ registry: reg, providers: PROVIDERS, resources: [c.doc()] }).close());
-      if (!same(direct, created, ['resources', 0])) return { outcome: 'mismatch', detail: `parseUrmDocument: ${JSON.stringify(direct)}; createPolycloud: ${JSON.stringify(created)}` };
+      if (!same(direct, created, ['resources', 0]))
+        return { outcome: 'mismatch', detail: `parseUrmDocument: ${JSON.stringify(direct)}; createPolycloud: ${JSON.stringify(created)}` };
       return direct;
     }
     case 'job':
       return jobOutcome(c);
     case 'call': {
       const reg = await cliRegistry();
-      const polycloud = createPolycloud({ registry: reg, providers: PROVIDERS, resources: [{ resource_id: 'lb', type: 'LogicalBucket', providers: [{ cloud: 'a', physical_id: 'b' }] }], retry: { maxAttempts: 1 } });
+      const polycloud = createPolycloud({
+        registry: reg,
+        providers: PROVIDERS,
+        resources: [{ resource_id: 'lb', type: 'LogicalBucket', providers: [{ cloud: 'a', physical_id: 'b' }] }],
+        retry: { maxAttempts: 1 },
+      });
       try {
         const bucket = polycloud.bucket('lb');
         await bucket.put('exists.txt', 'original');
@@ -98,7 +114,13 @@ export async function apiOutcome(c: HostileCase): Promise<Outcome> {
         // Nothing silently changed: a refused call leaves exists.txt as it was.
         if ((await bucket.getText('exists.txt')) !== 'original') return { outcome: 'mismatch', detail: 'exists.txt was overwritten' };
         // A stalled upload that failed left no partial object.
-        if (await bucket.head('stalled').then(() => true, () => false)) return { outcome: 'mismatch', detail: 'a partial "stalled" object was left' };
+        if (
+          await bucket.head('stalled').then(
+            () => true,
+            () => false,
+          )
+        )
+          return { outcome: 'mismatch', detail: 'a partial "stalled" object was left' };
         return outcome;
       } finally {
         await polycloud.close();
@@ -107,11 +129,17 @@ export async function apiOutcome(c: HostileCase): Promise<Outcome> {
   }
 }
 
-const CLUSTER_CONFIG = 'providers:\n  - {name: local, type: local}\nresources:\n  - {resource_id: lc, type: LogicalCluster, providers: [{cloud: local, physical_id: here}]}\n';
+const CLUSTER_CONFIG =
+  'providers:\n  - {name: local, type: local}\nresources:\n  - {resource_id: lc, type: LogicalCluster, providers: [{cloud: local, physical_id: here}]}\n';
 
 function collector() {
   let text = '';
-  return { write: (s: string) => ((text += s), true), get text() { return text; } };
+  return {
+    write: (s: string) => ((text += s), true),
+    get text() {
+      return text;
+    },
+  };
 }
 
 async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -34,7 +34,14 @@ export function createBatchMock(queues: string[] = ['queue-a']) {
   mock.on(RegisterJobDefinitionCommand).callsFake((input) => {
     const revision = definitions.filter((d) => d.jobDefinitionName === input.jobDefinitionName).length + 1;
     const arn = `arn:aws:batch:us-east-1:123456789012:job-definition/${input.jobDefinitionName}:${revision}`;
-    definitions.push({ jobDefinitionName: input.jobDefinitionName, jobDefinitionArn: arn, revision, status: 'ACTIVE', type: input.type, containerProperties: input.containerProperties });
+    definitions.push({
+      jobDefinitionName: input.jobDefinitionName,
+      jobDefinitionArn: arn,
+      revision,
+      status: 'ACTIVE',
+      type: input.type,
+      containerProperties: input.containerProperties,
+    });
     return { jobDefinitionName: input.jobDefinitionName, jobDefinitionArn: arn, revision };
   });
   mock.on(SubmitJobCommand).callsFake((input) => {
@@ -61,15 +68,20 @@ export function createBatchMock(queues: string[] = ['queue-a']) {
     const list = [...jobs.values()].filter((j) => j.jobQueue === input.jobQueue && (name === undefined || j.jobName === name));
     return { jobSummaryList: list.map((j) => ({ jobId: j.jobId, jobName: j.jobName, status: j.status, createdAt: j.createdAt })) };
   });
-  mock.on(DescribeJobsCommand).callsFake((input: DescribeJobsRequest) => ({ jobs: (input.jobs ?? []).map((id: string) => jobs.get(id)).filter((j): j is JobDetail => j !== undefined) }));
+  mock
+    .on(DescribeJobsCommand)
+    .callsFake((input: DescribeJobsRequest) => ({ jobs: (input.jobs ?? []).map((id: string) => jobs.get(id)).filter((j): j is JobDetail => j !== undefined) }));
   mock.on(TerminateJobCommand).callsFake((input) => {
     const j = jobs.get(input.jobId!);
     if (!j) throw clientError(`Job ${input.jobId} not found`);
-    if (j.status !== 'SUCCEEDED' && j.status !== 'FAILED') Object.assign(j, { status: 'FAILED', statusReason: input.reason, isTerminated: true, stoppedAt: Date.now() });
+    if (j.status !== 'SUCCEEDED' && j.status !== 'FAILED')
+      Object.assign(j, { status: 'FAILED', statusReason: input.reason, isTerminated: true, stoppedAt: Date.now() });
     return {};
   });
   mock.on(DescribeJobQueuesCommand).callsFake((input: DescribeJobQueuesRequest) => ({
-    jobQueues: (input.jobQueues ?? []).filter((q: string) => queues.includes(q)).map((q: string) => ({ jobQueueName: q, jobQueueArn: `arn:${q}`, state: 'ENABLED', status: 'VALID', priority: 1, computeEnvironmentOrder: [] })),
+    jobQueues: (input.jobQueues ?? [])
+      .filter((q: string) => queues.includes(q))
+      .map((q: string) => ({ jobQueueName: q, jobQueueArn: `arn:${q}`, state: 'ENABLED', status: 'VALID', priority: 1, computeEnvironmentOrder: [] })),
   }));
 
   return {
@@ -90,6 +102,7 @@ export function createBatchMock(queues: string[] = ['queue-a']) {
         container: { ...jobs.get(jobId)!.container, exitCode, logStreamName: `polycloud/default/${jobId.slice(-12)}` },
       });
     },
-    calls: <T = unknown>(command: abstract new (...args: never[]) => unknown) => mock.commandCalls(command as never).map((c) => (c.args[0] as { input: T }).input),
+    calls: <T = unknown>(command: abstract new (...args: never[]) => unknown) =>
+      mock.commandCalls(command as never).map((c) => (c.args[0] as { input: T }).input),
   };
 }

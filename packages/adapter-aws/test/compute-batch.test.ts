@@ -135,7 +135,12 @@ describe('AWS Batch requests, field by field', () => {
     // A fresh adapter (new process) finds the registered definition instead of adding a revision.
     await createAwsBatchAdapter({ client: batch.client }).submit(target(), request(ORIGINAL.replace('data-cleaning', 'third')));
     expect(batch.calls(RegisterJobDefinitionCommand)).toHaveLength(2);
-    expect(batch.calls<SubmitJobRequest>(SubmitJobCommand).map((s) => s.jobDefinition)).toEqual([expect.stringMatching(/:1$/), expect.stringMatching(/:1$/), expect.any(String), expect.stringMatching(/:1$/)]);
+    expect(batch.calls<SubmitJobRequest>(SubmitJobCommand).map((s) => s.jobDefinition)).toEqual([
+      expect.stringMatching(/:1$/),
+      expect.stringMatching(/:1$/),
+      expect.any(String),
+      expect.stringMatching(/:1$/),
+    ]);
   });
 });
 
@@ -167,7 +172,15 @@ describe('AWS Batch behaviour', () => {
     // Another process's SubmitJob for the same key lands between our caller's lookup and our SubmitJob.
     batch.hooks.beforeSubmit = (input) => {
       batch.hooks.beforeSubmit = undefined;
-      batch.jobs.set('other-process-job', { jobId: 'other-process-job', jobName: input.jobName, jobQueue: input.jobQueue, jobDefinition: input.jobDefinition, status: 'SUBMITTED', createdAt: Date.now() - 1000, startedAt: undefined });
+      batch.jobs.set('other-process-job', {
+        jobId: 'other-process-job',
+        jobName: input.jobName,
+        jobQueue: input.jobQueue,
+        jobDefinition: input.jobDefinition,
+        status: 'SUBMITTED',
+        createdAt: Date.now() - 1000,
+        startedAt: undefined,
+      });
     };
     await expect(adapter.submit(target(), job)).rejects.toMatchObject({ code: 'ALREADY_EXISTS' });
     const [terminate] = batch.calls<{ jobId: string; reason: string }>(TerminateJobCommand);
@@ -226,15 +239,28 @@ describe('AWS Batch behaviour', () => {
     const ctx = { operation: 'submit' };
     const client = (message: string) => new ClientException({ message, $metadata: { httpStatusCode: 400 } });
     expect(mapAwsBatchError(client('JobQueue q not found.'), ctx)).toMatchObject({ code: 'NOT_FOUND', retryable: false });
-    expect(mapAwsBatchError(client('Maximum number of jobs in SUBMITTED state limit exceeded'), ctx)).toMatchObject({ code: 'QUOTA_EXCEEDED', retryable: true });
+    expect(mapAwsBatchError(client('Maximum number of jobs in SUBMITTED state limit exceeded'), ctx)).toMatchObject({
+      code: 'QUOTA_EXCEEDED',
+      retryable: true,
+    });
     expect(mapAwsBatchError(client('Container properties should not be empty'), ctx)).toMatchObject({ code: 'INVALID_ARGUMENT', retryable: false });
-    expect(mapAwsBatchError(new ServerException({ message: 'internal', $metadata: { httpStatusCode: 500 } }), ctx)).toMatchObject({ code: 'UNAVAILABLE', retryable: true });
-    expect(mapAwsBatchError(Object.assign(new Error('Too Many Requests'), { name: 'TooManyRequestsException', $metadata: { httpStatusCode: 429 } }), ctx)).toMatchObject({ code: 'RATE_LIMITED', retryable: true });
-    expect(mapAwsBatchError(Object.assign(new Error('denied'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 403 } }), ctx)).toMatchObject({ code: 'PERMISSION_DENIED' });
+    expect(mapAwsBatchError(new ServerException({ message: 'internal', $metadata: { httpStatusCode: 500 } }), ctx)).toMatchObject({
+      code: 'UNAVAILABLE',
+      retryable: true,
+    });
+    expect(
+      mapAwsBatchError(Object.assign(new Error('Too Many Requests'), { name: 'TooManyRequestsException', $metadata: { httpStatusCode: 429 } }), ctx),
+    ).toMatchObject({ code: 'RATE_LIMITED', retryable: true });
+    expect(mapAwsBatchError(Object.assign(new Error('denied'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 403 } }), ctx)).toMatchObject({
+      code: 'PERMISSION_DENIED',
+    });
     expect(mapAwsBatchError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), ctx)).toMatchObject({ code: 'UNAVAILABLE', retryable: true });
     expect(mapAwsBatchError(Object.assign(new Error('t'), { name: 'TimeoutError' }), ctx)).toMatchObject({ code: 'TIMEOUT', retryable: true });
     const batch = createBatchMock([]);
-    await expect(createAwsBatchAdapter({ client: batch.client }).submit(target(), request(ORIGINAL))).rejects.toMatchObject({ code: 'NOT_FOUND', context: { provider: 'aws-batch' } });
+    await expect(createAwsBatchAdapter({ client: batch.client }).submit(target(), request(ORIGINAL))).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      context: { provider: 'aws-batch' },
+    });
   });
 
   it('QUOTA_EXCEEDED only for quota exceptions and tight phrases: validation and permission errors that mention limits are not retryable', () => {
@@ -250,11 +276,22 @@ describe('AWS Batch behaviour', () => {
     expect(pick(client('Error executing request, Exception : attemptDurationSeconds is below the minimum limit of 60'))).toEqual(['INVALID_ARGUMENT', false]);
     expect(pick(client('The requested memory capacity is not a valid Fargate configuration'))).toEqual(['INVALID_ARGUMENT', false]);
     // Permission errors, whatever they mention.
-    expect(pick(client('User: arn:aws:iam::1:user/x is not authorized to perform: iam:PassRole; limit your role policy'))).toEqual(['PERMISSION_DENIED', false]);
-    expect(pick(Object.assign(new Error('Access Denied: exceeds your permissions limit'), { name: 'AccessDenied', $metadata: { httpStatusCode: 400 } }))).toEqual(['PERMISSION_DENIED', false]);
+    expect(pick(client('User: arn:aws:iam::1:user/x is not authorized to perform: iam:PassRole; limit your role policy'))).toEqual([
+      'PERMISSION_DENIED',
+      false,
+    ]);
+    expect(
+      pick(Object.assign(new Error('Access Denied: exceeds your permissions limit'), { name: 'AccessDenied', $metadata: { httpStatusCode: 400 } })),
+    ).toEqual(['PERMISSION_DENIED', false]);
     // Real quota answers.
-    expect(pick(Object.assign(new Error('Rate of job submissions'), { name: 'LimitExceededException', $metadata: { httpStatusCode: 400 } }))).toEqual(['QUOTA_EXCEEDED', true]);
-    expect(pick(Object.assign(new Error('x'), { name: 'ServiceQuotaExceededException', $metadata: { httpStatusCode: 402 } }))).toEqual(['QUOTA_EXCEEDED', true]);
+    expect(pick(Object.assign(new Error('Rate of job submissions'), { name: 'LimitExceededException', $metadata: { httpStatusCode: 400 } }))).toEqual([
+      'QUOTA_EXCEEDED',
+      true,
+    ]);
+    expect(pick(Object.assign(new Error('x'), { name: 'ServiceQuotaExceededException', $metadata: { httpStatusCode: 402 } }))).toEqual([
+      'QUOTA_EXCEEDED',
+      true,
+    ]);
     expect(pick(client('You have exceeded the maximum job queue quota'))).toEqual(['QUOTA_EXCEEDED', true]);
     expect(pick(client('Quota exceeded for jobs in RUNNABLE state'))).toEqual(['QUOTA_EXCEEDED', true]);
   });
@@ -265,7 +302,9 @@ describe('AWS Batch behaviour', () => {
     const secretKey = 'batch-Secret-Key-6e0a7c';
     createAwsBatchAdapter({ client: createBatchMock().client, credentials: { accessKeyId: 'AKIDSTATIC', secretAccessKey: secret, sessionToken: token } });
     createAwsBatchAdapter({ client: createBatchMock().client, accessKey: 'AKIDKEYS', secretKey });
-    const err = mapAwsBatchError(new ClientException({ message: `echo ${secret} ${token} ${secretKey}`, $metadata: { httpStatusCode: 400 } }), { operation: 'submit' });
+    const err = mapAwsBatchError(new ClientException({ message: `echo ${secret} ${token} ${secretKey}`, $metadata: { httpStatusCode: 400 } }), {
+      operation: 'submit',
+    });
     for (const s of [secret, token, secretKey]) expect(err.message).not.toContain(s);
   });
 
@@ -280,10 +319,15 @@ describe('AWS Batch behaviour', () => {
   });
 
   it('validates options (CONFIG_INVALID with the path); Fargate needs an execution role', async () => {
-    expect(() => createAwsBatchAdapter({ jobRoleArn: 'not-an-arn' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', context: expect.objectContaining({ path: ['jobRoleArn'] }) }));
+    expect(() => createAwsBatchAdapter({ jobRoleArn: 'not-an-arn' })).toThrow(
+      expect.objectContaining({ code: 'CONFIG_INVALID', context: expect.objectContaining({ path: ['jobRoleArn'] }) }),
+    );
     const batch = createBatchMock();
     const adapter = createAwsBatchAdapter({ client: batch.client });
-    await expect(adapter.submit(target({ platform: 'FARGATE' }), request(ORIGINAL))).rejects.toMatchObject({ code: 'CONFIG_INVALID', context: { path: ['options', 'executionRoleArn'] } });
+    await expect(adapter.submit(target({ platform: 'FARGATE' }), request(ORIGINAL))).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      context: { path: ['options', 'executionRoleArn'] },
+    });
     await expect(adapter.submit(target({ platfrom: 'EC2' }), request(ORIGINAL))).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
   });
 
@@ -318,7 +362,9 @@ describe('AWS Batch behind a LogicalCluster', () => {
   it('fails over to the next cloud on a capacity error', async () => {
     const a = createBatchMock();
     const b = createBatchMock();
-    a.mock.on(SubmitJobCommand).rejectsOnce(new ClientException({ message: 'You have exceeded the limit of jobs in RUNNABLE state', $metadata: { httpStatusCode: 400 } }));
+    a.mock
+      .on(SubmitJobCommand)
+      .rejectsOnce(new ClientException({ message: 'You have exceeded the limit of jobs in RUNNABLE state', $metadata: { httpStatusCode: 400 } }));
     const job = await cluster(a, b).submit(ORIGINAL.replace(/^  cloud: .*\n/m, ''));
     expect(job.binding).toBe('CLOUD_B');
     expect([a.jobs.size, b.jobs.size]).toEqual([0, 1]);
@@ -330,7 +376,15 @@ describe('AWS Batch behind a LogicalCluster', () => {
     let accepted = false;
     a.mock.on(SubmitJobCommand).callsFake((input: SubmitJobRequest) => {
       // Batch records the job, then the response is lost.
-      a.jobs.set('lost-response', { jobId: 'lost-response', jobName: input.jobName, jobQueue: input.jobQueue, jobDefinition: input.jobDefinition, status: 'SUBMITTED', createdAt: Date.now(), startedAt: undefined });
+      a.jobs.set('lost-response', {
+        jobId: 'lost-response',
+        jobName: input.jobName,
+        jobQueue: input.jobQueue,
+        jobDefinition: input.jobDefinition,
+        status: 'SUBMITTED',
+        createdAt: Date.now(),
+        startedAt: undefined,
+      });
       accepted = true;
       throw Object.assign(new Error('Connection timed out after 5000 ms'), { name: 'TimeoutError' });
     });

@@ -31,7 +31,11 @@ describe('S3 credentials: explicit keys, a provider function, the default chain 
   }
 
   it('explicit accessKey / secretKey / sessionToken, path-style by default with an endpoint', async () => {
-    expect(await signedWith({ accessKey: 'AKIDEXPLICIT', secretKey: 's', sessionToken: 'tok-1' })).toEqual({ keyId: 'AKIDEXPLICIT', token: 'tok-1', pathStyle: true });
+    expect(await signedWith({ accessKey: 'AKIDEXPLICIT', secretKey: 's', sessionToken: 'tok-1' })).toEqual({
+      keyId: 'AKIDEXPLICIT',
+      token: 'tok-1',
+      pathStyle: true,
+    });
   });
 
   it('a credentials provider function is called and used', async () => {
@@ -49,7 +53,11 @@ describe('S3 credentials: explicit keys, a provider function, the default chain 
     try {
       expect(await signedWith({})).toEqual({ keyId: 'AKIDFROMENV', pathStyle: true });
     } finally {
-      for (const [k, v] of [['AWS_ACCESS_KEY_ID', saved.id], ['AWS_SECRET_ACCESS_KEY', saved.secret], ['AWS_SESSION_TOKEN', saved.token]] as const) {
+      for (const [k, v] of [
+        ['AWS_ACCESS_KEY_ID', saved.id],
+        ['AWS_SECRET_ACCESS_KEY', saved.secret],
+        ['AWS_SESSION_TOKEN', saved.token],
+      ] as const) {
         if (v === undefined) delete process.env[k];
         else process.env[k] = v;
       }

@@ -31,7 +31,11 @@ describe('S3 error mapping against s3rver (SigV4-checking)', () => {
   });
 
   it('a missing key → NOT_FOUND, not retryable (get, head); a missing bucket → NOT_FOUND', async () => {
-    for (const err of [await caughtError(adapter.get(bucket, 'nope')), await caughtError(adapter.head(bucket, 'nope')), await caughtError(adapter.list(randomBucket('missing')))]) {
+    for (const err of [
+      await caughtError(adapter.get(bucket, 'nope')),
+      await caughtError(adapter.head(bucket, 'nope')),
+      await caughtError(adapter.list(randomBucket('missing'))),
+    ]) {
       expect(err.code).toBe('NOT_FOUND');
       expect(err.retryable).toBe(false);
       expect(err.context.provider).toBe('s3');
@@ -52,7 +56,6 @@ describe('S3 error mapping against s3rver (SigV4-checking)', () => {
       await bad.close?.();
     }
   });
-
 });
 
 describe('S3 error mapping of answers the emulators never give (loopback server)', () => {

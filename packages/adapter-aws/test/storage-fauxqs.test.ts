@@ -21,7 +21,8 @@ runStorageAdapterConformance({
   gaps: {
     conditionalWrite: 'fauxqs 1.9.2 ignores If-Match / If-None-Match on PutObject and GetObject',
     conditionalDelete: 'fauxqs 1.9.2 ignores If-Match on DeleteObject',
-    presign: 'fauxqs 1.9.2 serves a presigned URL without verifying its signature (s3rver checks only the access key id), so the case would pass with any signature',
+    presign:
+      'fauxqs 1.9.2 serves a presigned URL without verifying its signature (s3rver checks only the access key id), so the case would pass with any signature',
     utf8ListOrder: 'fauxqs 1.9.2 sorts listings with localeCompare (case-insensitive), not UTF-8 byte order',
   },
   additionalTests: (get) => {
@@ -35,7 +36,10 @@ runStorageAdapterConformance({
         expect(o.size).toBe(Buffer.byteLength(o.key.slice('order-aside/'.length)));
         expect(o.versionToken).toMatch(/^[0-9a-f]{32}$/);
       }
-      await adapter.deleteMany(bucket, page.objects.map((o) => o.key));
+      await adapter.deleteMany(
+        bucket,
+        page.objects.map((o) => o.key),
+      );
     });
     s3AdditionalTests(get, {
       oversizeBytes: 12 * 1024 * 1024,

@@ -8,7 +8,13 @@ describe('S3 adapter options', () => {
     const o = S3AdapterOptionsSchema.parse({ endpoint: 'http://127.0.0.1:9000' });
     expect(o).toMatchObject({ region: 'us-east-1', partSizeBytes: 5 * 1024 * 1024, queueSize: 4, maxAttempts: 1, checksums: 'whenSupported' });
     const a = createS3Adapter({ endpoint: 'http://127.0.0.1:9000', accessKey: 'AK', secretKey: 'SK' }, { name: 'minio' });
-    expect([a.type, a.name, a.capabilities.conditionalWrite, a.capabilities.multipart, a.capabilities.maxBatchDeleteKeys]).toEqual(['s3', 'minio', true, true, 1000]);
+    expect([a.type, a.name, a.capabilities.conditionalWrite, a.capabilities.multipart, a.capabilities.maxBatchDeleteKeys]).toEqual([
+      's3',
+      'minio',
+      true,
+      true,
+      1000,
+    ]);
   });
 
   it.each([
@@ -34,13 +40,21 @@ describe('S3 adapter options', () => {
 
   it('through the registry, the path is prefixed with the provider position', () => {
     const registry = createAdapterRegistry([s3AdapterFactory]);
-    const err = throwsWithCode(() => registry.createStorage('s3', { region: '', accessKey: 'AK', secretKey: 'SK' }, { name: 'aws', path: ['providers', 2] }), 'CONFIG_INVALID', 'registry.createStorage');
+    const err = throwsWithCode(
+      () => registry.createStorage('s3', { region: '', accessKey: 'AK', secretKey: 'SK' }, { name: 'aws', path: ['providers', 2] }),
+      'CONFIG_INVALID',
+      'registry.createStorage',
+    );
     expect([err.code, err.path]).toEqual(['CONFIG_INVALID', ['providers', 2, 'region']]);
     expect(registry.createStorage('s3', { region: 'eu-west-1' }, { name: 'aws' }).name).toBe('aws');
   });
 
   it('a secret key never appears in a CONFIG_INVALID error', () => {
-    const err = throwsWithCode(() => createS3Adapter({ accessKey: 'AK', secretKey: 'Sup3r-Secret-Value', partSizeBytes: 1 }), 'CONFIG_INVALID', 'createS3Adapter');
+    const err = throwsWithCode(
+      () => createS3Adapter({ accessKey: 'AK', secretKey: 'Sup3r-Secret-Value', partSizeBytes: 1 }),
+      'CONFIG_INVALID',
+      'createS3Adapter',
+    );
     expect(JSON.stringify(err)).not.toContain('Sup3r-Secret-Value');
     expect(err.message).not.toContain('Sup3r-Secret-Value');
   });
@@ -64,7 +78,7 @@ describe('multipart part size', () => {
     expect(multipartPartSize(5 * MiB, 5 * 1024 ** 4)).toBeLessThanOrEqual(5 * 1024 ** 3);
   });
 
-  it('declares S3\'s 5 TiB object limit', () => {
+  it("declares S3's 5 TiB object limit", () => {
     expect(createS3Adapter({ accessKey: 'AK', secretKey: 'SK' }).capabilities.maxObjectBytes).toBe(5 * 1024 ** 4);
   });
 });

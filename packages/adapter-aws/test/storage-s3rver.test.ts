@@ -22,13 +22,15 @@ runStorageAdapterConformance({
   gaps: {
     conditionalWrite: 's3rver 3.7.1 ignores If-Match / If-None-Match on PutObject and GetObject',
     conditionalDelete: 's3rver 3.7.1 ignores If-Match on DeleteObject',
-    presign: 's3rver 3.7.1 serves a presigned URL without verifying its signature (s3rver checks only the access key id), so the case would pass with any signature',
+    presign:
+      's3rver 3.7.1 serves a presigned URL without verifying its signature (s3rver checks only the access key id), so the case would pass with any signature',
     listDelimiter: 's3rver 3.7.1 drops common prefixes of keys two or more levels deep and does not count prefixes against MaxKeys',
     batchDelete: 's3rver 3.7.1 answers DeleteObjects with 500 InternalError when the deletes empty a directory of its store',
   },
   additionalTests: (get) => {
     s3AdditionalTests(get, {
-      reservedKeyCopyGap: 's3rver 3.7.1 decodes x-amz-copy-source with decodeURI, which leaves %3F, %26, %3D, %2B, %23… encoded, so the source key is not found',
+      reservedKeyCopyGap:
+        's3rver 3.7.1 decodes x-amz-copy-source with decodeURI, which leaves %3F, %26, %3D, %2B, %23… encoded, so the source key is not found',
     });
     it("through createPolycloud: a provider of type 's3' from the registry serves a LogicalBucket", async () => {
       const polycloud = createPolycloud({

@@ -38,7 +38,13 @@ export function createArmMock(resourceGroups: string[] = ['rg-jobs']) {
     async sendRequest(request) {
       const url = new URL(request.url);
       const body = typeof request.body === 'string' ? JSON.parse(request.body) : undefined;
-      requests.push({ method: request.method, path: url.pathname, apiVersion: url.searchParams.get('api-version'), body, ifNoneMatch: request.headers.get('if-none-match') });
+      requests.push({
+        method: request.method,
+        path: url.pathname,
+        apiVersion: url.searchParams.get('api-version'),
+        body,
+        ifNoneMatch: request.headers.get('if-none-match'),
+      });
       const m = GROUP_PATH.exec(url.pathname);
       if (!m) return armError(request, 404, 'InvalidResourceType', `no route for ${request.method} ${url.pathname}`);
       const [, , rg, name, stop] = m;
@@ -46,12 +52,14 @@ export function createArmMock(resourceGroups: string[] = ['rg-jobs']) {
       const scripted = failNext[request.method]?.shift();
       const key = `${rg}/${name}`;
       if (scripted && !scripted.afterAccepting) return armError(request, scripted.status, scripted.code, scripted.message);
-      if (request.method === 'GET' && !name) return respond(request, 200, { value: [...groups.values()].filter((g) => g.id.includes(`/resourceGroups/${rg}/`)) });
+      if (request.method === 'GET' && !name)
+        return respond(request, 200, { value: [...groups.values()].filter((g) => g.id.includes(`/resourceGroups/${rg}/`)) });
       const group = groups.get(key);
       switch (request.method) {
         case 'PUT': {
           // ARM's conditional PUT: If-None-Match: * creates only; a taken name answers 412.
-          if (group && request.headers.get('if-none-match') === '*') return armError(request, 412, 'PreconditionFailed', `The condition specified using HTTP conditional header(s) is not met.`);
+          if (group && request.headers.get('if-none-match') === '*')
+            return armError(request, 412, 'PreconditionFailed', `The condition specified using HTTP conditional header(s) is not met.`);
           const created: Group = {
             id: `/subscriptions/${SUBSCRIPTION}/resourceGroups/${rg}/providers/Microsoft.ContainerInstance/containerGroups/${name}`,
             name: name!,
@@ -65,7 +73,14 @@ export function createArmMock(resourceGroups: string[] = ['rg-jobs']) {
           return respond(request, 201, created);
         }
         case 'GET':
-          return group ? respond(request, 200, group) : armError(request, 404, 'ResourceNotFound', `The Resource 'Microsoft.ContainerInstance/containerGroups/${name}' under resource group '${rg}' was not found.`);
+          return group
+            ? respond(request, 200, group)
+            : armError(
+                request,
+                404,
+                'ResourceNotFound',
+                `The Resource 'Microsoft.ContainerInstance/containerGroups/${name}' under resource group '${rg}' was not found.`,
+              );
         case 'PATCH':
           if (!group) return armError(request, 404, 'ResourceNotFound', 'not found');
           group.tags = body.tags;
@@ -86,7 +101,12 @@ export function createArmMock(resourceGroups: string[] = ['rg-jobs']) {
     requests,
     failNext,
     /** Sets what ARM reports for the group's state and its container's current state. */
-    setState(name: string, groupState: string, container?: { state: string; exitCode?: number; startTime?: string; finishTime?: string; detailStatus?: string }, provisioningState = 'Succeeded') {
+    setState(
+      name: string,
+      groupState: string,
+      container?: { state: string; exitCode?: number; startTime?: string; finishTime?: string; detailStatus?: string },
+      provisioningState = 'Succeeded',
+    ) {
       const g = [...groups.values()].find((x) => x.name === name)!;
       const containers = (g.properties['containers'] as { name: string; properties: Record<string, unknown> }[]).map((c) => ({
         ...c,
@@ -95,7 +115,13 @@ export function createArmMock(resourceGroups: string[] = ['rg-jobs']) {
       g.properties = { ...g.properties, provisioningState, containers, instanceView: { state: groupState, events: [] } };
     },
     complete(name: string, exitCode: number) {
-      this.setState(name, exitCode === 0 ? 'Succeeded' : 'Failed', { state: 'Terminated', exitCode, startTime: '2026-01-15T12:00:00Z', finishTime: '2026-01-15T12:05:00Z', detailStatus: exitCode === 0 ? 'Completed' : 'Error' });
+      this.setState(name, exitCode === 0 ? 'Succeeded' : 'Failed', {
+        state: 'Terminated',
+        exitCode,
+        startTime: '2026-01-15T12:00:00Z',
+        finishTime: '2026-01-15T12:05:00Z',
+        detailStatus: exitCode === 0 ? 'Completed' : 'Error',
+      });
     },
   };
 }

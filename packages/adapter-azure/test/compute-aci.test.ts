@@ -24,7 +24,8 @@ const request = (yaml: string) => {
   return toComputeJobRequest(job, deriveIdempotencyKey(job));
 };
 const target = (options: Record<string, unknown> = {}) => ({ physicalId: 'rg-jobs', region: 'westeurope', options });
-const groupPath = (name: string, rg = 'rg-jobs') => `/subscriptions/${SUBSCRIPTION}/resourceGroups/${rg}/providers/Microsoft.ContainerInstance/containerGroups/${name}`;
+const groupPath = (name: string, rg = 'rg-jobs') =>
+  `/subscriptions/${SUBSCRIPTION}/resourceGroups/${rg}/providers/Microsoft.ContainerInstance/containerGroups/${name}`;
 const setup = () => {
   const arm = createArmMock();
   return { arm, adapter: createAzureAciAdapter({ subscriptionId: SUBSCRIPTION, credential, httpClient: arm.httpClient }) };
@@ -147,7 +148,10 @@ describe('ACI behaviour', () => {
 
   it('env vars whose names look secret are sent as secureValue, never as value', async () => {
     const { arm, adapter } = setup();
-    const job = { ...request(ORIGINAL), env: { API_KEY: 'k1', db_password: 'p1', GithubToken: 't1', CLIENT_SECRET: 's1', AZURE_CREDENTIALS: 'c1', LEVEL: 'debug' } };
+    const job = {
+      ...request(ORIGINAL),
+      env: { API_KEY: 'k1', db_password: 'p1', GithubToken: 't1', CLIENT_SECRET: 's1', AZURE_CREDENTIALS: 'c1', LEVEL: 'debug' },
+    };
     await adapter.submit(target(), job);
     const body = arm.requests.find((r) => r.method === 'PUT')!.body as { properties: { containers: { properties: { environmentVariables: unknown[] } }[] } };
     expect(body.properties.containers[0]!.properties.environmentVariables).toEqual([
@@ -167,17 +171,26 @@ describe('ACI behaviour', () => {
       [rest(400, 'InvalidRequestContent', 'The cpu request 8 exceeds the limit of 4 per container.'), 'INVALID_ARGUMENT', false],
       [rest(400, 'InvalidContainerGroupName', 'name length exceeds the limit'), 'INVALID_ARGUMENT', false],
       [rest(400, 'BadRequest', 'tag value length limit is 256'), 'INVALID_ARGUMENT', false],
-      [rest(403, 'AuthorizationFailed', "The client does not have authorization to perform action; rate limit and quota exceeded don't matter"), 'PERMISSION_DENIED', false],
+      [
+        rest(403, 'AuthorizationFailed', "The client does not have authorization to perform action; rate limit and quota exceeded don't matter"),
+        'PERMISSION_DENIED',
+        false,
+      ],
       [rest(403, 'RequestDisallowedByPolicy', 'Resource was disallowed by policy (location limit).'), 'PERMISSION_DENIED', false],
       [rest(401, 'InvalidAuthenticationToken', 'quota'), 'PERMISSION_DENIED', false],
       [rest(409, 'Conflict', 'The container group is being updated; retry later (time limit 5 min).'), 'CONFLICT', true],
       [rest(400, 'InaccessibleImage', "The image 'x' in container group 'g' is not accessible."), 'INVALID_ARGUMENT', false],
       [rest(400, 'RegistryErrorResponse', 'An error response is received from the docker registry.'), 'UNAVAILABLE', true],
       [rest(409, 'SkuNotAvailable', 'The requested VM size is not available in the location.'), 'QUOTA_EXCEEDED', true],
-      [rest(409, 'OperationNotAllowed', "Operation could not be completed as it results in exceeding approved StandardCores quota. Current Limit: 10."), 'QUOTA_EXCEEDED', true],
+      [
+        rest(409, 'OperationNotAllowed', 'Operation could not be completed as it results in exceeding approved StandardCores quota. Current Limit: 10.'),
+        'QUOTA_EXCEEDED',
+        true,
+      ],
       [rest(503, 'ServiceUnavailable', 'The service is unavailable.'), 'UNAVAILABLE', true],
     ];
-    for (const [error, code, retryable] of cases) expect(mapAzureAciError(error, ctx), `${(error as Error & { code: string }).code}: ${error.message}`).toMatchObject({ code, retryable });
+    for (const [error, code, retryable] of cases)
+      expect(mapAzureAciError(error, ctx), `${(error as Error & { code: string }).code}: ${error.message}`).toMatchObject({ code, retryable });
   });
 
   it('transport failures go through core classifyNetworkError (codes nested in cause, more than four errnos)', () => {
@@ -192,15 +205,29 @@ describe('ACI behaviour', () => {
   it('maps ARM errors to core codes', async () => {
     const ctx = { operation: 'submit' };
     const rest = (statusCode: number, code: string, message = 'x') => Object.assign(new Error(message), { name: 'RestError', statusCode, code });
-    expect(mapAzureAciError(rest(409, 'ServiceUnavailable', "The requested resource is not available in the location 'westeurope' at this moment."), ctx)).toMatchObject({ code: 'QUOTA_EXCEEDED', retryable: true });
-    expect(mapAzureAciError(rest(409, 'ContainerGroupQuotaReached', "Resource type 'Microsoft.ContainerInstance/containerGroups' container group quota 'StandardCores' exceeded in region 'eastus'."), ctx)).toMatchObject({ code: 'QUOTA_EXCEEDED', retryable: true });
+    expect(
+      mapAzureAciError(rest(409, 'ServiceUnavailable', "The requested resource is not available in the location 'westeurope' at this moment."), ctx),
+    ).toMatchObject({ code: 'QUOTA_EXCEEDED', retryable: true });
+    expect(
+      mapAzureAciError(
+        rest(
+          409,
+          'ContainerGroupQuotaReached',
+          "Resource type 'Microsoft.ContainerInstance/containerGroups' container group quota 'StandardCores' exceeded in region 'eastus'.",
+        ),
+        ctx,
+      ),
+    ).toMatchObject({ code: 'QUOTA_EXCEEDED', retryable: true });
     expect(mapAzureAciError(rest(429, 'TooManyRequests'), ctx)).toMatchObject({ code: 'RATE_LIMITED', retryable: true });
     expect(mapAzureAciError(rest(409, 'ContainerGroupTransitioning'), ctx)).toMatchObject({ code: 'CONFLICT', retryable: true });
     expect(mapAzureAciError(rest(404, 'ResourceGroupNotFound'), ctx)).toMatchObject({ code: 'NOT_FOUND' });
     expect(mapAzureAciError(rest(403, 'AuthorizationFailed'), ctx)).toMatchObject({ code: 'PERMISSION_DENIED', retryable: false });
     expect(mapAzureAciError(rest(400, 'InvalidContainerGroupName'), ctx)).toMatchObject({ code: 'INVALID_ARGUMENT', retryable: false });
     expect(mapAzureAciError(rest(503, 'ServerBusy'), ctx)).toMatchObject({ code: 'UNAVAILABLE', retryable: true });
-    expect(mapAzureAciError(Object.assign(new Error('socket hang up'), { name: 'RestError', code: 'REQUEST_SEND_ERROR' }), ctx)).toMatchObject({ code: 'UNAVAILABLE', retryable: true });
+    expect(mapAzureAciError(Object.assign(new Error('socket hang up'), { name: 'RestError', code: 'REQUEST_SEND_ERROR' }), ctx)).toMatchObject({
+      code: 'UNAVAILABLE',
+      retryable: true,
+    });
     // Through the SDK: an unknown resource group.
     const arm = createArmMock([]);
     const adapter = createAzureAciAdapter({ subscriptionId: SUBSCRIPTION, credential, httpClient: arm.httpClient });
@@ -208,12 +235,27 @@ describe('ACI behaviour', () => {
   });
 
   it('validates options, resource groups and keys', async () => {
-    expect(() => createAzureAciAdapter({ subscriptionId: 'nope', credential })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', context: expect.objectContaining({ path: ['subscriptionId'] }) }));
-    expect(() => createAzureAciAdapter({ subscriptionId: SUBSCRIPTION })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', context: expect.objectContaining({ path: ['credential'] }) }));
+    expect(() => createAzureAciAdapter({ subscriptionId: 'nope', credential })).toThrow(
+      expect.objectContaining({ code: 'CONFIG_INVALID', context: expect.objectContaining({ path: ['subscriptionId'] }) }),
+    );
+    expect(() => createAzureAciAdapter({ subscriptionId: SUBSCRIPTION })).toThrow(
+      expect.objectContaining({ code: 'CONFIG_INVALID', context: expect.objectContaining({ path: ['credential'] }) }),
+    );
     const { adapter } = setup();
-    await expect(adapter.submit({ physicalId: 'rg-jobs', options: {} }, request(ORIGINAL))).rejects.toMatchObject({ code: 'CONFIG_INVALID', context: { path: ['region'] } });
-    await expect(adapter.submit(target({ osType: 'Mac' }), request(ORIGINAL))).rejects.toMatchObject({ code: 'CONFIG_INVALID', context: { path: ['options', 'osType'] } });
-    await expect(adapter.submit({ physicalId: '/subscriptions/99999999-1111-2222-3333-444444444444/resourceGroups/rg', region: 'westeurope', options: {} }, request(ORIGINAL))).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+    await expect(adapter.submit({ physicalId: 'rg-jobs', options: {} }, request(ORIGINAL))).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      context: { path: ['region'] },
+    });
+    await expect(adapter.submit(target({ osType: 'Mac' }), request(ORIGINAL))).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      context: { path: ['options', 'osType'] },
+    });
+    await expect(
+      adapter.submit(
+        { physicalId: '/subscriptions/99999999-1111-2222-3333-444444444444/resourceGroups/rg', region: 'westeurope', options: {} },
+        request(ORIGINAL),
+      ),
+    ).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
     await expect(adapter.submit(target(), { ...request(ORIGINAL), idempotencyKey: 'Bad_Name' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 
@@ -250,7 +292,9 @@ describe('ACI behind a LogicalCluster', () => {
 
   it('fails over when a region is out of capacity (409 ServiceUnavailable)', async () => {
     const { a, b, cluster } = setupCluster();
-    a.failNext['PUT'] = [{ status: 409, code: 'ServiceUnavailable', message: "The requested resource is not available in the location 'westeurope' at this moment." }];
+    a.failNext['PUT'] = [
+      { status: 409, code: 'ServiceUnavailable', message: "The requested resource is not available in the location 'westeurope' at this moment." },
+    ];
     const job = await cluster.submit(ORIGINAL.replace(/^  cloud: .*\n/m, ''));
     expect(job.binding).toBe('CLOUD_B');
     expect([a.groups.size, b.groups.size]).toEqual([0, 1]);

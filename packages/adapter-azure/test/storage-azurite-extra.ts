@@ -50,7 +50,8 @@ export function azureAdditionalTests(get: () => { adapter: StorageAdapter; bucke
     const block = 64 * 1024;
     const adapter = createAzureBlobAdapter({ connectionString: emulator().connectionString, blockSizeBytes: block });
     const blocks = async (k: string) =>
-      (await BlobServiceClient.fromConnectionString(emulator().connectionString).getContainerClient(bucket).getBlockBlobClient(k).getBlockList('committed')).committedBlocks ?? [];
+      (await BlobServiceClient.fromConnectionString(emulator().connectionString).getContainerClient(bucket).getBlockBlobClient(k).getBlockList('committed'))
+        .committedBlocks ?? [];
     await adapter.put(bucket, key('short'), Readable.from([Buffer.alloc(1000, 1), Buffer.alloc(block - 1000, 2)]));
     expect(await blocks(key('short'))).toHaveLength(0);
     await adapter.put(bucket, key('long'), Readable.from([Buffer.alloc(block, 1), Buffer.alloc(10, 2)]));

@@ -14,10 +14,14 @@ runStorageAdapterConformance({
     const adapter = createAzureBlobAdapter({ connectionString: azurite.connectionString }, { name: 'azurite' });
     const bucket = randomContainer('conformance');
     await adapter.ensureBucket(bucket);
-    return { adapter, bucket, cleanup: async () => {
-      await adapter.close?.();
-      await azurite?.stop();
-    } };
+    return {
+      adapter,
+      bucket,
+      cleanup: async () => {
+        await adapter.close?.();
+        await azurite?.stop();
+      },
+    };
   },
   additionalTests: (get) => azureAdditionalTests(get, () => azurite!),
   // In memory: a restarted Azurite has lost every container (the fault cases create theirs again).

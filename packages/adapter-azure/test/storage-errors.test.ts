@@ -3,7 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { Readable } from 'node:stream';
 import { createPolycloud, type PolycloudError } from '@polycloud/core';
 import { caughtError } from '@polycloud/core/testing';
-import { generateAccountSASQueryParameters, AccountSASPermissions, AccountSASResourceTypes, AccountSASServices, StorageSharedKeyCredential } from '@azure/storage-blob';
+import {
+  generateAccountSASQueryParameters,
+  AccountSASPermissions,
+  AccountSASResourceTypes,
+  AccountSASServices,
+  StorageSharedKeyCredential,
+} from '@azure/storage-blob';
 import { mapAzureError } from '@polycloud/adapter-azure';
 import { useAzurite } from './azurite-fixture.js';
 
@@ -73,7 +79,12 @@ describe('azure-blob error mapping against Azurite', () => {
     const c = await az.container(a);
     await a.put(c, 'empty', new Uint8Array(0));
     await a.put(c, 'three', Buffer.from('abc'));
-    for (const [key, range] of [['empty', { start: 0 }], ['empty', { start: 0, end: 4 }], ['three', { start: 3 }], ['three', { start: 5, end: 9 }]] as const) {
+    for (const [key, range] of [
+      ['empty', { start: 0 }],
+      ['empty', { start: 0, end: 4 }],
+      ['three', { start: 3 }],
+      ['three', { start: 5, end: 9 }],
+    ] as const) {
       const e = await caughtError(a.get(c, key, { range }));
       expect(e.code).toBe('INVALID_ARGUMENT');
       expect(e.retryable).toBe(false);
@@ -108,7 +119,8 @@ describe('azure-blob error mapping against Azurite', () => {
 });
 
 describe('mapAzureError (provider errors Azurite cannot produce)', () => {
-  const rest = (statusCode: number | undefined, code: string | undefined, message = 'boom') => Object.assign(new Error(message), { name: 'RestError', statusCode, code });
+  const rest = (statusCode: number | undefined, code: string | undefined, message = 'boom') =>
+    Object.assign(new Error(message), { name: 'RestError', statusCode, code });
   const cases: [unknown, string, boolean][] = [
     [rest(503, 'ServerBusy'), 'RATE_LIMITED', true],
     [rest(429, undefined), 'RATE_LIMITED', true],
@@ -168,7 +180,10 @@ describe('a stalled upload through the facade on Azurite (issue 13: still pendin
   it('timeoutMs → TIMEOUT, an AbortSignal → ABORTED, within the bound, and no blob is left', async () => {
     const adapter = az.adapter();
     const container = await az.container(adapter);
-    const polycloud = createPolycloud({ providers: [{ name: 'az', adapter }], resources: [{ resource_id: 'lb', type: 'LogicalBucket', providers: [{ cloud: 'az', physical_id: container }] }] });
+    const polycloud = createPolycloud({
+      providers: [{ name: 'az', adapter }],
+      resources: [{ resource_id: 'lb', type: 'LogicalBucket', providers: [{ cloud: 'az', physical_id: container }] }],
+    });
     try {
       const bucket = polycloud.bucket('lb');
       const started = Date.now();

@@ -1,13 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  decodeMetadata,
-  decodeMetadataName,
-  decodeMetadataValue,
-  encodeMetadata,
-  encodeMetadataName,
-  encodeMetadataValue,
-} from '../src/storage/metadata.js';
+import { decodeMetadata, decodeMetadataName, decodeMetadataValue, encodeMetadata, encodeMetadataName, encodeMetadataValue } from '../src/storage/metadata.js';
 
 const portableName = fc.stringMatching(/^[a-z0-9][a-z0-9_-]{0,40}$/);
 const csharpIdentifier = /^[A-Za-z_][A-Za-z0-9_]*$/;

@@ -29,23 +29,55 @@ describe('azure-blob options', () => {
   });
 
   it('rejects two credential forms at once, naming the second', () => {
-    const e = throwsWithCode(() => createAzureBlobAdapter({ accountName: 'acct', accountKey: KEY, sasUrl: 'https://acct.blob.core.windows.net/?sig=abc' } as never), 'CONFIG_INVALID', 'createAzureBlobAdapter');
+    const e = throwsWithCode(
+      () => createAzureBlobAdapter({ accountName: 'acct', accountKey: KEY, sasUrl: 'https://acct.blob.core.windows.net/?sig=abc' } as never),
+      'CONFIG_INVALID',
+      'createAzureBlobAdapter',
+    );
     expect(e.path).toEqual(['sasUrl']);
     expect(JSON.stringify(e)).not.toContain(KEY);
   });
 
   it('rejects no credential, half a form and unknown keys with their paths', () => {
     expect(throwsWithCode(() => createAzureBlobAdapter({} as never), 'CONFIG_INVALID', 'createAzureBlobAdapter').path).toEqual([]);
-    expect(throwsWithCode(() => createAzureBlobAdapter({ accountKey: KEY } as never), 'CONFIG_INVALID', 'createAzureBlobAdapter').path).toEqual(['accountName']);
-    expect(throwsWithCode(() => createAzureBlobAdapter({ sasToken: 'sv=1&sig=abc' } as never), 'CONFIG_INVALID', 'createAzureBlobAdapter').path).toEqual(['endpoint']);
-    expect(throwsWithCode(() => createAzureBlobAdapter({ credential: tokenCredential } as never), 'CONFIG_INVALID', 'createAzureBlobAdapter').path).toEqual(['endpoint']);
-    expect(throwsWithCode(() => createAzureBlobAdapter({ credential: { nope: true }, endpoint: 'https://a.blob.core.windows.net' } as never), 'CONFIG_INVALID', 'createAzureBlobAdapter').path).toEqual(['credential']);
-    expect(throwsWithCode(() => createAzureBlobAdapter({ accountName: 'acct', accountKey: KEY, concurrency: 0 } as never), 'CONFIG_INVALID', 'createAzureBlobAdapter').path).toEqual(['concurrency']);
-    expect(throwsWithCode(() => createAzureBlobAdapter({ accountName: 'acct', accountKey: KEY, account_key: KEY } as never), 'CONFIG_INVALID', 'createAzureBlobAdapter').path).toEqual(['account_key']);
+    expect(throwsWithCode(() => createAzureBlobAdapter({ accountKey: KEY } as never), 'CONFIG_INVALID', 'createAzureBlobAdapter').path).toEqual([
+      'accountName',
+    ]);
+    expect(throwsWithCode(() => createAzureBlobAdapter({ sasToken: 'sv=1&sig=abc' } as never), 'CONFIG_INVALID', 'createAzureBlobAdapter').path).toEqual([
+      'endpoint',
+    ]);
+    expect(throwsWithCode(() => createAzureBlobAdapter({ credential: tokenCredential } as never), 'CONFIG_INVALID', 'createAzureBlobAdapter').path).toEqual([
+      'endpoint',
+    ]);
+    expect(
+      throwsWithCode(
+        () => createAzureBlobAdapter({ credential: { nope: true }, endpoint: 'https://a.blob.core.windows.net' } as never),
+        'CONFIG_INVALID',
+        'createAzureBlobAdapter',
+      ).path,
+    ).toEqual(['credential']);
+    expect(
+      throwsWithCode(
+        () => createAzureBlobAdapter({ accountName: 'acct', accountKey: KEY, concurrency: 0 } as never),
+        'CONFIG_INVALID',
+        'createAzureBlobAdapter',
+      ).path,
+    ).toEqual(['concurrency']);
+    expect(
+      throwsWithCode(
+        () => createAzureBlobAdapter({ accountName: 'acct', accountKey: KEY, account_key: KEY } as never),
+        'CONFIG_INVALID',
+        'createAzureBlobAdapter',
+      ).path,
+    ).toEqual(['account_key']);
   });
 
   it('reports a malformed connection string without echoing it', () => {
-    const e = throwsWithCode(() => createAzureBlobAdapter({ connectionString: `AccountKey=${KEY};garbage` } as never), 'CONFIG_INVALID', 'createAzureBlobAdapter');
+    const e = throwsWithCode(
+      () => createAzureBlobAdapter({ connectionString: `AccountKey=${KEY};garbage` } as never),
+      'CONFIG_INVALID',
+      'createAzureBlobAdapter',
+    );
     expect(e.path).toEqual(['connectionString']);
     expect(e.message).not.toContain(KEY);
     expect(JSON.stringify(e)).not.toContain(KEY);

@@ -29,7 +29,14 @@ const hasOpenssl = (() => {
 const b64url = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
 function jwt(claims: Record<string, unknown>): string {
   const now = Math.floor(Date.now() / 1000);
-  const payload = { aud: 'https://storage.azure.com', iss: 'https://sts.windows.net/00000000-0000-0000-0000-000000000001/', nbf: now - 60, iat: now - 60, exp: now + 3600, ...claims };
+  const payload = {
+    aud: 'https://storage.azure.com',
+    iss: 'https://sts.windows.net/00000000-0000-0000-0000-000000000001/',
+    nbf: now - 60,
+    iat: now - 60,
+    exp: now + 3600,
+    ...claims,
+  };
   return `${b64url({ alg: 'RS256', typ: 'JWT' })}.${b64url(payload)}.${Buffer.from('unsigned').toString('base64url')}`;
 }
 const credentialOf = (token: string): TokenCredential => ({ getToken: async () => ({ token, expiresOnTimestamp: Date.now() + 3600_000 }) });
@@ -40,7 +47,29 @@ describe.skipIf(!hasOpenssl)('azure-blob with a TokenCredential (Azurite HTTPS +
   let tlsCa = '';
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'pc-azurite-tls-'));
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
     tlsCa = readFileSync(join(dir, 'cert.pem'), 'utf8');
     azurite = await startAzurite({ https: { certPath: join(dir, 'cert.pem'), keyPath: join(dir, 'key.pem') }, oauth: 'basic' });
   });

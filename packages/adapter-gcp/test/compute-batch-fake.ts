@@ -40,7 +40,8 @@ export function createFakeGcpBatch() {
       const job = jobs.get(request.name);
       if (!job) throw grpcError(GRPC.NOT_FOUND, `Resource not found: ${request.name}`);
       const before = structuredClone(job);
-      if (cancelling.delete(request.name) && String(job.status?.state) === 'CANCELLATION_IN_PROGRESS') job.status = { ...job.status, state: 'CANCELLED' as never };
+      if (cancelling.delete(request.name) && String(job.status?.state) === 'CANCELLATION_IN_PROGRESS')
+        job.status = { ...job.status, state: 'CANCELLED' as never };
       return [before];
     },
     async cancelJob(request: { name: string }) {
@@ -67,7 +68,12 @@ export function createFakeGcpBatch() {
       const job = jobByKey(jobId)!;
       const events = [...(job.status?.statusEvents ?? [])];
       if (exitCode !== undefined) {
-        events.push({ type: 'TASK_STATE_CHANGED', description: `Task state is updated from RUNNING to ${state} with exit code ${exitCode}`, taskExecution: { exitCode }, taskState: state as never });
+        events.push({
+          type: 'TASK_STATE_CHANGED',
+          description: `Task state is updated from RUNNING to ${state} with exit code ${exitCode}`,
+          taskExecution: { exitCode },
+          taskState: state as never,
+        });
       }
       job.status = { ...job.status, state: state as never, statusEvents: events };
       job.updateTime = { seconds: 1_768_000_600, nanos: 0 };

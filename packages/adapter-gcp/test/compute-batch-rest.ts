@@ -29,7 +29,14 @@ export function createRestGcpBatch() {
     if (init.method === 'POST' && path.endsWith('/jobs')) {
       const name = `${path}/${query['jobId']}`;
       if (jobs.has(name)) return error(409, 'ALREADY_EXISTS', `Job ${name} already exists`);
-      const job = { ...body, name, uid: `uid-${++uid}`, status: { state: 'QUEUED', statusEvents: [] }, createTime: '2026-01-15T12:00:00Z', updateTime: '2026-01-15T12:00:00Z' };
+      const job = {
+        ...body,
+        name,
+        uid: `uid-${++uid}`,
+        status: { state: 'QUEUED', statusEvents: [] },
+        createTime: '2026-01-15T12:00:00Z',
+        updateTime: '2026-01-15T12:00:00Z',
+      };
       jobs.set(name, job);
       return json(200, job);
     }
@@ -48,7 +55,13 @@ export function createRestGcpBatch() {
     return error(400, 'INVALID_ARGUMENT', `unexpected ${init.method} ${path}`);
   };
   const authClient = { universeDomain: 'googleapis.com', getRequestHeaders: async () => new Headers(), fetch };
-  const auth = { getClient: async () => authClient, fetch, getProjectId: async () => 'demo-project', getUniverseDomain: async () => 'googleapis.com', universeDomain: 'googleapis.com' };
+  const auth = {
+    getClient: async () => authClient,
+    fetch,
+    getProjectId: async () => 'demo-project',
+    getUniverseDomain: async () => 'googleapis.com',
+    universeDomain: 'googleapis.com',
+  };
   const client = new v1.BatchServiceClient({ fallback: true, auth: auth as never }) as unknown as GcpBatchClient;
   return {
     client,
@@ -58,7 +71,14 @@ export function createRestGcpBatch() {
       const job = [...jobs.values()].find((j) => String(j['name']).endsWith(`/jobs/${jobId}`))!;
       job['status'] = {
         state: exitCode === 0 ? 'SUCCEEDED' : 'FAILED',
-        statusEvents: [{ type: 'STATUS_CHANGED', description: `Task state is updated from RUNNING to ${exitCode === 0 ? 'SUCCEEDED' : 'FAILED'} with exit code ${exitCode}`, taskExecution: { exitCode }, taskState: exitCode === 0 ? 'SUCCEEDED' : 'FAILED' }],
+        statusEvents: [
+          {
+            type: 'STATUS_CHANGED',
+            description: `Task state is updated from RUNNING to ${exitCode === 0 ? 'SUCCEEDED' : 'FAILED'} with exit code ${exitCode}`,
+            taskExecution: { exitCode },
+            taskState: exitCode === 0 ? 'SUCCEEDED' : 'FAILED',
+          },
+        ],
       };
       job['updateTime'] = '2026-01-15T12:10:00Z';
     },

@@ -67,8 +67,18 @@ describe('Cloud Batch CreateJob, field by field', () => {
   it('500m / 129e6 bytes → cpuMilli 500 / memoryMib 124; entrypoint + commands, env, maxRunDuration, maxRetryCount, labels, allocation policy', async () => {
     const gcp = createFakeGcpBatch();
     const adapter = createGcpBatchAdapter({ client: gcp.client });
-    await adapter.submit(target({ machineType: 'e2-standard-2', provisioningModel: 'SPOT', serviceAccountEmail: 'jobs@demo-project.iam.gserviceaccount.com', allowedLocations: ['regions/europe-west1'] }), request(FULL));
-    const create = gcp.requests.find((r) => r.method === 'createJob')!.request as { job: Record<string, unknown> & { taskGroups: { taskSpec: Record<string, unknown> }[] } };
+    await adapter.submit(
+      target({
+        machineType: 'e2-standard-2',
+        provisioningModel: 'SPOT',
+        serviceAccountEmail: 'jobs@demo-project.iam.gserviceaccount.com',
+        allowedLocations: ['regions/europe-west1'],
+      }),
+      request(FULL),
+    );
+    const create = gcp.requests.find((r) => r.method === 'createJob')!.request as {
+      job: Record<string, unknown> & { taskGroups: { taskSpec: Record<string, unknown> }[] };
+    };
     expect(create.job.taskGroups[0]!.taskSpec).toEqual({
       runnables: [{ container: { imageUri: 'data-processor:v1', entrypoint: 'python', commands: ['clean.py', '--day', '2026-01-01'] } }],
       computeResource: { cpuMilli: 500, memoryMib: 124 },
@@ -154,11 +164,20 @@ describe('Cloud Batch behaviour', () => {
   it('maps gRPC status codes to core codes', () => {
     const ctx = { operation: 'submit' };
     const e = (code: number, details = 'x') => Object.assign(new Error(details), { code, details });
-    expect(mapGcpBatchError(e(GRPC.RESOURCE_EXHAUSTED, "Quota 'CPUS' exceeded. Limit: 24.0 in region europe-west1."), ctx)).toMatchObject({ code: 'QUOTA_EXCEEDED', retryable: true });
-    expect(mapGcpBatchError(e(GRPC.RESOURCE_EXHAUSTED, 'Quota exceeded for quota metric Job create requests per minute'), ctx)).toMatchObject({ code: 'RATE_LIMITED', retryable: true });
+    expect(mapGcpBatchError(e(GRPC.RESOURCE_EXHAUSTED, "Quota 'CPUS' exceeded. Limit: 24.0 in region europe-west1."), ctx)).toMatchObject({
+      code: 'QUOTA_EXCEEDED',
+      retryable: true,
+    });
+    expect(mapGcpBatchError(e(GRPC.RESOURCE_EXHAUSTED, 'Quota exceeded for quota metric Job create requests per minute'), ctx)).toMatchObject({
+      code: 'RATE_LIMITED',
+      retryable: true,
+    });
     expect(mapGcpBatchError(e(GRPC.UNAVAILABLE), ctx)).toMatchObject({ code: 'UNAVAILABLE', retryable: true });
     expect(mapGcpBatchError(e(GRPC.DEADLINE_EXCEEDED), ctx)).toMatchObject({ code: 'TIMEOUT', retryable: true });
-    expect(mapGcpBatchError(e(GRPC.PERMISSION_DENIED, 'Batch API has not been used in project'), ctx)).toMatchObject({ code: 'PERMISSION_DENIED', retryable: false });
+    expect(mapGcpBatchError(e(GRPC.PERMISSION_DENIED, 'Batch API has not been used in project'), ctx)).toMatchObject({
+      code: 'PERMISSION_DENIED',
+      retryable: false,
+    });
     expect(mapGcpBatchError(e(GRPC.UNAUTHENTICATED), ctx)).toMatchObject({ code: 'PERMISSION_DENIED' });
     expect(mapGcpBatchError(e(GRPC.INVALID_ARGUMENT), ctx)).toMatchObject({ code: 'INVALID_ARGUMENT', retryable: false });
     expect(mapGcpBatchError(e(GRPC.NOT_FOUND), ctx)).toMatchObject({ code: 'NOT_FOUND' });
@@ -179,15 +198,23 @@ describe('Cloud Batch behaviour', () => {
 
   it('an inline private key is registered for redaction when the adapter is created, even with an injected client and no call made', () => {
     const privateKey = '-----BEGIN PRIVATE KEY-----\nGCP-BATCH-TEST-KEY-b1f0e2d94c\n-----END PRIVATE KEY-----\n';
-    createGcpBatchAdapter({ client: createFakeGcpBatch().client, credentials: { client_email: 'svc@demo-project.iam.gserviceaccount.com', private_key: privateKey } });
+    createGcpBatchAdapter({
+      client: createFakeGcpBatch().client,
+      credentials: { client_email: 'svc@demo-project.iam.gserviceaccount.com', private_key: privateKey },
+    });
     expect(redact(`the key was ${privateKey}`)).not.toContain('GCP-BATCH-TEST-KEY-b1f0e2d94c');
   });
 
   it('validates options, physical ids and keys', async () => {
-    expect(() => createGcpBatchAdapter({ timeoutMs: -1 })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', context: expect.objectContaining({ path: ['timeoutMs'] }) }));
+    expect(() => createGcpBatchAdapter({ timeoutMs: -1 })).toThrow(
+      expect.objectContaining({ code: 'CONFIG_INVALID', context: expect.objectContaining({ path: ['timeoutMs'] }) }),
+    );
     const adapter = createGcpBatchAdapter({ client: createFakeGcpBatch().client });
     await expect(adapter.submit({ physicalId: 'my-project', options: {} }, request(ORIGINAL))).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
-    await expect(adapter.submit(target({ provisioningModel: 'CHEAP' }), request(ORIGINAL))).rejects.toMatchObject({ code: 'CONFIG_INVALID', context: { path: ['options', 'provisioningModel'] } });
+    await expect(adapter.submit(target({ provisioningModel: 'CHEAP' }), request(ORIGINAL))).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      context: { path: ['options', 'provisioningModel'] },
+    });
     await expect(adapter.submit(target(), { ...request(ORIGINAL), idempotencyKey: '9-starts-with-digit' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 

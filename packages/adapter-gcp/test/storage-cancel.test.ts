@@ -123,7 +123,13 @@ describe('gcs: an aborted call cancels its request (nothing can land after ABORT
     onRequest = (s) => {
       const token = s.query.get('rewriteToken');
       s.res.writeHead(200, { 'content-type': 'application/json' });
-      s.res.end(JSON.stringify(token === 'step-2' ? { done: true, resource: { name: 'dst', generation: '99', size: '3' } } : { done: false, rewriteToken: token ? 'step-2' : 'step-1' }));
+      s.res.end(
+        JSON.stringify(
+          token === 'step-2'
+            ? { done: true, resource: { name: 'dst', generation: '99', size: '3' } }
+            : { done: false, rewriteToken: token ? 'step-2' : 'step-1' },
+        ),
+      );
     };
     expect(await adapter().copy('bk', 'src', 'dst', { sourceIfMatch: '7' })).toEqual({ key: 'dst', versionToken: '99', size: 3 });
     expect(seen.map((s) => s.query.get('rewriteToken'))).toEqual([null, 'step-1', 'step-2']);

@@ -26,5 +26,9 @@ runStorageAdapterConformance({
     presign: `${EMULATOR} serves a V4 URL without verifying its signature, so the case would pass with any signature (the real check is the offline signature verification in storage-options.test.ts)`,
   },
   additionalTests: (get) =>
-    gcsEmulatorExtraTests(get, (extra) => emulatorAdapter(emu, extra), () => ({ projectId: emu.projectId, apiEndpoint: emu.apiEndpoint })),
+    gcsEmulatorExtraTests(
+      get,
+      (extra) => emulatorAdapter(emu, extra),
+      () => ({ projectId: emu.projectId, apiEndpoint: emu.apiEndpoint }),
+    ),
 });

@@ -25,7 +25,10 @@ describe('mapGcsError: errors without an HTTP status', () => {
   });
 
   it('a failed download checksum (CONTENT_DOWNLOAD_MISMATCH) → UNAVAILABLE, retryable', () => {
-    const err = mapGcsError(Object.assign(new Error('The downloaded data did not match the data from the server.'), { code: 'CONTENT_DOWNLOAD_MISMATCH' }), ctx);
+    const err = mapGcsError(
+      Object.assign(new Error('The downloaded data did not match the data from the server.'), { code: 'CONTENT_DOWNLOAD_MISMATCH' }),
+      ctx,
+    );
     expect([err.code, err.retryable]).toEqual(['UNAVAILABLE', true]);
   });
 

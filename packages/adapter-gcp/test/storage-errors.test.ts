@@ -88,7 +88,7 @@ describe('gcs error mapping against a fake JSON API server (statuses the emulato
     });
   const last = () => fake.seen[fake.seen.length - 1]!;
 
-  it("412 on put with ifMatch → CONDITION_NOT_MET; the generation was sent as ifGenerationMatch", async () => {
+  it('412 on put with ifMatch → CONDITION_NOT_MET; the generation was sent as ifGenerationMatch', async () => {
     answer = () => ({ status: 412, reason: 'conditionNotMet', message: 'At least one of the pre-conditions you specified did not hold.' });
     const err = await caughtError(adapter().put('bk', 'k', Buffer.from('x'), { ifMatch: '1700000000000001' }));
     expect(err.code).toBe('CONDITION_NOT_MET');
@@ -128,7 +128,10 @@ describe('gcs error mapping against a fake JSON API server (statuses the emulato
 
   it('ensureBucket: a 409 is success only if the bucket then answers a listing; 403 → PERMISSION_DENIED, 404 → ALREADY_EXISTS', async () => {
     const create = (listing: FakeAnswer) => {
-      answer = (req) => (req.method === 'POST' ? { status: 409, reason: 'conflict', message: 'Your previous request to create the named bucket succeeded and you already own it.' } : listing);
+      answer = (req) =>
+        req.method === 'POST'
+          ? { status: 409, reason: 'conflict', message: 'Your previous request to create the named bucket succeeded and you already own it.' }
+          : listing;
       return adapter().ensureBucket('taken-name');
     };
     await expect(create({ status: 200, json: { kind: 'storage#objects', items: [] } })).resolves.toBeUndefined();

@@ -22,13 +22,21 @@ describe('GcsAdapterOptionsSchema', () => {
   });
 
   it('a bad private key never appears in the error', () => {
-    const err = throwsWithCode(() => createGcsAdapter({ credentials: { client_email: 'x', private_key: 'not-a-key-SECRET123' } } as never), 'CONFIG_INVALID', 'createGcsAdapter');
+    const err = throwsWithCode(
+      () => createGcsAdapter({ credentials: { client_email: 'x', private_key: 'not-a-key-SECRET123' } } as never),
+      'CONFIG_INVALID',
+      'createGcsAdapter',
+    );
     expect(`${err.message}${JSON.stringify(err)}`).not.toContain('SECRET123');
   });
 
   it('through the registry, the path is prefixed with where the provider sits in config', () => {
     const registry = createAdapterRegistry([gcsAdapterFactory]);
-    const err = throwsWithCode(() => registry.createStorage('gcs', { chunkSizeBytes: 3 }, { name: 'g', path: ['providers', 2, 'options'] }), 'CONFIG_INVALID', 'registry.createStorage');
+    const err = throwsWithCode(
+      () => registry.createStorage('gcs', { chunkSizeBytes: 3 }, { name: 'g', path: ['providers', 2, 'options'] }),
+      'CONFIG_INVALID',
+      'registry.createStorage',
+    );
     expect(err.path).toEqual(['providers', 2, 'options', 'chunkSizeBytes']);
     const adapter = registry.createStorage('gcs', { projectId: 'demo-test', apiEndpoint: 'http://127.0.0.1:1' }, { name: 'g' });
     expect([adapter.type, adapter.name]).toEqual(['gcs', 'g']);

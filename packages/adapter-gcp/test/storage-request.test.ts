@@ -11,7 +11,11 @@ async function withServer(handler: (req: IncomingMessage, body: string, res: Ser
     req.on('end', () => handler(req, body, res));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const storage = new Storage({ projectId: 'demo-test', apiEndpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, useAuthWithCustomEndpoint: false });
+  const storage = new Storage({
+    projectId: 'demo-test',
+    apiEndpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    useAuthWithCustomEndpoint: false,
+  });
   try {
     await test(storage);
   } finally {
@@ -46,7 +50,9 @@ describe('gcsRequest (the JSON API requests the adapter sends itself)', () => {
     await withServer(
       (req, _body, res) => {
         if (req.method === 'DELETE') return void res.writeHead(204).end();
-        res.writeHead(412, { 'content-type': 'application/json' }).end('{"error":{"code":412,"message":"Precondition Failed","errors":[{"reason":"conditionNotMet"}]}}');
+        res
+          .writeHead(412, { 'content-type': 'application/json' })
+          .end('{"error":{"code":412,"message":"Precondition Failed","errors":[{"reason":"conditionNotMet"}]}}');
       },
       async (storage) => {
         const error = await gcsRequest(storage, { method: 'POST', path: '/storage/v1/b/b/o' }).catch((e: unknown) => e);
@@ -80,7 +86,13 @@ describe('gcsRequest through a proxy', () => {
     expect(proxyFor(url, {})).toBeUndefined();
     expect(proxyFor(url, { https_proxy: 'http://p:3128' })).toBe('http://p:3128');
     expect(proxyFor(url, { HTTP_PROXY: 'http://a:1', HTTPS_PROXY: 'http://b:2' })).toBe('http://a:1');
-    for (const noProxy of ['storage.googleapis.com', 'https://storage.googleapis.com', '.googleapis.com', '*.googleapis.com', 'x, googleapis.com ,storage.googleapis.com']) {
+    for (const noProxy of [
+      'storage.googleapis.com',
+      'https://storage.googleapis.com',
+      '.googleapis.com',
+      '*.googleapis.com',
+      'x, googleapis.com ,storage.googleapis.com',
+    ]) {
       expect(proxyFor(url, { HTTPS_PROXY: 'http://p:3128', NO_PROXY: noProxy })).toBeUndefined();
     }
     expect(proxyFor(url, { HTTPS_PROXY: 'http://p:3128', no_proxy: 'example.com,.google.com' })).toBe('http://p:3128');

@@ -25,9 +25,7 @@ function walk(program: Command): Node[] {
 const words = (list: string[]) => list.join(' ');
 
 function bash(nodes: Node[]): string {
-  const cases = nodes
-    .map((n) => `    '${n.path}') words="${words([...n.subcommands, ...n.flags])}" ;;`)
-    .join('\n');
+  const cases = nodes.map((n) => `    '${n.path}') words="${words([...n.subcommands, ...n.flags])}" ;;`).join('\n');
   return `# polycloud bash completion: eval "$(polycloud completion bash)"  (or save it under ~/.local/share/bash-completion/completions/polycloud)
 _polycloud() {
   local cur cmd word i words

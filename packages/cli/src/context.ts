@@ -50,7 +50,10 @@ async function readStdin(ctx: CommandContext): Promise<string> {
     length += b.length;
     if (length > INPUT_LIMITS.maxConfigBytes) {
       (input as { destroy?: () => void }).destroy?.();
-      throw new PolycloudError('CONFIG_INVALID', `the config on stdin is larger than ${INPUT_LIMITS.maxConfigBytes} bytes`, { context: { path: [], file: '-' }, retryable: false });
+      throw new PolycloudError('CONFIG_INVALID', `the config on stdin is larger than ${INPUT_LIMITS.maxConfigBytes} bytes`, {
+        context: { path: [], file: '-' },
+        retryable: false,
+      });
     }
     chunks.push(b);
   }
@@ -72,10 +75,14 @@ export function readConfig(ctx: CommandContext): Promise<ConfigText> {
       return { text: readTextFile(file, { maxBytes: INPUT_LIMITS.maxConfigBytes, invalidCode: 'CONFIG_INVALID', what: 'config file' }), file };
     } catch (e) {
       if (from === 'default' && isPolycloudError(e, 'NOT_FOUND')) {
-        throw new PolycloudError('INVALID_ARGUMENT', `no config: give --config <file> (- for stdin), set POLYCLOUD_CONFIG, or create ./${DEFAULT_CONFIG} (${file} does not exist)`, {
-          context: { path: ['config'] },
-          retryable: false,
-        });
+        throw new PolycloudError(
+          'INVALID_ARGUMENT',
+          `no config: give --config <file> (- for stdin), set POLYCLOUD_CONFIG, or create ./${DEFAULT_CONFIG} (${file} does not exist)`,
+          {
+            context: { path: ['config'] },
+            retryable: false,
+          },
+        );
       }
       throw e;
     }
@@ -89,11 +96,20 @@ export async function loadConfig(ctx: CommandContext, registry: AdapterRegistry)
   let config: PolycloudConfig;
   try {
     // Text, never a path: core guesses a path only from the name, the CLI already read the file.
-    config = loadPolycloudConfig(text.includes('\n') ? text : `${text}\n`, { registry, env: ctx.env ?? process.env, routerSchema: RouterOptionsSchema, ...(ctx.cwd ? { cwd: ctx.cwd } : {}) });
+    config = loadPolycloudConfig(text.includes('\n') ? text : `${text}\n`, {
+      registry,
+      env: ctx.env ?? process.env,
+      routerSchema: RouterOptionsSchema,
+      ...(ctx.cwd ? { cwd: ctx.cwd } : {}),
+    });
   } catch (e) {
     if (isPolycloudError(e) && e.context['file'] === undefined) {
       const err = e.withContext({ file });
-      throw new PolycloudError(err.code, e.message.replace('invalid polycloud config', `invalid polycloud config ${file}`), { retryable: err.retryable, context: err.context, ...(err.cause === undefined ? {} : { cause: err.cause }) });
+      throw new PolycloudError(err.code, e.message.replace('invalid polycloud config', `invalid polycloud config ${file}`), {
+        retryable: err.retryable,
+        context: err.context,
+        ...(err.cause === undefined ? {} : { cause: err.cause }),
+      });
     }
     throw e;
   }

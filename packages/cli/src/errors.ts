@@ -11,7 +11,16 @@ export function causeOf(error: unknown): string | undefined {
   let e: unknown = isPolycloudError(error) ? error.cause : error;
   for (let depth = 0; e !== undefined && e !== null && depth < 8; depth++) {
     if (typeof e === 'object') {
-      const o = e as { code?: unknown; errno?: unknown; Code?: unknown; name?: unknown; statusCode?: unknown; $metadata?: { httpStatusCode?: unknown }; errors?: unknown; cause?: unknown };
+      const o = e as {
+        code?: unknown;
+        errno?: unknown;
+        Code?: unknown;
+        name?: unknown;
+        statusCode?: unknown;
+        $metadata?: { httpStatusCode?: unknown };
+        errors?: unknown;
+        cause?: unknown;
+      };
       // AggregateError (a dual-stack connect): the first inner error says it.
       if (Array.isArray(o.errors) && o.errors.length && o.code === undefined) {
         const inner = causeOf(o.errors[0]);
@@ -71,7 +80,8 @@ export function errorJson(error: unknown): string {
 
 export function errorBody(error: unknown): ErrorBody {
   const cause = causeOf(error);
-  if (!isPolycloudError(error)) return { code: 'UNEXPECTED', message: redact(error instanceof Error ? error.message : String(error)), ...(cause ? { cause } : {}) };
+  if (!isPolycloudError(error))
+    return { code: 'UNEXPECTED', message: redact(error instanceof Error ? error.message : String(error)), ...(cause ? { cause } : {}) };
   const { path, issues, file } = error.context;
   return {
     code: error.code,

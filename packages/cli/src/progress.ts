@@ -123,7 +123,10 @@ export function createProgress(stream: CliStream, label: string, total: number, 
   }
   const print = () => {
     const f = fields();
-    line(stream, `${label}: ${f.total > 0 ? `${objects}/${Math.max(max, objects)}` : objects} objects, ${bytes(transferred)}, ${f.perSecond.toFixed(1)} obj/s, ${bytes(f.bytesPerSecond)}/s${f.total > 0 ? `, ETA ${f.eta}` : ''}`);
+    line(
+      stream,
+      `${label}: ${f.total > 0 ? `${objects}/${Math.max(max, objects)}` : objects} objects, ${bytes(transferred)}, ${f.perSecond.toFixed(1)} obj/s, ${bytes(f.bytesPerSecond)}/s${f.total > 0 ? `, ETA ${f.eta}` : ''}`,
+    );
   };
   return {
     update(o, b) {

@@ -48,6 +48,8 @@ export async function createCliRegistry(options: { types?: readonly string[] } =
   add(localComputeAdapterFactory);
   const testing = (await import('@polycloud/core/testing')) as Record<string, unknown>;
   // Storage only: a `memory` compute factory under the same type would receive the storage options too.
-  factoriesOf(testing).filter((f) => f.kind === 'storage').forEach(add);
+  factoriesOf(testing)
+    .filter((f) => f.kind === 'storage')
+    .forEach(add);
   return registry;
 }

@@ -220,7 +220,8 @@ export async function runCli(argv: readonly string[], options: RunCliOptions = {
     const wantsJson = ctx.json || argv.includes('--json');
     if (e instanceof CommanderError) {
       if (e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.ok;
-      if (wantsJson) line(stdout, JSON.stringify({ ok: false, error: { code: 'INVALID_ARGUMENT', message: e.message.replace(/^error: /, ''), cause: e.code } }, null, 2));
+      if (wantsJson)
+        line(stdout, JSON.stringify({ ok: false, error: { code: 'INVALID_ARGUMENT', message: e.message.replace(/^error: /, ''), cause: e.code } }, null, 2));
       if (e.code === 'polycloud.conflict') line(stderr, e.message);
       return EXIT.invalid;
     }

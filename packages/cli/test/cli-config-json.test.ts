@@ -107,7 +107,11 @@ describe('where the config comes from', () => {
 describe('--json on every command', () => {
   it('an invalid config: {ok: false, error: {code, message, issues, file}} on stdout, exit 2', async () => {
     const bad = writeConfig(dir, 'bad.yaml', CONFIG.replace('type: local', 'type: lokal'));
-    for (const argv of [['validate', '--config', bad, '--json'], ['--json', 'status', '--config', bad], ['sync', 'lb-1', '--config', bad, '--json']]) {
+    for (const argv of [
+      ['validate', '--config', bad, '--json'],
+      ['--json', 'status', '--config', bad],
+      ['sync', 'lb-1', '--config', bad, '--json'],
+    ]) {
       const r = await run(argv, { registry: memoryRegistry().registry });
       expect(r.code, argv.join(' ')).toBe(2);
       const out = JSON.parse(r.stdout) as { ok: boolean; error: { code: string; file: string; issues: { path: unknown[]; line: number }[] } };
@@ -196,7 +200,7 @@ describe('--version', () => {
   });
 });
 
-describe('sync --reconcile --dry-run is the engine\'s plan', () => {
+describe("sync --reconcile --dry-run is the engine's plan", () => {
   it('an emptied destination: the plan is blocked by the mass-delete guard (as the real run is), not "would copy"', async () => {
     const { registry, clouds } = memoryRegistry();
     const writer = createPolycloudFromConfig(config, { registry, env: {}, sync: createSync({ autoStart: false }) });
@@ -213,7 +217,12 @@ describe('sync --reconcile --dry-run is the engine\'s plan', () => {
     const real = await run(['sync', 'lb-1', '--config', config, '--reconcile'], { registry });
     expect(real.code).toBe(1);
     expect(real.stderr).toContain('blocked by the mass-delete guard');
-    expect(clouds.get('cloud_a')!.keys('bucket-a').filter((k) => !k.startsWith('_polycloud/'))).toHaveLength(20);
+    expect(
+      clouds
+        .get('cloud_a')!
+        .keys('bucket-a')
+        .filter((k) => !k.startsWith('_polycloud/')),
+    ).toHaveLength(20);
   });
 });
 
@@ -238,7 +247,12 @@ describe('object commands on a LogicalBucket', () => {
     const rec = JSON.parse((await cli('ls', '-r', 'lb-1', '--json')).stdout) as { objects: { key: string }[] };
     expect(rec.objects.map((o) => o.key)).toEqual(['reports/report.csv']);
 
-    expect(JSON.parse((await cli('stat', 'lb-1/reports/report.csv', '--json')).stdout)).toMatchObject({ ok: true, key: 'reports/report.csv', size: 15, binding: 'cloud_a' });
+    expect(JSON.parse((await cli('stat', 'lb-1/reports/report.csv', '--json')).stdout)).toMatchObject({
+      ok: true,
+      key: 'reports/report.csv',
+      size: 15,
+      binding: 'cloud_a',
+    });
     expect((await cli('cat', 'lb-1/reports/report.csv')).stdout).toBe('day,total\n1,42\n');
 
     expect((await cli('cp', 'lb-1/reports/report.csv', 'out/')).code).toBe(0);
@@ -313,7 +327,11 @@ describe('interrupts in-process (the signal runCli is given)', () => {
   });
 
   it('a command without its own handling ends at once with 130', async () => {
-    const job = writeConfig(dir, 'slow-job.yaml', `apiVersion: batch.mcp/v1\nkind: DataJob\nmetadata: {name: slow-${Date.now().toString(36)}}\nspec:\n  image: x\n  command: [node, -e, "setTimeout(() => {}, 3000)"]\n`);
+    const job = writeConfig(
+      dir,
+      'slow-job.yaml',
+      `apiVersion: batch.mcp/v1\nkind: DataJob\nmetadata: {name: slow-${Date.now().toString(36)}}\nspec:\n  image: x\n  command: [node, -e, "setTimeout(() => {}, 3000)"]\n`,
+    );
     const controller = new AbortController();
     setTimeout(() => controller.abort('SIGINT'), 300);
     const started = Date.now();

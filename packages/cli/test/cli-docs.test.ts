@@ -18,7 +18,13 @@ describe('docs/configuration.md', () => {
     const r = await run(['validate', file, '--json'], { env });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ jobs: ['data-cleaning'], resources: [{ id: 'lb-123', bindings: 3 }, { id: 'lc-1', bindings: 1 }] });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      jobs: ['data-cleaning'],
+      resources: [
+        { id: 'lb-123', bindings: 3 },
+        { id: 'lc-1', bindings: 1 },
+      ],
+    });
     expect(r.stdout).not.toContain(env.ENV_CLOUD_A_SECRET);
   });
 });

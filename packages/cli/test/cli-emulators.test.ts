@@ -49,7 +49,13 @@ describe('polycloud CLI against s3rver, Azurite and the GCS emulator', () => {
 
   beforeAll(async () => {
     [s3, azure, gcs] = await Promise.all([startS3rver(), startAzurite(), startGcsEmulator()]);
-    env = { S3_ENDPOINT: s3.endpoint, S3_KEY: s3.accessKeyId, S3_SECRET: 'S3RVER', AZURE_CONNECTION_STRING: azure.connectionString, GCS_ENDPOINT: gcs.apiEndpoint };
+    env = {
+      S3_ENDPOINT: s3.endpoint,
+      S3_KEY: s3.accessKeyId,
+      S3_SECRET: 'S3RVER',
+      AZURE_CONNECTION_STRING: azure.connectionString,
+      GCS_ENDPOINT: gcs.apiEndpoint,
+    };
     registry = await createCliRegistry();
     config = writeConfig(tempDir(), 'polycloud.yaml', CONFIG);
     const setup = createPolycloudFromConfig(config, { registry, env, sync: createSync({ autoStart: false }) });
@@ -74,7 +80,10 @@ describe('polycloud CLI against s3rver, Azurite and the GCS emulator', () => {
     const plain = await cli(['explain', '--config', config, 'lb-emu', 'a.txt']);
     expect(plain.code).toBe(0);
     expect(plain.stdout.split('\n')[0]).toBe('write lb-emu/a.txt → aws');
-    const eu = JSON.parse((await cli(['explain', '--config', config, 'lb-emu', 'a.txt', '--tag', 'residency=eu', '--json'])).stdout) as { chosen: string; candidates: { binding: string; verdict: string }[] };
+    const eu = JSON.parse((await cli(['explain', '--config', config, 'lb-emu', 'a.txt', '--tag', 'residency=eu', '--json'])).stdout) as {
+      chosen: string;
+      candidates: { binding: string; verdict: string }[];
+    };
     expect(eu.chosen).toBe('azure');
     expect(eu.candidates.find((c) => c.binding === 'aws')!.verdict).toBe('residency');
   });
@@ -102,7 +111,11 @@ describe('polycloud CLI against s3rver, Azurite and the GCS emulator', () => {
     expect(sync.code).toBe(0);
     expect(sync.stdout).toMatch(/replicated lb-emu: 6 change\(s\) applied, 54 B, 0 conflict\(s\), 0 failed key\(s\)/);
 
-    const after = JSON.parse((await cli(['status', '--config', config, '--json', '--usage'])).stdout) as { binding: string; backlog?: number; usageBytes?: number }[];
+    const after = JSON.parse((await cli(['status', '--config', config, '--json', '--usage'])).stdout) as {
+      binding: string;
+      backlog?: number;
+      usageBytes?: number;
+    }[];
     for (const r of after) expect(r, r.binding).toMatchObject({ backlog: 0, usageBytes: 27 });
   });
 
@@ -115,7 +128,9 @@ describe('polycloud CLI against s3rver, Azurite and the GCS emulator', () => {
     }
     const dry = await cli(['sync', '--config', config, 'lb-emu', '--reconcile', '--dry-run']);
     expect(dry.code).toBe(0);
-    expect(dry.stdout).toContain("dry run (the engine's plan): 1 key(s) to bring in line, 0 deleted outside polycloud, 0 to delete everywhere of 3 synchronised; nothing was changed");
+    expect(dry.stdout).toContain(
+      "dry run (the engine's plan): 1 key(s) to bring in line, 0 deleted outside polycloud, 0 to delete everywhere of 3 synchronised; nothing was changed",
+    );
     const r = await cli(['sync', '--config', config, 'lb-emu', '--reconcile']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/reconciled lb-emu: 2 change\(s\) applied, 30 B, 0 conflict\(s\), every binding listed/);

@@ -70,7 +70,10 @@ describe('polycloud validate', () => {
     const bad = writeConfig(
       dir,
       'bad.yaml',
-      CONFIG.replace('type: local', 'type: lokal').replace('memory: 256Mi', 'memory: 256MB').replace('{cloud: cloud_b,', '{cloud: cloud_c,').replace('interval: 5s', 'interval: 5 s'),
+      CONFIG.replace('type: local', 'type: lokal')
+        .replace('memory: 256Mi', 'memory: 256MB')
+        .replace('{cloud: cloud_b,', '{cloud: cloud_c,')
+        .replace('interval: 5s', 'interval: 5 s'),
     );
     const r = await run(['validate', bad], { registry: memoryRegistry().registry });
     expect(r.code).toBe(2);
@@ -83,7 +86,11 @@ describe('polycloud validate', () => {
   });
 
   it('names a missing environment variable and never prints secret values', async () => {
-    const file = writeConfig(dir, 'env.yaml', CONFIG.replace('    buckets: [bucket-a]\n', '    buckets: [bucket-a]\n    capabilities: {multipart: "${FLAG}"}\n    ifNoneMatchFailure: ${TOKEN}\n'));
+    const file = writeConfig(
+      dir,
+      'env.yaml',
+      CONFIG.replace('    buckets: [bucket-a]\n', '    buckets: [bucket-a]\n    capabilities: {multipart: "${FLAG}"}\n    ifNoneMatchFailure: ${TOKEN}\n'),
+    );
     const r = await run(['validate', file], { registry: memoryRegistry().registry, env: { TOKEN: 'tok-SECRET-value-99' } });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('environment variable FLAG is not set');
@@ -121,7 +128,7 @@ describe('polycloud explain', () => {
     expect(e.candidates.find((c) => c.binding === 'cloud_b')!.verdict).toBe('residency');
   });
 
-  it('uses the config\'s router section (caller region → distance sub-scores); a bad router option is a config error', async () => {
+  it("uses the config's router section (caller region → distance sub-scores); a bad router option is a config error", async () => {
     const withRouter = writeConfig(dir, 'router.yaml', `${CONFIG}router:\n  caller: {region: eu-west-1}\n  price_floor_ratio: 0.5\n`);
     const r = await run(['explain', '--config', withRouter, 'lb-123', 'k', '--json'], { registry: memoryRegistry().registry });
     expect(r.code).toBe(0);
@@ -162,7 +169,12 @@ describe('polycloud status', () => {
     expect(r.code).toBe(0);
     for (const column of ['resource', 'binding', 'health', 'circuit', 'lag', 'backlog', 'usage', 'quota']) expect(r.stdout).toContain(column);
     expect(r.stdout).toMatch(/cloud_a .*eu-west-1 .*up .*closed .*2\.0 KiB .*1\.0 KiB/);
-    const json = JSON.parse((await run(['status', '--config', config, '--json', '--usage'], { registry })).stdout) as { binding: string; health: string; usageBytes?: number; backlog?: number }[];
+    const json = JSON.parse((await run(['status', '--config', config, '--json', '--usage'], { registry })).stdout) as {
+      binding: string;
+      health: string;
+      usageBytes?: number;
+      backlog?: number;
+    }[];
     expect(json.map((x) => x.binding)).toEqual(['cloud_a', 'cloud_b', 'local']);
     expect(json[0]).toMatchObject({ health: 'up', usageBytes: 2048, backlog: 0 });
   });
@@ -193,7 +205,12 @@ describe('polycloud sync', () => {
     const writer = createPolycloudFromConfig(config, { registry, env: {}, sync: createSync({ autoStart: false }) });
     for (let i = 0; i < 5; i++) await writer.bucket('lb-123').put(`k${i}`, `value ${i}`);
     await writer.close();
-    expect(clouds.get('cloud_b')!.keys('bucket-b').filter((k) => !k.startsWith('_polycloud/'))).toEqual([]);
+    expect(
+      clouds
+        .get('cloud_b')!
+        .keys('bucket-b')
+        .filter((k) => !k.startsWith('_polycloud/')),
+    ).toEqual([]);
 
     const before = JSON.parse((await run(['status', '--config', config, '--json'], { registry })).stdout) as { binding: string; backlog?: number }[];
     expect(before.find((x) => x.binding === 'cloud_b')!.backlog).toBe(5);
@@ -201,13 +218,23 @@ describe('polycloud sync', () => {
     const dry = await run(['sync', '--config', config, 'lb-123', '--dry-run'], { registry });
     expect(dry.code).toBe(0);
     expect(dry.stdout).toContain('dry run: 5 journal entries waiting');
-    expect(clouds.get('cloud_b')!.keys('bucket-b').filter((k) => !k.startsWith('_polycloud/'))).toEqual([]);
+    expect(
+      clouds
+        .get('cloud_b')!
+        .keys('bucket-b')
+        .filter((k) => !k.startsWith('_polycloud/')),
+    ).toEqual([]);
 
     const r = await run(['sync', '--config', config, 'lb-123'], { registry });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/replicate lb-123: 5\/5 objects, \d+ B, [\d.]+ obj\/s, .*ETA 0s/);
     expect(r.stdout).toMatch(/replicated lb-123: 5 change\(s\) applied, 35 B, 0 conflict\(s\), 0 failed key\(s\)/);
-    expect(clouds.get('cloud_b')!.keys('bucket-b').filter((k) => !k.startsWith('_polycloud/'))).toEqual(['k0', 'k1', 'k2', 'k3', 'k4']);
+    expect(
+      clouds
+        .get('cloud_b')!
+        .keys('bucket-b')
+        .filter((k) => !k.startsWith('_polycloud/')),
+    ).toEqual(['k0', 'k1', 'k2', 'k3', 'k4']);
   });
 
   it('--reconcile --dry-run shows what is missing where, and changes nothing; --reconcile repairs it', async () => {
@@ -219,19 +246,32 @@ describe('polycloud sync', () => {
     expect(dry.code).toBe(0);
     expect(dry.stdout).toMatch(/binding .*listed/);
     expect(dry.stdout).toMatch(/cloud_a .*1/);
-    expect(dry.stdout).toContain("dry run (the engine's plan): 2 key(s) to bring in line, 0 deleted outside polycloud, 0 to delete everywhere of 0 synchronised; nothing was changed");
+    expect(dry.stdout).toContain(
+      "dry run (the engine's plan): 2 key(s) to bring in line, 0 deleted outside polycloud, 0 to delete everywhere of 0 synchronised; nothing was changed",
+    );
     expect(clouds.get('cloud_b')!.keys('bucket-b')).toEqual(['outside/2.txt']);
 
     const r = await run(['sync', '--config', config, 'lb-123', '--reconcile'], { registry });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/reconciled lb-123: 2 change\(s\) applied, 11 B/);
-    const user = (name: string, bucket: string) => clouds.get(name)!.keys(bucket).filter((k) => !k.startsWith('_polycloud/'));
+    const user = (name: string, bucket: string) =>
+      clouds
+        .get(name)!
+        .keys(bucket)
+        .filter((k) => !k.startsWith('_polycloud/'));
     expect(user('cloud_a', 'bucket-a')).toEqual(['outside/1.txt', 'outside/2.txt']);
     expect(user('cloud_b', 'bucket-b')).toEqual(['outside/1.txt', 'outside/2.txt']);
   });
 
   it('refuses a bucket without replication (exit 2)', async () => {
-    const file = writeConfig(dir, 'norepl.yaml', CONFIG.replace('      - {cloud: cloud_b, physical_id: bucket-b, region: us-east-1}\n', '      - {cloud: cloud_b, physical_id: bucket-b, region: us-east-1}\n    replication: {mode: none}\n'));
+    const file = writeConfig(
+      dir,
+      'norepl.yaml',
+      CONFIG.replace(
+        '      - {cloud: cloud_b, physical_id: bucket-b, region: us-east-1}\n',
+        '      - {cloud: cloud_b, physical_id: bucket-b, region: us-east-1}\n    replication: {mode: none}\n',
+      ),
+    );
     const r = await run(['sync', '--config', file, 'lb-123'], { registry: memoryRegistry().registry });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('INVALID_ARGUMENT');
@@ -259,13 +299,19 @@ describe('polycloud sync', () => {
         ...memoryStorageAdapterFactory,
         create: (options, context) => {
           const adapter = registry.createStorage('memory', options, context);
-          return { ...adapter, put: (bucket, key, ...rest) => (key.endsWith('lease') ? Promise.reject(new TypeError('boom')) : adapter.put(bucket, key, ...rest)) };
+          return {
+            ...adapter,
+            put: (bucket, key, ...rest) => (key.endsWith('lease') ? Promise.reject(new TypeError('boom')) : adapter.put(bucket, key, ...rest)),
+          };
         },
       } as StorageAdapterFactory,
       localComputeAdapterFactory,
     ]);
     let checked = 0;
-    for (const args of [['sync', '--config', config, 'lb-123'], ['sync', '--config', config, 'lb-123', '--reconcile']]) {
+    for (const args of [
+      ['sync', '--config', config, 'lb-123'],
+      ['sync', '--config', config, 'lb-123', '--reconcile'],
+    ]) {
       const stdout = fakeTerminal();
       const code = await runCli(args, { stdout, stderr: collector(), env: {}, registry: broken });
       const hide = stdout.text.lastIndexOf('\x1b[?25l');
@@ -294,7 +340,11 @@ describe('polycloud job', () => {
   });
 
   it('submit of a job file; a failing job exits 1', async () => {
-    const job = writeConfig(dir, 'job.yaml', 'apiVersion: batch.mcp/v1\nkind: DataJob\nmetadata: {name: from-file}\nspec:\n  image: x\n  command: [node, -e, "process.exit(0)"]\n');
+    const job = writeConfig(
+      dir,
+      'job.yaml',
+      'apiVersion: batch.mcp/v1\nkind: DataJob\nmetadata: {name: from-file}\nspec:\n  image: x\n  command: [node, -e, "process.exit(0)"]\n',
+    );
     const ok = await run(['job', 'submit', '--config', config, job, '--wait'], { registry: memoryRegistry().registry });
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/submitted from-file → lc-1\/local\/from-file-/);
@@ -304,7 +354,11 @@ describe('polycloud job', () => {
   });
 
   it('submit of an invalid job file lists its problems (exit 2)', async () => {
-    const job = writeConfig(dir, 'badjob.yaml', 'apiVersion: batch.mcp/v1\nkind: DataJob\nmetadata: {name: Bad_Name}\nspec: {image: x, resources: {cpu: lots}}\n');
+    const job = writeConfig(
+      dir,
+      'badjob.yaml',
+      'apiVersion: batch.mcp/v1\nkind: DataJob\nmetadata: {name: Bad_Name}\nspec: {image: x, resources: {cpu: lots}}\n',
+    );
     const r = await run(['job', 'submit', '--config', config, job], { registry: memoryRegistry().registry });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('metadata.name');
@@ -335,8 +389,16 @@ describe('polycloud job', () => {
   });
 
   it('job explain exits 1 when no binding qualifies, with --json as without', async () => {
-    const job = writeConfig(dir, 'eu-job.yaml', 'apiVersion: batch.mcp/v1\nkind: DataJob\nmetadata: {name: eu-only}\nspec:\n  image: x\n  tags: {residency: eu}\n');
-    const usOnly = writeConfig(dir, 'us-cluster.yaml', CONFIG.replace('      - {cloud: local, physical_id: here}\n', '      - {cloud: local, physical_id: here, region: us-east-1}\n'));
+    const job = writeConfig(
+      dir,
+      'eu-job.yaml',
+      'apiVersion: batch.mcp/v1\nkind: DataJob\nmetadata: {name: eu-only}\nspec:\n  image: x\n  tags: {residency: eu}\n',
+    );
+    const usOnly = writeConfig(
+      dir,
+      'us-cluster.yaml',
+      CONFIG.replace('      - {cloud: local, physical_id: here}\n', '      - {cloud: local, physical_id: here, region: us-east-1}\n'),
+    );
     const text = await run(['job', 'explain', '--config', usOnly, job], { registry: memoryRegistry().registry });
     expect(text.code).toBe(1);
     const json = await run(['job', 'explain', '--config', usOnly, job, '--json'], { registry: memoryRegistry().registry });

@@ -71,11 +71,15 @@ describe('the bin on a fresh clone (no dist/)', () => {
 });
 
 describe('--version of the build (after npm run build)', () => {
-  it.runIf(existsSync(join(CLI, 'dist', 'index.cjs')))('ESM and CJS builds both carry package.json\'s version', async () => {
+  it.runIf(existsSync(join(CLI, 'dist', 'index.cjs')))("ESM and CJS builds both carry package.json's version", async () => {
     const version = (JSON.parse(readFileSync(join(CLI, 'package.json'), 'utf8')) as { version: string }).version;
     const cjs = createRequire(import.meta.url)(join(CLI, 'dist', 'index.cjs')) as { CLI_VERSION: string };
     expect(cjs.CLI_VERSION).toBe(version);
-    const esm = await exec(process.execPath, ['--input-type=module', '-e', `import { CLI_VERSION } from ${JSON.stringify(join(CLI, 'dist', 'index.js'))}; console.log(CLI_VERSION)`]);
+    const esm = await exec(process.execPath, [
+      '--input-type=module',
+      '-e',
+      `import { CLI_VERSION } from ${JSON.stringify(join(CLI, 'dist', 'index.js'))}; console.log(CLI_VERSION)`,
+    ]);
     expect(esm.stdout.trim()).toBe(version);
     const bin = await exec(process.execPath, [BIN, '--version']);
     expect(bin.stdout.trim()).toBe(version);
@@ -88,9 +92,13 @@ describe('polycloud completion', () => {
     expect(r.code, r.stderr).toBe(0);
     const file = writeConfig(tempDir(), 'polycloud.bash', r.stdout);
     execFileSync('bash', ['-n', file]);
-    const words = execFileSync('bash', ['-c', `source ${file}; COMP_WORDS=(polycloud job s); COMP_CWORD=2; _polycloud; echo "\${COMPREPLY[@]}"`], { encoding: 'utf8' });
+    const words = execFileSync('bash', ['-c', `source ${file}; COMP_WORDS=(polycloud job s); COMP_CWORD=2; _polycloud; echo "\${COMPREPLY[@]}"`], {
+      encoding: 'utf8',
+    });
     expect(words.trim().split(/\s+/).sort()).toEqual(['status', 'submit']);
-    const flags = execFileSync('bash', ['-c', `source ${file}; COMP_WORDS=(polycloud sync --re); COMP_CWORD=2; _polycloud; echo "\${COMPREPLY[@]}"`], { encoding: 'utf8' });
+    const flags = execFileSync('bash', ['-c', `source ${file}; COMP_WORDS=(polycloud sync --re); COMP_CWORD=2; _polycloud; echo "\${COMPREPLY[@]}"`], {
+      encoding: 'utf8',
+    });
     expect(flags.trim()).toBe('--reconcile');
   });
 
@@ -177,7 +185,8 @@ describe('Ctrl-C during sync (Azurite: it enforces the conditional writes leases
     const writer = createPolycloudFromConfig(config, { registry, env, sync: createSync({ autoStart: false }) });
     try {
       for (const b of writer.bucket('lb').resource.providers) await writer.storageAdapter(b.provider).ensureBucket(b.physical_id);
-      for (let i = 0; i < N; i += 50) await Promise.all(Array.from({ length: 50 }, (_, j) => writer.bucket('lb').put(`k${String(i + j).padStart(4, '0')}`, 'x'.repeat(100))));
+      for (let i = 0; i < N; i += 50)
+        await Promise.all(Array.from({ length: 50 }, (_, j) => writer.bucket('lb').put(`k${String(i + j).padStart(4, '0')}`, 'x'.repeat(100))));
     } finally {
       await writer.close();
     }
@@ -188,12 +197,18 @@ describe('Ctrl-C during sync (Azurite: it enforces the conditional writes leases
   });
 
   it('exits 130 with a summary, and an immediate second run is not blocked by the lease (no CONFLICT)', { timeout: 180_000 }, async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, 'sync', 'lb', '--config', config], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, 'sync', 'lb', '--config', config], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.on('exit', (code, signal) => resolve({ code, signal })),
+    );
     // Interrupt once the first progress line shows replication under way.
     const deadline = Date.now() + 120_000;
     while (!/replicate lb: \d+\/\d+ objects/.test(stdout) && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 50));

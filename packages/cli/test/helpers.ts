@@ -61,7 +61,6 @@ export function tempDir(): string {
   return dir;
 }
 
-
 export function writeConfig(dir: string, name: string, text: string): string {
   const file = join(dir, name);
   writeFileSync(file, text);

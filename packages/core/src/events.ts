@@ -44,7 +44,6 @@ export interface ErrorEvent {
   error: PolycloudError;
 }
 
-
 export interface RouteEvent {
   resource: string;
   operation: OperationKind;

@@ -46,13 +46,7 @@ export type {
 } from './sync/plugin.js';
 
 // Compute: a LogicalCluster and its DataJobs
-export {
-  LogicalClusterClient,
-  type LogicalClusterOptions,
-  type SubmitOptions,
-  type SubmittedJob,
-  type WaitOptions,
-} from './compute/logical-cluster.js';
+export { LogicalClusterClient, type LogicalClusterOptions, type SubmitOptions, type SubmittedJob, type WaitOptions } from './compute/logical-cluster.js';
 export { parseDataJob, type DataJob, type DataJobManifest } from './compute/spec.js';
 export type { JobHandle, JobEvent, JobEventType } from './compute/events.js';
 export type { JobState, JobStatus } from './adapter/compute-adapter.js';
@@ -72,7 +66,17 @@ export type { Price, PriceWindow } from './urm/price.js';
 export { parseUrmDocument, parseUrmDocuments } from './urm/parse.js';
 
 // Events and routing decisions
-export type { PolycloudEvents, OperationEvent, RouteEvent, FailoverEvent, HealthEvent, RetryEvent, ErrorEvent, CandidateRefusedEvent, WarningEvent } from './events.js';
+export type {
+  PolycloudEvents,
+  OperationEvent,
+  RouteEvent,
+  FailoverEvent,
+  HealthEvent,
+  RetryEvent,
+  ErrorEvent,
+  CandidateRefusedEvent,
+  WarningEvent,
+} from './events.js';
 export type { RouteExplanation, ExplainedCandidate, OperationKind } from './routing/router.js';
 
 // Observability

@@ -35,7 +35,11 @@ const ProviderByTypeSchema = z.looseObject({ name: providerName, type: z.string(
 const ProviderInstanceSchema = z.strictObject({
   name: providerName,
   adapter: z.custom<StorageAdapter | ComputeAdapter>(
-    (v) => typeof v === 'object' && v !== null && typeof (v as { type?: unknown }).type === 'string' && typeof (v as { capabilities?: unknown }).capabilities === 'object',
+    (v) =>
+      typeof v === 'object' &&
+      v !== null &&
+      typeof (v as { type?: unknown }).type === 'string' &&
+      typeof (v as { capabilities?: unknown }).capabilities === 'object',
     'expected a StorageAdapter or ComputeAdapter instance',
   ),
 });
@@ -68,10 +72,29 @@ export const PolycloudOptionsSchema = z.strictObject({
   registry: z.custom<AdapterRegistry>((v) => v === undefined || (typeof v === 'object' && v !== null && 'createStorage' in v)).optional(),
   router: z.custom<RouterFactory>((v) => v === undefined || typeof v === 'function', 'expected a RouterFactory function').optional(),
   clock: z.custom<Clock>((v) => v === undefined || (typeof v === 'object' && v !== null && 'now' in v)).optional(),
-  sync: z.custom<SyncFactory>((v) => v === undefined || typeof v === 'function', 'expected a SyncFactory function (createSync() from @polycloud/sync)').optional(),
-  logger: z.custom<Logger>((v) => v === undefined || (typeof v === 'object' && v !== null && ['debug', 'info', 'warn', 'error'].every((m) => typeof (v as Record<string, unknown>)[m] === 'function')), 'expected a logger with debug, info, warn and error methods').optional(),
-  meterProvider: z.custom<MeterProvider>((v) => v === undefined || (typeof v === 'object' && v !== null && typeof (v as MeterProvider).getMeter === 'function'), 'expected an OpenTelemetry MeterProvider').optional(),
-  tracerProvider: z.custom<TracerProvider>((v) => v === undefined || (typeof v === 'object' && v !== null && typeof (v as TracerProvider).getTracer === 'function'), 'expected an OpenTelemetry TracerProvider').optional(),
+  sync: z
+    .custom<SyncFactory>((v) => v === undefined || typeof v === 'function', 'expected a SyncFactory function (createSync() from @polycloud/sync)')
+    .optional(),
+  logger: z
+    .custom<Logger>(
+      (v) =>
+        v === undefined ||
+        (typeof v === 'object' && v !== null && ['debug', 'info', 'warn', 'error'].every((m) => typeof (v as Record<string, unknown>)[m] === 'function')),
+      'expected a logger with debug, info, warn and error methods',
+    )
+    .optional(),
+  meterProvider: z
+    .custom<MeterProvider>(
+      (v) => v === undefined || (typeof v === 'object' && v !== null && typeof (v as MeterProvider).getMeter === 'function'),
+      'expected an OpenTelemetry MeterProvider',
+    )
+    .optional(),
+  tracerProvider: z
+    .custom<TracerProvider>(
+      (v) => v === undefined || (typeof v === 'object' && v !== null && typeof (v as TracerProvider).getTracer === 'function'),
+      'expected an OpenTelemetry TracerProvider',
+    )
+    .optional(),
 });
 
 export interface PolycloudOptions {
@@ -151,7 +174,8 @@ export function createPolycloud(input: PolycloudOptions): Polycloud {
   const issues: ErrorIssue[] = [];
 
   // Providers: shape, unique names.
-  const providers: { name: string; type?: string; adapter?: StorageAdapter | ComputeAdapter; options: Record<string, unknown>; path: (string | number)[] }[] = [];
+  const providers: { name: string; type?: string; adapter?: StorageAdapter | ComputeAdapter; options: Record<string, unknown>; path: (string | number)[] }[] =
+    [];
   const names = new Map<string, number>();
   options.providers.forEach((given, i) => {
     // Options given by type are read once as plain data: a `__proto__` key or a throwing getter is an
@@ -266,7 +290,11 @@ export function createPolycloud(input: PolycloudOptions): Polycloud {
       const adapter = adapterOf(r, b);
       if (!adapter.probe) return;
       if (isStorage(adapter)) await adapter.probe(binding.physical_id, signal ? { signal } : {});
-      else await adapter.probe({ physicalId: binding.physical_id, ...(binding.region ? { region: binding.region } : {}), options: binding.options ?? {} }, signal ? { signal } : {});
+      else
+        await adapter.probe(
+          { physicalId: binding.physical_id, ...(binding.region ? { region: binding.region } : {}), options: binding.options ?? {} },
+          signal ? { signal } : {},
+        );
     },
     emit: (event, payload) => {
       if (cutOnEmit && event === 'health' && typeof payload === 'object' && payload !== null) cuts.change(payload as HealthEvent);
@@ -297,20 +325,32 @@ export function createPolycloud(input: PolycloudOptions): Polycloud {
     cuts,
   };
 
-  const telemetry = instrumentPolycloud({ events, resources }, {
-    ...(options.meterProvider ? { meterProvider: options.meterProvider } : {}),
-    ...(options.tracerProvider ? { tracerProvider: options.tracerProvider } : {}),
-    ...(options.logger ? { logger: options.logger } : {}),
-  });
+  const telemetry = instrumentPolycloud(
+    { events, resources },
+    {
+      ...(options.meterProvider ? { meterProvider: options.meterProvider } : {}),
+      ...(options.tracerProvider ? { tracerProvider: options.tracerProvider } : {}),
+      ...(options.logger ? { logger: options.logger } : {}),
+    },
+  );
   const buckets = new Map<string, LogicalBucketClient>();
   let syncPlugin: SyncPlugin | undefined;
   const clusters = new Map<string, LogicalClusterClient>();
   let closed = false;
   const notFound = (id: string, type: string) =>
-    new PolycloudError('NOT_FOUND', `no ${type} with resource_id "${id}" (configured: ${resources.filter((r) => r.type === type).map((r) => r.resource_id).join(', ') || 'none'})`, {
-      context: { resource: id, path: ['resource_id'] },
-      retryable: false,
-    });
+    new PolycloudError(
+      'NOT_FOUND',
+      `no ${type} with resource_id "${id}" (configured: ${
+        resources
+          .filter((r) => r.type === type)
+          .map((r) => r.resource_id)
+          .join(', ') || 'none'
+      })`,
+      {
+        context: { resource: id, path: ['resource_id'] },
+        retryable: false,
+      },
+    );
 
   const polycloud: Polycloud = {
     resources,
@@ -343,7 +383,11 @@ export function createPolycloud(input: PolycloudOptions): Polycloud {
       const doc = byId.get(id);
       if (!doc || doc.type !== 'LogicalBucket') throw notFound(id, 'LogicalBucket');
       if (!syncPlugin) {
-        throw new PolycloudError('UNSUPPORTED', `no sync plugin: install @polycloud/sync and pass \`sync: createSync()\` to createPolycloud to replicate ${id}`, { context: { resource: id }, retryable: false });
+        throw new PolycloudError(
+          'UNSUPPORTED',
+          `no sync plugin: install @polycloud/sync and pass \`sync: createSync()\` to createPolycloud to replicate ${id}`,
+          { context: { resource: id }, retryable: false },
+        );
       }
       return syncPlugin.bucket(doc);
     },
@@ -384,7 +428,11 @@ export function createPolycloud(input: PolycloudOptions): Polycloud {
         // Whatever the plugin does, no binding outside the bucket's own residency zone
         // (or classification) is handed to it: it can neither read from it nor copy to it.
         const doc = byId.get(bucketId)!;
-        const verdict = complianceVerdict(doc.providers.find((b) => b.id === bindingId)!, doc.tags, options.residency);
+        const verdict = complianceVerdict(
+          doc.providers.find((b) => b.id === bindingId)!,
+          doc.tags,
+          options.residency,
+        );
         if (!verdict.ok) {
           throw new PolycloudError('RESIDENCY_VIOLATION', `binding ${bindingId} of ${bucketId} may not hold its data: ${verdict.detail}`, {
             context: { resource: bucketId, binding: bindingId },

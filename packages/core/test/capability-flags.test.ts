@@ -85,7 +85,11 @@ describe('unsupportedStorageOperations', () => {
     const ops = unsupportedStorageOperations('my-store');
     expect(Object.keys(ops).sort()).toEqual(Object.values(STORAGE_CAPABILITY_METHODS).sort());
     for (const [capability, method] of Object.entries(STORAGE_CAPABILITY_METHODS)) {
-      const call = { deleteMany: () => ops.deleteMany('b', ['k']), copy: () => ops.copy('b', 'k', 'k2'), presign: () => ops.presign('b', 'k', { method: 'GET', expiresInSeconds: 60 }) }[method];
+      const call = {
+        deleteMany: () => ops.deleteMany('b', ['k']),
+        copy: () => ops.copy('b', 'k', 'k2'),
+        presign: () => ops.presign('b', 'k', { method: 'GET', expiresInSeconds: 60 }),
+      }[method];
       const err = await failure(call());
       expect(err).toMatchObject({ code: 'UNSUPPORTED', retryable: false, context: { provider: 'my-store', operation: method, capability } });
     }

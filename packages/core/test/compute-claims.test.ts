@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { type ClaimStore, createMemoryClaimStore, createPolycloud, createStorageClaimStore, parseDataJob } from '@polycloud/core';
 import { deriveIdempotencyKey, type RouterFactory, type StorageAdapter, verifyClaimStore } from '@polycloud/core/spi';
-import { createFakeClock, createFaultInjectingComputeAdapter, createMemoryComputeAdapter, createMemoryStorageAdapter, type FakeClock } from '@polycloud/core/testing';
+import {
+  createFakeClock,
+  createFaultInjectingComputeAdapter,
+  createMemoryComputeAdapter,
+  createMemoryStorageAdapter,
+  type FakeClock,
+} from '@polycloud/core/testing';
 import { createRouter } from '@polycloud/router';
 
 const JOB = `apiVersion: batch.mcp/v1
@@ -81,7 +87,9 @@ describe('issue 12: a DataJob is never started twice', () => {
   it('two hosts submitting one key concurrently, one seeing QUOTA_EXCEEDED, start one job; exactly one caller is told existing: false', async () => {
     const w = world({ hosts: 2 });
     w.inner[0]!.failNextSubmits(1, 'QUOTA_EXCEEDED');
-    const results = await Promise.all([w.hosts[0]!.cluster.submit(JOB), w.hosts[1]!.cluster.submit(JOB), w.hosts[1]!.cluster.submit(JOB)].map((p) => drive(w.clock, p)));
+    const results = await Promise.all(
+      [w.hosts[0]!.cluster.submit(JOB), w.hosts[1]!.cluster.submit(JOB), w.hosts[1]!.cluster.submit(JOB)].map((p) => drive(w.clock, p)),
+    );
     const handles = results.map((r) => r.value!);
     expect(new Set(handles.map((h) => `${h.binding}/${h.jobId}`)).size).toBe(1);
     expect(handles.filter((h) => !h.existing)).toHaveLength(1);
@@ -205,7 +213,9 @@ describe('issue 12: keys that reveal nothing', () => {
       resources: [{ resource_id: 'lc-1', type: 'LogicalCluster', providers: [{ cloud: 'CLOUD_A', provider: 'aws', physical_id: 'q' }] }],
       clock,
     });
-    expect(() => polycloud.cluster('lc-1', { idempotencySecret: 'short' })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', context: expect.objectContaining({ path: ['options', 'idempotencySecret'] }) }));
+    expect(() => polycloud.cluster('lc-1', { idempotencySecret: 'short' })).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT', context: expect.objectContaining({ path: ['options', 'idempotencySecret'] }) }),
+    );
   });
 });
 
@@ -242,7 +252,9 @@ describe('claim stores', () => {
   });
 
   it('invalid storage claim store options are CONFIG_INVALID with a path', () => {
-    expect(() => createStorageClaimStore({ adapter: createMemoryStorageAdapter(), bucket: '' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', context: expect.objectContaining({ path: ['bucket'] }) }));
+    expect(() => createStorageClaimStore({ adapter: createMemoryStorageAdapter(), bucket: '' })).toThrow(
+      expect.objectContaining({ code: 'CONFIG_INVALID', context: expect.objectContaining({ path: ['bucket'] }) }),
+    );
   });
 });
 
@@ -289,11 +301,20 @@ describe('jobs started without this claim store', () => {
     const b = createMemoryComputeAdapter({ name: 'gcp', clock, runMs: null });
     const process = () =>
       createPolycloud({
-        providers: [{ name: 'aws', adapter: a }, { name: 'gcp', adapter: b }],
-        resources: [{ resource_id: 'lc-1', type: 'LogicalCluster', providers: [
-          { cloud: 'CLOUD_A', provider: 'aws', physical_id: 'qa' },
-          { cloud: 'CLOUD_B', provider: 'gcp', physical_id: 'qb' },
-        ] }],
+        providers: [
+          { name: 'aws', adapter: a },
+          { name: 'gcp', adapter: b },
+        ],
+        resources: [
+          {
+            resource_id: 'lc-1',
+            type: 'LogicalCluster',
+            providers: [
+              { cloud: 'CLOUD_A', provider: 'aws', physical_id: 'qa' },
+              { cloud: 'CLOUD_B', provider: 'gcp', physical_id: 'qb' },
+            ],
+          },
+        ],
         clock,
       }).cluster('lc-1', { lookupSettleMs: 0 });
     a.failNextSubmits(1, 'QUOTA_EXCEEDED');

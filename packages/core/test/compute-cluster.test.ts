@@ -10,7 +10,16 @@ import { createFakeCompute, type FakeCompute, ORIGINAL_DATAJOB_YAML, submits } f
 const JOB = ORIGINAL_DATAJOB_YAML.replace('  cloud: CLOUD_A   # may be swapped for CLOUD_B, or left out for the router to choose\n', '');
 const timeout = (msg = 'socket timed out after the request was sent') => new PolycloudError('TIMEOUT', msg, { retryable: true });
 
-function setup(options: { router?: RouterFactory; clock?: Clock; regions?: [string, string]; tags?: Record<string, string>; prices?: [object, object]; caps?: [object, object] } = {}) {
+function setup(
+  options: {
+    router?: RouterFactory;
+    clock?: Clock;
+    regions?: [string, string];
+    tags?: Record<string, string>;
+    prices?: [object, object];
+    caps?: [object, object];
+  } = {},
+) {
   const a = createFakeCompute('aws', options.caps?.[0]);
   const b = createFakeCompute('gcp', options.caps?.[1]);
   const [ra, rb] = options.regions ?? ['us-east-1', 'europe-west1'];
@@ -27,7 +36,13 @@ function setup(options: { router?: RouterFactory; clock?: Clock; regions?: [stri
         tags: options.tags ?? {},
         providers: [
           { cloud: 'CLOUD_A', provider: 'aws', physical_id: 'queue-a', region: ra, ...(options.prices ? { price: options.prices[0] } : {}) },
-          { cloud: 'CLOUD_B', provider: 'gcp', physical_id: 'projects/p/locations/europe-west1', region: rb, ...(options.prices ? { price: options.prices[1] } : {}) },
+          {
+            cloud: 'CLOUD_B',
+            provider: 'gcp',
+            physical_id: 'projects/p/locations/europe-west1',
+            region: rb,
+            ...(options.prices ? { price: options.prices[1] } : {}),
+          },
         ],
       },
     ],
@@ -50,7 +65,10 @@ describe('LogicalCluster submit', () => {
     expect([jobsOn(a), jobsOn(b)]).toEqual([1, 0]);
     const pinned = await cluster.submit(JOB.replace('  image:', '  cloud: CLOUD_B\n  image:'), { idempotencyKey: 'pinned-run' });
     expect(pinned.binding).toBe('CLOUD_B');
-    await expect(cluster.submit(JOB.replace('  image:', '  cloud: CLOUD_Z\n  image:'))).rejects.toMatchObject({ code: 'CONFIG_INVALID', context: { path: ['spec', 'cloud'] } });
+    await expect(cluster.submit(JOB.replace('  image:', '  cloud: CLOUD_Z\n  image:'))).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      context: { path: ['spec', 'cloud'] },
+    });
   });
 
   it('idempotency once, in the client: one find per binding, then one create; the adapter looks nothing up inside submit', async () => {
@@ -177,7 +195,9 @@ describe('LogicalCluster submit', () => {
     expect(jobsOn(b)).toBe(1);
     // Even a capacity failure on the EU binding never spills into the US.
     b.script.push({ kind: 'reject', error: new PolycloudError('QUOTA_EXCEEDED', 'full', { retryable: true }) });
-    await expect(cluster.submit(JOB.replace('  resources:', '  tags: {residency: eu}\n  retries: 1\n  resources:'), { timeoutMs: 500 })).resolves.toMatchObject({ binding: 'CLOUD_B' });
+    await expect(cluster.submit(JOB.replace('  resources:', '  tags: {residency: eu}\n  retries: 1\n  resources:'), { timeoutMs: 500 })).resolves.toMatchObject(
+      { binding: 'CLOUD_B' },
+    );
     expect(submits(a)).toHaveLength(0);
   });
 
@@ -195,8 +215,14 @@ describe('LogicalCluster submit', () => {
 
   it('bad arguments → INVALID_ARGUMENT / CONFIG_INVALID with paths', async () => {
     const { cluster } = setup();
-    await expect(cluster.submit(JOB, { idempotencyKey: 'Not_Valid' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', context: { path: ['options', 'idempotencyKey'] } });
-    await expect(cluster.submit(JOB.replace('4Gi', '4GB'))).rejects.toMatchObject({ code: 'CONFIG_INVALID', context: { path: ['spec', 'resources', 'memory'] } });
+    await expect(cluster.submit(JOB, { idempotencyKey: 'Not_Valid' })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      context: { path: ['options', 'idempotencyKey'] },
+    });
+    await expect(cluster.submit(JOB.replace('4Gi', '4GB'))).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      context: { path: ['spec', 'resources', 'memory'] },
+    });
     await expect(cluster.status({ resource: 'lc-1', binding: 'nope', jobId: 'x', idempotencyKey: 'x' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 });
@@ -255,7 +281,9 @@ describe('wait in a script', () => {
       const job = await c.submit({ apiVersion: 'batch.mcp/v1', kind: 'DataJob', metadata: { name: 'k' }, spec: { image: 'i' } });
       console.log('final', (await c.wait(job, { pollIntervalMs: 50 })).state);`;
     const out = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
-      const child = execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 60_000 }, (_e, stdout) => resolve({ code: child.exitCode, stdout }));
+      const child = execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 60_000 }, (_e, stdout) =>
+        resolve({ code: child.exitCode, stdout }),
+      );
     });
     expect(out).toMatchObject({ code: 0, stdout: expect.stringContaining('final SUCCEEDED') });
   }, 60_000);

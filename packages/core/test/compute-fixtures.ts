@@ -35,7 +35,8 @@ export function createFakeCompute(name: string, caps: Partial<ComputeCapabilitie
       calls.push({ op: 'submit', target: target.physicalId, key: request.idempotencyKey });
       const existing = [...jobs.values()].find((j) => j.target === target.physicalId && j.request.idempotencyKey === request.idempotencyKey);
       // Create-or-fail, as the ComputeAdapter contract says.
-      if (existing) throw new PolycloudError('ALREADY_EXISTS', `a job with key ${request.idempotencyKey} exists (${existing.status.jobId})`, { retryable: false });
+      if (existing)
+        throw new PolycloudError('ALREADY_EXISTS', `a job with key ${request.idempotencyKey} exists (${existing.status.jobId})`, { retryable: false });
       const step = fake.script.shift();
       if (step?.kind === 'reject') throw step.error;
       const jobId = `${name}-job-${++seq}`;

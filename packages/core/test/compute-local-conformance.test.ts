@@ -13,7 +13,9 @@ runComputeAdapterConformance({
       adapter,
       target: { physicalId: 'conformance', options: {} },
       // The image is ignored: each behaviour is a portable node command.
-      jobTemplate: (b) => ({ command: [process.execPath, '-e', b.kind === 'exit' ? `process.exit(${b.exitCode})` : `setTimeout(() => {}, ${b.seconds * 1000})`] }),
+      jobTemplate: (b) => ({
+        command: [process.execPath, '-e', b.kind === 'exit' ? `process.exit(${b.exitCode})` : `setTimeout(() => {}, ${b.seconds * 1000})`],
+      }),
       jobTimeoutMs: 20_000,
       cleanup: async () => {
         await adapter.close?.();

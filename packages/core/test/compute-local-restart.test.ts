@@ -91,25 +91,29 @@ describe.runIf(unix)('local adapter across a host restart, and with grandchildre
         return false;
       }
     };
-    for (const until = Date.now() + 5_000; alive() && Date.now() < until; ) await sleep(25);
+    for (const until = Date.now() + 5_000; alive() && Date.now() < until;) await sleep(25);
     expect(alive()).toBe(false);
   }, 20_000);
 
   it.each([
     ['cancel', undefined],
     ['timeout', 1],
-  ] as const)('%s ends the whole process group: a grandchild does not finish its work (was: it did, while the job read FAILED/CANCELLED)', async (how, timeoutSeconds) => {
-    const marker = join(logDir, `grandchild-${how}`);
-    const adapter = createLocalComputeAdapter({ logDir, killGraceMs: 200 });
-    const req = request(`grandchild-${how}`, ['sh', '-c', `(sleep 2; echo leaked > ${marker}) & wait`], timeoutSeconds);
-    await adapter.submit(target, req);
-    await sleep(300);
-    if (how === 'cancel') await adapter.cancel(target, req.idempotencyKey);
-    const done = await until(adapter, req.idempotencyKey, (s) => s.state !== 'RUNNING');
-    expect(done.state).toBe(how === 'cancel' ? 'CANCELLED' : 'FAILED');
-    await sleep(2500);
-    expect(existsSync(marker)).toBe(false);
-  }, 20_000);
+  ] as const)(
+    '%s ends the whole process group: a grandchild does not finish its work (was: it did, while the job read FAILED/CANCELLED)',
+    async (how, timeoutSeconds) => {
+      const marker = join(logDir, `grandchild-${how}`);
+      const adapter = createLocalComputeAdapter({ logDir, killGraceMs: 200 });
+      const req = request(`grandchild-${how}`, ['sh', '-c', `(sleep 2; echo leaked > ${marker}) & wait`], timeoutSeconds);
+      await adapter.submit(target, req);
+      await sleep(300);
+      if (how === 'cancel') await adapter.cancel(target, req.idempotencyKey);
+      const done = await until(adapter, req.idempotencyKey, (s) => s.state !== 'RUNNING');
+      expect(done.state).toBe(how === 'cancel' ? 'CANCELLED' : 'FAILED');
+      await sleep(2500);
+      expect(existsSync(marker)).toBe(false);
+    },
+    20_000,
+  );
 
   it('each run logs to its own file', async () => {
     const adapter = createLocalComputeAdapter({ logDir, killGraceMs: 200 });

@@ -12,7 +12,12 @@ const node = process.execPath;
 const target = { physicalId: 'dev', options: {} };
 
 function request(command: string[], extra: Partial<ReturnType<typeof toComputeJobRequest>> = {}) {
-  const job = parseDataJob({ apiVersion: 'batch.mcp/v1', kind: 'DataJob', metadata: { name: 'j' }, spec: { image: 'ignored:v1', command, resources: { cpu: '500m', memory: '256Mi' } } });
+  const job = parseDataJob({
+    apiVersion: 'batch.mcp/v1',
+    kind: 'DataJob',
+    metadata: { name: 'j' },
+    spec: { image: 'ignored:v1', command, resources: { cpu: '500m', memory: '256Mi' } },
+  });
   return { ...toComputeJobRequest(job, `k-${Math.abs(hash(command.join(' ') + JSON.stringify(extra)))}`), ...extra };
 }
 function hash(s: string) {
@@ -34,7 +39,9 @@ describe('local compute adapter', () => {
   afterAll(() => adapter.close?.());
 
   it('runs the command with env, records cpu/memory, reports the exit code and writes the log file', async () => {
-    const req = request([node, '-e', 'console.log("hello", process.env.GREETING, process.env.POLYCLOUD_JOB_CPU); process.exit(3)'], { env: { GREETING: 'bonjour' } });
+    const req = request([node, '-e', 'console.log("hello", process.env.GREETING, process.env.POLYCLOUD_JOB_CPU); process.exit(3)'], {
+      env: { GREETING: 'bonjour' },
+    });
     const submitted = (await adapter.submit(target, req)) as LocalJobStatus;
     expect(submitted).toMatchObject({ state: 'RUNNING', cpu: 0.5, memoryMiB: 256 });
     const done = await until(adapter, submitted.jobId, (s) => s.state !== 'RUNNING');
@@ -45,7 +52,10 @@ describe('local compute adapter', () => {
   it("does not hand the host's credentials to jobs, and refuses keys that are not safe file names", async () => {
     process.env['POLYCLOUD_TEST_SECRET_ACCESS_KEY'] = 'host-secret-value';
     try {
-      const req = { ...request([node, '-e', 'console.log("secret=" + process.env.POLYCLOUD_TEST_SECRET_ACCESS_KEY, "path=" + Boolean(process.env.PATH))']), idempotencyKey: 'env-check' };
+      const req = {
+        ...request([node, '-e', 'console.log("secret=" + process.env.POLYCLOUD_TEST_SECRET_ACCESS_KEY, "path=" + Boolean(process.env.PATH))']),
+        idempotencyKey: 'env-check',
+      };
       const done = await until(adapter, (await adapter.submit(target, req)).jobId, (s) => s.state !== 'RUNNING');
       expect(readFileSync(done.logLocation!, 'utf8')).toContain('secret=undefined path=true');
     } finally {
@@ -107,7 +117,9 @@ describe('local compute adapter', () => {
   });
 
   it('bad options → CONFIG_INVALID with the path', () => {
-    expect(() => createLocalComputeAdapter({ killGraceMs: -1 })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', context: expect.objectContaining({ path: ['killGraceMs'] }) }));
+    expect(() => createLocalComputeAdapter({ killGraceMs: -1 })).toThrow(
+      expect.objectContaining({ code: 'CONFIG_INVALID', context: expect.objectContaining({ path: ['killGraceMs'] }) }),
+    );
   });
 });
 
@@ -115,7 +127,14 @@ describe('the original DataJob YAML end to end on the local adapter', () => {
   it('runs from YAML text to SUCCEEDED with exit code 0, through polycloud.cluster()', async () => {
     const polycloud = createPolycloud({
       registry: createAdapterRegistry([localComputeAdapterFactory]),
-      providers: [{ name: 'CLOUD_A', type: 'local', logDir, images: { 'data-processor:v1': [node, '-e', 'console.log("cleaning", process.env.POLYCLOUD_JOB_MEMORY_MIB)'] } }],
+      providers: [
+        {
+          name: 'CLOUD_A',
+          type: 'local',
+          logDir,
+          images: { 'data-processor:v1': [node, '-e', 'console.log("cleaning", process.env.POLYCLOUD_JOB_MEMORY_MIB)'] },
+        },
+      ],
       resources: [{ resource_id: 'lc-1', type: 'LogicalCluster', providers: [{ cloud: 'CLOUD_A', physical_id: 'dev-box' }] }],
     });
     const events: JobEvent[] = [];

@@ -52,18 +52,27 @@ async function simulate(seed: number) {
     }),
   );
   // (Guarded so the file also runs on the code before claim stores, to show it catches duplicates there.)
-  const claims = createFaultInjectingClaimStore(typeof createMemoryClaimStore === 'function' ? createMemoryClaimStore({ shared: true }) : ({ name: 'none', shared: false } as never), {
-    clock,
-    seed: seed * 100 + 99,
-    errorRate: 0.01,
-    lostResponseRate: 0.02,
-    timeoutRate: 0.005,
-    timeoutMs: 600_000,
-  });
+  const claims = createFaultInjectingClaimStore(
+    typeof createMemoryClaimStore === 'function' ? createMemoryClaimStore({ shared: true }) : ({ name: 'none', shared: false } as never),
+    {
+      clock,
+      seed: seed * 100 + 99,
+      errorRate: 0.01,
+      lostResponseRate: 0.02,
+      timeoutRate: 0.005,
+      timeoutMs: 600_000,
+    },
+  );
   const hosts: { polycloud: Polycloud; cluster: LogicalClusterClient }[] = [0, 1].map((h) => {
     const polycloud = createPolycloud({
       providers: CLOUDS.map((name, i) => ({ name, adapter: faulty[i]! })),
-      resources: [{ resource_id: 'lc-sim', type: 'LogicalCluster', providers: CLOUDS.map((name, i) => ({ cloud: `CLOUD_${'ABC'[i]}`, provider: name, physical_id: `q-${name}` })) }],
+      resources: [
+        {
+          resource_id: 'lc-sim',
+          type: 'LogicalCluster',
+          providers: CLOUDS.map((name, i) => ({ cloud: `CLOUD_${'ABC'[i]}`, provider: name, physical_id: `q-${name}` })),
+        },
+      ],
       clock,
       seed: seed * 31 + h,
       retry: { maxAttempts: 6, baseDelayMs: 20, maxDelayMs: 400 },
@@ -167,13 +176,16 @@ describe('simulation: a DataJob is never started twice (3 bindings, 2 hosts, 1,0
       }
       expect(late).toBe(0);
       const codes: Record<string, number> = {};
-      for (const c of calls) if (c.error) codes[(c.error as { message?: string }).message!.slice(0, 90)] = (codes[(c.error as { message?: string }).message!.slice(0, 90)] ?? 0) + 1;
+      for (const c of calls)
+        if (c.error) codes[(c.error as { message?: string }).message!.slice(0, 90)] = (codes[(c.error as { message?: string }).message!.slice(0, 90)] ?? 0) + 1;
       const total = calls.length;
       // Most calls succeed despite the faults (a sanity bound, not the guarantee).
       expect(failed / total).toBeLessThan(0.2);
       expect(byKey.size).toBe(KEYS);
       expect(total).toBeGreaterThanOrEqual(KEYS * 3);
-      console.log(`[simulation] seed ${seed}: ${total} submits of ${KEYS} keys, ${jobsByKey.size} jobs, 0 duplicates, ${failed} failed calls (${((failed / total) * 100).toFixed(1)} %, ${JSON.stringify(codes)}); injected ${JSON.stringify(faults)}; ${Math.round(fakeMs / 1000)} s fake time`);
+      console.log(
+        `[simulation] seed ${seed}: ${total} submits of ${KEYS} keys, ${jobsByKey.size} jobs, 0 duplicates, ${failed} failed calls (${((failed / total) * 100).toFixed(1)} %, ${JSON.stringify(codes)}); injected ${JSON.stringify(faults)}; ${Math.round(fakeMs / 1000)} s fake time`,
+      );
       expect(faults.errors * faults.hung * faults.lost * faults.outage).toBeGreaterThan(0);
     }, 120_000);
   }

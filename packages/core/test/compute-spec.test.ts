@@ -74,8 +74,12 @@ describe('timeouts', () => {
   it.each([0, -5, 1.5, '10ms', '1500ms', '0s', '1d', 'soon', '', 3600, '3600'])('refuses %j', (t) => expect(() => parseTimeoutSeconds(t as string)).toThrow());
   it('a bare number is refused with a hint to add a unit (it meant seconds here, milliseconds at the top of a config)', () => {
     expect(() => parseTimeoutSeconds(3600)).toThrow('a duration needs a unit: write "3600ms" or "3600s"');
-    expect(() => parseDataJob({ apiVersion: 'batch.mcp/v1', kind: 'DataJob', metadata: { name: 'j' }, spec: { image: 'x', timeout: 3600 } })).toThrow(/spec\.timeout: a duration needs a unit/);
-    expect(parseDataJob({ apiVersion: 'batch.mcp/v1', kind: 'DataJob', metadata: { name: 'j' }, spec: { image: 'x', timeout: '3600s' } }).timeoutSeconds).toBe(3600);
+    expect(() => parseDataJob({ apiVersion: 'batch.mcp/v1', kind: 'DataJob', metadata: { name: 'j' }, spec: { image: 'x', timeout: 3600 } })).toThrow(
+      /spec\.timeout: a duration needs a unit/,
+    );
+    expect(parseDataJob({ apiVersion: 'batch.mcp/v1', kind: 'DataJob', metadata: { name: 'j' }, spec: { image: 'x', timeout: '3600s' } }).timeoutSeconds).toBe(
+      3600,
+    );
   });
 });
 
@@ -132,7 +136,11 @@ spec:
       tags: { residency: 'eu', priority: 'low' },
       labels: { team: 'data' },
     });
-    expect(parseDataJob({ ...JSON.parse(JSON.stringify({ apiVersion: 'batch.mcp/v1', kind: 'DataJob', metadata: { name: 'x' }, spec: { image: 'i', env: { A: 'b' } } })) })).toMatchObject({ env: { A: 'b' }, cpu: 1, memoryMiB: 2048 });
+    expect(
+      parseDataJob({
+        ...JSON.parse(JSON.stringify({ apiVersion: 'batch.mcp/v1', kind: 'DataJob', metadata: { name: 'x' }, spec: { image: 'i', env: { A: 'b' } } })),
+      }),
+    ).toMatchObject({ env: { A: 'b' }, cpu: 1, memoryMiB: 2048 });
   });
 
   it.each([
@@ -144,7 +152,10 @@ spec:
   });
 
   it('no image → CONFIG_INVALID at spec.image', () => {
-    expect(configError(() => parseDataJob(ORIGINAL_DATAJOB_YAML.replace('  image: data-processor:v1\n', '')))).toEqual({ code: 'CONFIG_INVALID', path: ['spec', 'image'] });
+    expect(configError(() => parseDataJob(ORIGINAL_DATAJOB_YAML.replace('  image: data-processor:v1\n', '')))).toEqual({
+      code: 'CONFIG_INVALID',
+      path: ['spec', 'image'],
+    });
   });
 
   it('an unknown field → CONFIG_INVALID naming it', () => {
@@ -187,7 +198,16 @@ describe('already-parsed DataJobs', () => {
 
 describe('parseDataJob on hostile input (as loadDataJob and the config loader)', () => {
   it('a YAML alias bomb is CONFIG_INVALID, not a raw Error', () => {
-    const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x"]', ...Array.from({ length: 9 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(9).fill(`*${String.fromCharCode(97 + i)}`).join(',')}]`)].join('\n');
+    const bomb = [
+      'a: &a ["x","x","x","x","x","x","x","x","x"]',
+      ...Array.from(
+        { length: 9 },
+        (_, i) =>
+          `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(9)
+            .fill(`*${String.fromCharCode(97 + i)}`)
+            .join(',')}]`,
+      ),
+    ].join('\n');
     expect(() => parseDataJob(bomb)).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
   });
 

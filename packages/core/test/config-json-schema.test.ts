@@ -14,7 +14,8 @@ const read = (file: string) => JSON.parse(readFileSync(join(root, 'packages', 'c
 const ajv = new Ajv({ allErrors: true });
 const validateConfig = ajv.compile(read('polycloud.schema.json'));
 const validateJob = ajv.compile(read('datajob.schema.json'));
-const errors = (validate: typeof validateConfig, value: unknown) => (validate(value) ? [] : (validate.errors ?? []).map((e) => `${e.dataPath} ${e.message ?? ''} ${JSON.stringify(e.params)}`));
+const errors = (validate: typeof validateConfig, value: unknown) =>
+  validate(value) ? [] : (validate.errors ?? []).map((e) => `${e.dataPath} ${e.message ?? ''} ${JSON.stringify(e.params)}`);
 
 /** Every fenced YAML block of the docs that is a config file (or a part of one: top-level config keys only). */
 function docConfigs(): [string, unknown][] {
@@ -70,7 +71,11 @@ describe('JSON Schema of the config file (packages/core/polycloud.schema.json)',
 });
 
 it('a JSON config may name its schema in "$schema" (the loader ignores it)', () => {
-  const config = { $schema: './node_modules/@polycloud/core/polycloud.schema.json', providers: [{ name: 'm', type: 'memory', buckets: ['b'] }], resources: [{ resource_id: 'lb', type: 'LogicalBucket', providers: [{ cloud: 'm', physical_id: 'b' }] }] };
+  const config = {
+    $schema: './node_modules/@polycloud/core/polycloud.schema.json',
+    providers: [{ name: 'm', type: 'memory', buckets: ['b'] }],
+    resources: [{ resource_id: 'lb', type: 'LogicalBucket', providers: [{ cloud: 'm', physical_id: 'b' }] }],
+  };
   expect(errors(validateConfig, config)).toEqual([]);
   expect(loadPolycloudConfig(JSON.stringify(config), { registry: configRegistry() }).options.providers).toHaveLength(1);
 });

@@ -55,7 +55,10 @@ jobs:
   });
 
   it('reads JSON text, objects and files alike', () => {
-    const object = { providers: [{ name: 'm', type: 'memory', buckets: ['b'] }], resources: [{ resource_id: 'lb', type: 'LogicalBucket', providers: [{ cloud: 'm', physical_id: 'b' }] }] };
+    const object = {
+      providers: [{ name: 'm', type: 'memory', buckets: ['b'] }],
+      resources: [{ resource_id: 'lb', type: 'LogicalBucket', providers: [{ cloud: 'm', physical_id: 'b' }] }],
+    };
     const fromObject = loadPolycloudConfig(object, { registry: configRegistry() });
     const fromJson = loadPolycloudConfig(JSON.stringify(object), { registry: configRegistry() });
     const dir = mkdtempSync(join(tmpdir(), 'polycloud-config-'));
@@ -99,7 +102,8 @@ resources:
     try {
       const put = await polycloud.bucket('lb').put('k', 'v');
       expect(put.binding).toBe('a');
-      const keys = async (provider: string, bucket: string) => (await polycloud.storageAdapter(provider).list(bucket, { prefix: '_polycloud/' })).objects.map((o) => o.key);
+      const keys = async (provider: string, bucket: string) =>
+        (await polycloud.storageAdapter(provider).list(bucket, { prefix: '_polycloud/' })).objects.map((o) => o.key);
       expect((await keys('b', 'sync-b')).some((k) => k.includes('journal'))).toBe(true);
       expect(await keys('a', 'data-a')).toEqual([]);
       expect(await keys('b', 'data-b')).toEqual([]);
@@ -118,8 +122,12 @@ resources:
       throw new Error('accepted');
     };
     expect(issues('{state_binding: c}')).toEqual(['resources.0.replication.state_binding: no binding with id "c"']);
-    expect(issues('{journal_placement: state}')).toEqual(['resources.0.replication.journal_placement: journal_placement "state" needs state_binding (the binding whose journal takes every record)']);
-    expect(issues('{journal_placement: sate, state_binding: b}')).toEqual([expect.stringMatching(/^resources\.0\.replication\.journal_placement: .*\(did you mean "state"\?\)$/)]);
+    expect(issues('{journal_placement: state}')).toEqual([
+      'resources.0.replication.journal_placement: journal_placement "state" needs state_binding (the binding whose journal takes every record)',
+    ]);
+    expect(issues('{journal_placement: sate, state_binding: b}')).toEqual([
+      expect.stringMatching(/^resources\.0\.replication\.journal_placement: .*\(did you mean "state"\?\)$/),
+    ]);
     expect(issues('{state_bucket: {b: x}}')).toEqual(['resources.0.replication.state_bucket: unknown key "state_bucket" (did you mean "state_buckets"?)']);
     expect(issues('{state_buckets: {bb: x}}')).toEqual(['resources.0.replication.state_buckets.bb: no binding with id "bb" (did you mean "b"?)']);
   });

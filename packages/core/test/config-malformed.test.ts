@@ -39,7 +39,11 @@ const CASES: [string, string, string, Record<string, string>?][] = [
   ['adapter option of the wrong type', replaceOnce(VALID, 'force_path_style: true', 'force_path_style: "yes"'), 'storage_providers[0].force_path_style'],
   ['unknown adapter option', replaceOnce(VALID, 'force_path_style: true', 'force_path_style: true\n    path_style: true'), 'storage_providers[0].path_style'],
   ['invalid endpoint URL', replaceOnce(VALID, 'https://oss.cloud-a.example', 'not a url'), 'storage_providers[0].endpoint'],
-  ['option written twice (snake and camel)', replaceOnce(VALID, 'force_path_style: true', 'force_path_style: true\n    forcePathStyle: true'), 'storage_providers[0].forcePathStyle'],
+  [
+    'option written twice (snake and camel)',
+    replaceOnce(VALID, 'force_path_style: true', 'force_path_style: true\n    forcePathStyle: true'),
+    'storage_providers[0].forcePathStyle',
+  ],
   ['bad health-check duration', replaceOnce(VALID, 'interval: 30s', 'interval: 30 seconds'), 'storage_providers[0].healthCheck.interval'],
   ['health-check interval too short', replaceOnce(VALID, 'interval: 15s', 'interval: 1ms'), 'storage_providers[1].healthCheck.interval'],
   ['unknown health-check key', replaceOnce(VALID, 'path: /health,', 'method: GET,'), 'storage_providers[0].healthCheck.method'],
@@ -49,7 +53,11 @@ const CASES: [string, string, string, Record<string, string>?][] = [
   ['unknown resource type', replaceOnce(VALID, 'type: LogicalBucket', 'type: LogicalDisk'), 'resources[0].type'],
   ['duplicate resource ids', replaceOnce(VALID, 'resource_id: lc-1', 'resource_id: lb-123'), 'resources[1].resource_id'],
   ['binding to an unknown provider', replaceOnce(VALID, '{cloud: cloud_b_obs,', '{cloud: cloud_c,'), 'resources[0].providers[1].cloud'],
-  ['binding with an explicit unknown provider', replaceOnce(VALID, '{cloud: cloud_b_obs,', '{cloud: CLOUD_B, provider: nope,'), 'resources[0].providers[1].provider'],
+  [
+    'binding with an explicit unknown provider',
+    replaceOnce(VALID, '{cloud: cloud_b_obs,', '{cloud: CLOUD_B, provider: nope,'),
+    'resources[0].providers[1].provider',
+  ],
   ['bucket bound to a compute-only provider', replaceOnce(VALID, '{cloud: cloud_b_obs,', '{cloud: local,'), 'resources[0].providers[1].cloud'],
   ['binding without physical_id', replaceOnce(VALID, 'physical_id: bucket-b, ', ''), 'resources[0].providers[1].physical_id'],
   ['negative routing weight', replaceOnce(VALID, 'weight: 2', 'weight: -1'), 'resources[0].providers[0].weight'],
@@ -57,14 +65,22 @@ const CASES: [string, string, string, Record<string, string>?][] = [
   ['unknown replication mode', replaceOnce(VALID, 'mode: async', 'mode: eventually'), 'resources[0].replication.mode'],
   ['residency tag naming no zone or region', replaceOnce(VALID, 'tags: {residency: eu}', 'tags: {residency: mars}'), 'resources[0].tags.residency'],
   ['residency zone without regions', replaceOnce(VALID, 'eu: [eu-*, europe-*, westeurope]', 'eu: []'), 'residency.eu'],
-  ['bad resource health-check duration', replaceOnce(VALID, '    replication: {mode: async, conflict: lww}', '    replication: {mode: async, conflict: lww}\n    healthCheck: {interval: fast}'), 'resources[0].healthCheck.interval'],
+  [
+    'bad resource health-check duration',
+    replaceOnce(VALID, '    replication: {mode: async, conflict: lww}', '    replication: {mode: async, conflict: lww}\n    healthCheck: {interval: fast}'),
+    'resources[0].healthCheck.interval',
+  ],
   ['bad job memory quantity', replaceOnce(VALID, 'memory: 4Gi', 'memory: 4GB'), 'jobs[0].spec.resources.memory'],
   ['bad job cpu quantity', replaceOnce(VALID, 'cpu: 2', 'cpu: -2'), 'jobs[0].spec.resources.cpu'],
   ['job of the wrong kind', replaceOnce(VALID, 'kind: DataJob', 'kind: Job'), 'jobs[0].kind'],
   ['job without image', replaceOnce(VALID, '      image: data-processor:v1\n', ''), 'jobs[0].spec.image'],
   ['job pinned to an unknown cloud', replaceOnce(VALID, 'cloud: CLOUD_A\n      image', 'cloud: CLOUD_Z\n      image'), 'jobs[0].spec.cloud'],
   ['bucket tagged with residency, a binding without region', replaceOnce(VALID, ', region: europe-west1', ''), 'resources[0].providers[1]'],
-  ['duplicate job names', `${VALID.replace(/\ntimeout:[\s\S]*$/, '')}\n  - apiVersion: batch.mcp/v1\n    kind: DataJob\n    metadata: {name: data-cleaning}\n    spec: {image: x}\n`, 'jobs[1].metadata.name'],
+  [
+    'duplicate job names',
+    `${VALID.replace(/\ntimeout:[\s\S]*$/, '')}\n  - apiVersion: batch.mcp/v1\n    kind: DataJob\n    metadata: {name: data-cleaning}\n    spec: {image: x}\n`,
+    'jobs[1].metadata.name',
+  ],
 ];
 
 describe('malformed config files: every problem reported with its path (CONFIG_INVALID)', () => {
@@ -140,7 +156,10 @@ describe('one pass: schema problems and cross-field problems together', () => {
   it('a resource with a schema error still has its bindings checked against the providers', () => {
     const error = load(replaceOnce(replaceOnce(VALID, 'weight: 2', 'weight: -2'), '{cloud: cloud_b_obs,', '{cloud: cloud_b_ob,'));
     expect(messages(error)).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^resources\[0\]\.providers\[0\]\.weight/), 'resources[0].providers[1].cloud: no provider named "cloud_b_ob" (did you mean "cloud_b_obs"?) (configured: cloud_a_oss, cloud_b_obs, local)']),
+      expect.arrayContaining([
+        expect.stringMatching(/^resources\[0\]\.providers\[0\]\.weight/),
+        'resources[0].providers[1].cloud: no provider named "cloud_b_ob" (did you mean "cloud_b_obs"?) (configured: cloud_a_oss, cloud_b_obs, local)',
+      ]),
     );
   });
 
@@ -152,7 +171,9 @@ describe('one pass: schema problems and cross-field problems together', () => {
 
   it('a top-level schema error and a residency error are reported together', () => {
     const error = load(replaceOnce(replaceOnce(VALID, 'max_attempts: 4', 'max_attempts: 4, retyr: 1'), 'tags: {residency: eu}', 'tags: {residency: mars}'));
-    expect(messages(error)).toEqual(expect.arrayContaining(['retry.retyr: unknown key "retyr"', expect.stringMatching(/^resources\[0\]\.tags\.residency: residency "mars"/)]));
+    expect(messages(error)).toEqual(
+      expect.arrayContaining(['retry.retyr: unknown key "retyr"', expect.stringMatching(/^resources\[0\]\.tags\.residency: residency "mars"/)]),
+    );
   });
 
   it('a residency zone with a problem is still a zone: tags naming it are not reported as well', () => {
@@ -176,7 +197,24 @@ resources:
     expect(messages(load(text))).toEqual(['providers[0].type: unknown adapter type "s4" (registered: acme-s3, local, memory)']);
     // The same through createPolycloud (options given in code).
     try {
-      createPolycloud({ registry: configRegistry(), providers: [{ name: 'CLOUD_A', type: 's4' }, { name: 'CLOUD_B', type: 'memory' }], resources: [{ resource_id: 'lb', type: 'LogicalBucket', replication: { mode: 'none' }, providers: [{ cloud: 'CLOUD_A', physical_id: 'b' }, { cloud: 'CLOUD_B', physical_id: 'c' }] }] });
+      createPolycloud({
+        registry: configRegistry(),
+        providers: [
+          { name: 'CLOUD_A', type: 's4' },
+          { name: 'CLOUD_B', type: 'memory' },
+        ],
+        resources: [
+          {
+            resource_id: 'lb',
+            type: 'LogicalBucket',
+            replication: { mode: 'none' },
+            providers: [
+              { cloud: 'CLOUD_A', physical_id: 'b' },
+              { cloud: 'CLOUD_B', physical_id: 'c' },
+            ],
+          },
+        ],
+      });
       expect.unreachable();
     } catch (e) {
       expect(messages(e as PolycloudError)).toEqual([expect.stringMatching(/^providers\[0\]\.type: unknown adapter type "s4" \(registered: /)]);
@@ -187,21 +225,59 @@ resources:
 describe('did you mean', () => {
   it.each([
     ['an unknown top-level key', `${VALID}retyr: {}\n`, 'retyr: unknown key "retyr" (did you mean "retry"?)'],
-    ['an unknown key in a section', replaceOnce(VALID, 'max_attempts: 4', 'max_atempts: 4'), 'retry.max_atempts: unknown key "max_atempts" (did you mean "max_attempts"?)'],
-    ['an unknown resource key', replaceOnce(VALID, 'replication: {mode: async', 'replicaton: {mode: async'), 'resources[0].replicaton: unknown key "replicaton" (did you mean "replication"?)'],
-    ['an unknown binding key', replaceOnce(VALID, 'physical_id: bucket-b', 'physcial_id: bucket-b'), 'resources[0].providers[1].physcial_id: unknown key "physcial_id" (did you mean "physical_id"?)'],
-    ['an unknown health-check key', replaceOnce(VALID, 'path: /health,', 'intervall: 1s,'), 'storage_providers[0].healthCheck.intervall: unknown key "intervall" (did you mean "interval"?)'],
-    ['an unknown DataJob key', replaceOnce(VALID, 'image: data-processor:v1', 'imag: data-processor:v1'), 'jobs[0].spec.imag: unknown key "imag" (did you mean "image"?)'],
-    ['an enum value', replaceOnce(VALID, 'mode: async', 'mode: asynch'), 'resources[0].replication.mode: Invalid option: expected one of "async"|"sync"|"none" (did you mean "async"?)'],
-    ['an adapter option, in the style written', replaceOnce(VALID, 'access_key:', 'acess_key:'), 'storage_providers[0].acess_key: unknown option "acess_key" for adapter type "acme-s3" (did you mean "access_key"?)'],
-    ['an adapter type', replaceOnce(VALID, 'type: memory', 'type: memroy'), 'storage_providers[1].type: unknown adapter type "memroy" (did you mean "memory"?) (registered: acme-s3, local, memory)'],
-    ['a job pinned to a misspelt cloud', replaceOnce(VALID, 'cloud: CLOUD_A\n      image', 'cloud: CLOUD_a\n      image'), 'jobs[0].spec.cloud: no LogicalCluster binding with id or cloud "CLOUD_a" (did you mean "CLOUD_A"?) (known: CLOUD_A, local)'],
+    [
+      'an unknown key in a section',
+      replaceOnce(VALID, 'max_attempts: 4', 'max_atempts: 4'),
+      'retry.max_atempts: unknown key "max_atempts" (did you mean "max_attempts"?)',
+    ],
+    [
+      'an unknown resource key',
+      replaceOnce(VALID, 'replication: {mode: async', 'replicaton: {mode: async'),
+      'resources[0].replicaton: unknown key "replicaton" (did you mean "replication"?)',
+    ],
+    [
+      'an unknown binding key',
+      replaceOnce(VALID, 'physical_id: bucket-b', 'physcial_id: bucket-b'),
+      'resources[0].providers[1].physcial_id: unknown key "physcial_id" (did you mean "physical_id"?)',
+    ],
+    [
+      'an unknown health-check key',
+      replaceOnce(VALID, 'path: /health,', 'intervall: 1s,'),
+      'storage_providers[0].healthCheck.intervall: unknown key "intervall" (did you mean "interval"?)',
+    ],
+    [
+      'an unknown DataJob key',
+      replaceOnce(VALID, 'image: data-processor:v1', 'imag: data-processor:v1'),
+      'jobs[0].spec.imag: unknown key "imag" (did you mean "image"?)',
+    ],
+    [
+      'an enum value',
+      replaceOnce(VALID, 'mode: async', 'mode: asynch'),
+      'resources[0].replication.mode: Invalid option: expected one of "async"|"sync"|"none" (did you mean "async"?)',
+    ],
+    [
+      'an adapter option, in the style written',
+      replaceOnce(VALID, 'access_key:', 'acess_key:'),
+      'storage_providers[0].acess_key: unknown option "acess_key" for adapter type "acme-s3" (did you mean "access_key"?)',
+    ],
+    [
+      'an adapter type',
+      replaceOnce(VALID, 'type: memory', 'type: memroy'),
+      'storage_providers[1].type: unknown adapter type "memroy" (did you mean "memory"?) (registered: acme-s3, local, memory)',
+    ],
+    [
+      'a job pinned to a misspelt cloud',
+      replaceOnce(VALID, 'cloud: CLOUD_A\n      image', 'cloud: CLOUD_a\n      image'),
+      'jobs[0].spec.cloud: no LogicalCluster binding with id or cloud "CLOUD_a" (did you mean "CLOUD_A"?) (known: CLOUD_A, local)',
+    ],
   ])('%s', (_name, text, expected) => {
     expect(messages(load(text))).toContain(expected);
   });
 
   it('a misspelt required adapter option is reported once, at the misspelling', () => {
-    expect(messages(load(replaceOnce(VALID, 'access_key:', 'acess_key:')))).toEqual(['storage_providers[0].acess_key: unknown option "acess_key" for adapter type "acme-s3" (did you mean "access_key"?)']);
+    expect(messages(load(replaceOnce(VALID, 'access_key:', 'acess_key:')))).toEqual([
+      'storage_providers[0].acess_key: unknown option "acess_key" for adapter type "acme-s3" (did you mean "access_key"?)',
+    ]);
   });
 
   it('suggests nothing for a word far from every allowed one', () => {

@@ -70,7 +70,10 @@ describe('no secret value from the environment (or a secret-named option) appear
     };
     const registry = createAdapterRegistry([memoryStorageAdapterFactory, leaky]);
     const lines: string[] = [];
-    const capture = (level: string) => (...args: unknown[]) => void lines.push(`${level} ${JSON.stringify(args)}`);
+    const capture =
+      (level: string) =>
+      (...args: unknown[]) =>
+        void lines.push(`${level} ${JSON.stringify(args)}`);
     const logger = { debug: capture('debug'), info: capture('info'), warn: capture('warn'), error: capture('error') };
     const config = `
 providers:

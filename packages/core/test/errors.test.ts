@@ -38,7 +38,8 @@ describe('PolycloudError', () => {
   it('redacts signed URLs, keys and registered secrets from messages', () => {
     const url = 'https://b.s3.amazonaws.com/k?X-Amz-Credential=AKIAXXXX%2F2026&X-Amz-Signature=abcdef0123456789&X-Amz-Expires=60';
     const sas = 'https://acct.blob.core.windows.net/c/b?sv=2023-01-03&se=2026-12-01&sp=r&sig=SECRETSIG%3D';
-    const conn = 'DefaultEndpointsProtocol=http;AccountName=dev;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;';
+    const conn =
+      'DefaultEndpointsProtocol=http;AccountName=dev;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;';
     registerSecrets(['hunter2-very-secret']);
     const err = new PolycloudError('PERMISSION_DENIED', `failed ${url} ${sas} ${conn} password=hunter2-very-secret and hunter2-very-secret`);
     expect(err.message).not.toContain('abcdef0123456789');
@@ -100,7 +101,12 @@ describe('PolycloudError', () => {
     const { memoryStorageAdapterFactory } = await import('@polycloud/core/testing');
     const { z } = await import('zod');
     const registry = createAdapterRegistry([
-      { ...memoryStorageAdapterFactory, type: 'vault', optionsSchema: z.looseObject({}), create: (_o: unknown, c: { name: string }) => memoryStorageAdapterFactory.create({}, c) } as never,
+      {
+        ...memoryStorageAdapterFactory,
+        type: 'vault',
+        optionsSchema: z.looseObject({}),
+        create: (_o: unknown, c: { name: string }) => memoryStorageAdapterFactory.create({}, c),
+      } as never,
     ]);
     createPolycloud({ registry, providers: [{ name: 'v', type: 'vault', secretKey: 'sk-from-code-1234' }] });
     expect(new PolycloudError('UNEXPECTED', 'echo sk-from-code-1234').message).not.toContain('sk-from-code-1234');

@@ -5,14 +5,30 @@ import { createMemoryStorageAdapter } from '@polycloud/core/testing';
 function setup() {
   const warnings: unknown[] = [];
   const logged: string[] = [];
-  const logger: Logger = { debug: () => undefined, info: () => undefined, warn: (_fields: unknown, message?: string) => void logged.push(String(message)), error: () => undefined };
+  const logger: Logger = {
+    debug: () => undefined,
+    info: () => undefined,
+    warn: (_fields: unknown, message?: string) => void logged.push(String(message)),
+    error: () => undefined,
+  };
   const polycloud = createPolycloud({
     providers: [
       { name: 'strict', adapter: createMemoryStorageAdapter({ name: 'strict', buckets: ['s'] }) },
-      { name: 'plain', adapter: createMemoryStorageAdapter({ name: 'plain', buckets: ['p'], capabilities: { conditionalWrite: false, conditionalDelete: false } }) },
+      {
+        name: 'plain',
+        adapter: createMemoryStorageAdapter({ name: 'plain', buckets: ['p'], capabilities: { conditionalWrite: false, conditionalDelete: false } }),
+      },
     ],
     resources: [
-      { resource_id: 'lb', type: 'LogicalBucket', replication: { mode: 'none' }, providers: [{ cloud: 'strict', physical_id: 's' }, { cloud: 'plain', physical_id: 'p', role: 'standby' }] },
+      {
+        resource_id: 'lb',
+        type: 'LogicalBucket',
+        replication: { mode: 'none' },
+        providers: [
+          { cloud: 'strict', physical_id: 's' },
+          { cloud: 'plain', physical_id: 'p', role: 'standby' },
+        ],
+      },
       { resource_id: 'only-plain', type: 'LogicalBucket', providers: [{ cloud: 'plain', physical_id: 'p' }] },
     ],
     logger,
@@ -32,7 +48,14 @@ describe('a binding that does not enforce conditional writes: a one-time warning
       await polycloud.bucket('lb').put('k', 'v2', { ifMatch: (await polycloud.bucket('lb').head('k')).versionToken });
       await polycloud.bucket('lb').put('k3', 'v', { ifNoneMatch: '*' });
       expect(warnings).toEqual([
-        expect.objectContaining({ code: 'CONDITIONAL_WRITE_NOT_ENFORCED', resource: 'lb', binding: 'plain', provider: 'memory', capability: 'conditionalWrite', message: expect.stringContaining('does not enforce conditional writes') }),
+        expect.objectContaining({
+          code: 'CONDITIONAL_WRITE_NOT_ENFORCED',
+          resource: 'lb',
+          binding: 'plain',
+          provider: 'memory',
+          capability: 'conditionalWrite',
+          message: expect.stringContaining('does not enforce conditional writes'),
+        }),
       ]);
       expect(logged.filter((m) => m.includes('does not enforce conditional writes'))).toHaveLength(1);
       // A conditional delete warns once as well, for its own capability.
@@ -48,7 +71,13 @@ describe('a binding that does not enforce conditional writes: a one-time warning
     const { polycloud, warnings } = setup();
     try {
       for (let i = 0; i < 2; i++) {
-        const error = await polycloud.bucket('only-plain').put('k', 'v', { ifNoneMatch: '*' }).then(() => undefined, (e: unknown) => e);
+        const error = await polycloud
+          .bucket('only-plain')
+          .put('k', 'v', { ifNoneMatch: '*' })
+          .then(
+            () => undefined,
+            (e: unknown) => e,
+          );
         expect(isPolycloudError(error, 'UNSUPPORTED')).toBe(true);
       }
       await polycloud.bucket('lb').put('k', 'v', { ifNoneMatch: '*' });

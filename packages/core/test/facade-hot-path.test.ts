@@ -42,7 +42,12 @@ describe('validateKey (one pass, no allocation)', () => {
   });
 
   it('counts UTF-8 bytes exactly at the 1024-byte limit', () => {
-    for (const [unit, bytes] of [['a', 1], ['é', 2], ['中', 3], ['😀', 4]] as const) {
+    for (const [unit, bytes] of [
+      ['a', 1],
+      ['é', 2],
+      ['中', 3],
+      ['😀', 4],
+    ] as const) {
       const fits = unit.repeat(Math.floor(1024 / bytes));
       expect(accepts(fits)).toBe(true);
       expect(accepts(fits + unit)).toBe(false);
@@ -115,7 +120,10 @@ describe('facade options fast path', () => {
 
   it('empty options skip nothing a schema would refuse: presign without its required fields still fails with the path', async () => {
     polycloud = make();
-    const error = await polycloud.bucket('lb').presign('k', {} as never).catch((e: unknown) => e);
+    const error = await polycloud
+      .bucket('lb')
+      .presign('k', {} as never)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PolycloudError);
     expect((error as PolycloudError).code).toBe('INVALID_ARGUMENT');
     expect((error as PolycloudError).context.path).toEqual(['options', 'method']);
@@ -225,7 +233,7 @@ describe('readAll', () => {
     expect((await readAll(gen())).toString()).toBe('xy');
   });
 
-  it('fails with the stream\'s error, on a premature close, and on a body already read', async () => {
+  it("fails with the stream's error, on a premature close, and on a body already read", async () => {
     const broken = new PassThrough();
     broken.write('a');
     setTimeout(() => broken.destroy(new Error('boom')), 5);

@@ -92,15 +92,21 @@ describe('LogicalBucket facade', () => {
       const a = createMemoryStorageAdapter({ buckets: ['x'] });
       const polycloud = createPolycloud({
         providers: [{ name: 'm', adapter: a }],
-        resources: [bucketDoc({}, [
-          { id: 'standby', cloud: 'm', physical_id: 'x', role: 'standby', weight: 100 },
-          { id: 'light', cloud: 'm', physical_id: 'x', weight: 1 },
-          { id: 'heavy', cloud: 'm', physical_id: 'x', weight: 5 },
-        ])],
+        resources: [
+          bucketDoc({}, [
+            { id: 'standby', cloud: 'm', physical_id: 'x', role: 'standby', weight: 100 },
+            { id: 'light', cloud: 'm', physical_id: 'x', weight: 1 },
+            { id: 'heavy', cloud: 'm', physical_id: 'x', weight: 5 },
+          ]),
+        ],
       });
       const explanation = polycloud.bucket('lb-123').explain('write', 'k');
       expect(explanation.chosen).toBe('heavy');
-      expect(explanation.candidates.map((c) => [c.binding, c.rank])).toEqual([['standby', 2], ['light', 1], ['heavy', 0]]);
+      expect(explanation.candidates.map((c) => [c.binding, c.rank])).toEqual([
+        ['standby', 2],
+        ['light', 1],
+        ['heavy', 0],
+      ]);
     });
   });
 
@@ -115,12 +121,19 @@ describe('LogicalBucket facade', () => {
       expect(failover).toMatchObject({ resource: 'lb-123', operation: 'write', key: 'k', from: 'CLOUD_A', to: 'CLOUD_B' });
       expect((failover['error'] as PolycloudError).code).toBe('UNAVAILABLE');
       const ops = events.filter((e) => e.name === 'operation').map((e) => [e.payload['binding'], e.payload['ok'], e.payload['attempt']]);
-      expect(ops).toEqual([['CLOUD_A', false, 1], ['CLOUD_B', true, 2]]);
+      expect(ops).toEqual([
+        ['CLOUD_A', false, 1],
+        ['CLOUD_B', true, 2],
+      ]);
     });
 
     it('retries with back-off on the same binding when it is the only one, then succeeds', async () => {
       const { adapter, calls } = scripted(createMemoryStorageAdapter({ buckets: ['x'] }), { put: [down(), down()] });
-      const polycloud = createPolycloud({ providers: [{ name: 'm', adapter }], resources: [bucketDoc({}, [{ cloud: 'm', physical_id: 'x' }])], retry: { baseDelayMs: 1, maxDelayMs: 4 } });
+      const polycloud = createPolycloud({
+        providers: [{ name: 'm', adapter }],
+        resources: [bucketDoc({}, [{ cloud: 'm', physical_id: 'x' }])],
+        retry: { baseDelayMs: 1, maxDelayMs: 4 },
+      });
       const retries: number[] = [];
       polycloud.events.on('retry', (e) => retries.push(e.delayMs));
       await polycloud.bucket('lb-123').put('k', 'v');
@@ -131,7 +144,11 @@ describe('LogicalBucket facade', () => {
 
     it('gives up after maxAttempts with the last retryable error', async () => {
       const { adapter, calls } = scripted(createMemoryStorageAdapter({ buckets: ['x'] }), { put: [down(), down(), down(), down(), down()] });
-      const polycloud = createPolycloud({ providers: [{ name: 'm', adapter }], resources: [bucketDoc({}, [{ cloud: 'm', physical_id: 'x' }])], retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 1 } });
+      const polycloud = createPolycloud({
+        providers: [{ name: 'm', adapter }],
+        resources: [bucketDoc({}, [{ cloud: 'm', physical_id: 'x' }])],
+        retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 1 },
+      });
       const err = await codeOf(polycloud.bucket('lb-123').put('k', 'v'));
       expect(err.code).toBe('UNAVAILABLE');
       expect(err.retryable).toBe(true);
@@ -189,7 +206,11 @@ describe('LogicalBucket facade', () => {
       const polycloud = createPolycloud({
         providers: [{ name: 'm', adapter: createMemoryStorageAdapter({ buckets: ['x'] }) }],
         resources: [bucketDoc({}, [{ cloud: 'm', physical_id: 'x' }])],
-        router: () => ({ route: () => ({ candidates: [], rejected: [] }), report: () => {}, explain: () => ({ resource: 'lb-123', operation: 'write', panic: false, candidates: [] }) }),
+        router: () => ({
+          route: () => ({ candidates: [], rejected: [] }),
+          report: () => {},
+          explain: () => ({ resource: 'lb-123', operation: 'write', panic: false, candidates: [] }),
+        }),
       });
       expect(await codeOf(polycloud.bucket('lb-123').put('k', 'v'))).toMatchObject({ code: 'UNAVAILABLE' });
     });
@@ -230,7 +251,7 @@ describe('LogicalBucket facade', () => {
       expect(failovers).toEqual(['UNAVAILABLE', 'UNAVAILABLE', 'UNAVAILABLE']);
     });
 
-    it('also fail over when they were still queued for the binding\'s concurrency slot', async () => {
+    it("also fail over when they were still queued for the binding's concurrency slot", async () => {
       const { adapter: a } = scripted(createMemoryStorageAdapter({ buckets: ['bucket-x'] }), { put: ['hang', 'hang', 'hang'] });
       const health = healthRouter();
       const { bucket } = setup({ a }, { concurrency: 1, router: health.router });
@@ -241,7 +262,7 @@ describe('LogicalBucket facade', () => {
       expect(results.map((r) => r.binding)).toEqual(['CLOUD_B', 'CLOUD_B', 'CLOUD_B']);
     });
 
-    it('are cut by the router\'s onHealthChange, not by a health event on the public bus', async () => {
+    it("are cut by the router's onHealthChange, not by a health event on the public bus", async () => {
       const { adapter: a } = scripted(createMemoryStorageAdapter({ buckets: ['bucket-x'] }), { put: ['hang'] });
       const health = healthRouter();
       const { polycloud, bucket } = setup({ a }, { router: health.router });
@@ -325,10 +346,23 @@ describe('LogicalBucket facade', () => {
     const limited = () =>
       createMemoryStorageAdapter({
         buckets: ['bucket-x'],
-        capabilities: { presign: false, conditionalWrite: false, conditionalDelete: false, rangeRead: false, listDelimiter: false, multipart: false, maxSinglePutBytes: 8, copy: false, batchDelete: false },
+        capabilities: {
+          presign: false,
+          conditionalWrite: false,
+          conditionalDelete: false,
+          rangeRead: false,
+          listDelimiter: false,
+          multipart: false,
+          maxSinglePutBytes: 8,
+          copy: false,
+          batchDelete: false,
+        },
       });
     const single = () => {
-      const polycloud = createPolycloud({ providers: [{ name: 'm', adapter: limited() }], resources: [bucketDoc({}, [{ cloud: 'm', physical_id: 'bucket-x' }])] });
+      const polycloud = createPolycloud({
+        providers: [{ name: 'm', adapter: limited() }],
+        resources: [bucketDoc({}, [{ cloud: 'm', physical_id: 'bucket-x' }])],
+      });
       return polycloud.bucket('lb-123');
     };
 
@@ -395,8 +429,16 @@ describe('LogicalBucket facade', () => {
       const a = createMemoryStorageAdapter({ buckets: ['bucket-x'] });
       const b = createMemoryStorageAdapter({ buckets: ['container-y'] });
       const sticky = createPolycloud({
-        providers: [{ name: 'CLOUD_A', adapter: a }, { name: 'CLOUD_B', adapter: b }],
-        resources: [bucketDoc({ replication: { mode: 'none' }, routing: { strategy: 'sticky' } }, [{ cloud: 'CLOUD_A', physical_id: 'bucket-x' }, { cloud: 'CLOUD_B', physical_id: 'container-y' }])],
+        providers: [
+          { name: 'CLOUD_A', adapter: a },
+          { name: 'CLOUD_B', adapter: b },
+        ],
+        resources: [
+          bucketDoc({ replication: { mode: 'none' }, routing: { strategy: 'sticky' } }, [
+            { cloud: 'CLOUD_A', physical_id: 'bucket-x' },
+            { cloud: 'CLOUD_B', physical_id: 'container-y' },
+          ]),
+        ],
         router: createRouter({ seed: 1 }),
       });
       const bucket = sticky.bucket('lb-123');
@@ -430,7 +472,11 @@ describe('LogicalBucket facade', () => {
 
     it('bounds in-flight calls per binding', async () => {
       const { adapter, peak } = scripted(createMemoryStorageAdapter({ buckets: ['x'] }));
-      const polycloud = createPolycloud({ providers: [{ name: 'm', adapter }], resources: [bucketDoc({}, [{ cloud: 'm', physical_id: 'x' }])], concurrency: 2 });
+      const polycloud = createPolycloud({
+        providers: [{ name: 'm', adapter }],
+        resources: [bucketDoc({}, [{ cloud: 'm', physical_id: 'x' }])],
+        concurrency: 2,
+      });
       await Promise.all(Array.from({ length: 10 }, (_, i) => polycloud.bucket('lb-123').put(`k${i}`, 'v')));
       expect(peak()).toBe(2);
     });
@@ -442,8 +488,16 @@ describe('LogicalBucket facade', () => {
       const us = createMemoryStorageAdapter({ buckets: ['y'] });
       const polycloud = createPolycloud({
         residency: { eu: ['eu-*', 'westeurope'] },
-        providers: [{ name: 'eu', adapter: eu }, { name: 'us', adapter: us }],
-        resources: [bucketDoc({}, [{ cloud: 'us', physical_id: 'y', region: 'us-east-1' }, { cloud: 'eu', physical_id: 'x', region: 'eu-west-1', role: 'standby' }])],
+        providers: [
+          { name: 'eu', adapter: eu },
+          { name: 'us', adapter: us },
+        ],
+        resources: [
+          bucketDoc({}, [
+            { cloud: 'us', physical_id: 'y', region: 'us-east-1' },
+            { cloud: 'eu', physical_id: 'x', region: 'eu-west-1', role: 'standby' },
+          ]),
+        ],
       });
       const bucket = polycloud.bucket('lb-123');
       expect((await bucket.put('pii', 'v', { tags: { residency: 'eu' } })).binding).toBe('eu');
@@ -451,14 +505,26 @@ describe('LogicalBucket facade', () => {
       const euDown = scripted(eu, { put: [down(), down(), down(), down()] });
       const strict = createPolycloud({
         residency: { eu: ['eu-*'] },
-        providers: [{ name: 'eu', adapter: euDown.adapter }, { name: 'us', adapter: us }],
-        resources: [bucketDoc({}, [{ cloud: 'us', physical_id: 'y', region: 'us-east-1' }, { cloud: 'eu', physical_id: 'x', region: 'eu-west-1' }])],
+        providers: [
+          { name: 'eu', adapter: euDown.adapter },
+          { name: 'us', adapter: us },
+        ],
+        resources: [
+          bucketDoc({}, [
+            { cloud: 'us', physical_id: 'y', region: 'us-east-1' },
+            { cloud: 'eu', physical_id: 'x', region: 'eu-west-1' },
+          ]),
+        ],
         retry: { baseDelayMs: 1, maxDelayMs: 1 },
       });
       const err = await codeOf(strict.bucket('lb-123').put('pii2', 'v', { tags: { residency: 'eu' } }));
       expect(err.code).toBe('UNAVAILABLE');
       expect(await codeOf(us.head('y', 'pii2'))).toMatchObject({ code: 'NOT_FOUND' });
-      const none = createPolycloud({ residency: { eu: ['eu-*'] }, providers: [{ name: 'us', adapter: us }], resources: [bucketDoc({}, [{ cloud: 'us', physical_id: 'y', region: 'us-east-1' }])] });
+      const none = createPolycloud({
+        residency: { eu: ['eu-*'] },
+        providers: [{ name: 'us', adapter: us }],
+        resources: [bucketDoc({}, [{ cloud: 'us', physical_id: 'y', region: 'us-east-1' }])],
+      });
       expect((await codeOf(none.bucket('lb-123').put('k', 'v', { tags: { residency: 'eu' } }))).code).toBe('RESIDENCY_VIOLATION');
     });
   });
@@ -535,10 +601,27 @@ describe('LogicalBucket facade', () => {
     it.each([
       ['an unknown adapter type', { providers: [{ name: 'A', type: 'ftp' }] }, ['providers', 0, 'type']],
       ['a provider without name', { providers: [{ type: 'memory' }] }, ['providers', 0, 'name']],
-      ['duplicate provider names', { providers: [{ name: 'A', type: 'memory' }, { name: 'A', type: 'memory' }] }, ['providers', 1, 'name']],
+      [
+        'duplicate provider names',
+        {
+          providers: [
+            { name: 'A', type: 'memory' },
+            { name: 'A', type: 'memory' },
+          ],
+        },
+        ['providers', 1, 'name'],
+      ],
       ['no providers', { providers: [] }, ['providers']],
-      ['a binding naming no provider', { providers: [{ name: 'A', type: 'memory' }], resources: [bucketDoc({}, [{ cloud: 'B', physical_id: 'x' }])] }, ['resources', 0, 'providers', 0, 'cloud']],
-      ['an explicit provider that does not exist', { providers: [{ name: 'A', type: 'memory' }], resources: [bucketDoc({}, [{ cloud: 'A', provider: 'Z', physical_id: 'x' }])] }, ['resources', 0, 'providers', 0, 'provider']],
+      [
+        'a binding naming no provider',
+        { providers: [{ name: 'A', type: 'memory' }], resources: [bucketDoc({}, [{ cloud: 'B', physical_id: 'x' }])] },
+        ['resources', 0, 'providers', 0, 'cloud'],
+      ],
+      [
+        'an explicit provider that does not exist',
+        { providers: [{ name: 'A', type: 'memory' }], resources: [bucketDoc({}, [{ cloud: 'A', provider: 'Z', physical_id: 'x' }])] },
+        ['resources', 0, 'providers', 0, 'provider'],
+      ],
       ['bad adapter options', { providers: [{ name: 'A', type: 'memory', buckets: 'x' }] }, ['providers', 0, 'buckets']],
       ['an invalid resource', { providers: [{ name: 'A', type: 'memory' }], resources: [{ type: 'LogicalBucket' }] }, ['resources', 0, 'resource_id']],
       ['an unknown top-level option', { providers: [{ name: 'A', type: 'memory' }], routers: 1 }, ['routers']],
@@ -572,7 +655,7 @@ describe('concurrent unconditional writers on a replicated bucket', () => {
     await bucket.put('hot', 'v0');
     const results = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => bucket.put('hot', `v${i + 1}`)));
     expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
-    const final = (await readAllText(a, 'bucket-x', 'hot'));
+    const final = await readAllText(a, 'bucket-x', 'hot');
     expect(final).toMatch(/^v[1-6]$/);
   });
 });

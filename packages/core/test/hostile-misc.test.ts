@@ -54,7 +54,12 @@ describe('images and arguments are passed literally, never through a shell (issu
 describe('createPolycloud checks residency tags (issue 13: only the config loader did)', () => {
   const registry = createAdapterRegistry([memoryStorageAdapterFactory]);
   const create = (residency: string, zones: Record<string, string[]> = { eu: ['eu-*'] }) =>
-    createPolycloud({ registry, residency: zones, providers: [{ name: 'a', type: 'memory', buckets: ['b'] }], resources: [{ resource_id: 'lb', type: 'LogicalBucket', tags: { residency }, providers: [{ cloud: 'a', physical_id: 'b', region: 'eu-west-1' }] }] });
+    createPolycloud({
+      registry,
+      residency: zones,
+      providers: [{ name: 'a', type: 'memory', buckets: ['b'] }],
+      resources: [{ resource_id: 'lb', type: 'LogicalBucket', tags: { residency }, providers: [{ cloud: 'a', physical_id: 'b', region: 'eu-west-1' }] }],
+    });
 
   it('a tag naming no zone and no region of the bindings → CONFIG_INVALID at resources[0].tags.residency', () => {
     for (const tag of ['mars', 'constructor', 'eu,mars']) {
@@ -78,7 +83,11 @@ describe('createPolycloud checks residency tags (issue 13: only the config loade
 describe('a stalled upload through the facade (memory)', () => {
   const registry = createAdapterRegistry([memoryStorageAdapterFactory]);
   it('timeoutMs → TIMEOUT, an AbortSignal → ABORTED, within the bound, and no partial object', async () => {
-    const polycloud = createPolycloud({ registry, providers: [{ name: 'a', type: 'memory', buckets: ['b'] }], resources: [{ resource_id: 'lb', type: 'LogicalBucket', providers: [{ cloud: 'a', physical_id: 'b' }] }] });
+    const polycloud = createPolycloud({
+      registry,
+      providers: [{ name: 'a', type: 'memory', buckets: ['b'] }],
+      resources: [{ resource_id: 'lb', type: 'LogicalBucket', providers: [{ cloud: 'a', physical_id: 'b' }] }],
+    });
     const bucket = polycloud.bucket('lb');
     const started = Date.now();
     await expect(bucket.put('k', new Readable({ read() {} }), { timeoutMs: 500 })).rejects.toMatchObject({ code: 'TIMEOUT' });

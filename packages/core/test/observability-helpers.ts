@@ -27,7 +27,12 @@ export function createTestTelemetry() {
       const { resourceMetrics } = (await reader.collect()) as { resourceMetrics: ResourceMetrics };
       return resourceMetrics.scopeMetrics.flatMap((s) =>
         s.metrics.flatMap((m) =>
-          m.dataPoints.map((dp) => ({ name: m.descriptor.name, kind: String(m.dataPointType), attributes: dp.attributes as Record<string, unknown>, value: dp.value })),
+          m.dataPoints.map((dp) => ({
+            name: m.descriptor.name,
+            kind: String(m.dataPointType),
+            attributes: dp.attributes as Record<string, unknown>,
+            value: dp.value,
+          })),
         ),
       );
     },

@@ -7,7 +7,9 @@ import { createSync } from '@polycloud/sync';
 import { createTestTelemetry, type Point } from './observability-helpers.js';
 
 const sum = (points: Point[], name: string, attrs: Record<string, unknown> = {}) =>
-  points.filter((p) => p.name === name && Object.entries(attrs).every(([k, v]) => p.attributes[k] === v)).reduce((n, p) => n + (typeof p.value === 'number' ? p.value : 0), 0);
+  points
+    .filter((p) => p.name === name && Object.entries(attrs).every(([k, v]) => p.attributes[k] === v))
+    .reduce((n, p) => n + (typeof p.value === 'number' ? p.value : 0), 0);
 
 /** The real router and sync engine feed the telemetry with their own event payloads. */
 describe('telemetry fed by @polycloud/router and the sync engine', () => {

@@ -9,7 +9,17 @@ function instance(logger: unknown, primary?: StorageAdapter) {
       { name: 'a', adapter: primary ?? createMemoryStorageAdapter({ buckets: ['x'] }) },
       { name: 'b', adapter: createMemoryStorageAdapter({ buckets: ['y'] }) },
     ],
-    resources: [{ resource_id: 'lb', type: 'LogicalBucket', providers: [{ cloud: 'a', physical_id: 'x' }, { cloud: 'b', physical_id: 'y' }], replication: { mode: 'none' } }],
+    resources: [
+      {
+        resource_id: 'lb',
+        type: 'LogicalBucket',
+        providers: [
+          { cloud: 'a', physical_id: 'x' },
+          { cloud: 'b', physical_id: 'y' },
+        ],
+        replication: { mode: 'none' },
+      },
+    ],
     retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1 },
     ...(logger ? { logger: logger as never } : {}),
   });
@@ -23,7 +33,10 @@ function failingWith(message: string): StorageAdapter {
 describe('logger', () => {
   it('is called as (fields, message), the pino form that console also prints', async () => {
     const calls: { level: string; args: unknown[] }[] = [];
-    const rec = (level: string) => (...args: unknown[]) => void calls.push({ level, args });
+    const rec =
+      (level: string) =>
+      (...args: unknown[]) =>
+        void calls.push({ level, args });
     const pc = instance({ debug: rec('debug'), info: rec('info'), warn: rec('warn'), error: rec('error') }, failingWith('down'));
     await pc.bucket('lb').put('k', 'v');
     await pc.close();
@@ -36,7 +49,10 @@ describe('logger', () => {
     registerSecrets(['hunter2-very-secret']);
     const lines: string[] = [];
     const rec = (...args: unknown[]) => void lines.push(JSON.stringify(args));
-    const pc = instance({ debug: rec, info: rec, warn: rec, error: rec }, failingWith('auth failed for hunter2-very-secret at https://x.example/o?X-Amz-Signature=abcdef123'));
+    const pc = instance(
+      { debug: rec, info: rec, warn: rec, error: rec },
+      failingWith('auth failed for hunter2-very-secret at https://x.example/o?X-Amz-Signature=abcdef123'),
+    );
     pc.events.emit('error', { resource: 'lb', operation: 'write', error: new PolycloudError('PERMISSION_DENIED', 'denied') });
     const log = createRedactingLogger({ debug: rec, info: rec, warn: rec, error: rec });
     log.log('warn', { url: 'https://x.example/o?sig=zzzzzz', nested: { token: 'hunter2-very-secret' } }, 'using hunter2-very-secret');
@@ -59,6 +75,8 @@ describe('logger', () => {
   });
 
   it('refuses something that is not a logger (CONFIG_INVALID with the path)', () => {
-    expect(() => instance({ info: () => undefined })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', context: expect.objectContaining({ path: ['logger'] }) }));
+    expect(() => instance({ info: () => undefined })).toThrow(
+      expect.objectContaining({ code: 'CONFIG_INVALID', context: expect.objectContaining({ path: ['logger'] }) }),
+    );
   });
 });

@@ -161,7 +161,14 @@ interface Scenario {
 
 /** A LogicalCluster's `job` event for a job ending in `state`. */
 function jobEvent(pc: Polycloud, jobId: string, state: 'SUCCEEDED' | 'FAILED'): void {
-  pc.events.emit('job', { resource: 'cluster', binding: 'aws', jobId, idempotencyKey: jobId, type: state === 'FAILED' ? 'failed' : 'succeeded', status: { jobId, state } });
+  pc.events.emit('job', {
+    resource: 'cluster',
+    binding: 'aws',
+    jobId,
+    idempotencyKey: jobId,
+    type: state === 'FAILED' ? 'failed' : 'succeeded',
+    status: { jobId, state },
+  });
 }
 
 /** 100 attempts a minute: 45 puts, 45 gets of existing keys, 10 gets of missing keys (NOT_FOUND). */
@@ -234,7 +241,11 @@ async function faultsScenario(): Promise<Scenario> {
       name: 'injected UNAVAILABLE on 20 % of attempts',
       rec,
       alerts: [
-        { eval_time: '11m', alertname: 'PolycloudHighErrorRate', exp_alerts: [{ exp_labels: { severity: 'warning', polycloud_resource: 'lb', polycloud_binding: 'aws' } }] },
+        {
+          eval_time: '11m',
+          alertname: 'PolycloudHighErrorRate',
+          exp_alerts: [{ exp_labels: { severity: 'warning', polycloud_resource: 'lb', polycloud_binding: 'aws' } }],
+        },
         { eval_time: '11m', alertname: 'PolycloudSlowOperations', exp_alerts: [] },
       ],
     };
@@ -283,7 +294,11 @@ async function slowScenario(): Promise<Scenario> {
       name: 'reads taking 3 s',
       rec,
       alerts: [
-        { eval_time: '13m', alertname: 'PolycloudSlowOperations', exp_alerts: [{ exp_labels: { severity: 'warning', polycloud_resource: 'lb', polycloud_binding: 'aws', polycloud_operation: 'read' } }] },
+        {
+          eval_time: '13m',
+          alertname: 'PolycloudSlowOperations',
+          exp_alerts: [{ exp_labels: { severity: 'warning', polycloud_resource: 'lb', polycloud_binding: 'aws', polycloud_operation: 'read' } }],
+        },
         { eval_time: '13m', alertname: 'PolycloudHighErrorRate', exp_alerts: [] },
       ],
     };
@@ -330,10 +345,22 @@ async function outageScenario(): Promise<Scenario> {
       rec,
       alerts: [
         { eval_time: '1m', alertname: 'PolycloudFailoverHappened', exp_alerts: [] },
-        { eval_time: '4m', alertname: 'PolycloudFailoverHappened', exp_alerts: [{ exp_labels: { severity: 'info', polycloud_resource: 'lb', polycloud_binding_from: 'aws', polycloud_binding: 'gcp' } }] },
-        { eval_time: '4m', alertname: 'PolycloudCircuitOpen', exp_alerts: [{ exp_labels: { severity: 'critical', ...seriesLabels('polycloud_circuit_state') } }] },
+        {
+          eval_time: '4m',
+          alertname: 'PolycloudFailoverHappened',
+          exp_alerts: [{ exp_labels: { severity: 'info', polycloud_resource: 'lb', polycloud_binding_from: 'aws', polycloud_binding: 'gcp' } }],
+        },
+        {
+          eval_time: '4m',
+          alertname: 'PolycloudCircuitOpen',
+          exp_alerts: [{ exp_labels: { severity: 'critical', ...seriesLabels('polycloud_circuit_state') } }],
+        },
         { eval_time: '2m', alertname: 'PolycloudBindingUnhealthy', exp_alerts: [] },
-        { eval_time: '5m', alertname: 'PolycloudBindingUnhealthy', exp_alerts: [{ exp_labels: { severity: 'warning', ...seriesLabels('polycloud_binding_health') } }] },
+        {
+          eval_time: '5m',
+          alertname: 'PolycloudBindingUnhealthy',
+          exp_alerts: [{ exp_labels: { severity: 'warning', ...seriesLabels('polycloud_binding_health') } }],
+        },
         // One failover, then traffic stays on gcp: firing for the 5 minutes after it.
         { eval_time: '8m', alertname: 'PolycloudFailoverHappened', exp_alerts: [] },
       ],
@@ -370,7 +397,11 @@ async function capacityScenario(): Promise<Scenario> {
       alerts: [
         // Above 90 % from 9 m: firing 5 minutes later.
         { eval_time: '13m', alertname: 'PolycloudBucketNearQuota', exp_alerts: [] },
-        { eval_time: '15m', alertname: 'PolycloudBucketNearQuota', exp_alerts: [{ exp_labels: { severity: 'warning', polycloud_resource: 'lb', polycloud_binding: 'aws' } }] },
+        {
+          eval_time: '15m',
+          alertname: 'PolycloudBucketNearQuota',
+          exp_alerts: [{ exp_labels: { severity: 'warning', polycloud_resource: 'lb', polycloud_binding: 'aws' } }],
+        },
         { eval_time: '2m', alertname: 'PolycloudJobsFailing', exp_alerts: [] },
         { eval_time: '5m', alertname: 'PolycloudJobsFailing', exp_alerts: [{ exp_labels: { severity: 'warning', polycloud_resource: 'cluster' } }] },
       ],
@@ -407,7 +438,11 @@ async function replicationScenario(): Promise<Scenario> {
       rec,
       alerts: [
         { eval_time: '3m', alertname: 'PolycloudReplicationLagOverObjective', exp_alerts: [] },
-        { eval_time: '6m', alertname: 'PolycloudReplicationLagOverObjective', exp_alerts: [{ exp_labels: { severity: 'warning', polycloud_resource: 'lb', polycloud_binding: 'gcp' } }] },
+        {
+          eval_time: '6m',
+          alertname: 'PolycloudReplicationLagOverObjective',
+          exp_alerts: [{ exp_labels: { severity: 'warning', polycloud_resource: 'lb', polycloud_binding: 'gcp' } }],
+        },
         { eval_time: '19m', alertname: 'PolycloudReplicationBacklogGrowing', exp_alerts: [{ exp_labels: { severity: 'warning', ...backlogLabels } }] },
         // rate(…[10m]) exceeds 1/s once the window holds 8 minutes of samples; then 10 minutes.
         { eval_time: '12m', alertname: 'PolycloudConflictsSpike', exp_alerts: [] },
@@ -430,7 +465,12 @@ function analyse(expr: string): { metrics: string[]; labels: string[] } {
     return ' ';
   });
   rest = rest.replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\(([^)]*)\)/g, (_m, _k, inner: string) => {
-    labels.push(...inner.split(',').map((s) => s.trim()).filter(Boolean));
+    labels.push(
+      ...inner
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    );
     return ' ';
   });
   const metrics = [...rest.matchAll(/\bpolycloud_[a-z0-9_]+\b/g)].map((m) => m[0]);
@@ -456,7 +496,14 @@ describe('alerts.yml and the Grafana dashboard against @opentelemetry/exporter-p
   let servedLabels: Set<string>;
 
   beforeAll(async () => {
-    scenarios = [await normalScenario(), await faultsScenario(), await slowScenario(), await outageScenario(), await capacityScenario(), await replicationScenario()];
+    scenarios = [
+      await normalScenario(),
+      await faultsScenario(),
+      await slowScenario(),
+      await outageScenario(),
+      await capacityScenario(),
+      await replicationScenario(),
+    ];
     const keys = scenarios.flatMap((s) => s.rec.scrapes.flatMap((m) => [...m.keys()]));
     served = new Set(keys.map(nameOf));
     servedLabels = new Set(keys.flatMap((k) => Object.keys(labelsOf(k))));
@@ -502,37 +549,41 @@ describe('alerts.yml and the Grafana dashboard against @opentelemetry/exporter-p
     expect([...metrics].filter((m) => !used.has(m))).toEqual([]);
   });
 
-  it.skipIf(!promtoolVersion)(`promtool test rules: each alert fires on its condition, none on normal traffic (${promtoolVersion ?? 'promtool not installed: apt-get install prometheus; .ci/run does'})`, () => {
-    const dir = mkdtempSync(join(tmpdir(), 'polycloud-promtool-'));
-    try {
-      // The shipped rules, annotations left out: promtool compares annotations
-      // verbatim, and the rendered summaries are not what this test is about.
-      // `promtool check rules` below checks the original file, templates included.
-      const tested = { groups: rules.groups.map((g) => ({ ...g, rules: g.rules.map(({ annotations: _, ...r }) => r) })) };
-      writeFileSync(join(dir, 'rules.yml'), stringify(tested));
-      const tests = scenarios.map((s) => {
-        const series = inputSeries(s.rec);
-        return { name: s.name, interval: '1m', input_series: series, alert_rule_test: s.alerts };
-      });
-      writeFileSync(join(dir, 'tests.yml'), stringify({ rule_files: ['rules.yml'], evaluation_interval: '1m', tests }));
+  it.skipIf(!promtoolVersion)(
+    `promtool test rules: each alert fires on its condition, none on normal traffic (${promtoolVersion ?? 'promtool not installed: apt-get install prometheus; .ci/run does'})`,
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), 'polycloud-promtool-'));
+      try {
+        // The shipped rules, annotations left out: promtool compares annotations
+        // verbatim, and the rendered summaries are not what this test is about.
+        // `promtool check rules` below checks the original file, templates included.
+        const tested = { groups: rules.groups.map((g) => ({ ...g, rules: g.rules.map(({ annotations: _, ...r }) => r) })) };
+        writeFileSync(join(dir, 'rules.yml'), stringify(tested));
+        const tests = scenarios.map((s) => {
+          const series = inputSeries(s.rec);
+          return { name: s.name, interval: '1m', input_series: series, alert_rule_test: s.alerts };
+        });
+        writeFileSync(join(dir, 'tests.yml'), stringify({ rule_files: ['rules.yml'], evaluation_interval: '1m', tests }));
 
-      const check = spawnSync('promtool', ['check', 'rules', ALERTS], { encoding: 'utf8' });
-      expect(check.status, check.stdout + check.stderr).toBe(0);
+        const check = spawnSync('promtool', ['check', 'rules', ALERTS], { encoding: 'utf8' });
+        expect(check.status, check.stdout + check.stderr).toBe(0);
 
-      const run = spawnSync('promtool', ['test', 'rules', join(dir, 'tests.yml')], { encoding: 'utf8', cwd: dir });
-      const output = `${run.stdout}${run.stderr}`;
-      expect(run.status, output).toBe(0);
-      expect(output).toContain('SUCCESS');
-      const cases = tests.flatMap((t) => t.alert_rule_test);
-      console.log(`[promtool] ${promtoolVersion}: ${tests.length} scenarios, ${cases.length} alert cases (${cases.filter((c) => c.exp_alerts.length > 0).length} firing, ${cases.filter((c) => c.exp_alerts.length === 0).length} silent): SUCCESS`);
-      // Every alert is shown firing in some scenario, and silent on normal traffic.
-      const firing = new Set(tests.flatMap((t) => t.alert_rule_test.filter((a) => a.exp_alerts.length > 0).map((a) => a.alertname)));
-      expect([...firing].sort()).toEqual([...ALERT_NAMES].sort());
-      const normal = tests.find((t) => t.name.startsWith('normal'))!;
-      expect(new Set(normal.alert_rule_test.filter((a) => a.exp_alerts.length === 0).map((a) => a.alertname)).size).toBe(ALERT_NAMES.length);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+        const run = spawnSync('promtool', ['test', 'rules', join(dir, 'tests.yml')], { encoding: 'utf8', cwd: dir });
+        const output = `${run.stdout}${run.stderr}`;
+        expect(run.status, output).toBe(0);
+        expect(output).toContain('SUCCESS');
+        const cases = tests.flatMap((t) => t.alert_rule_test);
+        console.log(
+          `[promtool] ${promtoolVersion}: ${tests.length} scenarios, ${cases.length} alert cases (${cases.filter((c) => c.exp_alerts.length > 0).length} firing, ${cases.filter((c) => c.exp_alerts.length === 0).length} silent): SUCCESS`,
+        );
+        // Every alert is shown firing in some scenario, and silent on normal traffic.
+        const firing = new Set(tests.flatMap((t) => t.alert_rule_test.filter((a) => a.exp_alerts.length > 0).map((a) => a.alertname)));
+        expect([...firing].sort()).toEqual([...ALERT_NAMES].sort());
+        const normal = tests.find((t) => t.name.startsWith('normal'))!;
+        expect(new Set(normal.alert_rule_test.filter((a) => a.exp_alerts.length === 0).map((a) => a.alertname)).size).toBe(ALERT_NAMES.length);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });
-

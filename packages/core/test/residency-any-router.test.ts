@@ -176,7 +176,13 @@ describe('residency is enforced by core, whatever router is plugged in', () => {
     let host: SyncHost | undefined;
     const sync: SyncFactory = (h) => {
       host = h;
-      return { pipeline: () => undefined, bucket: () => { throw new Error('unused'); }, close: async () => undefined };
+      return {
+        pipeline: () => undefined,
+        bucket: () => {
+          throw new Error('unused');
+        },
+        close: async () => undefined,
+      };
     };
     const euStore = createMemoryStorageAdapter({ name: 'eu', buckets: ['e'] });
     const usStore = createMemoryStorageAdapter({ name: 'us', buckets: ['u'] });

@@ -40,17 +40,30 @@ describe('priceMultiplier (time-of-day schedule)', () => {
 });
 
 describe('operationCost', () => {
-  const price: Price = { storage_gb_month: 0.023, request_1k: 0.005, egress_gb: 0.09, egress_gb_to: { 'eu-west-1': 0.02 }, vcpu_hour: 0.04, memory_gib_hour: 0.004 };
+  const price: Price = {
+    storage_gb_month: 0.023,
+    request_1k: 0.005,
+    egress_gb: 0.09,
+    egress_gb_to: { 'eu-west-1': 0.02 },
+    vcpu_hour: 0.04,
+    memory_gib_hour: 0.004,
+  };
   const wl = { objectGB: 1, retentionMonths: 2, jobHours: 3, job: { cpu: 1, memoryMiB: 1024 } };
   it('prices reads by request + egress to the caller, free in the same region', () => {
     expect(operationCost({ price, costClass: 'read', callerRegion: 'us-east-1', workload: wl })).toBeCloseTo(0.000005 + 0.09, 12);
     expect(operationCost({ price, costClass: 'read', callerRegion: 'eu-west-1', workload: wl })).toBeCloseTo(0.000005 + 0.02, 12);
     expect(operationCost({ price, costClass: 'read', bindingRegion: 'eu-west-1', callerRegion: 'eu-west-1', workload: wl })).toBeCloseTo(0.000005, 12);
-    expect(operationCost({ price, costClass: 'read', bindingRegion: 'eu-west-1', callerRegion: 'eu-west-1', workload: wl, list: true })).toBeCloseTo(0.020005, 12);
+    expect(operationCost({ price, costClass: 'read', bindingRegion: 'eu-west-1', callerRegion: 'eu-west-1', workload: wl, list: true })).toBeCloseTo(
+      0.020005,
+      12,
+    );
   });
   it('prices writes by request + storage, compute by job size and hours, times the multiplier', () => {
     expect(operationCost({ price, costClass: 'write', workload: wl })).toBeCloseTo(0.000005 + 0.046, 12);
-    expect(operationCost({ price, costClass: 'compute', job: { cpu: 4, memoryMiB: 8192 }, workload: wl, multiplier: 0.5 })).toBeCloseTo(0.5 * (0.16 + 0.032) * 3, 12);
+    expect(operationCost({ price, costClass: 'compute', job: { cpu: 4, memoryMiB: 8192 }, workload: wl, multiplier: 0.5 })).toBeCloseTo(
+      0.5 * (0.16 + 0.032) * 3,
+      12,
+    );
     expect(operationCost({ price: undefined, costClass: 'write' })).toBeUndefined();
     expect(operationCost({ price: { storage_gb_month: 1 }, costClass: 'compute' })).toBeUndefined();
   });

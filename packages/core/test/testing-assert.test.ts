@@ -18,11 +18,35 @@ describe('the kit error assertions', () => {
   });
 
   it('thrownError / throwsWithCode: the synchronous forms', () => {
-    expect(thrownError(() => { throw notFound(); }).code).toBe('NOT_FOUND');
-    expect(throwsWithCode(() => { throw notFound(); }, ['CONFIG_INVALID', 'NOT_FOUND'], 'f()').code).toBe('NOT_FOUND');
+    expect(
+      thrownError(() => {
+        throw notFound();
+      }).code,
+    ).toBe('NOT_FOUND');
+    expect(
+      throwsWithCode(
+        () => {
+          throw notFound();
+        },
+        ['CONFIG_INVALID', 'NOT_FOUND'],
+        'f()',
+      ).code,
+    ).toBe('NOT_FOUND');
     expect(() => thrownError(() => 1, 'f()')).toThrow(/f\(\): expected a PolycloudError .*succeeded/);
-    expect(() => thrownError(() => { throw new Error('plain'); })).toThrow(/not a PolycloudError/);
-    expect(() => throwsWithCode(() => { throw notFound(); }, 'CONFIG_INVALID', 'f()')).toThrow(/f\(\): expected code CONFIG_INVALID, got NOT_FOUND/);
+    expect(() =>
+      thrownError(() => {
+        throw new Error('plain');
+      }),
+    ).toThrow(/not a PolycloudError/);
+    expect(() =>
+      throwsWithCode(
+        () => {
+          throw notFound();
+        },
+        'CONFIG_INVALID',
+        'f()',
+      ),
+    ).toThrow(/f\(\): expected code CONFIG_INVALID, got NOT_FOUND/);
   });
 
   it('rejectsWithCode keeps its messages', async () => {

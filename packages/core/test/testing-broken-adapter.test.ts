@@ -97,13 +97,20 @@ describe('the storage conformance suite catches broken adapters', () => {
 
   it('fails when errors are plain Errors instead of PolycloudError codes', async () => {
     const adapter = broken((inner) => ({
-      head: (bucket, key, options) => inner.head(bucket, key, options).catch(() => { throw new Error('404'); }),
+      head: (bucket, key, options) =>
+        inner.head(bucket, key, options).catch(() => {
+          throw new Error('404');
+        }),
     }));
     expect(await failedCases(adapter)).toContain('get and head of a missing key → NOT_FOUND');
   });
 
   it('skips a case the adapter does not declare, with the reason', async () => {
-    const results = await runStorageConformanceCases({ adapter: createMemoryStorageAdapter({ buckets: ['b'], capabilities: { copy: false } }), bucket: 'b', gaps: { presign: 'emulator cannot sign' } });
+    const results = await runStorageConformanceCases({
+      adapter: createMemoryStorageAdapter({ buckets: ['b'], capabilities: { copy: false } }),
+      bucket: 'b',
+      gaps: { presign: 'emulator cannot sign' },
+    });
     const skipped = results.filter((r) => r.status === 'skipped').map((r) => r.reason);
     expect(skipped).toEqual(['adapter does not declare copy', 'presign: emulator cannot sign']);
   });
@@ -160,11 +167,19 @@ describe('the compute conformance suite catches broken adapters', () => {
         return inner.cancel(t, id, o);
       },
     }));
-    expect(await failed(broken)).toEqual(['cancel stops a running job (CANCELLED) and is idempotent', 'cancel of a finished job succeeds and leaves its final state']);
+    expect(await failed(broken)).toEqual([
+      'cancel stops a running job (CANCELLED) and is idempotent',
+      'cancel of a finished job succeeds and leaves its final state',
+    ]);
   });
 
   it('fails the unknown-id case when status answers UNEXPECTED instead of NOT_FOUND', async () => {
-    const broken = env((inner) => ({ status: (t, id, o) => inner.status(t, id, o).catch(() => { throw new PolycloudError('UNEXPECTED', 'boom'); }) }));
+    const broken = env((inner) => ({
+      status: (t, id, o) =>
+        inner.status(t, id, o).catch(() => {
+          throw new PolycloudError('UNEXPECTED', 'boom');
+        }),
+    }));
     expect(await failed(broken)).toEqual(['status of an unknown job id → NOT_FOUND (and cancel too, when supported)']);
   });
 });

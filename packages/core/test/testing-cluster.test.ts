@@ -19,15 +19,20 @@ function setup() {
   const a = createMemoryComputeAdapter({ name: 'aws', clock, pendingMs: 1_000, runMs: 60_000 });
   const b = createMemoryComputeAdapter({ name: 'gcp', clock, pendingMs: 1_000, runMs: 60_000 });
   const polycloud = createPolycloud({
-    providers: [{ name: 'aws', adapter: a }, { name: 'gcp', adapter: b }],
-    resources: [{
-      resource_id: 'lc-1',
-      type: 'LogicalCluster',
-      providers: [
-        { cloud: 'CLOUD_A', provider: 'aws', physical_id: 'queue-a' },
-        { cloud: 'CLOUD_B', provider: 'gcp', physical_id: 'projects/p/locations/europe-west1' },
-      ],
-    }],
+    providers: [
+      { name: 'aws', adapter: a },
+      { name: 'gcp', adapter: b },
+    ],
+    resources: [
+      {
+        resource_id: 'lc-1',
+        type: 'LogicalCluster',
+        providers: [
+          { cloud: 'CLOUD_A', provider: 'aws', physical_id: 'queue-a' },
+          { cloud: 'CLOUD_B', provider: 'gcp', physical_id: 'projects/p/locations/europe-west1' },
+        ],
+      },
+    ],
     clock,
     retry: { baseDelayMs: 1, maxDelayMs: 4 },
   });
@@ -62,11 +67,20 @@ describe('the test kit with the LogicalCluster facade', () => {
     const a = createFaultInjectingComputeAdapter(inner, { clock });
     const b = createMemoryComputeAdapter({ name: 'gcp', clock });
     const polycloud = createPolycloud({
-      providers: [{ name: 'aws', adapter: a }, { name: 'gcp', adapter: b }],
-      resources: [{ resource_id: 'lc-1', type: 'LogicalCluster', providers: [
-        { cloud: 'CLOUD_A', provider: 'aws', physical_id: 'queue-a' },
-        { cloud: 'CLOUD_B', provider: 'gcp', physical_id: 'queue-b' },
-      ] }],
+      providers: [
+        { name: 'aws', adapter: a },
+        { name: 'gcp', adapter: b },
+      ],
+      resources: [
+        {
+          resource_id: 'lc-1',
+          type: 'LogicalCluster',
+          providers: [
+            { cloud: 'CLOUD_A', provider: 'aws', physical_id: 'queue-a' },
+            { cloud: 'CLOUD_B', provider: 'gcp', physical_id: 'queue-b' },
+          ],
+        },
+      ],
       clock,
     });
     a.outage(true);
@@ -85,15 +99,27 @@ describe('the pre-submit lookup', () => {
     const a = createFaultInjectingComputeAdapter(createMemoryComputeAdapter({ name: 'aws', clock }), { clock, latencyMs: 600_000 });
     const b = createMemoryComputeAdapter({ name: 'gcp', clock });
     const polycloud = createPolycloud({
-      providers: [{ name: 'aws', adapter: a }, { name: 'gcp', adapter: b }],
-      resources: [{ resource_id: 'lc-1', type: 'LogicalCluster', providers: [
-        { cloud: 'CLOUD_A', provider: 'aws', physical_id: 'queue-a' },
-        { cloud: 'CLOUD_B', provider: 'gcp', physical_id: 'queue-b' },
-      ] }],
+      providers: [
+        { name: 'aws', adapter: a },
+        { name: 'gcp', adapter: b },
+      ],
+      resources: [
+        {
+          resource_id: 'lc-1',
+          type: 'LogicalCluster',
+          providers: [
+            { cloud: 'CLOUD_A', provider: 'aws', physical_id: 'queue-a' },
+            { cloud: 'CLOUD_B', provider: 'gcp', physical_id: 'queue-b' },
+          ],
+        },
+      ],
       clock,
     });
     let done = false;
-    const submitted = polycloud.cluster('lc-1', { attemptTimeoutMs: 2000 }).submit(JOB).then((r) => ((done = true), r));
+    const submitted = polycloud
+      .cluster('lc-1', { attemptTimeoutMs: 2000 })
+      .submit(JOB)
+      .then((r) => ((done = true), r));
     await clock.advance(1999);
     expect(done).toBe(false);
     await clock.advance(1);

@@ -11,7 +11,10 @@ import {
   type StorageAdapterFactory,
 } from '@polycloud/core/spi';
 
-interface Entry { data: Buffer; info: ObjectInfo }
+interface Entry {
+  data: Buffer;
+  info: ObjectInfo;
+}
 
 export const MapAdapterOptionsSchema = z.strictObject({ buckets: z.array(z.string().min(1)).default([]) });
 
@@ -47,8 +50,12 @@ export function createMapAdapter(options: z.input<typeof MapAdapterOptionsSchema
       const m = bucketOf(b);
       const data = body instanceof Readable ? await readAll(body, o.signal) : Buffer.from(body);
       const info: ObjectInfo = {
-        key, size: data.byteLength, versionToken: String(++version), lastModified: new Date(),
-        ...(o.contentType ? { contentType: o.contentType } : {}), metadata: { ...o.metadata },
+        key,
+        size: data.byteLength,
+        versionToken: String(++version),
+        lastModified: new Date(),
+        ...(o.contentType ? { contentType: o.contentType } : {}),
+        metadata: { ...o.metadata },
       };
       m.set(key, { data, info });
       return { key, versionToken: info.versionToken, size: info.size };
@@ -64,9 +71,7 @@ export function createMapAdapter(options: z.input<typeof MapAdapterOptionsSchema
     },
     async list(b, o = {}) {
       live(o.signal);
-      const keys = [...bucketOf(b).keys()]
-        .filter((k) => k.startsWith(o.prefix ?? ''))
-        .sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
+      const keys = [...bucketOf(b).keys()].filter((k) => k.startsWith(o.prefix ?? '')).sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
       const start = o.continuationToken ? Number(o.continuationToken) : 0;
       const end = start + (o.pageSize ?? 1000);
       const objects = keys.slice(start, end).map((k) => {

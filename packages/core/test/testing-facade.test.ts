@@ -11,15 +11,17 @@ function setup(clock: FakeClock, a: StorageAdapter, b: StorageAdapter, timeoutMs
       { name: 'CLOUD_A', adapter: a },
       { name: 'CLOUD_B', adapter: b },
     ],
-    resources: [{
-      resource_id: 'lb-123',
-      type: 'LogicalBucket',
-      providers: [
-        { cloud: 'CLOUD_A', physical_id: 'bucket-x' },
-        { cloud: 'CLOUD_B', physical_id: 'container-y', role: 'standby' },
-      ],
-      replication: { mode: 'none' }, // the facade and the kit alone: replication is @polycloud/sync's
-    }],
+    resources: [
+      {
+        resource_id: 'lb-123',
+        type: 'LogicalBucket',
+        providers: [
+          { cloud: 'CLOUD_A', physical_id: 'bucket-x' },
+          { cloud: 'CLOUD_B', physical_id: 'container-y', role: 'standby' },
+        ],
+        replication: { mode: 'none' }, // the facade and the kit alone: replication is @polycloud/sync's
+      },
+    ],
     clock,
     timeoutMs,
     retry: { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 1_000 },
@@ -31,7 +33,11 @@ function setup(clock: FakeClock, a: StorageAdapter, b: StorageAdapter, timeoutMs
   return { bucket: polycloud.bucket('lb-123'), events };
 }
 
-const codeOf = (p: Promise<unknown>) => p.then(() => 'ok', (e: unknown) => (isPolycloudError(e) ? e.code : 'not-a-polycloud-error'));
+const codeOf = (p: Promise<unknown>) =>
+  p.then(
+    () => 'ok',
+    (e: unknown) => (isPolycloudError(e) ? e.code : 'not-a-polycloud-error'),
+  );
 
 describe('the test kit with the LogicalBucket facade', () => {
   it('an outage of the primary fails writes over to the standby', async () => {
@@ -67,7 +73,8 @@ describe('the test kit with the LogicalBucket facade', () => {
 
   it('a hung call ends with TIMEOUT when the fake clock passes the operation deadline', async () => {
     const clock = createFakeClock(0);
-    const hung = (bucketName: string) => createFaultInjectingStorageAdapter(createMemoryStorageAdapter({ buckets: [bucketName] }), { clock, timeoutRate: 1, timeoutMs: 3_600_000 });
+    const hung = (bucketName: string) =>
+      createFaultInjectingStorageAdapter(createMemoryStorageAdapter({ buckets: [bucketName] }), { clock, timeoutRate: 1, timeoutMs: 3_600_000 });
     const { bucket } = setup(clock, hung('bucket-x'), hung('container-y'), 2_000);
     const head = codeOf(bucket.head('k'));
     await clock.advance(1_999);

@@ -61,7 +61,9 @@ describe('createFakeClock', () => {
   });
 
   it('advance() rejects a negative duration with INVALID_ARGUMENT', async () => {
-    const error = await createFakeClock().advance(-1).catch((e: unknown) => e);
+    const error = await createFakeClock()
+      .advance(-1)
+      .catch((e: unknown) => e);
     expect(isPolycloudError(error, 'INVALID_ARGUMENT')).toBe(true);
   });
 });

@@ -9,7 +9,11 @@ import {
 } from '@polycloud/core/testing';
 
 const bytes = (s: string) => new Uint8Array(Buffer.from(s));
-const codeOf = (p: Promise<unknown>) => p.then(() => 'ok', (e: unknown) => (isPolycloudError(e) ? e.code : 'not-a-polycloud-error'));
+const codeOf = (p: Promise<unknown>) =>
+  p.then(
+    () => 'ok',
+    (e: unknown) => (isPolycloudError(e) ? e.code : 'not-a-polycloud-error'),
+  );
 
 async function outcomes(seed: number, n = 200): Promise<string[]> {
   const adapter = createFaultInjectingStorageAdapter(createMemoryStorageAdapter({ buckets: ['b'] }), { seed, errorRate: 0.3 });
@@ -104,7 +108,9 @@ describe('createFaultInjectingStorageAdapter', () => {
 
   it('rejects invalid options with CONFIG_INVALID naming the path', () => {
     const inner = createMemoryStorageAdapter();
-    expect(() => createFaultInjectingStorageAdapter(inner, { errorRate: 1.5 })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', path: ['errorRate'] }));
+    expect(() => createFaultInjectingStorageAdapter(inner, { errorRate: 1.5 })).toThrow(
+      expect.objectContaining({ code: 'CONFIG_INVALID', path: ['errorRate'] }),
+    );
   });
 });
 

@@ -5,9 +5,21 @@ import { createFakeClock, createMemoryComputeAdapter, memoryComputeAdapterFactor
 
 const target = { physicalId: 'queue-1', options: {} };
 const job = (key: string, extra: Partial<ComputeJobRequest> = {}): ComputeJobRequest => ({
-  name: key, idempotencyKey: key, image: 'img', env: {}, cpu: 1, memoryMiB: 512, retries: 0, tags: {}, ...extra,
+  name: key,
+  idempotencyKey: key,
+  image: 'img',
+  env: {},
+  cpu: 1,
+  memoryMiB: 512,
+  retries: 0,
+  tags: {},
+  ...extra,
 });
-const codeOf = (p: Promise<unknown>) => p.then(() => 'ok', (e: unknown) => (isPolycloudError(e) ? e.code : 'not-a-polycloud-error'));
+const codeOf = (p: Promise<unknown>) =>
+  p.then(
+    () => 'ok',
+    (e: unknown) => (isPolycloudError(e) ? e.code : 'not-a-polycloud-error'),
+  );
 
 describe('createMemoryComputeAdapter', () => {
   it('moves PENDING → RUNNING → SUCCEEDED on the fake clock, with timestamps', async () => {
@@ -83,6 +95,8 @@ describe('createMemoryComputeAdapter', () => {
     expect(await codeOf(m.submit(target, job('big', { cpu: 4 })))).toBe('INVALID_ARGUMENT');
     const registry = createAdapterRegistry([memoryComputeAdapterFactory]);
     expect(registry.createCompute('memory', { runMs: 10 }, { name: 'sim' }).name).toBe('sim');
-    expect(() => registry.createCompute('memory', { runMs: -1 }, { name: 'sim' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', path: ['runMs'] }));
+    expect(() => registry.createCompute('memory', { runMs: -1 }, { name: 'sim' })).toThrow(
+      expect.objectContaining({ code: 'CONFIG_INVALID', path: ['runMs'] }),
+    );
   });
 });

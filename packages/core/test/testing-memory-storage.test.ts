@@ -4,12 +4,24 @@ import { createAdapterRegistry, isPolycloudError, readAll } from '@polycloud/cor
 import { createFakeClock, createMemoryCloud, createMemoryStorageAdapter, memoryStorageAdapterFactory } from '@polycloud/core/testing';
 
 const bytes = (s: string) => new Uint8Array(Buffer.from(s));
-const codeOf = (p: Promise<unknown>) => p.then(() => 'ok', (e: unknown) => (isPolycloudError(e) ? e.code : 'not-a-polycloud-error'));
+const codeOf = (p: Promise<unknown>) =>
+  p.then(
+    () => 'ok',
+    (e: unknown) => (isPolycloudError(e) ? e.code : 'not-a-polycloud-error'),
+  );
 
 describe('createMemoryStorageAdapter', () => {
   it('every operation on a missing bucket is NOT_FOUND until ensureBucket creates it', async () => {
     const m = createMemoryStorageAdapter();
-    for (const p of [m.put('nope', 'k', bytes('x')), m.get('nope', 'k'), m.head('nope', 'k'), m.list('nope'), m.delete('nope', 'k'), m.deleteMany('nope', ['k']), m.probe('nope')]) {
+    for (const p of [
+      m.put('nope', 'k', bytes('x')),
+      m.get('nope', 'k'),
+      m.head('nope', 'k'),
+      m.list('nope'),
+      m.delete('nope', 'k'),
+      m.deleteMany('nope', ['k']),
+      m.probe('nope'),
+    ]) {
       expect(await codeOf(p)).toBe('NOT_FOUND');
     }
     await m.ensureBucket('nope');
@@ -35,7 +47,11 @@ describe('createMemoryStorageAdapter', () => {
       const cloud = createMemoryCloud({ buckets: ['b'] });
       const a = createMemoryStorageAdapter({ cloud });
       const b = createMemoryStorageAdapter({ cloud, name: 'other' });
-      const tokens = [(await a.put('b', 'x', bytes('1'))).versionToken, (await b.put('b', 'y', bytes('2'))).versionToken, (await a.copy('b', 'x', 'z')).versionToken];
+      const tokens = [
+        (await a.put('b', 'x', bytes('1'))).versionToken,
+        (await b.put('b', 'y', bytes('2'))).versionToken,
+        (await a.copy('b', 'x', 'z')).versionToken,
+      ];
       return tokens;
     };
     const tokens = await run();
@@ -68,7 +84,16 @@ describe('createMemoryStorageAdapter', () => {
   it('narrowed capabilities refuse the call with UNSUPPORTED; limits give INVALID_ARGUMENT', async () => {
     const m = createMemoryStorageAdapter({
       buckets: ['b'],
-      capabilities: { rangeRead: false, conditionalWrite: false, multipart: false, maxSinglePutBytes: 4, listDelimiter: false, presign: false, batchDelete: false, copy: false },
+      capabilities: {
+        rangeRead: false,
+        conditionalWrite: false,
+        multipart: false,
+        maxSinglePutBytes: 4,
+        listDelimiter: false,
+        presign: false,
+        batchDelete: false,
+        copy: false,
+      },
     });
     await m.put('b', 'k', bytes('abcd'));
     expect(await codeOf(m.get('b', 'k', { range: { start: 1 } }))).toBe('UNSUPPORTED');

@@ -38,7 +38,16 @@ describe('URM', () => {
       ...original,
       tags: { residency: 'eu' },
       providers: [
-        { cloud: 'aws', physical_id: 'b1', provider: 's3-eu', region: 'eu-west-1', role: 'primary', weight: 3, tags: { classifications: 'pii' }, price: { storage_gb_month: 0.023, egress_gb: 0.09, schedule: [{ from: '22:00', to: '06:00', multiplier: 0.5 }] } },
+        {
+          cloud: 'aws',
+          physical_id: 'b1',
+          provider: 's3-eu',
+          region: 'eu-west-1',
+          role: 'primary',
+          weight: 3,
+          tags: { classifications: 'pii' },
+          price: { storage_gb_month: 0.023, egress_gb: 0.09, schedule: [{ from: '22:00', to: '06:00', multiplier: 0.5 }] },
+        },
         { cloud: 'azure', physical_id: 'c1', region: 'westeurope', role: 'standby' },
       ],
     });
@@ -48,7 +57,11 @@ describe('URM', () => {
   });
 
   it('accepts a LogicalCluster', () => {
-    const doc = parseUrmDocument({ resource_id: 'lc-1', type: 'LogicalCluster', providers: [{ cloud: 'CLOUD_A', physical_id: 'queue-a', options: { location: 'x' } }] });
+    const doc = parseUrmDocument({
+      resource_id: 'lc-1',
+      type: 'LogicalCluster',
+      providers: [{ cloud: 'CLOUD_A', physical_id: 'queue-a', options: { location: 'x' } }],
+    });
     expect(doc.type).toBe('LogicalCluster');
   });
 
@@ -74,18 +87,50 @@ describe('URM', () => {
     ['infinite weight', { ...original, providers: [{ cloud: 'A', physical_id: 'x', weight: Infinity }] }, ['providers', 0, 'weight']],
     ['all weights zero', { ...original, providers: [{ cloud: 'A', physical_id: 'x', weight: 0 }] }, ['providers']],
     ['tag value not a string', { ...original, providers: [{ cloud: 'A', physical_id: 'x', tags: { residency: 1 } }] }, ['providers', 0, 'tags', 'residency']],
-    ['negative price', { ...original, providers: [{ cloud: 'A', physical_id: 'x', price: { storage_gb_month: -0.1 } }] }, ['providers', 0, 'price', 'storage_gb_month']],
-    ['bad schedule time', { ...original, providers: [{ cloud: 'A', physical_id: 'x', price: { schedule: [{ from: '25:00', to: '06:00', multiplier: 0.5 }] } }] }, ['providers', 0, 'price', 'schedule', 0, 'from']],
+    [
+      'negative price',
+      { ...original, providers: [{ cloud: 'A', physical_id: 'x', price: { storage_gb_month: -0.1 } }] },
+      ['providers', 0, 'price', 'storage_gb_month'],
+    ],
+    [
+      'bad schedule time',
+      { ...original, providers: [{ cloud: 'A', physical_id: 'x', price: { schedule: [{ from: '25:00', to: '06:00', multiplier: 0.5 }] } }] },
+      ['providers', 0, 'price', 'schedule', 0, 'from'],
+    ],
     ['unknown price field', { ...original, providers: [{ cloud: 'A', physical_id: 'x', price: { per_gb: 1 } }] }, ['providers', 0, 'price', 'per_gb']],
-    ['duplicate binding ids', { ...original, providers: [{ cloud: 'A', physical_id: 'x' }, { cloud: 'A', physical_id: 'y' }] }, ['providers', 1, 'cloud']],
-    ['duplicate explicit ids', { ...original, providers: [{ cloud: 'A', physical_id: 'x', id: 'one' }, { cloud: 'B', physical_id: 'y', id: 'one' }] }, ['providers', 1, 'id']],
+    [
+      'duplicate binding ids',
+      {
+        ...original,
+        providers: [
+          { cloud: 'A', physical_id: 'x' },
+          { cloud: 'A', physical_id: 'y' },
+        ],
+      },
+      ['providers', 1, 'cloud'],
+    ],
+    [
+      'duplicate explicit ids',
+      {
+        ...original,
+        providers: [
+          { cloud: 'A', physical_id: 'x', id: 'one' },
+          { cloud: 'B', physical_id: 'y', id: 'one' },
+        ],
+      },
+      ['providers', 1, 'id'],
+    ],
     ['canary naming no binding', { ...original, routing: { canary: { binding: 'CLOUD_Z', percent: 5 } } }, ['routing', 'canary', 'binding']],
     ['canary percent over 100', { ...original, routing: { canary: { binding: 'CLOUD_A', percent: 150 } } }, ['routing', 'canary', 'percent']],
     ['unknown routing strategy', { ...original, routing: { strategy: 'random' } }, ['routing', 'strategy']],
     ['health check interval too small', { ...original, routing: { health_check: { interval_ms: 1 } } }, ['routing', 'health_check', 'interval_ms']],
     ['unknown replication mode', { ...original, replication: { mode: 'eventual' } }, ['replication', 'mode']],
     ['priority policy without list', { ...original, replication: { conflict: 'priority' } }, ['replication', 'priority']],
-    ['priority list naming no binding', { ...original, replication: { conflict: 'priority', priority: ['CLOUD_A', 'CLOUD_Q'] } }, ['replication', 'priority', 1]],
+    [
+      'priority list naming no binding',
+      { ...original, replication: { conflict: 'priority', priority: ['CLOUD_A', 'CLOUD_Q'] } },
+      ['replication', 'priority', 1],
+    ],
     ['mass-delete fraction over 1', { ...original, replication: { max_delete_fraction: 2 } }, ['replication', 'max_delete_fraction']],
     ['unknown top-level field', { ...original, extra: true }, ['extra']],
   ];

@@ -45,7 +45,17 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<R
   const port = options.port ?? (await freePort());
   const timeoutMs = options.timeoutMs ?? 20_000;
   const script = packageBin('azurite', 'azurite-blob');
-  const args = ['--inMemoryPersistence', '--skipApiVersionCheck', '--loose', '--disableTelemetry', '--blobHost', '127.0.0.1', '--blobPort', String(port), '--silent'];
+  const args = [
+    '--inMemoryPersistence',
+    '--skipApiVersionCheck',
+    '--loose',
+    '--disableTelemetry',
+    '--blobHost',
+    '127.0.0.1',
+    '--blobPort',
+    String(port),
+    '--silent',
+  ];
   if (options.https) args.push('--cert', options.https.certPath, '--key', options.https.keyPath);
   if (options.oauth) args.push('--oauth', options.oauth);
   const endpoint = `${options.https ? 'https' : 'http'}://127.0.0.1:${port}`;

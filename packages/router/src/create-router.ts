@@ -1,4 +1,15 @@
-import { hardFilter, type HealthEvent, type RouteDecision, type RouteExplanation, type RouteOutcome, type Router, type RouterContext, type RouteRequest, type RouterFactory, type UrmDocument } from '@polycloud/core/spi';
+import {
+  hardFilter,
+  type HealthEvent,
+  type RouteDecision,
+  type RouteExplanation,
+  type RouteOutcome,
+  type Router,
+  type RouterContext,
+  type RouteRequest,
+  type RouterFactory,
+  type UrmDocument,
+} from '@polycloud/core/spi';
 import { buildDocState, costClassOf, type DocState, type Group, type Table } from './doc-state.js';
 import { explainRequest } from './explain.js';
 import { hash53, hashString } from './hash.js';
@@ -164,7 +175,7 @@ class PolycloudRouter implements Router {
       group.rejected = rejected;
     } catch (e) {
       group.error = e;
-      group.rejected = ((e as { context?: { rejected?: Group['rejected'] } }).context?.rejected) ?? [];
+      group.rejected = (e as { context?: { rejected?: Group['rejected'] } }).context?.rejected ?? [];
     }
     // Tag values come from callers (per object): bound the cache so it cannot grow
     // without limit; a miss only costs one hardFilter call.
@@ -200,8 +211,7 @@ class PolycloudRouter implements Router {
       group.compute ??= new Map();
       if (group.compute.size >= 64) group.compute.clear(); // job sizes vary: keep the cache bounded
       group.compute.set(jobKey, table);
-    }
-    else group[cls] = table;
+    } else group[cls] = table;
     return table;
   }
 

@@ -84,7 +84,12 @@ export interface Group {
   compute?: Map<string, Table>;
 }
 
-export function buildDocState(doc: UrmDocument, options: ResolvedRouterOptions, health: ResourceHealth, healthOf: (bindingId: string) => BindingHealth): DocState {
+export function buildDocState(
+  doc: UrmDocument,
+  options: ResolvedRouterOptions,
+  health: ResourceHealth,
+  healthOf: (bindingId: string) => BindingHealth,
+): DocState {
   const sorted = [...doc.providers].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const lanes = new Int32Array(sorted.length * 2);
   const out = new Int32Array(2);
@@ -105,7 +110,10 @@ export function buildDocState(doc: UrmDocument, options: ResolvedRouterOptions, 
     distanceKm: sorted.map((b) => regionDistanceKm(callerRegion, b.region, options.regions)),
     callerRegion,
     callerCloud: options.caller.cloud,
-    canary: canary && canary.percent > 0 ? { binding: canary.binding, threshold: Math.round(canary.percent * 100), seed: seedOf(canary.salt ?? `canary:${doc.resource_id}`) } : undefined,
+    canary:
+      canary && canary.percent > 0
+        ? { binding: canary.binding, threshold: Math.round(canary.percent * 100), seed: seedOf(canary.salt ?? `canary:${doc.resource_id}`) }
+        : undefined,
     health,
     keyedMode: Object.fromEntries(OPERATIONS.map((op) => [op, modeOf(doc.routing.strategy, op, true)])) as Record<OperationKind, Mode>,
     keylessMode: Object.fromEntries(OPERATIONS.map((op) => [op, modeOf(doc.routing.strategy, op, false)])) as Record<OperationKind, Mode>,

@@ -40,6 +40,7 @@ export function dynamicOf(state: DocState, tracker: HealthTracker, o: ResolvedRo
   const params = weightParams(o, undefined);
   return (c) => {
     const h = tracker.binding(state.resourceId, state.sorted[c]!.id);
-    return dynamicFactor({ staticWeight: 1, latencyMs: tracker.latencyNow(h, now), inflight: h.inflight, errorRate: tracker.errorRateNow(h, now) }, params).dynamic;
+    return dynamicFactor({ staticWeight: 1, latencyMs: tracker.latencyNow(h, now), inflight: h.inflight, errorRate: tracker.errorRateNow(h, now) }, params)
+      .dynamic;
   };
 }

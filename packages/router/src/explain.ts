@@ -36,13 +36,26 @@ export function explainRequest(x: ExplainInput): RouteExplanation {
     const refused = group.rejected.find((r) => r.binding === b.id);
     const base = { binding: b.id, provider: b.provider, cloud: b.cloud, ...(b.region ? { region: b.region } : {}) };
     if (refused || !table || !table.placement[c]) {
-      return { ...base, verdict: refused?.verdict ?? 'excluded', ...(refused?.detail ? { detail: refused.detail } : {}), weight: 0, scores: { priority: b.priority, static: b.weight } };
+      return {
+        ...base,
+        verdict: refused?.verdict ?? 'excluded',
+        ...(refused?.detail ? { detail: refused.detail } : {}),
+        weight: 0,
+        scores: { priority: b.priority, static: b.weight },
+      };
     }
     const p = table.placement[c]!;
     const h = tracker.binding(state.resourceId, b.id);
     const dyn = dynamic(c);
     const isCanary = state.canary?.binding === b.id;
-    const weight = mode === 'p2c' ? table.effective[c]! * dyn : mode === 'rendezvous' && options.stickyLoadSignals ? table.effective[c]! * dyn : mode === 'primary' ? p.placement * table.ramp[c]! : table.effective[c]!;
+    const weight =
+      mode === 'p2c'
+        ? table.effective[c]! * dyn
+        : mode === 'rendezvous' && options.stickyLoadSignals
+          ? table.effective[c]! * dyn
+          : mode === 'primary'
+            ? p.placement * table.ramp[c]!
+            : table.effective[c]!;
     const scores: Record<string, number> = {
       priority: b.priority,
       static: p.static,

@@ -45,7 +45,11 @@ export class BindingHealth {
   reportedDown = false;
   halfOpenReported = false;
 
-  constructor(readonly resource: string, readonly binding: string, windowSize: number) {
+  constructor(
+    readonly resource: string,
+    readonly binding: string,
+    windowSize: number,
+  ) {
     this.ring = new Uint8Array(windowSize);
   }
 }

@@ -62,7 +62,12 @@ export const RouterOptionsSchema = z.strictObject({
     .default({ windowSize: 20, minRequests: 10, failureRatio: 0.5, openMs: 1_000, maxOpenMs: 30_000, halfOpenTrials: 1 }),
   /** Signal smoothing: peak-EWMA latency and error-rate decay time. */
   smoothing: z
-    .strictObject({ decayMs: positive.default(10_000), maxSampleWeight: z.number().min(0.01).max(1).default(0.1), latencyFloorMs: positive.default(1), errorEpsilon: positive.default(0.05) })
+    .strictObject({
+      decayMs: positive.default(10_000),
+      maxSampleWeight: z.number().min(0.01).max(1).default(0.1),
+      latencyFloorMs: positive.default(1),
+      errorEpsilon: positive.default(0.05),
+    })
     .default({ decayMs: 10_000, maxSampleWeight: 0.1, latencyFloorMs: 1, errorEpsilon: 0.05 }),
   /**
    * Active probes; a resource's `routing.health_check` overrides interval and timeout.
@@ -85,9 +90,20 @@ export const RouterOptionsSchema = z.strictObject({
       /** A late probe while real calls answered within the deadline is weak evidence: not counted as a failure. */
       inBand: z.boolean().default(true),
     })
-    .default({ enabled: true, intervalMs: 250, timeoutMs: 500, unhealthyThreshold: 1, healthyThreshold: 2, latencyMultiplier: 2, maxTimeoutMs: 5_000, inBand: true }),
+    .default({
+      enabled: true,
+      intervalMs: 250,
+      timeoutMs: 500,
+      unhealthyThreshold: 1,
+      healthyThreshold: 2,
+      latencyMultiplier: 2,
+      maxTimeoutMs: 5_000,
+      inBand: true,
+    }),
   /** 'route' events: the share of decisions emitted (deterministic), and whether they carry the explanation. */
-  events: z.strictObject({ sampleRate: z.number().min(0).max(1).default(0.01), explain: z.boolean().default(false) }).default({ sampleRate: 0.01, explain: false }),
+  events: z
+    .strictObject({ sampleRate: z.number().min(0).max(1).default(0.01), explain: z.boolean().default(false) })
+    .default({ sampleRate: 0.01, explain: false }),
 });
 
 export type RouterOptions = z.input<typeof RouterOptionsSchema>;

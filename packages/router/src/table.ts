@@ -1,4 +1,13 @@
-import { DEFAULT_WORKLOAD, operationCost, placementWeight, priceMultiplier, priceReference, tierLoads, type RouteDecision, type WeightParams } from '@polycloud/core/spi';
+import {
+  DEFAULT_WORKLOAD,
+  operationCost,
+  placementWeight,
+  priceMultiplier,
+  priceReference,
+  tierLoads,
+  type RouteDecision,
+  type WeightParams,
+} from '@polycloud/core/spi';
 import type { CostClassKey, DocState, Group, Placement, Table } from './doc-state.js';
 import type { HealthTracker } from './health.js';
 import type { ResolvedRouterOptions } from './options.js';
@@ -78,7 +87,7 @@ export function buildTable(
     placement[c] = { cost, static: p.static, role: p.role, relativePrice: p.relativePrice, price: p.price, distance: p.distance, placement: p.placement };
   }
 
-  const canaryIdx = state.canary ? state.index.get(state.canary.binding) ?? -1 : -1;
+  const canaryIdx = state.canary ? (state.index.get(state.canary.binding) ?? -1) : -1;
   const compliantCanary = canaryIdx >= 0 && group.compliant.includes(canaryIdx) ? canaryIdx : -1;
   const others = group.compliant.filter((c) => c !== compliantCanary);
   const W = (c: number) => placement[c]!.placement;
@@ -135,8 +144,7 @@ export function buildTable(
   const pickInv = Float64Array.from(pickList, (c) => 1 / effective[c]!);
   let total = 0;
   const pickCum = Float64Array.from(pickList, (c) => (total += effective[c]!));
-  const rank = (a: number, b: number) =>
-    state.sorted[a]!.priority - state.sorted[b]!.priority || weightOf(b) - weightOf(a) || W(b) - W(a) || byId(a, b);
+  const rank = (a: number, b: number) => state.sorted[a]!.priority - state.sorted[b]!.priority || weightOf(b) - weightOf(a) || W(b) - W(a) || byId(a, b);
   const primary = Int32Array.from([...members].sort(rank));
   const order = [...group.compliant].sort((a, b) => Number(available[b]) - Number(available[a]) || rank(a, b));
 

@@ -20,9 +20,30 @@ function example() {
         routing: { strategy: 'sticky', caller_region: 'eu-west-1' },
         replication: { mode: 'none' }, // routing alone (replication would need @polycloud/sync)
         providers: [
-          { id: 'aws-eu', cloud: 'aws', physical_id: 'ds-eu-aws', region: 'eu-west-1', weight: 2, price: { storage_gb_month: 0.023, request_1k: 0.005, egress_gb: 0.09 } },
-          { id: 'gcp-eu', cloud: 'gcp', physical_id: 'ds-eu-gcp', region: 'europe-west1', weight: 1, price: { storage_gb_month: 0.02, request_1k: 0.005, egress_gb: 0.12 } },
-          { id: 'azure-eu', cloud: 'azure', physical_id: 'ds-eu-azure', region: 'westeurope', role: 'standby', price: { storage_gb_month: 0.018, request_1k: 0.0065, egress_gb: 0.087 } },
+          {
+            id: 'aws-eu',
+            cloud: 'aws',
+            physical_id: 'ds-eu-aws',
+            region: 'eu-west-1',
+            weight: 2,
+            price: { storage_gb_month: 0.023, request_1k: 0.005, egress_gb: 0.09 },
+          },
+          {
+            id: 'gcp-eu',
+            cloud: 'gcp',
+            physical_id: 'ds-eu-gcp',
+            region: 'europe-west1',
+            weight: 1,
+            price: { storage_gb_month: 0.02, request_1k: 0.005, egress_gb: 0.12 },
+          },
+          {
+            id: 'azure-eu',
+            cloud: 'azure',
+            physical_id: 'ds-eu-azure',
+            region: 'westeurope',
+            role: 'standby',
+            price: { storage_gb_month: 0.018, request_1k: 0.0065, egress_gb: 0.087 },
+          },
           { id: 'aws-us', cloud: 'aws', physical_id: 'ds-us-aws', region: 'us-east-1', price: { storage_gb_month: 0.021, request_1k: 0.005, egress_gb: 0.09 } },
         ],
       },
@@ -58,7 +79,8 @@ describe('docs/routing.md worked example', () => {
 
   it('spills 30% to the standby after three failures on aws-eu, as documented', () => {
     pc = example();
-    for (let i = 0; i < 3; i++) pc.router.report('lb-datasets', 'aws-eu', { ok: false, latencyMs: 12, error: new PolycloudError('UNAVAILABLE', 'down', { retryable: true }) });
+    for (let i = 0; i < 3; i++)
+      pc.router.report('lb-datasets', 'aws-eu', { ok: false, latencyMs: 12, error: new PolycloudError('UNAVAILABLE', 'down', { retryable: true }) });
     const e = pc.bucket('lb-datasets').explain('write', 'reports/2026/q1.parquet');
     expect(e.chosen).toBe('azure-eu');
     const by = Object.fromEntries(e.candidates.map((c) => [c.binding, c]));

@@ -27,7 +27,7 @@ function setup(): { pc: Polycloud; clock: FakeClock; primary: FaultInjectingStor
 async function run(clock: FakeClock, pc: Polycloud, ms: number, onDone: (binding: string | undefined, startedAt: number, doneAt: number) => void) {
   const bucket = pc.bucket('lb-1');
   let i = 0;
-  for (const end = clock.now() + ms; clock.now() < end; ) {
+  for (const end = clock.now() + ms; clock.now() < end;) {
     const startedAt = clock.now();
     bucket.put(`k${i++}`, 'x').then(
       (r) => onDone(r.binding, startedAt, clock.now()),
@@ -103,14 +103,24 @@ describe('time-of-day pricing through a LogicalCluster (fake clock, memory compu
           type: 'LogicalCluster',
           providers: [
             { cloud: 'aws', physical_id: 'queue-a', region: 'us-east-1', price: { vcpu_hour: 0.05, memory_gib_hour: 0.005 } },
-            { cloud: 'gcp', physical_id: 'loc-b', region: 'us-central1', price: { vcpu_hour: 0.08, memory_gib_hour: 0.008, schedule: [{ from: '22:00', to: '06:00', multiplier: 0.4 }] } },
+            {
+              cloud: 'gcp',
+              physical_id: 'loc-b',
+              region: 'us-central1',
+              price: { vcpu_hour: 0.08, memory_gib_hour: 0.008, schedule: [{ from: '22:00', to: '06:00', multiplier: 0.4 }] },
+            },
           ],
         },
       ],
       router: createRouter({ probes: { enabled: false } }),
     });
     open = pc;
-    const job = (name: string) => ({ apiVersion: 'batch.mcp/v1', kind: 'DataJob', metadata: { name }, spec: { image: 'data-processor:v1', resources: { cpu: 8, memory: '32Gi' } } });
+    const job = (name: string) => ({
+      apiVersion: 'batch.mcp/v1',
+      kind: 'DataJob',
+      metadata: { name },
+      spec: { image: 'data-processor:v1', resources: { cpu: 8, memory: '32Gi' } },
+    });
     const cluster = pc.cluster('lc-1');
     const noon = await cluster.submit(job('noon'));
     await clock.advance(10 * 3600_000); // 22:00 UTC

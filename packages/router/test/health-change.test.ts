@@ -8,7 +8,7 @@ const primaryStandby = [
   { cloud: 'azure', physical_id: 'z', region: 'westeurope', role: 'standby' },
 ];
 
-describe('onHealthChange (core\'s channel for health cuts)', () => {
+describe("onHealthChange (core's channel for health cuts)", () => {
   it('tells its listeners of every health change before the public health event, until unsubscribed', async () => {
     const h = harness(bucket(primaryStandby, { strategy: 'primary' }), { slowStart: { windowMs: 0 } });
     const seen: string[] = [];

@@ -39,7 +39,12 @@ describe('passive outlier detection', () => {
     await h.clock.advance(1);
     expect(first(h)).toBe('aws');
     const states = h.events.filter((e) => e.event === 'health').map((e) => e.payload as { state: string; healthy?: boolean; binding: string });
-    expect(states.map((s) => `${s.binding}:${s.state}:${s.healthy}`)).toEqual(['aws:ejected:false', 'aws:restored:true', 'aws:ejected:false', 'aws:restored:true']);
+    expect(states.map((s) => `${s.binding}:${s.state}:${s.healthy}`)).toEqual([
+      'aws:ejected:false',
+      'aws:restored:true',
+      'aws:ejected:false',
+      'aws:restored:true',
+    ]);
   });
 
   it('does not count non-retryable answers (NOT_FOUND) or caller aborts as failures', () => {
@@ -52,7 +57,15 @@ describe('passive outlier detection', () => {
   });
 
   it('never ejects more than the allowed fraction (at least one binding stays in)', () => {
-    const h = harness(bucket([{ cloud: 'a', physical_id: 'a' }, { cloud: 'b', physical_id: 'b' }], { strategy: 'primary' }));
+    const h = harness(
+      bucket(
+        [
+          { cloud: 'a', physical_id: 'a' },
+          { cloud: 'b', physical_id: 'b' },
+        ],
+        { strategy: 'primary' },
+      ),
+    );
     fail(h, 'a', 3);
     fail(h, 'b', 3);
     const explained = h.router.explain({ resource: h.doc, operation: 'write', key: 'k', tags: {} });
@@ -104,7 +117,10 @@ describe('circuit breaker: an aborted half-open trial', () => {
 
 describe('active probes', () => {
   it('probe at the configured interval on the router clock, mark down on failure and up after 2 successes, stop on close', async () => {
-    const h = harness(bucket(primaryStandby, { strategy: 'primary', health_check: { interval_ms: 100, timeout_ms: 50 } }), { probes: { enabled: true }, slowStart: { windowMs: 0 } });
+    const h = harness(bucket(primaryStandby, { strategy: 'primary', health_check: { interval_ms: 100, timeout_ms: 50 } }), {
+      probes: { enabled: true },
+      slowStart: { windowMs: 0 },
+    });
     await h.clock.advance(150);
     expect(first(h)).toBe('aws');
     h.probeOk.set('aws', false);

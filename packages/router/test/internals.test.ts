@@ -9,14 +9,17 @@ import { parseRouterOptions } from '../src/options.js';
 import { bucket, harness } from './helpers.js';
 
 describe('hot-path load factor', () => {
-  it('equals core\'s pure dynamicFactor', () => {
+  it("equals core's pure dynamicFactor", () => {
     const o = parseRouterOptions({});
     const model = new LoadModel(o);
     fc.assert(
       fc.property(fc.double({ min: 0, max: 5000, noNaN: true }), fc.nat(50), fc.double({ min: 0, max: 1, noNaN: true }), (latency, inflight, errorRate) => {
         const h = new BindingHealth('r', 'b', 4);
         Object.assign(h, { latency, latencyAt: 0, samples: 1, inflight, errorRate, errorAt: 0 });
-        const expected = dynamicFactor({ staticWeight: 1, latencyMs: latency, inflight, errorRate }, { exponents: o.exponents, latencyFloorMs: 1, errorEpsilon: 0.05 }).dynamic;
+        const expected = dynamicFactor(
+          { staticWeight: 1, latencyMs: latency, inflight, errorRate },
+          { exponents: o.exponents, latencyFloorMs: 1, errorEpsilon: 0.05 },
+        ).dynamic;
         expect(model.factor(h, 0)).toBeCloseTo(expected, 12);
       }),
       { seed: 5, numRuns: 200 },
@@ -62,17 +65,29 @@ describe('hashing', () => {
 
 describe('weights and strategies', () => {
   it('a weight-0 binding is used only when nothing else is usable', () => {
-    const h = harness(bucket([{ cloud: 'a', physical_id: 'a' }, { cloud: 'z', physical_id: 'z', weight: 0 }]));
+    const h = harness(
+      bucket([
+        { cloud: 'a', physical_id: 'a' },
+        { cloud: 'z', physical_id: 'z', weight: 0 },
+      ]),
+    );
     for (let i = 0; i < 200; i++) expect(h.router.route({ resource: h.doc, operation: 'write', key: `k${i}`, tags: {} }).candidates[0]!.id).toBe('a');
-    for (let i = 0; i < 3; i++) h.router.report('lb-1', 'a', { ok: false, latencyMs: 1, error: new PolycloudError('UNAVAILABLE', 'down', { retryable: true }) });
+    for (let i = 0; i < 3; i++)
+      h.router.report('lb-1', 'a', { ok: false, latencyMs: 1, error: new PolycloudError('UNAVAILABLE', 'down', { retryable: true }) });
     const d = h.router.route({ resource: h.doc, operation: 'write', key: 'k', tags: {} });
     expect(d.candidates.map((b) => b.id)).toEqual(['z', 'a']);
     expect(d.panic).toBeUndefined();
   });
 
   it('stickyLoadSignals makes sticky picks move away from a slow binding; off (default) they stay put', () => {
-    const providers = [{ cloud: 'a', physical_id: 'a' }, { cloud: 'b', physical_id: 'b' }];
-    const count = (h: ReturnType<typeof harness>) => Array.from({ length: 2000 }, (_, i) => h.router.route({ resource: h.doc, operation: 'write', key: `k${i}`, tags: {} }).candidates[0]!.id).filter((x) => x === 'a').length;
+    const providers = [
+      { cloud: 'a', physical_id: 'a' },
+      { cloud: 'b', physical_id: 'b' },
+    ];
+    const count = (h: ReturnType<typeof harness>) =>
+      Array.from({ length: 2000 }, (_, i) => h.router.route({ resource: h.doc, operation: 'write', key: `k${i}`, tags: {} }).candidates[0]!.id).filter(
+        (x) => x === 'a',
+      ).length;
     const off = harness(bucket(providers));
     const on = harness(bucket(providers), { stickyLoadSignals: true });
     const before = count(off);
@@ -82,7 +97,15 @@ describe('weights and strategies', () => {
   });
 
   it('distance from the caller lowers the weight: (1 + km/1000)^−0.5', () => {
-    const h = harness(bucket([{ cloud: 'near', physical_id: 'a', region: 'eu-west-1' }, { cloud: 'far', physical_id: 'b', region: 'ap-northeast-1' }], { strategy: 'sticky', caller_region: 'eu-west-1' }));
+    const h = harness(
+      bucket(
+        [
+          { cloud: 'near', physical_id: 'a', region: 'eu-west-1' },
+          { cloud: 'far', physical_id: 'b', region: 'ap-northeast-1' },
+        ],
+        { strategy: 'sticky', caller_region: 'eu-west-1' },
+      ),
+    );
     const e = h.router.explain({ resource: h.doc, operation: 'read', key: 'k', tags: {} });
     const far = e.candidates.find((c) => c.binding === 'far')!;
     expect(e.candidates.find((c) => c.binding === 'near')!.scores['distance']).toBe(1);

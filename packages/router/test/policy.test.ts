@@ -14,7 +14,11 @@ describe('residency is never violated', () => {
     let panics = 0;
     await fc.assert(
       fc.asyncProperty(
-        fc.uniqueArray(fc.record({ region: fc.constantFrom(...REGIONS), weight: fc.integer({ min: 0, max: 3 }), standby: fc.boolean(), pii: fc.boolean() }), { minLength: 1, maxLength: 6, selector: (x) => x.region }),
+        fc.uniqueArray(fc.record({ region: fc.constantFrom(...REGIONS), weight: fc.integer({ min: 0, max: 3 }), standby: fc.boolean(), pii: fc.boolean() }), {
+          minLength: 1,
+          maxLength: 6,
+          selector: (x) => x.region,
+        }),
         fc.array(fc.record({ binding: fc.nat(5), failures: fc.integer({ min: 0, max: 12 }), probeDown: fc.boolean() }), { maxLength: 8 }),
         fc.constantFrom('sticky', 'balanced', 'primary'),
         fc.record({ residency: fc.constantFrom(undefined, 'eu', 'us', 'eu,us'), classification: fc.constantFrom(undefined, 'pii') }),
@@ -33,7 +37,8 @@ describe('residency is never violated', () => {
           const h = harness(bucket(providers, { strategy }), { probes: { enabled: true, intervalMs: 50 } }, { residency: ZONES });
           for (const f of faults) {
             const id = `b${f.binding % providers.length}`;
-            for (let i = 0; i < f.failures; i++) h.router.report('lb-1', id, { ok: false, latencyMs: 1, error: new PolycloudError('UNAVAILABLE', 'down', { retryable: true }) });
+            for (let i = 0; i < f.failures; i++)
+              h.router.report('lb-1', id, { ok: false, latencyMs: 1, error: new PolycloudError('UNAVAILABLE', 'down', { retryable: true }) });
             if (f.probeDown) h.probeOk.set(id, false);
           }
           const tags: Record<string, string> = {};
@@ -79,7 +84,9 @@ describe('residency is never violated', () => {
       { outlier: { maxEjectedFraction: 1 } },
       { residency: ZONES },
     );
-    for (const id of ['eu1', 'eu2']) for (let i = 0; i < 3; i++) h.router.report('lb-1', id, { ok: false, latencyMs: 1, error: new PolycloudError('UNAVAILABLE', 'down', { retryable: true }) });
+    for (const id of ['eu1', 'eu2'])
+      for (let i = 0; i < 3; i++)
+        h.router.report('lb-1', id, { ok: false, latencyMs: 1, error: new PolycloudError('UNAVAILABLE', 'down', { retryable: true }) });
     const d = h.router.route({ resource: h.doc, operation: 'write', key: 'k', tags: { residency: 'eu' } });
     expect(d.panic).toBe(true);
     expect(d.candidates.map((b) => b.id).sort()).toEqual(['eu1', 'eu2']);
@@ -96,7 +103,12 @@ describe('prices', () => {
       [
         { cloud: 'aws', physical_id: 'a', region: 'eu-west-1', price: { storage_gb_month: 0.023 * k, request_1k: 0.005 * k, egress_gb: 0.09 * k } },
         { cloud: 'gcp', physical_id: 'g', region: 'europe-west1', price: { storage_gb_month: 0.02 * k, request_1k: 0.005 * k, egress_gb: 0.12 * k } },
-        { cloud: 'azure', physical_id: 'z', region: 'westeurope', price: { storage_gb_month: 0.018 * k, request_1k: 0.0065 * k, egress_gb: 0.087 * k, egress_gb_to: { 'eu-west-1': 0.02 * k } } },
+        {
+          cloud: 'azure',
+          physical_id: 'z',
+          region: 'westeurope',
+          price: { storage_gb_month: 0.018 * k, request_1k: 0.0065 * k, egress_gb: 0.087 * k, egress_gb_to: { 'eu-west-1': 0.02 * k } },
+        },
       ],
       { strategy: 'sticky', caller_region: 'eu-west-1' },
     );
@@ -121,7 +133,10 @@ describe('prices', () => {
     const base = harness(priced(1));
     const withWorse = harness({
       ...priced(1),
-      providers: [...priced(1).providers, { cloud: 'worse', physical_id: 'w', region: 'ap-south-1', weight: 0.5, price: { storage_gb_month: 0.05, request_1k: 0.01, egress_gb: 0.2 } }],
+      providers: [
+        ...priced(1).providers,
+        { cloud: 'worse', physical_id: 'w', region: 'ap-south-1', weight: 0.5, price: { storage_gb_month: 0.05, request_1k: 0.01, egress_gb: 0.2 } },
+      ],
     });
     for (const operation of ['write', 'read'] as const) {
       const wa = base.router.explain({ resource: base.doc, operation, key: 'x', tags: {} }).candidates;
@@ -140,7 +155,12 @@ describe('prices', () => {
       routing: { strategy: 'primary' },
       providers: [
         { cloud: 'aws', physical_id: 'queue-a', region: 'us-east-1', price: { vcpu_hour: 0.05, memory_gib_hour: 0.005 } },
-        { cloud: 'gcp', physical_id: 'loc-b', region: 'us-central1', price: { vcpu_hour: 0.08, memory_gib_hour: 0.008, schedule: [{ from: '22:00', to: '06:00', multiplier: 0.4 }] } },
+        {
+          cloud: 'gcp',
+          physical_id: 'loc-b',
+          region: 'us-central1',
+          price: { vcpu_hour: 0.08, memory_gib_hour: 0.008, schedule: [{ from: '22:00', to: '06:00', multiplier: 0.4 }] },
+        },
       ],
     };
     const h = harness(cluster, {}, { clock });
@@ -192,9 +212,16 @@ describe('options, explain and events', () => {
   });
 
   it('honours `only` and `requires` through the hard filter (UNSUPPORTED when no binding can)', () => {
-    const doc = parseUrmDocument(bucket([{ cloud: 'aws', physical_id: 'a' }, { cloud: 'gcp', physical_id: 'g' }]));
+    const doc = parseUrmDocument(
+      bucket([
+        { cloud: 'aws', physical_id: 'a' },
+        { cloud: 'gcp', physical_id: 'g' },
+      ]),
+    );
     const h = harness(doc);
     expect(h.router.route({ resource: h.doc, operation: 'read', key: 'k', tags: {}, only: ['gcp'] }).candidates.map((b) => b.id)).toEqual(['gcp']);
-    expect(() => h.router.route({ resource: h.doc, operation: 'write', key: 'k', tags: {}, requires: ['conditionalWrite'] })).toThrow(expect.objectContaining({ code: 'UNSUPPORTED' }));
+    expect(() => h.router.route({ resource: h.doc, operation: 'write', key: 'k', tags: {}, requires: ['conditionalWrite'] })).toThrow(
+      expect.objectContaining({ code: 'UNSUPPORTED' }),
+    );
   });
 });

@@ -9,7 +9,12 @@ import { bucket, harness } from './helpers.js';
 function tracker(options: RouterOptions = {}) {
   let now = 1_000_000;
   const events: { state: string; healthy?: boolean }[] = [];
-  const t = new HealthTracker(parseRouterOptions(options), () => now, (_e, p) => events.push(p), () => ({}));
+  const t = new HealthTracker(
+    parseRouterOptions(options),
+    () => now,
+    (_e, p) => events.push(p),
+    () => ({}),
+  );
   return {
     t,
     h: t.binding('r', 'b'),

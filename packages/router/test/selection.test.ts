@@ -31,7 +31,13 @@ describe('weighted selection shares (fast-check, fixed seed)', () => {
 
   it('power-of-two-choices reads at equal load give weight shares within ±2% over 100,000 picks', () => {
     const weights = [1, 2, 3];
-    const h = harness(bucket(weights.map((w, i) => ({ cloud: `c${i}`, physical_id: `b${i}`, weight: w })), { strategy: 'balanced' }), { seed: 7 });
+    const h = harness(
+      bucket(
+        weights.map((w, i) => ({ cloud: `c${i}`, physical_id: `b${i}`, weight: w })),
+        { strategy: 'balanced' },
+      ),
+      { seed: 7 },
+    );
     const picks: string[] = [];
     for (let i = 0; i < 100_000; i++) picks.push(h.router.route({ resource: h.doc, operation: 'read', key: `k${i}`, tags: {} }).candidates[0]!.id);
     const got = shares(picks);
@@ -39,7 +45,15 @@ describe('weighted selection shares (fast-check, fixed seed)', () => {
   });
 
   it('power-of-two-choices moves reads away from a loaded, slow binding', () => {
-    const h = harness(bucket([{ cloud: 'a', physical_id: 'a' }, { cloud: 'b', physical_id: 'b' }], { strategy: 'balanced' }));
+    const h = harness(
+      bucket(
+        [
+          { cloud: 'a', physical_id: 'a' },
+          { cloud: 'b', physical_id: 'b' },
+        ],
+        { strategy: 'balanced' },
+      ),
+    );
     for (let i = 0; i < 20; i++) h.router.report('lb-1', 'a', { ok: true, latencyMs: 200 });
     for (let i = 0; i < 20; i++) h.router.report('lb-1', 'b', { ok: true, latencyMs: 20 });
     const picks = keys(2000).map((key) => h.router.route({ resource: h.doc, operation: 'read', key, tags: {} }).candidates[0]!.id);
@@ -60,7 +74,14 @@ describe('determinism', () => {
       fc.property(
         fc.shuffledSubarray(providers, { minLength: providers.length, maxLength: providers.length }),
         fc.constantFrom('sticky', 'balanced', 'primary'),
-        fc.array(fc.record({ op: fc.constantFrom('read', 'write', 'head', 'list'), key: fc.option(fc.string({ maxLength: 8 }), { nil: undefined }), fail: fc.option(fc.constantFrom('aws', 'gcp', 'azure', 'aws2'), { nil: undefined }) }), { minLength: 1, maxLength: 60 }),
+        fc.array(
+          fc.record({
+            op: fc.constantFrom('read', 'write', 'head', 'list'),
+            key: fc.option(fc.string({ maxLength: 8 }), { nil: undefined }),
+            fail: fc.option(fc.constantFrom('aws', 'gcp', 'azure', 'aws2'), { nil: undefined }),
+          }),
+          { minLength: 1, maxLength: 60 },
+        ),
         (shuffled, strategy, ops) => {
           const a = harness(bucket(providers, { strategy }), { seed: 99 });
           const b = harness(bucket(shuffled, { strategy }), { seed: 99 });
@@ -68,8 +89,16 @@ describe('determinism', () => {
             const req = (doc: typeof a.doc) => ({ resource: doc, operation: op.op as 'read', ...(op.key === undefined ? {} : { key: op.key }), tags: {} });
             expect(b.router.route(req(b.doc)).candidates.map((c) => c.id)).toEqual(a.router.route(req(a.doc)).candidates.map((c) => c.id));
             if (op.fail) {
-              a.router.report('lb-1', op.fail, { ok: false, latencyMs: 5, error: Object.assign(new Error('x'), { code: 'UNAVAILABLE', retryable: true }) as never });
-              b.router.report('lb-1', op.fail, { ok: false, latencyMs: 5, error: Object.assign(new Error('x'), { code: 'UNAVAILABLE', retryable: true }) as never });
+              a.router.report('lb-1', op.fail, {
+                ok: false,
+                latencyMs: 5,
+                error: Object.assign(new Error('x'), { code: 'UNAVAILABLE', retryable: true }) as never,
+              });
+              b.router.report('lb-1', op.fail, {
+                ok: false,
+                latencyMs: 5,
+                error: Object.assign(new Error('x'), { code: 'UNAVAILABLE', retryable: true }) as never,
+              });
             }
           }
         },
@@ -109,7 +138,7 @@ describe('canary', () => {
     { cloud: 'gcp', physical_id: 'g', weight: 1 },
     { cloud: 'azure', physical_id: 'z', weight: 1 },
   ];
-  it('raising the canary from p to p\' moves about p\'−p of the keys, all into the canary', () => {
+  it("raising the canary from p to p' moves about p'−p of the keys, all into the canary", () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 50 }), fc.integer({ min: 1, max: 50 }), fc.constantFrom('sticky', 'primary', 'balanced'), (p, delta, strategy) => {
         const q = p + delta;

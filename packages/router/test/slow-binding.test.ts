@@ -1,6 +1,12 @@
 import type { Clock, Polycloud } from '@polycloud/core';
 import { sleep, type StorageAdapter, unsupportedStorageOperations } from '@polycloud/core/spi';
-import { createFakeClock, createFaultInjectingStorageAdapter, createMemoryStorageAdapter, type FakeClock, type FaultInjectingStorageAdapter } from '@polycloud/core/testing';
+import {
+  createFakeClock,
+  createFaultInjectingStorageAdapter,
+  createMemoryStorageAdapter,
+  type FakeClock,
+  type FaultInjectingStorageAdapter,
+} from '@polycloud/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { primaryStandby } from './helpers.js';
 
@@ -122,7 +128,7 @@ function burst(run: Run, count: number): void {
 
 /** Advances `ms` in steps of `stepMs`, starting `perStep` puts at each step. */
 async function steady(run: Run, ms: number, stepMs: number, perStep: number): Promise<void> {
-  for (const end = run.clock.now() + ms; run.clock.now() < end; ) {
+  for (const end = run.clock.now() + ms; run.clock.now() < end;) {
     burst(run, perStep);
     await run.clock.advance(stepMs);
   }

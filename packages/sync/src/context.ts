@@ -1,5 +1,15 @@
 import type { EventEmitter } from 'eventemitter3';
-import type { Binding, Clock, HybridLogicalClock, LogicalBucket, MergeFunction, PolycloudEvents, ResidencyZones, ResolverPolicy, StorageAdapter } from '@polycloud/core/spi';
+import type {
+  Binding,
+  Clock,
+  HybridLogicalClock,
+  LogicalBucket,
+  MergeFunction,
+  PolycloudEvents,
+  ResidencyZones,
+  ResolverPolicy,
+  StorageAdapter,
+} from '@polycloud/core/spi';
 import type { ByteBudget } from './budget.js';
 import type { SyncStatusBook } from './status.js';
 

@@ -104,9 +104,17 @@ export const SyncEngineOptionsSchema = z.strictObject({
   /** Keys whose last version this process remembers (the write path's context: no pre-read). */
   versionCacheSize: z.number().int().min(0).max(10_000_000).default(100_000),
   /** Bytes of objects being copied at once (a larger object goes alone): bounds replication memory by bytes. */
-  maxBytesInFlight: z.number().int().min(1 << 20).default(128 << 20),
+  maxBytesInFlight: z
+    .number()
+    .int()
+    .min(1 << 20)
+    .default(128 << 20),
   /** Bytes of partition state kept in memory (parsed chunks). */
-  stateCacheBytes: z.number().int().min(1 << 20).default(32 << 20),
+  stateCacheBytes: z
+    .number()
+    .int()
+    .min(1 << 20)
+    .default(32 << 20),
   /** Start the background replicator on the first journaled write (async mode). */
   autoStart: z.boolean().default(true),
   /**
@@ -118,7 +126,10 @@ export const SyncEngineOptionsSchema = z.strictObject({
    * Id of this engine's journal writer in segment names (default: random). Must be unique
    * among the processes writing to the bucket; tests set it for reproducible runs.
    */
-  writerId: z.string().regex(/^[0-9a-z]{1,32}$/).optional(),
+  writerId: z
+    .string()
+    .regex(/^[0-9a-z]{1,32}$/)
+    .optional(),
   /** Test hook: called at named steps; throwing `{simulatedCrash: true}` simulates a crash. */
   crash: z.custom<CrashHook>((v) => v === undefined || typeof v === 'function').optional(),
   /** Back-off sleep override (tests with a fake clock). */
@@ -200,7 +211,9 @@ export class SyncEngine implements BucketReplication {
     this.#host = host;
     const policy = bucket.replication;
     if (policy.conflict === 'custom' && !this.#options.merge) {
-      throw new PolycloudError('CONFIG_INVALID', `bucket ${bucket.resource_id} uses conflict: custom but no merge function was given`, { context: { resource: bucket.resource_id, path: ['replication', 'conflict'] } });
+      throw new PolycloudError('CONFIG_INVALID', `bucket ${bucket.resource_id} uses conflict: custom but no merge function was given`, {
+        context: { resource: bucket.resource_id, path: ['replication', 'conflict'] },
+      });
     }
     // Replication runs on the bindings the bucket's own residency and classification allow;
     // the others are reported (status().excluded), never read or written.
@@ -212,16 +225,26 @@ export class SyncEngine implements BucketReplication {
       else this.#excluded.push({ binding: b.id, reason: verdict.reason, detail: verdict.detail });
     }
     if (this.#options.stateBinding && this.#excluded.some((x) => x.binding === this.#options.stateBinding)) {
-      throw new PolycloudError('RESIDENCY_VIOLATION', `stateBinding "${this.#options.stateBinding}" of ${bucket.resource_id} is outside the bucket's residency or classification: it may not hold its replication state`, {
-        context: { resource: bucket.resource_id, binding: this.#options.stateBinding, path: ['sync', 'stateBinding'] },
-        retryable: false,
-      });
+      throw new PolycloudError(
+        'RESIDENCY_VIOLATION',
+        `stateBinding "${this.#options.stateBinding}" of ${bucket.resource_id} is outside the bucket's residency or classification: it may not hold its replication state`,
+        {
+          context: { resource: bucket.resource_id, binding: this.#options.stateBinding, path: ['sync', 'stateBinding'] },
+          retryable: false,
+        },
+      );
     }
     if (this.#options.stateBinding && !bucket.providers.some((b) => b.id === this.#options.stateBinding)) {
-      throw new PolycloudError('CONFIG_INVALID', `stateBinding "${this.#options.stateBinding}" is not a binding of ${bucket.resource_id}`, { context: { resource: bucket.resource_id, path: ['sync', 'stateBinding'] } });
+      throw new PolycloudError('CONFIG_INVALID', `stateBinding "${this.#options.stateBinding}" is not a binding of ${bucket.resource_id}`, {
+        context: { resource: bucket.resource_id, path: ['sync', 'stateBinding'] },
+      });
     }
     if (this.#options.journalPlacement === 'state' && !this.#options.stateBinding && !this.#options.store) {
-      throw new PolycloudError('CONFIG_INVALID', `journalPlacement "state" needs stateBinding (or a store) for ${bucket.resource_id}: records are written before the state store is chosen`, { context: { resource: bucket.resource_id, path: ['sync', 'journalPlacement'] } });
+      throw new PolycloudError(
+        'CONFIG_INVALID',
+        `journalPlacement "state" needs stateBinding (or a store) for ${bucket.resource_id}: records are written before the state store is chosen`,
+        { context: { resource: bucket.resource_id, path: ['sync', 'journalPlacement'] } },
+      );
     }
     this.#versions = new VersionCache(this.#options.versionCacheSize);
     this.#cache = new ChunkCache(this.#options.stateCacheBytes);
@@ -257,7 +280,11 @@ export class SyncEngine implements BucketReplication {
   }
 
   #storeOn(b: Binding): KvStore {
-    return createAdapterKvStore(this.#ctx.adapterOf(b.id), this.#options.stateBuckets[b.id] ?? b.physical_id, `${SYNC_RESERVED_PREFIX}${this.resource.resource_id}/`);
+    return createAdapterKvStore(
+      this.#ctx.adapterOf(b.id),
+      this.#options.stateBuckets[b.id] ?? b.physical_id,
+      `${SYNC_RESERVED_PREFIX}${this.resource.resource_id}/`,
+    );
   }
 
   /** The journal writer of a binding (where a write accepted by it is recorded). */
@@ -283,10 +310,14 @@ export class SyncEngine implements BucketReplication {
     this.#ready ??= (async () => {
       const bucketId = this.resource.resource_id;
       if (this.#ctx.bindings.length === 0) {
-        throw new PolycloudError('RESIDENCY_VIOLATION', `no binding of ${bucketId} may hold its data: ${this.#excluded.map((x) => `${x.binding}: ${x.reason} (${x.detail})`).join('; ')}`, {
-          context: { resource: bucketId },
-          retryable: false,
-        });
+        throw new PolycloudError(
+          'RESIDENCY_VIOLATION',
+          `no binding of ${bucketId} may hold its data: ${this.#excluded.map((x) => `${x.binding}: ${x.reason} (${x.detail})`).join('; ')}`,
+          {
+            context: { resource: bucketId },
+            retryable: false,
+          },
+        );
       }
       let kv = this.#options.store;
       if (!kv) {
@@ -310,14 +341,27 @@ export class SyncEngine implements BucketReplication {
           if (ok || this.#options.singleProcess) {
             kv = store;
             this.#stateBinding = b.id;
-            if (!ok) this.#host.events.emit('error', { resource: bucketId, operation: 'sync-state', error: new PolycloudError('UNSUPPORTED', `${b.id} does not enforce conditional writes: replicating ${bucketId} from a single process only (singleProcess)`, { retryable: false, context: { resource: bucketId, binding: b.id } }) });
+            if (!ok)
+              this.#host.events.emit('error', {
+                resource: bucketId,
+                operation: 'sync-state',
+                error: new PolycloudError(
+                  'UNSUPPORTED',
+                  `${b.id} does not enforce conditional writes: replicating ${bucketId} from a single process only (singleProcess)`,
+                  { retryable: false, context: { resource: bucketId, binding: b.id } },
+                ),
+              });
             break;
           }
           tried.push(`${b.id}: conditional writes not enforced`);
         }
         if (!kv && failures.length) {
           this.#ready = undefined;
-          throw new PolycloudError('UNAVAILABLE', `could not check the stores of ${bucketId} for its replication state (${failures.join('; ')}); retried on the next round`, { retryable: true, context: { resource: bucketId } });
+          throw new PolycloudError(
+            'UNAVAILABLE',
+            `could not check the stores of ${bucketId} for its replication state (${failures.join('; ')}); retried on the next round`,
+            { retryable: true, context: { resource: bucketId } },
+          );
         }
         if (!kv) {
           this.#ready = undefined;
@@ -362,7 +406,8 @@ export class SyncEngine implements BucketReplication {
 
   /** The replicator (after {@link SyncEngine.ready}). */
   get replicator(): Replicator {
-    if (!this.#replicator) throw new PolycloudError('UNEXPECTED', `the replicator of ${this.bucket} is not ready yet (await ready())`, { context: { resource: this.bucket } });
+    if (!this.#replicator)
+      throw new PolycloudError('UNEXPECTED', `the replicator of ${this.bucket} is not ready yet (await ready())`, { context: { resource: this.bucket } });
     return this.#replicator;
   }
 
@@ -524,7 +569,13 @@ export class SyncEngine implements BucketReplication {
     const id = versionId(version);
     const inflight = this.#inflight.get(id);
     this.#inflight.delete(id);
-    const entry: JournalEntry = inflight?.entry ?? { key: write.key, op: write.op, version: toRecord(version), binding: write.binding.id, at: this.#host.clock.now() };
+    const entry: JournalEntry = inflight?.entry ?? {
+      key: write.key,
+      op: write.op,
+      version: toRecord(version),
+      binding: write.binding.id,
+      at: this.#host.clock.now(),
+    };
     if (write.size !== undefined) entry.size = write.size;
     if (write.contentHash && !entry.version.hash) entry.version = { ...entry.version, hash: write.contentHash };
     let recorded = inflight ? await inflight.record : await this.#recordOwn(entry, call);
@@ -537,10 +588,14 @@ export class SyncEngine implements BucketReplication {
         resource: this.bucket,
         operation: 'journal-append',
         key: write.key,
-        error: new PolycloudError('UNAVAILABLE', `no journal of ${this.bucket} took the change record of ${write.key} in time: the write is stored and acknowledged; the record is retried in the background (a reconcile finds it otherwise)`, {
-          retryable: true,
-          context: { resource: this.bucket, key: write.key },
-        }),
+        error: new PolycloudError(
+          'UNAVAILABLE',
+          `no journal of ${this.bucket} took the change record of ${write.key} in time: the write is stored and acknowledged; the record is retried in the background (a reconcile finds it otherwise)`,
+          {
+            retryable: true,
+            context: { resource: this.bucket, key: write.key },
+          },
+        ),
       });
     }
     // What this process now knows of the key: the context of its next write.
@@ -568,7 +623,9 @@ export class SyncEngine implements BucketReplication {
   /** The write's own journal failed (or timed out): the other bindings' journals first (the state binding's leading), its own last. */
   async #recordElsewhere(entry: JournalEntry, call: CommitCall): Promise<boolean> {
     const own = this.#writer(entry.binding);
-    const others = [...new Set([...(this.#stateBinding ? [this.#stateBinding] : []), ...this.#ctx.bindings.map((b) => b.id)])].filter((b) => b !== entry.binding).map((b) => this.#writer(b, true));
+    const others = [...new Set([...(this.#stateBinding ? [this.#stateBinding] : []), ...this.#ctx.bindings.map((b) => b.id)])]
+      .filter((b) => b !== entry.binding)
+      .map((b) => this.#writer(b, true));
     for (const w of new Set([...others.filter((w) => w !== own), own])) {
       if (call.signal?.aborted || this.#host.clock.now() >= call.deadline) return false;
       if (await this.#appendWithin(w, entry, call)) return true;
@@ -585,13 +642,22 @@ export class SyncEngine implements BucketReplication {
     }
     const b = this.#callSignal(call);
     try {
-      const outcome = await this.replicator.syncWithRetry(write.key, write.op === 'delete' ? { tombstones: [version] } : { source: write.binding.id }, undefined, b.signal);
+      const outcome = await this.replicator.syncWithRetry(
+        write.key,
+        write.op === 'delete' ? { tombstones: [version] } : { source: write.binding.id },
+        undefined,
+        b.signal,
+      );
       const failed = Object.entries(outcome.bindings).filter(([, b]) => !b.ok && b.reason !== 'residency' && b.reason !== 'classification');
       if (failed.length) {
-        throw new PolycloudError('UNAVAILABLE', `sync replication of ${write.key} incomplete on ${failed.map(([id]) => id).join(', ')} (stored on ${write.binding.id} and journaled; the replicator will finish it)`, {
-          retryable: true,
-          context: { resource: this.bucket, key: write.key, stored: true, bindings: failed.map(([id, b]) => ({ id, reason: b.reason })) },
-        });
+        throw new PolycloudError(
+          'UNAVAILABLE',
+          `sync replication of ${write.key} incomplete on ${failed.map(([id]) => id).join(', ')} (stored on ${write.binding.id} and journaled; the replicator will finish it)`,
+          {
+            retryable: true,
+            context: { resource: this.bucket, key: write.key, stored: true, bindings: failed.map(([id, b]) => ({ id, reason: b.reason })) },
+          },
+        );
       }
     } finally {
       b.done();
@@ -641,7 +707,8 @@ export class SyncEngine implements BucketReplication {
       await this.#prepare();
       const reports: RunReport[] = [];
       for (;;) {
-        if (options.signal?.aborted) throw new PolycloudError('ABORTED', `drain of ${this.bucket} was aborted`, { context: { resource: this.bucket }, cause: options.signal.reason });
+        if (options.signal?.aborted)
+          throw new PolycloudError('ABORTED', `drain of ${this.bucket} was aborted`, { context: { resource: this.bucket }, cause: options.signal.reason });
         await this.replicator.rebalance(true);
         const blocked = await this.replicator.blockedBy();
         if (!blocked.length) {
@@ -651,32 +718,55 @@ export class SyncEngine implements BucketReplication {
           if (batch.every((r) => r.leased) && !this.replicator.unheld().length && !(await this.replicator.blockedBy()).length) {
             const failed = [...new Set(batch[batch.length - 1]?.failedKeys ?? [])];
             if (failed.length) {
-              throw new PolycloudError('UNAVAILABLE', `${failed.length} change(s) of ${this.bucket} could not be replicated everywhere (kept pending; retried by the next rounds)`, {
-                retryable: true,
-                context: { resource: this.bucket, keys: failed.slice(0, 20), reasons: failed.slice(0, 20).map((k) => this.#ctx.status.get(k)?.bindings) },
-              });
+              throw new PolycloudError(
+                'UNAVAILABLE',
+                `${failed.length} change(s) of ${this.bucket} could not be replicated everywhere (kept pending; retried by the next rounds)`,
+                {
+                  retryable: true,
+                  context: { resource: this.bucket, keys: failed.slice(0, 20), reasons: failed.slice(0, 20).map((k) => this.#ctx.status.get(k)?.bindings) },
+                },
+              );
             }
             if (this.#unjournaled.length) await this.#flushUnjournaled();
-            if (this.#unjournaled.length) throw new PolycloudError('UNAVAILABLE', `${this.#unjournaled.length} change record(s) of ${this.bucket} could not be journaled yet`, { retryable: true, context: { resource: this.bucket } });
+            if (this.#unjournaled.length)
+              throw new PolycloudError('UNAVAILABLE', `${this.#unjournaled.length} change record(s) of ${this.bucket} could not be journaled yet`, {
+                retryable: true,
+                context: { resource: this.bucket },
+              });
             return reports;
           }
           if (batch.some((r) => r.leased) && !this.replicator.unheld().length) continue;
           if (!(await this.replicator.blockedBy()).length) {
             // Not held by anyone: the store did not give the lease this time. Try again shortly.
-            if (clock.now() >= deadline) throw new PolycloudError('TIMEOUT', `drain of ${this.bucket} could not take its partitions within ${options.timeoutMs} ms`, { retryable: true, context: { resource: this.bucket, partitions: this.replicator.unheld() } });
+            if (clock.now() >= deadline)
+              throw new PolycloudError('TIMEOUT', `drain of ${this.bucket} could not take its partitions within ${options.timeoutMs} ms`, {
+                retryable: true,
+                context: { resource: this.bucket, partitions: this.replicator.unheld() },
+              });
             await (this.#options.sleep ?? ((ms: number) => sleep(clock, ms, options.signal)))(Math.min(1000, this.#options.leaseTtlMs / 10));
             continue;
           }
         }
         const first = blocked[0] ?? { partition: -1, owner: 'unknown', expiresAt: clock.now() + this.#options.leaseTtlMs / 3 };
         if (options.onLeased === 'throw') {
-          throw new PolycloudError('CONFLICT', `another process (${first.owner}) holds partition ${first.partition} of ${this.bucket} until ${new Date(first.expiresAt).toISOString()}`, {
-            retryable: true,
-            context: { resource: this.bucket, owner: first.owner, expiresAt: first.expiresAt, partitions: blocked.map((b) => b.partition) },
-          });
+          throw new PolycloudError(
+            'CONFLICT',
+            `another process (${first.owner}) holds partition ${first.partition} of ${this.bucket} until ${new Date(first.expiresAt).toISOString()}`,
+            {
+              retryable: true,
+              context: { resource: this.bucket, owner: first.owner, expiresAt: first.expiresAt, partitions: blocked.map((b) => b.partition) },
+            },
+          );
         }
-        if (clock.now() >= deadline) throw new PolycloudError('TIMEOUT', `drain of ${this.bucket} did not get its partitions within ${options.timeoutMs} ms (held by ${first.owner})`, { retryable: true, context: { resource: this.bucket, owner: first.owner } });
-        const wait = Math.max(1, Math.min(this.#options.leaseTtlMs / 3, Math.min(...blocked.map((b) => b.expiresAt)) - clock.now() + 1, deadline - clock.now()));
+        if (clock.now() >= deadline)
+          throw new PolycloudError('TIMEOUT', `drain of ${this.bucket} did not get its partitions within ${options.timeoutMs} ms (held by ${first.owner})`, {
+            retryable: true,
+            context: { resource: this.bucket, owner: first.owner },
+          });
+        const wait = Math.max(
+          1,
+          Math.min(this.#options.leaseTtlMs / 3, Math.min(...blocked.map((b) => b.expiresAt)) - clock.now() + 1, deadline - clock.now()),
+        );
         await (this.#options.sleep ?? ((ms: number) => sleep(clock, ms, options.signal)))(wait);
       }
     } finally {
@@ -815,6 +905,9 @@ export function createSync(options: SyncEngineOptions | ((bucket: LogicalBucket)
 
 /** The concrete engine behind `polycloud.sync(bucketId)` (for what the core interface does not carry: restarts, change sources). */
 export function syncEngine(replication: BucketReplication): SyncEngine {
-  if (!(replication instanceof SyncEngine)) throw new PolycloudError('UNSUPPORTED', `the replication of ${replication.bucket} is not run by @polycloud/sync`, { context: { resource: replication.bucket } });
+  if (!(replication instanceof SyncEngine))
+    throw new PolycloudError('UNSUPPORTED', `the replication of ${replication.bucket} is not run by @polycloud/sync`, {
+      context: { resource: replication.bucket },
+    });
   return replication;
 }

@@ -40,7 +40,6 @@ export function parseSegmentName(name: string): { time: number; writer: string; 
   return m ? { time: Number(m[1]), writer: m[2]!, counter: Number(m[3]) } : undefined;
 }
 
-
 interface Waiter {
   entry: JournalEntry;
   resolve: () => void;

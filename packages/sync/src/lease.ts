@@ -99,7 +99,13 @@ export function createLease(kv: KvStore, key: string, owner: string, clock: Cloc
 export function parseLease(bytes: Buffer): LeaseDoc | undefined {
   try {
     const doc = JSON.parse(bytes.toString('utf8')) as Partial<LeaseDoc>;
-    const sane = typeof doc.owner === 'string' && doc.owner.length <= 200 && Number.isSafeInteger(doc.epoch) && doc.epoch! >= 0 && typeof doc.expiresAt === 'number' && Number.isFinite(doc.expiresAt);
+    const sane =
+      typeof doc.owner === 'string' &&
+      doc.owner.length <= 200 &&
+      Number.isSafeInteger(doc.epoch) &&
+      doc.epoch! >= 0 &&
+      typeof doc.expiresAt === 'number' &&
+      Number.isFinite(doc.expiresAt);
     if (sane) return doc as LeaseDoc;
   } catch {
     // not JSON

@@ -34,7 +34,12 @@ export class Membership {
   async refresh(signal?: AbortSignal, force = false): Promise<readonly string[]> {
     const now = this.#clock.now();
     if (!force && now - this.#refreshedAt < this.#ttlMs / 3) return this.#members;
-    await this.#kv.put(`${MEMBERS}${encodeURIComponent(this.#owner)}`, JSON.stringify({ owner: this.#owner, epoch: 0, expiresAt: now + this.#ttlMs }), {}, signal);
+    await this.#kv.put(
+      `${MEMBERS}${encodeURIComponent(this.#owner)}`,
+      JSON.stringify({ owner: this.#owner, epoch: 0, expiresAt: now + this.#ttlMs }),
+      {},
+      signal,
+    );
     const names = await this.#kv.list(MEMBERS, signal);
     const alive: string[] = [];
     await Promise.all(

@@ -37,7 +37,14 @@ export async function migrateV1(kv: KvStore, ctx: SyncContext, wanted: number, j
   if (existing) {
     const m = parseJson(existing.value) as Partial<Manifest> | undefined;
     if (m && m.v === 2 && Number.isSafeInteger(m.partitions) && m.partitions! >= 1 && m.partitions! <= 4096) return m.partitions!;
-    ctx.events.emit('error', { resource: bucket, operation: 'sync-state', error: new PolycloudError('UNEXPECTED', `sync manifest ${MANIFEST} of ${bucket} is corrupt or forged; using ${wanted} partitions`, { retryable: false, context: { resource: bucket, key: MANIFEST } }) });
+    ctx.events.emit('error', {
+      resource: bucket,
+      operation: 'sync-state',
+      error: new PolycloudError('UNEXPECTED', `sync manifest ${MANIFEST} of ${bucket} is corrupt or forged; using ${wanted} partitions`, {
+        retryable: false,
+        context: { resource: bucket, key: MANIFEST },
+      }),
+    });
     return wanted;
   }
   const base = await kv.get('base');
@@ -47,7 +54,8 @@ export async function migrateV1(kv: KvStore, ctx: SyncContext, wanted: number, j
     const records = new Map<string, StateRecord>();
     const b = (base && (parseJson(base.value) as { data?: Record<string, { vv?: unknown; tokens?: unknown }> } | undefined)?.data) ?? {};
     for (const [key, r] of Object.entries(b)) {
-      if (typeof r?.vv === 'string' && typeof r.tokens === 'object' && r.tokens !== null) records.set(key, { vv: r.vv, tokens: r.tokens as Record<string, string> });
+      if (typeof r?.vv === 'string' && typeof r.tokens === 'object' && r.tokens !== null)
+        records.set(key, { vv: r.vv, tokens: r.tokens as Record<string, string> });
     }
     const t = (tombs && (parseJson(tombs.value) as { data?: Record<string, { version?: unknown; appliedAt?: unknown }> } | undefined)?.data) ?? {};
     for (const [key, r] of Object.entries(t)) {

@@ -103,17 +103,26 @@ class MassDeleteStop extends Error {}
  * second pass applies, saving the state and its position every few hundred keys so a
  * reconcile cut short resumes where it stopped.
  */
-export async function reconcile(ctx: SyncContext, replicator: Replicator, writerFor: (binding: string) => JournalWriter, options: ReconcileOptions = {}): Promise<ReconcileReport & { partitions: number[] }> {
+export async function reconcile(
+  ctx: SyncContext,
+  replicator: Replicator,
+  writerFor: (binding: string) => JournalWriter,
+  options: ReconcileOptions = {},
+): Promise<ReconcileReport & { partitions: number[] }> {
   const bucketId = ctx.bucket.resource_id;
   await replicator.rebalance(true);
   // A lease the store did not give this time (not held by anyone) is taken before listing.
   for (let i = 0; i < 5 && replicator.unheld().length && !(await replicator.blockedBy()).length; i++) await replicator.rebalance(true);
   if (!replicator.held.length) {
     const blocked = await replicator.blockedBy();
-    throw new PolycloudError('CONFLICT', `another process holds the replication partitions of ${bucketId}${blocked[0] ? ` (${blocked[0].owner}, until ${new Date(blocked[0].expiresAt).toISOString()})` : ''}`, {
-      retryable: true,
-      context: { resource: bucketId, ...(blocked[0] ? { owner: blocked[0].owner, expiresAt: blocked[0].expiresAt } : {}) },
-    });
+    throw new PolycloudError(
+      'CONFLICT',
+      `another process holds the replication partitions of ${bucketId}${blocked[0] ? ` (${blocked[0].owner}, until ${new Date(blocked[0].expiresAt).toISOString()})` : ''}`,
+      {
+        retryable: true,
+        context: { resource: bucketId, ...(blocked[0] ? { owner: blocked[0].owner, expiresAt: blocked[0].expiresAt } : {}) },
+      },
+    );
   }
   if (!options.dryRun) await replicator.drain();
   await replicator.pause();
@@ -124,9 +133,25 @@ export async function reconcile(ctx: SyncContext, replicator: Replicator, writer
   }
 }
 
-async function reconcileHeld(ctx: SyncContext, replicator: Replicator, writerFor: (binding: string) => JournalWriter, options: ReconcileOptions): Promise<ReconcileReport & { partitions: number[] }> {
+async function reconcileHeld(
+  ctx: SyncContext,
+  replicator: Replicator,
+  writerFor: (binding: string) => JournalWriter,
+  options: ReconcileOptions,
+): Promise<ReconcileReport & { partitions: number[] }> {
   const bucketId = ctx.bucket.resource_id;
-  const report: ReconcileReport & { partitions: number[] } = { status: 'ok', listed: {}, unavailable: [], changed: 0, outOfBandDeletes: 0, wouldDelete: 0, total: 0, conflicts: 0, failedKeys: [], partitions: replicator.held };
+  const report: ReconcileReport & { partitions: number[] } = {
+    status: 'ok',
+    listed: {},
+    unavailable: [],
+    changed: 0,
+    outOfBandDeletes: 0,
+    wouldDelete: 0,
+    total: 0,
+    conflicts: 0,
+    failedKeys: [],
+    partitions: replicator.held,
+  };
   const buffered = new Set<string>();
 
   // Pass 1: plan (counts only).
@@ -138,7 +163,14 @@ async function reconcileHeld(ctx: SyncContext, replicator: Replicator, writerFor
       } catch (e) {
         if (!(e instanceof Unsorted)) throw e;
         buffered.add(e.binding);
-        ctx.events.emit('error', { resource: bucketId, operation: 'reconcile-list', error: new PolycloudError('UNEXPECTED', `${e.message}: its listing is read whole and sorted in memory`, { retryable: false, context: { binding: e.binding } }) });
+        ctx.events.emit('error', {
+          resource: bucketId,
+          operation: 'reconcile-list',
+          error: new PolycloudError('UNEXPECTED', `${e.message}: its listing is read whole and sorted in memory`, {
+            retryable: false,
+            context: { binding: e.binding },
+          }),
+        });
       }
     }
   };
@@ -170,7 +202,10 @@ async function reconcileHeld(ctx: SyncContext, replicator: Replicator, writerFor
             state.set(w.key, outcome.record);
             if (outcome.conflict) report.conflicts++;
             if (outcome.failed) report.failedKeys.push(w.key);
-            for (const d of outcome.derived) await writerFor(d.binding).append({ key: d.key, op: 'put', version: toRecord(d.version), binding: d.binding, at: ctx.clock.now() }, lease.signal).catch(() => undefined);
+            for (const d of outcome.derived)
+              await writerFor(d.binding)
+                .append({ key: d.key, op: 'put', version: toRecord(d.version), binding: d.binding, at: ctx.clock.now() }, lease.signal)
+                .catch(() => undefined);
           }),
         ),
       );
@@ -193,7 +228,11 @@ async function reconcileHeld(ctx: SyncContext, replicator: Replicator, writerFor
       if (batch.length >= BATCH) await flush();
     });
   } catch (e) {
-    if (e instanceof Unsorted) throw new PolycloudError('UNEXPECTED', `${e.message} (between the plan and the apply pass): run the reconcile again`, { retryable: true, context: { resource: bucketId, binding: e.binding } });
+    if (e instanceof Unsorted)
+      throw new PolycloudError('UNEXPECTED', `${e.message} (between the plan and the apply pass): run the reconcile again`, {
+        retryable: true,
+        context: { resource: bucketId, binding: e.binding },
+      });
     if (!(e instanceof MassDeleteStop)) throw e;
     report.status = 'blocked';
     report.wouldDelete = counting.wouldDelete;
@@ -205,7 +244,13 @@ async function reconcileHeld(ctx: SyncContext, replicator: Replicator, writerFor
 }
 
 /** One streamed pass: merge-joins the listings with the held partitions' state; calls `apply` for every changed key. */
-async function scan(ctx: SyncContext, replicator: Replicator, buffered: ReadonlySet<string>, report: ReconcileReport, apply?: (p: Planned) => Promise<void>): Promise<void> {
+async function scan(
+  ctx: SyncContext,
+  replicator: Replicator,
+  buffered: ReadonlySet<string>,
+  report: ReconcileReport,
+  apply?: (p: Planned) => Promise<void>,
+): Promise<void> {
   const P = replicator.partitionCount;
   const renewEveryMs = replicator.leaseTtlMs / 4;
   const held = new Set(replicator.held);

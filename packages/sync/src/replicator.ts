@@ -1,5 +1,16 @@
 import pLimit from 'p-limit';
-import { backoffDelay, type BindingStatus, isPolycloudError, type ObjectVersion, type RunReport, seededRandom, sleep as clockSleep, toPolycloudError, toRecord, versionId } from '@polycloud/core/spi';
+import {
+  backoffDelay,
+  type BindingStatus,
+  isPolycloudError,
+  type ObjectVersion,
+  type RunReport,
+  seededRandom,
+  sleep as clockSleep,
+  toPolycloudError,
+  toRecord,
+  versionId,
+} from '@polycloud/core/spi';
 import type { SyncContext } from './context.js';
 import { type Bounded, bounded } from './deadline.js';
 import { type JournalEntry, type JournalWriter, listSegments, parseSegmentName, type ReadEntry, readSegment, SEGMENTS } from './journal.js';
@@ -82,7 +93,14 @@ export class Replicator {
   #paused = 0;
   #current: Promise<unknown> | undefined;
 
-  constructor(ctx: SyncContext, kv: KvStore, journals: ReadonlyMap<string, KvStore>, writerFor: (binding: string) => JournalWriter, cache: ChunkCache, options: ReplicatorOptions) {
+  constructor(
+    ctx: SyncContext,
+    kv: KvStore,
+    journals: ReadonlyMap<string, KvStore>,
+    writerFor: (binding: string) => JournalWriter,
+    cache: ChunkCache,
+    options: ReplicatorOptions,
+  ) {
     this.#ctx = ctx;
     this.#kv = kv;
     this.#journals = journals;
@@ -95,7 +113,10 @@ export class Replicator {
 
   /** Segments this process wrote: kept so the local replicator need not read them back. */
   remember(source: string, name: string, entries: JournalEntry[]): void {
-    this.#cacheSegment(`${source}\u0000${name}`, entries.map((e) => ({ ...e, segment: name })));
+    this.#cacheSegment(
+      `${source}\u0000${name}`,
+      entries.map((e) => ({ ...e, segment: name })),
+    );
   }
 
   #cacheSegment(id: string, entries: ReadEntry[]): void {
@@ -105,7 +126,8 @@ export class Replicator {
 
   #lease(p: number): Lease {
     let l = this.#leases.get(p);
-    if (!l) this.#leases.set(p, (l = createLease(this.#kv, `p/${String(p).padStart(4, '0')}/lease`, this.#options.owner, this.#ctx.clock, this.#options.leaseTtlMs)));
+    if (!l)
+      this.#leases.set(p, (l = createLease(this.#kv, `p/${String(p).padStart(4, '0')}/lease`, this.#options.owner, this.#ctx.clock, this.#options.leaseTtlMs)));
     return l;
   }
 
@@ -129,7 +151,11 @@ export class Replicator {
       } catch (e) {
         if (isSimulatedCrash(e)) throw e;
         this.#held.delete(p);
-        this.#ctx.events.emit('error', { resource: this.#ctx.bucket.resource_id, operation: 'sync-state', error: toPolycloudError(e).withContext({ partition: p }) });
+        this.#ctx.events.emit('error', {
+          resource: this.#ctx.bucket.resource_id,
+          operation: 'sync-state',
+          error: toPolycloudError(e).withContext({ partition: p }),
+        });
       }
     }
   }
@@ -252,12 +278,24 @@ export class Replicator {
       } catch (e) {
         if (isSimulatedCrash(e)) throw e;
         const err = toPolycloudError(e);
-        last = { key, conflict: false, derived: [], bindings: Object.fromEntries(this.#ctx.bindings.map((b) => [b.id, { ok: false, reason: err.code }])), record: prior ? { ...prior, pending: prior.pending ?? this.#ctx.clock.now() } : { vv: '', tokens: {}, pending: this.#ctx.clock.now() }, pending: true, failed: true };
+        last = {
+          key,
+          conflict: false,
+          derived: [],
+          bindings: Object.fromEntries(this.#ctx.bindings.map((b) => [b.id, { ok: false, reason: err.code }])),
+          record: prior ? { ...prior, pending: prior.pending ?? this.#ctx.clock.now() } : { vv: '', tokens: {}, pending: this.#ctx.clock.now() },
+          pending: true,
+          failed: true,
+        };
         if (isPolycloudError(e) && !e.retryable && !RETRY_REASONS.has(e.code)) return last;
       }
       if (signal?.aborted) return last!;
       if (attempt < this.#options.maxAttempts) {
-        const ms = backoffDelay(attempt, { maxAttempts: this.#options.maxAttempts, baseDelayMs: this.#options.baseDelayMs, maxDelayMs: this.#options.maxDelayMs }, this.#random);
+        const ms = backoffDelay(
+          attempt,
+          { maxAttempts: this.#options.maxAttempts, baseDelayMs: this.#options.baseDelayMs, maxDelayMs: this.#options.maxDelayMs },
+          this.#random,
+        );
         try {
           await (this.#options.sleep ?? ((t: number) => clockSleep(this.#ctx.clock, t, signal)))(ms);
         } catch {
@@ -308,7 +346,14 @@ export class Replicator {
       await this.#round(report, round.signal);
     } finally {
       round.done();
-      ctx.events.emit('sync-round', { bucket: ctx.bucket.resource_id, owner: this.#options.owner, partitions: epochs, start, end: ctx.clock.now(), keys: report.keys });
+      ctx.events.emit('sync-round', {
+        bucket: ctx.bucket.resource_id,
+        owner: this.#options.owner,
+        partitions: epochs,
+        start,
+        end: ctx.clock.now(),
+        keys: report.keys,
+      });
     }
     return report;
   }
@@ -334,7 +379,10 @@ export class Replicator {
       [...listings].flatMap(([src, names]) =>
         [...byWriter(names)].flatMap(([writer, segs]) => {
           const floor = Math.min(...[...this.#held.values()].map((h) => h.state.head.checkpoints[src]?.[writer] ?? 0));
-          return segs.filter((x) => x.counter > floor).slice(0, this.#options.batchSize).map((x) => reads(() => this.#read(src, x.name, signal).catch(() => undefined)));
+          return segs
+            .filter((x) => x.counter > floor)
+            .slice(0, this.#options.batchSize)
+            .map((x) => reads(() => this.#read(src, x.name, signal).catch(() => undefined)));
         }),
       ),
     );
@@ -464,7 +512,9 @@ export class Replicator {
       work.map(({ p, h, reached }) =>
         commits(async () => {
           if (signal.aborted) return;
-          const moved = !incomplete.has(h.state) && Object.entries(reached).some(([src, ws]) => Object.entries(ws).some(([w, c]) => c > (h.state.head.checkpoints[src]?.[w] ?? 0)));
+          const moved =
+            !incomplete.has(h.state) &&
+            Object.entries(reached).some(([src, ws]) => Object.entries(ws).some(([w, c]) => c > (h.state.head.checkpoints[src]?.[w] ?? 0)));
           if (!h.state.dirtyCount && !moved) return;
           try {
             await h.state.commit(h.epoch, incomplete.has(h.state) ? {} : reached, signal);
@@ -482,7 +532,10 @@ export class Replicator {
     // Per target: keys still missing there; while a backlog remains past this round, every target may be behind.
     for (const b of ctx.bindings) {
       const unread = report.more ? Math.max(0, backlog - report.keys) : 0;
-      this.#behind.set(b.id, { backlog: (behind.get(b.id) ?? 0) + unread, lagMs: Math.max(lag.get(b.id) ?? 0, unread && Number.isFinite(oldest) ? now - oldest : 0) });
+      this.#behind.set(b.id, {
+        backlog: (behind.get(b.id) ?? 0) + unread,
+        lagMs: Math.max(lag.get(b.id) ?? 0, unread && Number.isFinite(oldest) ? now - oldest : 0),
+      });
     }
     this.#emitLag();
     if (this.#rounds % 16 === 0 && this.#held.has(0)) await this.#truncate(listings, signal).catch(() => undefined);
@@ -499,7 +552,9 @@ export class Replicator {
       this.#ctx.events.emit('error', {
         resource: this.#ctx.bucket.resource_id,
         operation: 'journal-read',
-        error: toPolycloudError(new Error(`journal segment ${SEGMENTS}${name} on ${src} has ${got.bad} line(s) that are not journal entries (corrupt or forged): skipped`)).withContext({ binding: src, key: `${SEGMENTS}${name}` }),
+        error: toPolycloudError(
+          new Error(`journal segment ${SEGMENTS}${name} on ${src} has ${got.bad} line(s) that are not journal entries (corrupt or forged): skipped`),
+        ).withContext({ binding: src, key: `${SEGMENTS}${name}` }),
       });
     }
     this.#cacheSegment(id, got.entries);
@@ -595,7 +650,12 @@ export class Replicator {
   async measure(scan = 100_000, signal: AbortSignal = AbortSignal.timeout(60_000)): Promise<TargetStatus[]> {
     const ctx = this.#ctx;
     const now = ctx.clock.now();
-    const heads = await Promise.all(Array.from({ length: this.#options.partitions }, (_, p) => this.#held.get(p)?.state.head ?? PartitionState.peek(this.#kv, p, signal).catch(() => undefined)));
+    const heads = await Promise.all(
+      Array.from(
+        { length: this.#options.partitions },
+        (_, p) => this.#held.get(p)?.state.head ?? PartitionState.peek(this.#kv, p, signal).catch(() => undefined),
+      ),
+    );
     const backlog = new Map<string, number>(ctx.bindings.map((b) => [b.id, 0]));
     const lag = new Map<string, number>(ctx.bindings.map((b) => [b.id, 0]));
     const add = (binding: string, at: number) => {
@@ -631,7 +691,12 @@ export class Replicator {
       }
     }
     // Pending keys this process is retrying: their age since the change, as its last round saw it.
-    return ctx.bindings.map((b) => ({ binding: b.id, backlog: backlog.get(b.id)!, lagMs: Math.max(lag.get(b.id)!, backlog.get(b.id)! ? (this.#behind.get(b.id)?.lagMs ?? 0) : 0), failed: ctx.status.failedOn(b.id) }));
+    return ctx.bindings.map((b) => ({
+      binding: b.id,
+      backlog: backlog.get(b.id)!,
+      lagMs: Math.max(lag.get(b.id)!, backlog.get(b.id)! ? (this.#behind.get(b.id)?.lagMs ?? 0) : 0),
+      failed: ctx.status.failedOn(b.id),
+    }));
   }
 
   /** The state of a held partition (tests, status). */

@@ -120,16 +120,29 @@ export class ChunkCache {
 const emptyHead = (): PartitionHead => ({ v: 2, epoch: 0, checkpoints: {}, chunks: [], deltas: [], pending: [] });
 
 function isRecord(v: unknown): v is StateRecord {
-  return typeof v === 'object' && v !== null && typeof (v as StateRecord).vv === 'string' && typeof (v as StateRecord).tokens === 'object' && (v as StateRecord).tokens !== null;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as StateRecord).vv === 'string' &&
+    typeof (v as StateRecord).tokens === 'object' &&
+    (v as StateRecord).tokens !== null
+  );
 }
 
 function parseHead(bytes: Buffer): PartitionHead | undefined {
   try {
     const h = JSON.parse(bytes.toString('utf8')) as Partial<PartitionHead>;
-    const refOk = (r: unknown) => typeof r === 'object' && r !== null && typeof (r as ChunkRef).name === 'string' && /^[0-9a-z-]{1,80}$/.test((r as ChunkRef).name) && typeof (r as ChunkRef).min === 'string' && typeof (r as ChunkRef).max === 'string';
+    const refOk = (r: unknown) =>
+      typeof r === 'object' &&
+      r !== null &&
+      typeof (r as ChunkRef).name === 'string' &&
+      /^[0-9a-z-]{1,80}$/.test((r as ChunkRef).name) &&
+      typeof (r as ChunkRef).min === 'string' &&
+      typeof (r as ChunkRef).max === 'string';
     if (h.v !== 2 || !Number.isSafeInteger(h.epoch) || typeof h.checkpoints !== 'object' || h.checkpoints === null) return undefined;
     if (!Array.isArray(h.chunks) || !h.chunks.every(refOk) || !Array.isArray(h.deltas) || !h.deltas.every(refOk) || !Array.isArray(h.pending)) return undefined;
-    if (!Object.values(h.checkpoints).every((c) => typeof c === 'object' && c !== null && Object.values(c).every((n) => Number.isSafeInteger(n)))) return undefined;
+    if (!Object.values(h.checkpoints).every((c) => typeof c === 'object' && c !== null && Object.values(c).every((n) => Number.isSafeInteger(n))))
+      return undefined;
     return h as PartitionHead;
   } catch {
     return undefined;
@@ -201,7 +214,10 @@ export class PartitionState {
     this.#events.emit('error', {
       resource: this.#bucket,
       operation: 'sync-state',
-      error: new PolycloudError('UNEXPECTED', `sync state object ${key} is corrupt or forged (${why}); skipped — a reconcile rebuilds what it held`, { retryable: false, context: { resource: this.#bucket, key } }),
+      error: new PolycloudError('UNEXPECTED', `sync state object ${key} is corrupt or forged (${why}); skipped — a reconcile rebuilds what it held`, {
+        retryable: false,
+        context: { resource: this.#bucket, key },
+      }),
     });
   }
 
@@ -354,10 +370,14 @@ export class PartitionState {
       if (!isConditionFailure(e, condition)) throw e;
       const stored = await PartitionState.peek(this.#kv, this.partition, signal).catch(() => undefined);
       this.#loaded = false;
-      throw new PolycloudError('CONFLICT', `partition ${this.partition} of ${this.#bucket} was written by another replicator (epoch ${stored?.epoch ?? '?'}, ours ${head.epoch}): fenced off`, {
-        retryable: true,
-        context: { resource: this.#bucket, reason: 'fenced', partition: this.partition },
-      });
+      throw new PolycloudError(
+        'CONFLICT',
+        `partition ${this.partition} of ${this.#bucket} was written by another replicator (epoch ${stored?.epoch ?? '?'}, ours ${head.epoch}): fenced off`,
+        {
+          retryable: true,
+          context: { resource: this.#bucket, reason: 'fenced', partition: this.partition },
+        },
+      );
     }
   }
 

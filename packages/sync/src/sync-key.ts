@@ -1,5 +1,33 @@
 import type { Readable } from 'node:stream';
-import { type Binding, compareVectors, complianceVerdict, conflictKey, decodeVector, encodeVector, fromRecord, type Hlc, isPolycloudError, joinVectors, newVersion, type ObjectInfo, type ObjectVersion, PolycloudError, readAll, resolveVersions, sameVersion, sha256, type StorageAdapter, toPolycloudError, toRecord, userPart, versionFromMetadata, versionId, versionMetadata, type VersionRecord, withDot } from '@polycloud/core/spi';
+import {
+  type Binding,
+  compareVectors,
+  complianceVerdict,
+  conflictKey,
+  decodeVector,
+  encodeVector,
+  fromRecord,
+  type Hlc,
+  isPolycloudError,
+  joinVectors,
+  newVersion,
+  type ObjectInfo,
+  type ObjectVersion,
+  PolycloudError,
+  readAll,
+  resolveVersions,
+  sameVersion,
+  sha256,
+  type StorageAdapter,
+  toPolycloudError,
+  toRecord,
+  userPart,
+  versionFromMetadata,
+  versionId,
+  versionMetadata,
+  type VersionRecord,
+  withDot,
+} from '@polycloud/core/spi';
 import type { SyncContext } from './context.js';
 import type { Expectation, StateRecord } from './state.js';
 
@@ -106,7 +134,8 @@ async function adopt(ctx: SyncContext, o: Observed, key: string, prior: StateRec
   const modified = Math.floor(o.info!.lastModified.getTime());
   const before = context[o.binding.id];
   // Its dot: the modification time, after whatever this binding held at the last sync.
-  const dot: Hlc = before && before.l >= modified ? { l: before.l, c: before.c + 1 } : { l: Number.isFinite(modified) && modified > 0 ? modified : ctx.clock.now(), c: 0 };
+  const dot: Hlc =
+    before && before.l >= modified ? { l: before.l, c: before.c + 1 } : { l: Number.isFinite(modified) && modified > 0 ? modified : ctx.clock.now(), c: 0 };
   const version: ObjectVersion = { hlc: dot, origin: o.binding.id, vv: withDot(context, o.binding.id, dot) };
   const { info, body } = await o.adapter.get(o.binding.physical_id, key, { ifMatch: o.info!.versionToken, ...(ctx.signal ? { signal: ctx.signal } : {}) });
   let payload: Buffer | typeof body = body;
@@ -131,7 +160,15 @@ function tagsOf(ctx: SyncContext, v: ObjectVersion): Record<string, string> {
 }
 
 /** Writes version `v` (content held by `source`, or `bytes`) to `target`; returns the new token. */
-async function writeTo(ctx: SyncContext, key: string, targetKey: string, target: Observed | { binding: Binding; adapter: StorageAdapter; state: 'present' | 'absent'; info?: ObjectInfo }, v: ObjectVersion, source: Observed | undefined, bytes?: { body: Uint8Array; metadata: Record<string, string>; contentType?: string }): Promise<string> {
+async function writeTo(
+  ctx: SyncContext,
+  key: string,
+  targetKey: string,
+  target: Observed | { binding: Binding; adapter: StorageAdapter; state: 'present' | 'absent'; info?: ObjectInfo },
+  v: ObjectVersion,
+  source: Observed | undefined,
+  bytes?: { body: Uint8Array; metadata: Record<string, string>; contentType?: string },
+): Promise<string> {
   const { adapter, binding } = target;
   const condition = cas(adapter, target as Observed);
   if (bytes) {
@@ -147,7 +184,12 @@ async function writeTo(ctx: SyncContext, key: string, targetKey: string, target:
   const src = source!;
   const metadata = { ...userPart(src.info!.metadata), ...versionMetadata(v) };
   if (src.binding.id === binding.id && targetKey === key && adapter.capabilities.copy) {
-    const r = await adapter.copy(binding.physical_id, key, key, { metadata, ...(src.info!.contentType ? { contentType: src.info!.contentType } : {}), sourceIfMatch: src.info!.versionToken, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+    const r = await adapter.copy(binding.physical_id, key, key, {
+      metadata,
+      ...(src.info!.contentType ? { contentType: src.info!.contentType } : {}),
+      sourceIfMatch: src.info!.versionToken,
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    });
     return r.versionToken;
   }
   // Memory in flight is bounded by bytes: a large copy waits for its share of the budget.
@@ -156,7 +198,9 @@ async function writeTo(ctx: SyncContext, key: string, targetKey: string, target:
   src.body = undefined;
   let got: { info: ObjectInfo; body: Readable };
   try {
-    got = prefetched ? { info: src.info!, body: prefetched } : await src.adapter.get(src.binding.physical_id, key, { ifMatch: src.info!.versionToken, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+    got = prefetched
+      ? { info: src.info!, body: prefetched }
+      : await src.adapter.get(src.binding.physical_id, key, { ifMatch: src.info!.versionToken, ...(ctx.signal ? { signal: ctx.signal } : {}) });
   } catch (e) {
     release?.();
     throw e;
@@ -219,7 +263,13 @@ async function merge(ctx: SyncContext, key: string, hints: KeyHints, obs: Observ
       if (obs.some((o) => covers(o.version)) || tombs.some(covers)) continue; // visible, or superseded: nothing to wait for
     } else {
       // A delete took effect at home: the key is gone there, or holds a version the delete did not cover.
-      const removed = home !== undefined && (home.state === 'absent' || (home.state === 'present' && home.version !== undefined && compareVectors(home.version.vv, v.vv) !== 'before' && compareVectors(home.version.vv, v.vv) !== 'equal'));
+      const removed =
+        home !== undefined &&
+        (home.state === 'absent' ||
+          (home.state === 'present' &&
+            home.version !== undefined &&
+            compareVectors(home.version.vv, v.vv) !== 'before' &&
+            compareVectors(home.version.vv, v.vv) !== 'equal'));
       if (removed || x.until === 0) {
         tombs.push({ ...v, deleted: true });
         continue;
@@ -247,7 +297,10 @@ async function merge(ctx: SyncContext, key: string, hints: KeyHints, obs: Observ
   // What an attempt of unknown outcome left on its binding (unstamped — perhaps partial —
   // or carrying that attempt's stamp) is that attempt's version: superseded by the write.
   // Only once the write itself is stored somewhere (its record is written alongside the data).
-  const suspects = [...(prior?.suspects ?? []).filter((x) => x.until > observedAt), ...(hints.unknown ?? []).map((u) => ({ ...u, until: observedAt + SUSPECT_MS }))];
+  const suspects = [
+    ...(prior?.suspects ?? []).filter((x) => x.until > observedAt),
+    ...(hints.unknown ?? []).map((u) => ({ ...u, until: observedAt + SUSPECT_MS })),
+  ];
   for (const u of suspects) {
     const o = obs.find((x) => x.binding.id === u.binding);
     if (!o || o.state !== 'present') continue;
@@ -296,12 +349,21 @@ async function merge(ctx: SyncContext, key: string, hints: KeyHints, obs: Observ
   if (resolution.needsMerge && ctx.merge) {
     const sides = resolution.needsMerge.map((v) => {
       const h = holder(v)!;
-      return { version: v, binding: h.binding.id, read: async () => readAll((await h.adapter.get(h.binding.physical_id, key, { ifMatch: h.info!.versionToken, ...(ctx.signal ? { signal: ctx.signal } : {}) })).body) };
+      return {
+        version: v,
+        binding: h.binding.id,
+        read: async () =>
+          readAll((await h.adapter.get(h.binding.physical_id, key, { ifMatch: h.info!.versionToken, ...(ctx.signal ? { signal: ctx.signal } : {}) })).body),
+      };
     });
     const result = await ctx.merge({ bucket: bucketId, key, sides });
     if ('keep' in result) {
       const kept = sides[result.keep];
-      if (!kept) throw new PolycloudError('INVALID_ARGUMENT', `merge function returned keep: ${result.keep}, out of range (0..${sides.length - 1})`, { retryable: false, context: { key, path: ['merge', 'keep'] } });
+      if (!kept)
+        throw new PolycloudError('INVALID_ARGUMENT', `merge function returned keep: ${result.keep}, out of range (0..${sides.length - 1})`, {
+          retryable: false,
+          context: { key, path: ['merge', 'keep'] },
+        });
       winner = kept.version;
     } else {
       // The merged data is bound by every side's residency and classification (the first one set; sides
@@ -311,7 +373,11 @@ async function merge(ctx: SyncContext, key: string, hints: KeyHints, obs: Observ
       const placement: Partial<ObjectVersion> = { ...(residency ? { residency } : {}), ...(classification ? { classification } : {}) };
       const anchor = (ctx.bindings.find((b) => complianceVerdict(b, tagsOf(ctx, { ...sides[0]!.version, ...placement }), ctx.zones).ok) ?? ctx.bindings[0]!).id;
       winner = newVersion(ctx.hlc, anchor, joinVectors(...sides.map((s) => s.version.vv)), { hash: sha256(result.body), ...placement });
-      merged = { body: result.body, metadata: result.metadata ?? userPart(holder(sides[0]!.version)!.info!.metadata), ...(result.contentType ? { contentType: result.contentType } : {}) };
+      merged = {
+        body: result.body,
+        metadata: result.metadata ?? userPart(holder(sides[0]!.version)!.info!.metadata),
+        ...(result.contentType ? { contentType: result.contentType } : {}),
+      };
     }
   }
   outcome.winner = winner;
@@ -367,7 +433,14 @@ async function merge(ctx: SyncContext, key: string, hints: KeyHints, obs: Observ
         const verdict = complianceVerdict(o.binding, tagsOf(ctx, winner), ctx.zones);
         if (!verdict.ok) {
           outcome.bindings[id] = { ok: false, reason: verdict.reason };
-          ctx.events.emit('replication-refused', { bucket: bucketId, key, binding: id, reason: verdict.reason, detail: verdict.detail, version: versionId(winner) });
+          ctx.events.emit('replication-refused', {
+            bucket: bucketId,
+            key,
+            binding: id,
+            reason: verdict.reason,
+            detail: verdict.detail,
+            version: versionId(winner),
+          });
           continue;
         }
         if (!source && !merged) {
@@ -376,7 +449,15 @@ async function merge(ctx: SyncContext, key: string, hints: KeyHints, obs: Observ
         }
         const token = await writeTo(ctx, key, key, o, winner, source, merged);
         outcome.bindings[id] = { ok: true, wrote: true, token };
-        ctx.events.emit('replicated', { bucket: bucketId, key, binding: id, op: 'put', version: versionId(winner), record: toRecord(winner), bytes: merged?.body.byteLength ?? source?.info?.size });
+        ctx.events.emit('replicated', {
+          bucket: bucketId,
+          key,
+          binding: id,
+          op: 'put',
+          version: versionId(winner),
+          record: toRecord(winner),
+          bytes: merged?.body.byteLength ?? source?.info?.size,
+        });
       }
       ctx.crash?.(`applied:${id}`);
     } catch (e) {
@@ -386,12 +467,17 @@ async function merge(ctx: SyncContext, key: string, hints: KeyHints, obs: Observ
   }
 
   // Bookkeeping: tombstones kept until every binding has applied them; base = last synchronised state.
-  const allOk = ctx.bindings.every((b) => outcome.bindings[b.id]?.ok || outcome.bindings[b.id]?.reason === 'residency' || outcome.bindings[b.id]?.reason === 'classification');
+  const allOk = ctx.bindings.every(
+    (b) => outcome.bindings[b.id]?.ok || outcome.bindings[b.id]?.reason === 'residency' || outcome.bindings[b.id]?.reason === 'classification',
+  );
   const now = ctx.clock.now();
   let tomb = prior?.tomb;
   if (winner.deleted) {
     const appliedAt = allOk ? (prior?.tomb?.appliedAt ?? now) : undefined;
-    tomb = appliedAt !== undefined && now - appliedAt >= ctx.tombstoneGraceMs ? undefined : { version: toRecord(winner), ...(appliedAt !== undefined ? { appliedAt } : {}) };
+    tomb =
+      appliedAt !== undefined && now - appliedAt >= ctx.tombstoneGraceMs
+        ? undefined
+        : { version: toRecord(winner), ...(appliedAt !== undefined ? { appliedAt } : {}) };
   } else if (allOk) tomb = undefined;
   else if (tombs.length) tomb = { version: toRecord(tombs.reduce((a, b) => ({ ...a, vv: joinVectors(a.vv, b.vv) }))) };
   let synced: { vv: string; tokens: Record<string, string> } | undefined = base;
@@ -422,7 +508,13 @@ export function settled(o: BindingOutcome | undefined): boolean {
   return !!o && (o.ok || o.reason === 'residency' || o.reason === 'classification' || o.reason === 'clock-skew');
 }
 
-function record(synced: { vv: string; tokens: Record<string, string> } | undefined, tomb: StateRecord['tomb'], pending: number | undefined, suspects: StateRecord['suspects'] = [], waiting: Expectation[] = []): StateRecord | null {
+function record(
+  synced: { vv: string; tokens: Record<string, string> } | undefined,
+  tomb: StateRecord['tomb'],
+  pending: number | undefined,
+  suspects: StateRecord['suspects'] = [],
+  waiting: Expectation[] = [],
+): StateRecord | null {
   if (!synced && !tomb && pending === undefined && !suspects.length && !waiting.length) return null;
   const r: StateRecord = { vv: synced?.vv ?? '', tokens: synced?.tokens ?? {} };
   if (tomb) r.tomb = tomb;

@@ -21,7 +21,16 @@ describe('replication lag and backlog', () => {
     vi.setSystemTime(1_000_000);
     telemetry = createTestTelemetry();
     const events = new EventEmitter();
-    const resources = parseUrmDocuments([{ resource_id: 'lb', type: 'LogicalBucket', providers: [{ cloud: 'a', physical_id: 'x' }, { cloud: 'b', physical_id: 'y' }] }]);
+    const resources = parseUrmDocuments([
+      {
+        resource_id: 'lb',
+        type: 'LogicalBucket',
+        providers: [
+          { cloud: 'a', physical_id: 'x' },
+          { cloud: 'b', physical_id: 'y' },
+        ],
+      },
+    ]);
     const t = instrumentPolycloud({ events: events as never, resources }, { meterProvider: telemetry.meterProvider, lagStaleMs: 60_000 });
     events.emit('lag', { bucket: 'lb', binding: 'b', lagMs: 900_000, objectiveMs: 60_000 });
     expect(value(await telemetry.points(), 'polycloud.replication.lag', 'b')).toBe(900);
@@ -46,7 +55,16 @@ describe('replication lag and backlog', () => {
         { name: 'a', adapter: createMemoryStorageAdapter({ name: 'a', buckets: ['x'] }) },
         { name: 'b', adapter: createMemoryStorageAdapter({ name: 'b', buckets: ['y'] }) },
       ],
-      resources: [{ resource_id: 'lb', type: 'LogicalBucket', providers: [{ cloud: 'a', physical_id: 'x' }, { cloud: 'b', physical_id: 'y' }] }],
+      resources: [
+        {
+          resource_id: 'lb',
+          type: 'LogicalBucket',
+          providers: [
+            { cloud: 'a', physical_id: 'x' },
+            { cloud: 'b', physical_id: 'y' },
+          ],
+        },
+      ],
       sync: createSync({ autoStart: false }),
       meterProvider: telemetry.meterProvider,
     });

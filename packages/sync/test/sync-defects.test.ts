@@ -23,14 +23,18 @@ describe('sync defects, each reproduced', () => {
   it('an acknowledged delete does not come back after a put whose response was lost and that failed over', async () => {
     // a: the put lands but its answer is lost; the call fails over to b; the later delete (on b) never saw a's version.
     let lose = true;
-    const { polycloud, adapters } = syncWorld({}, {
-      wrap: (x) =>
-        onA(x, async (...args) => {
-          const r = await x.put(...args);
-          if (lose && !args[1].startsWith('_polycloud/')) throw new PolycloudError('UNAVAILABLE', 'connection reset after the request was sent', { retryable: true });
-          return r;
-        }),
-    });
+    const { polycloud, adapters } = syncWorld(
+      {},
+      {
+        wrap: (x) =>
+          onA(x, async (...args) => {
+            const r = await x.put(...args);
+            if (lose && !args[1].startsWith('_polycloud/'))
+              throw new PolycloudError('UNAVAILABLE', 'connection reset after the request was sent', { retryable: true });
+            return r;
+          }),
+      },
+    );
     const bucket = polycloud.bucket('lb');
     const put = await bucket.put('k', 'v1');
     expect(put.binding).toBe('b');
@@ -38,24 +42,32 @@ describe('sync defects, each reproduced', () => {
     lose = false;
     await bucket.delete('k');
     await polycloud.sync('lb').drain();
-    for (const [a, p] of [[adapters.a, 'pa'], [adapters.b, 'pb'], [adapters.c, 'pc']] as const) expect(dataObjects(a, p)).toEqual([]);
+    for (const [a, p] of [
+      [adapters.a, 'pa'],
+      [adapters.b, 'pb'],
+      [adapters.c, 'pc'],
+    ] as const)
+      expect(dataObjects(a, p)).toEqual([]);
     await polycloud.close();
   });
 
   it('a partial, unstamped object left by an attempt of unknown outcome never beats the acknowledged write', async () => {
     let leftover = false;
-    const world = syncWorld({}, {
-      wrap: (x) =>
-        onA(x, async (...args) => {
-          if (args[1] === 'k' && !leftover) {
-            leftover = true;
-            // A hung server: the connection drops now; seconds later it stores a 0-byte object without metadata.
-            world.clock.setTimeout(() => x.cloud.putObject('pa', 'k', ''), 3_000);
-            throw new PolycloudError('UNAVAILABLE', 'connection reset mid-body', { retryable: true });
-          }
-          return x.put(...args);
-        }),
-    });
+    const world = syncWorld(
+      {},
+      {
+        wrap: (x) =>
+          onA(x, async (...args) => {
+            if (args[1] === 'k' && !leftover) {
+              leftover = true;
+              // A hung server: the connection drops now; seconds later it stores a 0-byte object without metadata.
+              world.clock.setTimeout(() => x.cloud.putObject('pa', 'k', ''), 3_000);
+              throw new PolycloudError('UNAVAILABLE', 'connection reset mid-body', { retryable: true });
+            }
+            return x.put(...args);
+          }),
+      },
+    );
     const { polycloud, adapters, clock } = world;
     const bucket = polycloud.bucket('lb');
     await clock.advance(10);
@@ -65,7 +77,12 @@ describe('sync defects, each reproduced', () => {
     expect(text(adapters.a, 'pa', 'k')).toBe(''); // the replicator had fixed a; the leftover clobbered it since
     await polycloud.sync('lb').drain();
     await polycloud.sync('lb').reconcile(); // finds a changed outside polycloud: a leftover, not a newer edit
-    for (const [a, p] of [[adapters.a, 'pa'], [adapters.b, 'pb'], [adapters.c, 'pc']] as const) expect(text(a, p, 'k')).toBe('acknowledged');
+    for (const [a, p] of [
+      [adapters.a, 'pa'],
+      [adapters.b, 'pb'],
+      [adapters.c, 'pc'],
+    ] as const)
+      expect(text(a, p, 'k')).toBe('acknowledged');
     await polycloud.close();
   });
 
@@ -77,7 +94,12 @@ describe('sync defects, each reproduced', () => {
     adapters.a.cloud.putObject('pa', 'doc', 'newer edit on a');
     const r = await polycloud.sync('lb').reconcile();
     expect(r.changed).toBe(1);
-    for (const [a, p] of [[adapters.a, 'pa'], [adapters.b, 'pb'], [adapters.c, 'pc']] as const) expect(text(a, p, 'doc')).toBe('newer edit on a');
+    for (const [a, p] of [
+      [adapters.a, 'pa'],
+      [adapters.b, 'pb'],
+      [adapters.c, 'pc'],
+    ] as const)
+      expect(text(a, p, 'doc')).toBe('newer edit on a');
     await polycloud.close();
   });
 
@@ -112,19 +134,27 @@ describe('sync defects, each reproduced', () => {
   it('a forged lease, a corrupt partition head and a garbage journal segment are reported with their key and skipped: replication goes on', async () => {
     const { polycloud, adapters } = syncWorld();
     const errors: string[] = [];
-    polycloud.events.on('error', (e: unknown) => errors.push(JSON.stringify(e, (_k, v: unknown) => (v instanceof Error ? { message: v.message, context: (v as PolycloudError).context } : v))));
+    polycloud.events.on('error', (e: unknown) =>
+      errors.push(JSON.stringify(e, (_k, v: unknown) => (v instanceof Error ? { message: v.message, context: (v as PolycloudError).context } : v))),
+    );
     const bucket = polycloud.bucket('lb');
     await bucket.put('before', '1');
     await polycloud.sync('lb').drain();
     // Out of band, straight on the cloud: forge every partition's lease, break a head, plant a garbage segment.
-    for (let p = 0; p < 64; p++) adapters.a.cloud.putObject('pa', `_polycloud/lb/p/${String(p).padStart(4, '0')}/lease`, '{"owner":"x","epoch":1000000000,"expiresAt":9000000000000000}');
+    for (let p = 0; p < 64; p++)
+      adapters.a.cloud.putObject('pa', `_polycloud/lb/p/${String(p).padStart(4, '0')}/lease`, '{"owner":"x","epoch":1000000000,"expiresAt":9000000000000000}');
     adapters.a.cloud.putObject('pa', '_polycloud/lb/p/0003/head', '{"v":2,');
     adapters.b.cloud.putObject('pb', '_polycloud/lb/journal/0000000000001-zz-000001', 'not json\n{"key":1}');
     await bucket.put('after', '2');
     const engine = syncEngine(polycloud.sync('lb'));
     engine.restartReplicator(); // as a fresh process would: it reads the forged leases
     await engine.drain();
-    for (const [a, p] of [[adapters.a, 'pa'], [adapters.b, 'pb'], [adapters.c, 'pc']] as const) expect(text(a, p, 'after')).toBe('2');
+    for (const [a, p] of [
+      [adapters.a, 'pa'],
+      [adapters.b, 'pb'],
+      [adapters.c, 'pc'],
+    ] as const)
+      expect(text(a, p, 'after')).toBe('2');
     expect(errors.some((e) => e.includes('p/0003/head'))).toBe(true);
     expect(errors.some((e) => e.includes('0000000000001-zz-000001'))).toBe(true);
     expect(errors.join('\n')).not.toContain('SyntaxError');
@@ -136,7 +166,8 @@ describe('sync defects, each reproduced', () => {
     const engine = syncEngine(polycloud.sync('lb'));
     await engine.ready();
     // Another process holds both partitions (a live lease in the store).
-    for (const p of ['0000', '0001']) await engine.store!.put(`p/${p}/lease`, JSON.stringify({ owner: 'other-host', epoch: 7, expiresAt: clock.now() + 3_000 }));
+    for (const p of ['0000', '0001'])
+      await engine.store!.put(`p/${p}/lease`, JSON.stringify({ owner: 'other-host', epoch: 7, expiresAt: clock.now() + 3_000 }));
     await polycloud.bucket('lb').put('k', 'v');
     const e = await caughtError(engine.drain({ onLeased: 'throw' }));
     expect(e.code).toBe('CONFLICT');
@@ -166,15 +197,39 @@ describe('sync defects, each reproduced', () => {
     const { polycloud, adapters, clock } = syncWorld();
     const hlc = new HybridLogicalClock(() => clock.now());
     const v = newVersion(hlc, 'a', {});
-    for (const [a, p] of [[adapters.a, 'pa'], [adapters.b, 'pb'], [adapters.c, 'pc']] as const) a.cloud.putObject(p, 'synced', 'same', { metadata: versionMetadata(v) });
-    const tokens = Object.fromEntries(([['a', adapters.a, 'pa'], ['b', adapters.b, 'pb'], ['c', adapters.c, 'pc']] as const).map(([id, a, p]) => [id, a.cloud.getObject(p, 'synced')!.versionToken]));
+    for (const [a, p] of [
+      [adapters.a, 'pa'],
+      [adapters.b, 'pb'],
+      [adapters.c, 'pc'],
+    ] as const)
+      a.cloud.putObject(p, 'synced', 'same', { metadata: versionMetadata(v) });
+    const tokens = Object.fromEntries(
+      (
+        [
+          ['a', adapters.a, 'pa'],
+          ['b', adapters.b, 'pb'],
+          ['c', adapters.c, 'pc'],
+        ] as const
+      ).map(([id, a, p]) => [id, a.cloud.getObject(p, 'synced')!.versionToken]),
+    );
     const vv = `a=${versionMetadata(v)['pc_hlc']}`;
     adapters.a.cloud.putObject('pa', '_polycloud/lb/base', JSON.stringify({ epoch: 3, data: { synced: { vv, tokens } } }));
     adapters.a.cloud.putObject('pa', '_polycloud/lb/tombstones', JSON.stringify({ epoch: 3, data: {} }));
     // A change still in the old journal (a put on a not yet copied).
     const w = newVersion(hlc, 'a', v.vv);
     adapters.a.cloud.putObject('pa', 'pending', 'to copy', { metadata: versionMetadata(w) });
-    adapters.a.cloud.putObject('pa', '_polycloud/lb/journal/000000000001', JSON.stringify({ pos: 1048576, key: 'pending', op: 'put', version: { hlc: versionMetadata(w)['pc_hlc'], origin: 'a', vv: versionMetadata(w)['pc_vv'] }, binding: 'a', at: clock.now() }));
+    adapters.a.cloud.putObject(
+      'pa',
+      '_polycloud/lb/journal/000000000001',
+      JSON.stringify({
+        pos: 1048576,
+        key: 'pending',
+        op: 'put',
+        version: { hlc: versionMetadata(w)['pc_hlc'], origin: 'a', vv: versionMetadata(w)['pc_vv'] },
+        binding: 'a',
+        at: clock.now(),
+      }),
+    );
     const migrated: unknown[] = [];
     polycloud.events.on('sync-migrated', (e: unknown) => migrated.push(e));
     await polycloud.sync('lb').drain();
@@ -205,7 +260,17 @@ describe('a burst from one writer over a slow binding', () => {
         { name: 'a', adapter: slowA },
         { name: 'b', adapter: rawB },
       ],
-      resources: [{ resource_id: 'lb', type: 'LogicalBucket', providers: [{ cloud: 'a', physical_id: 'pa' }, { cloud: 'b', physical_id: 'pb', role: 'standby' }], replication: { conflict: 'keep-both' } }],
+      resources: [
+        {
+          resource_id: 'lb',
+          type: 'LogicalBucket',
+          providers: [
+            { cloud: 'a', physical_id: 'pa' },
+            { cloud: 'b', physical_id: 'pb', role: 'standby' },
+          ],
+          replication: { conflict: 'keep-both' },
+        },
+      ],
       attemptTimeoutMs: 500,
       retry: { maxAttempts: 4, baseDelayMs: 5, maxDelayMs: 20 },
       sync: createSync({ autoStart: false, owner: 'writer', writerId: 'w1' }),
@@ -216,7 +281,7 @@ describe('a burst from one writer over a slow binding', () => {
     polycloud.events.on('failover', () => failovers++);
     const bucket = polycloud.bucket('lb');
     // The fake clock moves while work is pending (the slow binding's latency runs on it).
-    const pumped = async <T,>(fn: () => Promise<T>): Promise<T> => {
+    const pumped = async <T>(fn: () => Promise<T>): Promise<T> => {
       let done = false;
       const p = fn().finally(() => (done = true));
       p.catch(() => undefined);
@@ -227,9 +292,13 @@ describe('a burst from one writer over a slow binding', () => {
       return p;
     };
     // 100 keys at once, each written three times in a row (one causal chain per key): 300 puts.
-    await pumped(() => Promise.all(Array.from({ length: 100 }, async (_, k) => {
-      for (let v = 1; v <= 3; v++) await bucket.put(`k${k}`, `k${k} v${v}`);
-    })));
+    await pumped(() =>
+      Promise.all(
+        Array.from({ length: 100 }, async (_, k) => {
+          for (let v = 1; v <= 3; v++) await bucket.put(`k${k}`, `k${k} v${v}`);
+        }),
+      ),
+    );
     expect(failovers).toBeGreaterThan(0);
     await pumped(() => polycloud.sync('lb').drain());
     const rec = await pumped(() => polycloud.sync('lb').reconcile());

@@ -19,7 +19,10 @@ describe('sync engine (three memory clouds)', () => {
     await sync.drain();
     expect(snapshot(adapters.b, 'pb')).toEqual(snapshot(adapters.a, 'pa'));
     expect(snapshot(adapters.c, 'pc')).toEqual(snapshot(adapters.a, 'pa'));
-    expect(sync.objectStatus('docs/a.txt')).toMatchObject({ state: 'COMPLETED', bindings: { a: { state: 'COMPLETED' }, b: { state: 'REPLICA' }, c: { state: 'REPLICA' } } });
+    expect(sync.objectStatus('docs/a.txt')).toMatchObject({
+      state: 'COMPLETED',
+      bindings: { a: { state: 'COMPLETED' }, b: { state: 'REPLICA' }, c: { state: 'REPLICA' } },
+    });
     const st = await sync.status();
     expect(st.targets.every((t) => t.backlog === 0)).toBe(true);
     await polycloud.close();
@@ -100,7 +103,11 @@ describe('sync engine (three memory clouds)', () => {
     outOfBandPut(adapters.c, 'pc', 'new', 'made outside');
     const report = await polycloud.sync('lb').reconcile();
     expect(report).toMatchObject({ status: 'ok', outOfBandDeletes: 1 });
-    for (const [a, p] of [[adapters.a, 'pa'], [adapters.b, 'pb'], [adapters.c, 'pc']] as const) {
+    for (const [a, p] of [
+      [adapters.a, 'pa'],
+      [adapters.b, 'pb'],
+      [adapters.c, 'pc'],
+    ] as const) {
       expect(dataObjects(a, p).map((o) => o.key)).toEqual(['new', 'q', 'r', 's']);
     }
     expect(versionFromMetadata(dataObjects(adapters.a, 'pa')[0]!.metadata)?.origin).toBe('c');
@@ -126,7 +133,9 @@ describe('sync engine (three memory clouds)', () => {
   it('a timestamp beyond the skew bound is quarantined and reported, not propagated', async () => {
     const { polycloud, adapters, events, clock } = syncWorld({ max_clock_skew_ms: 1000 });
     const { versionMetadata } = await import('@polycloud/core/spi');
-    adapters.b.cloud.putObject('pb', 'future', 'x', { metadata: versionMetadata({ hlc: { l: clock.now() + 3_600_000, c: 0 }, origin: 'b', vv: { b: { l: clock.now() + 3_600_000, c: 0 } } }) });
+    adapters.b.cloud.putObject('pb', 'future', 'x', {
+      metadata: versionMetadata({ hlc: { l: clock.now() + 3_600_000, c: 0 }, origin: 'b', vv: { b: { l: clock.now() + 3_600_000, c: 0 } } }),
+    });
     await polycloud.sync('lb').reconcile();
     expect(events.find((e) => e.name === 'quarantine')?.payload).toMatchObject({ key: 'future', binding: 'b' });
     expect(dataObjects(adapters.a, 'pa')).toEqual([]);
@@ -145,7 +154,11 @@ describe('sync engine (three memory clouds)', () => {
     const v = newVersion(new HybridLogicalClock(() => clock.now()), 'b', seen.vv);
     adapters.b.cloud.putObject('pb', 'd', 'v2-on-b', { metadata: versionMetadata(v) });
     await polycloud.sync('lb').reconcile();
-    for (const [a, p] of [[adapters.a, 'pa'], [adapters.b, 'pb'], [adapters.c, 'pc']] as const) {
+    for (const [a, p] of [
+      [adapters.a, 'pa'],
+      [adapters.b, 'pb'],
+      [adapters.c, 'pc'],
+    ] as const) {
       expect(dataObjects(a, p).map((o) => Buffer.from(o.data).toString())).toEqual(['v2-on-b']);
     }
     await polycloud.close();
@@ -154,21 +167,28 @@ describe('sync engine (three memory clouds)', () => {
 
 describe('sync engine policies and fencing', () => {
   it('custom merge function: concurrent JSON edits are merged into a new version everywhere', async () => {
-    const { polycloud, adapters, clock } = syncWorld({ conflict: 'custom' }, {
-      engine: {
-        merge: async ({ sides }) => {
-          const parts = await Promise.all(sides.map(async (s) => JSON.parse((await s.read()).toString()) as Record<string, number>));
-          return { body: Buffer.from(JSON.stringify(Object.assign({}, ...parts))) };
+    const { polycloud, adapters, clock } = syncWorld(
+      { conflict: 'custom' },
+      {
+        engine: {
+          merge: async ({ sides }) => {
+            const parts = await Promise.all(sides.map(async (s) => JSON.parse((await s.read()).toString()) as Record<string, number>));
+            return { body: Buffer.from(JSON.stringify(Object.assign({}, ...parts))) };
+          },
         },
       },
-    });
+    );
     const { newVersion, versionMetadata, HybridLogicalClock } = await import('@polycloud/core/spi');
     await polycloud.bucket('lb').put('cfg.json', '{"a":1}');
     const seen = versionFromMetadata((await adapters.a.head('pa', 'cfg.json')).metadata)!;
     const v = newVersion(new HybridLogicalClock(() => clock.now()), 'b', {});
     adapters.b.cloud.putObject('pb', 'cfg.json', '{"b":2}', { metadata: versionMetadata(v) });
     await polycloud.sync('lb').reconcile();
-    for (const [a, p] of [[adapters.a, 'pa'], [adapters.b, 'pb'], [adapters.c, 'pc']] as const) {
+    for (const [a, p] of [
+      [adapters.a, 'pa'],
+      [adapters.b, 'pb'],
+      [adapters.c, 'pc'],
+    ] as const) {
       expect(JSON.parse(Buffer.from(dataObjects(a, p)[0]!.data).toString())).toEqual({ a: 1, b: 2 });
     }
     const merged = versionFromMetadata(dataObjects(adapters.c, 'pc')[0]!.metadata)!;
@@ -197,16 +217,19 @@ describe('sync engine policies and fencing', () => {
 
   it('a crash between apply and checkpoint resumes with nothing lost and no double write', async () => {
     let crashAt: string | undefined = 'applied';
-    const { polycloud, adapters } = syncWorld({}, {
-      engine: {
-        crash: (step) => {
-          if (step === crashAt) {
-            crashAt = undefined;
-            throw Object.assign(new Error('crash'), { simulatedCrash: true });
-          }
+    const { polycloud, adapters } = syncWorld(
+      {},
+      {
+        engine: {
+          crash: (step) => {
+            if (step === crashAt) {
+              crashAt = undefined;
+              throw Object.assign(new Error('crash'), { simulatedCrash: true });
+            }
+          },
         },
       },
-    });
+    );
     for (let i = 0; i < 5; i++) await polycloud.bucket('lb').put(`k${i}`, `v${i}`);
     const sync = syncEngine(polycloud.sync('lb'));
     await expect(sync.runOnce()).rejects.toThrow('crash');
@@ -226,13 +249,16 @@ describe('sync engine lag and change sources', () => {
   it('a target that is down builds backlog and lag; the lag event fires past the objective; it catches up after', async () => {
     const { createFaultInjectingStorageAdapter } = await import('@polycloud/core/testing');
     const wrapped = new Map<string, ReturnType<typeof createFaultInjectingStorageAdapter>>();
-    const { polycloud, adapters, events, clock } = syncWorld({ lag_objective_ms: 50 }, {
-      wrap: (a) => {
-        const f = createFaultInjectingStorageAdapter(a);
-        wrapped.set(a.name, f);
-        return f;
+    const { polycloud, adapters, events, clock } = syncWorld(
+      { lag_objective_ms: 50 },
+      {
+        wrap: (a) => {
+          const f = createFaultInjectingStorageAdapter(a);
+          wrapped.set(a.name, f);
+          return f;
+        },
       },
-    });
+    );
     await polycloud.bucket('lb').put('k', 'v');
     wrapped.get('c')!.outage(true);
     await clock.advance(100);
@@ -274,7 +300,12 @@ describe('sync engine: deletes without a journal entry', () => {
     await bucket.put('k', 'v2'); // journaled, on a
     adapters.a.cloud.deleteObject('pa', 'k'); // a delete whose journal append failed (it took effect, not acknowledged)
     await polycloud.sync('lb').drain();
-    for (const [a, p] of [[adapters.a, 'pa'], [adapters.b, 'pb'], [adapters.c, 'pc']] as const) expect(dataObjects(a, p)).toEqual([]);
+    for (const [a, p] of [
+      [adapters.a, 'pa'],
+      [adapters.b, 'pb'],
+      [adapters.c, 'pc'],
+    ] as const)
+      expect(dataObjects(a, p)).toEqual([]);
     await polycloud.close();
   });
 });

@@ -11,7 +11,10 @@ export interface SyncWorld {
 }
 
 /** Three memory clouds (a: eu-west-1, b: eu-central-1, c: us-east-1) behind one LogicalBucket `lb`. */
-export function syncWorld(replication: Record<string, unknown> = {}, opts: { wrap?: (a: MemoryStorageAdapter) => StorageAdapter; bucketTags?: Record<string, string>; engine?: SyncEngineOptions } = {}): SyncWorld {
+export function syncWorld(
+  replication: Record<string, unknown> = {},
+  opts: { wrap?: (a: MemoryStorageAdapter) => StorageAdapter; bucketTags?: Record<string, string>; engine?: SyncEngineOptions } = {},
+): SyncWorld {
   const clock = createFakeClock();
   const adapters = {
     a: createMemoryStorageAdapter({ name: 'a', buckets: ['pa'], clock }),

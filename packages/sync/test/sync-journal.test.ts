@@ -79,7 +79,11 @@ describe('conditional-write self-test', () => {
     const honest = createMemoryStorageAdapter({ buckets: ['b'] });
     expect(await enforcesConditions(createAdapterKvStore(honest, 'b', '_pc/'))).toBe(true);
     const liar = createMemoryStorageAdapter({ buckets: ['b'] });
-    const ignoring = { ...liar, put: (b: string, k: string, body: Parameters<typeof liar.put>[2], o: Parameters<typeof liar.put>[3] = {}) => liar.put(b, k, body, { ...o, ifMatch: undefined, ifNoneMatch: undefined } as never) };
+    const ignoring = {
+      ...liar,
+      put: (b: string, k: string, body: Parameters<typeof liar.put>[2], o: Parameters<typeof liar.put>[3] = {}) =>
+        liar.put(b, k, body, { ...o, ifMatch: undefined, ifNoneMatch: undefined } as never),
+    };
     expect(ignoring.capabilities.conditionalWrite).toBe(true);
     expect(await enforcesConditions(createAdapterKvStore(ignoring, 'b', '_pc/'))).toBe(false);
     expect(liar.inspect('b')).toEqual([]); // the probe object is removed

@@ -69,7 +69,12 @@ describe('replication keeps residency whatever router is plugged in', () => {
     await sync.drain();
     await sync.reconcile();
     // Replicated between the in-zone bindings…
-    expect(adapters.b.inspect('pb').filter((o) => !o.key.startsWith('_polycloud/')).map((o) => o.key)).toEqual(['x']);
+    expect(
+      adapters.b
+        .inspect('pb')
+        .filter((o) => !o.key.startsWith('_polycloud/'))
+        .map((o) => o.key),
+    ).toEqual(['x']);
     expect(sync.objectStatus('x')).toMatchObject({ state: 'COMPLETED' });
     expect(Object.keys(sync.objectStatus('x')!.bindings).sort()).toEqual(['a', 'b']);
     // …and nothing at all, engine objects included, on the out-of-zone one.
@@ -98,8 +103,14 @@ describe('replication keeps residency whatever router is plugged in', () => {
   });
 
   it('a bucket with no binding in its zone: writes and replication are refused with RESIDENCY_VIOLATION', async () => {
-    const { polycloud, adapters } = world(['us-east-1', 'us-west-2', 'eu-central-1'], ignoringResidency((p) => p.filter((b) => b.id !== 'b')));
-    const error = await polycloud.bucket('lb').put('x', 'v').catch((e: unknown) => e);
+    const { polycloud, adapters } = world(
+      ['us-east-1', 'us-west-2', 'eu-central-1'],
+      ignoringResidency((p) => p.filter((b) => b.id !== 'b')),
+    );
+    const error = await polycloud
+      .bucket('lb')
+      .put('x', 'v')
+      .catch((e: unknown) => e);
     expect(isPolycloudError(error, 'RESIDENCY_VIOLATION')).toBe(true);
     expect(adapters.us.inspect('pus')).toEqual([]);
     expect(adapters.a.inspect('pa')).toEqual([]);

@@ -20,15 +20,30 @@ function withPut(x: MemoryStorageAdapter, put: StorageAdapter['put'], only?: str
 
 /** Two memory clouds a, b (eu-west-1, eu-central-1) and a factory of polycloud instances ("processes") over them. */
 function twoClouds(clock: FakeClock = createFakeClock()) {
-  const adapters = { a: createMemoryStorageAdapter({ name: 'a', buckets: ['pa'], clock }), b: createMemoryStorageAdapter({ name: 'b', buckets: ['pb'], clock }) };
+  const adapters = {
+    a: createMemoryStorageAdapter({ name: 'a', buckets: ['pa'], clock }),
+    b: createMemoryStorageAdapter({ name: 'b', buckets: ['pb'], clock }),
+  };
   const make = (owner: string, options: { a?: StorageAdapter; clock?: FakeClock; writerId?: string } = {}) => {
     const c = options.clock ?? clock;
     return createPolycloud({
       clock: c,
-      providers: [{ name: 'a', adapter: options.a ?? adapters.a }, { name: 'b', adapter: adapters.b }],
+      providers: [
+        { name: 'a', adapter: options.a ?? adapters.a },
+        { name: 'b', adapter: adapters.b },
+      ],
       sync: createSync({ sleep: (ms) => c.advance(ms), owner, autoStart: false, ...(options.writerId ? { writerId: options.writerId } : {}) }),
       retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 },
-      resources: [{ resource_id: 'lb', type: 'LogicalBucket', providers: [{ cloud: 'a', physical_id: 'pa', region: 'eu-west-1' }, { cloud: 'b', physical_id: 'pb', region: 'eu-central-1' }] }],
+      resources: [
+        {
+          resource_id: 'lb',
+          type: 'LogicalBucket',
+          providers: [
+            { cloud: 'a', physical_id: 'pa', region: 'eu-west-1' },
+            { cloud: 'b', physical_id: 'pb', region: 'eu-central-1' },
+          ],
+        },
+      ],
     });
   };
   return { adapters, clock, make };
@@ -36,14 +51,21 @@ function twoClouds(clock: FakeClock = createFakeClock()) {
 
 describe('review findings', () => {
   it('a put whose change record is read before its data lands is still replicated once it lands', async () => {
-    const world: ReturnType<typeof syncWorld> = syncWorld({}, {
-      engine: { autoStart: false },
-      wrap: (x) =>
-        withPut(x, async (...args) => {
-          if (args[1] === 'big') await new Promise<void>((r) => world.clock.setTimeout(r, 2_000)); // a slow upload
-          return x.put(...args);
-        }, 'a'),
-    });
+    const world: ReturnType<typeof syncWorld> = syncWorld(
+      {},
+      {
+        engine: { autoStart: false },
+        wrap: (x) =>
+          withPut(
+            x,
+            async (...args) => {
+              if (args[1] === 'big') await new Promise<void>((r) => world.clock.setTimeout(r, 2_000)); // a slow upload
+              return x.put(...args);
+            },
+            'a',
+          ),
+      },
+    );
     const { polycloud, adapters, clock } = world;
     const sync = syncEngine(polycloud.sync('lb'));
     await sync.ready();
@@ -73,19 +95,27 @@ describe('review findings', () => {
     await polycloud.sync('lb').drain();
     await clock.advance(120_000); // past the call's deadline: its record is void
     await polycloud.sync('lb').drain();
-    for (const [a, p] of [[adapters.a, 'pa'], [adapters.b, 'pb'], [adapters.c, 'pc']] as const) expect(text(a, p, 'k')).toBe('v1');
+    for (const [a, p] of [
+      [adapters.a, 'pa'],
+      [adapters.b, 'pb'],
+      [adapters.c, 'pc'],
+    ] as const)
+      expect(text(a, p, 'k')).toBe('v1');
     await polycloud.close();
   });
 
   it('a change record no journal took is retried by the background loop, not only by an explicit drain', async () => {
     let journalDown = true;
-    const world = syncWorld({}, {
-      wrap: (x) =>
-        withPut(x, async (...args) => {
-          if (journalDown && args[1].startsWith('_polycloud/lb/journal/')) throw new PolycloudError('UNAVAILABLE', 'journal store down', { retryable: true });
-          return x.put(...args);
-        }),
-    });
+    const world = syncWorld(
+      {},
+      {
+        wrap: (x) =>
+          withPut(x, async (...args) => {
+            if (journalDown && args[1].startsWith('_polycloud/lb/journal/')) throw new PolycloudError('UNAVAILABLE', 'journal store down', { retryable: true });
+            return x.put(...args);
+          }),
+      },
+    );
     const { polycloud, adapters, clock } = world;
     await polycloud.bucket('lb').put('k', 'v1'); // acknowledged; its record kept in memory
     journalDown = false;
@@ -99,21 +129,24 @@ describe('review findings', () => {
 
   it('the mass-delete guard holds in the apply pass too (a binding unlisted in the plan, then found emptied)', async () => {
     let dataLists = 0;
-    const { polycloud, adapters } = syncWorld({}, {
-      wrap: (x) =>
-        x.name !== 'b'
-          ? x
-          : ({
-              ...x,
-              type: x.type,
-              name: x.name,
-              capabilities: x.capabilities,
-              list: async (bucket: string, opts: Parameters<StorageAdapter['list']>[1] = {}) => {
-                if (!opts.prefix?.startsWith('_polycloud/') && dataLists++ === 0) throw new PolycloudError('RATE_LIMITED', 'slow down', { retryable: true });
-                return x.list(bucket, opts);
-              },
-            } as StorageAdapter),
-    });
+    const { polycloud, adapters } = syncWorld(
+      {},
+      {
+        wrap: (x) =>
+          x.name !== 'b'
+            ? x
+            : ({
+                ...x,
+                type: x.type,
+                name: x.name,
+                capabilities: x.capabilities,
+                list: async (bucket: string, opts: Parameters<StorageAdapter['list']>[1] = {}) => {
+                  if (!opts.prefix?.startsWith('_polycloud/') && dataLists++ === 0) throw new PolycloudError('RATE_LIMITED', 'slow down', { retryable: true });
+                  return x.list(bucket, opts);
+                },
+              } as StorageAdapter),
+      },
+    );
     const bucket = polycloud.bucket('lb');
     for (let i = 0; i < 10; i++) await bucket.put(`k${i}`, `v${i}`);
     await polycloud.sync('lb').drain();
@@ -141,9 +174,21 @@ describe('review findings', () => {
   });
 
   it('a custom merge of two eu-only versions keeps their residency: never written outside the zone', async () => {
-    const { polycloud, adapters, clock, events } = syncWorld({ conflict: 'custom' }, {
-      engine: { merge: async ({ sides }) => ({ body: Buffer.from((await Promise.all(sides.map((s) => s.read()))).map((b) => b.toString()).sort().join('+')) }) },
-    });
+    const { polycloud, adapters, clock, events } = syncWorld(
+      { conflict: 'custom' },
+      {
+        engine: {
+          merge: async ({ sides }) => ({
+            body: Buffer.from(
+              (await Promise.all(sides.map((s) => s.read())))
+                .map((b) => b.toString())
+                .sort()
+                .join('+'),
+            ),
+          }),
+        },
+      },
+    );
     const hlc = new HybridLogicalClock(() => clock.now());
     adapters.a.cloud.putObject('pa', 'eu-only', 'A', { metadata: versionMetadata(newVersion(hlc, 'a', {}, { residency: 'eu' })) });
     adapters.b.cloud.putObject('pb', 'eu-only', 'B', { metadata: versionMetadata(newVersion(hlc, 'b', {}, { residency: 'eu' })) });
@@ -155,7 +200,7 @@ describe('review findings', () => {
     await polycloud.close();
   });
 
-  it('a read-modify-write with the caller\'s If-Match includes the version it replaced (not reverted by a clock 5 s ahead)', async () => {
+  it("a read-modify-write with the caller's If-Match includes the version it replaced (not reverted by a clock 5 s ahead)", async () => {
     const t0 = Date.UTC(2026, 0, 1);
     const store = createFakeClock(t0);
     const { adapters, make } = twoClouds(store);
@@ -220,7 +265,11 @@ describe('found by the simulation', () => {
     const { adapters, make } = twoClouds();
     const x = make('x');
     // y's writes of k land on b (a refuses them for y), so its version carries a dot x's tombstone lacks.
-    const y = make('y', { a: withPut(adapters.a, (...args) => (args[1] === 'k' ? Promise.reject(new PolycloudError('UNAVAILABLE', 'refused', { retryable: true })) : adapters.a.put(...args))) });
+    const y = make('y', {
+      a: withPut(adapters.a, (...args) =>
+        args[1] === 'k' ? Promise.reject(new PolycloudError('UNAVAILABLE', 'refused', { retryable: true })) : adapters.a.put(...args),
+      ),
+    });
     await x.bucket('lb').put('k', 'v1');
     await x.bucket('lb').delete('k'); // x remembers: deleted
     expect((await y.bucket('lb').put('k', 'v2 by y')).binding).toBe('b'); // acknowledged, unseen by x

@@ -18,9 +18,25 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compareVectors, conflictKey, fromRecord, type ObjectVersion, seededRandom, type StorageAdapter, type VersionRecord, versionFromMetadata, versionId } from '@polycloud/core/spi';
+import {
+  compareVectors,
+  conflictKey,
+  fromRecord,
+  type ObjectVersion,
+  seededRandom,
+  type StorageAdapter,
+  type VersionRecord,
+  versionFromMetadata,
+  versionId,
+} from '@polycloud/core/spi';
 import { createPolycloud, type Polycloud, PolycloudError } from '@polycloud/core';
-import { createFakeClock, createFaultInjectingStorageAdapter, createMemoryStorageAdapter, type FaultInjectingStorageAdapter, type MemoryStorageAdapter } from '@polycloud/core/testing';
+import {
+  createFakeClock,
+  createFaultInjectingStorageAdapter,
+  createMemoryStorageAdapter,
+  type FaultInjectingStorageAdapter,
+  type MemoryStorageAdapter,
+} from '@polycloud/core/testing';
 import { createSync, type SyncEngine, syncEngine } from '@polycloud/sync';
 
 const OPS = Number(process.env['SYNC_SIM_OPS'] ?? 10_000);
@@ -101,7 +117,15 @@ async function simulate(seed: number, ops: Op[]) {
         if (lostRate > 0 && lostRng() < lostRate) throw new PolycloudError('UNAVAILABLE', 'response lost (simulated)', { retryable: true });
         return r;
       };
-    return { ...a, type: a.type, name: a.name, capabilities: a.capabilities, put: wrap(a.put.bind(a)), delete: wrap(a.delete.bind(a)), copy: wrap(a.copy.bind(a)) };
+    return {
+      ...a,
+      type: a.type,
+      name: a.name,
+      capabilities: a.capabilities,
+      put: wrap(a.put.bind(a)),
+      delete: wrap(a.delete.bind(a)),
+      copy: wrap(a.copy.bind(a)),
+    };
   };
   const faulty: FaultInjectingStorageAdapter[] = [lossy(raw[0]!), lossy(raw[1]!), lossy(monitoredC)].map((a, i) =>
     createFaultInjectingStorageAdapter(a, { seed: seed * 10 + i, clock, timeoutMs: 4_000 }),
@@ -207,7 +231,7 @@ async function simulate(seed: number, ops: Op[]) {
   };
 
   /** Runs one operation while a pump moves the fake clock, so hung calls end by their deadlines; an operation that never ends is a bug. */
-  const pumped = async <T,>(label: string, fn: () => Promise<T>): Promise<T> => {
+  const pumped = async <T>(label: string, fn: () => Promise<T>): Promise<T> => {
     let done = false;
     const p = fn().finally(() => (done = true));
     p.catch(() => undefined); // handled below, once the pump stops
@@ -415,7 +439,9 @@ async function simulate(seed: number, ops: Op[]) {
 
   // Never two appliers for one partition at once: rounds under different leases (owner, epoch) never overlap in time.
   const byPartition = new Map<number, { who: string; start: number; end: number }[]>();
-  for (const r of rounds) for (const { partition, epoch } of r.partitions) (byPartition.get(partition) ?? byPartition.set(partition, []).get(partition)!).push({ who: `${r.owner}@${epoch}`, start: r.start, end: r.end });
+  for (const r of rounds)
+    for (const { partition, epoch } of r.partitions)
+      (byPartition.get(partition) ?? byPartition.set(partition, []).get(partition)!).push({ who: `${r.owner}@${epoch}`, start: r.start, end: r.end });
   let moves = 0;
   for (const [partition, list] of byPartition) {
     list.sort((x, y) => x.start - y.start || x.end - y.end);
@@ -425,7 +451,8 @@ async function simulate(seed: number, ops: Op[]) {
       if (prev.who.split('@')[0] !== cur.who.split('@')[0]) moves++;
       for (let j = i - 1; j >= 0; j--) {
         const o = list[j]!;
-        if (o.who !== cur.who && o.end > cur.start) problems.push(`partition ${partition} applied by ${o.who} [${o.start}, ${o.end}] and ${cur.who} from ${cur.start}`);
+        if (o.who !== cur.who && o.end > cur.start)
+          problems.push(`partition ${partition} applied by ${o.who} [${o.start}, ${o.end}] and ${cur.who} from ${cur.start}`);
       }
     }
   }
@@ -443,7 +470,8 @@ async function simulate(seed: number, ops: Op[]) {
   let rederivedWrites = 0;
   processes[0]!.events.on('replicated', () => rederivedWrites++);
   const rederived = await pumped('re-derive', () => engines[0]!.reconcile());
-  if (rederivedWrites !== 0 || rederived.failedKeys.length || rederived.conflicts) problems.push(`re-deriving the state wrote ${rederivedWrites} times, ${rederived.conflicts} conflicts`);
+  if (rederivedWrites !== 0 || rederived.failedKeys.length || rederived.conflicts)
+    problems.push(`re-deriving the state wrote ${rederivedWrites} times, ${rederived.conflicts} conflicts`);
   const after = [snap(0), snap(1), snap(2)].map((m) => JSON.stringify([...m]));
   if (after.join() !== before.join()) problems.push('replay changed the copies');
   await Promise.all(processes.map((pc) => pc.close()));
@@ -469,14 +497,18 @@ describe('sync deterministic simulation (3 processes sharing partitions)', () =>
       const ops = fc.sample(fc.array(opArb, { minLength: OPS, maxLength: OPS }), { seed, numRuns: 1 })[0]!;
       const result = await simulate(seed, ops);
       if (result.problems.length) {
-        console.error(`sync simulation failed for seed ${seed}. Replay: SYNC_SIM_SEED=${seed} SYNC_SIM_OPS=${OPS} npx vitest run packages/sync/test/sync-simulation.test.ts\n${result.problems.slice(0, 20).join('\n')}`);
+        console.error(
+          `sync simulation failed for seed ${seed}. Replay: SYNC_SIM_SEED=${seed} SYNC_SIM_OPS=${OPS} npx vitest run packages/sync/test/sync-simulation.test.ts\n${result.problems.slice(0, 20).join('\n')}`,
+        );
       }
       expect(result.problems).toEqual([]);
       expect(result.acked).toBeGreaterThan(OPS / 5);
       expect(result.replayed + result.rederived).toBeGreaterThan(0);
       expect(result.hung).toBeGreaterThan(0);
       expect(result.moves).toBeGreaterThan(0); // partitions changed hands (leases lost and taken over)
-      console.log(`seed ${seed}: ${OPS} ops, ${result.acked} acked puts, ${result.deletes} acked deletes, ${result.keys} keys, ${result.conflicts} conflicts, ${result.hung} hung calls, ${result.errors} injected errors, ${result.moves} partition hand-overs, replayed ${result.replayed} journal entries, re-derived the state of ${result.rederived} keys`);
+      console.log(
+        `seed ${seed}: ${OPS} ops, ${result.acked} acked puts, ${result.deletes} acked deletes, ${result.keys} keys, ${result.conflicts} conflicts, ${result.hung} hung calls, ${result.errors} injected errors, ${result.moves} partition hand-overs, replayed ${result.replayed} journal entries, re-derived the state of ${result.rederived} keys`,
+      );
     }, 600_000);
   }
 });

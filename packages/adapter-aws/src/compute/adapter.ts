@@ -1,4 +1,16 @@
-import { type AdapterContext, type ComputeAdapter, type ComputeAdapterFactory, type ComputeCapabilities, type ComputeTarget, type JobStatus, camelCase, parseWithSchema, PolycloudError, registerSecrets, TERMINAL_JOB_STATES } from '@polycloud/core/spi';
+import {
+  type AdapterContext,
+  type ComputeAdapter,
+  type ComputeAdapterFactory,
+  type ComputeCapabilities,
+  type ComputeTarget,
+  type JobStatus,
+  camelCase,
+  parseWithSchema,
+  PolycloudError,
+  registerSecrets,
+  TERMINAL_JOB_STATES,
+} from '@polycloud/core/spi';
 import { type AwsBatch, createAwsBatchClient } from './client.js';
 import { mapAwsBatchError } from './errors.js';
 import { createJobDefinitionCache } from './job-definitions.js';
@@ -45,7 +57,9 @@ export function createAwsBatchAdapter(options: AwsBatchAdapterOptions = {}, cont
   });
 
   const targetOptions = (target: ComputeTarget) => {
-    const t = parseWithSchema(AwsBatchTargetOptionsSchema, camelKeys(target.options), `invalid options for aws-batch binding ${target.physicalId}`, { pathPrefix: ['options'] });
+    const t = parseWithSchema(AwsBatchTargetOptionsSchema, camelKeys(target.options), `invalid options for aws-batch binding ${target.physicalId}`, {
+      pathPrefix: ['options'],
+    });
     const merged = {
       platform: t.platform ?? o.platform,
       jobRoleArn: t.jobRoleArn ?? o.jobRoleArn,
@@ -73,7 +87,8 @@ export function createAwsBatchAdapter(options: AwsBatchAdapterOptions = {}, cont
   async function describe(jobId: string, operation: string, signal?: AbortSignal): Promise<JobStatus> {
     const out = await call(operation, jobId, () => send(({ client, sdk }) => client.send(new sdk.DescribeJobsCommand({ jobs: [jobId] }), sendOptions(signal))));
     const detail = out.jobs?.find((j) => j.jobId === jobId) ?? out.jobs?.[0];
-    if (!detail) throw new PolycloudError('NOT_FOUND', `no AWS Batch job ${jobId}`, { context: { provider: 'aws-batch', operation, key: jobId }, retryable: false });
+    if (!detail)
+      throw new PolycloudError('NOT_FOUND', `no AWS Batch job ${jobId}`, { context: { provider: 'aws-batch', operation, key: jobId }, retryable: false });
     return toJobStatus(detail, o.logGroup);
   }
 
@@ -82,7 +97,13 @@ export function createAwsBatchAdapter(options: AwsBatchAdapterOptions = {}, cont
     let nextToken: string | undefined;
     const matches: { jobId: string; createdAt: number }[] = [];
     for (let page = 0; page < 10; page++) {
-      const out = await call('find', key, () => send(({ client, sdk }) => client.send(new sdk.ListJobsCommand({ jobQueue: target.physicalId, filters: [{ name: 'JOB_NAME', values: [key] }], ...(nextToken ? { nextToken } : {}) }), sendOptions(signal))),
+      const out = await call('find', key, () =>
+        send(({ client, sdk }) =>
+          client.send(
+            new sdk.ListJobsCommand({ jobQueue: target.physicalId, filters: [{ name: 'JOB_NAME', values: [key] }], ...(nextToken ? { nextToken } : {}) }),
+            sendOptions(signal),
+          ),
+        ),
       );
       for (const j of out.jobSummaryList ?? []) if (j.jobName === key && j.jobId) matches.push({ jobId: j.jobId, createdAt: j.createdAt ?? 0 });
       nextToken = out.nextToken;
@@ -114,14 +135,22 @@ export function createAwsBatchAdapter(options: AwsBatchAdapterOptions = {}, cont
       const all = await listByName(target, key, signal);
       winner = all[0];
       if (!winner || winner.jobId === own || !all.some((j) => j.jobId === own)) return;
-      await call('submit', key, () => send(({ client, sdk }) => client.send(new sdk.TerminateJobCommand({ jobId: own, reason: `${CANCEL_REASON} (duplicate of ${winner!.jobId})` }), sendOptions(signal))));
+      await call('submit', key, () =>
+        send(({ client, sdk }) =>
+          client.send(new sdk.TerminateJobCommand({ jobId: own, reason: `${CANCEL_REASON} (duplicate of ${winner!.jobId})` }), sendOptions(signal)),
+        ),
+      );
     } catch {
       return;
     }
-    throw new PolycloudError('ALREADY_EXISTS', `an AWS Batch job named ${key} already exists (${winner.jobId}); the duplicate ${own} was terminated before it started`, {
-      retryable: false,
-      context: { provider: 'aws-batch', operation: 'submit', key },
-    });
+    throw new PolycloudError(
+      'ALREADY_EXISTS',
+      `an AWS Batch job named ${key} already exists (${winner.jobId}); the duplicate ${own} was terminated before it started`,
+      {
+        retryable: false,
+        context: { provider: 'aws-batch', operation: 'submit', key },
+      },
+    );
   }
 
   return {
@@ -144,9 +173,14 @@ export function createAwsBatchAdapter(options: AwsBatchAdapterOptions = {}, cont
           opts.signal,
         ),
       );
-      const out = await call('submit', job.idempotencyKey, () => send(({ client, sdk }) => client.send(new sdk.SubmitJobCommand(submitJobRequest(target.physicalId, definition, job)), sendOptions(opts.signal))));
+      const out = await call('submit', job.idempotencyKey, () =>
+        send(({ client, sdk }) => client.send(new sdk.SubmitJobCommand(submitJobRequest(target.physicalId, definition, job)), sendOptions(opts.signal))),
+      );
       if (!out?.jobId) {
-        throw new PolycloudError('UNEXPECTED', `AWS Batch SubmitJob for ${job.idempotencyKey} answered without a jobId`, { retryable: false, context: { provider: 'aws-batch', operation: 'submit', key: job.idempotencyKey } });
+        throw new PolycloudError('UNEXPECTED', `AWS Batch SubmitJob for ${job.idempotencyKey} answered without a jobId`, {
+          retryable: false,
+          context: { provider: 'aws-batch', operation: 'submit', key: job.idempotencyKey },
+        });
       }
       await settleDuplicate(target, job.idempotencyKey, out.jobId, opts.signal);
       return { jobId: out.jobId, idempotencyKey: job.idempotencyKey, state: 'PENDING', submittedAt: new Date() };
@@ -156,14 +190,24 @@ export function createAwsBatchAdapter(options: AwsBatchAdapterOptions = {}, cont
     async cancel(_target, jobId, opts = {}) {
       const current = await describe(jobId, 'cancel', opts.signal);
       if (TERMINAL_JOB_STATES.has(current.state)) return;
-      await call('cancel', jobId, () => send(({ client, sdk }) => client.send(new sdk.TerminateJobCommand({ jobId, reason: CANCEL_REASON }), sendOptions(opts.signal))));
+      await call('cancel', jobId, () =>
+        send(({ client, sdk }) => client.send(new sdk.TerminateJobCommand({ jobId, reason: CANCEL_REASON }), sendOptions(opts.signal))),
+      );
     },
     async probe(target, opts = {}) {
-      const out = await call('probe', undefined, () => send(({ client, sdk }) => client.send(new sdk.DescribeJobQueuesCommand({ jobQueues: [target.physicalId] }), sendOptions(opts.signal))));
+      const out = await call('probe', undefined, () =>
+        send(({ client, sdk }) => client.send(new sdk.DescribeJobQueuesCommand({ jobQueues: [target.physicalId] }), sendOptions(opts.signal))),
+      );
       const queue = out.jobQueues?.[0];
-      if (!queue) throw new PolycloudError('NOT_FOUND', `no AWS Batch job queue ${target.physicalId}`, { context: { provider: 'aws-batch', operation: 'probe' }, retryable: false });
+      if (!queue)
+        throw new PolycloudError('NOT_FOUND', `no AWS Batch job queue ${target.physicalId}`, {
+          context: { provider: 'aws-batch', operation: 'probe' },
+          retryable: false,
+        });
       if (queue.state !== 'ENABLED' || queue.status === 'INVALID') {
-        throw new PolycloudError('UNAVAILABLE', `AWS Batch job queue ${target.physicalId} is ${queue.state}/${queue.status}`, { context: { provider: 'aws-batch', operation: 'probe' } });
+        throw new PolycloudError('UNAVAILABLE', `AWS Batch job queue ${target.physicalId} is ${queue.state}/${queue.status}`, {
+          context: { provider: 'aws-batch', operation: 'probe' },
+        });
       }
     },
     async close() {

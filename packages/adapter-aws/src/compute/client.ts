@@ -41,7 +41,9 @@ export async function createAwsBatchClient(o: ResolvedAwsBatchAdapterOptions): P
     region: o.region,
     maxAttempts: o.maxAttempts,
     ...(o.endpoint ? { endpoint: o.endpoint } : {}),
-    ...(o.accessKey && o.secretKey ? { credentials: { accessKeyId: o.accessKey, secretAccessKey: o.secretKey, ...(o.sessionToken ? { sessionToken: o.sessionToken } : {}) } } : {}),
+    ...(o.accessKey && o.secretKey
+      ? { credentials: { accessKeyId: o.accessKey, secretAccessKey: o.secretKey, ...(o.sessionToken ? { sessionToken: o.sessionToken } : {}) } }
+      : {}),
     ...(o.credentials ? { credentials: o.credentials } : {}),
   });
   return { client, sdk };

@@ -24,7 +24,8 @@ const QUOTA = new Set(['LimitExceededException', 'ServiceQuotaExceededException'
  * "quota exceeded", "exceeded … quota/limit", "insufficient capacity". A bare
  * "exceeds the maximum …" is a validation error (INVALID_ARGUMENT), not a quota.
  */
-const QUOTA_PHRASE = /\b(?:limit|quota)s? (?:has been |was )?exceeded\b|\bexceeded (?:the |your |an? )?(?:[\w-]+ ){0,3}(?:quota|limit)s?\b|\binsufficient capacity\b/i;
+const QUOTA_PHRASE =
+  /\b(?:limit|quota)s? (?:has been |was )?exceeded\b|\bexceeded (?:the |your |an? )?(?:[\w-]+ ){0,3}(?:quota|limit)s?\b|\binsufficient capacity\b/i;
 const DENIED_PHRASE = /\bnot authori[sz]ed\b|\baccess denied\b|\bunauthori[sz]ed\b/i;
 
 /**
@@ -49,7 +50,11 @@ export function mapAwsBatchError(error: unknown, context: BatchErrorContext): Po
   const message = e.message ?? String(error);
   const ctx = { provider: 'aws-batch', operation: context.operation, ...(context.key ? { key: context.key } : {}), ...(status ? { status } : {}) };
   const make = (code: ErrorCode, retryable?: boolean) =>
-    new PolycloudError(code, `AWS Batch ${context.operation}: ${name ? `${name}: ` : ''}${message}`, { cause: error, context: ctx, ...(retryable === undefined ? {} : { retryable }) });
+    new PolycloudError(code, `AWS Batch ${context.operation}: ${name ? `${name}: ` : ''}${message}`, {
+      cause: error,
+      context: ctx,
+      ...(retryable === undefined ? {} : { retryable }),
+    });
 
   if (name === 'AbortError') return make('ABORTED', false);
   // A socket error code wins over the name (the SDK names a reset connection `TimeoutError`);

@@ -14,8 +14,24 @@ export interface JobDefinitionSpec {
 
 /** The definition's name: prefix, readable image slug and a hash of everything that shapes it (≤ 128 chars). */
 export function jobDefinitionName(prefix: string, spec: JobDefinitionSpec): string {
-  const hash = createHash('sha256').update(JSON.stringify([spec.image, spec.platform, spec.size.vcpu, spec.size.memoryMiB, spec.jobRoleArn ?? '', spec.executionRoleArn ?? '', spec.assignPublicIp ?? ''])).digest('hex').slice(0, 16);
-  const slug = spec.image.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60);
+  const hash = createHash('sha256')
+    .update(
+      JSON.stringify([
+        spec.image,
+        spec.platform,
+        spec.size.vcpu,
+        spec.size.memoryMiB,
+        spec.jobRoleArn ?? '',
+        spec.executionRoleArn ?? '',
+        spec.assignPublicIp ?? '',
+      ]),
+    )
+    .digest('hex')
+    .slice(0, 16);
+  const slug = spec.image
+    .replace(/[^A-Za-z0-9_-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 60);
   return `${prefix}-${slug}-${hash}`;
 }
 
@@ -54,8 +70,13 @@ export function createJobDefinitionCache(batch: () => Promise<AwsBatch>, prefix:
     if (!pending) {
       pending = (async () => {
         const { client, sdk } = await batch();
-        const found = await client.send(new sdk.DescribeJobDefinitionsCommand({ jobDefinitionName: name, status: 'ACTIVE' }), signal ? { abortSignal: signal } : {});
-        const latest = (found.jobDefinitions ?? []).filter((d) => d.status === undefined || d.status === 'ACTIVE').sort((a, b) => (b.revision ?? 0) - (a.revision ?? 0))[0];
+        const found = await client.send(
+          new sdk.DescribeJobDefinitionsCommand({ jobDefinitionName: name, status: 'ACTIVE' }),
+          signal ? { abortSignal: signal } : {},
+        );
+        const latest = (found.jobDefinitions ?? [])
+          .filter((d) => d.status === undefined || d.status === 'ACTIVE')
+          .sort((a, b) => (b.revision ?? 0) - (a.revision ?? 0))[0];
         if (latest?.jobDefinitionArn) return latest.jobDefinitionArn;
         const registered = await client.send(new sdk.RegisterJobDefinitionCommand(registerRequest(name, spec)), signal ? { abortSignal: signal } : {});
         return registered.jobDefinitionArn ?? `${name}:${registered.revision}`;

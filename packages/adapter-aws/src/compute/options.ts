@@ -46,14 +46,19 @@ export const AwsBatchAdapterOptionsSchema = z
     ...AwsBatchTargetOptionsSchema.shape,
     platform: z.enum(['EC2', 'FARGATE']).default('EC2'),
     /** Prefix of the job definitions the adapter registers. */
-    jobDefinitionPrefix: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$/, 'letters, digits, _ and - (max 40)').default('polycloud'),
+    jobDefinitionPrefix: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$/, 'letters, digits, _ and - (max 40)')
+      .default('polycloud'),
     /** CloudWatch log group the jobs log to (Batch's default), for `logLocation`. */
     logGroup: z.string().min(1).max(512).default('/aws/batch/job'),
     /** Largest job the compute environments take (EC2; Fargate's limits are fixed). */
     maxCpu: z.number().positive().optional(),
     maxMemoryMiB: z.number().int().positive().optional(),
     /** A ready BatchClient (tests inject one mocked with aws-sdk-client-mock). */
-    client: z.custom<BatchClient>((v) => typeof v === 'object' && v !== null && typeof (v as { send?: unknown }).send === 'function', 'expected a BatchClient').optional(),
+    client: z
+      .custom<BatchClient>((v) => typeof v === 'object' && v !== null && typeof (v as { send?: unknown }).send === 'function', 'expected a BatchClient')
+      .optional(),
   })
   .superRefine((o, ctx) => {
     if ((o.accessKey === undefined) !== (o.secretKey === undefined)) {

@@ -25,7 +25,14 @@ export async function copyObject(ctx: S3Context, bucket: string, sourceKey: stri
     let metadata = encodeMetadata(options.metadata);
     if (replace && (contentType === undefined || metadata === undefined)) {
       const src = await ctx.client.send(
-        signalled(new HeadObjectCommand({ Bucket: bucket, Key: sourceKey, ...(options.sourceIfMatch !== undefined ? { IfMatch: etagFromVersionToken(options.sourceIfMatch) } : {}) }), options.signal)
+        signalled(
+          new HeadObjectCommand({
+            Bucket: bucket,
+            Key: sourceKey,
+            ...(options.sourceIfMatch !== undefined ? { IfMatch: etagFromVersionToken(options.sourceIfMatch) } : {}),
+          }),
+          options.signal,
+        ),
       );
       contentType ??= src.ContentType;
       metadata ??= src.Metadata ?? {};
@@ -41,8 +48,8 @@ export async function copyObject(ctx: S3Context, bucket: string, sourceKey: stri
             ? { MetadataDirective: 'REPLACE' as const, Metadata: metadata ?? {}, ...(contentType !== undefined ? { ContentType: contentType } : {}) }
             : { MetadataDirective: 'COPY' as const }),
         }),
-        options.signal
-      )
+        options.signal,
+      ),
     );
     return { key: destinationKey, versionToken: versionTokenFromEtag(out.CopyObjectResult?.ETag) };
   } catch (error) {

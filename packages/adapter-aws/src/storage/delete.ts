@@ -13,7 +13,12 @@ import { etagFromVersionToken } from './version-token.js';
  */
 export async function deleteObject(ctx: S3Context, bucket: string, key: string, options: DeleteOptions = {}): Promise<void> {
   try {
-    await ctx.client.send(signalled(new DeleteObjectCommand({ Bucket: bucket, Key: key, ...(options.ifMatch !== undefined ? { IfMatch: etagFromVersionToken(options.ifMatch) } : {}) }), options.signal));
+    await ctx.client.send(
+      signalled(
+        new DeleteObjectCommand({ Bucket: bucket, Key: key, ...(options.ifMatch !== undefined ? { IfMatch: etagFromVersionToken(options.ifMatch) } : {}) }),
+        options.signal,
+      ),
+    );
   } catch (error) {
     const mapped = ctx.fail(error, 'delete', bucket, key);
     if (mapped.code !== 'NOT_FOUND' || mapped.context['providerCode'] === 'NoSuchBucket') throw mapped;
@@ -35,14 +40,19 @@ export async function deleteObjects(ctx: S3Context, bucket: string, keys: string
     const batch = keys.slice(i, i + BATCH);
     let out;
     try {
-      out = await ctx.client.send(signalled(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }), options.signal));
+      out = await ctx.client.send(
+        signalled(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }), options.signal),
+      );
     } catch (error) {
       throw ctx.fail(error, 'deleteMany', bucket);
     }
     const failed = new Map<string, PolycloudError>();
     for (const e of out.Errors ?? []) {
       if (e.Key === undefined) continue;
-      const err = mapS3Error({ name: e.Code ?? 'UnknownError', Code: e.Code, message: e.Message ?? '' }, { operation: 'deleteMany', adapter: ctx.name, bucket, key: e.Key });
+      const err = mapS3Error(
+        { name: e.Code ?? 'UnknownError', Code: e.Code, message: e.Message ?? '' },
+        { operation: 'deleteMany', adapter: ctx.name, bucket, key: e.Key },
+      );
       if (err.code === 'NOT_FOUND') continue; // already absent counts as deleted
       failed.set(e.Key, err);
     }

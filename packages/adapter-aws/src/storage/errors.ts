@@ -95,7 +95,9 @@ export function mapS3Error(error: unknown, where: S3ErrorContext): PolycloudErro
   if (isPolycloudError(error)) return (error as PolycloudError).withContext(context);
   const e = (typeof error === 'object' && error !== null ? error : { message: String(error) }) as Record<string, unknown>;
   const name = typeof e['name'] === 'string' ? (e['name'] as string) : undefined;
-  const status = (e['$metadata'] as { httpStatusCode?: number } | undefined)?.httpStatusCode ?? (typeof e['statusCode'] === 'number' ? (e['statusCode'] as number) : undefined);
+  const status =
+    (e['$metadata'] as { httpStatusCode?: number } | undefined)?.httpStatusCode ??
+    (typeof e['statusCode'] === 'number' ? (e['statusCode'] as number) : undefined);
   // A socket error code wins over the name: the SDK names a reset connection `TimeoutError`.
   // Core's classifier looks at `code` along the cause chain, then the message; a message
   // match on an error S3 answered over HTTP is not a transport failure.

@@ -15,8 +15,8 @@ export async function listObjects(ctx: S3Context, bucket: string, options: ListO
           ...(options.pageSize !== undefined ? { MaxKeys: Math.min(options.pageSize, 1000) } : {}),
           ...(options.continuationToken ? { ContinuationToken: options.continuationToken } : {}),
         }),
-        options.signal
-      )
+        options.signal,
+      ),
     );
     return {
       objects: (out.Contents ?? []).map((o) => ({

@@ -32,7 +32,10 @@ export const S3AdapterOptionsSchema = z
       .custom<S3CredentialsProvider | S3Credentials>(
         (v) =>
           typeof v === 'function' ||
-          (typeof v === 'object' && v !== null && typeof (v as S3Credentials).accessKeyId === 'string' && typeof (v as S3Credentials).secretAccessKey === 'string'),
+          (typeof v === 'object' &&
+            v !== null &&
+            typeof (v as S3Credentials).accessKeyId === 'string' &&
+            typeof (v as S3Credentials).secretAccessKey === 'string'),
         'expected a credentials provider function or {accessKeyId, secretAccessKey}',
       )
       .optional(),
@@ -42,13 +45,28 @@ export const S3AdapterOptionsSchema = z
      * more than 10 000 parts gets larger parts; a stream of unknown length can hold at
      * most 10 000 × partSizeBytes.
      */
-    partSizeBytes: z.number().int().min(5 * MiB, 'S3 parts are at least 5 MiB').max(5 * GiB).default(5 * MiB),
+    partSizeBytes: z
+      .number()
+      .int()
+      .min(5 * MiB, 'S3 parts are at least 5 MiB')
+      .max(5 * GiB)
+      .default(5 * MiB),
     /** Parts uploaded concurrently per multipart upload. */
     queueSize: z.number().int().min(1).max(64).default(4),
     /** Byte bodies larger than this go through multipart; at most `maxSinglePutBytes`. Defaults to `partSizeBytes`. */
-    multipartThresholdBytes: z.number().int().min(1).max(5 * GiB).optional(),
+    multipartThresholdBytes: z
+      .number()
+      .int()
+      .min(1)
+      .max(5 * GiB)
+      .optional(),
     /** Largest body one PutObject may carry (5 GiB on AWS; some stores accept less). Declared as a capability. */
-    maxSinglePutBytes: z.number().int().min(5 * MiB).max(5 * GiB).default(5 * GiB),
+    maxSinglePutBytes: z
+      .number()
+      .int()
+      .min(5 * MiB)
+      .max(5 * GiB)
+      .default(5 * GiB),
     /** SDK attempts per call. 1 = no SDK retries: polycloud's core retries and fails over. */
     maxAttempts: z.number().int().min(1).max(10).default(1),
     /** Socket idle timeout per request, ms (absent = none: core's deadline applies). */

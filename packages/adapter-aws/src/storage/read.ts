@@ -47,7 +47,8 @@ function rangeCut(range: ByteRange, size: number, contentRange: string | undefin
   if (range.start >= size && size > 0) {
     throw Object.assign(new Error('The requested range is not satisfiable'), { name: 'InvalidRange', $metadata: { httpStatusCode: 416 } });
   }
-  if (first > range.start || last < wantLast) throw new Error(`the store answered bytes ${first}-${last} for a request of bytes ${range.start}-${range.end ?? ''}`);
+  if (first > range.start || last < wantLast)
+    throw new Error(`the store answered bytes ${first}-${last} for a request of bytes ${range.start}-${range.end ?? ''}`);
   return { start: range.start - first, end: wantLast - first };
 }
 

@@ -75,7 +75,9 @@ export async function putObject(ctx: S3Context, bucket: string, key: string, bod
     if (uploadId) {
       await ctx.client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId })).catch(() => undefined);
     }
-    throw failPut(options.signal?.aborted && !(error instanceof PolycloudError) ? Object.assign(new Error('put was aborted'), { name: 'AbortError', cause: error }) : error);
+    throw failPut(
+      options.signal?.aborted && !(error instanceof PolycloudError) ? Object.assign(new Error('put was aborted'), { name: 'AbortError', cause: error }) : error,
+    );
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
   }

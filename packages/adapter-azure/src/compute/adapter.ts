@@ -1,5 +1,16 @@
 import type { ContainerGroup, ContainerInstanceManagementClient } from '@azure/arm-containerinstance';
-import { type AdapterContext, type ComputeAdapter, type ComputeAdapterFactory, type ComputeCapabilities, type ComputeTarget, type JobStatus, camelCase, parseWithSchema, PolycloudError, TERMINAL_JOB_STATES } from '@polycloud/core/spi';
+import {
+  type AdapterContext,
+  type ComputeAdapter,
+  type ComputeAdapterFactory,
+  type ComputeCapabilities,
+  type ComputeTarget,
+  type JobStatus,
+  camelCase,
+  parseWithSchema,
+  PolycloudError,
+  TERMINAL_JOB_STATES,
+} from '@polycloud/core/spi';
 import { createAzureAciClient } from './client.js';
 import { mapAzureAciError } from './errors.js';
 import { type AzureAciAdapterOptions, AzureAciAdapterOptionsSchema, AzureAciTargetOptionsSchema, type ResolvedAzureAciAdapterOptions } from './options.js';
@@ -35,7 +46,14 @@ export function createAzureAciAdapter(options: AzureAciAdapterOptions, context: 
     });
     return p;
   };
-  const capabilities: ComputeCapabilities = Object.freeze({ cancel: true, idempotentSubmit: true, exitCode: true, logs: true, maxCpu: o.maxCpu, maxMemoryMiB: o.maxMemoryMiB });
+  const capabilities: ComputeCapabilities = Object.freeze({
+    cancel: true,
+    idempotentSubmit: true,
+    exitCode: true,
+    logs: true,
+    maxCpu: o.maxCpu,
+    maxMemoryMiB: o.maxMemoryMiB,
+  });
 
   const resourceGroup = (target: ComputeTarget): { subscription: string; group: string } => {
     const m = RESOURCE_GROUP_ID.exec(target.physicalId);
@@ -49,7 +67,10 @@ export function createAzureAciAdapter(options: AzureAciAdapterOptions, context: 
       return { subscription: o.subscriptionId, group: m[2]! };
     }
     if (!/^[-\w._()]{1,90}$/.test(target.physicalId)) {
-      throw new PolycloudError('CONFIG_INVALID', `"${target.physicalId}" is not a resource group name`, { context: { provider: 'azure-aci', path: ['physical_id'] }, retryable: false });
+      throw new PolycloudError('CONFIG_INVALID', `"${target.physicalId}" is not a resource group name`, {
+        context: { provider: 'azure-aci', path: ['physical_id'] },
+        retryable: false,
+      });
     }
     return { subscription: o.subscriptionId, group: target.physicalId };
   };
@@ -73,7 +94,9 @@ export function createAzureAciAdapter(options: AzureAciAdapterOptions, context: 
   /** Stops a group and records why in a tag (a stopped group looks the same whether cancelled or timed out). */
   async function stopGroup(target: ComputeTarget, group: ContainerGroup, why: 'cancelled' | 'timeout', signal?: AbortSignal) {
     const rg = resourceGroup(target).group;
-    await call('cancel', group.name, async () => (await aci()).containerGroups.update(rg, group.name!, { tags: { ...(group.tags ?? {}), [TAG_STOPPED]: why } }, abort(signal)));
+    await call('cancel', group.name, async () =>
+      (await aci()).containerGroups.update(rg, group.name!, { tags: { ...(group.tags ?? {}), [TAG_STOPPED]: why } }, abort(signal)),
+    );
     await call('cancel', group.name, async () => (await aci()).containerGroups.stop(rg, group.name!, abort(signal)));
   }
 
@@ -109,10 +132,15 @@ export function createAzureAciAdapter(options: AzureAciAdapterOptions, context: 
           retryable: false,
         });
       }
-      const t = parseWithSchema(AzureAciTargetOptionsSchema, camelKeys(target.options), `invalid options for azure-aci binding ${target.physicalId}`, { pathPrefix: ['options'] });
+      const t = parseWithSchema(AzureAciTargetOptionsSchema, camelKeys(target.options), `invalid options for azure-aci binding ${target.physicalId}`, {
+        pathPrefix: ['options'],
+      });
       const location = t.location ?? target.region ?? o.location;
       if (!location) {
-        throw new PolycloudError('CONFIG_INVALID', `azure-aci binding ${target.physicalId} needs a region (or options.location)`, { context: { provider: 'azure-aci', path: ['region'] }, retryable: false });
+        throw new PolycloudError('CONFIG_INVALID', `azure-aci binding ${target.physicalId} needs a region (or options.location)`, {
+          context: { provider: 'azure-aci', path: ['region'] },
+          retryable: false,
+        });
       }
       const osType = t.osType ?? o.osType;
       const priority = t.priority ?? o.priority;
@@ -121,7 +149,9 @@ export function createAzureAciAdapter(options: AzureAciAdapterOptions, context: 
       // can restart its containers. `If-None-Match: *` makes it create-only: a group of
       // that name (the key) already in the resource group answers 412 → ALREADY_EXISTS.
       const createOnly = { ...abort(opts.signal), requestOptions: { customHeaders: { 'If-None-Match': '*' } } };
-      const poller = await call('submit', job.idempotencyKey, async () => (await aci()).containerGroups.beginCreateOrUpdate(resourceGroup(target).group, job.idempotencyKey, body, createOnly));
+      const poller = await call('submit', job.idempotencyKey, async () =>
+        (await aci()).containerGroups.beginCreateOrUpdate(resourceGroup(target).group, job.idempotencyKey, body, createOnly),
+      );
       const created = poller.getResult() ?? (poller.getOperationState() as { result?: ContainerGroup }).result;
       const group: ContainerGroup = created && created.name ? created : { ...body, name: job.idempotencyKey };
       return { ...toAciJobStatus(group, logLocation(target, job.idempotencyKey)), submittedAt: new Date() };

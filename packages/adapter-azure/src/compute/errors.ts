@@ -44,10 +44,24 @@ export function mapAzureAciError(error: unknown, context: { operation: string; k
   const e = (error ?? {}) as { statusCode?: number; code?: string; message?: string; name?: string };
   const status = e.statusCode;
   const armCode = typeof e.code === 'string' ? e.code : '';
-  const message = redact(String(e.message ?? error).split('\n')[0]!.slice(0, 300));
-  const ctx = { provider: 'azure-aci', operation: context.operation, ...(context.key ? { key: context.key } : {}), ...(status ? { status } : {}), ...(armCode ? { armCode } : {}) };
+  const message = redact(
+    String(e.message ?? error)
+      .split('\n')[0]!
+      .slice(0, 300),
+  );
+  const ctx = {
+    provider: 'azure-aci',
+    operation: context.operation,
+    ...(context.key ? { key: context.key } : {}),
+    ...(status ? { status } : {}),
+    ...(armCode ? { armCode } : {}),
+  };
   const make = (code: ErrorCode, retryable: boolean, extra: Record<string, unknown> = {}) =>
-    new PolycloudError(code, `Azure Container Instances ${context.operation}: ${armCode ? `${armCode}: ` : ''}${message}`, { cause: error, context: { ...ctx, ...extra }, retryable });
+    new PolycloudError(code, `Azure Container Instances ${context.operation}: ${armCode ? `${armCode}: ` : ''}${message}`, {
+      cause: error,
+      context: { ...ctx, ...extra },
+      retryable,
+    });
 
   if (e.name === 'AbortError') return make('ABORTED', false);
   if (status === undefined) {

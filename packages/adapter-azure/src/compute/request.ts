@@ -45,7 +45,11 @@ export function aciTags(job: ComputeJobRequest): Record<string, string> {
  * polycloud's), command = `command` + `args`, environment (names that look secret —
  * KEY, SECRET, TOKEN, PASSWORD, CREDENTIAL — as `secureValue`), resource requests.
  */
-export function containerGroupFor(job: ComputeJobRequest, location: string, options: { osType?: 'Linux' | 'Windows'; priority?: 'Regular' | 'Spot' } = {}): ContainerGroup {
+export function containerGroupFor(
+  job: ComputeJobRequest,
+  location: string,
+  options: { osType?: 'Linux' | 'Windows'; priority?: 'Regular' | 'Spot' } = {},
+): ContainerGroup {
   const command = [...(job.command ?? []), ...(job.args ?? [])];
   const environmentVariables = Object.keys(job.env)
     .sort()

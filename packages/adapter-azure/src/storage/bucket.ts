@@ -8,5 +8,7 @@ export async function ensureContainer(ctx: AzureStorageContext, container: strin
 
 /** Get Container Properties: a cheap liveness and access check. */
 export async function probeContainer(ctx: AzureStorageContext, container: string, options: { signal?: AbortSignal } = {}): Promise<void> {
-  await azureCall({ operation: 'probe', container }, options.signal, () => ctx.container(container).getProperties(options.signal ? { abortSignal: options.signal } : {}));
+  await azureCall({ operation: 'probe', container }, options.signal, () =>
+    ctx.container(container).getProperties(options.signal ? { abortSignal: options.signal } : {}),
+  );
 }

@@ -10,7 +10,13 @@ import { encodeMetadata } from './metadata.js';
  * Copy Blob cannot set the content type, so a requested one is applied afterwards
  * with Set Blob Properties (the returned token is the final ETag).
  */
-export async function copyBlob(ctx: AzureStorageContext, container: string, sourceKey: string, destinationKey: string, options: CopyOptions = {}): Promise<PutResult> {
+export async function copyBlob(
+  ctx: AzureStorageContext,
+  container: string,
+  sourceKey: string,
+  destinationKey: string,
+  options: CopyOptions = {},
+): Promise<PutResult> {
   const signalOpt = options.signal ? { abortSignal: options.signal } : {};
   return azureCall({ operation: 'copy', key: destinationKey, container, sourceKey }, options.signal, async () => {
     const source = ctx.blob(container, sourceKey);

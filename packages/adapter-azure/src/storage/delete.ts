@@ -37,7 +37,12 @@ export async function deleteBlob(ctx: AzureStorageContext, container: string, ke
 }
 
 /** One Blob Batch request per 256 keys; a 404 sub-response counts as deleted. */
-export async function deleteBlobs(ctx: AzureStorageContext, container: string, keys: string[], options: { signal?: AbortSignal } = {}): Promise<DeleteManyResult> {
+export async function deleteBlobs(
+  ctx: AzureStorageContext,
+  container: string,
+  keys: string[],
+  options: { signal?: AbortSignal } = {},
+): Promise<DeleteManyResult> {
   const result: DeleteManyResult = { deleted: [], errors: [] };
   const batch = ctx.clients.service.getBlobBatchClient();
   const valid: string[] = [];
@@ -59,13 +64,22 @@ export async function deleteBlobs(ctx: AzureStorageContext, container: string, k
     part.forEach((key, j) => {
       const sub = subs[j];
       if (!sub) {
-        result.errors.push({ key, error: mapAzureBlobError({ name: 'RestError', message: 'no sub-response in the batch reply', statusCode: 500 }, { operation: 'deleteMany', key, container }) });
+        result.errors.push({
+          key,
+          error: mapAzureBlobError(
+            { name: 'RestError', message: 'no sub-response in the batch reply', statusCode: 500 },
+            { operation: 'deleteMany', key, container },
+          ),
+        });
       } else if (sub.status < 300 || sub.status === 404) {
         result.deleted.push(key);
       } else {
         result.errors.push({
           key,
-          error: mapAzureBlobError({ name: 'RestError', message: sub.statusMessage, statusCode: sub.status, code: sub.errorCode }, { operation: 'deleteMany', key, container }),
+          error: mapAzureBlobError(
+            { name: 'RestError', message: sub.statusMessage, statusCode: sub.status, code: sub.errorCode },
+            { operation: 'deleteMany', key, container },
+          ),
         });
       }
     });

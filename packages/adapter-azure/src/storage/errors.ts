@@ -92,7 +92,11 @@ export function mapAzureBlobError(error: unknown, context: ErrorContext & { oper
 
   const network = classifyNetworkError(error);
   if (network) {
-    return new PolycloudError(network.code, `${where}: ${network.errno} ${summary(e)}`, { cause: error, retryable: true, context: { ...ctx, networkCode: network.errno } });
+    return new PolycloudError(network.code, `${where}: ${network.errno} ${summary(e)}`, {
+      cause: error,
+      retryable: true,
+      context: { ...ctx, networkCode: network.errno },
+    });
   }
   return new PolycloudError('UNEXPECTED', `${where}: ${summary(e) || 'unexpected error'}`, { cause: error, retryable: false, context: ctx });
 }

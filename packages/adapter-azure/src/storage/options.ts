@@ -18,7 +18,10 @@ const url = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
 export const AzureBlobAdapterOptionsSchema = z
   .strictObject({
     connectionString: z.string().min(1).optional(),
-    accountName: z.string().regex(/^[a-z0-9]{3,24}$/, '3-24 lower-case letters and digits').optional(),
+    accountName: z
+      .string()
+      .regex(/^[a-z0-9]{3,24}$/, '3-24 lower-case letters and digits')
+      .optional(),
     accountKey: z.string().min(1).optional(),
     /** Blob service endpoint, e.g. `https://acct.blob.core.windows.net` or `http://127.0.0.1:10000/devstoreaccount1`. */
     endpoint: url.optional(),
@@ -26,15 +29,23 @@ export const AzureBlobAdapterOptionsSchema = z
     sasUrl: url.optional(),
     /** An account SAS token (with or without the leading `?`), used with `endpoint`. */
     sasToken: z.string().min(1).optional(),
-    credential: z
-      .custom<TokenCredential>((v) => isTokenCredential(v), 'expected a TokenCredential (an object with getToken())')
-      .optional(),
+    credential: z.custom<TokenCredential>((v) => isTokenCredential(v), 'expected a TokenCredential (an object with getToken())').optional(),
     /** Block size of staged uploads (and of each buffered part of a stream). */
-    blockSizeBytes: z.number().int().min(64 * 1024).max(MAX_BLOCK_BYTES).default(8 * MiB),
+    blockSizeBytes: z
+      .number()
+      .int()
+      .min(64 * 1024)
+      .max(MAX_BLOCK_BYTES)
+      .default(8 * MiB),
     /** Blocks buffered for (and uploaded in parallel from) one stream: memory ≈ blockSizeBytes × concurrency. */
     concurrency: z.number().int().min(1).max(64).default(4),
     /** Byte arrays up to this size are sent in one Put Blob request; larger ones in blocks. */
-    maxSingleShotBytes: z.number().int().min(1).max(5000 * MiB).default(32 * MiB),
+    maxSingleShotBytes: z
+      .number()
+      .int()
+      .min(1)
+      .max(5000 * MiB)
+      .default(32 * MiB),
     /**
      * Trusted CA certificate(s), PEM, for an endpoint whose certificate is not signed by a public CA
      * (a private cloud, a TLS emulator). Replaces Node's default CA list for this client only.
@@ -66,7 +77,8 @@ export const AzureBlobAdapterOptionsSchema = z
     } else if (form === 'accountKey') {
       if (o.accountName === undefined) issue(['accountName'], 'accountKey needs accountName');
     } else if (form === 'sasUrl') {
-      if (o.endpoint !== undefined || o.accountName !== undefined) issue([o.endpoint !== undefined ? 'endpoint' : 'accountName'], 'sasUrl already names the endpoint');
+      if (o.endpoint !== undefined || o.accountName !== undefined)
+        issue([o.endpoint !== undefined ? 'endpoint' : 'accountName'], 'sasUrl already names the endpoint');
       if (!new URL(o.sasUrl!).searchParams.has('sig')) issue(['sasUrl'], 'sasUrl carries no SAS (no sig= in its query string)');
     } else if (o.endpoint === undefined && o.accountName === undefined) {
       issue(['endpoint'], `${form} needs endpoint (or accountName for the public cloud endpoint)`);

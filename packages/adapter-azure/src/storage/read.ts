@@ -38,7 +38,10 @@ export async function getBlob(ctx: AzureStorageContext, container: string, key: 
   const where = { operation: 'get', key, container };
   const range = options.range;
   if (range && (range.start < 0 || (range.end !== undefined && range.end < range.start))) {
-    throw new PolycloudError('INVALID_ARGUMENT', `invalid byte range ${range.start}-${range.end ?? ''}`, { context: { ...where, path: ['range'] }, retryable: false });
+    throw new PolycloudError('INVALID_ARGUMENT', `invalid byte range ${range.start}-${range.end ?? ''}`, {
+      context: { ...where, path: ['range'] },
+      retryable: false,
+    });
   }
   const offset = range?.start ?? 0;
   const count = range?.end !== undefined ? range.end - range.start + 1 : undefined;
@@ -73,11 +76,15 @@ function mappedBody(source: Readable, where: { operation: string; key: string; c
     // The SDK reports a connection lost mid-body as an AbortError: unless the caller's
     // own signal fired, nobody aborted — the server went away (retryable).
     if (!signal?.aborted && (error as { name?: unknown } | null)?.name === 'AbortError') {
-      return new PolycloudError('UNAVAILABLE', `azure-blob get "${where.key}" in container "${where.container}": the connection was lost while reading the body`, {
-        cause: error,
-        retryable: true,
-        context: { provider: PROVIDER, ...where },
-      });
+      return new PolycloudError(
+        'UNAVAILABLE',
+        `azure-blob get "${where.key}" in container "${where.container}": the connection was lost while reading the body`,
+        {
+          cause: error,
+          retryable: true,
+          context: { provider: PROVIDER, ...where },
+        },
+      );
     }
     return mapAzureBlobError(error, where, signal);
   });

@@ -1,8 +1,26 @@
-import { type AdapterContext, type ComputeAdapter, type ComputeAdapterFactory, type ComputeCapabilities, type ComputeTarget, type JobStatus, camelCase, parseWithSchema, PolycloudError, registerSecrets, TERMINAL_JOB_STATES } from '@polycloud/core/spi';
+import {
+  type AdapterContext,
+  type ComputeAdapter,
+  type ComputeAdapterFactory,
+  type ComputeCapabilities,
+  type ComputeTarget,
+  type JobStatus,
+  camelCase,
+  parseWithSchema,
+  PolycloudError,
+  registerSecrets,
+  TERMINAL_JOB_STATES,
+} from '@polycloud/core/spi';
 import { createGcpBatchClient, type GcpBatchClient, type GcpCallOptions } from './client.js';
 import { abortable } from '../shared/abortable.js';
 import { GRPC, mapGcpBatchError } from './errors.js';
-import { GCP_BATCH_PARENT, type GcpBatchAdapterOptions, GcpBatchAdapterOptionsSchema, GcpBatchTargetOptionsSchema, type ResolvedGcpBatchAdapterOptions } from './options.js';
+import {
+  GCP_BATCH_PARENT,
+  type GcpBatchAdapterOptions,
+  GcpBatchAdapterOptionsSchema,
+  GcpBatchTargetOptionsSchema,
+  type ResolvedGcpBatchAdapterOptions,
+} from './options.js';
 import { createJobRequest, GCP_JOB_ID } from './request.js';
 import { gcpStateName, toGcpJobStatus } from './status.js';
 
@@ -26,7 +44,14 @@ export function createGcpBatchAdapter(options: GcpBatchAdapterOptions = {}, cont
   let client: Promise<GcpBatchClient> | undefined;
   const getClient = () => (client ??= createGcpBatchClient(o));
   const callOptions: GcpCallOptions = { retry: { retryCodes: [] }, ...(o.timeoutMs ? { timeout: o.timeoutMs } : {}) };
-  const capabilities: ComputeCapabilities = Object.freeze({ cancel: true, idempotentSubmit: true, exitCode: true, logs: true, maxCpu: o.maxCpu, maxMemoryMiB: o.maxMemoryMiB });
+  const capabilities: ComputeCapabilities = Object.freeze({
+    cancel: true,
+    idempotentSubmit: true,
+    exitCode: true,
+    logs: true,
+    maxCpu: o.maxCpu,
+    maxMemoryMiB: o.maxMemoryMiB,
+  });
 
   const parentOf = (target: ComputeTarget): string => {
     if (!GCP_BATCH_PARENT.test(target.physicalId)) {
@@ -77,7 +102,9 @@ export function createGcpBatchAdapter(options: GcpBatchAdapterOptions = {}, cont
     async submit(target, job, opts = {}) {
       const parent = parentOf(target);
       checkKey(job.idempotencyKey, 'submit');
-      const t = parseWithSchema(GcpBatchTargetOptionsSchema, camelKeys(target.options), `invalid options for gcp-batch binding ${parent}`, { pathPrefix: ['options'] });
+      const t = parseWithSchema(GcpBatchTargetOptionsSchema, camelKeys(target.options), `invalid options for gcp-batch binding ${parent}`, {
+        pathPrefix: ['options'],
+      });
       // Create-or-fail: the key is the Cloud Batch job id, unique per project and
       // location, so a second CreateJob is refused (gRPC ALREADY_EXISTS → ALREADY_EXISTS).
       const [created] = await call('submit', job.idempotencyKey, opts.signal, (c) => c.createJob(createJobRequest(parent, job, t), callOptions));

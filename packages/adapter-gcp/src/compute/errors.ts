@@ -48,8 +48,14 @@ export function mapGcpBatchError(error: unknown, context: { operation: string; k
   if (isPolycloudError(error)) return error;
   const e = (error ?? {}) as { code?: unknown; message?: string; details?: string; name?: string };
   const message = e.details || e.message || String(error);
-  const ctx = { provider: 'gcp-batch', operation: context.operation, ...(context.key ? { key: context.key } : {}), ...(typeof e.code === 'number' ? { grpcCode: e.code } : {}) };
-  const make = (code: ErrorCode, retryable: boolean) => new PolycloudError(code, `Cloud Batch ${context.operation}: ${message}`, { cause: error, context: ctx, retryable });
+  const ctx = {
+    provider: 'gcp-batch',
+    operation: context.operation,
+    ...(context.key ? { key: context.key } : {}),
+    ...(typeof e.code === 'number' ? { grpcCode: e.code } : {}),
+  };
+  const make = (code: ErrorCode, retryable: boolean) =>
+    new PolycloudError(code, `Cloud Batch ${context.operation}: ${message}`, { cause: error, context: ctx, retryable });
   if (e.name === 'AbortError') return make('ABORTED', false);
   if (e.code === GRPC.RESOURCE_EXHAUSTED) {
     return /rate|per minute|per second|requests|too many/i.test(message) ? make('RATE_LIMITED', true) : make('QUOTA_EXCEEDED', true);

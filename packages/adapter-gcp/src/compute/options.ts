@@ -13,7 +13,10 @@ export const GcpBatchTargetOptionsSchema = z.strictObject({
   /** Service account the job's VMs run as (default: the Compute Engine default service account). */
   serviceAccountEmail: z.email().optional(),
   /** Zones or regions the VMs may use (`regions/europe-west1`, `zones/europe-west1-b`). */
-  allowedLocations: z.array(z.string().regex(/^(regions|zones)\/[a-z0-9-]+$/, 'regions/<region> or zones/<zone>')).min(1).optional(),
+  allowedLocations: z
+    .array(z.string().regex(/^(regions|zones)\/[a-z0-9-]+$/, 'regions/<region> or zones/<zone>'))
+    .min(1)
+    .optional(),
 });
 export type GcpBatchTargetOptions = z.output<typeof GcpBatchTargetOptionsSchema>;
 
@@ -32,10 +35,17 @@ export const GcpBatchAdapterOptionsSchema = z.strictObject({
   timeoutMs: z.number().int().positive().optional(),
   /** A ready client (tests inject a fake). */
   client: z
-    .custom<GcpBatchClient>((v) => typeof v === 'object' && v !== null && typeof (v as GcpBatchClient).createJob === 'function', 'expected a BatchServiceClient')
+    .custom<GcpBatchClient>(
+      (v) => typeof v === 'object' && v !== null && typeof (v as GcpBatchClient).createJob === 'function',
+      'expected a BatchServiceClient',
+    )
     .optional(),
   maxCpu: z.number().positive().default(224),
-  maxMemoryMiB: z.number().int().positive().default(896 * 1024),
+  maxMemoryMiB: z
+    .number()
+    .int()
+    .positive()
+    .default(896 * 1024),
 });
 export type GcpBatchAdapterOptions = z.input<typeof GcpBatchAdapterOptionsSchema>;
 export type ResolvedGcpBatchAdapterOptions = z.output<typeof GcpBatchAdapterOptionsSchema>;

@@ -8,7 +8,10 @@ export const GCP_JOB_ID = /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
 /** A label key or value as Cloud Batch (Compute Engine) accepts it: lowercase letters, digits, `_` and `-`, at most 63. */
 function label(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9_-]/g, '_').slice(0, 63);
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]/g, '_')
+    .slice(0, 63);
 }
 
 export function gcpLabels(job: ComputeJobRequest): Record<string, string> {

@@ -31,7 +31,8 @@ export function gcpJobState(state: unknown): JobState {
 }
 
 type Timestamp = { seconds?: number | string | { toString(): string } | null; nanos?: number | null } | null | undefined;
-const toDate = (t: Timestamp): Date | undefined => (t?.seconds == null ? undefined : new Date(Number(String(t.seconds)) * 1000 + Math.floor((t.nanos ?? 0) / 1e6)));
+const toDate = (t: Timestamp): Date | undefined =>
+  t?.seconds == null ? undefined : new Date(Number(String(t.seconds)) * 1000 + Math.floor((t.nanos ?? 0) / 1e6));
 
 /** The Cloud Logging filter for a job's task logs. */
 export function logFilter(parent: string, job: GcpJob): string {

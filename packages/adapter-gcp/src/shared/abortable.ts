@@ -5,12 +5,7 @@
  * is left to finish or fail on its own, and its outcome is swallowed so it never
  * becomes an unhandled rejection.
  */
-export function abortable<T>(
-  work: Promise<T>,
-  signal: AbortSignal | undefined,
-  abortError: (reason: unknown) => unknown,
-  cancel?: () => void,
-): Promise<T> {
+export function abortable<T>(work: Promise<T>, signal: AbortSignal | undefined, abortError: (reason: unknown) => unknown, cancel?: () => void): Promise<T> {
   if (!signal) return work;
   work.catch(() => undefined);
   if (signal.aborted) {

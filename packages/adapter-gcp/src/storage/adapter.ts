@@ -1,5 +1,13 @@
 import type { Storage } from '@google-cloud/storage';
-import { type AdapterContext, PolycloudError, type StorageAdapter, type StorageAdapterFactory, parseWithSchema, registerSecrets, unsupportedStorageOperations } from '@polycloud/core/spi';
+import {
+  type AdapterContext,
+  PolycloudError,
+  type StorageAdapter,
+  type StorageAdapterFactory,
+  parseWithSchema,
+  registerSecrets,
+  unsupportedStorageOperations,
+} from '@polycloud/core/spi';
 import { gcsCapabilities } from './capabilities.js';
 import { createStorageClient } from './client.js';
 import { copyObject } from './copy.js';

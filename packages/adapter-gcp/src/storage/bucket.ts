@@ -39,11 +39,15 @@ export async function ensureBucket(storage: Storage, bucket: string, ctx: GcsErr
       await probeBucket(storage, bucket, undefined, ctx);
     } catch (probeError) {
       if (isPolycloudError(probeError, 'PERMISSION_DENIED')) {
-        throw new PolycloudError('PERMISSION_DENIED', `gcs ensureBucket gs://${bucket}: the name is taken and the bucket cannot be listed (another project owns it, or this identity lacks storage.objects.list)`, {
-          retryable: false,
-          cause: probeError,
-          context: { provider: 'gcs', operation: 'ensureBucket', bucket },
-        });
+        throw new PolycloudError(
+          'PERMISSION_DENIED',
+          `gcs ensureBucket gs://${bucket}: the name is taken and the bucket cannot be listed (another project owns it, or this identity lacks storage.objects.list)`,
+          {
+            retryable: false,
+            cause: probeError,
+            context: { provider: 'gcs', operation: 'ensureBucket', bucket },
+          },
+        );
       }
       if (isPolycloudError(probeError, 'NOT_FOUND')) {
         throw new PolycloudError('ALREADY_EXISTS', `gcs ensureBucket gs://${bucket}: the name is taken but no such bucket is visible`, {

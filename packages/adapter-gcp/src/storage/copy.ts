@@ -71,7 +71,10 @@ export async function copyObject(
     if (options.signal?.aborted) throw abortedError(ctx, e);
     if (options.sourceIfMatch !== undefined && (e as { code?: unknown }).code === 404) {
       // A pinned generation that is gone: the source changed (or was deleted).
-      const [exists] = await bucket.file(sourceKey).exists().catch(() => [false] as [boolean]);
+      const [exists] = await bucket
+        .file(sourceKey)
+        .exists()
+        .catch(() => [false] as [boolean]);
       if (exists) throw notMet(sourceKey);
     }
     throw mapGcsError(e, ctx);

@@ -46,7 +46,11 @@ export const GcsAdapterOptionsSchema = z
     keyFilename: z.string().min(1).optional(),
     credentials: CredentialsSchema.optional(),
     /** Bodies above this size (and streams of unknown length) use a resumable upload. Default 8 MiB. */
-    resumableThresholdBytes: z.number().int().positive().default(8 * MiB),
+    resumableThresholdBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(8 * MiB),
     /**
      * Resumable uploads in chunks of this size (a multiple of 256 KiB). Default: one
      * streamed request per upload (memory stays bounded either way).

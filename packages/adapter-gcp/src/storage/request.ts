@@ -62,7 +62,9 @@ export async function gcsRequest<T>(storage: Storage, request: GcsRequest): Prom
       });
     });
     const timeout =
-      timeoutMs !== undefined ? setTimeout(() => req.destroy(Object.assign(new Error(`network timeout after ${timeoutMs} ms`), { code: 'ETIMEDOUT' })), timeoutMs) : undefined;
+      timeoutMs !== undefined
+        ? setTimeout(() => req.destroy(Object.assign(new Error(`network timeout after ${timeoutMs} ms`), { code: 'ETIMEDOUT' })), timeoutMs)
+        : undefined;
     req.once('close', () => clearTimeout(timeout));
     req.on('error', reject);
     req.end(request.body);
@@ -100,7 +102,9 @@ export async function gcsMediaRequest(storage: Storage, request: Omit<GcsRequest
       res.on('end', () => reject(httpError(status, res.statusMessage, Buffer.concat(chunks).toString('utf8'))));
     });
     const timeout =
-      timeoutMs !== undefined ? setTimeout(() => req.destroy(Object.assign(new Error(`network timeout after ${timeoutMs} ms`), { code: 'ETIMEDOUT' })), timeoutMs) : undefined;
+      timeoutMs !== undefined
+        ? setTimeout(() => req.destroy(Object.assign(new Error(`network timeout after ${timeoutMs} ms`), { code: 'ETIMEDOUT' })), timeoutMs)
+        : undefined;
     req.once('close', () => clearTimeout(timeout));
     // Before the response: the request's error rejects. After it, the response errors too.
     req.on('error', reject);

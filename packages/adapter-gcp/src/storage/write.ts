@@ -31,14 +31,23 @@ export function putPreconditions(options: PutOptions, ctx: GcsErrorContext): Pre
  * signal and would keep running after an abort. The body's CRC32C is sent in the
  * resource, so GCS refuses bytes damaged in transit.
  */
-async function simpleUpload(bucket: Bucket, key: string, bytes: Buffer, options: PutOptions, conditions: PreconditionOptions | undefined, timeoutMs: number | undefined): Promise<GcsObjectResource> {
+async function simpleUpload(
+  bucket: Bucket,
+  key: string,
+  bytes: Buffer,
+  options: PutOptions,
+  conditions: PreconditionOptions | undefined,
+  timeoutMs: number | undefined,
+): Promise<GcsObjectResource> {
   const crc = new CRC32C();
   crc.update(bytes);
   const contentType = options.contentType ?? 'application/octet-stream';
   const resource = { name: key, contentType, crc32c: crc.toString(), ...(options.metadata ? { metadata: options.metadata } : {}) };
   const boundary = `polycloud-${randomUUID()}`;
   const body = Buffer.concat([
-    Buffer.from(`--${boundary}\r\nContent-Type: application/json; charset=UTF-8\r\n\r\n${JSON.stringify(resource)}\r\n--${boundary}\r\nContent-Type: ${contentType}\r\n\r\n`),
+    Buffer.from(
+      `--${boundary}\r\nContent-Type: application/json; charset=UTF-8\r\n\r\n${JSON.stringify(resource)}\r\n--${boundary}\r\nContent-Type: ${contentType}\r\n\r\n`,
+    ),
     bytes,
     Buffer.from(`\r\n--${boundary}--\r\n`),
   ]);

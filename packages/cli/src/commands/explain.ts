@@ -11,10 +11,12 @@ export interface ExplainOptions {
 }
 
 function parseTags(list: string[] | undefined): Record<string, string> {
-  return Object.fromEntries((list ?? []).map((t) => {
-    const at = t.indexOf('=');
-    return at < 0 ? [t, ''] : [t.slice(0, at), t.slice(at + 1)];
-  }));
+  return Object.fromEntries(
+    (list ?? []).map((t) => {
+      const at = t.indexOf('=');
+      return at < 0 ? [t, ''] : [t.slice(0, at), t.slice(at + 1)];
+    }),
+  );
 }
 
 /** `polycloud explain <config> <bucket> <key>`: the routing decision with its sub-scores. */
@@ -46,7 +48,9 @@ export function printExplanation(ctx: Pick<CliIo, 'stdout'>, explanation: RouteE
         c.region ?? '-',
         c.detail ? `${c.verdict}: ${c.detail}` : c.verdict,
         score(c.weight),
-        Object.entries(c.scores).map(([k, v]) => `${k}=${score(v)}`).join('\n'),
+        Object.entries(c.scores)
+          .map(([k, v]) => `${k}=${score(v)}`)
+          .join('\n'),
       ]),
     ),
   );

@@ -17,9 +17,15 @@ function clusterId(polycloud: Polycloud, wanted: string | undefined): string {
   if (wanted) return wanted;
   const clusters = polycloud.resources.filter((r) => r.type === 'LogicalCluster').map((r) => r.resource_id);
   if (clusters.length === 1) return clusters[0]!;
-  throw new PolycloudError('INVALID_ARGUMENT', clusters.length ? `the config has ${clusters.length} LogicalClusters (${clusters.join(', ')}): name one with --cluster` : 'the config has no LogicalCluster', {
-    context: { path: ['cluster'] },
-  });
+  throw new PolycloudError(
+    'INVALID_ARGUMENT',
+    clusters.length
+      ? `the config has ${clusters.length} LogicalClusters (${clusters.join(', ')}): name one with --cluster`
+      : 'the config has no LogicalCluster',
+    {
+      context: { path: ['cluster'] },
+    },
+  );
 }
 
 /** A job id as the CLI prints it: `<cluster>/<binding>/<provider job id>`. */
@@ -30,7 +36,9 @@ export function formatJobId(cluster: string, binding: string, jobId: string): st
 function parseJobId(id: string): { cluster: string; binding: string; jobId: string } {
   const [cluster, binding, ...rest] = id.split('/');
   if (!cluster || !binding || rest.length === 0 || !rest.join('/')) {
-    throw new PolycloudError('INVALID_ARGUMENT', `"${id}" is not a job id (expected <cluster>/<binding>/<job>, as job submit prints it)`, { context: { path: ['id'] } });
+    throw new PolycloudError('INVALID_ARGUMENT', `"${id}" is not a job id (expected <cluster>/<binding>/<job>, as job submit prints it)`, {
+      context: { path: ['id'] },
+    });
   }
   return { cluster, binding, jobId: rest.join('/') };
 }
@@ -45,7 +53,9 @@ function loadJob(ctx: CommandContext, jobs: Record<string, DataJob>, ref: string
   } catch (e) {
     if (isPolycloudError(e, 'INVALID_ARGUMENT')) throw e;
     // A reference that names nothing is a usage error (exit 2); NOT_FOUND (exit 1) is kept for what a provider says.
-    throw new PolycloudError('INVALID_ARGUMENT', `"${ref}" is neither a job in the config (${Object.keys(jobs).join(', ') || 'none'}) nor a readable file`, { context: { path: ['job'] } });
+    throw new PolycloudError('INVALID_ARGUMENT', `"${ref}" is neither a job in the config (${Object.keys(jobs).join(', ') || 'none'}) nor a readable file`, {
+      context: { path: ['job'] },
+    });
   }
   return loadDataJob(text);
 }
@@ -83,11 +93,26 @@ export async function jobSubmitCommand(ctx: CommandContext, ref: string, opts: J
     const id = formatJobId(cluster, submitted.binding, submitted.jobId);
     let status = submitted.status;
     if (opts.wait) status = await client.wait(submitted, { pollIntervalMs: 200 });
-    const out = { id, cluster, binding: submitted.binding, jobId: submitted.jobId, idempotencyKey: submitted.idempotencyKey, existing: submitted.existing, state: status.state, ...(status.exitCode === undefined ? {} : { exitCode: status.exitCode }) };
+    const out = {
+      id,
+      cluster,
+      binding: submitted.binding,
+      jobId: submitted.jobId,
+      idempotencyKey: submitted.idempotencyKey,
+      existing: submitted.existing,
+      state: status.state,
+      ...(status.exitCode === undefined ? {} : { exitCode: status.exitCode }),
+    };
     if (opts.json) line(ctx.stdout, JSON.stringify(out, null, 2));
     else {
       line(ctx.stdout, `${submitted.existing ? 'already submitted' : 'submitted'} ${job.name} → ${id}`);
-      line(ctx.stdout, table(['id', 'binding', 'idempotency key', 'state', 'exit code'], [[id, submitted.binding, submitted.idempotencyKey, status.state, status.exitCode ?? '-']]));
+      line(
+        ctx.stdout,
+        table(
+          ['id', 'binding', 'idempotency key', 'state', 'exit code'],
+          [[id, submitted.binding, submitted.idempotencyKey, status.state, status.exitCode ?? '-']],
+        ),
+      );
     }
     return status.state === 'FAILED' || status.state === 'CANCELLED' ? EXIT.failed : EXIT.ok;
   } finally {

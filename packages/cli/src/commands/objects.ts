@@ -22,13 +22,18 @@ function parseTarget(polycloud: Polycloud, ref: string, what: string): Target {
   const key = at < 0 ? '' : s.slice(at + 1);
   if (!polycloud.resources.some((r) => r.type === 'LogicalBucket' && r.resource_id === bucket)) {
     const known = polycloud.resources.filter((r) => r.type === 'LogicalBucket').map((r) => r.resource_id);
-    throw new PolycloudError('INVALID_ARGUMENT', `"${ref}": ${bucket ? `"${bucket}" is not a LogicalBucket of the config` : 'no bucket'} (buckets: ${known.join(', ') || 'none'})`, { context: { path: [what] } });
+    throw new PolycloudError(
+      'INVALID_ARGUMENT',
+      `"${ref}": ${bucket ? `"${bucket}" is not a LogicalBucket of the config` : 'no bucket'} (buckets: ${known.join(', ') || 'none'})`,
+      { context: { path: [what] } },
+    );
   }
   return { bucket, key };
 }
 
 function needKey(t: Target, ref: string, what: string): Target {
-  if (!t.key || t.key.endsWith('/')) throw new PolycloudError('INVALID_ARGUMENT', `"${ref}" names no object (expected <bucket>/<key>)`, { context: { path: [what] } });
+  if (!t.key || t.key.endsWith('/'))
+    throw new PolycloudError('INVALID_ARGUMENT', `"${ref}" names no object (expected <bucket>/<key>)`, { context: { path: [what] } });
   return t;
 }
 
@@ -76,7 +81,11 @@ export async function lsCommand(ctx: CommandContext, ref: string, opts: { recurs
     let token: string | undefined;
     let binding = '';
     do {
-      const page = await client.list({ ...(t.key ? { prefix: t.key } : {}), ...(opts.recursive ? {} : { delimiter: '/' }), ...(token ? { continuationToken: token } : {}) });
+      const page = await client.list({
+        ...(t.key ? { prefix: t.key } : {}),
+        ...(opts.recursive ? {} : { delimiter: '/' }),
+        ...(token ? { continuationToken: token } : {}),
+      });
       binding = page.binding;
       for (const o of page.objects) if (!isReservedKey(o.key)) objects.push(info(o));
       for (const p of page.prefixes) if (!isReservedKey(p)) prefixes.push(p);
@@ -86,7 +95,11 @@ export async function lsCommand(ctx: CommandContext, ref: string, opts: { recurs
     else {
       for (const p of prefixes) line(ctx.stdout, `${'DIR'.padStart(12)}  ${' '.repeat(24)}  ${p}`);
       for (const o of objects) line(ctx.stdout, `${String(o.size).padStart(12)}  ${o.lastModified.padEnd(24)}  ${o.key}`);
-      if (!ctx.quiet) line(ctx.stderr, `${objects.length} object(s), ${bytes(objects.reduce((n, o) => n + o.size, 0))}${prefixes.length ? `, ${prefixes.length} prefix(es)` : ''} (listed on ${binding})`);
+      if (!ctx.quiet)
+        line(
+          ctx.stderr,
+          `${objects.length} object(s), ${bytes(objects.reduce((n, o) => n + o.size, 0))}${prefixes.length ? `, ${prefixes.length} prefix(es)` : ''} (listed on ${binding})`,
+        );
     }
     return EXIT.ok;
   } finally {
@@ -145,7 +158,12 @@ export async function cpCommand(ctx: CommandContext, source: string, destination
   try {
     const fromBucket = isBucketRef(polycloud, source);
     const toBucket = destination !== '-' && isBucketRef(polycloud, destination);
-    if (!fromBucket && !toBucket) throw new PolycloudError('INVALID_ARGUMENT', `neither "${source}" nor "${destination}" names a bucket object (<bucket>/<key>); use cp for local ↔ bucket or bucket ↔ bucket copies`, { context: { path: ['source'] } });
+    if (!fromBucket && !toBucket)
+      throw new PolycloudError(
+        'INVALID_ARGUMENT',
+        `neither "${source}" nor "${destination}" names a bucket object (<bucket>/<key>); use cp for local ↔ bucket or bucket ↔ bucket copies`,
+        { context: { path: ['source'] } },
+      );
     const cwd = ctx.cwd ?? process.cwd();
     let result: { source: string; destination: string; bytes: number; binding?: string };
     if (!fromBucket) {
@@ -158,7 +176,10 @@ export async function cpCommand(ctx: CommandContext, source: string, destination
         size = st.size;
       } catch (e) {
         if (e instanceof PolycloudError) throw e;
-        throw new PolycloudError('NOT_FOUND', `cannot read ${source} (${(e as NodeJS.ErrnoException).code ?? 'error'})`, { context: { path: ['source'] }, cause: e });
+        throw new PolycloudError('NOT_FOUND', `cannot read ${source} (${(e as NodeJS.ErrnoException).code ?? 'error'})`, {
+          context: { path: ['source'] },
+          cause: e,
+        });
       }
       const d = parseTarget(polycloud, destination, 'destination');
       const key = !d.key || d.key.endsWith('/') ? `${d.key}${basename(file)}` : d.key;
@@ -175,7 +196,12 @@ export async function cpCommand(ctx: CommandContext, source: string, destination
           result = { source: `${s.bucket}/${s.key}`, destination: `${d.bucket}/${key}`, bytes: head.size, binding: copied.binding };
         } else {
           const o = await polycloud.bucket(s.bucket).get(s.key, signal);
-          const put = await polycloud.bucket(d.bucket).put(key, o.body, { contentLength: o.size, ...(o.contentType ? { contentType: o.contentType } : {}), ...(o.metadata ? { metadata: o.metadata } : {}), ...signal });
+          const put = await polycloud.bucket(d.bucket).put(key, o.body, {
+            contentLength: o.size,
+            ...(o.contentType ? { contentType: o.contentType } : {}),
+            ...(o.metadata ? { metadata: o.metadata } : {}),
+            ...signal,
+          });
           result = { source: `${s.bucket}/${s.key}`, destination: `${d.bucket}/${key}`, bytes: o.size, binding: put.binding };
         }
       } else if (destination === '-') {

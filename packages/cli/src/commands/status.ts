@@ -32,7 +32,12 @@ export interface BindingRow {
   quotaBytes?: number;
 }
 
-async function probe(polycloud: Polycloud, doc: UrmDocument, b: Binding, timeoutMs: number): Promise<Pick<BindingRow, 'health' | 'probeMs' | 'error' | 'cause'>> {
+async function probe(
+  polycloud: Polycloud,
+  doc: UrmDocument,
+  b: Binding,
+  timeoutMs: number,
+): Promise<Pick<BindingRow, 'health' | 'probeMs' | 'error' | 'cause'>> {
   const started = performance.now();
   const signal = AbortSignal.timeout(timeoutMs);
   try {
@@ -57,7 +62,9 @@ export async function collectStatus(polycloud: Polycloud, options: { probe: bool
   const rows: BindingRow[] = [];
   await Promise.all(
     polycloud.resources.map(async (doc) => {
-      const probes = await Promise.all(doc.providers.map((b) => (options.probe ? probe(polycloud, doc, b, options.timeoutMs) : Promise.resolve({ health: 'unknown' as const }))));
+      const probes = await Promise.all(
+        doc.providers.map((b) => (options.probe ? probe(polycloud, doc, b, options.timeoutMs) : Promise.resolve({ health: 'unknown' as const }))),
+      );
       let sync: Map<string, { lagMs: number; backlog: number }> | undefined;
       if (doc.type === 'LogicalBucket' && doc.replication.mode !== 'none' && doc.providers.length > 1) {
         try {
@@ -72,7 +79,10 @@ export async function collectStatus(polycloud: Polycloud, options: { probe: bool
         const state = polycloud.telemetry.snapshot().find((s) => s.resource === doc.resource_id && s.binding === b.id);
         let usage: number | undefined;
         if (options.usage && doc.type === 'LogicalBucket' && p.health !== 'down') {
-          usage = await measureUsage(polycloud, doc.resource_id, b.id).then((u) => u.bytes, () => undefined);
+          usage = await measureUsage(polycloud, doc.resource_id, b.id).then(
+            (u) => u.bytes,
+            () => undefined,
+          );
         }
         const s = sync?.get(b.id);
         rows.push({
@@ -90,7 +100,9 @@ export async function collectStatus(polycloud: Polycloud, options: { probe: bool
       }
     }),
   );
-  const order = new Map(polycloud.resources.flatMap((d) => d.providers.map((b, j) => [`${d.resource_id}/${b.id}`, polycloud.resources.indexOf(d) * 1000 + j] as const)));
+  const order = new Map(
+    polycloud.resources.flatMap((d) => d.providers.map((b, j) => [`${d.resource_id}/${b.id}`, polycloud.resources.indexOf(d) * 1000 + j] as const)),
+  );
   return rows.sort((a, b) => order.get(`${a.resource}/${a.binding}`)! - order.get(`${b.resource}/${b.binding}`)!);
 }
 
@@ -98,7 +110,9 @@ export async function collectStatus(polycloud: Polycloud, options: { probe: bool
 export async function statusCommand(ctx: CommandContext, opts: StatusOptions): Promise<number> {
   const timeoutMs = Number(opts.timeout);
   if (!/^\s*\d+\s*$/.test(opts.timeout) || !Number.isSafeInteger(timeoutMs) || timeoutMs <= 0) {
-    throw new PolycloudError('INVALID_ARGUMENT', `--timeout must be a positive number of milliseconds, got "${opts.timeout}"`, { context: { path: ['timeout'] } });
+    throw new PolycloudError('INVALID_ARGUMENT', `--timeout must be a positive number of milliseconds, got "${opts.timeout}"`, {
+      context: { path: ['timeout'] },
+    });
   }
   const { polycloud } = await openPolycloud(ctx);
   try {

@@ -46,7 +46,9 @@ export async function syncCommand(ctx: CommandContext, bucket: string, opts: Syn
   try {
     const client = polycloud.bucket(bucket);
     if (client.resource.replication.mode === 'none') {
-      throw new PolycloudError('INVALID_ARGUMENT', `bucket ${bucket} has replication.mode: none`, { context: { resource: bucket, path: ['replication', 'mode'] } });
+      throw new PolycloudError('INVALID_ARGUMENT', `bucket ${bucket} has replication.mode: none`, {
+        context: { resource: bucket, path: ['replication', 'mode'] },
+      });
     }
     const engine = polycloud.sync(bucket);
     let objects = 0;
@@ -94,9 +96,16 @@ export async function syncCommand(ctx: CommandContext, bucket: string, opts: Syn
         const planned = await Promise.race([engine.reconcile({ dryRun: true, ...(opts.allowMassDelete ? { allowMassDelete: true } : {}) }), interrupted]);
         if (planned === 'aborted') return await stopInterrupted('reconcile dry run of');
         const blocked = planned.status === 'blocked';
-        if (opts.json) line(ctx.stdout, JSON.stringify({ ok: !blocked && !planned.unavailable.length, dryRun: true, bucket, plan: planJson(planned) }, null, 2));
+        if (opts.json)
+          line(ctx.stdout, JSON.stringify({ ok: !blocked && !planned.unavailable.length, dryRun: true, bucket, plan: planJson(planned) }, null, 2));
         else {
-          line(ctx.stdout, table(['binding', 'listed'], Object.entries(planned.listed).map(([b, n]) => [b, n])));
+          line(
+            ctx.stdout,
+            table(
+              ['binding', 'listed'],
+              Object.entries(planned.listed).map(([b, n]) => [b, n]),
+            ),
+          );
           line(
             ctx.stdout,
             `dry run (the engine's plan): ${planned.changed} key(s) to bring in line, ${planned.outOfBandDeletes} deleted outside polycloud, ${planned.wouldDelete} to delete everywhere of ${planned.total} synchronised${planned.conflicts ? `, ${planned.conflicts} conflict(s)` : ''}${planned.unavailable.length ? `, unavailable: ${planned.unavailable.join(', ')}` : ''}${blocked ? ' — blocked by the mass-delete guard (max_delete_fraction): the real run changes nothing without --allow-mass-delete' : ''}; nothing was changed`,
@@ -112,11 +121,32 @@ export async function syncCommand(ctx: CommandContext, bucket: string, opts: Syn
       if (report === 'aborted') return await stopInterrupted('reconcile of');
       progress.stop();
       const blocked = report.status === 'blocked';
-      if (opts.json) line(ctx.stdout, JSON.stringify({ ok: !blocked && !report.unavailable.length, bucket, applied: objects, bytes: transferred, report: planJson(report), failedKeys: report.failedKeys }, null, 2));
+      if (opts.json)
+        line(
+          ctx.stdout,
+          JSON.stringify(
+            {
+              ok: !blocked && !report.unavailable.length,
+              bucket,
+              applied: objects,
+              bytes: transferred,
+              report: planJson(report),
+              failedKeys: report.failedKeys,
+            },
+            null,
+            2,
+          ),
+        );
       else if (blocked) {
-        line(ctx.stderr, `reconcile blocked by the mass-delete guard: it would delete ${report.wouldDelete} of ${report.total} objects (max_delete_fraction). Nothing was changed; rerun with --allow-mass-delete if that is intended.`);
+        line(
+          ctx.stderr,
+          `reconcile blocked by the mass-delete guard: it would delete ${report.wouldDelete} of ${report.total} objects (max_delete_fraction). Nothing was changed; rerun with --allow-mass-delete if that is intended.`,
+        );
       } else {
-        line(ctx.stdout, `reconciled ${bucket}: ${objects} change(s) applied, ${bytes(transferred)}, ${report.conflicts} conflict(s), ${report.unavailable.length ? `unavailable: ${report.unavailable.join(', ')}` : 'every binding listed'} in ${seconds(performance.now() - started)}`);
+        line(
+          ctx.stdout,
+          `reconciled ${bucket}: ${objects} change(s) applied, ${bytes(transferred)}, ${report.conflicts} conflict(s), ${report.unavailable.length ? `unavailable: ${report.unavailable.join(', ')}` : 'every binding listed'} in ${seconds(performance.now() - started)}`,
+        );
       }
       return blocked || report.unavailable.length ? EXIT.failed : EXIT.ok;
     }
@@ -128,7 +158,13 @@ export async function syncCommand(ctx: CommandContext, bucket: string, opts: Syn
     if (opts.dryRun) {
       if (opts.json) line(ctx.stdout, JSON.stringify({ ok: true, dryRun: true, bucket, pending: total, targets: targets(status) }, null, 2));
       else {
-        line(ctx.stdout, table(['binding', 'backlog', 'lag', 'failed'], status.targets.map((t) => [t.binding, t.backlog, seconds(t.lagMs), t.failed])));
+        line(
+          ctx.stdout,
+          table(
+            ['binding', 'backlog', 'lag', 'failed'],
+            status.targets.map((t) => [t.binding, t.backlog, seconds(t.lagMs), t.failed]),
+          ),
+        );
         line(ctx.stdout, `dry run: ${total} journal entr${total === 1 ? 'y' : 'ies'} waiting; nothing was replicated`);
       }
       return EXIT.ok;
@@ -153,10 +189,36 @@ export async function syncCommand(ctx: CommandContext, bucket: string, opts: Syn
     progress.stop();
     const after = await engine.status();
     if (opts.json) {
-      line(ctx.stdout, JSON.stringify({ ok: failed.size === 0, bucket, applied: objects, bytes: transferred, conflicts, failedKeys: [...failed], targets: targets(after), seconds: Math.round(performance.now() - started) / 1000 }, null, 2));
+      line(
+        ctx.stdout,
+        JSON.stringify(
+          {
+            ok: failed.size === 0,
+            bucket,
+            applied: objects,
+            bytes: transferred,
+            conflicts,
+            failedKeys: [...failed],
+            targets: targets(after),
+            seconds: Math.round(performance.now() - started) / 1000,
+          },
+          null,
+          2,
+        ),
+      );
     } else {
-      if (!ctx.quiet) line(ctx.stdout, table(['binding', 'backlog', 'lag', 'failed'], after.targets.map((t) => [t.binding, t.backlog, seconds(t.lagMs), t.failed])));
-      line(ctx.stdout, `replicated ${bucket}: ${objects} change(s) applied, ${bytes(transferred)}, ${conflicts} conflict(s), ${failed.size} failed key(s) in ${seconds(performance.now() - started)}`);
+      if (!ctx.quiet)
+        line(
+          ctx.stdout,
+          table(
+            ['binding', 'backlog', 'lag', 'failed'],
+            after.targets.map((t) => [t.binding, t.backlog, seconds(t.lagMs), t.failed]),
+          ),
+        );
+      line(
+        ctx.stdout,
+        `replicated ${bucket}: ${objects} change(s) applied, ${bytes(transferred)}, ${conflicts} conflict(s), ${failed.size} failed key(s) in ${seconds(performance.now() - started)}`,
+      );
     }
     return failed.size ? EXIT.failed : EXIT.ok;
   } finally {

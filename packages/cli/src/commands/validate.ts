@@ -22,7 +22,10 @@ export async function validateCommand(ctx: CommandContext): Promise<number> {
   line(ctx.stdout, `${summary.file}: valid`);
   if (ctx.quiet) return EXIT.ok;
   line(ctx.stdout, `  providers: ${summary.providers.map((p) => `${p.name} (${p.type})`).join(', ')}`);
-  line(ctx.stdout, `  resources: ${summary.resources.map((r) => `${r.id} (${r.type}, ${r.bindings} binding${r.bindings === 1 ? '' : 's'})`).join(', ') || 'none'}`);
+  line(
+    ctx.stdout,
+    `  resources: ${summary.resources.map((r) => `${r.id} (${r.type}, ${r.bindings} binding${r.bindings === 1 ? '' : 's'})`).join(', ') || 'none'}`,
+  );
   line(ctx.stdout, `  jobs: ${summary.jobs.join(', ') || 'none'}`);
   return EXIT.ok;
 }

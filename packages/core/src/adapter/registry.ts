@@ -52,11 +52,9 @@ export function createAdapterRegistry(factories: AdapterFactory[] = []): Adapter
   const compute = new Map<string, ComputeAdapterFactory<unknown>>();
 
   const unknownType = (kind: string, type: string, path: (string | number)[], known: string[]) =>
-    new PolycloudError(
-      'CONFIG_INVALID',
-      `unknown ${kind} adapter type "${type}" (registered: ${known.length ? known.join(', ') : 'none'})`,
-      { context: { path, issues: [{ path, message: `unknown ${kind} adapter type "${type}"` }] } },
-    );
+    new PolycloudError('CONFIG_INVALID', `unknown ${kind} adapter type "${type}" (registered: ${known.length ? known.join(', ') : 'none'})`, {
+      context: { path, issues: [{ path, message: `unknown ${kind} adapter type "${type}"` }] },
+    });
 
   const registry: AdapterRegistry = {
     register(factory, options = {}) {

@@ -19,7 +19,8 @@ export const STORAGE_CAPABILITY_METHODS = Object.freeze({
  * (and whatever else `context` holds: `binding`, `resource`, `provider`) in its context.
  */
 export function unsupportedOperationError(operation: string, capability: string, context: ErrorContext = {}, detail?: string): PolycloudError {
-  const where = context.binding !== undefined ? `binding ${context.binding}` : context.provider !== undefined ? `the ${context.provider} adapter` : 'the adapter';
+  const where =
+    context.binding !== undefined ? `binding ${context.binding}` : context.provider !== undefined ? `the ${context.provider} adapter` : 'the adapter';
   return new PolycloudError('UNSUPPORTED', `${operation} needs "${capability}", which ${where} does not declare${detail ? ` (${detail})` : ''}`, {
     context: { ...context, operation, capability },
     retryable: false,

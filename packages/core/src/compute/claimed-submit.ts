@@ -73,7 +73,13 @@ class LostClaim extends Error {}
  *   binding (the lookup failed, or the provider refused the submit); after an ambiguous
  *   failure, or ALREADY_EXISTS, it stays until the binding answers.
  */
-export async function claimedSubmit(deps: ClaimedSubmitDeps, key: string, request: ComputeJobRequest, route: RouteRequest, deadline: Deadline): Promise<SubmitOutcome> {
+export async function claimedSubmit(
+  deps: ClaimedSubmitDeps,
+  key: string,
+  request: ComputeJobRequest,
+  route: RouteRequest,
+  deadline: Deadline,
+): Promise<SubmitOutcome> {
   const run = new ClaimedSubmit(deps, key, request, route, deadline);
   return run.run();
 }
@@ -136,7 +142,9 @@ class ClaimedSubmit {
         // The holder is gone (lease over) or released it: take over. A lapsed lease
         // means the holder may have been cut mid-submit, so the binding stays pinned.
         const takeover: ClaimRecord = { ...r, holder: this.me, epoch: r.epoch + 1, leaseUntil: this.lease(), sent: r.leaseUntil === 0 ? r.sent : true };
-        const taken = await this.claimCall('claim.update', (s) => this.deps.claims.update(this.claimKey, takeover, entry.version, { signal: s }), ['CONDITION_NOT_MET']);
+        const taken = await this.claimCall('claim.update', (s) => this.deps.claims.update(this.claimKey, takeover, entry.version, { signal: s }), [
+          'CONDITION_NOT_MET',
+        ]);
         if (taken === RETRY || taken === CONFLICTED) continue;
         return await this.hold(taken);
       } catch (e) {
@@ -149,7 +157,8 @@ class ClaimedSubmit {
   /** The router's candidates for this job (ids), in order. */
   candidates(): string[] {
     const decision = this.deps.exec.router.route(this.route);
-    if (decision.candidates.length === 0) throw this.lastError ?? new PolycloudError('UNAVAILABLE', 'the router offered no binding for submit', { context: this.base });
+    if (decision.candidates.length === 0)
+      throw this.lastError ?? new PolycloudError('UNAVAILABLE', 'the router offered no binding for submit', { context: this.base });
     // Core's own check, whatever the router: no job is placed outside its residency.
     return admittedCandidates(this.deps.exec, this.route, decision).map((b) => b.id);
   }
@@ -201,7 +210,13 @@ class ClaimedSubmit {
       if (sweep) {
         const elsewhere = await sweep;
         sweep = undefined;
-        if (elsewhere) return this.record({ ...entry, record: { ...entry.record, binding: elsewhere.binding, epoch: entry.record.epoch + 1 } }, elsewhere.binding, elsewhere.status, true);
+        if (elsewhere)
+          return this.record(
+            { ...entry, record: { ...entry.record, binding: elsewhere.binding, epoch: entry.record.epoch + 1 } },
+            elsewhere.binding,
+            elsewhere.status,
+            true,
+          );
         this.deadline.check(this.lastError);
       }
       this.attempts++;
@@ -278,7 +293,9 @@ class ClaimedSubmit {
     this.emit('failover', { ...this.base, from, to: next, error });
     const moved: ClaimRecord = { ...entry.record, binding: next, epoch: entry.record.epoch + 1, leaseUntil: this.lease(), sent: false };
     for (;;) {
-      const updated = await this.claimCall('claim.update', (s) => this.deps.claims.update(this.claimKey, moved, entry.version, { signal: s }), ['CONDITION_NOT_MET']);
+      const updated = await this.claimCall('claim.update', (s) => this.deps.claims.update(this.claimKey, moved, entry.version, { signal: s }), [
+        'CONDITION_NOT_MET',
+      ]);
       if (updated === RETRY) {
         // Did the update land before its answer was lost? Read and compare.
         const now = await this.claimCall('claim.get', (s) => this.deps.claims.get(this.claimKey, { signal: s }));

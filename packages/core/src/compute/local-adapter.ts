@@ -22,14 +22,20 @@ export const LocalComputeAdapterOptionsSchema = z.strictObject({
    * the Windows basics — never the host's cloud credentials), `true` for all, `false`
    * for none.
    */
-  inheritEnv: z.union([z.boolean(), z.array(z.string().min(1))]).default(['PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'TEMP', 'TMP', 'SystemRoot', 'COMSPEC']),
+  inheritEnv: z
+    .union([z.boolean(), z.array(z.string().min(1))])
+    .default(['PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'TEMP', 'TMP', 'SystemRoot', 'COMSPEC']),
   /** Commands standing in for images when a job has no `command` (`{'data-processor:v1': ['node', 'process.js']}`). */
   images: z.record(z.string().min(1), z.array(z.string().min(1)).min(1)).default({}),
   /** After SIGTERM to the job's process group (timeout or cancel), SIGKILL follows after this many ms. */
   killGraceMs: z.number().int().min(0).max(600_000).default(2000),
   /** Largest job accepted, for routing (the local adapter records but does not enforce cpu/memory). */
   maxCpu: z.number().positive().default(64),
-  maxMemoryMiB: z.number().int().positive().default(1024 * 1024),
+  maxMemoryMiB: z
+    .number()
+    .int()
+    .positive()
+    .default(1024 * 1024),
 });
 export type LocalComputeAdapterOptions = z.input<typeof LocalComputeAdapterOptionsSchema>;
 
@@ -245,7 +251,12 @@ export function createLocalComputeAdapter(options: LocalComputeAdapterOptions = 
       POLYCLOUD_JOB_CPU: String(request.cpu),
       POLYCLOUD_JOB_MEMORY_MIB: String(request.memoryMiB),
     };
-    const config = { argv, exitFile: record.exitFile, graceMs: opts.killGraceMs, ...(request.timeoutSeconds === undefined ? {} : { timeoutMs: request.timeoutSeconds * 1000 }) };
+    const config = {
+      argv,
+      exitFile: record.exitFile,
+      graceMs: opts.killGraceMs,
+      ...(request.timeoutSeconds === undefined ? {} : { timeoutMs: request.timeoutSeconds * 1000 }),
+    };
     const fd = openSync(record.logLocation, 'a');
     try {
       const child = spawn(process.execPath, ['-e', SUPERVISOR_SOURCE, JSON.stringify(config)], {
@@ -311,15 +322,22 @@ export function createLocalComputeAdapter(options: LocalComputeAdapterOptions = 
   const fsError = (e: unknown, key: string): PolycloudError => {
     if (isPolycloudError(e)) return e;
     const code = (e as NodeJS.ErrnoException).code;
-    return new PolycloudError(code === 'EACCES' || code === 'EPERM' ? 'PERMISSION_DENIED' : 'UNEXPECTED', `local job ${key} could not start: ${(e as Error).message}`, {
-      cause: e,
-      context: errorContext('submit', key),
-      retryable: false,
-    });
+    return new PolycloudError(
+      code === 'EACCES' || code === 'EPERM' ? 'PERMISSION_DENIED' : 'UNEXPECTED',
+      `local job ${key} could not start: ${(e as Error).message}`,
+      {
+        cause: e,
+        context: errorContext('submit', key),
+        retryable: false,
+      },
+    );
   };
 
   const alreadyExists = (key: string, job: LocalJob): PolycloudError =>
-    new PolycloudError('ALREADY_EXISTS', `a local job with idempotency key ${key} already exists (${job.record.jobId})`, { context: errorContext('submit', key), retryable: false });
+    new PolycloudError('ALREADY_EXISTS', `a local job with idempotency key ${key} already exists (${job.record.jobId})`, {
+      context: errorContext('submit', key),
+      retryable: false,
+    });
 
   return {
     type: 'local',

@@ -89,8 +89,16 @@ export interface LogicalClusterDeps {
 const signal = AbortSignalSchema;
 const SubmitOptionsSchema = z.looseObject({
   signal,
-  timeoutMs: z.number().int().positive().max(24 * 3_600_000).optional(),
-  idempotencyKey: z.string().regex(IDEMPOTENCY_KEY, 'a lowercase letter, then lowercase letters, digits and single hyphens, ending in a letter or digit, at most 63').optional(),
+  timeoutMs: z
+    .number()
+    .int()
+    .positive()
+    .max(24 * 3_600_000)
+    .optional(),
+  idempotencyKey: z
+    .string()
+    .regex(IDEMPOTENCY_KEY, 'a lowercase letter, then lowercase letters, digits and single hyphens, ending in a letter or digit, at most 63')
+    .optional(),
   tags: z.record(z.string().min(1), z.string()).optional(),
 });
 const WaitOptionsSchema = z.looseObject({
@@ -113,7 +121,10 @@ const ClusterOptionsSchema = z.strictObject({
   attemptTimeoutMs: z.number().int().positive().max(3_600_000).optional(),
   lookupTimeoutMs: z.number().int().positive().max(3_600_000).optional(),
   claims: z
-    .custom<ClaimStore>((v) => typeof v === 'object' && v !== null && ['get', 'create', 'update'].every((m) => typeof (v as Record<string, unknown>)[m] === 'function'), 'expected a ClaimStore (get, create, update)')
+    .custom<ClaimStore>(
+      (v) => typeof v === 'object' && v !== null && ['get', 'create', 'update'].every((m) => typeof (v as Record<string, unknown>)[m] === 'function'),
+      'expected a ClaimStore (get, create, update)',
+    )
     .optional(),
   idempotencySecret: z.string().min(16, 'at least 16 characters').optional(),
   claimPollMs: z.number().int().min(1).max(60_000).optional(),
@@ -200,10 +211,14 @@ export class LogicalClusterClient {
     if (job.cloud !== undefined) {
       bindings = bindings.filter((b) => b.id === job.cloud || b.cloud === job.cloud);
       if (bindings.length === 0) {
-        throw new PolycloudError('CONFIG_INVALID', `spec.cloud "${job.cloud}" names no binding of cluster ${this.id} (bindings: ${this.resource.providers.map((b) => b.id).join(', ')})`, {
-          context: { resource: this.id, path: ['spec', 'cloud'], issues: [{ path: ['spec', 'cloud'], message: `no binding "${job.cloud}"` }] },
-          retryable: false,
-        });
+        throw new PolycloudError(
+          'CONFIG_INVALID',
+          `spec.cloud "${job.cloud}" names no binding of cluster ${this.id} (bindings: ${this.resource.providers.map((b) => b.id).join(', ')})`,
+          {
+            context: { resource: this.id, path: ['spec', 'cloud'], issues: [{ path: ['spec', 'cloud'], message: `no binding "${job.cloud}"` }] },
+            retryable: false,
+          },
+        );
       }
     }
     const fitting = bindings.filter((b) => {
@@ -267,7 +282,11 @@ export class LogicalClusterClient {
         if (!(e.retryable || e.code === 'ABORTED')) throw e;
         // The store could not be reached: the self-test is retried, never skipped.
         try {
-          await sleep(this.#deps.exec.clock, Math.min(backoffDelay(round, this.#deps.exec.retry, this.#deps.exec.random), deadline.remaining()), deadline.signal);
+          await sleep(
+            this.#deps.exec.clock,
+            Math.min(backoffDelay(round, this.#deps.exec.retry, this.#deps.exec.random), deadline.remaining()),
+            deadline.signal,
+          );
         } catch {
           throw deadline.error(e);
         }
@@ -383,7 +402,10 @@ export class LogicalClusterClient {
       const left = deadline === undefined ? undefined : deadline - clock.now();
       if (left !== undefined && left <= 0) throw timedOut(lastError);
       try {
-        status = await this.status(h, { ...(opts.signal ? { signal: opts.signal } : {}), ...(left === undefined ? {} : { timeoutMs: Math.max(1, Math.ceil(left)) }) });
+        status = await this.status(h, {
+          ...(opts.signal ? { signal: opts.signal } : {}),
+          ...(left === undefined ? {} : { timeoutMs: Math.max(1, Math.ceil(left)) }),
+        });
         lastError = undefined;
       } catch (e) {
         if (opts.signal?.aborted) throw aborted(e);
@@ -439,13 +461,21 @@ export class LogicalClusterClient {
   #handle(handle: JobHandle): JobHandle {
     const h = parse(HandleSchema, handle, 'job handle', 'handle');
     if (h.resource !== this.id) {
-      throw new PolycloudError('INVALID_ARGUMENT', `handle belongs to ${h.resource}, not ${this.id}`, { context: { path: ['handle', 'resource'] }, retryable: false });
+      throw new PolycloudError('INVALID_ARGUMENT', `handle belongs to ${h.resource}, not ${this.id}`, {
+        context: { path: ['handle', 'resource'] },
+        retryable: false,
+      });
     }
     this.binding(h.binding);
     return { resource: h.resource, binding: h.binding, jobId: h.jobId, idempotencyKey: h.idempotencyKey };
   }
 
-  #onBinding<T>(operation: OperationKind, h: JobHandle, opts: CallOptions, run: (adapter: ComputeAdapter, target: ComputeTarget, signal: AbortSignal) => Promise<T>): Promise<T> {
+  #onBinding<T>(
+    operation: OperationKind,
+    h: JobHandle,
+    opts: CallOptions,
+    run: (adapter: ComputeAdapter, target: ComputeTarget, signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
     return execute(
       this.#exec,
       { resource: this.resource, operation, key: h.idempotencyKey, tags: {}, only: [h.binding] },

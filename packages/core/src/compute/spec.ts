@@ -181,9 +181,15 @@ export function deriveIdempotencyKey(job: DataJob, secret?: string): string {
     hash = createHmac('sha256', secret).update('polycloud-idempotency-v2\0').update(canonical(work)).digest('hex').slice(0, 16);
   } else {
     const env = Object.fromEntries(Object.entries(work.env).map(([k, v]) => [k, SECRET_ENV_NAME.test(k) ? '\u0000secret' : v]));
-    hash = createHash('sha256').update(canonical({ ...work, env })).digest('hex').slice(0, 16);
+    hash = createHash('sha256')
+      .update(canonical({ ...work, env }))
+      .digest('hex')
+      .slice(0, 16);
   }
-  let slug = job.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+  let slug = job.name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
   if (!/^[a-z]/.test(slug)) slug = `j-${slug}`.replace(/-+$/, '');
   slug = slug.slice(0, 46).replace(/-+$/, '');
   return `${slug}-${hash}`;

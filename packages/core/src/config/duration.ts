@@ -29,7 +29,9 @@ export class DurationError extends Error {
 
 /** The hint for a bare number: the same number with each unit it might have meant. */
 function bareNumber(n: string): DurationError {
-  return new DurationError(`a duration needs a unit: write "${n}ms" or "${n}s" (${EXAMPLES}); a bare number is refused because it meant milliseconds in some places and seconds in others`);
+  return new DurationError(
+    `a duration needs a unit: write "${n}ms" or "${n}s" (${EXAMPLES}); a bare number is refused because it meant milliseconds in some places and seconds in others`,
+  );
 }
 
 /** Parses a duration into milliseconds (may be fractional below 1ms only via `ms` decimals; rounded). Throws DurationError. */

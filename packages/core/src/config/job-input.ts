@@ -26,7 +26,10 @@ export function checkJobInput(raw: unknown, at: Path, issues: ErrorIssue[]): voi
     return; // the parser reports it
   }
   if (q.num % q.den !== 0n) {
-    issues.push({ path: [...at, 'spec', 'resources', 'memory'], message: `memory "${memory}" is not a whole number of bytes ("m" means milli: use Mi or M for mebi- or megabytes)` });
+    issues.push({
+      path: [...at, 'spec', 'resources', 'memory'],
+      message: `memory "${memory}" is not a whole number of bytes ("m" means milli: use Mi or M for mebi- or megabytes)`,
+    });
   }
 }
 

@@ -16,7 +16,12 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  * `metadata.name` defaults to the key) with core's DataJob parser; checks unique
  * names, that `spec.cloud` names a binding of some LogicalCluster, and residency tags.
  */
-export function checkJobs(section: unknown[] | Record<string, unknown> | undefined, resources: UrmDocument[], zones: ResidencyZones, issues: ErrorIssue[]): Record<string, DataJob> {
+export function checkJobs(
+  section: unknown[] | Record<string, unknown> | undefined,
+  resources: UrmDocument[],
+  zones: ResidencyZones,
+  issues: ErrorIssue[],
+): Record<string, DataJob> {
   const jobs: Record<string, DataJob> = {};
   if (section === undefined) return jobs;
   const entries: [Path, unknown][] = Array.isArray(section)

@@ -18,14 +18,26 @@ const routing = RoutingPolicySchema.extend(health).optional();
 
 const ProviderEntrySchema = z
   .looseObject({
-    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/).meta({ description: 'Provider name: what bindings name in `cloud` / `provider`.' }),
-    type: z.string().min(1).meta({ description: 'Adapter registry type: s3, gcs, azure-blob, aws-batch, gcp-batch, azure-aci, local, or one you registered.', examples: ['s3', 'gcs', 'azure-blob', 'local'] }),
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/)
+      .meta({ description: 'Provider name: what bindings name in `cloud` / `provider`.' }),
+    type: z
+      .string()
+      .min(1)
+      .meta({
+        description: 'Adapter registry type: s3, gcs, azure-blob, aws-batch, gcp-batch, azure-aci, local, or one you registered.',
+        examples: ['s3', 'gcs', 'azure-blob', 'local'],
+      }),
     description: z.string().optional(),
     ...health,
   })
   .meta({ description: "A provider: name, type and the adapter's own options (snake_case or camelCase; checked against the adapter's schema when loading)." });
 
-const ResourceEntrySchema = z.discriminatedUnion('type', [LogicalBucketSchema.extend({ ...health, routing }), LogicalClusterSchema.extend({ ...health, routing })]);
+const ResourceEntrySchema = z.discriminatedUnion('type', [
+  LogicalBucketSchema.extend({ ...health, routing }),
+  LogicalClusterSchema.extend({ ...health, routing }),
+]);
 
 const JobInMapSchema = DataJobSchema.extend({ metadata: DataJobSchema.shape.metadata.partial().optional() });
 
@@ -45,5 +57,8 @@ export function configJsonSchema(): Record<string, unknown> {
 
 /** JSON Schema (draft-07) of a DataJob document, generated from {@link DataJobSchema}. */
 export function dataJobJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(DataJobSchema.meta({ title: 'polycloud DataJob', description: 'A DataJob (apiVersion batch.mcp/v1; docs/compute.md).' }), options) as Record<string, unknown>;
+  return z.toJSONSchema(
+    DataJobSchema.meta({ title: 'polycloud DataJob', description: 'A DataJob (apiVersion batch.mcp/v1; docs/compute.md).' }),
+    options,
+  ) as Record<string, unknown>;
 }

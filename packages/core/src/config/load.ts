@@ -97,7 +97,9 @@ export function loadPolycloudConfig(source: ConfigSource, options: LoadConfigOpt
   const resourceList = Array.isArray(rawTop['resources']) ? (rawTop['resources'] as unknown[]) : [];
   const resources = checkResources(resourceList, providers.byName, zones, issues);
   const jobs = checkJobs(
-    Array.isArray(rawTop['jobs']) || (typeof rawTop['jobs'] === 'object' && rawTop['jobs'] !== null) ? (rawTop['jobs'] as unknown[] | Record<string, unknown>) : undefined,
+    Array.isArray(rawTop['jobs']) || (typeof rawTop['jobs'] === 'object' && rawTop['jobs'] !== null)
+      ? (rawTop['jobs'] as unknown[] | Record<string, unknown>)
+      : undefined,
     resources,
     zones,
     issues,
@@ -158,6 +160,11 @@ export type CreateFromConfigOptions = LoadConfigOptions & Omit<PolycloudOptions,
  */
 export function createPolycloudFromConfig(source: ConfigSource, options: CreateFromConfigOptions = {}): Polycloud {
   const { env, registry, cwd, routerSchema, ...code } = options;
-  const config = loadPolycloudConfig(source, { ...(env ? { env } : {}), ...(registry ? { registry } : {}), ...(cwd ? { cwd } : {}), ...(routerSchema ? { routerSchema } : {}) });
+  const config = loadPolycloudConfig(source, {
+    ...(env ? { env } : {}),
+    ...(registry ? { registry } : {}),
+    ...(cwd ? { cwd } : {}),
+    ...(routerSchema ? { routerSchema } : {}),
+  });
   return createPolycloud({ ...config.options, ...code });
 }

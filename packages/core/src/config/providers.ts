@@ -58,7 +58,12 @@ export function checkProviders(list: unknown[], key: string, registry: AdapterRe
     if ('adapter' in raw) {
       // An adapter instance given in code; createPolycloud checks it.
       providers.push(raw as ProviderConfig);
-      if (typeof raw['name'] === 'string') byName.set(raw['name'], { name: raw['name'], storage: typeof (raw['adapter'] as { put?: unknown })?.put === 'function', compute: typeof (raw['adapter'] as { submit?: unknown })?.submit === 'function' });
+      if (typeof raw['name'] === 'string')
+        byName.set(raw['name'], {
+          name: raw['name'],
+          storage: typeof (raw['adapter'] as { put?: unknown })?.put === 'function',
+          compute: typeof (raw['adapter'] as { submit?: unknown })?.submit === 'function',
+        });
       return;
     }
     let ok = true;
@@ -112,11 +117,16 @@ export function checkProviders(list: unknown[], key: string, registry: AdapterRe
         const allowed = keysAt(schema, []).map((k) => (snake ? snakeCase(k) : k));
         // A required option missing because it was misspelt is reported once, at the misspelling.
         const misspelt = new Set(
-          result.error.issues.flatMap((issue) => (issue.code === 'unrecognized_keys' && issue.path.length === 0 ? issue.keys.map((k) => closest(original.get(k) ?? k, allowed)).filter((c): c is string => c !== undefined) : [])),
+          result.error.issues.flatMap((issue) =>
+            issue.code === 'unrecognized_keys' && issue.path.length === 0
+              ? issue.keys.map((k) => closest(original.get(k) ?? k, allowed)).filter((c): c is string => c !== undefined)
+              : [],
+          ),
         );
         const found = result.error.issues.flatMap((issue) => {
           const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
-          if (path.length === 1 && typeof path[0] === 'string' && options[path[0]] === undefined && misspelt.has(snake ? snakeCase(path[0]) : path[0])) return [];
+          if (path.length === 1 && typeof path[0] === 'string' && options[path[0]] === undefined && misspelt.has(snake ? snakeCase(path[0]) : path[0]))
+            return [];
           const [first, ...tail] = path;
           const head = typeof first === 'string' ? (original.get(first) ?? (snake && path.length === 1 ? snakeCase(first) : first)) : first;
           const where = [...at, ...(head === undefined ? [] : [head]), ...tail];

@@ -130,7 +130,10 @@ export function checkResources(list: unknown[], providers: Map<string, Configure
       const at: Path = ['resources', i, 'providers', j, b.key];
       const p = providers.get(b.provider);
       if (!p) {
-        issues.push({ path: at, message: `no provider named "${b.provider}"${didYouMean(b.provider, providers.keys())} (configured: ${[...providers.keys()].join(', ') || 'none'})` });
+        issues.push({
+          path: at,
+          message: `no provider named "${b.provider}"${didYouMean(b.provider, providers.keys())} (configured: ${[...providers.keys()].join(', ') || 'none'})`,
+        });
       } else if (wanted && !p.invalid && !(wanted === 'storage' ? p.storage : p.compute)) {
         issues.push({ path: at, message: `provider "${b.provider}" has no ${wanted} adapter, but ${view.id} is a ${view.type}` });
       }

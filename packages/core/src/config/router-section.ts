@@ -5,7 +5,11 @@ type Path = (string | number)[];
 
 /** A router package's options schema (e.g. `RouterOptionsSchema` of `@polycloud/router`). */
 export interface RouterOptionsValidator {
-  safeParse(input: unknown): { success: true } | { success: false; error: { issues: readonly { path: readonly PropertyKey[]; message: string; code?: string; keys?: readonly string[] }[] } };
+  safeParse(
+    input: unknown,
+  ):
+    | { success: true }
+    | { success: false; error: { issues: readonly { path: readonly PropertyKey[]; message: string; code?: string; keys?: readonly string[] }[] } };
 }
 
 /** Walks the section as written in the file along a camelCase path, returning the keys as written (`max_attempts`, not `maxAttempts`). */

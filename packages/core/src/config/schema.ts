@@ -17,7 +17,15 @@ export const durationMs = z
   .meta({ ...DURATION_JSON_SCHEMA, examples: [...DURATION_JSON_SCHEMA.examples] });
 
 /** A whole number, also as a string (interpolated values are strings). */
-export const integer = z.union([z.number(), z.string().regex(/^-?\d+$/, 'expected a whole number').transform(Number)]).pipe(z.number().int());
+export const integer = z
+  .union([
+    z.number(),
+    z
+      .string()
+      .regex(/^-?\d+$/, 'expected a whole number')
+      .transform(Number),
+  ])
+  .pipe(z.number().int());
 
 const zoneName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, . _ - (max 64)');
 const regionList = z.union([
@@ -25,7 +33,12 @@ const regionList = z.union([
   z
     .string()
     .min(1)
-    .transform((s) => s.split(',').map((r) => r.trim()).filter(Boolean)),
+    .transform((s) =>
+      s
+        .split(',')
+        .map((r) => r.trim())
+        .filter(Boolean),
+    ),
 ]);
 
 /**

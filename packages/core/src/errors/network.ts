@@ -37,7 +37,9 @@ export function classifyNetworkError(error: unknown): { code: ErrorCode; retryab
     }
   }
   const message = error instanceof Error ? error.message : '';
-  const isHttpAnswer = typeof (error as { status?: unknown; statusCode?: unknown } | null)?.status === 'number' || typeof (error as { statusCode?: unknown } | null)?.statusCode === 'number';
+  const isHttpAnswer =
+    typeof (error as { status?: unknown; statusCode?: unknown } | null)?.status === 'number' ||
+    typeof (error as { statusCode?: unknown } | null)?.statusCode === 'number';
   if (!isHttpAnswer) {
     for (const [pattern, code] of MESSAGES) if (pattern.test(message) && (error as Error).name !== 'AbortError') return { code, retryable: true, errno: code };
   }

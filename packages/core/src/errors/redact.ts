@@ -7,7 +7,8 @@
 const SECRET_QUERY_PARAMS =
   /([?&](?:X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token|X-Goog-Signature|X-Goog-Credential|sig|Signature|GoogleAccessId|AWSAccessKeyId|token|access_token|code|upload_id|uploadId|X-Goog-Upload-Id)=)[^&#\s"']+/gi;
 const CONNECTION_STRING_SECRETS = /((?:AccountKey|SharedAccessSignature|SharedAccessKey)=)[^;"'\s]+/gi;
-const AUTH_HEADER = /((?:authorization|x-amz-security-token|x-ms-copy-source-authorization)["']?\s*[:=]\s*["']?)(?:Bearer\s+|AWS4-HMAC-SHA256\s+|SharedKey\s+)?[^"'\n,}]+/gi;
+const AUTH_HEADER =
+  /((?:authorization|x-amz-security-token|x-ms-copy-source-authorization)["']?\s*[:=]\s*["']?)(?:Bearer\s+|AWS4-HMAC-SHA256\s+|SharedKey\s+)?[^"'\n,}]+/gi;
 const KEY_VALUE_SECRETS =
   /((?:secret_?access_?key|secretAccessKey|access_?key|accessKeyId|account_?key|accountKey|private_?key|privateKey|password|sas_?token|sasToken|client_?secret|clientSecret|credentials?)["']?\s*[:=]\s*["']?)[^"',}&;\s]+/gi;
 

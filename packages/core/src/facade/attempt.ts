@@ -49,7 +49,10 @@ export class AttemptScope implements Cuttable {
   /** Starts the per-attempt deadline (when the call leaves the concurrency queue). */
   armTimeout(clock: Clock, ms: number | undefined): void {
     if (ms === undefined || this.#timer) return;
-    this.#timer = { clock, handle: clock.setTimeout(() => this.cut(new PolycloudError('TIMEOUT', `no answer from ${this.binding} within ${ms} ms`, { retryable: true })), ms) };
+    this.#timer = {
+      clock,
+      handle: clock.setTimeout(() => this.cut(new PolycloudError('TIMEOUT', `no answer from ${this.binding} within ${ms} ms`, { retryable: true })), ms),
+    };
   }
 
   dispose(): void {

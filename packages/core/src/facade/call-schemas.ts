@@ -4,16 +4,31 @@ import type { ErrorIssue } from '../errors/polycloud-error.js';
 
 /** An AbortSignal, duck-typed so signals from another realm (a worker, a test VM) pass. */
 export const AbortSignalSchema = z
-  .custom<AbortSignal>((v) => v === undefined || (typeof v === 'object' && v !== null && typeof (v as AbortSignal).aborted === 'boolean' && typeof (v as AbortSignal).addEventListener === 'function'), 'expected an AbortSignal')
+  .custom<AbortSignal>(
+    (v) =>
+      v === undefined ||
+      (typeof v === 'object' && v !== null && typeof (v as AbortSignal).aborted === 'boolean' && typeof (v as AbortSignal).addEventListener === 'function'),
+    'expected an AbortSignal',
+  )
   .optional();
 const signal = AbortSignalSchema;
 const call = {
   signal,
-  timeoutMs: z.number().int().positive().max(24 * 3_600_000).optional(),
+  timeoutMs: z
+    .number()
+    .int()
+    .positive()
+    .max(24 * 3_600_000)
+    .optional(),
 };
 /** A map of the caller's own names: a `__proto__` key (which a record would drop, or turn into a prototype) is refused at its path. */
 const userMap = <V extends z.ZodType>(value: V) =>
-  z.custom<Record<string, unknown>>((v) => typeof v !== 'object' || v === null || !Object.hasOwn(v, '__proto__'), { message: 'a key named __proto__ is not allowed', path: ['__proto__'] }).pipe(z.record(z.string().min(1), value));
+  z
+    .custom<Record<string, unknown>>((v) => typeof v !== 'object' || v === null || !Object.hasOwn(v, '__proto__'), {
+      message: 'a key named __proto__ is not allowed',
+      path: ['__proto__'],
+    })
+    .pipe(z.record(z.string().min(1), value));
 const tags = userMap(z.string()).optional();
 const token = z.string().min(1).max(1024);
 
@@ -26,15 +41,17 @@ const token = z.string().min(1).max(1024);
  */
 export const bucketSchemas = {
   call: z.strictObject(call),
-  put: z.strictObject({
-    ...call,
-    contentType: z.string().min(1).max(256).optional(),
-    metadata: userMap(z.unknown()).optional(),
-    tags,
-    ifMatch: token.optional(),
-    ifNoneMatch: z.literal('*').optional(),
-    contentLength: z.number().int().nonnegative().optional(),
-  }).refine((o) => !(o.ifMatch !== undefined && o.ifNoneMatch !== undefined), { message: 'ifMatch and ifNoneMatch are exclusive', path: ['ifNoneMatch'] }),
+  put: z
+    .strictObject({
+      ...call,
+      contentType: z.string().min(1).max(256).optional(),
+      metadata: userMap(z.unknown()).optional(),
+      tags,
+      ifMatch: token.optional(),
+      ifNoneMatch: z.literal('*').optional(),
+      contentLength: z.number().int().nonnegative().optional(),
+    })
+    .refine((o) => !(o.ifMatch !== undefined && o.ifNoneMatch !== undefined), { message: 'ifMatch and ifNoneMatch are exclusive', path: ['ifNoneMatch'] }),
   get: z.strictObject({
     ...call,
     range: z
@@ -58,7 +75,11 @@ export const bucketSchemas = {
   presign: z.strictObject({
     ...call,
     method: z.enum(['GET', 'PUT']),
-    expiresInSeconds: z.number().int().min(1).max(7 * 24 * 3600),
+    expiresInSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 24 * 3600),
     contentType: z.string().min(1).optional(),
     tags,
   }),
@@ -86,7 +107,11 @@ export function parseCall<S extends z.ZodType>(schema: S, options: unknown, oper
     result = schema.safeParse(options ?? {}) as ReturnType<S['safeParse']>;
   } catch {
     // A getter or Proxy trap that throws while the options are read.
-    throw errorFromIssues(`invalid options for ${operation}`, [{ path: ['options'], message: 'the options could not be read (a getter or Proxy threw)' }], 'INVALID_ARGUMENT');
+    throw errorFromIssues(
+      `invalid options for ${operation}`,
+      [{ path: ['options'], message: 'the options could not be read (a getter or Proxy threw)' }],
+      'INVALID_ARGUMENT',
+    );
   }
   if (result.success) return result.data as z.output<S>;
   throw errorFromIssues(`invalid options for ${operation}`, optionIssues(result.error), 'INVALID_ARGUMENT');

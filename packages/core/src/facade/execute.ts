@@ -16,7 +16,13 @@ export { admittedCandidates } from './rounds.js';
  * `runAttempt` (concurrency slot, health cut, attempt timeout) and the
  * feedback to router and events. A failure is also emitted on `error`.
  */
-export async function execute<T>(ctx: ExecutionContext, request: RouteRequest, options: CallOptions, run: (attempt: Attempt) => Promise<T>, hooks: ExecuteHooks<T>): Promise<T> {
+export async function execute<T>(
+  ctx: ExecutionContext,
+  request: RouteRequest,
+  options: CallOptions,
+  run: (attempt: Attempt) => Promise<T>,
+  hooks: ExecuteHooks<T>,
+): Promise<T> {
   const resource = request.resource.resource_id;
   // Plain literals, not spreads: these run on every call.
   const context: { resource: string; operation: string; key?: string } =

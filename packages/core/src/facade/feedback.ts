@@ -13,7 +13,15 @@ export type AttemptPlace = { resource: string; operation: string; key?: string; 
  * into a failure nor trigger another attempt. `place` is built only when needed
  * (not on a success without listeners).
  */
-export function attemptSucceeded(ctx: ExecutionContext, resource: string, binding: string, place: () => AttemptPlace, attempt: number, durationMs: number, bytes: number | undefined): void {
+export function attemptSucceeded(
+  ctx: ExecutionContext,
+  resource: string,
+  binding: string,
+  place: () => AttemptPlace,
+  attempt: number,
+  durationMs: number,
+  bytes: number | undefined,
+): void {
   notify(ctx.events, () => ctx.router.report(resource, binding, { ok: true, latencyMs: durationMs }));
   if (ctx.events.listenerCount('operation') > 0) {
     const event = place() as OperationEvent;

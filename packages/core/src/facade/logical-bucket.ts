@@ -195,7 +195,8 @@ export class LogicalBucketClient {
           } catch (e) {
             const internalCondition = !user && (stamped?.ifMatch !== undefined || stamped?.ifNoneMatch !== undefined);
             // The one code of the condition that lost: ALREADY_EXISTS for a create-only put, CONDITION_NOT_MET for ifMatch.
-            const lostRace = (ifNoneMatch !== undefined && isPolycloudError(e, 'ALREADY_EXISTS')) || (ifMatch !== undefined && isPolycloudError(e, 'CONDITION_NOT_MET'));
+            const lostRace =
+              (ifNoneMatch !== undefined && isPolycloudError(e, 'ALREADY_EXISTS')) || (ifMatch !== undefined && isPolycloudError(e, 'CONDITION_NOT_MET'));
             if (internalCondition && lostRace && race < MAX_STAMP_RACES && !bodyConsumed(normalized.body)) continue;
             throw e;
           }
@@ -207,7 +208,14 @@ export class LogicalBucketClient {
     if (this.#deps.pipeline?.commit) {
       const contentHash = stamped?.digest?.();
       await this.#deps.pipeline.commit(
-        { ...write, ...(stamped ? { metadata: stamped.metadata } : {}), ...(contentHash ? { contentHash } : {}), binding: this.binding(result.binding), result, ...(result.size !== undefined ? { size: result.size } : length !== undefined ? { size: length } : {}) },
+        {
+          ...write,
+          ...(stamped ? { metadata: stamped.metadata } : {}),
+          ...(contentHash ? { contentHash } : {}),
+          binding: this.binding(result.binding),
+          result,
+          ...(result.size !== undefined ? { size: result.size } : length !== undefined ? { size: length } : {}),
+        },
         opts.signal ? { signal: opts.signal, deadline } : { deadline },
       );
     }
@@ -357,7 +365,10 @@ export class LogicalBucketClient {
       { provider: this.#provider },
     );
     if (this.#deps.pipeline?.commit) {
-      await this.#deps.pipeline.commit({ ...write, ...(stamped ? { metadata: stamped.metadata } : {}), binding: this.binding(bindingId) }, opts.signal ? { signal: opts.signal, deadline } : { deadline });
+      await this.#deps.pipeline.commit(
+        { ...write, ...(stamped ? { metadata: stamped.metadata } : {}), binding: this.binding(bindingId) },
+        opts.signal ? { signal: opts.signal, deadline } : { deadline },
+      );
     }
   }
 
@@ -452,7 +463,11 @@ export class LogicalBucketClient {
         { provider: this.#provider },
       );
     }
-    const call = { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}), ...(opts.tags ? { tags: opts.tags } : {}) };
+    const call = {
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
+      ...(opts.tags ? { tags: opts.tags } : {}),
+    };
     const src = await this.get(source, call);
     try {
       return await this.put(destination, src.body, {
@@ -473,7 +488,10 @@ export class LogicalBucketClient {
    * that one cloud directly, without polycloud: no failover, and an upload through it
    * is not journaled for replication by this call.
    */
-  async presign(key: string, options: PresignOptions & CallOptions & { tags?: Record<string, string> }): Promise<{ url: string; binding: string; expiresAt: Date }> {
+  async presign(
+    key: string,
+    options: PresignOptions & CallOptions & { tags?: Record<string, string> },
+  ): Promise<{ url: string; binding: string; expiresAt: Date }> {
     validateKey(key);
     const opts = parseCall(bucketSchemas.presign, options, 'presign');
     return execute(

@@ -14,7 +14,13 @@ import { backoffDelay } from './retry.js';
  * a retryable error; between rounds it backs off with jitter. Every attempt counts
  * against `retry.maxAttempts`. Stops at once when the {@link CallDeadline} does.
  */
-export async function runRounds<T>(ctx: ExecutionContext, request: RouteRequest, deadline: CallDeadline, run: (attempt: Attempt) => Promise<T>, hooks: ExecuteHooks<T>): Promise<T> {
+export async function runRounds<T>(
+  ctx: ExecutionContext,
+  request: RouteRequest,
+  deadline: CallDeadline,
+  run: (attempt: Attempt) => Promise<T>,
+  hooks: ExecuteHooks<T>,
+): Promise<T> {
   const resource = request.resource.resource_id;
   const base = deadline.context;
   const maxAttempts = ctx.retry.maxAttempts;

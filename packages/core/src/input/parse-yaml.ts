@@ -36,7 +36,11 @@ export type LocatedIssue = ErrorIssue & { line?: number; column?: number };
  * alias count (billion laughs and `<<` merge bombs), and the parsed value's depth,
  * strings, entries and keys. Issues carry their line when known.
  */
-export function parseYamlText(text: string, maxBytes: number, options: { merge?: boolean } = {}): { ok: true; parsed: ParsedYaml } | { ok: false; issues: LocatedIssue[] } {
+export function parseYamlText(
+  text: string,
+  maxBytes: number,
+  options: { merge?: boolean } = {},
+): { ok: true; parsed: ParsedYaml } | { ok: false; issues: LocatedIssue[] } {
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > maxBytes) return { ok: false, issues: [{ path: [], message: `${bytes} bytes of text (at most ${maxBytes})` }] };
   const deep = prescanYaml(text);
@@ -54,7 +58,10 @@ export function parseYamlText(text: string, maxBytes: number, options: { merge?:
     const e = doc.errors[0]!;
     const at = e.linePos?.[0] ?? (Array.isArray(e.pos) ? lines.linePos(e.pos[0]) : undefined);
     const where = at ? ` at line ${at.line}, column ${at.col}` : '';
-    return { ok: false, issues: [{ path: [], message: `YAML syntax error${where}: ${e.message.split('\n')[0]}`, ...(at ? { line: at.line, column: at.col } : {}) }] };
+    return {
+      ok: false,
+      issues: [{ path: [], message: `YAML syntax error${where}: ${e.message.split('\n')[0]}`, ...(at ? { line: at.line, column: at.col } : {}) }],
+    };
   }
   // A map key that is itself a map or list would be stringified ("[a]"): refused, not changed.
   let complexKey: number | undefined;
@@ -70,7 +77,16 @@ export function parseYamlText(text: string, maxBytes: number, options: { merge?:
     },
   });
   if (complexKey !== undefined) {
-    return { ok: false, issues: [{ path: [], message: `a map key that is a map, a list or binary${complexKey ? ` at line ${complexKey}` : ''} (keys are strings)`, ...(complexKey ? { line: complexKey } : {}) }] };
+    return {
+      ok: false,
+      issues: [
+        {
+          path: [],
+          message: `a map key that is a map, a list or binary${complexKey ? ` at line ${complexKey}` : ''} (keys are strings)`,
+          ...(complexKey ? { line: complexKey } : {}),
+        },
+      ],
+    };
   }
   let raw: unknown;
   try {

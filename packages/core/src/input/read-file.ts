@@ -36,7 +36,11 @@ export function readTextFile(file: string, options: ReadTextFileOptions): string
     fd = openSync(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new PolycloudError(code === 'ENOENT' || code === 'ENOTDIR' ? 'NOT_FOUND' : 'PERMISSION_DENIED', `cannot read ${options.what} ${file} (${code ?? 'error'})`, { context, retryable: false });
+    throw new PolycloudError(
+      code === 'ENOENT' || code === 'ENOTDIR' ? 'NOT_FOUND' : 'PERMISSION_DENIED',
+      `cannot read ${options.what} ${file} (${code ?? 'error'})`,
+      { context, retryable: false },
+    );
   }
   try {
     const stat = fstatSync(fd);
@@ -44,7 +48,10 @@ export function readTextFile(file: string, options: ReadTextFileOptions): string
       throw new PolycloudError(options.invalidCode, `${options.what} ${file} is ${kindOf(stat)}, not a regular file`, { context, retryable: false });
     }
     if (stat.size > options.maxBytes) {
-      throw new PolycloudError(options.invalidCode, `${options.what} ${file} is ${stat.size} bytes (at most ${options.maxBytes})`, { context, retryable: false });
+      throw new PolycloudError(options.invalidCode, `${options.what} ${file} is ${stat.size} bytes (at most ${options.maxBytes})`, {
+        context,
+        retryable: false,
+      });
     }
     // Read in chunks up to the cap: a file that grew since fstat is refused, not read on.
     const chunks: Buffer[] = [];

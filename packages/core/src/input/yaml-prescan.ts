@@ -32,7 +32,10 @@ export function prescanYaml(text: string, maxDepth: number = INPUT_LIMITS.maxDep
     if (atLineStart) {
       // Indentation, then compact block indicators (`- `, `? `, `: `) count as columns.
       let col = 0;
-      while (i < n && (text[i] === ' ' || text[i] === '\t' || ((text[i] === '-' || text[i] === '?' || text[i] === ':') && (text[i + 1] === ' ' || text[i + 1] === '\t')))) {
+      while (
+        i < n &&
+        (text[i] === ' ' || text[i] === '\t' || ((text[i] === '-' || text[i] === '?' || text[i] === ':') && (text[i + 1] === ' ' || text[i + 1] === '\t')))
+      ) {
         col += text[i] === '-' || text[i] === '?' || text[i] === ':' ? 2 : 1;
         if (text[i] !== ' ' && text[i] !== '\t') i++;
         i++;

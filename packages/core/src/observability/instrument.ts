@@ -121,7 +121,9 @@ export function instrumentPolycloud(
     usage: gauge('polycloud.storage.usage'),
     quota: gauge('polycloud.storage.quota'),
   };
-  const objectives = polycloud.resources.flatMap((r) => (r.type === 'LogicalBucket' && r.replication.mode !== 'none' ? [[r.resource_id, r.replication.lag_objective_ms / 1000] as const] : []));
+  const objectives = polycloud.resources.flatMap((r) =>
+    r.type === 'LogicalBucket' && r.replication.mode !== 'none' ? [[r.resource_id, r.replication.lag_objective_ms / 1000] as const] : [],
+  );
   const observe = (result: ObservableResult, pick: (s: BindingTelemetry) => number | undefined) => {
     for (const s of states.all()) {
       const v = pick(s);
@@ -172,11 +174,20 @@ export function instrumentPolycloud(
       if (traced) {
         // Every attribute goes on at start, where samplers see it.
         const attempt = num(p['attempt']);
-        const span = tracer.startSpan(`${operation} ${resource}`, { kind: SpanKind.CLIENT, startTime: end - (ms ?? 0), attributes: attempt ? { ...all, 'polycloud.attempt': attempt } : all });
+        const span = tracer.startSpan(`${operation} ${resource}`, {
+          kind: SpanKind.CLIENT,
+          startTime: end - (ms ?? 0),
+          attributes: attempt ? { ...all, 'polycloud.attempt': attempt } : all,
+        });
         if (error) span.setStatus({ code: SpanStatusCode.ERROR, message: error });
         span.end(end);
       }
-      if (log.active) log.log('debug', { resource, binding, operation, ok: !error, durationMs: ms, ...(error ? { error: error } : {}) }, `${operation} on ${resource}/${binding} ${error ? `failed (${error})` : 'ok'}`);
+      if (log.active)
+        log.log(
+          'debug',
+          { resource, binding, operation, ok: !error, durationMs: ms, ...(error ? { error: error } : {}) },
+          `${operation} on ${resource}/${binding} ${error ? `failed (${error})` : 'ok'}`,
+        );
     },
     route(p) {
       const resource = res(p) ?? 'unknown';
@@ -185,8 +196,16 @@ export function instrumentPolycloud(
     },
     retry(p) {
       const error = code(p['error']);
-      retries.add(1, { 'polycloud.resource': res(p) ?? 'unknown', 'polycloud.operation': str(p['operation']) ?? 'unknown', ...(error ? { 'error.type': error } : {}) });
-      log.log('debug', { resource: res(p), operation: p['operation'], attempt: p['attempt'], delayMs: p['delayMs'], error }, `retrying ${String(p['operation'])} on ${res(p) ?? 'unknown'}`);
+      retries.add(1, {
+        'polycloud.resource': res(p) ?? 'unknown',
+        'polycloud.operation': str(p['operation']) ?? 'unknown',
+        ...(error ? { 'error.type': error } : {}),
+      });
+      log.log(
+        'debug',
+        { resource: res(p), operation: p['operation'], attempt: p['attempt'], delayMs: p['delayMs'], error },
+        `retrying ${String(p['operation'])} on ${res(p) ?? 'unknown'}`,
+      );
     },
     failover(p) {
       const error = code(p['error']);
@@ -199,12 +218,20 @@ export function instrumentPolycloud(
         'polycloud.binding': to,
         ...(error ? { 'error.type': error } : {}),
       });
-      log.log('warn', { resource: res(p), operation: p['operation'], from, to, error }, `failover on ${res(p) ?? 'unknown'}: ${from} → ${to} (${error ?? 'error'})`);
+      log.log(
+        'warn',
+        { resource: res(p), operation: p['operation'], from, to, error },
+        `failover on ${res(p) ?? 'unknown'}: ${from} → ${to} (${error ?? 'error'})`,
+      );
     },
     error(p) {
       const error = code(p['error']);
       const quiet = error === 'NOT_FOUND' || error === 'CONDITION_NOT_MET' || error === 'ALREADY_EXISTS';
-      log.log(quiet ? 'debug' : 'warn', { resource: res(p), operation: p['operation'], key: p['key'], error: p['error'] }, `${String(p['operation'])} on ${res(p) ?? 'unknown'} failed (${error ?? 'error'})`);
+      log.log(
+        quiet ? 'debug' : 'warn',
+        { resource: res(p), operation: p['operation'], key: p['key'], error: p['error'] },
+        `${String(p['operation'])} on ${res(p) ?? 'unknown'} failed (${error ?? 'error'})`,
+      );
     },
     health(p) {
       const resource = res(p);
@@ -249,7 +276,12 @@ export function instrumentPolycloud(
       const bindings = str(p['binding']) ?? str(p['to']) ?? str(p['target']);
       const lagMs = num(p['lagMs']) ?? (num(p['lagSeconds']) === undefined ? undefined : num(p['lagSeconds'])! * 1000);
       const backlog = num(p['backlog']) ?? num(p['pending']);
-      const targets = bindings ? [bindings] : states.all().filter((s) => s.resource === resource).map((s) => s.binding);
+      const targets = bindings
+        ? [bindings]
+        : states
+            .all()
+            .filter((s) => s.resource === resource)
+            .map((s) => s.binding);
       for (const b of targets) {
         const s = states.get(resource, b);
         if (lagMs !== undefined) {
@@ -267,7 +299,11 @@ export function instrumentPolycloud(
     job(p) {
       const state = str(p['type']) ?? str((p['status'] as Payload | undefined)?.['state'])?.toLowerCase() ?? 'unknown';
       jobs.add(1, { 'polycloud.resource': res(p) ?? 'unknown', 'polycloud.binding': str(p['binding']) ?? 'unknown', 'polycloud.job.state': state });
-      log.log(state === 'failed' ? 'warn' : 'info', { resource: res(p), binding: p['binding'], jobId: p['jobId'], state }, `job ${String(p['jobId'])} on ${res(p) ?? 'unknown'}: ${state}`);
+      log.log(
+        state === 'failed' ? 'warn' : 'info',
+        { resource: res(p), binding: p['binding'], jobId: p['jobId'], state },
+        `job ${String(p['jobId'])} on ${res(p) ?? 'unknown'}: ${state}`,
+      );
     },
     warning(p) {
       log.log('warn', { resource: res(p), binding: p['binding'], code: p['code'] }, str(p['message']) ?? `warning: ${str(p['code']) ?? 'unknown'}`);

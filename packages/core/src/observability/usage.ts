@@ -14,7 +14,11 @@ export interface BindingUsage {
  * Listing costs one request per page: run it on a schedule (hourly), not per request.
  * `only` restricts it to some binding ids.
  */
-export async function measureBucketUsage(polycloud: Polycloud, bucketId: string, options: { only?: readonly string[]; signal?: AbortSignal } = {}): Promise<BindingUsage[]> {
+export async function measureBucketUsage(
+  polycloud: Polycloud,
+  bucketId: string,
+  options: { only?: readonly string[]; signal?: AbortSignal } = {},
+): Promise<BindingUsage[]> {
   const client = polycloud.bucket(bucketId);
   const bindings = client.resource.providers.filter((b) => !options.only || options.only.includes(b.id));
   return Promise.all(
@@ -24,7 +28,10 @@ export async function measureBucketUsage(polycloud: Polycloud, bucketId: string,
       let bytes = 0;
       let token: string | undefined;
       do {
-        const page = await adapter.list(b.physical_id, { ...(token ? { continuationToken: token } : {}), ...(options.signal ? { signal: options.signal } : {}) });
+        const page = await adapter.list(b.physical_id, {
+          ...(token ? { continuationToken: token } : {}),
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
         for (const o of page.objects) {
           if (o.key.startsWith('_polycloud/')) continue;
           objects++;

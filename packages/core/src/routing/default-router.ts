@@ -50,7 +50,7 @@ export function createDefaultRouter(options: DefaultRouterOptions = {}): (contex
         try {
           ({ passed, rejected } = hardFilter(request, context));
         } catch (e) {
-          rejected = ((e as { context?: { rejected?: typeof rejected } }).context?.rejected) ?? [];
+          rejected = (e as { context?: { rejected?: typeof rejected } }).context?.rejected ?? [];
         }
         const ranked = order(resourceId, passed);
         const candidates: ExplainedCandidate[] = request.resource.providers.map((b) => {

@@ -7,7 +7,10 @@ type Path = (string | number)[];
 /** Every name in a `residency` tag must be a zone, or a region (pattern) some binding of the resource is in. */
 export function checkResidencyTag(value: string | undefined, regions: string[], zones: ResidencyZones, at: Path, issues: ErrorIssue[]): void {
   if (value === undefined) return;
-  for (const name of value.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const name of value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     if (Object.hasOwn(zones, name)) continue;
     if (regions.some((r) => regionMatches(r, name))) continue;
     const known = Object.keys(zones);

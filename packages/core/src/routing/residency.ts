@@ -6,12 +6,15 @@ import type { Binding } from '../urm/binding.js';
  */
 export type ResidencyZones = Record<string, string[]>;
 
-export type ComplianceVerdict =
-  | { ok: true }
-  | { ok: false; reason: 'residency' | 'classification'; detail: string };
+export type ComplianceVerdict = { ok: true } | { ok: false; reason: 'residency' | 'classification'; detail: string };
 
 function list(value: string | undefined): string[] {
-  return value ? value.split(',').map((s) => s.trim()).filter(Boolean) : [];
+  return value
+    ? value
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : [];
 }
 
 /** Whether `region` matches a zone pattern (`*` at the end is a prefix match). */

@@ -6,17 +6,7 @@ import type { UrmDocument } from '../urm/resources.js';
 import type { ResidencyZones } from './residency.js';
 
 /** What an operation does, as routing sees it. */
-export type OperationKind =
-  | 'read'
-  | 'head'
-  | 'list'
-  | 'write'
-  | 'delete'
-  | 'copy'
-  | 'presign'
-  | 'submit'
-  | 'status'
-  | 'cancel';
+export type OperationKind = 'read' | 'head' | 'list' | 'write' | 'delete' | 'copy' | 'presign' | 'submit' | 'status' | 'cancel';
 
 export interface RouteRequest {
   resource: UrmDocument;

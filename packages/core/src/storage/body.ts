@@ -67,7 +67,8 @@ export function readAll(stream: AsyncIterable<Uint8Array | string>, signal?: Abo
   );
 }
 
-const aborted = (signal: AbortSignal) => new PolycloudError('ABORTED', 'reading the body was aborted', { cause: signal.reason, retryable: false, context: { path: ['body'] } });
+const aborted = (signal: AbortSignal) =>
+  new PolycloudError('ABORTED', 'reading the body was aborted', { cause: signal.reason, retryable: false, context: { path: ['body'] } });
 
 function readAllOf(stream: AsyncIterable<Uint8Array | string>): Promise<Buffer> {
   if (!(stream instanceof Readable)) return readIterable(stream);
@@ -104,7 +105,8 @@ function readAllOf(stream: AsyncIterable<Uint8Array | string>): Promise<Buffer> 
     // nobody listening would make that an uncaught exception.
     stream.on('error', fail);
     if (stream.errored) return fail(stream.errored);
-    if (stream.readableEnded || stream.destroyed) return fail(Object.assign(new Error('the stream was already read or destroyed'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    if (stream.readableEnded || stream.destroyed)
+      return fail(Object.assign(new Error('the stream was already read or destroyed'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
     stream.on('data', onData);
     stream.on('end', onEnd);
     stream.on('close', onClose);

@@ -64,17 +64,14 @@ const META_NAME = /^[a-z0-9][a-z0-9_-]{0,127}$/;
  * what their headers cannot carry), and not using the reserved `pc_` prefix unless
  * `allowReserved`.
  */
-export function validateMetadata(
-  metadata: unknown,
-  path: (string | number)[] = ['metadata'],
-  allowReserved = false,
-): UserMetadata | undefined {
+export function validateMetadata(metadata: unknown, path: (string | number)[] = ['metadata'], allowReserved = false): UserMetadata | undefined {
   if (metadata === undefined) return undefined;
   const fail = (why: string, p = path) => new PolycloudError('INVALID_ARGUMENT', `invalid metadata: ${why}`, { context: { path: p }, retryable: false });
   if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) throw fail('expected an object of strings');
   for (const [name, value] of Object.entries(metadata)) {
     if (!META_NAME.test(name)) throw fail(`name "${name}" must match ${META_NAME}`, [...path, name]);
-    if (!allowReserved && name.startsWith(RESERVED_METADATA_PREFIX)) throw fail(`name "${name}" uses the reserved prefix "${RESERVED_METADATA_PREFIX}"`, [...path, name]);
+    if (!allowReserved && name.startsWith(RESERVED_METADATA_PREFIX))
+      throw fail(`name "${name}" uses the reserved prefix "${RESERVED_METADATA_PREFIX}"`, [...path, name]);
     if (typeof value !== 'string') throw fail(`value of "${name}" must be a string`, [...path, name]);
     if (LONE_SURROGATE.test(value)) throw fail(`value of "${name}" is not valid UTF-16`, [...path, name]);
   }

@@ -4,7 +4,15 @@
  * @module @polycloud/core/testing
  */
 export { createFakeClock, type FakeClock } from './clock.js';
-export { createMemoryCloud, compareUtf8, isMemoryCloud, type MemoryCloud, type MemoryCloudOptions, type MemoryObject, type MemoryWrite } from './memory/cloud.js';
+export {
+  createMemoryCloud,
+  compareUtf8,
+  isMemoryCloud,
+  type MemoryCloud,
+  type MemoryCloudOptions,
+  type MemoryObject,
+  type MemoryWrite,
+} from './memory/cloud.js';
 export {
   MemoryStorageAdapterOptionsSchema,
   MemoryCapabilitiesSchema,

@@ -17,7 +17,10 @@ export const BindingSchema = z.strictObject({
     .max(1024)
     .refine((id) => !id.split(/[/\\]/).some((segment) => segment === '..' || segment === '.'), 'a physical_id has no "." or ".." path segments'),
   /** Binding id inside the resource; defaults to `cloud` (must then be unique). */
-  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'letters, digits, . _ : - (max 128)').optional(),
+  id: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'letters, digits, . _ : - (max 128)')
+    .optional(),
   /** Name of the configured provider (adapter instance) serving it; defaults to `cloud`. */
   provider: name.optional(),
   /** Cloud region (`eu-west-1`, `europe-west1`, `westeurope`). Needed for residency. */

@@ -38,7 +38,10 @@ function crossCheck(doc: UrmDocument, path: Path, issues: ErrorIssue[]): void {
       issues.push({ path: [...path, 'replication', 'state_binding'], message: `no binding with id "${r.state_binding}"${didYouMean(r.state_binding, ids)}` });
     }
     if (r.journal_placement === 'state' && r.state_binding === undefined) {
-      issues.push({ path: [...path, 'replication', 'journal_placement'], message: 'journal_placement "state" needs state_binding (the binding whose journal takes every record)' });
+      issues.push({
+        path: [...path, 'replication', 'journal_placement'],
+        message: 'journal_placement "state" needs state_binding (the binding whose journal takes every record)',
+      });
     }
     for (const id of Object.keys(r.state_buckets ?? {})) {
       if (!ids.has(id)) issues.push({ path: [...path, 'replication', 'state_buckets', id], message: `no binding with id "${id}"${didYouMean(id, ids)}` });

@@ -47,7 +47,11 @@ export const ReplicationPolicySchema = z.strictObject({
   /** A reconcile deleting more than this share of a bucket stops and asks. */
   max_delete_fraction: z.number().min(0).max(1).default(0.5),
   /** Objects written before this lag (ms) count against the lag objective. */
-  lag_objective_ms: z.number().int().min(0).default(15 * 60_000),
+  lag_objective_ms: z
+    .number()
+    .int()
+    .min(0)
+    .default(15 * 60_000),
   /**
    * Binding id whose bucket holds the replication engine's leases and partition state
    * (@polycloud/sync's `stateBinding`): one that enforces conditional writes.

@@ -12,7 +12,12 @@ export const PriceWindowSchema = z.strictObject({
   from: clock,
   to: clock,
   multiplier: z.number().finite().positive(),
-  utc_offset_minutes: z.number().int().min(-14 * 60).max(14 * 60).optional(),
+  utc_offset_minutes: z
+    .number()
+    .int()
+    .min(-14 * 60)
+    .max(14 * 60)
+    .optional(),
 });
 
 /**

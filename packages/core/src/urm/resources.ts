@@ -2,9 +2,7 @@ import { z } from 'zod';
 import { type Binding, BindingSchema } from './binding.js';
 import { ReplicationPolicySchema, RoutingPolicySchema } from './policies.js';
 
-const resourceId = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'letters, digits, . _ - (max 128), starting with a letter or digit');
+const resourceId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'letters, digits, . _ - (max 128), starting with a letter or digit');
 
 const tags = z.record(z.string().min(1).max(128), z.string().max(256));
 

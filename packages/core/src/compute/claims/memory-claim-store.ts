@@ -38,7 +38,8 @@ export function createMemoryClaimStore(options: MemoryClaimStoreOptions = {}): C
     async update(key, record, version, o) {
       aborted(o?.signal);
       const e = claims.get(key);
-      if (!e || String(e.version) !== version) throw new PolycloudError('CONDITION_NOT_MET', 'the claim changed', { context: { operation: 'claim' }, retryable: false });
+      if (!e || String(e.version) !== version)
+        throw new PolycloudError('CONDITION_NOT_MET', 'the claim changed', { context: { operation: 'claim' }, retryable: false });
       const next = { record: { ...record }, version: ++seq };
       claims.set(key, next);
       return entry(next);

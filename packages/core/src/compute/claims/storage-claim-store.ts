@@ -49,7 +49,11 @@ export function createStorageClaimStore(options: StorageClaimStoreOptions): Clai
     },
     async create(key, record, opts) {
       try {
-        const r = await adapter.put(bucket, objectKey(key), encode(record), { ifNoneMatch: '*', contentType: 'application/json', ...(opts?.signal ? { signal: opts.signal } : {}) });
+        const r = await adapter.put(bucket, objectKey(key), encode(record), {
+          ifNoneMatch: '*',
+          contentType: 'application/json',
+          ...(opts?.signal ? { signal: opts.signal } : {}),
+        });
         return { record: { ...record }, version: r.versionToken } satisfies ClaimEntry;
       } catch (e) {
         if (isPolycloudError(e, 'ALREADY_EXISTS') || isPolycloudError(e, 'CONDITION_NOT_MET')) {
@@ -60,7 +64,11 @@ export function createStorageClaimStore(options: StorageClaimStoreOptions): Clai
     },
     async update(key, record, version, opts) {
       try {
-        const r = await adapter.put(bucket, objectKey(key), encode(record), { ifMatch: version, contentType: 'application/json', ...(opts?.signal ? { signal: opts.signal } : {}) });
+        const r = await adapter.put(bucket, objectKey(key), encode(record), {
+          ifMatch: version,
+          contentType: 'application/json',
+          ...(opts?.signal ? { signal: opts.signal } : {}),
+        });
         return { record: { ...record }, version: r.versionToken };
       } catch (e) {
         if (isPolycloudError(e, 'CONDITION_NOT_MET') || isPolycloudError(e, 'NOT_FOUND') || isPolycloudError(e, 'ALREADY_EXISTS')) {

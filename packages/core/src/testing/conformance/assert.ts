@@ -28,11 +28,20 @@ export function bytesEqual(actual: Uint8Array, expected: Uint8Array, message: st
 
 function notPolycloud(e: unknown, message: string, expected: string): AssertionError {
   const name = (e as { name?: unknown } | null)?.name;
-  return new AssertionError({ message: `${message}: expected a PolycloudError ${expected}, got a ${String(name)} (not a PolycloudError)`, actual: e, expected });
+  return new AssertionError({
+    message: `${message}: expected a PolycloudError ${expected}, got a ${String(name)} (not a PolycloudError)`,
+    actual: e,
+    expected,
+  });
 }
 
 function wrongCode(e: PolycloudError, message: string, wanted: readonly ErrorCode[]): AssertionError {
-  return new AssertionError({ message: `${message}: expected code ${wanted.join(' | ')}, got ${e.code}`, actual: e.code, expected: wanted.join(' | '), operator: 'code' });
+  return new AssertionError({
+    message: `${message}: expected code ${wanted.join(' | ')}, got ${e.code}`,
+    actual: e.code,
+    expected: wanted.join(' | '),
+    operator: 'code',
+  });
 }
 
 function succeeded(message: string, expected: string): AssertionError {

@@ -54,7 +54,10 @@ export const computeConformanceCases: readonly ComputeConformanceCase[] = Object
       await rejectsWithCode(() => ctx.adapter.submit(ctx.target, job), 'ALREADY_EXISTS', 'a second submit of the key');
       equal((await ctx.adapter.find(ctx.target, job.idempotencyKey))?.jobId, first.jobId, 'find() after the refused submit returns the first job');
       const live = await ctx.adapter.status(ctx.target, first.jobId);
-      ok(live.state === 'PENDING' || live.state === 'RUNNING' || live.state === 'SUCCEEDED', `the first job is untouched by the refused submit, got ${live.state}`);
+      ok(
+        live.state === 'PENDING' || live.state === 'RUNNING' || live.state === 'SUCCEEDED',
+        `the first job is untouched by the refused submit, got ${live.state}`,
+      );
       await ctx.finish(first.jobId, 0);
       await rejectsWithCode(() => ctx.adapter.submit(ctx.target, job), 'ALREADY_EXISTS', 'a submit after the job finished (not a new run)');
       equal((await ctx.adapter.find(ctx.target, job.idempotencyKey))?.jobId, first.jobId, 'find() still returns the finished first job');

@@ -41,7 +41,11 @@ export interface ComputeConformanceCase {
   run(ctx: ComputeCaseContext): Promise<void>;
 }
 
-export function computeSkipReason(capabilities: Readonly<ComputeCapabilities>, needs: readonly ComputeCapability[], gaps: ComputeConformanceGaps = {}): string | undefined {
+export function computeSkipReason(
+  capabilities: Readonly<ComputeCapabilities>,
+  needs: readonly ComputeCapability[],
+  gaps: ComputeConformanceGaps = {},
+): string | undefined {
   for (const need of needs) {
     if (gaps[need]) return `${need}: ${gaps[need]}`;
     if (capabilities[need] !== true) return `adapter does not declare ${need}`;

@@ -1,7 +1,14 @@
 import type { StorageAdapter } from '@polycloud/core/spi';
 import { conformanceRunPrefix } from './run-id.js';
 import { storageConformanceCases, storageFaultCases } from './storage-cases.js';
-import { type StorageCaseContext, type StorageConformanceCase, type StorageConformanceFaults, type StorageConformanceGaps, type StorageFaultCase, storageSkipReason } from './storage-types.js';
+import {
+  type StorageCaseContext,
+  type StorageConformanceCase,
+  type StorageConformanceFaults,
+  type StorageConformanceGaps,
+  type StorageFaultCase,
+  storageSkipReason,
+} from './storage-types.js';
 
 /** The outcome of one case run outside vitest. */
 export interface ConformanceCaseResult {

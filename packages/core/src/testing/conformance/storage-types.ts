@@ -41,7 +41,11 @@ export interface StorageConformanceCase {
  * Why a case cannot run here, or undefined when it can: a gap's text wins, then
  * "adapter does not declare X" for a capability the adapter does not declare.
  */
-export function storageSkipReason(capabilities: Readonly<StorageCapabilities>, needs: readonly StorageConformanceNeed[], gaps: StorageConformanceGaps = {}): string | undefined {
+export function storageSkipReason(
+  capabilities: Readonly<StorageCapabilities>,
+  needs: readonly StorageConformanceNeed[],
+  gaps: StorageConformanceGaps = {},
+): string | undefined {
   for (const need of needs) {
     const gap = gaps[need];
     if (gap) return `${need}: ${gap}`;

@@ -22,7 +22,7 @@ export interface StorageConformanceOptions {
 }
 
 /** Why the fault cases are skipped when the suite has no `faults` hook. */
-const NO_FAULTS_HOOK = 'no faults hook: pass faults: { stop, start } (e.g. the emulator\'s stop / restart) to run the fault cases';
+const NO_FAULTS_HOOK = "no faults hook: pass faults: { stop, start } (e.g. the emulator's stop / restart) to run the fault cases";
 
 /** Counts of one suite, filled in as it runs (also printed when it ends). */
 export interface ConformanceReport {

@@ -24,9 +24,13 @@ export function vitestApi(): VitestApi {
     cached = require(entry) as VitestApi;
     return cached;
   } catch (cause) {
-    throw new PolycloudError('UNSUPPORTED', 'the conformance suites run on vitest 4: install vitest (an optional peer of @polycloud/core) and run them from a vitest test file', {
-      cause,
-      retryable: false,
-    });
+    throw new PolycloudError(
+      'UNSUPPORTED',
+      'the conformance suites run on vitest 4: install vitest (an optional peer of @polycloud/core) and run them from a vitest test file',
+      {
+        cause,
+        retryable: false,
+      },
+    );
   }
 }

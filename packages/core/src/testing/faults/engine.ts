@@ -35,10 +35,14 @@ const emptyStats = (): FaultStats => ({ calls: {}, passedThrough: {}, errors: {}
 const bump = (m: Record<string, number>, op: string) => void (m[op] = (m[op] ?? 0) + 1);
 const checkRate = (rate: unknown, name: string): Rates => {
   const parsed = FaultRatesSchema.safeParse(rate);
-  if (!parsed.success) throw new PolycloudError('INVALID_ARGUMENT', `${name} needs a rate in [0, 1] or a map of operation → rate`, { context: { path: [name] }, retryable: false });
+  if (!parsed.success)
+    throw new PolycloudError('INVALID_ARGUMENT', `${name} needs a rate in [0, 1] or a map of operation → rate`, {
+      context: { path: [name] },
+      retryable: false,
+    });
   return parsed.data;
 };
-const rateOf = (r: Rates, op: string) => (typeof r === 'number' ? r : r[op] ?? 0);
+const rateOf = (r: Rates, op: string) => (typeof r === 'number' ? r : (r[op] ?? 0));
 
 /** The shared core of the fault injectors: decides, per call, what goes wrong. */
 export interface FaultEngine<Op extends string> extends FaultControls<Op> {
@@ -63,7 +67,11 @@ export function createFaultEngine<Op extends string>(provider: string, options: 
     try {
       await sleep(clock, ms, signal);
     } catch (cause) {
-      throw new PolycloudError('ABORTED', `${op} was aborted (injected delay)`, { cause, context: { provider, operation: op, injected: true }, retryable: false });
+      throw new PolycloudError('ABORTED', `${op} was aborted (injected delay)`, {
+        cause,
+        context: { provider, operation: op, injected: true },
+        retryable: false,
+      });
     }
   };
 

@@ -23,10 +23,15 @@ export const FaultInjectionOptionsSchema = z.strictObject({
   /** Chance that a call reaches the adapter and takes effect, but its answer is lost (UNAVAILABLE). */
   lostResponseRate: FaultRatesSchema.default(0),
   /** Clock for latency and timeouts; default the system clock. */
-  clock: z.custom<Clock>((v) => v === undefined || (typeof v === 'object' && v !== null && typeof (v as Clock).setTimeout === 'function'), 'expected a Clock').optional(),
+  clock: z
+    .custom<Clock>((v) => v === undefined || (typeof v === 'object' && v !== null && typeof (v as Clock).setTimeout === 'function'), 'expected a Clock')
+    .optional(),
 });
 
-export type FaultInjectionOptions<Op extends string = string> = Omit<z.input<typeof FaultInjectionOptionsSchema>, 'errorRate' | 'timeoutRate' | 'lostResponseRate'> & {
+export type FaultInjectionOptions<Op extends string = string> = Omit<
+  z.input<typeof FaultInjectionOptionsSchema>,
+  'errorRate' | 'timeoutRate' | 'lostResponseRate'
+> & {
   errorRate?: number | Partial<Record<Op, number>>;
   timeoutRate?: number | Partial<Record<Op, number>>;
   lostResponseRate?: number | Partial<Record<Op, number>>;

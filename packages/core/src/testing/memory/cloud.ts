@@ -175,5 +175,10 @@ export function createMemoryCloud(options: MemoryCloudOptions = {}): MemoryCloud
 
 /** True for a MemoryCloud (used by option schemas). */
 export function isMemoryCloud(value: unknown): value is MemoryCloud {
-  return typeof value === 'object' && value !== null && typeof (value as MemoryCloud).putObject === 'function' && typeof (value as MemoryCloud).nextVersion === 'function';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as MemoryCloud).putObject === 'function' &&
+    typeof (value as MemoryCloud).nextVersion === 'function'
+  );
 }

@@ -18,7 +18,9 @@ export const MemoryComputeAdapterOptionsSchema = z.strictObject({
   /** Instance name; the registry passes the provider's name. */
   name: z.string().min(1).default('memory'),
   /** Drives the lifecycle; default the system clock. Pass `createFakeClock()` for deterministic tests. */
-  clock: z.custom<Clock>((v) => v === undefined || (typeof v === 'object' && v !== null && typeof (v as Clock).now === 'function'), 'expected a Clock').optional(),
+  clock: z
+    .custom<Clock>((v) => v === undefined || (typeof v === 'object' && v !== null && typeof (v as Clock).now === 'function'), 'expected a Clock')
+    .optional(),
   /** Time a job stays PENDING, ms. Default 0 (RUNNING at once). */
   pendingMs: ms.default(0),
   /** Time a job stays RUNNING, ms; `null` = until `complete()` / `cancel()`. Default 1000. */

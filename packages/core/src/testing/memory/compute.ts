@@ -1,4 +1,14 @@
-import { type ComputeAdapter, type ComputeAdapterFactory, type ComputeCapabilities, type ComputeTarget, type ErrorCode, type JobStatus, parseWithSchema, systemClock, TERMINAL_JOB_STATES } from '@polycloud/core/spi';
+import {
+  type ComputeAdapter,
+  type ComputeAdapterFactory,
+  type ComputeCapabilities,
+  type ComputeTarget,
+  type ErrorCode,
+  type JobStatus,
+  parseWithSchema,
+  systemClock,
+  TERMINAL_JOB_STATES,
+} from '@polycloud/core/spi';
 import { memoryError, throwIfAborted } from '../errors.js';
 import { MEMORY_COMPUTE_CAPABILITIES, type MemoryComputeAdapterOptions, MemoryComputeAdapterOptionsSchema } from './compute-options.js';
 
@@ -73,7 +83,14 @@ export function createMemoryComputeAdapter(options: MemoryComputeAdapterOptions 
     const endAt = job.runMs === null ? Infinity : job.startedMs! + job.runMs;
     const timeoutAt = job.timeoutMs === undefined ? Infinity : job.startedMs! + job.timeoutMs;
     if (timeoutAt < endAt && now >= timeoutAt) finish(job, timeoutAt, 'FAILED', undefined, `timed out after ${job.timeoutMs} ms`);
-    else if (now >= endAt) finish(job, endAt, job.exitCode === 0 ? 'SUCCEEDED' : 'FAILED', job.exitCode, job.exitCode === 0 ? undefined : job.reason ?? `exited with code ${job.exitCode}`);
+    else if (now >= endAt)
+      finish(
+        job,
+        endAt,
+        job.exitCode === 0 ? 'SUCCEEDED' : 'FAILED',
+        job.exitCode,
+        job.exitCode === 0 ? undefined : (job.reason ?? `exited with code ${job.exitCode}`),
+      );
   };
 
   const snapshot = (job: MemoryJob): MemoryJobStatus => {
@@ -107,13 +124,29 @@ export function createMemoryComputeAdapter(options: MemoryComputeAdapterOptions 
       // Create-or-fail (as GCP Batch job ids): a second create of a key is refused. Without
       // idempotentSubmit the fake behaves as a provider that allows duplicate names.
       const existing = caps.idempotentSubmit ? byKey.get(mapKey) : undefined;
-      if (existing) throw memoryError('ALREADY_EXISTS', `a job with idempotency key ${request.idempotencyKey} already exists (${existing})`, { operation: 'submit', key: request.idempotencyKey }, false);
+      if (existing)
+        throw memoryError(
+          'ALREADY_EXISTS',
+          `a job with idempotency key ${request.idempotencyKey} already exists (${existing})`,
+          { operation: 'submit', key: request.idempotencyKey },
+          false,
+        );
       if (request.cpu > caps.maxCpu || request.memoryMiB > caps.maxMemoryMiB) {
-        throw memoryError('INVALID_ARGUMENT', `job asks for ${request.cpu} vCPU / ${request.memoryMiB} MiB, over ${caps.maxCpu} / ${caps.maxMemoryMiB}`, { operation: 'submit', path: ['resources'] }, false);
+        throw memoryError(
+          'INVALID_ARGUMENT',
+          `job asks for ${request.cpu} vCPU / ${request.memoryMiB} MiB, over ${caps.maxCpu} / ${caps.maxMemoryMiB}`,
+          { operation: 'submit', path: ['resources'] },
+          false,
+        );
       }
       if (injected.count > 0) {
         injected = { ...injected, count: injected.count - 1 };
-        throw memoryError(injected.code, `injected ${injected.code} on submit`, { operation: 'submit', key: request.idempotencyKey }, injected.code === 'QUOTA_EXCEEDED' ? true : undefined);
+        throw memoryError(
+          injected.code,
+          `injected ${injected.code} on submit`,
+          { operation: 'submit', key: request.idempotencyKey },
+          injected.code === 'QUOTA_EXCEEDED' ? true : undefined,
+        );
       }
       if (maxConcurrent !== undefined && active() >= maxConcurrent) {
         throw memoryError('QUOTA_EXCEEDED', `at most ${maxConcurrent} jobs may run at once`, { operation: 'submit', key: request.idempotencyKey }, true);
@@ -172,7 +205,7 @@ export function createMemoryComputeAdapter(options: MemoryComputeAdapterOptions 
         const now = clock.now();
         if (job.status.state === 'PENDING') job.status = { ...job.status, startedAt: new Date(now) };
         const exitCode = outcome.exitCode ?? 0;
-        finish(job, now, exitCode === 0 ? 'SUCCEEDED' : 'FAILED', exitCode, exitCode === 0 ? undefined : outcome.reason ?? `exited with code ${exitCode}`);
+        finish(job, now, exitCode === 0 ? 'SUCCEEDED' : 'FAILED', exitCode, exitCode === 0 ? undefined : (outcome.reason ?? `exited with code ${exitCode}`));
       }
       return publicStatus(job);
     },

@@ -49,7 +49,9 @@ export const MemoryStorageAdapterOptionsSchema = z.strictObject({
   /** Share one store between adapters (and reach it out-of-band); default a fresh one. */
   cloud: z.custom<MemoryCloud>((v) => v === undefined || isMemoryCloud(v), 'expected a MemoryCloud').optional(),
   /** Time source for lastModified and presign expiry; default the cloud's clock. */
-  clock: z.custom<Clock>((v) => v === undefined || (typeof v === 'object' && v !== null && typeof (v as Clock).now === 'function'), 'expected a Clock').optional(),
+  clock: z
+    .custom<Clock>((v) => v === undefined || (typeof v === 'object' && v !== null && typeof (v as Clock).now === 'function'), 'expected a Clock')
+    .optional(),
 });
 
 export type MemoryStorageAdapterOptions = z.input<typeof MemoryStorageAdapterOptionsSchema>;

@@ -1,4 +1,13 @@
-import { type GetResult, type ObjectInfo, parseWithSchema, type StorageAdapter, type StorageAdapterFactory, type StorageCapabilities, unsupportedOperationError, type UserMetadata } from '@polycloud/core/spi';
+import {
+  type GetResult,
+  type ObjectInfo,
+  parseWithSchema,
+  type StorageAdapter,
+  type StorageAdapterFactory,
+  type StorageCapabilities,
+  unsupportedOperationError,
+  type UserMetadata,
+} from '@polycloud/core/spi';
 import { memoryError, throwIfAborted } from '../errors.js';
 import { bytesStream, consumeBody } from './body.js';
 import { createMemoryCloud, type MemoryCloud, type MemoryObject } from './cloud.js';
@@ -44,7 +53,8 @@ export function createMemoryStorageAdapter(options: MemoryStorageAdapterOptions 
 
   const ctx = (operation: string, bucket: string, key?: string) => ({ operation, bucket, ...(key === undefined ? {} : { key }) });
   const need = (capability: keyof StorageCapabilities, operation: string) => {
-    if (caps[capability] !== true) throw unsupportedOperationError(operation, capability, { provider: 'memory' }, `memory adapter "${opts.name}" is configured without it`);
+    if (caps[capability] !== true)
+      throw unsupportedOperationError(operation, capability, { provider: 'memory' }, `memory adapter "${opts.name}" is configured without it`);
   };
   const checkKey = (key: string, operation: string) => {
     if (typeof key !== 'string' || key.length === 0 || Buffer.byteLength(key, 'utf8') > caps.maxKeyBytes) {
@@ -91,7 +101,12 @@ export function createMemoryStorageAdapter(options: MemoryStorageAdapterOptions 
       const max = Math.min(caps.maxObjectBytes, caps.multipart ? Infinity : caps.maxSinglePutBytes);
       const data = await consumeBody(body, max, o.signal);
       if (o.contentLength !== undefined && o.contentLength !== data.byteLength) {
-        throw memoryError('INVALID_ARGUMENT', `contentLength ${o.contentLength} differs from the ${data.byteLength} bytes sent`, { path: ['contentLength'] }, false);
+        throw memoryError(
+          'INVALID_ARGUMENT',
+          `contentLength ${o.contentLength} differs from the ${data.byteLength} bytes sent`,
+          { path: ['contentLength'] },
+          false,
+        );
       }
       throwIfAborted(o.signal);
       // Conditions are evaluated at commit time, atomically (no await below).
@@ -119,7 +134,12 @@ export function createMemoryStorageAdapter(options: MemoryStorageAdapterOptions 
         throw memoryError('INVALID_ARGUMENT', 'range must have integers 0 ≤ start ≤ end', { ...ctx('get', bucket, key), path: ['range'] }, false);
       }
       if (start >= size) {
-        throw memoryError('INVALID_ARGUMENT', `range starts at ${start}, past the end of a ${size}-byte object`, { ...ctx('get', bucket, key), path: ['range', 'start'] }, false);
+        throw memoryError(
+          'INVALID_ARGUMENT',
+          `range starts at ${start}, past the end of a ${size}-byte object`,
+          { ...ctx('get', bucket, key), path: ['range', 'start'] },
+          false,
+        );
       }
       const last = Math.min(end ?? size - 1, size - 1);
       return { info: info(obj), body: bytesStream(obj.data.subarray(start, last + 1)) };
@@ -166,7 +186,12 @@ export function createMemoryStorageAdapter(options: MemoryStorageAdapterOptions 
       need('batchDelete', 'deleteMany');
       requireBucket(bucket);
       if (keys.length > caps.maxBatchDeleteKeys) {
-        throw memoryError('INVALID_ARGUMENT', `at most ${caps.maxBatchDeleteKeys} keys per deleteMany`, { ...ctx('deleteMany', bucket), path: ['keys'] }, false);
+        throw memoryError(
+          'INVALID_ARGUMENT',
+          `at most ${caps.maxBatchDeleteKeys} keys per deleteMany`,
+          { ...ctx('deleteMany', bucket), path: ['keys'] },
+          false,
+        );
       }
       for (const key of keys) cloud.deleteObject(bucket, key);
       return { deleted: [...keys], errors: [] };
@@ -205,11 +230,23 @@ export function createMemoryStorageAdapter(options: MemoryStorageAdapterOptions 
 
 /** The same cloud, creating a bucket whenever one is first touched. */
 function withAutoCreate(cloud: MemoryCloud): MemoryCloud {
-  const touch = <A extends unknown[], R>(fn: (bucket: string, ...rest: A) => R) => (bucket: string, ...rest: A): R => {
-    cloud.createBucket(bucket);
-    return fn(bucket, ...rest);
+  const touch =
+    <A extends unknown[], R>(fn: (bucket: string, ...rest: A) => R) =>
+    (bucket: string, ...rest: A): R => {
+      cloud.createBucket(bucket);
+      return fn(bucket, ...rest);
+    };
+  return {
+    ...cloud,
+    objects: touch(cloud.objects),
+    keys: touch(cloud.keys),
+    sortedKeys: touch(cloud.sortedKeys),
+    peek: touch(cloud.peek),
+    getObject: touch(cloud.getObject),
+    stat: touch(cloud.stat),
+    putObject: touch(cloud.putObject),
+    deleteObject: touch(cloud.deleteObject),
   };
-  return { ...cloud, objects: touch(cloud.objects), keys: touch(cloud.keys), sortedKeys: touch(cloud.sortedKeys), peek: touch(cloud.peek), getObject: touch(cloud.getObject), stat: touch(cloud.stat), putObject: touch(cloud.putObject), deleteObject: touch(cloud.deleteObject) };
 }
 
 /** Registry factory: `{ name: 'mem', type: 'memory', buckets: ['b1'] }`. */

@@ -161,4 +161,3 @@ export const basicCases: StorageConformanceCase[] = [
 function sorted(m: Record<string, string> | undefined): [string, string][] {
   return Object.entries(m ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
-

@@ -13,7 +13,11 @@ export const conditionCases: StorageConformanceCase[] = [
       // One outcome, one code: never CONDITION_NOT_MET, whatever status the provider answers (S3 and GCS say 412).
       const refused = await rejectsWithCode(() => putBytes(ctx, key, 'second', { ifNoneMatch: '*' }), 'ALREADY_EXISTS', "second put with ifNoneMatch '*'");
       equal(refused.retryable, false, 'ALREADY_EXISTS is not retryable');
-      await rejectsWithCode(() => ctx.adapter.put(ctx.bucket, key, chunkedStream(utf8('streamed'), 2), { ifNoneMatch: '*' }), 'ALREADY_EXISTS', "streamed put with ifNoneMatch '*'");
+      await rejectsWithCode(
+        () => ctx.adapter.put(ctx.bucket, key, chunkedStream(utf8('streamed'), 2), { ifNoneMatch: '*' }),
+        'ALREADY_EXISTS',
+        "streamed put with ifNoneMatch '*'",
+      );
       equal((await getBytes(ctx, key)).toString('utf8'), 'first', 'the failed conditional put left the first version intact');
     },
   },
@@ -35,7 +39,11 @@ export const conditionCases: StorageConformanceCase[] = [
     async run(ctx) {
       const key = ctx.key('cas-missing');
       const other = await putBytes(ctx, ctx.key('cas-other'), 'x');
-      await rejectsWithCode(() => putBytes(ctx, key, 'v', { ifMatch: other.versionToken }), ['CONDITION_NOT_MET', 'NOT_FOUND'], 'put with ifMatch on a missing key');
+      await rejectsWithCode(
+        () => putBytes(ctx, key, 'v', { ifMatch: other.versionToken }),
+        ['CONDITION_NOT_MET', 'NOT_FOUND'],
+        'put with ifMatch on a missing key',
+      );
       await rejectsWithCode(() => ctx.adapter.head(ctx.bucket, key), 'NOT_FOUND', 'nothing was written');
     },
   },
@@ -62,7 +70,11 @@ export const conditionCases: StorageConformanceCase[] = [
       await ctx.adapter.delete(ctx.bucket, key, { ifMatch: v2.versionToken });
       await rejectsWithCode(() => ctx.adapter.head(ctx.bucket, key), 'NOT_FOUND', 'head() after the conditional delete');
       // the object is gone now: the version the condition names is not there either
-      await rejectsWithCode(() => ctx.adapter.delete(ctx.bucket, key, { ifMatch: v2.versionToken }), 'CONDITION_NOT_MET', 'delete() with ifMatch of a missing key');
+      await rejectsWithCode(
+        () => ctx.adapter.delete(ctx.bucket, key, { ifMatch: v2.versionToken }),
+        'CONDITION_NOT_MET',
+        'delete() with ifMatch of a missing key',
+      );
     },
   },
 ];

@@ -84,7 +84,8 @@ export const extraCases: StorageConformanceCase[] = [
         equal(error.retryable, false, `UNSUPPORTED from ${method}() is not retryable`);
       }
       if (!caps.batchDelete) bytesEqual(await getBytes(ctx, key), Buffer.from('kept'), 'the object deleteMany() refused to delete');
-      if (!caps.copy) await rejectsWithCode(() => ctx.adapter.head(ctx.bucket, ctx.key('undeclared-copy')), 'NOT_FOUND', 'head() of the copy copy() refused to make');
+      if (!caps.copy)
+        await rejectsWithCode(() => ctx.adapter.head(ctx.bucket, ctx.key('undeclared-copy')), 'NOT_FOUND', 'head() of the copy copy() refused to make');
     },
   },
   {
@@ -116,4 +117,3 @@ export const extraCases: StorageConformanceCase[] = [
     },
   },
 ];
-

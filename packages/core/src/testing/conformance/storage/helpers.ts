@@ -29,7 +29,8 @@ export async function listAll(ctx: StorageCaseContext, options: { prefix?: strin
     const page = await ctx.adapter.list(ctx.bucket, { ...options, ...(token === undefined ? {} : { continuationToken: token }) });
     pages++;
     ok(pages <= 1000, 'list() keeps returning continuation tokens (more than 1000 pages)');
-    if (options.pageSize !== undefined) ok(page.objects.length + page.prefixes.length <= options.pageSize, `a page holds more than pageSize=${options.pageSize} entries`);
+    if (options.pageSize !== undefined)
+      ok(page.objects.length + page.prefixes.length <= options.pageSize, `a page holds more than pageSize=${options.pageSize} entries`);
     keys.push(...page.objects.map((o) => o.key));
     prefixes.push(...page.prefixes);
     token = page.continuationToken;

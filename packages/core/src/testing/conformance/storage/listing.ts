@@ -17,7 +17,11 @@ export const listingCases: StorageConformanceCase[] = [
     async run(ctx) {
       const expected = await seed(ctx);
       const page = await ctx.adapter.list(ctx.bucket, { prefix: ctx.prefix });
-      deepEqual(page.objects.map((o) => o.key), expected, 'keys in UTF-8 byte order');
+      deepEqual(
+        page.objects.map((o) => o.key),
+        expected,
+        'keys in UTF-8 byte order',
+      );
       equal(page.continuationToken, undefined, 'no continuation token when everything fits one page');
       const a = page.objects.find((o) => o.key === ctx.key('a.txt'));
       equal(a?.size, 5, 'size in a listing');
@@ -31,7 +35,11 @@ export const listingCases: StorageConformanceCase[] = [
     async run(ctx) {
       await seed(ctx);
       const page = await ctx.adapter.list(ctx.bucket, { prefix: ctx.key('dir/') });
-      deepEqual(page.objects.map((o) => o.key), byteOrder([ctx.key('dir/one'), ctx.key('dir/sub/three'), ctx.key('dir/two')]), 'keys under dir/');
+      deepEqual(
+        page.objects.map((o) => o.key),
+        byteOrder([ctx.key('dir/one'), ctx.key('dir/sub/three'), ctx.key('dir/two')]),
+        'keys under dir/',
+      );
       const none = await ctx.adapter.list(ctx.bucket, { prefix: ctx.key('nothing-here/') });
       deepEqual([none.objects.length, none.prefixes.length, none.continuationToken], [0, 0, undefined], 'a prefix with no keys');
     },

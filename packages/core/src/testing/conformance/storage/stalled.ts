@@ -26,7 +26,10 @@ async function settlesAfterAbort(run: (signal: AbortSignal) => Promise<unknown>,
     (error: unknown) => ({ settled: 'rejected' as const, error }),
   );
   try {
-    const outcome = await Promise.race([pending, new Promise<{ settled: 'hung' }>((resolve) => (guard = setTimeout(() => resolve({ settled: 'hung' }), afterMs + SETTLE_MS)))]);
+    const outcome = await Promise.race([
+      pending,
+      new Promise<{ settled: 'hung' }>((resolve) => (guard = setTimeout(() => resolve({ settled: 'hung' }), afterMs + SETTLE_MS))),
+    ]);
     ok(outcome.settled !== 'hung', `put() with a stalled body was still pending ${SETTLE_MS} ms after its signal aborted`);
     equal(outcome.settled, 'rejected', 'put() with a stalled body, aborted, must reject');
     return (outcome as { error: unknown }).error;
@@ -47,8 +50,15 @@ export const stalledCases: StorageConformanceCase[] = [
         const key = ctx.key(`stalled-${head}`);
         const error = await settlesAfterAbort((signal) => ctx.adapter.put(ctx.bucket, key, stalledBody(head), { signal }), 300);
         ok(isPolycloudError(error), `a stalled put (${head} bytes sent) rejects with a PolycloudError, got ${String(error)}`);
-        ok(isPolycloudError(error, 'ABORTED') || isPolycloudError(error, 'TIMEOUT'), `a stalled put (${head} bytes sent) → ABORTED, got ${(error as { code?: string }).code}`);
-        await rejectsWithCode(() => ctx.adapter.head(ctx.bucket, key), 'NOT_FOUND', `head() after a stalled put aborted with ${head} bytes sent (no partial object)`);
+        ok(
+          isPolycloudError(error, 'ABORTED') || isPolycloudError(error, 'TIMEOUT'),
+          `a stalled put (${head} bytes sent) → ABORTED, got ${(error as { code?: string }).code}`,
+        );
+        await rejectsWithCode(
+          () => ctx.adapter.head(ctx.bucket, key),
+          'NOT_FOUND',
+          `head() after a stalled put aborted with ${head} bytes sent (no partial object)`,
+        );
       }
     },
   },
