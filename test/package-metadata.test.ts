@@ -123,6 +123,13 @@ describe('a storage-only install of an adapter pulls no compute SDK', () => {
       expect(packed.peerDependencies?.[sdk]).toMatch(/^\^/);
       expect(packed.peerDependenciesMeta?.[sdk]).toEqual({ optional: true });
       expect(packed.devDependencies?.[sdk]).toBeDefined();
+      // Nor do its types: an app type-checked with `skipLibCheck: false` and no compute
+      // SDK installed must resolve every import of the declarations.
+      for (const dts of ['dist/index.d.ts', 'dist/index.d.cts']) {
+        const { stdout: types } = await run('tar', ['-xzOf', join(work, filename), `package/${dts}`]);
+        const imported = [...types.matchAll(/(?:from|import\()\s*['"]([^'"]+)['"]/g)].map((m) => m[1]);
+        expect(imported, dts).not.toContain(sdk);
+      }
     }, 180_000);
   }
 });

@@ -36,7 +36,8 @@ export interface AwsBatch {
 /** The Batch client for validated options: the injected `client`, or a new one (the SDK loaded on first use). */
 export async function createAwsBatchClient(o: ResolvedAwsBatchAdapterOptions): Promise<AwsBatch> {
   const sdk = await loadBatchSdk();
-  if (o.client) return { client: o.client, sdk };
+  // The option is typed structurally (AwsBatchClientLike); what is passed is a BatchClient.
+  if (o.client) return { client: o.client as unknown as BatchClient, sdk };
   const client = new sdk.BatchClient({
     region: o.region,
     maxAttempts: o.maxAttempts,

@@ -1,4 +1,3 @@
-import type { BatchClient } from '@aws-sdk/client-batch';
 import { z } from 'zod';
 
 const arn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'an IAM role ARN (arn:aws:iam::<account>:role/<name>)');
@@ -11,6 +10,16 @@ interface AwsCredentials {
 }
 
 /** Settings a binding may give in its `options` (they override the adapter's). */
+/**
+ * The part of `BatchClient` (`@aws-sdk/client-batch`) the adapter uses, as a structural
+ * type, so that the adapter's types never need the compute SDK installed (it is an
+ * optional peer dependency). A real BatchClient, or an aws-sdk-client-mock, fits.
+ */
+export interface AwsBatchClientLike {
+  send(command: object, options?: object): Promise<unknown>;
+  destroy(): void;
+}
+
 export const AwsBatchTargetOptionsSchema = z.strictObject({
   /** `EC2` (default) or `FARGATE`: must match the job queue's compute environment. */
   platform: z.enum(['EC2', 'FARGATE']).optional(),
@@ -57,7 +66,7 @@ export const AwsBatchAdapterOptionsSchema = z
     maxMemoryMiB: z.number().int().positive().optional(),
     /** A ready BatchClient (tests inject one mocked with aws-sdk-client-mock). */
     client: z
-      .custom<BatchClient>((v) => typeof v === 'object' && v !== null && typeof (v as { send?: unknown }).send === 'function', 'expected a BatchClient')
+      .custom<AwsBatchClientLike>((v) => typeof v === 'object' && v !== null && typeof (v as { send?: unknown }).send === 'function', 'expected a BatchClient')
       .optional(),
   })
   .superRefine((o, ctx) => {

@@ -26,7 +26,8 @@ export function loadAciSdk(): Promise<typeof import('@azure/arm-containerinstanc
 
 /** The ARM client for validated options: the injected `client`, or a new ContainerInstanceManagementClient (its SDK loaded on first use). */
 export async function createAzureAciClient(o: ResolvedAzureAciAdapterOptions): Promise<ContainerInstanceManagementClient> {
-  if (o.client) return o.client;
+  // The option is typed structurally (AzureAciClientLike); what is passed is the SDK's client.
+  if (o.client) return o.client as unknown as ContainerInstanceManagementClient;
   const { ContainerInstanceManagementClient: Client } = await loadAciSdk();
   return new Client(o.credential!, o.subscriptionId, {
     retryOptions: { maxRetries: o.maxRetries },

@@ -1,10 +1,18 @@
-import type { ContainerInstanceManagementClient } from '@azure/arm-containerinstance';
 import type { TokenCredential } from '@azure/core-auth';
 import { z } from 'zod';
 
 const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 /** Settings a binding may give in its `options`. */
+/**
+ * A `ContainerInstanceManagementClient` (`@azure/arm-containerinstance`), typed
+ * structurally so that the adapter's types never need the compute SDK installed (it is
+ * an optional peer dependency). A real client fits.
+ */
+export interface AzureAciClientLike {
+  containerGroups: object;
+}
+
 export const AzureAciTargetOptionsSchema = z.strictObject({
   /** Azure location of the container groups (`westeurope`); defaults to the binding's `region`. */
   location: z
@@ -44,10 +52,7 @@ export const AzureAciAdapterOptionsSchema = z
       .optional(),
     /** A ready client instead of `credential`. */
     client: z
-      .custom<ContainerInstanceManagementClient>(
-        (v) => typeof v === 'object' && v !== null && 'containerGroups' in v,
-        'expected a ContainerInstanceManagementClient',
-      )
+      .custom<AzureAciClientLike>((v) => typeof v === 'object' && v !== null && 'containerGroups' in v, 'expected a ContainerInstanceManagementClient')
       .optional(),
     ...AzureAciTargetOptionsSchema.shape,
     /** Largest container group the subscription's region takes (ACI standard: 4 vCPU / 16 GB). */

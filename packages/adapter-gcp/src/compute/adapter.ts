@@ -11,7 +11,7 @@ import {
   registerSecrets,
   TERMINAL_JOB_STATES,
 } from '@polycloud/core/spi';
-import { createGcpBatchClient, type GcpBatchClient, type GcpCallOptions } from './client.js';
+import { createGcpBatchClient, type GcpBatchApi, type GcpCallOptions } from './client.js';
 import { abortable } from '../shared/abortable.js';
 import { GRPC, mapGcpBatchError } from './errors.js';
 import {
@@ -41,7 +41,7 @@ export function createGcpBatchAdapter(options: GcpBatchAdapterOptions = {}, cont
   const o = parseWithSchema(GcpBatchAdapterOptionsSchema, options, 'invalid options for the gcp-batch adapter') as ResolvedGcpBatchAdapterOptions;
   // Registered before anything can fail or log, whether or not a client is ever created.
   if (o.credentials) registerSecrets([o.credentials.private_key]);
-  let client: Promise<GcpBatchClient> | undefined;
+  let client: Promise<GcpBatchApi> | undefined;
   const getClient = () => (client ??= createGcpBatchClient(o));
   const callOptions: GcpCallOptions = { retry: { retryCodes: [] }, ...(o.timeoutMs ? { timeout: o.timeoutMs } : {}) };
   const capabilities: ComputeCapabilities = Object.freeze({
@@ -71,7 +71,7 @@ export function createGcpBatchAdapter(options: GcpBatchAdapterOptions = {}, cont
     }
   };
 
-  async function call<T>(operation: string, key: string | undefined, signal: AbortSignal | undefined, fn: (c: GcpBatchClient) => Promise<T>): Promise<T> {
+  async function call<T>(operation: string, key: string | undefined, signal: AbortSignal | undefined, fn: (c: GcpBatchApi) => Promise<T>): Promise<T> {
     try {
       return await abortable(getClient().then(fn), signal, abortError);
     } catch (e) {

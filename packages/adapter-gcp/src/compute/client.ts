@@ -13,13 +13,25 @@ export interface GcpCallOptions {
 }
 
 /**
- * The part of `BatchServiceClient` (v1) the adapter uses. The real client fits; tests
- * inject a stateful fake and assert the requests it receives.
+ * The part of `BatchServiceClient` (v1) the adapter uses, with the SDK's request and job
+ * types (internal: the public option type is {@link GcpBatchClient}).
  */
-export interface GcpBatchClient {
+export interface GcpBatchApi {
   createJob(request: GcpCreateJobRequest, options?: GcpCallOptions): Promise<[GcpJob, ...unknown[]]>;
   getJob(request: { name: string }, options?: GcpCallOptions): Promise<[GcpJob, ...unknown[]]>;
   cancelJob(request: { name: string; requestId?: string }, options?: GcpCallOptions): Promise<unknown>;
+  close?(): Promise<void>;
+}
+
+/**
+ * The `client` option: a `BatchServiceClient` (v1), typed structurally so that the
+ * adapter's types never need `@google-cloud/batch` installed (an optional peer
+ * dependency). The real client fits; tests inject a stateful fake.
+ */
+export interface GcpBatchClient {
+  createJob(request: object, options?: object): Promise<unknown[]>;
+  getJob(request: { name: string }, options?: object): Promise<unknown[]>;
+  cancelJob(request: { name: string; requestId?: string }, options?: object): Promise<unknown>;
   close?(): Promise<void>;
 }
 
@@ -34,8 +46,8 @@ export interface GcpBatchClientOptions {
 }
 
 /** The Batch client for validated options: the injected `client`, or a v1 BatchServiceClient (its SDK loaded on first use). */
-export async function createGcpBatchClient(o: GcpBatchClientOptions): Promise<GcpBatchClient> {
-  if (o.client) return o.client;
+export async function createGcpBatchClient(o: GcpBatchClientOptions): Promise<GcpBatchApi> {
+  if (o.client) return o.client as unknown as GcpBatchApi;
   const { v1 } = await import('@google-cloud/batch').catch((e: unknown) => {
     // An optional peer dependency: a storage-only application neither installs nor loads it.
     const code = (e as { code?: unknown } | null)?.code;
@@ -52,5 +64,5 @@ export async function createGcpBatchClient(o: GcpBatchClientOptions): Promise<Gc
     ...(o.credentials ? { credentials: o.credentials } : {}),
     ...(o.apiEndpoint ? { apiEndpoint: o.apiEndpoint } : {}),
     ...(o.fallback ? { fallback: true } : {}),
-  }) as unknown as GcpBatchClient;
+  }) as unknown as GcpBatchApi;
 }
