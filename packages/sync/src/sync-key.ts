@@ -474,10 +474,14 @@ async function merge(ctx: SyncContext, key: string, hints: KeyHints, obs: Observ
   let tomb = prior?.tomb;
   if (winner.deleted) {
     const appliedAt = allOk ? (prior?.tomb?.appliedAt ?? now) : undefined;
+    // Concurrent deletes: the one kept carries every delete's causal context (as the put-winner branch
+    // below joins them). Kept alone, the deletes it beat are forgotten, and a version only they
+    // covered — still on a binding not reached yet — is concurrent with it and comes back.
+    const kept = { ...winner, vv: joinVectors(winner.vv, ...tombs.filter((t) => !ctx.hlc.isAhead(t.hlc)).map((t) => t.vv)) };
     tomb =
       appliedAt !== undefined && now - appliedAt >= ctx.tombstoneGraceMs
         ? undefined
-        : { version: toRecord(winner), ...(appliedAt !== undefined ? { appliedAt } : {}) };
+        : { version: toRecord(kept), ...(appliedAt !== undefined ? { appliedAt } : {}) };
   } else if (allOk) tomb = undefined;
   else if (tombs.length) tomb = { version: toRecord(tombs.reduce((a, b) => ({ ...a, vv: joinVectors(a.vv, b.vv) }))) };
   let synced: { vv: string; tokens: Record<string, string> } | undefined = base;

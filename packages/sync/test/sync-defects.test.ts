@@ -311,3 +311,51 @@ describe('a burst from one writer over a slow binding', () => {
     await pumped(() => polycloud.close());
   });
 });
+
+describe('two concurrent deletes while a binding is away', () => {
+  it('the delete kept carries the history of the one it beat: the put the other covered does not come back when the binding returns', async () => {
+    const { createPolycloud } = await import('@polycloud/core');
+    const { createFakeClock, createMemoryStorageAdapter } = await import('@polycloud/core/testing');
+    const { createSync } = await import('../src/index.js');
+    const clock = createFakeClock();
+    const raw = ['a', 'b', 'c'].map((n) => createMemoryStorageAdapter({ name: n, buckets: [`p${n}`], clock }));
+    const b = createFaultInjectingStorageAdapter(raw[1]!, { clock });
+    const adapters = [raw[0]!, b, raw[2]!];
+    // Two processes over the same clouds, each with its own engine (and its own knowledge of the key);
+    // process 1 writes to b first, process 2 to a.
+    const processes = ['b', 'a'].map((home, p) =>
+      createPolycloud({
+        clock,
+        providers: ['a', 'b', 'c'].map((n, i) => ({ name: n, adapter: adapters[i]! })),
+        retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 },
+        resources: [
+          {
+            resource_id: 'lb',
+            type: 'LogicalBucket',
+            providers: ['a', 'b', 'c'].map((n, i) => ({ cloud: n, physical_id: `p${n}`, priority: n === home ? 0 : 1 + i })),
+            replication: { conflict: 'keep-both' },
+          },
+        ],
+        sync: createSync({ autoStart: false, owner: `process-${p + 1}`, writerId: `w${p + 1}`, sleep: (ms) => clock.advance(ms), stateBinding: 'a' }),
+      }),
+    );
+    const [p1, p2] = processes as [(typeof processes)[number], (typeof processes)[number]];
+    const engine = syncEngine(p1.sync('lb'));
+    expect((await p1.bucket('lb').put('k', 'v')).binding).toBe('b');
+    await engine.runOnce();
+    await clock.advance(1_000);
+    expect(raw.map((r) => r.cloud.getObject(`p${r.name}`, 'k') !== undefined)).toEqual([true, true, true]);
+    b.outage(true);
+    // Process 1 deletes what it wrote: it fails over to a, reads the put there and covers it. Process 2,
+    // knowing nothing of the key, deletes it too and finds a empty: a delete concurrent with both, and later.
+    // No write loses a race on its own condition here (no re-stamp).
+    await p1.bucket('lb').delete('k');
+    await clock.advance(1_000);
+    await p2.bucket('lb').delete('k');
+    await engine.runOnce().catch(() => undefined); // b cannot be reached: the key stays pending
+    b.outage(false);
+    await engine.drain();
+    expect(raw.map((r) => r.cloud.getObject(`p${r.name}`, 'k') !== undefined)).toEqual([false, false, false]);
+    await Promise.all(processes.map((p) => p.close()));
+  });
+});
