@@ -1,5 +1,5 @@
 import type { BatchClient } from '@aws-sdk/client-batch';
-import { PolycloudError } from '@polycloud/core/spi';
+import { throwMissingPeer } from '@polycloud/core/spi';
 import type { ResolvedAwsBatchAdapterOptions } from './options.js';
 
 /** `@aws-sdk/client-batch`, an optional peer dependency: only compute needs it. */
@@ -17,13 +17,7 @@ let loading: Promise<BatchSdk> | undefined;
 export function loadBatchSdk(): Promise<BatchSdk> {
   return (loading ??= import('@aws-sdk/client-batch').catch((e: unknown) => {
     loading = undefined;
-    const code = (e as { code?: unknown } | null)?.code;
-    if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') throw e;
-    throw new PolycloudError('CONFIG_INVALID', `the aws-batch compute adapter needs ${BATCH_SDK}: npm install ${BATCH_SDK}`, {
-      cause: e,
-      retryable: false,
-      context: { provider: 'aws-batch', operation: 'load' },
-    });
+    return throwMissingPeer(e, BATCH_SDK, 'aws-batch');
   }));
 }
 

@@ -1,5 +1,5 @@
 import type { ContainerInstanceManagementClient } from '@azure/arm-containerinstance';
-import { PolycloudError } from '@polycloud/core/spi';
+import { throwMissingPeer } from '@polycloud/core/spi';
 import type { ResolvedAzureAciAdapterOptions } from './options.js';
 
 export const ACI_SDK = '@azure/arm-containerinstance';
@@ -14,13 +14,7 @@ let loading: Promise<typeof import('@azure/arm-containerinstance')> | undefined;
 export function loadAciSdk(): Promise<typeof import('@azure/arm-containerinstance')> {
   return (loading ??= import('@azure/arm-containerinstance').catch((e: unknown) => {
     loading = undefined;
-    const code = (e as { code?: unknown } | null)?.code;
-    if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') throw e;
-    throw new PolycloudError('CONFIG_INVALID', `the azure-aci compute adapter needs ${ACI_SDK}: npm install ${ACI_SDK}`, {
-      cause: e,
-      retryable: false,
-      context: { provider: 'azure-aci', operation: 'load' },
-    });
+    return throwMissingPeer(e, ACI_SDK, 'azure-aci');
   }));
 }
 

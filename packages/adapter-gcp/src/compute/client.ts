@@ -1,5 +1,5 @@
 import type { protos } from '@google-cloud/batch';
-import { PolycloudError } from '@polycloud/core/spi';
+import { throwMissingPeer } from '@polycloud/core/spi';
 
 export const BATCH_SDK = '@google-cloud/batch';
 
@@ -48,16 +48,10 @@ export interface GcpBatchClientOptions {
 /** The Batch client for validated options: the injected `client`, or a v1 BatchServiceClient (its SDK loaded on first use). */
 export async function createGcpBatchClient(o: GcpBatchClientOptions): Promise<GcpBatchApi> {
   if (o.client) return o.client as unknown as GcpBatchApi;
-  const { v1 } = await import('@google-cloud/batch').catch((e: unknown) => {
+  const { v1 } = await import('@google-cloud/batch').catch((e: unknown) =>
     // An optional peer dependency: a storage-only application neither installs nor loads it.
-    const code = (e as { code?: unknown } | null)?.code;
-    if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') throw e;
-    throw new PolycloudError('CONFIG_INVALID', `the gcp-batch compute adapter needs ${BATCH_SDK}: npm install ${BATCH_SDK}`, {
-      cause: e,
-      retryable: false,
-      context: { provider: 'gcp-batch', operation: 'load' },
-    });
-  });
+    throwMissingPeer(e, BATCH_SDK, 'gcp-batch'),
+  );
   return new v1.BatchServiceClient({
     ...(o.projectId ? { projectId: o.projectId } : {}),
     ...(o.keyFilename ? { keyFilename: o.keyFilename } : {}),

@@ -6,7 +6,7 @@ import { sleep } from '../clock.js';
 import { parseWithSchema } from '../errors/from-zod.js';
 import { PolycloudError, toPolycloudError } from '../errors/polycloud-error.js';
 import { registerSecrets } from '../errors/redact.js';
-import { AbortSignalSchema } from '../facade/call-schemas.js';
+import { AbortSignalSchema, callOptionsShape } from '../facade/call-schemas.js';
 import { admittedCandidates, type CallOptions, execute, type ExecutionContext } from '../facade/execute.js';
 import { backoffDelay } from '../facade/retry.js';
 import { claimedSubmit, type SubmitOutcome } from './claimed-submit.js';
@@ -88,13 +88,7 @@ export interface LogicalClusterDeps {
 
 const signal = AbortSignalSchema;
 const SubmitOptionsSchema = z.looseObject({
-  signal,
-  timeoutMs: z
-    .number()
-    .int()
-    .positive()
-    .max(24 * 3_600_000)
-    .optional(),
+  ...callOptionsShape,
   idempotencyKey: z
     .string()
     .regex(IDEMPOTENCY_KEY, 'a lowercase letter, then lowercase letters, digits and single hyphens, ending in a letter or digit, at most 63')

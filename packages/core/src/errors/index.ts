@@ -3,3 +3,4 @@ export { PolycloudError, isPolycloudError, toPolycloudError, type ErrorContext, 
 export { redact, registerSecrets, REDACTED } from './redact.js';
 export { zodIssues, errorFromIssues, parseWithSchema, formatPath } from './from-zod.js';
 export { classifyNetworkError } from './network.js';
+export { throwMissingPeer } from './missing-peer.js';

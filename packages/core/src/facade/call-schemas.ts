@@ -12,7 +12,8 @@ export const AbortSignalSchema = z
   )
   .optional();
 const signal = AbortSignalSchema;
-const call = {
+/** The options every call takes (CallOptions): the caller's signal and the overall deadline. */
+export const callOptionsShape = {
   signal,
   timeoutMs: z
     .number()
@@ -40,10 +41,10 @@ const token = z.string().min(1).max(1024);
  * a URL from a binding other than the routed one is not offered (see docs/decisions.md).
  */
 export const bucketSchemas = {
-  call: z.strictObject(call),
+  call: z.strictObject(callOptionsShape),
   put: z
     .strictObject({
-      ...call,
+      ...callOptionsShape,
       contentType: z.string().min(1).max(256).optional(),
       metadata: userMap(z.unknown()).optional(),
       tags,
@@ -53,7 +54,7 @@ export const bucketSchemas = {
     })
     .refine((o) => !(o.ifMatch !== undefined && o.ifNoneMatch !== undefined), { message: 'ifMatch and ifNoneMatch are exclusive', path: ['ifNoneMatch'] }),
   get: z.strictObject({
-    ...call,
+    ...callOptionsShape,
     range: z
       .strictObject({ start: z.number().int().nonnegative(), end: z.number().int().nonnegative().optional() })
       .refine((r) => r.end === undefined || r.end >= r.start, { message: 'end must be >= start', path: ['end'] })
@@ -62,18 +63,18 @@ export const bucketSchemas = {
     tags,
     binding: z.string().min(1).optional(),
   }),
-  head: z.strictObject({ ...call, tags, binding: z.string().min(1).optional() }),
+  head: z.strictObject({ ...callOptionsShape, tags, binding: z.string().min(1).optional() }),
   list: z.strictObject({
-    ...call,
+    ...callOptionsShape,
     prefix: z.string().max(1024).optional(),
     delimiter: z.string().min(1).max(16).optional(),
     pageSize: z.number().int().min(1).max(100_000).optional(),
     continuationToken: z.string().min(1).optional(),
     binding: z.string().min(1).optional(),
   }),
-  delete: z.strictObject({ ...call, ifMatch: token.optional(), tags }),
+  delete: z.strictObject({ ...callOptionsShape, ifMatch: token.optional(), tags }),
   presign: z.strictObject({
-    ...call,
+    ...callOptionsShape,
     method: z.enum(['GET', 'PUT']),
     expiresInSeconds: z
       .number()
