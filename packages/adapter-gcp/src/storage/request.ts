@@ -1,4 +1,4 @@
-import { type Agent, type IncomingMessage, request as httpRequest } from 'node:http';
+import { type Agent, type ClientRequest, type IncomingMessage, request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Storage } from '@google-cloud/storage';
 import { HttpProxyAgent } from 'http-proxy-agent';
@@ -61,11 +61,7 @@ export async function gcsRequest<T>(storage: Storage, request: GcsRequest): Prom
         }
       });
     });
-    const timeout =
-      timeoutMs !== undefined
-        ? setTimeout(() => req.destroy(Object.assign(new Error(`network timeout after ${timeoutMs} ms`), { code: 'ETIMEDOUT' })), timeoutMs)
-        : undefined;
-    req.once('close', () => clearTimeout(timeout));
+    armTimeout(req, timeoutMs);
     req.on('error', reject);
     req.end(request.body);
   });
@@ -101,15 +97,21 @@ export async function gcsMediaRequest(storage: Storage, request: Omit<GcsRequest
       res.on('error', reject);
       res.on('end', () => reject(httpError(status, res.statusMessage, Buffer.concat(chunks).toString('utf8'))));
     });
-    const timeout =
-      timeoutMs !== undefined
-        ? setTimeout(() => req.destroy(Object.assign(new Error(`network timeout after ${timeoutMs} ms`), { code: 'ETIMEDOUT' })), timeoutMs)
-        : undefined;
-    req.once('close', () => clearTimeout(timeout));
+    const timeout = armTimeout(req, timeoutMs);
     // Before the response: the request's error rejects. After it, the response errors too.
     req.on('error', reject);
     req.end();
   });
+}
+
+/** Destroys `req` with an ETIMEDOUT error after `timeoutMs` (none when undefined); cleared when it closes. */
+function armTimeout(req: ClientRequest, timeoutMs: number | undefined): NodeJS.Timeout | undefined {
+  const timeout =
+    timeoutMs !== undefined
+      ? setTimeout(() => req.destroy(Object.assign(new Error(`network timeout after ${timeoutMs} ms`), { code: 'ETIMEDOUT' })), timeoutMs)
+      : undefined;
+  req.once('close', () => clearTimeout(timeout));
+  return timeout;
 }
 
 /** URL, headers (with credentials), agent and timeout of one request. */
