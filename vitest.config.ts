@@ -17,6 +17,9 @@ const alias = {
   '@polycloud/adapter-azure': src('adapter-azure/src/index.ts'),
   '@polycloud/emulators': src('emulators/src/index.ts'),
   '@polycloud/cli': src('cli/src/index.ts'),
+  '@polycloud/kubernetes/testing': src('kubernetes/src/testing/index.ts'),
+  '@polycloud/kubernetes': src('kubernetes/src/index.ts'),
+  '@polycloud/gateway': src('gateway/src/index.ts'),
 };
 
 const project = (name: string, extra: Record<string, unknown> = {}) => ({
@@ -38,6 +41,8 @@ export default defineConfig({
       project('adapter-gcp'),
       project('adapter-azure'),
       project('cli'),
+      project('kubernetes'),
+      project('gateway'),
       { extends: true as const, test: { name: 'repo', include: ['test/**/*.test.ts'] } },
     ],
   },

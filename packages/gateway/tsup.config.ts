@@ -1,0 +1,4 @@
+import { defineConfig } from 'tsup';
+import { polycloudPreset } from '../../tooling/tsup.preset';
+
+export default defineConfig(polycloudPreset({ index: 'src/index.ts' }));
