@@ -40,6 +40,12 @@ export interface PolycloudConfig {
   jobs: Record<string, DataJob>;
   /** The `router:` section, keys in camelCase, for the router factory you use (`createRouter(config.router)`). */
   router?: Record<string, unknown>;
+  /**
+   * The `gateway:` section for `@polycloud/gateway`, unchecked by core: `value` with
+   * `${VAR}` references interpolated (and registered as secrets), `written` as in the
+   * file, so the gateway can insist that a secret comes from the environment.
+   */
+  gateway?: { value: Record<string, unknown>; written: unknown };
   /** The file it came from, when loaded from a path. */
   file?: string;
 }
@@ -130,6 +136,7 @@ export function loadPolycloudConfig(source: ConfigSource, options: LoadConfigOpt
     },
     jobs,
     ...(file.router ? { router: renameDeep(file.router) as Record<string, unknown> } : {}),
+    ...(file.gateway ? { gateway: { value: file.gateway, written: (parsed.raw as Record<string, unknown>)['gateway'] } } : {}),
     ...(parsed.file ? { file: parsed.file } : {}),
   };
 }

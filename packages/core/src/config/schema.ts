@@ -79,6 +79,12 @@ export const ConfigFileSchema = z.strictObject({
    * mapped to camelCase; core passes them through as `config.router` (the CLI uses them).
    */
   router: z.record(z.string(), z.unknown()).optional(),
+  /**
+   * Options of `@polycloud/gateway` (`polycloud serve`): listen address, TLS, credentials,
+   * limits. Core only interpolates it; the gateway validates it with its own schema and
+   * reads it from `config.gateway`.
+   */
+  gateway: z.record(z.string(), z.unknown()).optional(),
 });
 
 export type ConfigFile = z.output<typeof ConfigFileSchema>;
