@@ -145,7 +145,7 @@ export function registerBucketRoutes(app: RestApp, deps: RestDeps): void {
           return {
             id: resource.resource_id,
             bindings: resource.providers.map((p) => ({ id: p.id, cloud: p.cloud, ...(p.region ? { region: p.region } : {}) })),
-            replication: resource.providers.length > 1 ? resource.replication.mode : 'none',
+            replication: resource.replication.mode,
           };
         });
       return c.json({ buckets }, 200);
