@@ -45,6 +45,22 @@ describe('body size limit', () => {
     expect((await g.polycloud.bucket('lb').getBytes('small.bin')).length).toBe(1000);
   });
 
+  it('an object whose content type is JSON still streams (the JSON limit is for the API’s own bodies)', async () => {
+    const big = await startGateway({ ...FULL_CONFIG, limits: { maxBodyBytes: 4 * 1024 * 1024 } });
+    try {
+      const json = JSON.stringify({ blob: 'x'.repeat(2 * 1024 * 1024) });
+      const res = await fetch(`${big.url}${API}/buckets/lb/objects/data.json`, {
+        method: 'PUT',
+        headers: { ...ADMIN, 'content-type': 'application/json' },
+        body: json,
+      });
+      expect(res.status).toBe(201);
+      expect((await big.polycloud.bucket('lb').head('data.json')).size).toBe(json.length);
+    } finally {
+      await big.stop();
+    }
+  });
+
   it('a JSON body over the limit: 413', async () => {
     const keys = Array.from({ length: 200 }, (_, i) => `key-${i}`);
     const res = await fetch(`${g.url}${API}/buckets/lb/delete`, {
@@ -148,6 +164,16 @@ describe('errors as RFC 9457 problems', () => {
     const media = await fetch(`${g.url}${API}/buckets/lb/delete`, { method: 'POST', headers: { ...ADMIN, 'content-type': 'text/plain' }, body: 'keys' });
     expect(await problem(media)).toMatchObject({ status: 415, code: 'INVALID_ARGUMENT' });
 
+    // Facade validation of object options is placed where the request carried them.
+    const meta = await fetch(`${g.url}${API}/buckets/lb/objects/m.txt`, {
+      method: 'PUT',
+      headers: { ...ADMIN, 'x-polycloud-meta-pc_reserved': 'v' },
+      body: 'x',
+    });
+    expect(await problem(meta)).toMatchObject({ status: 400, code: 'INVALID_ARGUMENT', path: ['header', 'x-polycloud-meta-pc_reserved'] });
+    const key = await fetch(`${g.url}${API}/buckets/lb/objects/${encodeURIComponent('x'.repeat(2000))}`, { method: 'PUT', headers: ADMIN, body: 'x' });
+    expect(await problem(key)).toMatchObject({ status: 400, code: 'INVALID_ARGUMENT', path: ['path', 'key'] });
+
     const badJob = await fetch(`${g.url}${API}/clusters/lc/jobs/not-a-job`, { headers: ADMIN });
     expect(await problem(badJob)).toMatchObject({ status: 400, path: ['path', 'job'] });
   });
@@ -206,6 +232,36 @@ describe('job watch (server-sent events)', () => {
     const cancel = await fetch(`${g.url}${API}/clusters/lc/jobs/${id}/cancel`, { method: 'POST', headers: ADMIN });
     expect(cancel.status).toBe(202);
     expect(await watching).toEqual(['status', 'cancelled']);
+  });
+
+  it('closing the gateway ends an open watch of a job that never finishes', async () => {
+    const { createPolycloud } = await import('@polycloud/core');
+    const { createMemoryComputeAdapter } = await import('@polycloud/core/testing');
+    const polycloud = createPolycloud({
+      providers: [{ name: 'mc', adapter: createMemoryComputeAdapter({ name: 'mc', runMs: null }) }],
+      resources: [{ resource_id: 'lc', type: 'LogicalCluster', providers: [{ cloud: 'mc', physical_id: 'q' }] }],
+    });
+    const own = await startGateway(FULL_CONFIG, polycloud);
+    const res = await fetch(`${own.url}${API}/clusters/lc/jobs`, {
+      method: 'POST',
+      headers: { ...ADMIN, 'content-type': 'application/json' },
+      body: JSON.stringify({ apiVersion: 'batch.mcp/v1', kind: 'DataJob', metadata: { name: 'forever' }, spec: { image: 'x' } }),
+    });
+    const { id } = (await res.json()) as { id: string };
+    const watch = await fetch(`${own.url}${API}/clusters/lc/jobs/${id}/events?pollIntervalMs=50`, { headers: ADMIN });
+    const reader = watch.body!.getReader();
+    const first = new TextDecoder().decode((await reader.read()).value);
+    expect(first).toContain('event: status');
+    const started = performance.now();
+    await own.stop();
+    // The stream ends (cleanly or cut) instead of holding the server open.
+    await reader.read().then(
+      async function drain(r): Promise<void> {
+        if (!r.done) return reader.read().then(drain);
+      },
+      () => undefined,
+    );
+    expect(performance.now() - started).toBeLessThan(10_000);
   });
 
   it('a finished job gives its status event only; a reader without scope on the cluster gets 403', async () => {

@@ -101,8 +101,8 @@ export function createRestApp(deps: RestDeps): RestApp {
     }
     const length = c.req.header('content-length');
     if (length !== undefined && Number(length) > deps.config.limits.maxBodyBytes) throw bodyTooLarge(deps.config.limits.maxBodyBytes);
-    // A JSON body is read whole (within its own, smaller limit) before its route's schema checks it.
-    if (c.req.raw.body && /^application\/(?:[\w.+-]*\+)?json/i.test(c.req.header('content-type') ?? '')) {
+    // A JSON body (the POST routes') is read whole, within its own smaller limit, before its route's schema checks it; object bodies stream.
+    if (c.req.method === 'POST' && c.req.raw.body && /^application\/(?:[\w.+-]*\+)?json/i.test(c.req.header('content-type') ?? '')) {
       const limit = Math.min(deps.config.limits.maxBodyBytes, MAX_JSON_BYTES);
       const text = await readLimited(c.req.raw.body, limit);
       if (text === undefined) throw bodyTooLarge(limit);

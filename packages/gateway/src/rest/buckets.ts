@@ -5,7 +5,7 @@ import type { Context } from 'hono';
 import type { ObjectInfo, StoredObject } from '@polycloud/core';
 import { PolycloudError } from '@polycloud/core/spi';
 import { problem, problemFromError } from '../problem.js';
-import { call } from './call.js';
+import { call, objectRequestPath } from './call.js';
 import { bodyTooLarge, ProblemError, requireScope, type RestApp, type RestDeps } from './common.js';
 import {
   BucketParam,
@@ -231,15 +231,17 @@ export function registerBucketRoutes(app: RestApp, deps: RestDeps): void {
       const metadata = prefixed(c, META);
       const tags = prefixed(c, TAG);
       try {
-        const result = await call(() =>
-          b.put(key, body, {
-            ...(contentType ? { contentType } : {}),
-            ...(metadata ? { metadata } : {}),
-            ...(tags ? { tags } : {}),
-            ...(h['if-match'] ? { ifMatch: unquote(h['if-match'])! } : {}),
-            ...(h['if-none-match'] ? { ifNoneMatch: '*' as const } : {}),
-            ...(length !== undefined && /^\d+$/.test(length) ? { contentLength: Number(length) } : {}),
-          }),
+        const result = await call(
+          () =>
+            b.put(key, body, {
+              ...(contentType ? { contentType } : {}),
+              ...(metadata ? { metadata } : {}),
+              ...(tags ? { tags } : {}),
+              ...(h['if-match'] ? { ifMatch: unquote(h['if-match'])! } : {}),
+              ...(h['if-none-match'] ? { ifNoneMatch: '*' as const } : {}),
+              ...(length !== undefined && /^\d+$/.test(length) ? { contentLength: Number(length) } : {}),
+            }),
+          objectRequestPath,
         );
         return c.json(
           { key: result.key, versionToken: result.versionToken, ...(result.size === undefined ? {} : { size: result.size }), binding: result.binding },
@@ -304,7 +306,7 @@ export function registerBucketRoutes(app: RestApp, deps: RestDeps): void {
     const common = { ...(ifMatch ? { ifMatch } : {}), ...(tags ? { tags } : {}) };
     let range = parseRange(c.req.header('range'));
     if (range.kind === 'suffix') {
-      const info = await call(() => b.head(key, tags ? { tags } : {}));
+      const info = await call(() => b.head(key, tags ? { tags } : {}), objectRequestPath);
       if (range.length === 0) throw rangeNotSatisfiable(info.size);
       range = { kind: 'range', start: Math.max(0, info.size - range.length) };
       if (info.size === 0) range = { kind: 'none' };
@@ -316,7 +318,7 @@ export function registerBucketRoutes(app: RestApp, deps: RestDeps): void {
       );
     } catch (error) {
       if (range.kind === 'range' && error instanceof ProblemError && error.problem.code === 'INVALID_ARGUMENT') {
-        const info = await call(() => b.head(key, tags ? { tags } : {}));
+        const info = await call(() => b.head(key, tags ? { tags } : {}), objectRequestPath);
         if (range.start >= info.size) throw rangeNotSatisfiable(info.size);
       }
       throw error;
@@ -340,7 +342,7 @@ export function registerBucketRoutes(app: RestApp, deps: RestDeps): void {
     requireScope(c, deps, id, 'read');
     const b = await bucket(id);
     const tags = prefixed(c, TAG);
-    const info = await call(() => b.head(key, tags ? { tags } : {}));
+    const info = await call(() => b.head(key, tags ? { tags } : {}), objectRequestPath);
     return raw(new Response(null, { status: 200, headers: { ...objectHeaders(info), 'content-length': String(info.size) } }));
   });
 
@@ -361,7 +363,7 @@ export function registerBucketRoutes(app: RestApp, deps: RestDeps): void {
       const b = await bucket(id);
       const ifMatch = unquote(c.req.valid('header')['if-match']);
       const tags = prefixed(c, TAG);
-      await call(() => b.delete(key, { ...(ifMatch ? { ifMatch } : {}), ...(tags ? { tags } : {}) }));
+      await call(() => b.delete(key, { ...(ifMatch ? { ifMatch } : {}), ...(tags ? { tags } : {}) }), objectRequestPath);
       return raw(new Response(null, { status: 204 }));
     },
   );
