@@ -96,6 +96,20 @@ describe('rate limit per principal', () => {
     expect(other.status).toBe(200);
     await other.body?.cancel();
   });
+
+  it('failed authentications are limited per client address: guessing a secret is no faster than calling', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await fetch(`${g.url}${API}/buckets`, { headers: { authorization: `Bearer admin-key:guess-${i}` } });
+      statuses.push(res.status);
+      await res.body?.cancel();
+    }
+    expect(statuses).toEqual([401, 401, 429]);
+    // The key itself is not locked out by someone else's failures.
+    const admin = await fetch(`${g.url}${API}/buckets`, { headers: READER });
+    expect(admin.status).toBe(200);
+    await admin.body?.cancel();
+  });
 });
 
 describe('errors as RFC 9457 problems', () => {

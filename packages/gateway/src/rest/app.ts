@@ -1,4 +1,6 @@
+import type { IncomingMessage } from 'node:http';
 import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { parseBearer, type Principal } from '../auth.js';
 import { problem, problemFromError } from '../problem.js';
@@ -75,37 +77,46 @@ export function createRestApp(deps: RestDeps): RestApp {
     problemResponse(c, problem('NOT_FOUND', `no such endpoint: ${c.req.method} ${new URL(c.req.url).pathname}`, [], { kind: 'no-such-endpoint' })),
   );
 
+  /** 429 for `id` when it is over its rate, else nothing. */
+  const limit = (id: string, who: string) => {
+    if (deps.rateLimit.take(id)) return;
+    const wait = deps.rateLimit.retryAfterSeconds(id);
+    throw new ProblemError(problem('RATE_LIMITED', `too many requests ${who}`, [], { kind: 'too-many-requests' }), {
+      'retry-after': String(Math.max(1, wait)),
+    });
+  };
+  /**
+   * A failed authentication counts against the client address's own rate (when a rate
+   * is configured), so secrets cannot be guessed faster than any key may call.
+   */
+  const refuse = (c: Context, detail: string): never => {
+    const address = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket.remoteAddress ?? 'unknown';
+    limit(`unauthenticated@${address}`, 'with failed authentication from this address');
+    throw unauthenticated(detail);
+  };
+
   // Authentication, then the principal's rate: before any handler, the document excepted.
   app.use(`${API_PREFIX}/*`, async (c, next) => {
     const auth = parseBearer(c.req.header('authorization'));
     let principal: Principal | undefined;
     if (auth.kind === 'none') {
       principal = deps.credentials.anonymous();
-      if (!principal) throw unauthenticated('credentials are required: Authorization: Bearer <accessKeyId>:<secretAccessKey>');
+      if (!principal) refuse(c, 'credentials are required: Authorization: Bearer <accessKeyId>:<secretAccessKey>');
     } else if (auth.kind === 'malformed') {
-      throw unauthenticated('the Authorization header must be Bearer <accessKeyId>:<secretAccessKey>');
+      refuse(c, 'the Authorization header must be Bearer <accessKeyId>:<secretAccessKey>');
     } else {
       principal = deps.credentials.verify(auth.accessKeyId, auth.secret);
-      if (!principal) throw unauthenticated('unknown access key or wrong secret');
+      if (!principal) refuse(c, 'unknown access key or wrong secret');
     }
-    if (!deps.rateLimit.take(principal.id)) {
-      const wait = deps.rateLimit.retryAfterSeconds(principal.id);
-      throw new ProblemError(
-        problem('RATE_LIMITED', `too many requests for ${principal.id === 'anonymous' ? 'anonymous access' : `access key ${principal.id}`}`, [], {
-          kind: 'too-many-requests',
-        }),
-        {
-          'retry-after': String(Math.max(1, wait)),
-        },
-      );
-    }
+    if (!principal) throw unauthenticated('unknown access key or wrong secret'); // not reached: refuse() throws
+    limit(principal.id, `for ${principal.id === 'anonymous' ? 'anonymous access' : `access key ${principal.id}`}`);
     const length = c.req.header('content-length');
     if (length !== undefined && Number(length) > deps.config.limits.maxBodyBytes) throw bodyTooLarge(deps.config.limits.maxBodyBytes);
     // A JSON body (the POST routes') is read whole, within its own smaller limit, before its route's schema checks it; object bodies stream.
     if (c.req.method === 'POST' && c.req.raw.body && /^application\/(?:[\w.+-]*\+)?json/i.test(c.req.header('content-type') ?? '')) {
-      const limit = Math.min(deps.config.limits.maxBodyBytes, MAX_JSON_BYTES);
-      const text = await readLimited(c.req.raw.body, limit);
-      if (text === undefined) throw bodyTooLarge(limit);
+      const jsonLimit = Math.min(deps.config.limits.maxBodyBytes, MAX_JSON_BYTES);
+      const text = await readLimited(c.req.raw.body, jsonLimit);
+      if (text === undefined) throw bodyTooLarge(jsonLimit);
       c.req.raw = new Request(c.req.url, { method: c.req.method, headers: c.req.raw.headers, body: text, signal: c.req.raw.signal });
     }
     c.set('principal', principal);
