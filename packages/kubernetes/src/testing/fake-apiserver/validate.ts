@@ -141,7 +141,9 @@ export async function validateObject(type: ResourceType, obj: KubeObject): Promi
     if (!p) {
       p = load().catch((e: unknown) => {
         loaded.delete(type.kind);
-        throw new Error(`the fake API server validates ${type.kind}s with kubernetes-models (an optional peer dependency of @polycloud/kubernetes/testing): install it (${String(e)})`);
+        throw new Error(
+          `the fake API server validates ${type.kind}s with kubernetes-models (an optional peer dependency of @polycloud/kubernetes/testing): install it (${String(e)})`,
+        );
       });
       loaded.set(type.kind, p);
     }
