@@ -14,3 +14,4 @@ export {
   structuralViolations,
   type JsonSchema,
 } from './crd.js';
+export * from './adapter/index.js';
