@@ -4,7 +4,7 @@
 //   [conventions] https://github.com/kubernetes/community/blob/master/contributors/devel/sig-architecture/api-conventions.md
 //   [finalizers] https://kubernetes.io/docs/concepts/overview/working-with-objects/finalizers/
 //   [crd] https://kubernetes.io/docs/tasks/extend-kubernetes/custom-resources/custom-resource-definitions/
-import { Observable, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { makeInformer, Observable, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type FakeKubernetesApiServer, startFakeKubernetesApiServer } from '@polycloud/kubernetes/testing';
 import { clients, collectWatch, DJ, dataJob, job, NS, statusOf, until } from './fake-apiserver-helpers.js';
@@ -168,6 +168,30 @@ describe('fake Kubernetes API server, driven by @kubernetes/client-node', () => 
     const again = await collectWatch(k.watch, '/apis/batch/v1/namespaces/default/jobs', { resourceVersion: String(Number(old) - 1) });
     await again.done;
     expect(again.events[0]).toMatchObject({ type: 'ERROR', object: { kind: 'Status', code: 410, reason: 'Expired' } });
+  });
+
+  it("client-node's informer lists, watches, and after a 410 relists and carries on ([concepts] 410 Gone responses: clear the cache and relist)", async () => {
+    await k.custom.createNamespacedCustomObject({ ...DJ, body: dataJob('inf1') });
+    const informer = makeInformer(k.kc, '/apis/batch.mcp/v1/namespaces/default/datajobs', () => k.custom.listNamespacedCustomObject({ ...DJ }) as never);
+    const seen: string[] = [];
+    const errors: unknown[] = [];
+    informer.on('add', (o) => seen.push(`add ${o.metadata?.name}`));
+    informer.on('error', (e) => {
+      errors.push(e);
+      setTimeout(() => void informer.start(), 10); // what client-node's docs advise: restart after an error
+    });
+    await informer.start();
+    await until(() => seen.includes('add inf1') && server.openWatches === 1, 'the informer to list and watch');
+    server.expireWatches();
+    await k.custom.createNamespacedCustomObject({ ...DJ, body: dataJob('inf2') });
+    await until(() => seen.includes('add inf2') && informer.list().length === 2, 'the informer to relist after 410');
+    expect(
+      informer
+        .list()
+        .map((o) => o.metadata?.name)
+        .sort(),
+    ).toEqual(['inf1', 'inf2']);
+    await informer.stop();
   });
 
   it('finalizers: delete marks deletionTimestamp and keeps the object; removing the last finalizer deletes it with a DELETED event ([finalizers]; [conventions] Metadata)', async () => {
