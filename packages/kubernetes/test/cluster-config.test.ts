@@ -1,8 +1,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inspect } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createAdapterRegistry } from '@polycloud/core';
+import { createAdapterRegistry, createPolycloud } from '@polycloud/core';
 import { createPolycloudFromConfig } from '@polycloud/core/config';
 import { ORIGINAL_DATAJOB_YAML } from '@polycloud/core/testing';
 import { kubernetesComputeAdapterFactory } from '@polycloud/kubernetes';
@@ -53,5 +54,33 @@ resources:
     } finally {
       await polycloud.close();
     }
+  });
+
+  it('a kubeconfig token given inline never shows in explain(), errors, or job events', async () => {
+    const token = 'pc-inline-token-NEVER-PRINT-5b1e';
+    const server = await startFakeKubernetesApiServer({ namespace: 'batch', token });
+    servers.push(server);
+    server.setQuota('jobs', 0);
+    const polycloud = createPolycloud({
+      registry: createAdapterRegistry([kubernetesComputeAdapterFactory]),
+      providers: [{ name: 'CLOUD_A', type: 'kubernetes', kubeconfig: server.kubeconfigYaml() }],
+      resources: [{ resource_id: 'lc-k8s', type: 'LogicalCluster', providers: [{ cloud: 'CLOUD_A', physical_id: 'batch' }] }],
+    });
+    const printed: string[] = [];
+    polycloud.events.on('job', (e: unknown) => printed.push(JSON.stringify(e), inspect(e, { depth: 8 })));
+    try {
+      const cluster = polycloud.cluster('lc-k8s');
+      printed.push(JSON.stringify(cluster.explain(ORIGINAL_DATAJOB_YAML)), inspect(cluster.explain(ORIGINAL_DATAJOB_YAML), { depth: 8 }));
+      const error = await cluster.submit(ORIGINAL_DATAJOB_YAML, { timeoutMs: 5_000 }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toMatchObject({ code: 'QUOTA_EXCEEDED' });
+      printed.push(String((error as Error).message), JSON.stringify(error), inspect(error, { depth: 10 }));
+    } finally {
+      await polycloud.close();
+    }
+    expect(printed.length).toBeGreaterThan(4);
+    expect(printed.filter((p) => p.includes(token))).toEqual([]);
   });
 });

@@ -215,7 +215,7 @@ describe('fake Kubernetes API server, driven by @kubernetes/client-node', () => 
     w.stop();
   });
 
-  it('core/v1 Events are stored and listed as kubectl describe reads them (involvedObject field selector not needed: listed by namespace)', async () => {
+  it('core/v1 Events are stored and listed as kubectl describe reads them: fieldSelector on involvedObject ([concepts] Field selectors)', async () => {
     const dj = (await k.custom.createNamespacedCustomObject({ ...DJ, body: dataJob('ev') })) as Obj;
     await k.core.createNamespacedEvent({
       namespace: NS,
@@ -228,8 +228,16 @@ describe('fake Kubernetes API server, driven by @kubernetes/client-node', () => 
         source: { component: 'polycloud-controller' },
       },
     });
-    const events = await k.core.listNamespacedEvent({ namespace: NS });
+    await k.core.createNamespacedEvent({
+      namespace: NS,
+      body: { metadata: { name: 'other.1' }, involvedObject: { kind: 'Job', name: 'other', namespace: NS }, reason: 'Created', message: 'x', type: 'Normal' },
+    });
+    const fieldSelector = `involvedObject.name=ev,involvedObject.namespace=${NS},involvedObject.uid=${String(dj.metadata['uid'])}`;
+    const events = await k.core.listNamespacedEvent({ namespace: NS, fieldSelector });
     expect(events.items.map((e) => [e.reason, e.involvedObject.name])).toEqual([['Routed', 'ev']]);
+    expect((await k.core.listNamespacedEvent({ namespace: NS, fieldSelector: 'involvedObject.kind!=DataJob' })).items.map((e) => e.metadata?.name)).toEqual([
+      'other.1',
+    ]);
   });
 
   it('every body is validated: an invalid Job, Lease or Event → 422 Invalid with causes naming the field, and is recorded ([conventions] HTTP status codes: 422)', async () => {

@@ -13,7 +13,7 @@ import {
 } from '@polycloud/core/spi';
 import { mapKubernetesError } from './errors.js';
 import { CANCELLED_ANNOTATION, toKubernetesJob } from './job-manifest.js';
-import { type ClientNode, loadClientNode, loadKubeconfig } from './kubeconfig.js';
+import { type ClientNode, loadClientNode, loadKubeconfig, registerInlineCredentials } from './kubeconfig.js';
 import {
   type KubernetesAdapterOptions,
   KubernetesAdapterOptionsSchema,
@@ -55,6 +55,7 @@ function requestOptions(k8s: ClientNode, signal: AbortSignal, header?: [string, 
  * AbortSignal, bounded by `requestTimeoutMs`.
  */
 export function createKubernetesComputeAdapter(options: KubernetesAdapterOptions = {}, context: Partial<AdapterContext> = {}): ComputeAdapter {
+  registerInlineCredentials((options as { kubeconfig?: unknown } | undefined)?.kubeconfig);
   const o = parseWithSchema(KubernetesAdapterOptionsSchema, options, 'invalid options for the kubernetes adapter') as ResolvedKubernetesAdapterOptions;
   let ready: Promise<Clients> | undefined;
   const clients = () => {

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { parse } from 'yaml';
 import { PolycloudError, registerSecrets, throwMissingPeer } from '@polycloud/core/spi';
 import type { ResolvedKubernetesAdapterOptions } from './options.js';
 
@@ -21,6 +22,47 @@ function registerCredentials(kc: KubeConfig): void {
     for (const v of Object.values(auth?.config ?? {})) secrets.push(v);
     registerSecrets(secrets.filter((s): s is string => typeof s === 'string' && s.length >= 8));
   }
+}
+
+const SECRET_KEYS = new Set([
+  'token',
+  'password',
+  'client-key-data',
+  'client-certificate-data',
+  'keyData',
+  'certData',
+  'id-token',
+  'refresh-token',
+  'access-token',
+  'client-secret',
+]);
+
+/**
+ * Registers the credentials an inline kubeconfig (text or object) holds, at once when the
+ * adapter is created, so that nothing printed before the first request (a config error,
+ * an explanation) can carry them. Best effort on text that does not parse.
+ */
+export function registerInlineCredentials(kubeconfig: unknown): void {
+  let value = kubeconfig;
+  if (typeof kubeconfig === 'string') {
+    try {
+      value = parse(kubeconfig) as unknown;
+    } catch {
+      // the loader reports it (without its text); lines that look like `token: x` are still registered
+      registerSecrets([...kubeconfig.matchAll(/(?:token|password|-data|secret)["']?\s*:\s*["']?([^\s"']{8,})/g)].map((m) => m[1]));
+      return;
+    }
+  }
+  const found: string[] = [];
+  const walk = (v: unknown, depth: number) => {
+    if (depth > 12 || typeof v !== 'object' || v === null) return;
+    for (const [k, child] of Object.entries(v)) {
+      if (typeof child === 'string' && SECRET_KEYS.has(k) && child.length >= 8) found.push(child);
+      else walk(child, depth + 1);
+    }
+  };
+  walk(value, 0);
+  registerSecrets(found);
 }
 
 /**

@@ -44,3 +44,24 @@ export function parseLabelSelector(text: string | null | undefined): Requirement
   });
   return (labels) => reqs.every((r) => r(labels));
 }
+
+/**
+ * A field selector (`?fieldSelector=`): `path=value`, `path==value`, `path!=value`,
+ * comma-separated, on dotted paths such as `metadata.name` or `involvedObject.uid` (what
+ * `kubectl describe` sends for Events). Unlike the real server, any path is accepted.
+ */
+export function parseFieldSelector(text: string | null | undefined): (obj: Record<string, unknown>) => boolean {
+  if (!text) return () => true;
+  const reqs = text.split(',').map((raw) => {
+    const m = /^\s*([A-Za-z0-9_.]+)\s*(==|=|!=)\s*(.*?)\s*$/.exec(raw);
+    if (!m) throw badRequest(`invalid field selector: ${JSON.stringify(raw)}`);
+    const [, path, op, value] = m;
+    const get = (obj: Record<string, unknown>) => {
+      let v: unknown = obj;
+      for (const p of path!.split('.')) v = typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[p] : undefined;
+      return v === undefined || v === null ? '' : String(v);
+    };
+    return op === '!=' ? (o: Record<string, unknown>) => get(o) !== value : (o: Record<string, unknown>) => get(o) === value;
+  });
+  return (obj) => reqs.every((r) => r(obj));
+}

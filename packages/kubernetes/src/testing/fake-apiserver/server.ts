@@ -5,7 +5,7 @@ import { FakeJobRunner, type FakeJobRunnerOptions } from './job-runner.js';
 import { type FakeKubeconfig, kubeconfigObject, kubeconfigYaml } from './kubeconfig.js';
 import { applyPatch } from './patch.js';
 import { type ParsedPath, parsePath, qualifiedName, RESOURCE_TYPES, type ResourceType, apiVersionOf } from './resources.js';
-import { parseLabelSelector } from './selector.js';
+import { parseFieldSelector, parseLabelSelector } from './selector.js';
 import {
   alreadyExists,
   badRequest,
@@ -200,12 +200,12 @@ export async function startFakeKubernetesApiServer(options: FakeKubernetesApiSer
   }
 
   // ---- watches ----
-  function watchEventFor(e: StoredEvent, t: ResourceType, ns: string | undefined, selector: (l: Record<string, string>) => boolean) {
+  function watchEventFor(e: StoredEvent, t: ResourceType, ns: string | undefined, selector: (o: KubeObject) => boolean) {
     if (e.resource !== t) return undefined;
     if (ns !== undefined && e.object.metadata['namespace'] !== ns) return undefined;
-    const now = selector(labelsOf(e.object));
+    const now = selector(e.object);
     if (e.type === 'MODIFIED' && e.previous) {
-      const before = selector(labelsOf(e.previous));
+      const before = selector(e.previous);
       if (before && !now) return { type: 'DELETED', object: e.object };
       if (!before && now) return { type: 'ADDED', object: e.object };
     }
@@ -215,7 +215,9 @@ export async function startFakeKubernetesApiServer(options: FakeKubernetesApiSer
   function serveWatch(req: IncomingMessage, res: ServerResponse, parsed: ParsedPath, query: URLSearchParams) {
     const t = parsed.type;
     const ns = parsed.namespace;
-    const selector = parseLabelSelector(query.get('labelSelector'));
+    const labels = parseLabelSelector(query.get('labelSelector'));
+    const fields = parseFieldSelector(query.get('fieldSelector'));
+    const selector = (o: KubeObject) => labels(labelsOf(o)) && fields(o);
     const rvParam = query.get('resourceVersion');
     res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
     res.flushHeaders();
@@ -225,7 +227,7 @@ export async function startFakeKubernetesApiServer(options: FakeKubernetesApiSer
       // "Get State and Start at Most Recent": synthetic ADDED for every object, then changes.
       backlog = store
         .list(t, ns)
-        .filter((o) => selector(labelsOf(o)))
+        .filter((o) => selector(o))
         .map((object) => ({ type: 'ADDED', object }));
     } else {
       const from = Number(rvParam);
@@ -269,17 +271,8 @@ export async function startFakeKubernetesApiServer(options: FakeKubernetesApiSer
   // ---- reads ----
   function serveList(res: ServerResponse, parsed: ParsedPath, query: URLSearchParams) {
     const selector = parseLabelSelector(query.get('labelSelector'));
-    const fields = (query.get('fieldSelector') ?? '')
-      .split(',')
-      .filter(Boolean)
-      .map((f) => f.split(/==?/) as [string, string]);
-    let items = store
-      .list(parsed.type, parsed.namespace)
-      .filter(
-        (o) =>
-          selector(labelsOf(o)) &&
-          fields.every(([k, v]) => (k === 'metadata.name' ? o.metadata['name'] === v : k === 'metadata.namespace' ? o.metadata['namespace'] === v : true)),
-      );
+    const fields = parseFieldSelector(query.get('fieldSelector'));
+    let items = store.list(parsed.type, parsed.namespace).filter((o) => selector(labelsOf(o)) && fields(o));
     const offset = query.get('continue') ? Number(Buffer.from(query.get('continue')!, 'base64url').toString()) : 0;
     const limit = Number(query.get('limit')) || 0;
     const total = items.length;
