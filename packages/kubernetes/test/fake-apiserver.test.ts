@@ -322,6 +322,45 @@ describe('fake Kubernetes API server, driven by @kubernetes/client-node', () => 
     expect(server.finishJob(NS, 'susp', { exitCode: 0 })).toBe(false);
   });
 
+  it("DELETE: DeleteOptions are validated, preconditions are checked (409), Background propagation removes the Job's pods ([conventions] Concurrency Control; [concepts] Garbage collection / cascading deletion)", async () => {
+    await k.batch.createNamespacedJob({ namespace: NS, body: job('del') });
+    await until(() => server.list('pods', NS).length === 1, 'the pod');
+    const bad = await statusOf(k.batch.deleteNamespacedJob({ namespace: NS, name: 'del', propagationPolicy: 'Sideways' }));
+    expect([bad.code, bad.details?.causes?.[0]?.field]).toEqual([422, 'propagationPolicy']);
+    const stale = await statusOf(k.batch.deleteNamespacedJob({ namespace: NS, name: 'del', body: { preconditions: { resourceVersion: '1' } } }));
+    expect([stale.code, stale.reason]).toEqual([409, 'Conflict']);
+    await k.batch.deleteNamespacedJob({ namespace: NS, name: 'del', propagationPolicy: 'Background' });
+    expect((await statusOf(k.batch.readNamespacedJob({ namespace: NS, name: 'del' }))).code).toBe(404);
+    expect(server.list('pods', NS)).toEqual([]);
+    expect(server.invalidRequests.map((r) => r.kind)).toEqual(['DeleteOptions']);
+    server.invalidRequests.length = 0;
+  });
+
+  it("a Job's pod template is immutable: an update that changes it → 422 field is immutable (batch/v1 Job validation)", async () => {
+    const created = await k.batch.createNamespacedJob({ namespace: NS, body: job('imm') });
+    const changed = structuredClone(created);
+    changed.spec!.template.spec!.containers[0]!.image = 'busybox:1.37';
+    const s = await statusOf(k.batch.replaceNamespacedJob({ namespace: NS, name: 'imm', body: changed }));
+    expect([s.code, s.details?.causes?.map((c) => c.field)]).toEqual([422, ['spec.template']]);
+    const suspended = await k.batch.patchNamespacedJob(
+      { namespace: NS, name: 'imm', body: { spec: { suspend: true } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    expect(suspended.spec?.suspend).toBe(true);
+    server.invalidRequests.length = 0;
+  });
+
+  it('with `namespaces`, a create in a namespace that does not exist → 404 namespaces "x" not found (as on a real cluster)', async () => {
+    const strict = await startFakeKubernetesApiServer({ namespaces: ['default'] });
+    try {
+      const s = await statusOf(clients(strict).batch.createNamespacedJob({ namespace: 'nope', body: job('n') }));
+      expect([s.code, s.reason, s.message]).toEqual([404, 'NotFound', 'namespaces "nope" not found']);
+      await clients(strict).batch.createNamespacedJob({ namespace: 'default', body: job('n') });
+    } finally {
+      await strict.close();
+    }
+  });
+
   it('ResourceQuota: a create beyond the quota → 403 Forbidden "exceeded quota: …" (admission, as the real server answers)', async () => {
     server.setQuota('jobs', 1);
     await k.batch.createNamespacedJob({ namespace: NS, body: job('q1') });
