@@ -12,7 +12,8 @@ import { clients, collectWatch, DJ, dataJob, job, NS, statusOf, until } from './
 let server: FakeKubernetesApiServer;
 let k: ReturnType<typeof clients>;
 beforeEach(async () => {
-  server = await startFakeKubernetesApiServer({ token: 'fake-token-FAKESECRET-1234', bookmarkIntervalMs: 60_000 });
+  // The simulated job controller acts only when a test says so (startJob / finishJob), so no status write races a test's own.
+  server = await startFakeKubernetesApiServer({ token: 'fake-token-FAKESECRET-1234', bookmarkIntervalMs: 60_000, jobs: { startAfterMs: 3_600_000 } });
   k = clients(server);
 });
 afterEach(async () => {
@@ -274,7 +275,8 @@ describe('fake Kubernetes API server, driven by @kubernetes/client-node', () => 
   it('job runner: a Job becomes active, then Complete with succeeded / startTime / completionTime; a failing one Failed with BackoffLimitExceeded (batch/v1 Job status)', async () => {
     await k.batch.createNamespacedJob({ namespace: NS, body: job('ok') });
     await k.batch.createNamespacedJob({ namespace: NS, body: job('ko', { backoffLimit: 2 }) });
-    await until(async () => ((await k.batch.readNamespacedJob({ namespace: NS, name: 'ok' })).status?.active ?? 0) === 1, 'active');
+    expect(server.startJob(NS, 'ok')).toBe(true);
+    expect((await k.batch.readNamespacedJob({ namespace: NS, name: 'ok' })).status?.active).toBe(1);
     expect(server.finishJob(NS, 'ok', { exitCode: 0 })).toBe(true);
     expect(server.finishJob(NS, 'ko', { exitCode: 3 })).toBe(true);
     const ok = await k.batch.readNamespacedJob({ namespace: NS, name: 'ok' });
@@ -297,13 +299,12 @@ describe('fake Kubernetes API server, driven by @kubernetes/client-node', () => 
     try {
       const a = clients(auto);
       await a.batch.createNamespacedJob({ namespace: NS, body: job('auto') });
-      await a.batch.createNamespacedJob({ namespace: NS, body: job('deadline', { activeDeadlineSeconds: 1 }) });
-      auto.setQuota('jobs', undefined);
       await until(async () => (await a.batch.readNamespacedJob({ namespace: NS, name: 'auto' })).status?.succeeded === 1, 'automatic completion');
     } finally {
       await auto.close();
     }
     await k.batch.createNamespacedJob({ namespace: NS, body: job('slow', { activeDeadlineSeconds: 1 }) });
+    server.startJob(NS, 'slow');
     await until(
       async () => (await k.batch.readNamespacedJob({ namespace: NS, name: 'slow' })).status?.conditions?.some((c) => c.type === 'Failed') ?? false,
       'the deadline',
@@ -312,7 +313,7 @@ describe('fake Kubernetes API server, driven by @kubernetes/client-node', () => 
       'DeadlineExceeded',
     );
     await k.batch.createNamespacedJob({ namespace: NS, body: job('susp') });
-    await until(() => server.get('jobs', NS, 'susp')?.['status'] !== undefined, 'started');
+    server.startJob(NS, 'susp');
     await k.batch.patchNamespacedJob(
       { namespace: NS, name: 'susp', body: { spec: { suspend: true } } },
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
@@ -324,7 +325,8 @@ describe('fake Kubernetes API server, driven by @kubernetes/client-node', () => 
 
   it("DELETE: DeleteOptions are validated, preconditions are checked (409), Background propagation removes the Job's pods ([conventions] Concurrency Control; [concepts] Garbage collection / cascading deletion)", async () => {
     await k.batch.createNamespacedJob({ namespace: NS, body: job('del') });
-    await until(() => server.list('pods', NS).length === 1, 'the pod');
+    server.startJob(NS, 'del');
+    expect(server.list('pods', NS)).toHaveLength(1);
     const bad = await statusOf(k.batch.deleteNamespacedJob({ namespace: NS, name: 'del', propagationPolicy: 'Sideways' }));
     expect([bad.code, bad.details?.causes?.[0]?.field]).toEqual([422, 'propagationPolicy']);
     const stale = await statusOf(k.batch.deleteNamespacedJob({ namespace: NS, name: 'del', body: { preconditions: { resourceVersion: '1' } } }));
@@ -337,8 +339,8 @@ describe('fake Kubernetes API server, driven by @kubernetes/client-node', () => 
   });
 
   it("a Job's pod template is immutable: an update that changes it → 422 field is immutable (batch/v1 Job validation)", async () => {
-    const created = await k.batch.createNamespacedJob({ namespace: NS, body: job('imm') });
-    const changed = structuredClone(created);
+    await k.batch.createNamespacedJob({ namespace: NS, body: job('imm') });
+    const changed = await k.batch.readNamespacedJob({ namespace: NS, name: 'imm' });
     changed.spec!.template.spec!.containers[0]!.image = 'busybox:1.37';
     const s = await statusOf(k.batch.replaceNamespacedJob({ namespace: NS, name: 'imm', body: changed }));
     expect([s.code, s.details?.causes?.map((c) => c.field)]).toEqual([422, ['spec.template']]);
