@@ -226,7 +226,9 @@ export async function startFakeKubernetesApiServer(options: FakeKubernetesApiSer
     const rvParam = query.get('resourceVersion');
     res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
     res.flushHeaders();
-    const line = (o: object) => res.write(`${JSON.stringify(o)}\n`);
+    const line = (o: object) => {
+      if (!res.writableEnded && !res.destroyed) res.write(`${JSON.stringify(o)}\n`);
+    };
     let backlog: object[];
     if (!rvParam || rvParam === '0') {
       // "Get State and Start at Most Recent": synthetic ADDED for every object, then changes.
