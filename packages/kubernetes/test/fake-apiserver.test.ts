@@ -65,6 +65,24 @@ describe('fake Kubernetes API server, driven by @kubernetes/client-node', () => 
     expect((await k.coordination.readNamespacedLease({ namespace: NS, name: 'leader' })).spec?.holderIdentity).toBe('b');
   });
 
+  it('optimistic concurrency under contention: of concurrent read-modify-write loops each retrying on 409, no update is lost ([conventions] Concurrency Control and Consistency)', async () => {
+    await k.coordination.createNamespacedLease({ namespace: NS, body: { metadata: { name: 'counter' }, spec: { leaseTransitions: 0 } } });
+    const bump = async () => {
+      for (;;) {
+        const lease = await k.coordination.readNamespacedLease({ namespace: NS, name: 'counter' });
+        lease.spec!.leaseTransitions = (lease.spec!.leaseTransitions ?? 0) + 1;
+        try {
+          await k.coordination.replaceNamespacedLease({ namespace: NS, name: 'counter', body: lease });
+          return;
+        } catch (e) {
+          if ((e as { code?: number }).code !== 409) throw e;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: 6 }, () => Promise.all([bump(), bump()])));
+    expect((await k.coordination.readNamespacedLease({ namespace: NS, name: 'counter' })).spec?.leaseTransitions).toBe(12);
+  });
+
   it('custom resources refuse an update without a resourceVersion (422), as the real server does for CRs ([conventions] Concurrency Control and Consistency)', async () => {
     await k.custom.createNamespacedCustomObject({ ...DJ, body: dataJob('norv') });
     const s = await statusOf(k.custom.replaceNamespacedCustomObject({ ...DJ, name: 'norv', body: dataJob('norv') }));
