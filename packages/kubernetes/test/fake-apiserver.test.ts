@@ -290,6 +290,33 @@ describe('fake Kubernetes API server, driven by @kubernetes/client-node', () => 
     expect(server.warnings).toEqual(['unknown field "spec.imagePullPolicy"']);
   });
 
+  it("built-in kinds: unknown fields are dropped with a warning, as with the server's default field validation (Warn) ([concepts] Field validation)", async () => {
+    // client-node serializes through its typed models, which drop unknown fields before sending: a raw request shows the server side.
+    const body = { ...job('typo'), extra: 1 } as Record<string, unknown> & ReturnType<typeof job>;
+    (body.spec as Record<string, unknown>)['activeDeadline'] = 5;
+    (body.spec!.template.spec!.containers[0] as unknown as Record<string, unknown>)['imagePullPolicyy'] = 'Always';
+    const raw = await fetch(`${server.url}/apis/batch/v1/namespaces/default/jobs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    expect(raw.status).toBe(201);
+    expect(raw.headers.get('warning')).toContain('299 - "unknown field \\"spec.activeDeadline\\""');
+    const stored = server.get('jobs', NS, 'typo') as Record<string, unknown> & {
+      spec: Record<string, unknown> & { template: { spec: { containers: Record<string, unknown>[] } } };
+    };
+    expect([stored['extra'], stored.spec['activeDeadline'], stored.spec.template.spec.containers[0]!['imagePullPolicyy']]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    expect([...server.warnings].sort()).toEqual([
+      'unknown field "extra"',
+      'unknown field "spec.activeDeadline"',
+      'unknown field "spec.template.spec.containers[0].imagePullPolicyy"',
+    ]);
+  });
+
   it('job runner: a Job becomes active, then Complete with succeeded / startTime / completionTime; a failing one Failed with BackoffLimitExceeded (batch/v1 Job status)', async () => {
     await k.batch.createNamespacedJob({ namespace: NS, body: job('ok') });
     await k.batch.createNamespacedJob({ namespace: NS, body: job('ko', { backoffLimit: 2 }) });
