@@ -162,6 +162,24 @@ describe('fake Kubernetes API server, driven by @kubernetes/client-node', () => 
     fresh.stop();
   });
 
+  it("a watch with a labelSelector sees an object that starts matching as ADDED and one that stops matching as DELETED (the watch cache's filtering; [concepts] Efficient detection of changes)", async () => {
+    await k.custom.createNamespacedCustomObject({ ...DJ, body: { ...dataJob('sel'), metadata: { name: 'sel', labels: { team: 'a' } } } });
+    const w = await collectWatch(k.watch, '/apis/batch.mcp/v1/namespaces/default/datajobs', {
+      labelSelector: 'team=b',
+      resourceVersion: String(server.resourceVersion),
+    });
+    const relabel = (team: string) =>
+      k.custom.patchNamespacedCustomObject(
+        { ...DJ, name: 'sel', body: { metadata: { labels: { team } } } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+    await relabel('b');
+    await relabel('b2');
+    await until(() => w.events.length >= 2, 'two events');
+    expect(w.events.map((e) => e.type)).toEqual(['ADDED', 'DELETED']);
+    w.stop();
+  });
+
   it('allowWatchBookmarks: BOOKMARK events carry the latest resourceVersion and nothing else ([concepts] Watch bookmarks)', async () => {
     const w = await collectWatch(k.watch, '/apis/batch/v1/namespaces/default/jobs', { allowWatchBookmarks: true });
     const plain = await collectWatch(k.watch, '/apis/batch/v1/namespaces/default/jobs', {});
