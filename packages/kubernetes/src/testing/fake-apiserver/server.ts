@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { FakeKubernetesApiServer, FakeKubernetesApiServerOptions, FakeRequestMatch, InvalidRequest, RecordedRequest } from './api.js';
+import { discoveryDocument } from './discovery.js';
 import { defaultJob } from './job-defaults.js';
 import { FakeJobRunner } from './job-runner.js';
 import { kubeconfigObject, kubeconfigYaml } from './kubeconfig.js';
@@ -402,7 +403,10 @@ export async function startFakeKubernetesApiServer(options: FakeKubernetesApiSer
       return res.end('ok');
     }
     if (url.pathname === '/version') return send(res, 200, { major: '1', minor: '33', gitVersion: 'v1.33.0-polycloud-fake', platform: 'linux/amd64' });
-    if (!parsed) return sendStatus(res, pageNotFound().status);
+    if (!parsed) {
+      const discovery = method === 'GET' ? discoveryDocument(url.pathname) : undefined;
+      return discovery ? send(res, 200, discovery) : sendStatus(res, pageNotFound().status);
+    }
     try {
       switch (method) {
         case 'GET':
