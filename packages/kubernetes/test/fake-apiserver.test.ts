@@ -18,6 +18,8 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   await server.close();
+  // tests that send an invalid body on purpose clear what they sent; nothing else may be refused
+  expect(server.invalidRequests).toEqual([]);
 });
 
 type Obj = { metadata: Record<string, unknown>; spec?: Record<string, unknown>; status?: Record<string, unknown> };
@@ -99,6 +101,7 @@ describe('fake Kubernetes API server, driven by @kubernetes/client-node', () => 
     await k.custom.createNamespacedCustomObject({ ...DJ, body: dataJob('norv') });
     const s = await statusOf(k.custom.replaceNamespacedCustomObject({ ...DJ, name: 'norv', body: dataJob('norv') }));
     expect([s.code, s.reason, s.details?.causes?.[0]?.field]).toEqual([422, 'Invalid', 'metadata.resourceVersion']);
+    server.invalidRequests.length = 0;
   });
 
   it('status subresource: a write to the main resource ignores status, a write to /status ignores everything else; generation bumps on spec change only ([conventions] Spec and Status; [crd] Status subresource)', async () => {
