@@ -38,6 +38,7 @@ export type { WritePipeline, PendingWrite, AppliedWrite, StampAttempt, CommitCal
 
 // Compute: the job request an adapter receives, idempotency keys, claim stores
 export { toComputeJobRequest, deriveIdempotencyKey, IDEMPOTENCY_KEY, parseDataJob, DataJobSchema, type DataJob } from './compute/spec.js';
+export { dataJobJsonSchema } from './config/json-schema.js';
 export {
   type ClaimStore,
   type ClaimRecord,
