@@ -40,6 +40,8 @@ export interface PolycloudConfig {
   jobs: Record<string, DataJob>;
   /** The `router:` section, keys in camelCase, for the router factory you use (`createRouter(config.router)`). */
   router?: Record<string, unknown>;
+  /** The `controller:` section, keys in camelCase, for `@polycloud/kubernetes`' DataJob controller (validated there). */
+  controller?: Record<string, unknown>;
   /** The file it came from, when loaded from a path. */
   file?: string;
 }
@@ -130,6 +132,7 @@ export function loadPolycloudConfig(source: ConfigSource, options: LoadConfigOpt
     },
     jobs,
     ...(file.router ? { router: renameDeep(file.router) as Record<string, unknown> } : {}),
+    ...(file.controller ? { controller: renameDeep(file.controller) as Record<string, unknown> } : {}),
     ...(parsed.file ? { file: parsed.file } : {}),
   };
 }

@@ -79,6 +79,12 @@ export const ConfigFileSchema = z.strictObject({
    * mapped to camelCase; core passes them through as `config.router` (the CLI uses them).
    */
   router: z.record(z.string(), z.unknown()).optional(),
+  /**
+   * Options of the Kubernetes DataJob controller (`@polycloud/kubernetes`, `polycloud
+   * controller`), keys mapped to camelCase; core passes them through as
+   * `config.controller` and that package validates them (paths under `controller`).
+   */
+  controller: z.record(z.string(), z.unknown()).optional(),
 });
 
 export type ConfigFile = z.output<typeof ConfigFileSchema>;
