@@ -36,6 +36,8 @@ export class DataJobInformer {
   #synced = false;
   #relists = 0;
   #loop: Promise<void> | undefined;
+  /** Ends the watch in flight (stop() calls it: the loop then sees `stopped` and returns). */
+  #endWatch: (() => void) | undefined;
 
   constructor(options: DataJobInformerOptions) {
     this.#o = options;
@@ -73,6 +75,7 @@ export class DataJobInformer {
     this.#timer = undefined;
     this.#stopWatch?.();
     this.#stopWatch = undefined;
+    this.#endWatch?.();
   }
 
   /** Settles when the loop in flight has finished its current step (for stop()). */
@@ -122,6 +125,7 @@ export class DataJobInformer {
     if (this.#stopped) return;
     let ended!: (error: PolycloudError | 'gone' | undefined) => void;
     const end = new Promise<PolycloudError | 'gone' | undefined>((resolve) => (ended = resolve));
+    this.#endWatch = () => ended(undefined);
     let events = 0;
     try {
       this.#stopWatch = await this.#o.api.watchDataJobs(
@@ -137,6 +141,7 @@ export class DataJobInformer {
       ended(toPolycloudError(e, { operation: 'watch datajobs' }));
     }
     const outcome = await end;
+    this.#endWatch = undefined;
     this.#stopWatch?.();
     this.#stopWatch = undefined;
     if (this.#stopped) return;
