@@ -57,6 +57,8 @@ export async function waitFor<T>(what: string, check: () => T | undefined | fals
 export const FAST = {
   leaderElection: { leaseDurationMs: 2_500, renewDeadlineMs: 1_500, retryPeriodMs: 200 },
   resyncMs: 200,
+  requestTimeoutMs: 5_000,
+  watchTimeoutMs: 3_000,
   retry: { baseDelayMs: 50, maxDelayMs: 1_000 },
 } satisfies Partial<DataJobControllerOptions>;
 

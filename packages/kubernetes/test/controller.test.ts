@@ -147,6 +147,22 @@ describe('DataJob controller against the fake API server (client-node 1.4.0, loc
       await sleep(500);
       expect(startsOf(h, idempotencyKeyForUid(before))).toBe(1);
     });
+    it('rides out API faults: a hung watch is dropped and resumed, failed status writes are retried; the job starts once', async () => {
+      // The next watch request is never answered, and the next three status writes fail with 500.
+      const lists = () => h.server.requests.filter((r) => r.method === 'GET' && /\/datajobs(\?|$)/.test(r.path) && !r.path.includes('watch=true')).length;
+      const listed = lists();
+      h.server.hangNext(1, { match: { resource: 'datajobs', watch: true } });
+      h.server.expireWatches();
+      // The relist is done and its watch hangs before the DataJob exists: only a resumed watch can bring it.
+      await waitFor('the relist after 410', () => lists() > listed);
+      await sleep(300);
+      expect(h.server.openWatches).toBe(0);
+      h.server.failNext(3, { match: { resource: 'datajobs', subresource: 'status', method: 'PUT' } });
+      const { uid } = await h.apply(job('through-faults'));
+      await waitFor('through-faults to succeed', () => phase(h, 'through-faults') === 'Succeeded');
+      expect(startsOf(h, idempotencyKeyForUid(uid))).toBe(1);
+      expect(h.server.requests.filter((r) => r.status === 500 && r.path.includes('/status')).length).toBe(3);
+    });
   });
 
   describe('restarts and replicas', () => {

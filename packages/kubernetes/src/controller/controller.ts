@@ -103,7 +103,7 @@ export function createDataJobController(options: DataJobControllerOptions, inter
       user.keyData,
       (user as { authProvider?: { config?: Record<string, string> } }).authProvider?.config?.['access-token'],
     ]);
-  const api = internals.api ?? createControllerKubeApi(kubeConfig!);
+  const api = internals.api ?? createControllerKubeApi(kubeConfig!, { requestTimeoutMs: o.requestTimeoutMs, watchTimeoutMs: o.watchTimeoutMs });
   const namespaces: (string | undefined)[] = o.namespace === undefined ? [undefined] : Array.isArray(o.namespace) ? o.namespace : [o.namespace];
   const identity = o.leaderElection.identity ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const log = o.logger;

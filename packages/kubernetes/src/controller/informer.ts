@@ -127,20 +127,28 @@ export class DataJobInformer {
     const end = new Promise<PolycloudError | 'gone' | undefined>((resolve) => (ended = resolve));
     this.#endWatch = () => ended(undefined);
     let events = 0;
-    try {
-      this.#stopWatch = await this.#o.api.watchDataJobs(
+    let over = false;
+    // Not awaited: a watch request the server never answers must not hold the loop (the API's guard ends it).
+    this.#o.api
+      .watchDataJobs(
         this.#o.namespace,
         this.#resourceVersion,
         (event) => {
+          if (over) return;
           events++;
           if (this.#handle(event) === 'gone') ended('gone');
         },
         (error) => ended(error),
+      )
+      .then(
+        (stop) => {
+          if (over) stop();
+          else this.#stopWatch = stop;
+        },
+        (e: unknown) => ended(toPolycloudError(e, { operation: 'watch datajobs' })),
       );
-    } catch (e) {
-      ended(toPolycloudError(e, { operation: 'watch datajobs' }));
-    }
     const outcome = await end;
+    over = true;
     this.#endWatch = undefined;
     this.#stopWatch?.();
     this.#stopWatch = undefined;

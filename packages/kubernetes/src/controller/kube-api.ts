@@ -85,17 +85,43 @@ export function isGone(e: PolycloudError): boolean {
 
 const crd = { group: DATAJOB_GROUP, version: DATAJOB_VERSION, plural: DATAJOB_PLURAL };
 
+export interface ControllerKubeApiOptions {
+  /** Longest one request (not a watch) may take before it fails with TIMEOUT (retryable). Default 30 s. */
+  requestTimeoutMs?: number;
+  /** A watch asks the server to end it after this long (`timeoutSeconds`), and is dropped if still open min(10 s, this) later. Default 5 min. */
+  watchTimeoutMs?: number;
+}
+
 /** {@link ControllerKubeApi} on @kubernetes/client-node. */
-export function createControllerKubeApi(kubeConfig: KubeConfig): ControllerKubeApi {
+export function createControllerKubeApi(kubeConfig: KubeConfig, options: ControllerKubeApiOptions = {}): ControllerKubeApi {
+  const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+  const watchTimeoutMs = options.watchTimeoutMs ?? 300_000;
   const custom = kubeConfig.makeApiClient(CustomObjectsApi);
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const coordination = kubeConfig.makeApiClient(CoordinationV1Api);
   const watch = new Watch(kubeConfig);
+  // client-node requests have no deadline of their own: a hung API server would hold a
+  // reconcile (and stop()) forever. The request is raced against a timer instead.
   const call = async <T>(operation: string, path: string, run: () => Promise<T>): Promise<T> => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new PolycloudError('TIMEOUT', `kubernetes ${operation} ${path}: no answer within ${requestTimeoutMs} ms`, {
+              context: { provider: 'kubernetes', operation, key: path },
+              retryable: true,
+            }),
+          ),
+        requestTimeoutMs,
+      );
+    });
     try {
-      return await run();
+      return await Promise.race([run(), timeout]);
     } catch (e) {
       throw kubeError(e, operation, path);
+    } finally {
+      clearTimeout(timer);
     }
   };
   const nameOf = (job: DataJobObject) => `${job.metadata.namespace ?? ''}/${job.metadata.name}`;
@@ -113,18 +139,30 @@ export function createControllerKubeApi(kubeConfig: KubeConfig): ControllerKubeA
           ? `/apis/${DATAJOB_GROUP}/${DATAJOB_VERSION}/${DATAJOB_PLURAL}`
           : `/apis/${DATAJOB_GROUP}/${DATAJOB_VERSION}/namespaces/${encodeURIComponent(namespace)}/${DATAJOB_PLURAL}`;
       let finished = false;
-      const finish = (err?: unknown) => {
+      const open: { controller?: AbortController } = {};
+      // Dropped when the server has not ended it 10 s after its own timeout (a hung connection, or one never answered).
+      const guard = setTimeout(() => {
+        controller?.abort();
+        finish(
+          new PolycloudError('TIMEOUT', `kubernetes watch datajobs ${namespace ?? '*'}: still open after ${watchTimeoutMs + 10_000} ms`, { retryable: true }),
+        );
+      }, watchTimeoutMs + 10_000);
+      function finish(err?: unknown) {
+        clearTimeout(guard);
         if (finished) return;
         finished = true;
         done(err === undefined || err === null ? undefined : kubeError(err, 'watch datajobs', namespace ?? '*'));
-      };
+      }
       const controller = await watch.watch(
         path,
-        { resourceVersion, allowWatchBookmarks: true },
+        { resourceVersion, allowWatchBookmarks: true, timeoutSeconds: Math.max(1, Math.round(watchTimeoutMs / 1000)) },
         (type: string, object: Record<string, unknown>) => onEvent({ type, object }),
         finish,
       );
+      open.controller = controller;
+      if (finished) controller.abort();
       return () => {
+        clearTimeout(guard);
         finished = true;
         controller.abort();
       };

@@ -79,7 +79,12 @@ export class LeaderElector {
   #schedule(ms: number): void {
     if (this.#stopped) return;
     this.#timer = setTimeout(() => {
-      this.#running = this.#round().finally(() => {
+      // A round the API server does not answer is abandoned after the renew deadline (the
+      // holder has stopped leading by then anyway), so the next round can try again.
+      let cut: NodeJS.Timeout | undefined;
+      const abandoned = new Promise<void>((resolve) => (cut = setTimeout(resolve, this.#o.renewDeadlineMs)));
+      this.#running = Promise.race([this.#round(), abandoned]).finally(() => {
+        clearTimeout(cut);
         this.#running = undefined;
         this.#schedule(this.#o.retryPeriodMs);
       });
@@ -133,8 +138,9 @@ export class LeaderElector {
       }
       if (this.#stopped) return;
       this.#lastResourceVersion = written.metadata?.resourceVersion;
-      this.#renewSentAt = sentAt;
-      if (!this.#wasLeading) this.#setLeading(true);
+      // An answer that comes after the renew deadline of its own request does not make us leader.
+      if (this.#renewSentAt === undefined || sentAt > this.#renewSentAt) this.#renewSentAt = sentAt;
+      if (!this.#wasLeading && this.leading) this.#setLeading(true);
     } catch (e) {
       const error = toPolycloudError(e, { operation: 'leader election', resource: `${namespace}/${name}` });
       // CONFLICT / ALREADY_EXISTS: another candidate wrote first; the next read shows who.

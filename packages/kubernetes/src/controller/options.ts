@@ -68,6 +68,10 @@ export const DataJobControllerOptionsSchema = z.strictObject({
   }),
   /** How often dispatched jobs are polled at their provider (and every DataJob re-examined). Default 5 s. */
   resyncMs: ms(3_600_000).default(5_000),
+  /** Longest one API request (not a watch) may take before it fails and is retried. Default 30 s. */
+  requestTimeoutMs: ms(600_000).default(30_000),
+  /** A watch is ended by the server after this long and resumed (a hung one is dropped min(10 s, this) later). Default 5 min. */
+  watchTimeoutMs: ms(3_600_000).default(300_000),
   /** Back-off after a failed list / watch / reconcile. */
   retry: z.strictObject({ baseDelayMs: ms(60_000).default(200), maxDelayMs: ms(600_000).default(30_000) }).default({ baseDelayMs: 200, maxDelayMs: 30_000 }),
   logger: z
