@@ -28,3 +28,6 @@ export { ControllerConfigSchema, controllerOptionsFromConfig, type ControllerCon
 export { idempotencyKeyForUid } from './controller/idempotency.js';
 export { DATAJOB_FINALIZER } from './controller/constants.js';
 export type { DataJobPhase, DataJobStatus, DataJobCondition, DataJobConditionType } from './controller/status.js';
+
+// The `kubernetes` compute adapter (batch/v1 Jobs).
+export * from './adapter/index.js';
