@@ -108,7 +108,10 @@ describe('DataJob controller against the fake API server (client-node 1.4.0, loc
       expect(accepted['message']).toContain('spec.resources.memory');
       expect(h.get('bad-memory')!['status'].binding).toBeUndefined();
       expect(startsOf(h, idempotencyKeyForUid(uid))).toBe(0);
-      expect(h.events('bad-memory').find((e) => e['reason'] === 'Invalid')!['type']).toBe('Warning');
+      // The Event follows the status write.
+      const invalid = await waitFor('the Invalid Event', () => h.events('bad-memory').find((e) => e['reason'] === 'Invalid'));
+      expect(invalid['type']).toBe('Warning');
+      expect(invalid['message']).toContain('spec.resources.memory');
       await waitFor('the finalizer to be removed', () => !(h.get('bad-memory')!['metadata'].finalizers ?? []).length);
     });
 

@@ -140,13 +140,12 @@ export function createControllerKubeApi(kubeConfig: KubeConfig, options: Control
           : `/apis/${DATAJOB_GROUP}/${DATAJOB_VERSION}/namespaces/${encodeURIComponent(namespace)}/${DATAJOB_PLURAL}`;
       let finished = false;
       const open: { controller?: AbortController } = {};
-      // Dropped when the server has not ended it 10 s after its own timeout (a hung connection, or one never answered).
+      // Dropped when the server has not ended it a little after its own timeout (a hung connection, or one never answered).
+      const limit = watchTimeoutMs + Math.min(10_000, watchTimeoutMs);
       const guard = setTimeout(() => {
-        controller?.abort();
-        finish(
-          new PolycloudError('TIMEOUT', `kubernetes watch datajobs ${namespace ?? '*'}: still open after ${watchTimeoutMs + 10_000} ms`, { retryable: true }),
-        );
-      }, watchTimeoutMs + 10_000);
+        open.controller?.abort();
+        finish(new PolycloudError('TIMEOUT', `kubernetes watch datajobs ${namespace ?? '*'}: still open after ${limit} ms`, { retryable: true }));
+      }, limit);
       function finish(err?: unknown) {
         clearTimeout(guard);
         if (finished) return;
