@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { type ComputeAdapter, createLocalComputeAdapter, createPolycloud, type Logger, type Polycloud } from '@polycloud/core';
 import { createRouter } from '@polycloud/router';
-import { createDataJobController, type DataJobController, type DataJobControllerOptions } from '@polycloud/kubernetes';
+import { createDataJobController, createKubernetesComputeAdapter, type DataJobController, type DataJobControllerOptions } from '@polycloud/kubernetes';
 import { type FakeKubernetesApiServer, startFakeKubernetesApiServer } from '@polycloud/kubernetes/testing';
 import { parse } from 'yaml';
 
@@ -74,6 +74,17 @@ export async function startHarness(): Promise<Harness> {
     inner[cloud] = createLocalComputeAdapter({ logDir, images: { 'data-processor:v1': sleepCommand(1_000) }, killGraceMs: 200 });
     clouds[cloud] = { starts: [], submitsBy: {}, cancels: [] };
   }
+  // The Kubernetes cluster itself as a third binding (batch/v1 Jobs on the same fake API server), dearest of the three.
+  const k8s = createKubernetesComputeAdapter({ kubeconfig: server.kubeconfig() });
+  const k8sView: ComputeAdapter = {
+    type: k8s.type,
+    name: k8s.name,
+    capabilities: k8s.capabilities,
+    submit: (t, r, o) => k8s.submit(t, r, o),
+    find: (t, k, o) => k8s.find(t, k, o),
+    status: (t, id, o) => k8s.status(t, id, o),
+    cancel: (t, id, o) => k8s.cancel(t, id, o),
+  };
   const instances: Polycloud[] = [];
   const logs: string[] = [];
 
@@ -110,6 +121,7 @@ export async function startHarness(): Promise<Harness> {
       providers: [
         { name: 'local-a', adapter: view('CLOUD_A', label) },
         { name: 'local-b', adapter: view('CLOUD_B', label) },
+        { name: 'k8s', adapter: k8sView },
       ],
       resources: [
         {
@@ -118,6 +130,7 @@ export async function startHarness(): Promise<Harness> {
           providers: [
             { cloud: 'CLOUD_A', provider: 'local-a', physical_id: 'pool-a', region: 'us-east-1', price: { vcpu_hour: 0.04, memory_gib_hour: 0.004 } },
             { cloud: 'CLOUD_B', provider: 'local-b', physical_id: 'pool-b', region: 'europe-west1', price: { vcpu_hour: 0.08, memory_gib_hour: 0.008 } },
+            { cloud: 'K8S', provider: 'k8s', physical_id: NS, region: 'us-east-1', price: { vcpu_hour: 0.2, memory_gib_hour: 0.02 } },
           ],
         },
       ],
@@ -165,7 +178,7 @@ export async function startHarness(): Promise<Harness> {
     async close() {
       await Promise.all(controllers.map((c) => c.stop({ releaseLease: false }).catch(() => undefined)));
       await Promise.all(instances.map((p) => p.close().catch(() => undefined)));
-      await Promise.all(Object.values(inner).map((a) => (a as { close?: () => Promise<void> }).close?.().catch(() => undefined)));
+      await Promise.all([...Object.values(inner), k8s].map((a) => (a as { close?: () => Promise<void> }).close?.().catch(() => undefined)));
       await server.close();
       rmSync(logDir, { recursive: true, force: true });
     },

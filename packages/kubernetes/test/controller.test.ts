@@ -100,6 +100,26 @@ describe('DataJob controller against the fake API server (client-node 1.4.0, loc
       expect(startsOf(h, idempotencyKeyForUid(pinned))).toBe(0);
     });
 
+    it('dispatches to the Kubernetes cluster itself as a binding (the kubernetes adapter): a batch/v1 Job, Succeeded', async () => {
+      const { uid } = await h.apply(job('on-k8s', { cloud: 'K8S' }));
+      const key = idempotencyKeyForUid(uid);
+      await waitFor('on-k8s to run', () => phase(h, 'on-k8s') === 'Running');
+      // The fake's job runner keeps a Job active until told: it finishes with exit code 0.
+      expect(h.server.finishJob(NS, key, { exitCode: 0 })).toBe(true);
+      await waitFor('on-k8s to succeed', () => phase(h, 'on-k8s') === 'Succeeded');
+      expect(h.get('on-k8s')!['status']).toMatchObject({ binding: 'K8S', cloud: 'K8S' });
+      const jobs = h.server.list('jobs', NS).filter((j) => j.metadata['name'] === key);
+      expect(jobs).toHaveLength(1);
+      expect(startsOf(h, key)).toBe(0);
+      // Deleting a DataJob running there cancels its Job (the adapter suspends it) before the object goes.
+      const { uid: longUid, name } = await h.apply(job('on-k8s-cancelled', { cloud: 'K8S' }));
+      const longKey = idempotencyKeyForUid(longUid);
+      await waitFor('on-k8s-cancelled to be dispatched', () => h.get(name)?.['status']?.providerJobId === longKey);
+      await h.custom.deleteNamespacedCustomObject({ group: 'batch.mcp', version: 'v1', plural: 'datajobs', namespace: NS, name });
+      await waitFor('on-k8s-cancelled to be gone', () => h.get(name) === undefined);
+      expect(h.server.requests.some((r) => r.method === 'PATCH' && r.path.includes(`/jobs/${longKey}`))).toBe(true);
+    });
+
     it('marks an invalid DataJob Failed with an Invalid condition naming the field path, and starts nothing', async () => {
       const { uid } = await h.apply(job('bad-memory', { resources: { cpu: 1, memory: '4 gigs' } }));
       await waitFor('bad-memory to fail', () => phase(h, 'bad-memory') === 'Failed');

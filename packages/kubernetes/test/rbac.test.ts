@@ -48,5 +48,10 @@ describe('manifests/rbac.yaml', () => {
     expect(granted('create', '', 'events')).toBe(true);
     for (const verb of ['get', 'create', 'update']) expect(granted(verb, 'coordination.k8s.io', 'leases')).toBe(true);
     expect(granted('delete', 'coordination.k8s.io', 'leases')).toBe(false);
+    // The kubernetes adapter (the cluster as a binding): create, status, cancel (suspend patch), probe; exit codes from pods.
+    for (const verb of ['get', 'list', 'create', 'patch']) expect(granted(verb, 'batch', 'jobs')).toBe(true);
+    expect(granted('delete', 'batch', 'jobs')).toBe(false);
+    expect(granted('list', '', 'pods')).toBe(true);
+    expect(granted('get', '', 'secrets')).toBe(false);
   });
 });
