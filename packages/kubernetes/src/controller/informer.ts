@@ -83,10 +83,10 @@ export class DataJobInformer {
     await this.#loop?.catch(() => undefined);
   }
 
-  #retryLater(error: PolycloudError, relist: boolean): void {
+  #retryLater(error: PolycloudError | undefined, relist: boolean): void {
     if (this.#stopped) return;
     this.#failures++;
-    this.#o.onError?.(error);
+    if (error) this.#o.onError?.(error);
     const delay = backoffDelay(this.#failures, { maxAttempts: 1_000_000, ...this.#o.retry }, this.#o.random ?? Math.random);
     this.#timer = setTimeout(() => {
       this.#loop = relist ? this.#relist() : this.#watch();
@@ -128,6 +128,7 @@ export class DataJobInformer {
     this.#endWatch = () => ended(undefined);
     let events = 0;
     let over = false;
+    const openedAt = Date.now();
     // Not awaited: a watch request the server never answers must not hold the loop (the API's guard ends it).
     this.#o.api
       .watchDataJobs(
@@ -163,10 +164,12 @@ export class DataJobInformer {
       this.#retryLater(outcome, false);
       return;
     }
-    // Closed by the server (its timeout): resume at once if it delivered anything, else after a pause.
-    if (events > 0) this.#failures = 0;
-    if (events > 0) this.#loop = this.#watch();
-    else this.#retryLater(toPolycloudError(new Error('watch closed without events'), { operation: 'watch datajobs' }), false);
+    // Closed by the server (its timeout, a quiet namespace): resume at once; one that closes
+    // at once without a single event (a misbehaving proxy) is resumed after a back-off.
+    if (events > 0 || Date.now() - openedAt >= 1000) {
+      this.#failures = 0;
+      this.#loop = this.#watch();
+    } else this.#retryLater(undefined, false);
   }
 
   #handle(event: WatchEvent): 'gone' | undefined {
