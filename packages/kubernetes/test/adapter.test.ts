@@ -167,6 +167,20 @@ describe('kubernetes adapter: errors mapped to core codes', () => {
     expect(await codeOf(adapter.cancel(target, 'missing'))).toMatchObject({ code: 'NOT_FOUND' });
   });
 
+  it('a binding whose namespace does not exist → NOT_FOUND naming it, as for an unknown AWS queue', async () => {
+    const strict = await startFakeKubernetesApiServer({ token: TOKEN, namespaces: ['batch'] });
+    try {
+      const adapter = createKubernetesComputeAdapter({ kubeconfig: strict.kubeconfig() });
+      expect(await codeOf(adapter.submit({ physicalId: 'missing', options: {} }, request('no-ns')))).toMatchObject({
+        code: 'NOT_FOUND',
+        retryable: false,
+        message: expect.stringContaining('namespaces "missing" not found'),
+      });
+    } finally {
+      await strict.close();
+    }
+  });
+
   it('422 Invalid → INVALID_ARGUMENT with the field path of the first cause', async () => {
     const adapter = createKubernetesComputeAdapter({ kubeconfig: server.kubeconfig() });
     const e = await codeOf(adapter.submit(target, request('bad-image', { image: ' ' })));

@@ -12,7 +12,8 @@ import { clients, collectWatch, DJ, dataJob, job, NS, statusOf, until } from './
 let server: FakeKubernetesApiServer;
 let k: ReturnType<typeof clients>;
 beforeEach(async () => {
-  server = await startFakeKubernetesApiServer({ token: 'fake-token-FAKESECRET-1234', bookmarkIntervalMs: 60_000 });
+  // The simulated job controller acts only when a test says so (startJob / finishJob), so no status write races a test's own.
+  server = await startFakeKubernetesApiServer({ token: 'fake-token-FAKESECRET-1234', bookmarkIntervalMs: 60_000, jobs: { startAfterMs: 3_600_000 } });
   k = clients(server);
 });
 afterEach(async () => {
@@ -274,7 +275,8 @@ describe('fake Kubernetes API server, driven by @kubernetes/client-node', () => 
   it('job runner: a Job becomes active, then Complete with succeeded / startTime / completionTime; a failing one Failed with BackoffLimitExceeded (batch/v1 Job status)', async () => {
     await k.batch.createNamespacedJob({ namespace: NS, body: job('ok') });
     await k.batch.createNamespacedJob({ namespace: NS, body: job('ko', { backoffLimit: 2 }) });
-    await until(async () => ((await k.batch.readNamespacedJob({ namespace: NS, name: 'ok' })).status?.active ?? 0) === 1, 'active');
+    expect(server.startJob(NS, 'ok')).toBe(true);
+    expect((await k.batch.readNamespacedJob({ namespace: NS, name: 'ok' })).status?.active).toBe(1);
     expect(server.finishJob(NS, 'ok', { exitCode: 0 })).toBe(true);
     expect(server.finishJob(NS, 'ko', { exitCode: 3 })).toBe(true);
     const ok = await k.batch.readNamespacedJob({ namespace: NS, name: 'ok' });
@@ -297,13 +299,12 @@ describe('fake Kubernetes API server, driven by @kubernetes/client-node', () => 
     try {
       const a = clients(auto);
       await a.batch.createNamespacedJob({ namespace: NS, body: job('auto') });
-      await a.batch.createNamespacedJob({ namespace: NS, body: job('deadline', { activeDeadlineSeconds: 1 }) });
-      auto.setQuota('jobs', undefined);
       await until(async () => (await a.batch.readNamespacedJob({ namespace: NS, name: 'auto' })).status?.succeeded === 1, 'automatic completion');
     } finally {
       await auto.close();
     }
     await k.batch.createNamespacedJob({ namespace: NS, body: job('slow', { activeDeadlineSeconds: 1 }) });
+    server.startJob(NS, 'slow');
     await until(
       async () => (await k.batch.readNamespacedJob({ namespace: NS, name: 'slow' })).status?.conditions?.some((c) => c.type === 'Failed') ?? false,
       'the deadline',
@@ -312,7 +313,7 @@ describe('fake Kubernetes API server, driven by @kubernetes/client-node', () => 
       'DeadlineExceeded',
     );
     await k.batch.createNamespacedJob({ namespace: NS, body: job('susp') });
-    await until(() => server.get('jobs', NS, 'susp')?.['status'] !== undefined, 'started');
+    server.startJob(NS, 'susp');
     await k.batch.patchNamespacedJob(
       { namespace: NS, name: 'susp', body: { spec: { suspend: true } } },
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
@@ -320,6 +321,46 @@ describe('fake Kubernetes API server, driven by @kubernetes/client-node', () => 
     const s = await k.batch.readNamespacedJob({ namespace: NS, name: 'susp' });
     expect([s.status?.active, s.status?.conditions?.find((c) => c.type === 'Suspended')?.reason]).toEqual([0, 'JobSuspended']);
     expect(server.finishJob(NS, 'susp', { exitCode: 0 })).toBe(false);
+  });
+
+  it("DELETE: DeleteOptions are validated, preconditions are checked (409), Background propagation removes the Job's pods ([conventions] Concurrency Control; [concepts] Garbage collection / cascading deletion)", async () => {
+    await k.batch.createNamespacedJob({ namespace: NS, body: job('del') });
+    server.startJob(NS, 'del');
+    expect(server.list('pods', NS)).toHaveLength(1);
+    const bad = await statusOf(k.batch.deleteNamespacedJob({ namespace: NS, name: 'del', propagationPolicy: 'Sideways' }));
+    expect([bad.code, bad.details?.causes?.[0]?.field]).toEqual([422, 'propagationPolicy']);
+    const stale = await statusOf(k.batch.deleteNamespacedJob({ namespace: NS, name: 'del', body: { preconditions: { resourceVersion: '1' } } }));
+    expect([stale.code, stale.reason]).toEqual([409, 'Conflict']);
+    await k.batch.deleteNamespacedJob({ namespace: NS, name: 'del', propagationPolicy: 'Background' });
+    expect((await statusOf(k.batch.readNamespacedJob({ namespace: NS, name: 'del' }))).code).toBe(404);
+    expect(server.list('pods', NS)).toEqual([]);
+    expect(server.invalidRequests.map((r) => r.kind)).toEqual(['DeleteOptions']);
+    server.invalidRequests.length = 0;
+  });
+
+  it("a Job's pod template is immutable: an update that changes it → 422 field is immutable (batch/v1 Job validation)", async () => {
+    await k.batch.createNamespacedJob({ namespace: NS, body: job('imm') });
+    const changed = await k.batch.readNamespacedJob({ namespace: NS, name: 'imm' });
+    changed.spec!.template.spec!.containers[0]!.image = 'busybox:1.37';
+    const s = await statusOf(k.batch.replaceNamespacedJob({ namespace: NS, name: 'imm', body: changed }));
+    expect([s.code, s.details?.causes?.map((c) => c.field)]).toEqual([422, ['spec.template']]);
+    const suspended = await k.batch.patchNamespacedJob(
+      { namespace: NS, name: 'imm', body: { spec: { suspend: true } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    expect(suspended.spec?.suspend).toBe(true);
+    server.invalidRequests.length = 0;
+  });
+
+  it('with `namespaces`, a create in a namespace that does not exist → 404 namespaces "x" not found (as on a real cluster)', async () => {
+    const strict = await startFakeKubernetesApiServer({ namespaces: ['default'] });
+    try {
+      const s = await statusOf(clients(strict).batch.createNamespacedJob({ namespace: 'nope', body: job('n') }));
+      expect([s.code, s.reason, s.message]).toEqual([404, 'NotFound', 'namespaces "nope" not found']);
+      await clients(strict).batch.createNamespacedJob({ namespace: 'default', body: job('n') });
+    } finally {
+      await strict.close();
+    }
   });
 
   it('ResourceQuota: a create beyond the quota → 403 Forbidden "exceeded quota: …" (admission, as the real server answers)', async () => {

@@ -73,8 +73,15 @@ export class FakeJobRunner {
     const ns = String(job.metadata['namespace']);
     const name = String(job.metadata['name']);
     if ((job['spec'] as { suspend?: boolean }).suspend) {
-      this.write(ns, name, (j) => {
-        j['status'] = { conditions: [condition('Suspended', 'JobSuspended', 'Job suspended')] };
+      // like the real job controller, asynchronously after the create
+      this.schedule(ns, name, this.options.startAfterMs ?? 20, () => {
+        const current = this.store.get(JOBS, ns, name);
+        if (!current || !(current['spec'] as { suspend?: boolean }).suspend) return;
+        this.write(ns, name, (j) => {
+          const status = (j['status'] ?? {}) as Status;
+          if ((status.conditions ?? []).some((c) => c['type'] === 'Suspended')) return;
+          j['status'] = { ...status, conditions: [...(status.conditions ?? []), condition('Suspended', 'JobSuspended', 'Job suspended')] };
+        });
       });
       return;
     }

@@ -23,7 +23,7 @@ import {
   unauthorized,
 } from './status.js';
 import { type KubeObject, newObjectFor, ObjectStore, type StoredEvent } from './store.js';
-import { validateObject } from './validate.js';
+import { jobImmutableCauses, validateDeleteOptions, validateObject } from './validate.js';
 
 export interface FakeKubernetesApiServerOptions {
   /** Bearer token every request must carry (default: a random `fake-…` token). */
@@ -36,6 +36,11 @@ export interface FakeKubernetesApiServerOptions {
   bookmarkIntervalMs?: number;
   /** Watch events kept for resuming; older resource versions get 410 Gone. Default 10 000. */
   historyLimit?: number;
+  /**
+   * The namespaces that exist: a create in any other gets 404 `namespaces "x" not found`,
+   * as on a real cluster. Default: every namespace exists.
+   */
+  namespaces?: string[];
 }
 
 /** Which requests a fault applies to (every given field must match). */
@@ -221,7 +226,9 @@ export async function startFakeKubernetesApiServer(options: FakeKubernetesApiSer
     const rvParam = query.get('resourceVersion');
     res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
     res.flushHeaders();
-    const line = (o: object) => res.write(`${JSON.stringify(o)}\n`);
+    const line = (o: object) => {
+      if (!res.writableEnded && !res.destroyed) res.write(`${JSON.stringify(o)}\n`);
+    };
     let backlog: object[];
     if (!rvParam || rvParam === '0') {
       // "Get State and Start at Most Recent": synthetic ADDED for every object, then changes.
@@ -292,6 +299,9 @@ export async function startFakeKubernetesApiServer(options: FakeKubernetesApiSer
     if (parsed.name || t.readOnly) throw methodNotAllowed();
     const ns = parsed.namespace;
     if (!ns) throw badRequest('the namespace of the object must be given in the request path');
+    if (options.namespaces && !options.namespaces.includes(ns)) {
+      throw new StatusError({ ...notFound(t, ns).status, message: `namespaces "${ns}" not found`, details: { name: ns, kind: 'namespaces' } });
+    }
     const obj = newObjectFor(t, requireObject(body));
     const given = requireObject(body);
     if ((given['apiVersion'] !== undefined && given['apiVersion'] !== apiVersionOf(t)) || (given['kind'] !== undefined && given['kind'] !== t.kind)) {
@@ -374,6 +384,13 @@ export async function startFakeKubernetesApiServer(options: FakeKubernetesApiSer
       }
     }
     next.metadata['resourceVersion'] = old.metadata['resourceVersion'];
+    if (t.kind === 'Job' && parsed.subresource !== 'status') {
+      const immutable = jobImmutableCauses(old, next);
+      if (immutable.length) {
+        invalidRequests.push({ method, path, kind: t.kind, name: parsed.name, causes: immutable, body });
+        throw invalid(t, parsed.name, immutable);
+      }
+    }
     await validateOrThrow(method, path, t, next, body);
     if (same(next, old)) return send(res, 200, old, warningHeaders()); // a no-op write does not bump the resourceVersion
     let stored = store.update(t, next, old);
@@ -386,9 +403,20 @@ export async function startFakeKubernetesApiServer(options: FakeKubernetesApiSer
     send(res, 200, stored, warningHeaders());
   }
 
-  async function remove(res: ServerResponse, parsed: ParsedPath, query: URLSearchParams, body: unknown) {
+  async function remove(path: string, res: ServerResponse, parsed: ParsedPath, query: URLSearchParams, body: unknown) {
     const t = parsed.type;
     if (!parsed.name || !parsed.namespace || parsed.subresource || t.readOnly) throw methodNotAllowed();
+    const optionCauses = validateDeleteOptions(body);
+    const queryPolicy = query.get('propagationPolicy');
+    if (queryPolicy !== null && !['Orphan', 'Background', 'Foreground'].includes(queryPolicy))
+      optionCauses.push(...validateDeleteOptions({ propagationPolicy: queryPolicy }));
+    if (optionCauses.length) {
+      invalidRequests.push({ method: 'DELETE', path, kind: 'DeleteOptions', name: parsed.name, causes: optionCauses, body });
+      throw new StatusError({
+        ...invalid(t, parsed.name, optionCauses).status,
+        details: { name: parsed.name, group: t.group, kind: 'DeleteOptions', causes: optionCauses },
+      });
+    }
     const old = store.get(t, parsed.namespace, parsed.name);
     if (!old) throw notFound(t, parsed.name);
     const opts = (typeof body === 'object' && body !== null ? body : {}) as {
@@ -477,7 +505,7 @@ export async function startFakeKubernetesApiServer(options: FakeKubernetesApiSer
         case 'PATCH':
           return await update(method, path, res, parsed, await readBody(req), contentType ?? '');
         case 'DELETE':
-          return await remove(res, parsed, url.searchParams, await readBody(req));
+          return await remove(path, res, parsed, url.searchParams, await readBody(req));
         default:
           throw methodNotAllowed();
       }

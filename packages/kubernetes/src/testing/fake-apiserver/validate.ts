@@ -157,3 +157,58 @@ export async function validateObject(type: ResourceType, obj: KubeObject): Promi
   if (type.kind === 'Job') causes.push(...validateJob(obj));
   return { causes, unknown: [] };
 }
+
+/** DeleteOptions (meta/v1) as the API server checks a DELETE body. */
+export function validateDeleteOptions(body: unknown): StatusCause[] {
+  if (body === undefined) return [];
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return [invalidValue('<root>', body, 'must be a DeleteOptions object')];
+  const o = body as Record<string, unknown>;
+  const causes: StatusCause[] = [];
+  const known = new Set([
+    'kind',
+    'apiVersion',
+    'propagationPolicy',
+    'gracePeriodSeconds',
+    'preconditions',
+    'dryRun',
+    'orphanDependents',
+    'ignoreStoreReadErrorWithClusterBreakingPotential',
+  ]);
+  for (const k of Object.keys(o)) if (!known.has(k)) causes.push({ reason: 'FieldValueInvalid', message: `Invalid value: unknown field "${k}"`, field: k });
+  const policy = o['propagationPolicy'];
+  if (policy !== undefined && policy !== 'Orphan' && policy !== 'Background' && policy !== 'Foreground') {
+    causes.push({
+      reason: 'FieldValueNotSupported',
+      message: `Unsupported value: ${JSON.stringify(policy)}: supported values: "Foreground", "Background", "Orphan"`,
+      field: 'propagationPolicy',
+    });
+  }
+  const grace = o['gracePeriodSeconds'];
+  if (grace !== undefined && !(Number.isInteger(grace) && (grace as number) >= 0))
+    causes.push(invalidValue('gracePeriodSeconds', grace, 'must be a non-negative integer'));
+  const pre = o['preconditions'];
+  if (pre !== undefined) {
+    if (typeof pre !== 'object' || pre === null) causes.push(invalidValue('preconditions', pre, 'must be an object'));
+    else
+      for (const [k, v] of Object.entries(pre))
+        if ((k !== 'uid' && k !== 'resourceVersion') || typeof v !== 'string')
+          causes.push(invalidValue(`preconditions.${k}`, v, 'uid and resourceVersion are strings'));
+  }
+  if (o['orphanDependents'] !== undefined && typeof o['orphanDependents'] !== 'boolean')
+    causes.push(invalidValue('orphanDependents', o['orphanDependents'], 'must be a boolean'));
+  if (o['orphanDependents'] !== undefined && policy !== undefined)
+    causes.push({ reason: 'FieldValueInvalid', message: 'Invalid value: both orphanDependents and propagationPolicy set', field: 'propagationPolicy' });
+  return causes;
+}
+
+/** batch/v1 Job fields that may not change after create (the API server answers 422 "field is immutable"). */
+export function jobImmutableCauses(old: Record<string, unknown>, next: Record<string, unknown>): StatusCause[] {
+  const o = (old['spec'] ?? {}) as Record<string, unknown>;
+  const n = (next['spec'] ?? {}) as Record<string, unknown>;
+  const causes: StatusCause[] = [];
+  for (const f of ['template', 'completions', 'completionMode', 'selector', 'podFailurePolicy', 'backoffLimitPerIndex']) {
+    if (JSON.stringify(o[f]) !== JSON.stringify(n[f]))
+      causes.push({ reason: 'FieldValueInvalid', message: 'Invalid value: field is immutable', field: `spec.${f}` });
+  }
+  return causes;
+}
