@@ -303,8 +303,12 @@ describe('DataJob controller against the fake API server (client-node 1.4.0, loc
       expect(everything).not.toContain('wrong-token-0123456789abcdef');
     });
 
-    it('sent only valid objects (zero invalid requests recorded by the fake server)', () => {
+    it('sent only valid objects (zero invalid requests recorded by the fake server, no field pruned from a DataJob)', () => {
       expect(h.server.invalidRequests).toEqual([]);
+      expect(h.server.warnings).toEqual([]);
+      // It did send plenty: status writes, finalizer updates, Events and Lease writes were all checked.
+      expect(h.server.requests.filter((r) => r.method === 'PUT' && r.path.endsWith('/status')).length).toBeGreaterThan(10);
+      expect(h.server.list('events', NS).length).toBeGreaterThan(10);
     });
 
     it('used only verbs the RBAC manifest grants (derived from the fake server request log)', () => {
