@@ -193,7 +193,7 @@ describe('DataJob controller against the fake API server (client-node 1.4.0, loc
       const first = h.controller('crashy');
       await first.controller.start();
       await waitFor('crashy to lead', () => first.controller.leading);
-      const { uid, name } = await h.apply(job('survives-restart', { command: sleepCommand(6_000) }));
+      const { uid, name } = await h.apply(job('survives-restart', { command: sleepCommand(12_000) }));
       const key = idempotencyKeyForUid(uid);
       await waitFor('the job to be dispatched', () => ['Pending', 'Running'].includes(phase(h, name) ?? ''));
       // Killed: stops without releasing its Lease (the next instance waits the Lease out, as after a crash).
@@ -202,7 +202,7 @@ describe('DataJob controller against the fake API server (client-node 1.4.0, loc
       await second.controller.start();
       try {
         await waitFor('the new instance to lead', () => second.controller.leading);
-        // Picked up mid-run: the job (6 s) is still going when the new instance takes over (it waits out the Lease, 3 s).
+        // Picked up mid-run: the job (12 s) is still going when the new instance takes over (it waits out the Lease, 3 s).
         expect(phase(h, name)).not.toBe('Succeeded');
         await waitFor('the job to succeed under the new instance', () => phase(h, name) === 'Succeeded');
         expect(second.controller.leading).toBe(true);
