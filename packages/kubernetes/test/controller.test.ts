@@ -120,6 +120,24 @@ describe('DataJob controller against the fake API server (client-node 1.4.0, loc
       expect(h.server.requests.some((r) => r.method === 'PATCH' && r.path.includes(`/jobs/${longKey}`))).toBe(true);
     });
 
+    it('a submit refused for quota starts nothing and is placed again after a back-off, until it fits', async () => {
+      h.server.setQuota('jobs', 0);
+      try {
+        const { uid, name } = await h.apply(job('over-quota', { cloud: 'K8S' }));
+        await waitFor('the quota refusal', () => condition(h, name, 'Accepted')?.['reason'] === 'Rejected');
+        expect(phase(h, name)).toBe('Pending');
+        expect(h.get(name)!['status'].binding).toBeUndefined();
+        expect(condition(h, name, 'Accepted')!['message']).toMatch(/quota/i);
+        expect(h.server.list('jobs', NS).some((j) => j.metadata['name'] === idempotencyKeyForUid(uid))).toBe(false);
+        h.server.setQuota('jobs', undefined);
+        await waitFor('over-quota to run', () => phase(h, name) === 'Running');
+        expect(h.server.finishJob(NS, idempotencyKeyForUid(uid), { exitCode: 0 })).toBe(true);
+        await waitFor('over-quota to succeed', () => phase(h, name) === 'Succeeded');
+      } finally {
+        h.server.setQuota('jobs', undefined);
+      }
+    });
+
     it('marks an invalid DataJob Failed with an Invalid condition naming the field path, and starts nothing', async () => {
       const { uid } = await h.apply(job('bad-memory', { resources: { cpu: 1, memory: '4 gigs' } }));
       await waitFor('bad-memory to fail', () => phase(h, 'bad-memory') === 'Failed');
