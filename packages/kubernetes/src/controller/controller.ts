@@ -6,7 +6,7 @@ import { CONTROLLER_COMPONENT, DATAJOB_API_VERSION, DATAJOB_FINALIZER, DATAJOB_K
 import { explanationText } from './explain-text.js';
 import { idempotencyKeyForUid } from './idempotency.js';
 import { DataJobInformer } from './informer.js';
-import { type ControllerKubeApi, createControllerKubeApi } from './kube-api.js';
+import { createControllerKubeApi } from './kube-api.js';
 import { LeaderElector } from './leader-elector.js';
 import { type DataJobControllerOptions, parseControllerOptions, resolveKubeConfig } from './options.js';
 import { type DataJobObject, type DataJobStatus, dispatchingStatus, kubeTime, pendingStatus, refusedStatus, statusFromJob, TERMINAL_PHASES } from './status.js';
@@ -26,11 +26,6 @@ export interface DataJobController {
    * `false` behaves like a crash as far as the other replicas can tell.
    */
   stop(options?: { releaseLease?: boolean }): Promise<void>;
-}
-
-/** For tests: the API to use instead of one built from the kubeconfig. */
-export interface DataJobControllerInternals {
-  api?: ControllerKubeApi;
 }
 
 class NotLeading extends Error {}
@@ -90,12 +85,12 @@ const REPLACE_CODES = new Set(['QUOTA_EXCEEDED', 'RATE_LIMITED']);
  * that binding only, under the same key, where the adapter finds the job or refuses
  * a second create. Only the holder of the Lease reconciles (see docs/decisions.md).
  */
-export function createDataJobController(options: DataJobControllerOptions, internals: DataJobControllerInternals = {}): DataJobController {
+export function createDataJobController(options: DataJobControllerOptions): DataJobController {
   const o = parseControllerOptions(options);
   const cluster: LogicalClusterClient = o.polycloud.cluster(o.cluster);
-  const kubeConfig = internals.api ? undefined : resolveKubeConfig(o.kubeConfig);
+  const kubeConfig = resolveKubeConfig(o.kubeConfig);
   // The bearer token (and any password) must never appear in an error, log line, Event or status.
-  const user = kubeConfig?.getCurrentUser();
+  const user = kubeConfig.getCurrentUser();
   if (user)
     registerSecrets([
       user.token,
@@ -103,7 +98,7 @@ export function createDataJobController(options: DataJobControllerOptions, inter
       user.keyData,
       (user as { authProvider?: { config?: Record<string, string> } }).authProvider?.config?.['access-token'],
     ]);
-  const api = internals.api ?? createControllerKubeApi(kubeConfig!, { requestTimeoutMs: o.requestTimeoutMs, watchTimeoutMs: o.watchTimeoutMs });
+  const api = createControllerKubeApi(kubeConfig, { requestTimeoutMs: o.requestTimeoutMs, watchTimeoutMs: o.watchTimeoutMs });
   const namespaces: (string | undefined)[] = o.namespace === undefined ? [undefined] : Array.isArray(o.namespace) ? o.namespace : [o.namespace];
   const identity = o.leaderElection.identity ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const log = o.logger;
