@@ -5,8 +5,10 @@ import { CustomResourceDefinition } from 'kubernetes-models/apiextensions.k8s.io
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { parseDataJob } from '@polycloud/core';
+import { dataJobJsonSchema } from '@polycloud/core/spi';
 import { ORIGINAL_DATAJOB_YAML } from '@polycloud/core/testing';
 import { dataJobCrd, dataJobCrdSchema, dataJobCrdYaml, structuralViolations } from '@polycloud/kubernetes';
+import { crdYaml, dataJobCrdFromJsonSchema } from '../src/crd/datajob-crd.js';
 
 const manifest = fileURLToPath(new URL('../manifests/datajob-crd.yaml', import.meta.url));
 
@@ -20,6 +22,15 @@ const problems = (value: unknown) => (validate(value) ? [] : (validate.errors ??
 describe('the DataJob CRD (manifests/datajob-crd.yaml)', () => {
   it('the checked-in manifest is what the generator writes from the zod schema (run `npm run schema` after changing either)', () => {
     expect(readFileSync(manifest, 'utf8')).toBe(dataJobCrdYaml());
+  });
+
+  it('the comparison catches drift: a field added to the DataJob schema changes the generated CRD', () => {
+    const schema = dataJobJsonSchema() as { definitions: Record<string, { properties?: Record<string, unknown> }> };
+    const spec = Object.values(schema.definitions).find((d) => d.properties?.['image'])!;
+    spec.properties!['priorityClass'] = { type: 'string' };
+    const drifted = crdYaml(dataJobCrdFromJsonSchema(schema));
+    expect(drifted).not.toBe(readFileSync(manifest, 'utf8'));
+    expect(drifted).toContain('priorityClass:');
   });
 
   it('is a valid apiextensions.k8s.io/v1 CustomResourceDefinition (kubernetes-models)', () => {

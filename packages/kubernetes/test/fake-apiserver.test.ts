@@ -65,6 +65,24 @@ describe('fake Kubernetes API server, driven by @kubernetes/client-node', () => 
     expect((await k.coordination.readNamespacedLease({ namespace: NS, name: 'leader' })).spec?.holderIdentity).toBe('b');
   });
 
+  it('optimistic concurrency under contention: of concurrent read-modify-write loops each retrying on 409, no update is lost ([conventions] Concurrency Control and Consistency)', async () => {
+    await k.coordination.createNamespacedLease({ namespace: NS, body: { metadata: { name: 'counter' }, spec: { leaseTransitions: 0 } } });
+    const bump = async () => {
+      for (;;) {
+        const lease = await k.coordination.readNamespacedLease({ namespace: NS, name: 'counter' });
+        lease.spec!.leaseTransitions = (lease.spec!.leaseTransitions ?? 0) + 1;
+        try {
+          await k.coordination.replaceNamespacedLease({ namespace: NS, name: 'counter', body: lease });
+          return;
+        } catch (e) {
+          if ((e as { code?: number }).code !== 409) throw e;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: 6 }, () => Promise.all([bump(), bump()])));
+    expect((await k.coordination.readNamespacedLease({ namespace: NS, name: 'counter' })).spec?.leaseTransitions).toBe(12);
+  });
+
   it('custom resources refuse an update without a resourceVersion (422), as the real server does for CRs ([conventions] Concurrency Control and Consistency)', async () => {
     await k.custom.createNamespacedCustomObject({ ...DJ, body: dataJob('norv') });
     const s = await statusOf(k.custom.replaceNamespacedCustomObject({ ...DJ, name: 'norv', body: dataJob('norv') }));
@@ -142,6 +160,24 @@ describe('fake Kubernetes API server, driven by @kubernetes/client-node', () => 
     expect(rvs).toEqual([...rvs].sort((a, b) => a - b));
     fromList.stop();
     fresh.stop();
+  });
+
+  it("a watch with a labelSelector sees an object that starts matching as ADDED and one that stops matching as DELETED (the watch cache's filtering; [concepts] Efficient detection of changes)", async () => {
+    await k.custom.createNamespacedCustomObject({ ...DJ, body: { ...dataJob('sel'), metadata: { name: 'sel', labels: { team: 'a' } } } });
+    const w = await collectWatch(k.watch, '/apis/batch.mcp/v1/namespaces/default/datajobs', {
+      labelSelector: 'team=b',
+      resourceVersion: String(server.resourceVersion),
+    });
+    const relabel = (team: string) =>
+      k.custom.patchNamespacedCustomObject(
+        { ...DJ, name: 'sel', body: { metadata: { labels: { team } } } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+    await relabel('b');
+    await relabel('b2');
+    await until(() => w.events.length >= 2, 'two events');
+    expect(w.events.map((e) => e.type)).toEqual(['ADDED', 'DELETED']);
+    w.stop();
   });
 
   it('allowWatchBookmarks: BOOKMARK events carry the latest resourceVersion and nothing else ([concepts] Watch bookmarks)', async () => {
@@ -270,6 +306,33 @@ describe('fake Kubernetes API server, driven by @kubernetes/client-node', () => 
     const ok = (await k.custom.createNamespacedCustomObject({ ...DJ, body: dataJob('djextra', { imagePullPolicy: 'Always' }) })) as Obj;
     expect(ok.spec?.['imagePullPolicy']).toBeUndefined();
     expect(server.warnings).toEqual(['unknown field "spec.imagePullPolicy"']);
+  });
+
+  it("built-in kinds: unknown fields are dropped with a warning, as with the server's default field validation (Warn) ([concepts] Field validation)", async () => {
+    // client-node serializes through its typed models, which drop unknown fields before sending: a raw request shows the server side.
+    const body = { ...job('typo'), extra: 1 } as Record<string, unknown> & ReturnType<typeof job>;
+    (body.spec as Record<string, unknown>)['activeDeadline'] = 5;
+    (body.spec!.template.spec!.containers[0] as unknown as Record<string, unknown>)['imagePullPolicyy'] = 'Always';
+    const raw = await fetch(`${server.url}/apis/batch/v1/namespaces/default/jobs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    expect(raw.status).toBe(201);
+    expect(raw.headers.get('warning')).toContain('299 - "unknown field \\"spec.activeDeadline\\""');
+    const stored = server.get('jobs', NS, 'typo') as Record<string, unknown> & {
+      spec: Record<string, unknown> & { template: { spec: { containers: Record<string, unknown>[] } } };
+    };
+    expect([stored['extra'], stored.spec['activeDeadline'], stored.spec.template.spec.containers[0]!['imagePullPolicyy']]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    expect([...server.warnings].sort()).toEqual([
+      'unknown field "extra"',
+      'unknown field "spec.activeDeadline"',
+      'unknown field "spec.template.spec.containers[0].imagePullPolicyy"',
+    ]);
   });
 
   it('job runner: a Job becomes active, then Complete with succeeded / startTime / completionTime; a failing one Failed with BackoffLimitExceeded (batch/v1 Job status)', async () => {

@@ -224,6 +224,7 @@ export async function startFakeKubernetesApiServer(options: FakeKubernetesApiSer
     const fields = parseFieldSelector(query.get('fieldSelector'));
     const selector = (o: KubeObject) => labels(labelsOf(o)) && fields(o);
     const rvParam = query.get('resourceVersion');
+    if (rvParam && !/^\d+$/.test(rvParam)) throw badRequest(`resourceVersion: Invalid value: ${JSON.stringify(rvParam)}: must be a non-negative integer`);
     res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
     res.flushHeaders();
     const line = (o: object) => {
@@ -237,8 +238,7 @@ export async function startFakeKubernetesApiServer(options: FakeKubernetesApiSer
         .filter((o) => selector(o))
         .map((object) => ({ type: 'ADDED', object }));
     } else {
-      const from = Number(rvParam);
-      const events = Number.isFinite(from) ? store.since(from) : undefined;
+      const events = store.since(Number(rvParam));
       if (!events) {
         line({ type: 'ERROR', object: gone(`too old resource version: ${rvParam} (${store.compactedRv})`).status });
         res.end();

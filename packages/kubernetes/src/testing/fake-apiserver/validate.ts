@@ -1,6 +1,7 @@
 import { dataJobCrdSchemaFromJson } from './crd-schema.js';
 import type { ResourceType } from './resources.js';
 import { validateStructural } from './schema-validate.js';
+import { pruneUnknownFields } from './unknown-fields.js';
 import type { StatusCause } from './status.js';
 
 type KubeObject = Record<string, unknown> & { metadata?: Record<string, unknown> };
@@ -155,7 +156,7 @@ export async function validateObject(type: ResourceType, obj: KubeObject): Promi
     }
   }
   if (type.kind === 'Job') causes.push(...validateJob(obj));
-  return { causes, unknown: [] };
+  return { causes, unknown: causes.length ? [] : await pruneUnknownFields(type.kind, obj) };
 }
 
 /** DeleteOptions (meta/v1) as the API server checks a DELETE body. */
