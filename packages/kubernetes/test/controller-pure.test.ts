@@ -116,11 +116,12 @@ describe('explanationText', () => {
       panic: false,
       candidates: [
         { binding: 'dear', provider: 'local', cloud: 'B', region: 'us-east-1', verdict: 'ok', weight: 0.2, scores: { price: 0.25 }, rank: 1 },
-        { binding: 'cheap', provider: 'local', cloud: 'A', region: 'us-east-1', verdict: 'ok', weight: 0.8, scores: { price: 1 }, rank: 0 },
+        { binding: 'cheap', provider: 'local', cloud: 'A', region: 'us-east-1', verdict: 'ok', weight: 0.8, scores: { price: 1, latencyMs: 3 }, rank: 0 },
         { binding: 'eu', provider: 'local', cloud: 'C', verdict: 'residency', detail: 'not in eu', weight: 0, scores: {} },
       ],
     });
     expect(text).toMatch(/^chose binding cheap; candidates: cheap \(A us-east-1\) weight 0.8 \[price=1\]; dear .*; eu \(C\) refused: residency \(not in eu\)$/);
+    expect(text).not.toContain('latencyMs');
     const long = explanationText({
       resource: 'lc',
       operation: 'submit',

@@ -3,10 +3,13 @@ import { redact } from '@polycloud/core/spi';
 
 const round = (n: number) => (Number.isFinite(n) ? Number(n.toPrecision(3)) : n);
 
+/** The sub-scores a reader of `kubectl describe` needs (the router reports many more); others are left out. */
+const SHOWN = ['cost', 'relativePrice', 'price', 'distance', 'placement', 'inflight', 'errorRate', 'effective'];
+
 /**
  * The router's explanation as one line for an Event / condition message (what
  * `kubectl describe datajob` shows): the chosen binding, then every candidate with
- * its verdict, weight and sub-scores. Binding ids, clouds, regions and numbers only;
+ * its verdict, weight and the main sub-scores (cost, price, distance, load). Binding ids, clouds, regions and numbers only;
  * redacted all the same. At most 1000 characters (Event messages are capped).
  */
 export function explanationText(e: RouteExplanation): string {
@@ -16,6 +19,7 @@ export function explanationText(e: RouteExplanation): string {
       const where = [c.cloud, c.region].filter(Boolean).join(' ');
       if (c.verdict !== 'ok') return `${c.binding} (${where}) refused: ${c.verdict}${c.detail ? ` (${c.detail})` : ''}`;
       const scores = Object.entries(c.scores)
+        .filter(([k]) => SHOWN.includes(k))
         .map(([k, v]) => `${k}=${round(v)}`)
         .join(' ');
       return `${c.binding} (${where}) weight ${round(c.weight)}${scores ? ` [${scores}]` : ''}`;
