@@ -4,7 +4,7 @@
 //   [conventions] https://github.com/kubernetes/community/blob/master/contributors/devel/sig-architecture/api-conventions.md
 //   [finalizers] https://kubernetes.io/docs/concepts/overview/working-with-objects/finalizers/
 //   [crd] https://kubernetes.io/docs/tasks/extend-kubernetes/custom-resources/custom-resource-definitions/
-import { makeInformer, Observable, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { KubernetesObjectApi, makeInformer, Observable, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type FakeKubernetesApiServer, startFakeKubernetesApiServer } from '@polycloud/kubernetes/testing';
 import { clients, collectWatch, DJ, dataJob, job, NS, statusOf, until } from './fake-apiserver-helpers.js';
@@ -18,6 +18,8 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   await server.close();
+  // tests that send an invalid body on purpose clear what they sent; nothing else may be refused
+  expect(server.invalidRequests).toEqual([]);
 });
 
 type Obj = { metadata: Record<string, unknown>; spec?: Record<string, unknown>; status?: Record<string, unknown> };
@@ -34,6 +36,18 @@ describe('fake Kubernetes API server, driven by @kubernetes/client-node', () => 
     const rvs = [a.metadata!.resourceVersion, lease.metadata!.resourceVersion, b.metadata['resourceVersion']].map(Number);
     expect(rvs[1]).toBeGreaterThan(rvs[0]!);
     expect(rvs[2]).toBeGreaterThan(rvs[1]!);
+  });
+
+  it("discovery: client-node's generic KubernetesObjectApi finds Jobs and DataJobs and creates / reads them ([concepts] Discovery API)", async () => {
+    const objects = KubernetesObjectApi.makeApiClient(k.kc);
+    await objects.create({ ...dataJob('generic'), metadata: { name: 'generic', namespace: NS } });
+    await objects.create({ ...job('generic-job'), metadata: { name: 'generic-job', namespace: NS } });
+    const read = await objects.read({ apiVersion: 'batch.mcp/v1', kind: 'DataJob', metadata: { name: 'generic', namespace: NS } });
+    expect((read as { spec?: { image?: string } }).spec?.image).toBe('data-processor:v1');
+    expect(server.get('jobs', NS, 'generic-job')).toBeDefined();
+    expect(server.requests.map((r) => `${r.method} ${r.path.split('?')[0]}`)).toEqual(
+      expect.arrayContaining(['GET /apis/batch.mcp/v1', 'GET /apis/batch/v1', 'POST /apis/batch.mcp/v1/namespaces/default/datajobs']),
+    );
   });
 
   it('create of an existing name → 409 AlreadyExists Status ([conventions] HTTP status codes: 409 Conflict, reason AlreadyExists)', async () => {
@@ -87,6 +101,7 @@ describe('fake Kubernetes API server, driven by @kubernetes/client-node', () => 
     await k.custom.createNamespacedCustomObject({ ...DJ, body: dataJob('norv') });
     const s = await statusOf(k.custom.replaceNamespacedCustomObject({ ...DJ, name: 'norv', body: dataJob('norv') }));
     expect([s.code, s.reason, s.details?.causes?.[0]?.field]).toEqual([422, 'Invalid', 'metadata.resourceVersion']);
+    server.invalidRequests.length = 0;
   });
 
   it('status subresource: a write to the main resource ignores status, a write to /status ignores everything else; generation bumps on spec change only ([conventions] Spec and Status; [crd] Status subresource)', async () => {
