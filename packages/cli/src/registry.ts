@@ -23,12 +23,13 @@ const BUILT_INS: { types: readonly string[]; load: () => Promise<Record<string, 
   { types: ['s3', 'aws-batch'], load: () => import('@polycloud/adapter-aws') },
   { types: ['gcs', 'gcp-batch'], load: () => import('@polycloud/adapter-gcp') },
   { types: ['azure-blob', 'azure-aci'], load: () => import('@polycloud/adapter-azure') },
+  { types: ['kubernetes'], load: () => import('@polycloud/kubernetes') },
 ];
 const CORE_TYPES = new Set(['local', 'memory']);
 
 /**
  * The registry the CLI uses: the factories the built-in adapter packages export
- * (s3, aws-batch, gcs, gcp-batch, azure-blob, azure-aci), core's `local` compute
+ * (s3, aws-batch, gcs, gcp-batch, azure-blob, azure-aci; `kubernetes` from @polycloud/kubernetes), core's `local` compute
  * adapter, and the `memory` storage adapter from `@polycloud/core/testing` (a plain
  * module with no test-runner dependency; memory providers are for trying a config:
  * their data lives only in the process). Given the `types` a config names, only the packages

@@ -2,6 +2,7 @@ import { Argument, Command, CommanderError, Option } from 'commander';
 import type { AdapterRegistry } from '@polycloud/core/spi';
 import type { Logger } from '@polycloud/core';
 import { completionScript } from './completion.js';
+import { controllerCommand } from './commands/controller.js';
 import { explainCommand } from './commands/explain.js';
 import { jobExplainCommand, jobStatusCommand, jobSubmitCommand } from './commands/job.js';
 import { catCommand, cpCommand, lsCommand, rmCommand, statCommand } from './commands/objects.js';
@@ -211,6 +212,17 @@ export async function runCli(argv: readonly string[], options: RunCliOptions = {
     .argument('<id>', '<cluster>/<binding>/<job id>')
     .action(async (id: string) => {
       code = await interruptible(jobStatusCommand(ctx, id, json()));
+    });
+
+  program
+    .command('controller')
+    .description("run the Kubernetes DataJob controller (the config's controller: section): dispatch DataJob resources through a LogicalCluster until Ctrl-C")
+    .option('-c, --cluster <id>', 'LogicalCluster (default: controller.cluster, else the only one)')
+    .option('-n, --namespace <ns...>', 'namespace(s) to watch (default: controller.namespace, else every namespace)')
+    .option('--identity <id>', 'leader-election identity (default: controller.lease.identity, else <hostname>-<pid>-<random>)')
+    .action(async (o: { cluster?: string; namespace?: string[]; identity?: string }) => {
+      // Handles SIGINT / SIGTERM itself: finishes the work in flight and releases its Lease first.
+      code = await controllerCommand(ctx, { ...o, ...json() });
     });
 
   program

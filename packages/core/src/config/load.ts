@@ -46,6 +46,8 @@ export interface PolycloudConfig {
    * file, so the gateway can insist that a secret comes from the environment.
    */
   gateway?: { value: Record<string, unknown>; written: unknown };
+  /** The `controller:` section, keys in camelCase, for `@polycloud/kubernetes`' DataJob controller (validated there). */
+  controller?: Record<string, unknown>;
   /** The file it came from, when loaded from a path. */
   file?: string;
 }
@@ -137,6 +139,7 @@ export function loadPolycloudConfig(source: ConfigSource, options: LoadConfigOpt
     jobs,
     ...(file.router ? { router: renameDeep(file.router) as Record<string, unknown> } : {}),
     ...(file.gateway ? { gateway: { value: file.gateway, written: (parsed.raw as Record<string, unknown>)['gateway'] } } : {}),
+    ...(file.controller ? { controller: renameDeep(file.controller) as Record<string, unknown> } : {}),
     ...(parsed.file ? { file: parsed.file } : {}),
   };
 }

@@ -85,6 +85,12 @@ export const ConfigFileSchema = z.strictObject({
    * reads it from `config.gateway`.
    */
   gateway: z.record(z.string(), z.unknown()).optional(),
+  /**
+   * Options of the Kubernetes DataJob controller (`@polycloud/kubernetes`, `polycloud
+   * controller`), keys mapped to camelCase; core passes them through as
+   * `config.controller` and that package validates them (paths under `controller`).
+   */
+  controller: z.record(z.string(), z.unknown()).optional(),
 });
 
 export type ConfigFile = z.output<typeof ConfigFileSchema>;
