@@ -1,7 +1,8 @@
 import type { JobState, JobStatus } from '@polycloud/core/spi';
+import type { DATAJOB_PHASES } from '../crd/datajob-crd.js';
 
 /** Where a DataJob is in its life, as the controller records it on `status.phase`. */
-export type DataJobPhase = 'Pending' | 'Dispatching' | 'Running' | 'Succeeded' | 'Failed' | 'Cancelled';
+export type DataJobPhase = (typeof DATAJOB_PHASES)[number];
 
 export const TERMINAL_PHASES: ReadonlySet<DataJobPhase> = new Set(['Succeeded', 'Failed', 'Cancelled']);
 

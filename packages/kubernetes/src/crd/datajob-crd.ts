@@ -8,6 +8,9 @@ export const DATAJOB_API_VERSION = `${DATAJOB_GROUP}/${DATAJOB_VERSION}`;
 export const DATAJOB_KIND = 'DataJob';
 export const DATAJOB_PLURAL = 'datajobs';
 
+/** The phases the controller writes on `status.phase` (the CRD refuses any other). */
+export const DATAJOB_PHASES = ['Pending', 'Dispatching', 'Running', 'Succeeded', 'Failed', 'Cancelled'] as const;
+
 const time = (description: string): JsonSchema => ({ type: 'string', format: 'date-time', description });
 
 /** `status` of a DataJob, written by the controller through the status subresource. */
@@ -15,7 +18,7 @@ export const DATAJOB_STATUS_SCHEMA: JsonSchema = {
   type: 'object',
   description: 'Observed state, written by the polycloud controller through the status subresource.',
   properties: {
-    phase: { type: 'string', description: 'Pending, Submitted, Running, Succeeded, Failed or Cancelled.' },
+    phase: { type: 'string', enum: [...DATAJOB_PHASES], description: `${DATAJOB_PHASES.join(', ')}.` },
     binding: { type: 'string', description: 'The LogicalCluster binding the job was dispatched to.' },
     cloud: { type: 'string', description: 'The cloud (provider) of that binding.' },
     providerJobId: { type: 'string', description: "The job's id at the provider." },
