@@ -9,14 +9,14 @@ import { createCredentialStore, type CredentialStore } from './auth.js';
 import { type GatewayConfig, type ResolvedGatewayConfig, resolveGatewayConfig } from './config.js';
 import { createRateLimiter, type RateLimiter } from './limits.js';
 import { createRestApp, REST_PREFIX } from './rest/app.js';
-import { createS3Handler, type S3HandlerDeps } from './s3/index.js';
+import { createS3Handler } from './s3/index.js';
 
 export interface GatewayOptions {
   /** The instance every request goes through (routing, failover, residency, replication). */
   polycloud: Polycloud;
   /** Listen address, TLS, credentials, limits. Validated: CONFIG_INVALID with the path of each problem. */
   config?: GatewayConfig;
-  /** Where the S3 endpoint stages multipart uploads (see {@link S3HandlerDeps.stagingDir}). */
+  /** Where the S3 endpoint stages multipart uploads (`S3HandlerDeps.stagingDir`). */
   stagingDir?: string;
 }
 
@@ -56,7 +56,13 @@ export function createGateway(options: GatewayOptions): Gateway {
   const closing = new AbortController();
   const app = createRestApp({ polycloud: options.polycloud, config, credentials, rateLimit, closing: closing.signal });
   const rest = getRequestListener(app.fetch, { overrideGlobalObjects: false });
-  const s3 = createS3Handler({ polycloud: options.polycloud, config, credentials, rateLimit, ...(options.stagingDir ? { stagingDir: options.stagingDir } : {}) });
+  const s3 = createS3Handler({
+    polycloud: options.polycloud,
+    config,
+    credentials,
+    rateLimit,
+    ...(options.stagingDir ? { stagingDir: options.stagingDir } : {}),
+  });
 
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     if (isRestPath(req.url)) {

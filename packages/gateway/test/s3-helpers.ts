@@ -1,4 +1,6 @@
+import { createHash, createHmac } from 'node:crypto';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SignatureV4 } from '@smithy/signature-v4';
 import type { Polycloud } from '@polycloud/core';
 import { createGateway, type Gateway, type GatewayConfig } from '@polycloud/gateway';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -64,4 +66,58 @@ export async function snapshot(polycloud: Polycloud, bucket: string): Promise<Re
   const b = polycloud.bucket(bucket);
   for await (const o of b.iterate()) out[o.key] = (await b.getBytes(o.key)).toString('base64');
   return out;
+}
+
+const bytes = (d: string | ArrayBuffer | ArrayBufferView): Buffer =>
+  typeof d === 'string' ? Buffer.from(d, 'utf8') : ArrayBuffer.isView(d) ? Buffer.from(d.buffer, d.byteOffset, d.byteLength) : Buffer.from(d);
+
+/** SHA-256 for the smithy signer, from node:crypto. */
+class Sha256 {
+  readonly #h;
+  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
+    this.#h = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret));
+  }
+  update(data: string | ArrayBuffer | ArrayBufferView): void {
+    this.#h.update(bytes(data));
+  }
+  async digest(): Promise<Uint8Array> {
+    return new Uint8Array(this.#h.digest());
+  }
+  reset(): void {}
+}
+
+/** The AWS SDK's own SigV4 signer (@smithy/signature-v4), set up as S3 uses it. */
+export function smithySigner(accessKeyId: string, secretAccessKey: string): SignatureV4 {
+  return new SignatureV4({ credentials: { accessKeyId, secretAccessKey }, region: 'us-east-1', service: 's3', sha256: Sha256, uriEscapePath: false });
+}
+
+/** Signs a request with `signer` and sends it with fetch; `payloadHash` goes into x-amz-content-sha256 as given. */
+export async function signedFetch(
+  signer: SignatureV4,
+  baseUrl: string,
+  method: string,
+  path: string,
+  body: Buffer | string | undefined,
+  headers: Record<string, string>,
+  payloadHash: string,
+  query: Record<string, string> = {},
+): Promise<{ status: number; text: string }> {
+  const host = new URL(baseUrl).host;
+  const signed = await signer.sign({
+    method,
+    protocol: 'http:',
+    hostname: host.split(':')[0]!,
+    port: Number(host.split(':')[1]),
+    path,
+    query,
+    headers: { host, 'x-amz-content-sha256': payloadHash, ...headers },
+    ...(body !== undefined ? { body } : {}),
+  });
+  const qs = new URLSearchParams(query).toString();
+  const res = await fetch(`${baseUrl}${path}${qs ? `?${qs}` : ''}`, {
+    method,
+    headers: signed.headers as Record<string, string>,
+    ...(body !== undefined ? { body: typeof body === 'string' ? body : new Uint8Array(body) } : {}),
+  });
+  return { status: res.status, text: await res.text() };
 }

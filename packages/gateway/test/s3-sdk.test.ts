@@ -104,7 +104,14 @@ describe('objects', () => {
 
   it('PutObject of a stream of unknown checksum (aws-chunked with a trailing CRC32) stores it', async () => {
     const data = randomBytes(300_000);
-    await s3.send(new PutObjectCommand({ Bucket: 'lb', Key: 'stream.bin', Body: Readable.from([data.subarray(0, 100_000), data.subarray(100_000)]), ContentLength: data.length }));
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: 'lb',
+        Key: 'stream.bin',
+        Body: Readable.from([data.subarray(0, 100_000), data.subarray(100_000)]),
+        ContentLength: data.length,
+      }),
+    );
     expect(md5(await f.polycloud.bucket('lb').getBytes('stream.bin'))).toBe(md5(data));
   });
 
@@ -211,7 +218,14 @@ describe('objects', () => {
     const copied = await s3.send(new HeadObjectCommand({ Bucket: 'lb', Key: 'dst.txt' }));
     expect(copied.Metadata).toEqual({ a: '1' });
     await s3.send(
-      new CopyObjectCommand({ Bucket: 'lb', Key: 'dst.txt', CopySource: 'lb/src.txt', MetadataDirective: 'REPLACE', Metadata: { b: '2' }, ContentType: 'text/x-new' }),
+      new CopyObjectCommand({
+        Bucket: 'lb',
+        Key: 'dst.txt',
+        CopySource: 'lb/src.txt',
+        MetadataDirective: 'REPLACE',
+        Metadata: { b: '2' },
+        ContentType: 'text/x-new',
+      }),
     );
     const replaced = await s3.send(new HeadObjectCommand({ Bucket: 'lb', Key: 'dst.txt' }));
     expect(replaced.Metadata).toEqual({ b: '2' });
@@ -229,9 +243,18 @@ describe('multipart uploads', () => {
 
   it('lib-storage Upload: parts staged, completed into the logical bucket with a "<md5 of md5s>-N" ETag', async () => {
     const data = randomBytes(12 * 1024 * 1024 + 12345);
-    const upload = new Upload({ client: s3, params: { Bucket: 'lb', Key: 'big/blob.bin', Body: Readable.from(chunks(data, 64 * 1024)), ContentType: 'application/x-test' }, partSize: 5 * 1024 * 1024, queueSize: 2 });
+    const upload = new Upload({
+      client: s3,
+      params: { Bucket: 'lb', Key: 'big/blob.bin', Body: Readable.from(chunks(data, 64 * 1024)), ContentType: 'application/x-test' },
+      partSize: 5 * 1024 * 1024,
+      queueSize: 2,
+    });
     const done = await upload.done();
-    const partMd5s = [0, 1, 2].map((i) => createHash('md5').update(data.subarray(i * 5 * 1024 * 1024, (i + 1) * 5 * 1024 * 1024)).digest());
+    const partMd5s = [0, 1, 2].map((i) =>
+      createHash('md5')
+        .update(data.subarray(i * 5 * 1024 * 1024, (i + 1) * 5 * 1024 * 1024))
+        .digest(),
+    );
     const expected = `"${createHash('md5').update(Buffer.concat(partMd5s)).digest('hex')}-3"`;
     expect(done.ETag).toBe(expected);
     const head = await s3.send(new HeadObjectCommand({ Bucket: 'lb', Key: 'big/blob.bin' }));
@@ -256,7 +279,19 @@ describe('multipart uploads', () => {
       [2, p2.ETag, 4],
     ]);
     const wrongOrder = await s3Error(
-      s3.send(new CompleteMultipartUploadCommand({ Bucket: 'lb', Key: 'mp.bin', UploadId, MultipartUpload: { Parts: [{ PartNumber: 2, ETag: p2.ETag }, { PartNumber: 1, ETag: p1.ETag }] } })),
+      s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: 'lb',
+          Key: 'mp.bin',
+          UploadId,
+          MultipartUpload: {
+            Parts: [
+              { PartNumber: 2, ETag: p2.ETag },
+              { PartNumber: 1, ETag: p1.ETag },
+            ],
+          },
+        }),
+      ),
     );
     expect(wrongOrder.name).toBe('InvalidPartOrder');
     const wrongEtag = await s3Error(
@@ -264,7 +299,19 @@ describe('multipart uploads', () => {
     );
     expect(wrongEtag.name).toBe('InvalidPart');
     const small = await s3Error(
-      s3.send(new CompleteMultipartUploadCommand({ Bucket: 'lb', Key: 'mp.bin', UploadId, MultipartUpload: { Parts: [{ PartNumber: 2, ETag: p2.ETag }, { PartNumber: 3, ETag: p2.ETag }] } })),
+      s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: 'lb',
+          Key: 'mp.bin',
+          UploadId,
+          MultipartUpload: {
+            Parts: [
+              { PartNumber: 2, ETag: p2.ETag },
+              { PartNumber: 3, ETag: p2.ETag },
+            ],
+          },
+        }),
+      ),
     );
     expect(small.name).toBe('InvalidPart');
     await s3.send(new AbortMultipartUploadCommand({ Bucket: 'lb', Key: 'mp.bin', UploadId }));
@@ -277,7 +324,19 @@ describe('multipart uploads', () => {
     const p1 = await s3.send(new UploadPartCommand({ Bucket: 'lb', Key: 'small.bin', UploadId, PartNumber: 1, Body: 'a' }));
     const p2 = await s3.send(new UploadPartCommand({ Bucket: 'lb', Key: 'small.bin', UploadId, PartNumber: 2, Body: 'b' }));
     const e = await s3Error(
-      s3.send(new CompleteMultipartUploadCommand({ Bucket: 'lb', Key: 'small.bin', UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: p1.ETag }, { PartNumber: 2, ETag: p2.ETag }] } })),
+      s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: 'lb',
+          Key: 'small.bin',
+          UploadId,
+          MultipartUpload: {
+            Parts: [
+              { PartNumber: 1, ETag: p1.ETag },
+              { PartNumber: 2, ETag: p2.ETag },
+            ],
+          },
+        }),
+      ),
     );
     expect(e.name).toBe('EntityTooSmall');
     await s3.send(new AbortMultipartUploadCommand({ Bucket: 'lb', Key: 'small.bin', UploadId }));
@@ -331,7 +390,9 @@ describe('signatures and scopes: the right S3 error, and nothing changed', () =>
     expect((await unchanged(() => reader.send(new PutObjectCommand({ Bucket: 'lb', Key: 'keep.txt', Body: 'evil' })))).name).toBe('AccessDenied');
     const writer = f.client('writer', WRITER_SECRET);
     expect((await unchanged(() => writer.send(new DeleteObjectCommand({ Bucket: 'lb', Key: 'keep.txt' })))).name).toBe('AccessDenied');
-    expect((await unchanged(() => writer.send(new DeleteObjectsCommand({ Bucket: 'lb', Delete: { Objects: [{ Key: 'keep.txt' }] } })))).name).toBe('AccessDenied');
+    expect((await unchanged(() => writer.send(new DeleteObjectsCommand({ Bucket: 'lb', Delete: { Objects: [{ Key: 'keep.txt' }] } })))).name).toBe(
+      'AccessDenied',
+    );
     expect((await unchanged(() => reader.send(new CreateMultipartUploadCommand({ Bucket: 'lb', Key: 'x' })))).name).toBe('AccessDenied');
   });
 
@@ -351,7 +412,10 @@ describe('signatures and scopes: the right S3 error, and nothing changed', () =>
     expect(await f.polycloud.bucket('lb').getText('presigned.txt')).toBe('via url');
     await f.polycloud.bucket('lb').delete('presigned.txt');
 
-    const expiredPut = await getSignedUrl(s3, new PutObjectCommand({ Bucket: 'lb', Key: 'keep.txt' }), { expiresIn: 60, signingDate: new Date(Date.now() - 120_000) });
+    const expiredPut = await getSignedUrl(s3, new PutObjectCommand({ Bucket: 'lb', Key: 'keep.txt' }), {
+      expiresIn: 60,
+      signingDate: new Date(Date.now() - 120_000),
+    });
     const before = await snapshot(f.polycloud, 'lb');
     const res = await fetch(expiredPut, { method: 'PUT', body: 'too late' });
     expect(res.status).toBe(403);

@@ -95,7 +95,11 @@ export class BodyVerifier extends Transform {
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.#bytes += chunk.length;
     if (this.#bytes > this.#options.maxBytes) {
-      cb(this.#fail(new S3Error('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size', 400, { MaxSizeAllowed: String(this.#options.maxBytes) })));
+      cb(
+        this.#fail(
+          new S3Error('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size', 400, { MaxSizeAllowed: String(this.#options.maxBytes) }),
+        ),
+      );
       return;
     }
     this.#md5.update(chunk);
@@ -207,7 +211,9 @@ export class ChunkedDecoder extends Transform {
     const chain = this.#o.chain;
     if (!chain) return;
     const hash = data.length === 0 ? EMPTY_SHA256 : this.#hash!.digest('hex');
-    const expected = createHmac('sha256', chain.signingKey).update(chunkStringToSign(chain, this.#previous, hash)).digest('hex');
+    const expected = createHmac('sha256', chain.signingKey)
+      .update(chunkStringToSign(chain, this.#previous, hash))
+      .digest('hex');
     if (!sameSignature(expected, this.#signature)) throw this.#signatureMismatch();
     this.#previous = expected;
   }
@@ -295,7 +301,8 @@ export class ChunkedDecoder extends Transform {
       this.#trailerLines.push(`${name}:${value}\n`);
       const sum = checksumName(name);
       if (sum) {
-        if (!this.#checksumSum || this.#checksumSum.name !== sum) throw this.#fail(new S3Error('InvalidRequest', `the trailer ${name} was not announced in x-amz-trailer`));
+        if (!this.#checksumSum || this.#checksumSum.name !== sum)
+          throw this.#fail(new S3Error('InvalidRequest', `the trailer ${name} was not announced in x-amz-trailer`));
         this.checksum = { sum: this.#checksumSum, value };
       }
     }
@@ -324,7 +331,9 @@ export class ChunkedDecoder extends Transform {
       if (this.#o.chain && this.#o.trailer) {
         if (this.#trailerSignature === undefined) throw this.#signatureMismatch();
         const hash = sha256hex(this.#trailerLines.join(''));
-        const expected = createHmac('sha256', this.#o.chain.signingKey).update(trailerStringToSign(this.#o.chain, this.#previous, hash)).digest('hex');
+        const expected = createHmac('sha256', this.#o.chain.signingKey)
+          .update(trailerStringToSign(this.#o.chain, this.#previous, hash))
+          .digest('hex');
         if (!sameSignature(expected, this.#trailerSignature)) throw this.#signatureMismatch();
       }
       if (this.#checksumSum && !this.checksum) throw this.#fail(new S3Error('IncompleteBody', `the announced trailer ${this.#checksumSum.name} is missing`));

@@ -75,7 +75,9 @@ export function toS3Error(e: unknown, what: 'key' | 'bucket' = 'key'): S3Error {
     const m = e.message;
     switch (e.code) {
       case 'NOT_FOUND':
-        return what === 'bucket' ? new S3Error('NoSuchBucket', 'The specified bucket does not exist') : new S3Error('NoSuchKey', 'The specified key does not exist.');
+        return what === 'bucket'
+          ? new S3Error('NoSuchBucket', 'The specified bucket does not exist')
+          : new S3Error('NoSuchKey', 'The specified key does not exist.');
       case 'CONDITION_NOT_MET':
       case 'ALREADY_EXISTS':
         return new S3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold');
@@ -98,7 +100,9 @@ export function toS3Error(e: unknown, what: 'key' | 'bucket' = 'key'): S3Error {
       case 'CONFLICT':
         return new S3Error('OperationAborted', m, 409);
       default:
-        return e.retryable ? new S3Error('ServiceUnavailable', 'Please retry.') : new S3Error('InternalError', 'We encountered an internal error. Please try again.');
+        return e.retryable
+          ? new S3Error('ServiceUnavailable', 'Please retry.')
+          : new S3Error('InternalError', 'We encountered an internal error. Please try again.');
     }
   }
   return new S3Error('InternalError', 'We encountered an internal error. Please try again.');

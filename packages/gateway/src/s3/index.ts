@@ -171,7 +171,9 @@ export function createS3Handler(deps: S3HandlerDeps): (req: IncomingMessage, res
           // Logical buckets are configured, not created through S3: an existing one is "already yours".
           allow(ctx, bucket, 'write');
           logical(bucket);
-          throw new S3Error('BucketAlreadyOwnedByYou', 'Your previous request to create the named bucket succeeded and you already own it.', 409, { BucketName: bucket });
+          throw new S3Error('BucketAlreadyOwnedByYou', 'Your previous request to create the named bucket succeeded and you already own it.', 409, {
+            BucketName: bucket,
+          });
         case 'DELETE':
           throw new S3Error('NotImplemented', 'Logical buckets are configured, not deleted through the S3 endpoint');
       }
@@ -208,7 +210,11 @@ export function createS3Handler(deps: S3HandlerDeps): (req: IncomingMessage, res
       .sort();
     const created = new Date(0).toISOString();
     const buckets = names.map((n) => `<Bucket>${el('Name', n)}${el('CreationDate', created)}</Bucket>`).join('');
-    sendXml(ctx, 200, doc('ListAllMyBucketsResult', `<Owner>${el('ID', ctx.principal.id)}${el('DisplayName', ctx.principal.id)}</Owner><Buckets>${buckets}</Buckets>`));
+    sendXml(
+      ctx,
+      200,
+      doc('ListAllMyBucketsResult', `<Owner>${el('ID', ctx.principal.id)}${el('DisplayName', ctx.principal.id)}</Owner><Buckets>${buckets}</Buckets>`),
+    );
   }
 
   async function bucketLocation(ctx: Ctx): Promise<void> {
@@ -339,7 +345,8 @@ export function createS3Handler(deps: S3HandlerDeps): (req: IncomingMessage, res
         res.writeHead(304, { etag: quote(etag), 'last-modified': info.lastModified.toUTCString() }).end();
         return;
       }
-      if (failed === 412) throw new S3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', 412, { Condition: 'If-Match' });
+      if (failed === 412)
+        throw new S3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', 412, { Condition: 'If-Match' });
       const headers: Record<string, string | number> = {
         etag: quote(etag),
         'last-modified': info.lastModified.toUTCString(),
@@ -452,7 +459,8 @@ export function createS3Handler(deps: S3HandlerDeps): (req: IncomingMessage, res
     }
     source = safeDecode(source).replace(/^\//, '');
     const slash = source.indexOf('/');
-    if (slash <= 0 || slash === source.length - 1) throw new S3Error('InvalidArgument', 'Copy Source must mention the source bucket and key: sourcebucket/sourcekey');
+    if (slash <= 0 || slash === source.length - 1)
+      throw new S3Error('InvalidArgument', 'Copy Source must mention the source bucket and key: sourcebucket/sourcekey');
     const srcBucketId = source.slice(0, slash);
     const srcKey = source.slice(slash + 1);
     allow(ctx, srcBucketId, 'read');
@@ -518,7 +526,8 @@ export function createS3Handler(deps: S3HandlerDeps): (req: IncomingMessage, res
   async function uploadPart(ctx: Ctx, uploadId: string): Promise<void> {
     allow(ctx, ctx.bucket, 'write');
     const n = ctx.query.get('partNumber') ?? '';
-    if (!/^\d+$/.test(n) || Number(n) < 1 || Number(n) > MAX_PARTS) throw new S3Error('InvalidArgument', `Part number must be an integer between 1 and ${MAX_PARTS}, inclusive`);
+    if (!/^\d+$/.test(n) || Number(n) < 1 || Number(n) > MAX_PARTS)
+      throw new S3Error('InvalidArgument', `Part number must be an integer between 1 and ${MAX_PARTS}, inclusive`);
     await store.get(uploadId, ctx.bucket, ctx.key);
     const body = requestBody(ctx);
     let part: PartInfo;
@@ -547,7 +556,9 @@ export function createS3Handler(deps: S3HandlerDeps): (req: IncomingMessage, res
       el('MaxParts', max) +
       el('IsTruncated', truncated) +
       el('StorageClass', 'STANDARD') +
-      parts.map((p) => `<Part>${el('PartNumber', p.partNumber)}${el('LastModified', p.lastModified)}${el('ETag', quote(p.etag))}${el('Size', p.size)}</Part>`).join('');
+      parts
+        .map((p) => `<Part>${el('PartNumber', p.partNumber)}${el('LastModified', p.lastModified)}${el('ETag', quote(p.etag))}${el('Size', p.size)}</Part>`)
+        .join('');
     sendXml(ctx, 200, doc('ListPartsResult', inner));
   }
 
@@ -598,12 +609,16 @@ export function createS3Handler(deps: S3HandlerDeps): (req: IncomingMessage, res
     });
     if (listed.length === 0) throw new S3Error('MalformedXML', 'You must specify at least one part');
     for (let i = 1; i < listed.length; i++)
-      if (listed[i]!.n <= listed[i - 1]!.n) throw new S3Error('InvalidPartOrder', 'The list of parts was not in ascending order. Parts must be ordered by part number.');
+      if (listed[i]!.n <= listed[i - 1]!.n)
+        throw new S3Error('InvalidPartOrder', 'The list of parts was not in ascending order. Parts must be ordered by part number.');
     const staged = new Map((await store.parts(uploadId)).map((p) => [p.partNumber, p]));
     const parts = listed.map(({ n, etag }) => {
       const p = staged.get(n);
       if (!p || p.etag !== etag)
-        throw new S3Error('InvalidPart', 'One or more of the specified parts could not be found. The part might not have been uploaded, or the specified entity tag might not have matched the part\'s entity tag.');
+        throw new S3Error(
+          'InvalidPart',
+          "One or more of the specified parts could not be found. The part might not have been uploaded, or the specified entity tag might not have matched the part's entity tag.",
+        );
       return p;
     });
     parts.forEach((p, i) => {
@@ -673,7 +688,10 @@ export function createS3Handler(deps: S3HandlerDeps): (req: IncomingMessage, res
     if (lengthHeader !== undefined && !/^\d+$/.test(lengthHeader)) throw new S3Error('InvalidArgument', 'The Content-Length is not a number');
     const length = lengthHeader === undefined ? undefined : Number(lengthHeader);
     if (length !== undefined && length > max)
-      throw new S3Error('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size', 400, { MaxSizeAllowed: String(max), ProposedSize: String(length) });
+      throw new S3Error('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size', 400, {
+        MaxSizeAllowed: String(max),
+        ProposedSize: String(length),
+      });
     if (length === undefined && declared === undefined && header(req, 'transfer-encoding') === undefined)
       throw new S3Error('MissingContentLength', 'You must provide the Content-Length HTTP header.');
     let decoder: ChunkedDecoder | undefined;
@@ -808,7 +826,9 @@ function checkConditions(req: IncomingMessage, etag: string, version: string, la
   return undefined;
 }
 
-function parseRange(value: string | string[] | undefined): { start: number; end?: number; suffix?: undefined } | { suffix: number; start?: undefined } | undefined {
+function parseRange(
+  value: string | string[] | undefined,
+): { start: number; end?: number; suffix?: undefined } | { suffix: number; start?: undefined } | undefined {
   if (typeof value !== 'string') return undefined;
   const m = /^bytes=(\d*)-(\d*)$/.exec(value.trim());
   // Several ranges, or a malformed one: S3 ignores the header and sends the whole object.

@@ -137,7 +137,8 @@ interface Credential {
 
 function parseCredential(value: string, malformed: (why: string) => S3Error): Credential {
   const parts = value.split('/');
-  if (parts.length !== 5 || parts[4] !== 'aws4_request') throw malformed('the Credential is malformed; expected "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request"');
+  if (parts.length !== 5 || parts[4] !== 'aws4_request')
+    throw malformed('the Credential is malformed; expected "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request"');
   const [accessKeyId, date, region, service] = parts as [string, string, string, string];
   if (!/^\d{8}$/.test(date)) throw malformed('the Credential date is malformed');
   if (service !== 's3') throw malformed(`the Credential service is "${service}"; expected "s3"`);
@@ -162,10 +163,15 @@ export function authenticate(input: AuthInput): Authenticated {
   const { req, query } = input;
   const authorization = req.headers['authorization'];
   const presigned = query.some(([k]) => k === 'X-Amz-Signature') || query.some(([k]) => k === 'X-Amz-Algorithm');
-  if (authorization !== undefined && presigned) throw new S3Error('InvalidArgument', 'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter or the Authorization header should be specified');
+  if (authorization !== undefined && presigned)
+    throw new S3Error(
+      'InvalidArgument',
+      'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter or the Authorization header should be specified',
+    );
   if (authorization !== undefined) return headerAuth(input, authorization);
   if (presigned) return queryAuth(input);
-  if (query.some(([k]) => k === 'AWSAccessKeyId' || k === 'Signature')) throw new S3Error('AccessDenied', 'Signature Version 2 is not supported; use Signature Version 4');
+  if (query.some(([k]) => k === 'AWSAccessKeyId' || k === 'Signature'))
+    throw new S3Error('AccessDenied', 'Signature Version 2 is not supported; use Signature Version 4');
   const anonymous = input.credentials.anonymous();
   if (!anonymous) throw new S3Error('AccessDenied', 'Access Denied (anonymous access is not configured)');
   return { principal: anonymous, payload: { kind: 'unsigned' } };
@@ -192,7 +198,12 @@ function headerAuth(input: AuthInput, authorization: string): Authenticated {
   const amzDate = headerValue(req, 'x-amz-date');
   const when = amzDate ? parseAmzDate(amzDate) : Date.parse(headerValue(req, 'date'));
   if (!Number.isFinite(when)) throw new S3Error('AccessDenied', 'AWS authentication requires a valid Date or x-amz-date header');
-  const dateForSigning = amzDate || new Date(when).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  const dateForSigning =
+    amzDate ||
+    new Date(when)
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d{3}/, '');
   if (credential.date !== dateForSigning.slice(0, 8)) throw malformed(`the Credential date ${credential.date} does not match the request date`);
   if (Math.abs(now - when) > config.limits.clockSkewSeconds * 1000)
     throw new S3Error('RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.', 403, {
@@ -207,15 +218,24 @@ function headerAuth(input: AuthInput, authorization: string): Authenticated {
   const secret = credentials.secretFor(credential.accessKeyId);
   const principal = credentials.principalFor(credential.accessKeyId);
   if (secret === undefined || !principal)
-    throw new S3Error('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', 403, { AWSAccessKeyId: credential.accessKeyId });
+    throw new S3Error('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', 403, {
+      AWSAccessKeyId: credential.accessKeyId,
+    });
   const scope = `${credential.date}/${credential.region}/${credential.service}/aws4_request`;
   const key = signingKey(secret, credential.date, credential.region, credential.service);
   const canonical = canonicalRequest(req, input.rawPath, canonicalQuery(input.query), signedHeaders, payloadHash);
-  const expected = createHmac('sha256', key).update(stringToSign(dateForSigning, scope, canonical)).digest('hex');
+  const expected = createHmac('sha256', key)
+    .update(stringToSign(dateForSigning, scope, canonical))
+    .digest('hex');
   if (!sameSignature(expected, signature.toLowerCase()))
-    throw new S3Error('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.', 403, {
-      AWSAccessKeyId: credential.accessKeyId,
-    });
+    throw new S3Error(
+      'SignatureDoesNotMatch',
+      'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
+      403,
+      {
+        AWSAccessKeyId: credential.accessKeyId,
+      },
+    );
   if (payload.kind === 'chunked-signed') payload.chain = { signingKey: key, amzDate: dateForSigning, scope, seedSignature: expected };
   return { principal, payload };
 }
@@ -230,7 +250,8 @@ function payloadMode(hash: string): PayloadMode {
     case STREAMING_UNSIGNED_TRAILER:
       return { kind: 'chunked-unsigned-trailer' };
     default:
-      if (!/^[0-9a-f]{64}$/.test(hash)) throw new S3Error('InvalidArgument', `x-amz-content-sha256 must be a lower-case SHA-256 hex digest or one of the documented values`);
+      if (!/^[0-9a-f]{64}$/.test(hash))
+        throw new S3Error('InvalidArgument', `x-amz-content-sha256 must be a lower-case SHA-256 hex digest or one of the documented values`);
       return { kind: 'sha256', hex: hash };
   }
 }
@@ -246,10 +267,12 @@ function queryAuth(input: AuthInput): Authenticated {
   const signedField = get('X-Amz-SignedHeaders');
   const signature = get('X-Amz-Signature');
   if (!credentialField || !amzDate || !expires || !signedField || !signature)
-    throw bad('Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.');
+    throw bad(
+      'Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.',
+    );
   const credential = parseCredential(credentialField, (why) => bad(`Error parsing the X-Amz-Credential parameter; ${why}`));
   const when = parseAmzDate(amzDate);
-  if (!Number.isFinite(when)) throw bad('X-Amz-Date must be in the ISO8601 Long Format "yyyyMMdd\'T\'HHmmss\'Z\'"');
+  if (!Number.isFinite(when)) throw bad("X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"");
   if (credential.date !== amzDate.slice(0, 8)) throw bad('the X-Amz-Credential date does not match X-Amz-Date');
   if (!/^\d+$/.test(expires)) throw bad('X-Amz-Expires should be a number');
   const seconds = Number(expires);
@@ -263,16 +286,25 @@ function queryAuth(input: AuthInput): Authenticated {
   const secret = credentials.secretFor(credential.accessKeyId);
   const principal = credentials.principalFor(credential.accessKeyId);
   if (secret === undefined || !principal)
-    throw new S3Error('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', 403, { AWSAccessKeyId: credential.accessKeyId });
+    throw new S3Error('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', 403, {
+      AWSAccessKeyId: credential.accessKeyId,
+    });
   const payloadHash = get('X-Amz-Content-Sha256') ?? UNSIGNED_PAYLOAD;
   const scope = `${credential.date}/${credential.region}/${credential.service}/aws4_request`;
   const key = signingKey(secret, credential.date, credential.region, credential.service);
   const canonical = canonicalRequest(req, input.rawPath, canonicalQuery(query, 'X-Amz-Signature'), signedHeaders, payloadHash);
-  const expected = createHmac('sha256', key).update(stringToSign(amzDate, scope, canonical)).digest('hex');
+  const expected = createHmac('sha256', key)
+    .update(stringToSign(amzDate, scope, canonical))
+    .digest('hex');
   if (!sameSignature(expected, signature.toLowerCase()))
-    throw new S3Error('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.', 403, {
-      AWSAccessKeyId: credential.accessKeyId,
-    });
+    throw new S3Error(
+      'SignatureDoesNotMatch',
+      'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
+      403,
+      {
+        AWSAccessKeyId: credential.accessKeyId,
+      },
+    );
   const payload = payloadMode(payloadHash);
   if (payload.kind !== 'unsigned' && payload.kind !== 'sha256') throw bad('a presigned URL cannot carry a streaming payload');
   return { principal, payload };

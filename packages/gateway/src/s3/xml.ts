@@ -20,6 +20,8 @@ const parser = new XMLParser({
   parseTagValue: false,
   trimValues: false,
   processEntities: true,
+  // Go clients (rclone) write numeric character references (`&#34;`) for quotes and control characters.
+  htmlEntities: true,
   isArray: (name) => name === 'Object' || name === 'Part',
 });
 
