@@ -25,7 +25,7 @@ describe('documentation snippets', () => {
   });
 
   it('every ```ts snippet type-checks against the built packages', () => {
-    const missing = ['core', 'router', 'sync', 'adapter-aws', 'adapter-gcp', 'adapter-azure', 'cli'].filter(
+    const missing = ['core', 'router', 'sync', 'adapter-aws', 'adapter-gcp', 'adapter-azure', 'cli', 'gateway'].filter(
       (p) => !existsSync(join(root, 'packages', p, 'dist/index.d.ts')),
     );
     expect(missing, 'build the packages first: npx turbo run build').toEqual([]);

@@ -37,8 +37,18 @@ const COMPUTE_SDK: Record<string, string> = {
 };
 
 describe('every public package is publishable as users expect', () => {
-  it('the public packages are the seven', () => {
-    expect(packages.map((p) => p.dir).sort()).toEqual(['adapter-aws', 'adapter-azure', 'adapter-gcp', 'cli', 'core', 'router', 'sync']);
+  it('the public packages are the nine', () => {
+    expect(packages.map((p) => p.dir).sort()).toEqual([
+      'adapter-aws',
+      'adapter-azure',
+      'adapter-gcp',
+      'cli',
+      'core',
+      'gateway',
+      'kubernetes',
+      'router',
+      'sync',
+    ]);
   });
 
   for (const { dir, pkg } of packages) {

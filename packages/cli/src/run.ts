@@ -5,6 +5,7 @@ import { completionScript } from './completion.js';
 import { explainCommand } from './commands/explain.js';
 import { jobExplainCommand, jobStatusCommand, jobSubmitCommand } from './commands/job.js';
 import { catCommand, cpCommand, lsCommand, rmCommand, statCommand } from './commands/objects.js';
+import { serveCommand } from './commands/serve.js';
 import { statusCommand } from './commands/status.js';
 import { syncCommand } from './commands/sync.js';
 import { validateCommand } from './commands/validate.js';
@@ -60,7 +61,7 @@ export async function runCli(argv: readonly string[], options: RunCliOptions = {
   };
   let code: number = EXIT.ok;
   const program = new Command('polycloud')
-    .description('Validate, explain, sync and inspect a polycloud config; list and copy objects; submit DataJobs.')
+    .description('Validate, explain, sync and inspect a polycloud config; list and copy objects; submit DataJobs; serve the gateway.')
     .version(CLI_VERSION, '-V, --version', 'print the version')
     .option('--config <file>', 'config file (- for stdin); default: $POLYCLOUD_CONFIG, else ./polycloud.yaml')
     .option('--json', 'machine-readable output on stdout; errors as {"ok": false, "error": {…}}')
@@ -127,6 +128,15 @@ export async function runCli(argv: readonly string[], options: RunCliOptions = {
     .option('--allow-mass-delete', 'let a reconcile delete more than max_delete_fraction of the bucket')
     .action(async (bucket: string, o: { reconcile?: boolean; dryRun?: boolean; allowMassDelete?: boolean }) => {
       code = await syncCommand(ctx, bucket, { ...o, ...json() });
+    });
+
+  program
+    .command('serve')
+    .description('run the gateway: a REST API (OpenAPI 3.0) and an S3-compatible endpoint over the config, with its gateway: section; until Ctrl-C')
+    .option('--host <host>', 'address to listen on (default: gateway.listen.host, else 127.0.0.1)')
+    .option('--port <port>', 'port to listen on, 0 for any free one (default: gateway.listen.port, else 8080)')
+    .action(async (o: { host?: string; port?: string }) => {
+      code = await serveCommand(ctx, { ...o, ...json() });
     });
 
   program

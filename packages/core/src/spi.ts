@@ -37,7 +37,7 @@ export * from './sync/index.js';
 export type { WritePipeline, PendingWrite, AppliedWrite, StampAttempt, CommitCall, StampedWrite } from './facade/write-pipeline.js';
 
 // Compute: the job request an adapter receives, idempotency keys, claim stores
-export { toComputeJobRequest, deriveIdempotencyKey, IDEMPOTENCY_KEY, parseDataJob, type DataJob } from './compute/spec.js';
+export { toComputeJobRequest, deriveIdempotencyKey, IDEMPOTENCY_KEY, parseDataJob, DataJobSchema, type DataJob } from './compute/spec.js';
 export {
   type ClaimStore,
   type ClaimRecord,

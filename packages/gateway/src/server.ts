@@ -8,7 +8,7 @@ import { getRequestListener } from '@hono/node-server';
 import { createCredentialStore, type CredentialStore } from './auth.js';
 import { type GatewayConfig, type ResolvedGatewayConfig, resolveGatewayConfig } from './config.js';
 import { createRateLimiter, type RateLimiter } from './limits.js';
-import { createRestApp, REST_PREFIX } from './rest/app.js';
+import { createRestApp, openApiDocumentOf, REST_PREFIX } from './rest/app.js';
 import { createS3Handler } from './s3/index.js';
 
 export interface GatewayOptions {
@@ -34,6 +34,8 @@ export interface Gateway {
   readonly config: ResolvedGatewayConfig;
   readonly credentials: CredentialStore;
   readonly rateLimit: RateLimiter;
+  /** The OpenAPI 3.0 document of the REST API (what `/_polycloud/openapi.json` serves). */
+  openApiDocument(): Record<string, unknown>;
 }
 
 /** Whether a request target belongs to the REST API (`/_polycloud` or below); `_` is not allowed in an S3 bucket name, so no bucket clashes. */
@@ -96,6 +98,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     config,
     credentials,
     rateLimit,
+    openApiDocument: () => openApiDocumentOf(app),
     async listen() {
       if (server) throw new PolycloudError('CONFLICT', 'the gateway is already listening', { retryable: false });
       server = config.tls ? createHttpsServer({ cert: readPem('cert'), key: readPem('key') }, handler) : createHttpServer(handler);

@@ -98,6 +98,22 @@ describe('server routing', () => {
     await res.text();
   });
 
+  it('its handler mounts in a server the application already runs', async () => {
+    const { createServer } = await import('node:http');
+    const server = createServer(g.gateway.handler);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (server.address() as { port: number }).port;
+      const res = await fetch(`http://127.0.0.1:${port}/_polycloud/v1/buckets`, { headers: ADMIN });
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { buckets: unknown[] }).buckets.length).toBe(2);
+      expect(g.gateway.openApiDocument()).toHaveProperty('openapi', '3.0.3');
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it('answers 401 problem without credentials', async () => {
     const res = await fetch(`${g.url}/_polycloud/v1/buckets/lb/objects`);
     expect(res.status).toBe(401);

@@ -1,12 +1,20 @@
-import type { Polycloud } from '@polycloud/core';
+import type { IncomingMessage } from 'node:http';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import type { CredentialStore, GatewayAction, Principal } from '../auth.js';
-import { parseBearer } from '../auth.js';
-import type { ResolvedGatewayConfig } from '../config.js';
-import type { RateLimiter } from '../limits.js';
-import { type Problem, problem, problemFromError } from '../problem.js';
+import { parseBearer, type Principal } from '../auth.js';
+import { problem, problemFromError } from '../problem.js';
+import {
+  bodyTooLarge,
+  MAX_JSON_BYTES,
+  ProblemError,
+  readLimited,
+  problemResponse,
+  type RestApp,
+  type RestDeps,
+  type RestEnv,
+  unauthenticated,
+} from './common.js';
 import { GATEWAY_VERSION } from '../version.js';
 import { registerBucketRoutes } from './buckets.js';
 import { registerJobRoutes } from './jobs.js';
@@ -19,56 +27,10 @@ export const API_PREFIX = `${REST_PREFIX}/v1`;
 /** Where the OpenAPI 3.0 document is served (without credentials). */
 export const OPENAPI_PATH = `${REST_PREFIX}/openapi.json`;
 
-export interface RestDeps {
-  polycloud: Polycloud;
-  config: ResolvedGatewayConfig;
-  credentials: CredentialStore;
-  rateLimit: RateLimiter;
-  /** Aborted when the gateway closes: ends event streams. */
-  closing: AbortSignal;
-}
+export type { RestApp, RestDeps, RestEnv } from './common.js';
 
-export interface RestEnv {
-  Variables: { principal: Principal };
-}
-
-export type RestApp = OpenAPIHono<RestEnv>;
-
-/** Answers a problem (RFC 9457) with its status and `application/problem+json`. */
-export function problemResponse(c: Context, p: Problem, headers: Record<string, string> = {}): Response {
-  return new Response(c.req.method === 'HEAD' ? null : JSON.stringify(p), {
-    status: p.status,
-    headers: { 'content-type': 'application/problem+json', 'cache-control': 'no-store', ...headers },
-  });
-}
-
-/** Throws a problem out of a handler; `onError` answers it. */
-export class ProblemError extends Error {
-  constructor(
-    readonly problem: Problem,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(problem.detail);
-  }
-}
-
-/** Refuses (403) unless the request's principal may do `action` on the logical resource `resource`. */
-export function requireScope(c: Context<RestEnv>, deps: RestDeps, resource: string, action: GatewayAction): Principal {
-  const principal = c.get('principal');
-  if (!deps.credentials.allows(principal, resource, action)) {
-    throw new ProblemError(
-      problem(
-        'PERMISSION_DENIED',
-        `${principal.kind === 'anonymous' ? 'anonymous access' : `access key ${principal.id}`} may not ${action} on ${resource}`,
-        [],
-        {
-          kind: 'forbidden',
-        },
-      ),
-    );
-  }
-  return principal;
-}
+/** Where a request schema's problem is, as the problem's `path` names it: `['path', 'key']`, `['query', 'limit']`, `['body', 'keys', 0]`, `['header', 'if-none-match']`. */
+const TARGET_NAMES: Record<string, string> = { param: 'path', json: 'body', query: 'query', header: 'header' };
 
 /** The REST API: a Hono app whose routes and schemas make the OpenAPI document. */
 export function createRestApp(deps: RestDeps): RestApp {
@@ -76,8 +38,9 @@ export function createRestApp(deps: RestDeps): RestApp {
     // A request that fails its schema: 400 problem naming where (`['query', 'limit']`).
     defaultHook: (result, c) => {
       if (result.success) return;
+      const where = TARGET_NAMES[result.target] ?? result.target;
       const issues = result.error.issues.map((i) => ({
-        path: [result.target, ...i.path.map((p) => (typeof p === 'symbol' ? String(p) : p))],
+        path: [where, ...i.path.map((p) => (typeof p === 'symbol' ? String(p) : p))],
         message: i.message,
       }));
       const first = issues[0]!;
@@ -114,29 +77,47 @@ export function createRestApp(deps: RestDeps): RestApp {
     problemResponse(c, problem('NOT_FOUND', `no such endpoint: ${c.req.method} ${new URL(c.req.url).pathname}`, [], { kind: 'no-such-endpoint' })),
   );
 
+  /** 429 for `id` when it is over its rate, else nothing. */
+  const limit = (id: string, who: string) => {
+    if (deps.rateLimit.take(id)) return;
+    const wait = deps.rateLimit.retryAfterSeconds(id);
+    throw new ProblemError(problem('RATE_LIMITED', `too many requests ${who}`, [], { kind: 'too-many-requests' }), {
+      'retry-after': String(Math.max(1, wait)),
+    });
+  };
+  /**
+   * A failed authentication counts against the client address's own rate (when a rate
+   * is configured), so secrets cannot be guessed faster than any key may call.
+   */
+  const refuse = (c: Context, detail: string): never => {
+    const address = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket.remoteAddress ?? 'unknown';
+    limit(`unauthenticated@${address}`, 'with failed authentication from this address');
+    throw unauthenticated(detail);
+  };
+
   // Authentication, then the principal's rate: before any handler, the document excepted.
   app.use(`${API_PREFIX}/*`, async (c, next) => {
     const auth = parseBearer(c.req.header('authorization'));
     let principal: Principal | undefined;
     if (auth.kind === 'none') {
       principal = deps.credentials.anonymous();
-      if (!principal) throw unauthenticated('credentials are required: Authorization: Bearer <accessKeyId>:<secretAccessKey>');
+      if (!principal) refuse(c, 'credentials are required: Authorization: Bearer <accessKeyId>:<secretAccessKey>');
     } else if (auth.kind === 'malformed') {
-      throw unauthenticated('the Authorization header must be Bearer <accessKeyId>:<secretAccessKey>');
+      refuse(c, 'the Authorization header must be Bearer <accessKeyId>:<secretAccessKey>');
     } else {
       principal = deps.credentials.verify(auth.accessKeyId, auth.secret);
-      if (!principal) throw unauthenticated('unknown access key or wrong secret');
+      if (!principal) refuse(c, 'unknown access key or wrong secret');
     }
-    if (!deps.rateLimit.take(principal.id)) {
-      const wait = deps.rateLimit.retryAfterSeconds(principal.id);
-      throw new ProblemError(
-        problem('RATE_LIMITED', `too many requests for ${principal.id === 'anonymous' ? 'anonymous access' : `access key ${principal.id}`}`, [], {
-          kind: 'too-many-requests',
-        }),
-        {
-          'retry-after': String(Math.max(1, wait)),
-        },
-      );
+    if (!principal) throw unauthenticated('unknown access key or wrong secret'); // not reached: refuse() throws
+    limit(principal.id, `for ${principal.id === 'anonymous' ? 'anonymous access' : `access key ${principal.id}`}`);
+    const length = c.req.header('content-length');
+    if (length !== undefined && Number(length) > deps.config.limits.maxBodyBytes) throw bodyTooLarge(deps.config.limits.maxBodyBytes);
+    // A JSON body (the POST routes') is read whole, within its own smaller limit, before its route's schema checks it; object bodies stream.
+    if (c.req.method === 'POST' && c.req.raw.body && /^application\/(?:[\w.+-]*\+)?json/i.test(c.req.header('content-type') ?? '')) {
+      const jsonLimit = Math.min(deps.config.limits.maxBodyBytes, MAX_JSON_BYTES);
+      const text = await readLimited(c.req.raw.body, jsonLimit);
+      if (text === undefined) throw bodyTooLarge(jsonLimit);
+      c.req.raw = new Request(c.req.url, { method: c.req.method, headers: c.req.raw.headers, body: text, signal: c.req.raw.signal });
     }
     c.set('principal', principal);
     await withTraceContext(c.req.header('traceparent'), c.req.header('tracestate'), next);
@@ -145,25 +126,50 @@ export function createRestApp(deps: RestDeps): RestApp {
   registerBucketRoutes(app, deps);
   registerJobRoutes(app, deps);
 
-  app.doc(OPENAPI_PATH, (c) => ({
-    openapi: '3.0.3',
-    info: {
-      title: 'polycloud gateway',
-      version: GATEWAY_VERSION,
-      description:
-        'REST access to the LogicalBuckets and LogicalClusters of one polycloud instance. Every request goes through the same facade as embedded calls: routing, failover, residency and replication apply. Errors are RFC 9457 problem details.',
-    },
-    servers: [{ url: new URL(c.req.url).origin }],
-    security: [{ bearerAuth: [] }],
-  }));
+  let document: Record<string, unknown> | undefined;
+  const openApiDocument = () =>
+    (document ??= toOpenApi30(
+      app.getOpenAPIDocument({
+        openapi: '3.0.3',
+        info: {
+          title: 'polycloud gateway',
+          version: GATEWAY_VERSION,
+          description:
+            'REST access to the LogicalBuckets and LogicalClusters of one polycloud instance. Every request goes through the same facade as embedded calls: routing, failover, residency and replication apply. Errors are RFC 9457 problem details (`application/problem+json`).',
+        },
+        tags: [
+          { name: 'buckets', description: 'LogicalBuckets' },
+          { name: 'objects', description: 'Objects in a LogicalBucket' },
+          { name: 'routing', description: 'Route explanations' },
+          { name: 'replication', description: 'Replication of a LogicalBucket with several bindings' },
+          { name: 'jobs', description: 'DataJobs on a LogicalCluster' },
+        ],
+        security: [{ bearerAuth: [] }],
+      }) as unknown as Record<string, unknown>,
+    ));
+  app.get(OPENAPI_PATH, (c) => c.json(openApiDocument()));
+  Object.defineProperty(app, 'openApiDocument', { value: openApiDocument });
   return app;
 }
 
-function unauthenticated(detail: string): ProblemError {
-  return new ProblemError(
-    problem('PERMISSION_DENIED', detail, ['header', 'authorization'], { status: 401, title: 'Unauthenticated', kind: 'unauthenticated' }),
-    {
-      'www-authenticate': 'Bearer realm="polycloud"',
-    },
-  );
+/**
+ * What OpenAPI 3.0 cannot say, said its way: a schema's `examples` list (JSON Schema,
+ * from core's duration fields) becomes its first `example`. (A media type's or
+ * parameter's `examples` is a map, and stays.)
+ */
+export function toOpenApi30<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(toOpenApi30) as T;
+  if (!value || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (k === 'examples' && Array.isArray(v)) {
+      if (v.length && !('example' in value)) out['example'] = v[0];
+    } else out[k] = toOpenApi30(v);
+  }
+  return out as T;
+}
+
+/** The OpenAPI 3.0 document of a REST app (what `/_polycloud/openapi.json` serves). */
+export function openApiDocumentOf(app: RestApp): Record<string, unknown> {
+  return (app as unknown as { openApiDocument: () => Record<string, unknown> }).openApiDocument();
 }
