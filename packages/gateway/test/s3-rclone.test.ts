@@ -93,7 +93,7 @@ async function listLb(): Promise<string[]> {
 
 describe.skipIf(!haveRclone)('rclone and the AWS SDK through the gateway, over s3rver + Azurite (skipped: /usr/bin/rclone is not installed)', () => {
   beforeAll(async () => {
-    t = await startTwoClouds({ config: { limits: { maxBodyBytes: LIMIT } }, timeoutMs: 20_000 });
+    t = await startTwoClouds({ config: { limits: { maxBodyBytes: LIMIT } } });
     work = await mkdtemp(join(tmpdir(), 'pc-gw-rclone-'));
     s3 = new S3Client({
       endpoint: t.url,
@@ -164,7 +164,7 @@ describe.skipIf(!haveRclone)('rclone and the AWS SDK through the gateway, over s
       const afterUpload = t.memory();
       const h = createHash('sha256');
       const cat = await rclone(['cat', 'gw:lb/big/big.bin'], { onData: (d) => h.update(d) });
-      expect(cat.code, cat.stderr).toBe(0);
+      expect(cat.code, `${cat.stderr}\n--- gateway:\n${t.output().slice(-4000)}`).toBe(0);
       expect(h.digest('hex')).toBe(want);
       const { peak } = t.memory();
       console.info(

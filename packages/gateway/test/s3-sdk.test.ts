@@ -380,6 +380,14 @@ describe('signatures and scopes: the right S3 error, and nothing changed', () =>
     expect(JSON.stringify(e)).not.toContain(SECRET);
   });
 
+  it('a signature for another region → 400 AuthorizationHeaderMalformed naming the expected one', async () => {
+    const e = await unchanged(() =>
+      f.client('admin-key', SECRET, { region: 'eu-west-1' }).send(new PutObjectCommand({ Bucket: 'lb', Key: 'keep.txt', Body: 'evil' })),
+    );
+    expect(e.name).toBe('AuthorizationHeaderMalformed');
+    expect(e.message).toContain("expecting 'us-east-1'");
+  });
+
   it('an unknown access key → 403 InvalidAccessKeyId', async () => {
     const e = await unchanged(() => f.client('nobody', 'whatever-secret').send(new DeleteObjectCommand({ Bucket: 'lb', Key: 'keep.txt' })));
     expect(e.name).toBe('InvalidAccessKeyId');

@@ -116,7 +116,16 @@ export function createS3Handler(deps: S3HandlerDeps): (req: IncomingMessage, res
     let resource = rawPath;
     try {
       const query = parseQuery(rawQuery);
-      const auth = authenticate({ req, rawPath, rawQuery, query, credentials: deps.credentials, config: deps.config, now: now() });
+      let auth;
+      try {
+        auth = authenticate({ req, rawPath, rawQuery, query, credentials: deps.credentials, config: deps.config, now: now() });
+      } catch (e) {
+        // As on the REST API: failed authentications spend a bucket of their own per client
+        // address, so keys and secrets cannot be guessed faster than the configured rate.
+        if (e instanceof S3Error && e.status === 403 && !deps.rateLimit.take(`unauthenticated@${req.socket.remoteAddress ?? 'unknown'}`))
+          throw new S3Error('SlowDown', 'Please reduce your request rate.', 503);
+        throw e;
+      }
       if (!deps.rateLimit.take(auth.principal.id)) throw new S3Error('SlowDown', 'Please reduce your request rate.', 503);
       const slash = rawPath.indexOf('/', 1);
       const bucket = decodeURIComponent(slash < 0 ? rawPath.slice(1) : rawPath.slice(1, slash));
@@ -370,7 +379,8 @@ export function createS3Handler(deps: S3HandlerDeps): (req: IncomingMessage, res
         res.end();
         return;
       }
-      await pipeline(body, res).catch(() => {
+      await pipeline(body, res).catch((e: unknown) => {
+        deps.onError?.(e, { method: 'GET', path: ctx.resource });
         res.destroy();
       });
     } finally {

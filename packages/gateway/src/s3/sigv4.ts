@@ -192,6 +192,7 @@ function headerAuth(input: AuthInput, authorization: string): Authenticated {
   const signature = fields.get('Signature');
   if (!credentialField || !signedField || !signature) throw malformed('it must carry Credential, SignedHeaders and Signature');
   const credential = parseCredential(credentialField, malformed);
+  if (credential.region !== config.region) throw malformed(`the region '${credential.region}' is wrong; expecting '${config.region}'`);
   const signedHeaders = signedField.split(';');
   if (!signedHeaders.includes('host')) throw malformed('SignedHeaders must include host');
 
@@ -271,6 +272,8 @@ function queryAuth(input: AuthInput): Authenticated {
       'Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.',
     );
   const credential = parseCredential(credentialField, (why) => bad(`Error parsing the X-Amz-Credential parameter; ${why}`));
+  if (credential.region !== config.region)
+    throw bad(`Error parsing the X-Amz-Credential parameter; the region '${credential.region}' is wrong; expecting '${config.region}'`);
   const when = parseAmzDate(amzDate);
   if (!Number.isFinite(when)) throw bad("X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"");
   if (credential.date !== amzDate.slice(0, 8)) throw bad('the X-Amz-Credential date does not match X-Amz-Date');
