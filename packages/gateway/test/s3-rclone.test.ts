@@ -291,3 +291,75 @@ describe.skipIf(!haveRclone)('rclone and the AWS SDK through the gateway, over s
     expect(h.digest('hex')).toBe(want);
   }, 300_000);
 });
+
+describe.skipIf(!haveRclone)('a hung primary (skipped: /usr/bin/rclone is not installed)', () => {
+  let hung: TwoClouds;
+  let hungAzure: StorageAdapter;
+
+  beforeAll(async () => {
+    // A hung binding is failed over once an attempt has waited attemptTimeoutMs.
+    hung = await startTwoClouds({ attemptTimeoutMs: 8_000 });
+    hungAzure = createAzureBlobAdapter({ connectionString: hung.azurite.connectionString }, { name: 'azure-check' });
+  }, 120_000);
+
+  afterAll(async () => {
+    hung?.s3rver.resume?.();
+    await hungAzure?.close?.();
+    await hung?.stop();
+  });
+
+  it('s3rver frozen (SIGSTOP) mid-upload: CompleteMultipartUpload replays the staged parts to the standby, rclone exits 0', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pc-gw-hung-'));
+    try {
+      const want = await generate(join(dir, 'payload.bin'), 24, 'hung');
+      let paused = false;
+      const watcher = (async () => {
+        const deadline = Date.now() + 120_000;
+        while (Date.now() < deadline) {
+          let parts = 0;
+          for (const u of await readdir(hung.stagingDir).catch(() => []))
+            parts += (await readdir(join(hung.stagingDir, u)).catch(() => [])).filter((n) => /^part-\d{5}$/.test(n)).length;
+          if (parts >= 2) {
+            hung.s3rver.pause!();
+            paused = true;
+            return;
+          }
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      })();
+      const up = await new Promise<Run>((resolve, reject) => {
+        const child = spawn(
+          RCLONE,
+          [
+            'copy',
+            dir,
+            'gw:lb/hung',
+            '--s3-upload-cutoff',
+            '5M',
+            '--s3-chunk-size',
+            '5M',
+            '--s3-upload-concurrency',
+            '1',
+            '--bwlimit',
+            '10M',
+            '--retries',
+            '3',
+            '--low-level-retries',
+            '10',
+          ],
+          { env: rcloneEnv(hung.url), stdio: ['ignore', 'pipe', 'pipe'] },
+        );
+        let stderr = '';
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        child.on('error', reject);
+        child.on('close', (code) => resolve({ code: code ?? -1, stdout: '', stderr }));
+      });
+      await watcher;
+      expect(paused).toBe(true);
+      expect(up.code, `${up.stderr}\n--- gateway:\n${hung.output().slice(-4000)}`).toBe(0);
+      expect(await sha256Of(hungAzure, hung.buckets.azure, 'hung/payload.bin')).toBe(want);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 300_000);
+});

@@ -40,6 +40,14 @@ const MAX_XML_BYTES = 2 * 1024 * 1024;
 const MAX_CHUNK_BYTES = 16 * 1024 * 1024;
 /** A rejected request body is read and discarded up to this size (so the client sees the error), else the connection is closed. */
 const DRAIN_LIMIT = 64 * 1024 * 1024;
+/**
+ * The facade's per-call deadline (60 s unless the instance says otherwise) bounds the
+ * whole of a put, body included: a large body gets a deadline sized to it, as if it
+ * moved at no less than this many bytes a second, on top of a minute.
+ */
+const MIN_TRANSFER_BYTES_PER_SECOND = 256 * 1024;
+const transferTimeout = (bytes: number | undefined): { timeoutMs?: number } =>
+  bytes !== undefined && bytes > 8 * 1024 * 1024 ? { timeoutMs: 60_000 + Math.ceil((bytes / MIN_TRANSFER_BYTES_PER_SECOND) * 1000) } : {};
 /** Attempts of the final put of CompleteMultipartUpload when a binding fails with a retryable error. */
 const COMPLETE_ATTEMPTS = 4;
 
@@ -413,6 +421,7 @@ export function createS3Handler(deps: S3HandlerDeps): (req: IncomingMessage, res
         metadata,
         ...(tags ? { tags } : {}),
         ...(body.length !== undefined ? { contentLength: body.length } : {}),
+        ...transferTimeout(body.length),
         ...(ifMatch !== undefined ? { ifMatch } : {}),
         ...(ifNoneMatch !== undefined ? { ifNoneMatch: '*' as const } : {}),
       });
@@ -495,13 +504,14 @@ export function createS3Handler(deps: S3HandlerDeps): (req: IncomingMessage, res
     if (metadata && keptEtag) metadata[ETAG_METADATA] = keptEtag;
     const options = { ...(metadata ? { metadata } : {}), ...(replace && contentType ? { contentType } : {}) };
     let result;
-    if (srcBucketId === ctx.bucket) result = await dstBucket.copy(srcKey, ctx.key, options).catch(rethrowAs('key'));
+    if (srcBucketId === ctx.bucket) result = await dstBucket.copy(srcKey, ctx.key, { ...options, ...transferTimeout(srcInfo.size) }).catch(rethrowAs('key'));
     else {
       const src = await srcBucket.get(srcKey).catch(rethrowAs('key'));
       try {
         result = await dstBucket
           .put(ctx.key, src.body, {
             contentLength: src.size,
+            ...transferTimeout(src.size),
             ...(src.contentType && !options.contentType ? { contentType: src.contentType } : {}),
             ...options,
             ...(metadata ? {} : { metadata: src.metadata ?? {} }),
@@ -651,6 +661,7 @@ export function createS3Handler(deps: S3HandlerDeps): (req: IncomingMessage, res
         try {
           await bucket.put(ctx.key, store.body(uploadId, parts), {
             contentLength: size,
+            ...transferTimeout(size),
             ...(state.contentType ? { contentType: state.contentType } : {}),
             metadata: { ...state.metadata, [ETAG_METADATA]: etag },
             ...(state.tags ? { tags: state.tags } : {}),
