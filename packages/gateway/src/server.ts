@@ -18,6 +18,8 @@ export interface GatewayOptions {
   config?: GatewayConfig;
   /** Where the S3 endpoint stages multipart uploads (`S3HandlerDeps.stagingDir`). */
   stagingDir?: string;
+  /** Told about every S3 request answered with a 5xx or cut short while streaming (`S3HandlerDeps.onError`); never a secret in it. */
+  onS3Error?: (error: unknown, request: { method: string; path: string }) => void;
 }
 
 /** A REST (OpenAPI 3.0) and S3-compatible HTTP front of one polycloud instance. */
@@ -64,6 +66,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     credentials,
     rateLimit,
     ...(options.stagingDir ? { stagingDir: options.stagingDir } : {}),
+    ...(options.onS3Error ? { onError: options.onS3Error } : {}),
   });
 
   const handler = (req: IncomingMessage, res: ServerResponse): void => {

@@ -221,6 +221,9 @@ describe('anonymous access', () => {
     const put = await fetch(`${f.url}/lb-us/public.txt`, { method: 'PUT', body: 'defaced' });
     expect(put.status).toBe(403);
     expect(await f.polycloud.bucket('lb-us').getText('public.txt')).toBe('public');
+    const badPath = await fetch(`${f.url}/lb-us/%E0%A4%A`);
+    expect(badPath.status).toBe(400);
+    expect(codeOf(await badPath.text())).toBe('InvalidURI');
     await f.polycloud.bucket('lb-us').delete('public.txt');
   });
 });

@@ -136,8 +136,8 @@ export function createS3Handler(deps: S3HandlerDeps): (req: IncomingMessage, res
       }
       if (!deps.rateLimit.take(auth.principal.id)) throw new S3Error('SlowDown', 'Please reduce your request rate.', 503);
       const slash = rawPath.indexOf('/', 1);
-      const bucket = decodeURIComponent(slash < 0 ? rawPath.slice(1) : rawPath.slice(1, slash));
-      const key = slash < 0 ? '' : decodeURIComponent(rawPath.slice(slash + 1));
+      const bucket = decodePath(slash < 0 ? rawPath.slice(1) : rawPath.slice(1, slash));
+      const key = slash < 0 ? '' : decodePath(rawPath.slice(slash + 1));
       resource = bucket ? `/${bucket}${key ? `/${key}` : ''}` : '/';
       const ctx: Ctx = { req, res, requestId, principal: auth.principal, payload: auth.payload, query: new Map(query), bucket, key, resource };
       await route(ctx);
@@ -804,6 +804,14 @@ function unquote(etag: string): string {
 function header(req: IncomingMessage, name: string): string | undefined {
   const v = req.headers[name];
   return Array.isArray(v) ? v.join(',') : v;
+}
+
+function decodePath(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    throw new S3Error('InvalidURI', "Couldn't parse the specified URI.");
+  }
 }
 
 function safeDecode(s: string): string {
