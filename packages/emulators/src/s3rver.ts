@@ -59,6 +59,8 @@ export async function startS3rver(options: { port?: number; startTimeoutMs?: num
     region: 'us-east-1',
     directory,
     stop: halt,
+    pause: () => proc.pause(),
+    resume: () => proc.resume(),
     async remove() {
       await halt();
       directories.delete(directory);

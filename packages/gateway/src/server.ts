@@ -16,6 +16,10 @@ export interface GatewayOptions {
   polycloud: Polycloud;
   /** Listen address, TLS, credentials, limits. Validated: CONFIG_INVALID with the path of each problem. */
   config?: GatewayConfig;
+  /** Where the S3 endpoint stages multipart uploads (`S3HandlerDeps.stagingDir`). */
+  stagingDir?: string;
+  /** Told about every S3 request answered with a 5xx or cut short while streaming (`S3HandlerDeps.onError`); never a secret in it. */
+  onS3Error?: (error: unknown, request: { method: string; path: string }) => void;
 }
 
 /** A REST (OpenAPI 3.0) and S3-compatible HTTP front of one polycloud instance. */
@@ -56,7 +60,14 @@ export function createGateway(options: GatewayOptions): Gateway {
   const closing = new AbortController();
   const app = createRestApp({ polycloud: options.polycloud, config, credentials, rateLimit, closing: closing.signal });
   const rest = getRequestListener(app.fetch, { overrideGlobalObjects: false });
-  const s3 = createS3Handler({ polycloud: options.polycloud, config, credentials, rateLimit });
+  const s3 = createS3Handler({
+    polycloud: options.polycloud,
+    config,
+    credentials,
+    rateLimit,
+    ...(options.stagingDir ? { stagingDir: options.stagingDir } : {}),
+    ...(options.onS3Error ? { onError: options.onS3Error } : {}),
+  });
 
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     if (isRestPath(req.url)) {
