@@ -31,11 +31,32 @@ const META = 'x-polycloud-meta-';
 const TAG = 'x-polycloud-tag-';
 const security = [{ bearerAuth: [] }];
 
+/** Printable ASCII without leading or trailing whitespace: what a header value carries unchanged. */
+const PLAIN_HEADER_VALUE = /^(?:[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?)?$/;
+/** A whole value that is one RFC 2047 word in UTF-8 and base64 (how a metadata value that cannot travel raw is sent). */
+const ENCODED_WORD = /^=\?UTF-8\?B\?([A-Za-z0-9+/]*={0,2})\?=$/i;
+
+/**
+ * A metadata value as a header value: printable ASCII as is; anything else (non-ASCII,
+ * control characters, surrounding whitespace, or a value containing `=?`) as one RFC 2047
+ * word `=?UTF-8?B?<base64>?=`, so no stored value can break or inject a response header.
+ */
+function encodeHeaderValue(value: string): string {
+  if (PLAIN_HEADER_VALUE.test(value) && !value.includes('=?')) return value;
+  return `=?UTF-8?B?${Buffer.from(value, 'utf8').toString('base64')}?=`;
+}
+
+/** The reverse of {@link encodeHeaderValue} for a request's metadata header. */
+function decodeHeaderValue(value: string): string {
+  const m = ENCODED_WORD.exec(value);
+  return m ? Buffer.from(m[1]!, 'base64').toString('utf8') : value;
+}
+
 /** Headers with a prefix (`x-polycloud-meta-owner: ana`) as a map (`{ owner: 'ana' }`). */
-function prefixed(c: Context, prefix: string): Record<string, string> | undefined {
+function prefixed(c: Context, prefix: string, decode = false): Record<string, string> | undefined {
   const out: Record<string, string> = {};
   c.req.raw.headers.forEach((value, name) => {
-    if (name.startsWith(prefix) && name.length > prefix.length) out[name.slice(prefix.length)] = value;
+    if (name.startsWith(prefix) && name.length > prefix.length) out[name.slice(prefix.length)] = decode ? decodeHeaderValue(value) : value;
   });
   return Object.keys(out).length ? out : undefined;
 }
@@ -51,9 +72,10 @@ function objectHeaders(info: ObjectInfo & { binding: string }): Record<string, s
     'last-modified': info.lastModified.toUTCString(),
     'x-polycloud-binding': info.binding,
     'accept-ranges': 'bytes',
-    'content-type': info.contentType ?? 'application/octet-stream',
+    // A stored content type that is not a plain header value (written by another client) is not echoed.
+    'content-type': info.contentType && PLAIN_HEADER_VALUE.test(info.contentType) ? info.contentType : 'application/octet-stream',
   };
-  for (const [k, v] of Object.entries(info.metadata ?? {})) h[`${META}${k}`] = v;
+  for (const [k, v] of Object.entries(info.metadata ?? {})) h[`${META}${k}`] = encodeHeaderValue(v);
   return h;
 }
 
@@ -228,7 +250,7 @@ export function registerBucketRoutes(app: RestApp, deps: RestDeps): void {
       const overflow = { hit: false };
       const body = limitedBody(c, limit, overflow);
       const contentType = c.req.header('content-type');
-      const metadata = prefixed(c, META);
+      const metadata = prefixed(c, META, true);
       const tags = prefixed(c, TAG);
       try {
         const result = await call(
