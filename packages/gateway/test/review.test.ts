@@ -55,3 +55,67 @@ describe('stored values echoed in response headers', () => {
     expect(await get.text()).toBe('x');
   });
 });
+
+describe('listObjects pagination', () => {
+  it('a cursor stays on the binding that issued it: a failover does not apply it to another cloud', async () => {
+    const { createPolycloud } = await import('@polycloud/core');
+    const { createMemoryStorageAdapter } = await import('@polycloud/core/testing');
+    const { PolycloudError } = await import('@polycloud/core/spi');
+    const a = createMemoryStorageAdapter({ name: 'a', buckets: ['pa'] });
+    let aDown = false;
+    const flaky = new Proxy(a, {
+      get(target, prop, receiver) {
+        if (prop === 'list' && aDown) return async () => Promise.reject(new PolycloudError('UNAVAILABLE', 'a is down', { retryable: true }));
+        return Reflect.get(target, prop, receiver) as unknown;
+      },
+    });
+    const polycloud = createPolycloud({
+      providers: [
+        { name: 'a', adapter: flaky },
+        { name: 'b', adapter: createMemoryStorageAdapter({ name: 'b', buckets: ['pb'] }) },
+      ],
+      resources: [
+        {
+          resource_id: 'lb',
+          type: 'LogicalBucket',
+          providers: [
+            { cloud: 'a', physical_id: 'pa' },
+            { cloud: 'b', physical_id: 'pb' },
+          ],
+          replication: { mode: 'none' },
+        },
+      ],
+    });
+    const own = await startGateway(undefined, polycloud);
+    try {
+      for (const k of ['k1', 'k2', 'k3']) await polycloud.bucket('lb').put(k, 'x');
+      const first = (await (await fetch(`${own.url}${API}/buckets/lb/objects?limit=1`, { headers: ADMIN })).json()) as { binding: string; cursor?: string };
+      expect(first.cursor).toBeDefined();
+      const pinned = first.binding;
+      // All pages, following cursors: each key once, every page from the first page's binding.
+      const keys: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const r = await fetch(`${own.url}${API}/buckets/lb/objects?limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { headers: ADMIN });
+        expect(r.status).toBe(200);
+        const page = (await r.json()) as { objects: { key: string }[]; binding: string; cursor?: string };
+        expect(page.binding).toBe(pinned);
+        keys.push(...page.objects.map((o) => o.key));
+        cursor = page.cursor;
+      } while (cursor);
+      expect(keys.sort()).toEqual(['k1', 'k2', 'k3']);
+      // The cursor's binding fails: the next page is not read from another binding with that binding's token.
+      aDown = pinned === 'a';
+      const next = await fetch(`${own.url}${API}/buckets/lb/objects?limit=1&cursor=${encodeURIComponent(first.cursor!)}`, { headers: ADMIN });
+      const body = (await next.json()) as { binding?: string };
+      if (next.status === 200) expect(body.binding).toBe(pinned);
+      else expect(next.status).toBe(503);
+      // A cursor the gateway did not issue: 400 at the query parameter.
+      const bad = await fetch(`${own.url}${API}/buckets/lb/objects?cursor=not-a-cursor`, { headers: ADMIN });
+      expect(bad.status).toBe(400);
+      expect(((await bad.json()) as Problem).path).toEqual(['query', 'cursor']);
+    } finally {
+      await own.stop();
+    }
+  });
+});

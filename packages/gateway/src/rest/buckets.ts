@@ -135,6 +135,17 @@ function limitedBody(c: Context, limit: number, overflow: { hit: boolean }): Rea
   return source.pipe(counter);
 }
 
+/** The binding and provider token a `cursor` carries (base64url JSON); 400 at `['query', 'cursor']` for anything else. */
+function cursorOf(cursor: string): { b: string; t: string } {
+  try {
+    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { b?: unknown; t?: unknown };
+    if (typeof v.b === 'string' && v.b && typeof v.t === 'string' && v.t) return { b: v.b, t: v.t };
+  } catch {
+    // fall through
+  }
+  throw new ProblemError(problem('INVALID_ARGUMENT', 'not a cursor this gateway issued', ['query', 'cursor']));
+}
+
 /** A raw (non-JSON) response; the route's declared responses describe it for the document. */
 const raw = (r: Response) => r as never;
 
@@ -197,13 +208,15 @@ export function registerBucketRoutes(app: RestApp, deps: RestDeps): void {
       const { bucket: id } = c.req.valid('param');
       const q = c.req.valid('query');
       requireScope(c, deps, id, 'read');
+      const cursor = q.cursor === undefined ? undefined : cursorOf(q.cursor);
       const b = await bucket(id);
       const page = await call(
         () =>
           b.list({
             ...(q.prefix !== undefined ? { prefix: q.prefix } : {}),
             ...(q.delimiter !== undefined ? { delimiter: q.delimiter } : {}),
-            ...(q.cursor !== undefined ? { continuationToken: q.cursor } : {}),
+            // A provider's token is valid on its own binding only: the next page is read there.
+            ...(cursor ? { continuationToken: cursor.t, binding: cursor.b } : {}),
             pageSize: q.limit ?? 1000,
           }),
         ['query'],
@@ -212,7 +225,9 @@ export function registerBucketRoutes(app: RestApp, deps: RestDeps): void {
         {
           objects: page.objects.map(infoJson),
           prefixes: page.prefixes,
-          ...(page.continuationToken ? { cursor: page.continuationToken } : {}),
+          ...(page.continuationToken
+            ? { cursor: Buffer.from(JSON.stringify({ b: page.binding, t: page.continuationToken }), 'utf8').toString('base64url') }
+            : {}),
           binding: page.binding,
         },
         200,
