@@ -119,3 +119,35 @@ describe('listObjects pagination', () => {
     }
   });
 });
+
+describe('problem paths point into the request', () => {
+  const ref = (v: object) => Buffer.from(JSON.stringify(v)).toString('base64url');
+
+  it('malformed JSON is a problem at ["body"]', async () => {
+    const r = await fetch(`${g.url}${API}/buckets/lb/delete`, {
+      method: 'POST',
+      headers: { ...ADMIN, 'content-type': 'application/json' },
+      body: '{"keys": [',
+    });
+    expect(r.status).toBe(400);
+    expect(((await r.json()) as Problem).path).toEqual(['body']);
+  });
+
+  it('a job id naming a binding the cluster does not have is a problem at ["path", "job"]', async () => {
+    for (const [method, suffix] of [
+      ['GET', ''],
+      ['POST', '/cancel'],
+      ['GET', '/events'],
+    ] as const) {
+      const r = await fetch(`${g.url}${API}/clusters/lc/jobs/${ref({ b: 'a', j: 'x', k: 'k' })}${suffix}`, { method, headers: ADMIN });
+      expect(r.status).toBe(400);
+      expect(((await r.json()) as Problem).path).toEqual(['path', 'job']);
+    }
+  });
+
+  it('a cursor naming a binding the bucket does not have is a problem at ["query", "cursor"]', async () => {
+    const r = await fetch(`${g.url}${API}/buckets/lb-us/objects?cursor=${ref({ b: 'a', t: 'x' })}`, { headers: ADMIN });
+    expect(r.status).toBe(400);
+    expect(((await r.json()) as Problem).path).toEqual(['query', 'cursor']);
+  });
+});

@@ -219,7 +219,8 @@ export function registerBucketRoutes(app: RestApp, deps: RestDeps): void {
             ...(cursor ? { continuationToken: cursor.t, binding: cursor.b } : {}),
             pageSize: q.limit ?? 1000,
           }),
-        ['query'],
+        // The binding and token came in the cursor.
+        (path) => (path[0] === 'binding' || path[0] === 'continuationToken' ? ['query', 'cursor'] : ['query', ...path]),
       );
       return c.json(
         {
