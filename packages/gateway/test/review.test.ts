@@ -151,3 +151,29 @@ describe('problem paths point into the request', () => {
     expect(((await r.json()) as Problem).path).toEqual(['query', 'cursor']);
   });
 });
+
+describe('secrets only from the environment', () => {
+  it('a secret given as the default of a ${VAR:-default} reference is a secret in the file: refused, not echoed', async () => {
+    const { loadPolycloudConfig } = await import('@polycloud/core/config');
+    const { createAdapterRegistry, localComputeAdapterFactory } = await import('@polycloud/core');
+    const { memoryStorageAdapterFactory, thrownError } = await import('@polycloud/core/testing');
+    const { gatewayConfigFromFile } = await import('@polycloud/gateway');
+    const registry = createAdapterRegistry([memoryStorageAdapterFactory, localComputeAdapterFactory]);
+    const yaml = (secret: string) => `
+providers: [{name: m, type: memory, buckets: [b]}]
+resources: [{resource_id: lb, type: LogicalBucket, providers: [{cloud: m, physical_id: b}]}]
+gateway:
+  credentials:
+    - {accessKeyId: k1, secretAccessKey: "${secret}", buckets: ['*'], actions: [read]}
+`;
+    for (const ref of ['${GW_REVIEW_SECRET:-Default-Secret-In-File-77}', '${GW_REVIEW_SECRET-Default-Secret-In-File-77}']) {
+      const loaded = loadPolycloudConfig(yaml(ref), { registry, env: {} });
+      const error = thrownError(() => gatewayConfigFromFile(loaded.gateway));
+      expect(error.code).toBe('CONFIG_INVALID');
+      expect(error.path).toEqual(['gateway', 'credentials', 0, 'secretAccessKey']);
+      expect(`${error.message} ${JSON.stringify(error.toJSON())}`).not.toContain('Default-Secret-In-File-77');
+    }
+    const fromEnv = loadPolycloudConfig(yaml('${GW_REVIEW_SECRET}'), { registry, env: { GW_REVIEW_SECRET: 'From-The-Environment-43' } });
+    expect(gatewayConfigFromFile(fromEnv.gateway).credentials[0]!.secretAccessKey).toBe('From-The-Environment-43');
+  });
+});
