@@ -11,7 +11,9 @@ const accessKeyId = z
   .string()
   .min(1)
   .max(128)
-  .regex(/^[A-Za-z0-9._~+/=-]+$/, 'letters, digits and . _ ~ + / = - only');
+  .regex(/^[A-Za-z0-9._~+/=-]+$/, 'letters, digits and . _ ~ + / = - only')
+  // The anonymous principal's id: a key named so would share its rate limit (and its name in problems).
+  .refine((id) => id !== 'anonymous', 'reserved for anonymous access');
 
 const credential = z.strictObject({
   accessKeyId,

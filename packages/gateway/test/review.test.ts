@@ -177,3 +177,24 @@ gateway:
     expect(gatewayConfigFromFile(fromEnv.gateway).credentials[0]!.secretAccessKey).toBe('From-The-Environment-43');
   });
 });
+
+describe('the anonymous principal', () => {
+  it('"anonymous" is not an access key id: such a key would share the anonymous rate limit', async () => {
+    const { createGateway } = await import('@polycloud/gateway');
+    const { thrownError } = await import('@polycloud/core/testing');
+    const { memoryPolycloud } = await import('./helpers.js');
+    const polycloud = memoryPolycloud();
+    try {
+      const error = thrownError(() =>
+        createGateway({
+          polycloud,
+          config: { credentials: [{ accessKeyId: 'anonymous', secretAccessKey: 'Some-Secret-123', buckets: ['lb'], actions: ['read'] }] },
+        }),
+      );
+      expect(error.code).toBe('CONFIG_INVALID');
+      expect(error.path).toEqual(['credentials', 0, 'accessKeyId']);
+    } finally {
+      await polycloud.close();
+    }
+  });
+});
