@@ -198,3 +198,82 @@ describe('the anonymous principal', () => {
     }
   });
 });
+
+describe('uploads: long while bytes come, cut when they stop', () => {
+  const slowPolycloud = async () => {
+    const { createPolycloud } = await import('@polycloud/core');
+    const { createMemoryStorageAdapter } = await import('@polycloud/core/testing');
+    return createPolycloud({
+      timeoutMs: 1000,
+      providers: [{ name: 'a', adapter: createMemoryStorageAdapter({ name: 'a', buckets: ['pa'] }) }],
+      resources: [{ resource_id: 'lb', type: 'LogicalBucket', providers: [{ cloud: 'a', physical_id: 'pa' }] }],
+    });
+  };
+  const trickle = (chunks: number, everyMs: number, stallAfter = Infinity) => {
+    let i = 0;
+    return new ReadableStream<Uint8Array>({
+      async pull(ctl) {
+        await new Promise((r) => setTimeout(r, i >= stallAfter ? 60_000 : everyMs));
+        if (i++ >= chunks) ctl.close();
+        else ctl.enqueue(new Uint8Array(10).fill(97));
+      },
+    });
+  };
+
+  it('a streamed upload that keeps sending is not cut at the instance per-operation deadline', async () => {
+    const polycloud = await slowPolycloud();
+    const own = await startGateway(undefined, polycloud);
+    try {
+      const r = await fetch(`${own.url}${API}/buckets/lb/objects/slow`, {
+        method: 'PUT',
+        headers: ADMIN,
+        body: trickle(8, 250),
+        duplex: 'half',
+      } as RequestInit);
+      expect(r.status).toBe(201);
+      expect((await polycloud.bucket('lb').head('slow')).size).toBe(80);
+    } finally {
+      await own.stop();
+    }
+  }, 60_000);
+
+  it('a body that stalls fails with 408 after the idle timeout, and nothing is stored', async () => {
+    const { serve } = await import('@hono/node-server');
+    const { createRestApp } = await import('../src/rest/app.js');
+    const { resolveGatewayConfig } = await import('../src/config.js');
+    const { createCredentialStore } = await import('../src/auth.js');
+    const { createRateLimiter } = await import('../src/limits.js');
+    const polycloud = await slowPolycloud();
+    const config = resolveGatewayConfig({
+      credentials: [{ accessKeyId: 'admin-key', secretAccessKey: ADMIN.authorization.split(':')[1]!, buckets: ['*'], actions: ['write', 'read'] }],
+    });
+    const app = createRestApp({
+      polycloud,
+      config,
+      credentials: createCredentialStore(config),
+      rateLimit: createRateLimiter(config.limits),
+      closing: new AbortController().signal,
+      bodyIdleTimeoutMs: 500,
+    });
+    const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
+    await new Promise((r) => server.once('listening', r));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const body = trickle(8, 100, 3);
+      const r = await fetch(`http://127.0.0.1:${port}${API}/buckets/lb/objects/stalled`, {
+        method: 'PUT',
+        headers: ADMIN,
+        body,
+        duplex: 'half',
+      } as RequestInit).catch((e: unknown) => e);
+      expect(r).toBeInstanceOf(Response);
+      expect((r as Response).status).toBe(408);
+      expect(((await (r as Response).json()) as Problem).code).toBe('TIMEOUT');
+      await expect(polycloud.bucket('lb').head('stalled')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      await polycloud.close();
+    }
+  }, 60_000);
+});

@@ -6,7 +6,7 @@ import type { ObjectInfo, StoredObject } from '@polycloud/core';
 import { PolycloudError } from '@polycloud/core/spi';
 import { problem, problemFromError } from '../problem.js';
 import { call, objectRequestPath } from './call.js';
-import { bodyTooLarge, ProblemError, requireScope, type RestApp, type RestDeps } from './common.js';
+import { BODY_IDLE_TIMEOUT_MS, bodyStalled, bodyTooLarge, MAX_CALL_TIMEOUT_MS, ProblemError, requireScope, type RestApp, type RestDeps } from './common.js';
 import {
   BucketParam,
   BucketSummarySchema,
@@ -114,13 +114,25 @@ function rangeNotSatisfiable(size: number): ProblemError {
   );
 }
 
-/** The request body as a Node stream that fails once more than `limit` bytes came. */
-function limitedBody(c: Context, limit: number, overflow: { hit: boolean }): Readable {
+/** The request body as a Node stream that fails once more than `limit` bytes came, or when no byte came for `idleMs`. */
+function limitedBody(c: Context, limit: number, overflow: { hit: boolean; stalled?: boolean }, idleMs: number): Readable {
   const web = c.req.raw.body;
   if (!web) return Readable.from([]);
   let seen = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      // Waiting on the cloud (backpressure), not on the client: keep waiting.
+      if (counter.writableNeedDrain || counter.readableLength >= counter.readableHighWaterMark) return arm();
+      overflow.stalled = true;
+      counter.destroy(new PolycloudError('TIMEOUT', `the request body stalled: no data for ${idleMs} ms`, { retryable: true }));
+    }, idleMs);
+    timer.unref();
+  };
   const counter = new Transform({
     transform(chunk: Buffer, _enc, done) {
+      arm();
       seen += chunk.length;
       if (seen > limit) {
         overflow.hit = true;
@@ -132,6 +144,12 @@ function limitedBody(c: Context, limit: number, overflow: { hit: boolean }): Rea
   });
   const source = Readable.fromWeb(web as unknown as NodeReadableStream<Uint8Array>);
   source.on('error', (e) => counter.destroy(e));
+  counter.on('close', () => {
+    clearTimeout(timer);
+    source.destroy();
+  });
+  counter.on('finish', () => clearTimeout(timer));
+  arm();
   return source.pipe(counter);
 }
 
@@ -254,7 +272,14 @@ export function registerBucketRoutes(app: RestApp, deps: RestDeps): void {
         }),
         body: { content: { 'application/octet-stream': { schema: z.string().openapi({ type: 'string', format: 'binary' }) } }, required: false },
       },
-      responses: { 201: { description: 'Written', content: { 'application/json': { schema: PutResultSchema } } }, ...errorResponses },
+      responses: {
+        201: { description: 'Written', content: { 'application/json': { schema: PutResultSchema } } },
+        408: {
+          description: 'The body stalled (no byte for the idle timeout)',
+          content: { 'application/problem+json': { schema: errorResponses[400].content['application/problem+json'].schema } },
+        },
+        ...errorResponses,
+      },
     }),
     async (c) => {
       const { bucket: id, key } = c.req.valid('param');
@@ -263,8 +288,9 @@ export function registerBucketRoutes(app: RestApp, deps: RestDeps): void {
       const b = await bucket(id);
       const limit = config.limits.maxBodyBytes;
       const length = c.req.header('content-length');
-      const overflow = { hit: false };
-      const body = limitedBody(c, limit, overflow);
+      const overflow: { hit: boolean; stalled?: boolean } = { hit: false };
+      const idleMs = deps.bodyIdleTimeoutMs ?? BODY_IDLE_TIMEOUT_MS;
+      const body = limitedBody(c, limit, overflow, idleMs);
       const contentType = c.req.header('content-type');
       const metadata = prefixed(c, META, true);
       const tags = prefixed(c, TAG);
@@ -278,6 +304,8 @@ export function registerBucketRoutes(app: RestApp, deps: RestDeps): void {
               ...(h['if-match'] ? { ifMatch: unquote(h['if-match'])! } : {}),
               ...(h['if-none-match'] ? { ifNoneMatch: '*' as const } : {}),
               ...(length !== undefined && /^\d+$/.test(length) ? { contentLength: Number(length) } : {}),
+              // While bytes come, an upload takes as long as it needs; a stalled one fails on the idle timeout.
+              timeoutMs: MAX_CALL_TIMEOUT_MS,
             }),
           objectRequestPath,
         );
@@ -290,6 +318,7 @@ export function registerBucketRoutes(app: RestApp, deps: RestDeps): void {
         );
       } catch (error) {
         if (overflow.hit) throw bodyTooLarge(limit);
+        if (overflow.stalled) throw bodyStalled(idleMs);
         throw error;
       } finally {
         body.destroy();

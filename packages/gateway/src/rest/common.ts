@@ -13,7 +13,17 @@ export interface RestDeps {
   rateLimit: RateLimiter;
   /** Aborted when the gateway closes: ends event streams. */
   closing: AbortSignal;
+  /** How long an object upload may go without a byte before it fails (408). Default {@link BODY_IDLE_TIMEOUT_MS}. */
+  bodyIdleTimeoutMs?: number;
 }
+
+/**
+ * An upload fails after this long without a byte (a stalled client). While bytes come it
+ * may take as long as it needs: it is not cut at the instance's per-operation deadline.
+ */
+export const BODY_IDLE_TIMEOUT_MS = 60_000;
+/** The longest deadline a facade call takes (24 h): an upload's overall bound. */
+export const MAX_CALL_TIMEOUT_MS = 24 * 3_600_000;
 
 export interface RestEnv {
   Variables: { principal: Principal };
@@ -78,6 +88,14 @@ export function bodyTooLarge(limit: number): ProblemError {
     {
       connection: 'close',
     },
+  );
+}
+
+/** 408: the client stopped sending the body. */
+export function bodyStalled(idleMs: number): ProblemError {
+  return new ProblemError(
+    problem('TIMEOUT', `the request body stalled: no data for ${idleMs} ms`, ['body'], { status: 408, title: 'Request timeout', kind: 'request-timeout' }),
+    { connection: 'close' },
   );
 }
 
