@@ -277,3 +277,34 @@ describe('uploads: long while bytes come, cut when they stop', () => {
     }
   }, 60_000);
 });
+
+describe('an unknown resource in scope', () => {
+  it('is a 404 at its path parameter that names no other resource', async () => {
+    const own = await startGateway({
+      listen: { port: 0 },
+      credentials: [{ accessKeyId: 'ghostly', secretAccessKey: 'Ghostly-Secret-1234', buckets: ['ghost', 'lb'], actions: ['read', 'admin'] }],
+    });
+    const H = { authorization: 'Bearer ghostly:Ghostly-Secret-1234' };
+    const job = Buffer.from(JSON.stringify({ b: 'mc', j: 'x', k: 'k' })).toString('base64url');
+    try {
+      const requests: [string, RequestInit, string[]][] = [
+        ['/buckets/ghost/objects', {}, ['path', 'bucket']],
+        ['/buckets/ghost/objects/x', {}, ['path', 'bucket']],
+        ['/buckets/ghost/explain', {}, ['path', 'bucket']],
+        ['/buckets/ghost/replication', {}, ['path', 'bucket']],
+        ['/buckets/ghost/replication/objects/x', {}, ['path', 'bucket']],
+        ['/buckets/ghost/replication/drain', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }, ['path', 'bucket']],
+        [`/clusters/ghost/jobs/${job}`, {}, ['path', 'cluster']],
+      ];
+      for (const [path, init, where] of requests) {
+        const r = await fetch(`${own.url}${API}${path}`, { ...init, headers: { ...H, ...(init.headers as Record<string, string>) } });
+        const text = await r.text();
+        expect(r.status, path).toBe(404);
+        expect((JSON.parse(text) as Problem).path, path).toEqual(where);
+        for (const other of ['lb-us', 'lc']) expect(text, path).not.toContain(other);
+      }
+    } finally {
+      await own.stop();
+    }
+  });
+});

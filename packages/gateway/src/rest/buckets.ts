@@ -6,7 +6,17 @@ import type { ObjectInfo, StoredObject } from '@polycloud/core';
 import { PolycloudError } from '@polycloud/core/spi';
 import { problem, problemFromError } from '../problem.js';
 import { call, objectRequestPath } from './call.js';
-import { BODY_IDLE_TIMEOUT_MS, bodyStalled, bodyTooLarge, MAX_CALL_TIMEOUT_MS, ProblemError, requireScope, type RestApp, type RestDeps } from './common.js';
+import {
+  BODY_IDLE_TIMEOUT_MS,
+  bodyStalled,
+  bodyTooLarge,
+  lookupResource,
+  MAX_CALL_TIMEOUT_MS,
+  ProblemError,
+  requireScope,
+  type RestApp,
+  type RestDeps,
+} from './common.js';
 import {
   BucketParam,
   BucketSummarySchema,
@@ -172,7 +182,7 @@ const objectParams = z.object({ bucket: BucketParam, key: KeyParam });
 
 export function registerBucketRoutes(app: RestApp, deps: RestDeps): void {
   const { polycloud, config } = deps;
-  const bucket = (id: string) => call(() => polycloud.bucket(id), ['path', 'bucket']);
+  const bucket = (id: string) => call(() => lookupResource(() => polycloud.bucket(id), 'LogicalBucket', id, 'bucket'), ['path', 'bucket']);
 
   app.openapi(
     createRoute({
@@ -575,6 +585,7 @@ export function registerBucketRoutes(app: RestApp, deps: RestDeps): void {
     async (c) => {
       const { bucket: id } = c.req.valid('param');
       requireScope(c, deps, id, 'read');
+      await bucket(id);
       const s = await call(async () => polycloud.sync(id).status());
       return c.json(JSON.parse(JSON.stringify(s)) as z.infer<typeof SyncStatusSchema>, 200);
     },
@@ -594,6 +605,7 @@ export function registerBucketRoutes(app: RestApp, deps: RestDeps): void {
     async (c) => {
       const { bucket: id, key } = c.req.valid('param');
       requireScope(c, deps, id, 'read');
+      await bucket(id);
       const s = await call(async () => polycloud.sync(id).objectStatus(key));
       if (!s) throw new ProblemError(problem('NOT_FOUND', `no replication record of ${key} in ${id} in this process`, ['path', 'key']));
       return c.json(JSON.parse(JSON.stringify(s)) as z.infer<typeof ObjectReplicationSchema>, 200);
@@ -615,6 +627,7 @@ export function registerBucketRoutes(app: RestApp, deps: RestDeps): void {
       const { bucket: id } = c.req.valid('param');
       const body = c.req.valid('json');
       requireScope(c, deps, id, 'admin');
+      await bucket(id);
       const reports = await call(
         async () =>
           polycloud.sync(id).drain({

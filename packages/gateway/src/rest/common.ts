@@ -1,4 +1,5 @@
 import type { Polycloud } from '@polycloud/core';
+import { isPolycloudError } from '@polycloud/core/spi';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { CredentialStore, GatewayAction, Principal } from '../auth.js';
@@ -118,4 +119,18 @@ export async function readLimited(body: ReadableStream<Uint8Array>, limit: numbe
     chunks.push(value);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * Looks up a logical resource named in the path. An unknown id is a 404 naming only
+ * that id: core's message lists every configured resource, which a key scoped to
+ * other resources must not learn.
+ */
+export function lookupResource<T>(fn: () => T, type: 'LogicalBucket' | 'LogicalCluster', id: string, param: 'bucket' | 'cluster'): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (isPolycloudError(error, 'NOT_FOUND')) throw new ProblemError(problem('NOT_FOUND', `no ${type} "${id}"`, ['path', param]));
+    throw error;
+  }
 }

@@ -3,7 +3,7 @@ import { streamSSE } from 'hono/streaming';
 import type { JobHandle, JobStatus } from '@polycloud/core';
 import { DataJobSchema, IDEMPOTENCY_KEY, isPolycloudError } from '@polycloud/core/spi';
 import { problem, problemFromError } from '../problem.js';
-import { ProblemError, requireScope, type RestApp, type RestDeps } from './common.js';
+import { lookupResource, ProblemError, requireScope, type RestApp, type RestDeps } from './common.js';
 import { call } from './call.js';
 import { errorResponses, JobEventSchema, JobSchema, JobStatusSchema } from './schemas.js';
 
@@ -50,7 +50,7 @@ const statusJson = (s: JobStatus) => JSON.parse(JSON.stringify(s)) as z.infer<ty
 
 export function registerJobRoutes(app: RestApp, deps: RestDeps): void {
   const { polycloud } = deps;
-  const cluster = (id: string) => call(() => polycloud.cluster(id), ['path', 'cluster']);
+  const cluster = (id: string) => call(() => lookupResource(() => polycloud.cluster(id), 'LogicalCluster', id, 'cluster'), ['path', 'cluster']);
 
   app.openapi(
     createRoute({
