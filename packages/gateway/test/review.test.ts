@@ -308,3 +308,62 @@ describe('an unknown resource in scope', () => {
     }
   });
 });
+
+describe('HEAD', () => {
+  it('reads the object’s metadata only: no object body is opened (and left open) at the cloud', async () => {
+    const { createPolycloud } = await import('@polycloud/core');
+    const { createMemoryStorageAdapter } = await import('@polycloud/core/testing');
+    const a = createMemoryStorageAdapter({ name: 'a', buckets: ['pa'] });
+    const opened: { destroyed: boolean }[] = [];
+    const counting = new Proxy(a, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver) as unknown;
+        if (prop !== 'get' || typeof value !== 'function') return value;
+        return async (...args: unknown[]) => {
+          const object = (await (value as (...a: unknown[]) => Promise<{ body: { destroyed: boolean } }>).apply(target, args)) as {
+            body: { destroyed: boolean };
+          };
+          opened.push(object.body);
+          return object;
+        };
+      },
+    });
+    const polycloud = createPolycloud({
+      providers: [{ name: 'a', adapter: counting }],
+      resources: [{ resource_id: 'lb', type: 'LogicalBucket', providers: [{ cloud: 'a', physical_id: 'pa' }] }],
+    });
+    const own = await startGateway(undefined, polycloud);
+    try {
+      const put = await polycloud.bucket('lb').put('h.txt', 'hello', { metadata: { who: 'ana' } });
+      const url = `${own.url}${API}/buckets/lb/objects/h.txt`;
+      const head = await fetch(url, { method: 'HEAD', headers: ADMIN });
+      expect(head.status).toBe(200);
+      expect(head.headers.get('content-length')).toBe('5');
+      expect(head.headers.get('x-polycloud-meta-who')).toBe('ana');
+      expect(head.headers.get('x-polycloud-version-token')).toBe(put.versionToken);
+      expect(opened).toHaveLength(0);
+      const stale = await fetch(url, { method: 'HEAD', headers: { ...ADMIN, 'if-match': '"not-the-version"' } });
+      expect(stale.status).toBe(412);
+      const missing = await fetch(`${own.url}${API}/buckets/lb/objects/none.txt`, { method: 'HEAD', headers: ADMIN });
+      expect(missing.status).toBe(404);
+      expect(opened).toHaveLength(0);
+    } finally {
+      await own.stop();
+    }
+  });
+});
+
+describe('conditional HEAD', () => {
+  it('If-Match on HEAD is checked like on GET: 412 for another version, 200 for the current one', async () => {
+    const put = await g.polycloud.bucket('lb').put('cond.txt', 'v1');
+    const url = `${g.url}${API}/buckets/lb/objects/cond.txt`;
+    const get = await fetch(url, { headers: { ...ADMIN, 'if-match': '"not-the-version"' } });
+    expect(get.status).toBe(412);
+    await get.arrayBuffer();
+    const head = await fetch(url, { method: 'HEAD', headers: { ...ADMIN, 'if-match': '"not-the-version"' } });
+    expect(head.status).toBe(412);
+    const ok = await fetch(url, { method: 'HEAD', headers: { ...ADMIN, 'if-match': `"${put.versionToken}"` } });
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('x-polycloud-version-token')).toBe(put.versionToken);
+  });
+});

@@ -374,7 +374,24 @@ export function registerBucketRoutes(app: RestApp, deps: RestDeps): void {
       },
     });
 
+  /** HEAD: the object's headers from a head call; no object body is opened at the cloud. */
+  const headObject = async (c: Context) => {
+    const { bucket: id, key } = c.req.param() as { bucket: string; key: string };
+    requireScope(c, deps, id, 'read');
+    const b = await bucket(id);
+    const tags = prefixed(c, TAG);
+    const info = await call(() => b.head(key, tags ? { tags } : {}), objectRequestPath);
+    // Core's head takes no condition: If-Match is checked here, as GET has the cloud check it.
+    const ifMatch = unquote(c.req.header('if-match'));
+    if (ifMatch && ifMatch !== '*' && ifMatch !== info.versionToken) {
+      throw new ProblemError(problem('CONDITION_NOT_MET', `the object's version is not ${ifMatch}`, ['header', 'if-match']));
+    }
+    return raw(new Response(null, { status: 200, headers: { ...objectHeaders(info), 'content-length': String(info.size) } }));
+  };
+
   app.openapi(getRoute('get'), async (c) => {
+    // Hono answers HEAD with the GET route (and drops the body unread): answer it from a head call instead.
+    if (c.req.method === 'HEAD') return headObject(c);
     const { bucket: id, key } = c.req.valid('param');
     requireScope(c, deps, id, 'read');
     const b = await bucket(id);
@@ -414,14 +431,7 @@ export function registerBucketRoutes(app: RestApp, deps: RestDeps): void {
     return raw(new Response(body, { status: 200, headers: { ...headers, 'content-length': String(object.size) } }));
   });
 
-  app.openapi(getRoute('head'), async (c) => {
-    const { bucket: id, key } = c.req.valid('param');
-    requireScope(c, deps, id, 'read');
-    const b = await bucket(id);
-    const tags = prefixed(c, TAG);
-    const info = await call(() => b.head(key, tags ? { tags } : {}), objectRequestPath);
-    return raw(new Response(null, { status: 200, headers: { ...objectHeaders(info), 'content-length': String(info.size) } }));
-  });
+  app.openapi(getRoute('head'), (c) => headObject(c));
 
   app.openapi(
     createRoute({
