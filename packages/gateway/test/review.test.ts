@@ -367,3 +367,39 @@ describe('conditional HEAD', () => {
     expect(ok.headers.get('x-polycloud-version-token')).toBe(put.versionToken);
   });
 });
+
+describe('HEAD on a job’s event stream', () => {
+  it('answers the stream’s headers without starting a watch that polls the cloud until the gateway closes', async () => {
+    const { createPolycloud } = await import('@polycloud/core');
+    const { createMemoryComputeAdapter } = await import('@polycloud/core/testing');
+    const adapter = createMemoryComputeAdapter({ name: 'mc', runMs: null });
+    let calls = 0;
+    const status = adapter.status.bind(adapter);
+    adapter.status = ((...args: Parameters<typeof status>) => {
+      calls++;
+      return status(...args);
+    }) as typeof adapter.status;
+    const polycloud = createPolycloud({
+      providers: [{ name: 'mc', adapter }],
+      resources: [{ resource_id: 'lc', type: 'LogicalCluster', providers: [{ cloud: 'mc', physical_id: 'q' }] }],
+    });
+    const own = await startGateway(undefined, polycloud);
+    try {
+      const submitted = await fetch(`${own.url}${API}/clusters/lc/jobs`, {
+        method: 'POST',
+        headers: { ...ADMIN, 'content-type': 'application/json' },
+        body: JSON.stringify({ apiVersion: 'batch.mcp/v1', kind: 'DataJob', metadata: { name: 'forever' }, spec: { image: 'x' } }),
+      });
+      const { id } = (await submitted.json()) as { id: string };
+      const head = await fetch(`${own.url}${API}/clusters/lc/jobs/${id}/events?pollIntervalMs=50`, { method: 'HEAD', headers: ADMIN });
+      expect(head.status).toBe(200);
+      expect(head.headers.get('content-type')).toContain('text/event-stream');
+      await new Promise((r) => setTimeout(r, 300));
+      const after = calls;
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(calls).toBe(after);
+    } finally {
+      await own.stop();
+    }
+  });
+});

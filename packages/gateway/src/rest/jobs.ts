@@ -180,6 +180,9 @@ export function registerJobRoutes(app: RestApp, deps: RestDeps): void {
       const lc = await cluster(id);
       // The first status is read before the stream opens, so an unknown job is a plain 404 problem.
       const first = await call(() => lc.status(handle), inJobRef);
+      // Hono answers HEAD with this GET route and drops the body: no watch is started for it.
+      if (c.req.method === 'HEAD')
+        return new Response(null, { status: 200, headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' } }) as never;
       const stop = AbortSignal.any([c.req.raw.signal, deps.closing]);
       return streamSSE(c, async (stream) => {
         let n = 0;
