@@ -403,3 +403,61 @@ describe('HEAD on a job’s event stream', () => {
     }
   });
 });
+
+describe('a body that stalls before the facade reads it', () => {
+  it('fails that request only (no uncaught stream error)', async () => {
+    const { serve } = await import('@hono/node-server');
+    const { createRestApp } = await import('../src/rest/app.js');
+    const { resolveGatewayConfig } = await import('../src/config.js');
+    const { createCredentialStore } = await import('../src/auth.js');
+    const { createRateLimiter } = await import('../src/limits.js');
+    const { createPolycloud } = await import('@polycloud/core');
+    const { createMemoryStorageAdapter } = await import('@polycloud/core/testing');
+    // One operation at a time per binding: the second upload waits for the first before reading its body.
+    const polycloud = createPolycloud({
+      concurrency: 1,
+      providers: [{ name: 'a', adapter: createMemoryStorageAdapter({ name: 'a', buckets: ['pa'] }) }],
+      resources: [{ resource_id: 'lb', type: 'LogicalBucket', providers: [{ cloud: 'a', physical_id: 'pa' }] }],
+    });
+    const config = resolveGatewayConfig({
+      credentials: [{ accessKeyId: 'admin-key', secretAccessKey: ADMIN.authorization.split(':')[1]!, buckets: ['*'], actions: ['write', 'read'] }],
+    });
+    const app = createRestApp({
+      polycloud,
+      config,
+      credentials: createCredentialStore(config),
+      rateLimit: createRateLimiter(config.limits),
+      closing: new AbortController().signal,
+      bodyIdleTimeoutMs: 300,
+    });
+    const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
+    await new Promise((r) => server.once('listening', r));
+    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}${API}/buckets/lb/objects`;
+    const trickle = (everyMs: number, chunks: number, stallAfter = Infinity) => {
+      let i = 0;
+      return new ReadableStream<Uint8Array>({
+        async pull(ctl) {
+          await new Promise((r) => setTimeout(r, i >= stallAfter ? 30_000 : everyMs));
+          if (i++ >= chunks) ctl.close();
+          else ctl.enqueue(new Uint8Array(10));
+        },
+      });
+    };
+    const send = (key: string, body: ReadableStream<Uint8Array>) =>
+      fetch(`${base}/${key}`, { method: 'PUT', headers: ADMIN, body, duplex: 'half' } as RequestInit).then(
+        (r) => r.status,
+        () => 0,
+      );
+    try {
+      const first = send('first', trickle(100, 12));
+      await new Promise((r) => setTimeout(r, 150));
+      const second = send('second', trickle(50, 5, 1));
+      expect(await first).toBe(201);
+      expect([408, 0]).toContain(await second);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      await polycloud.close();
+    }
+  }, 60_000);
+});

@@ -159,6 +159,9 @@ function limitedBody(c: Context, limit: number, overflow: { hit: boolean; stalle
     source.destroy();
   });
   counter.on('finish', () => clearTimeout(timer));
+  // The error (overflow, stall) may come before the facade reads the body (it waits for a
+  // slot): without a listener it would be an uncaught exception. The reader still sees it.
+  counter.on('error', () => {});
   arm();
   return source.pipe(counter);
 }
