@@ -11,7 +11,9 @@ const accessKeyId = z
   .string()
   .min(1)
   .max(128)
-  .regex(/^[A-Za-z0-9._~+/=-]+$/, 'letters, digits and . _ ~ + / = - only');
+  .regex(/^[A-Za-z0-9._~+/=-]+$/, 'letters, digits and . _ ~ + / = - only')
+  // The anonymous principal's id: a key named so would share its rate limit (and its name in problems).
+  .refine((id) => id !== 'anonymous', 'reserved for anonymous access');
 
 const credential = z.strictObject({
   accessKeyId,
@@ -110,8 +112,11 @@ export function resolveGatewayConfig(input: unknown = {}, options: { pathPrefix?
   };
 }
 
-/** A whole `${NAME}` reference (optionally with a default), nothing else around it. */
-const ENV_REFERENCE = /^\$\{[A-Za-z_][A-Za-z0-9_]*(?::?-[^}]*)?\}$/;
+/**
+ * A whole `${NAME}` reference, nothing else around it. A default (`${NAME:-value}`) would
+ * be a secret written in the file, so only an empty one is allowed.
+ */
+const ENV_REFERENCE = /^\$\{[A-Za-z_][A-Za-z0-9_]*(?::?-)?\}$/;
 
 /**
  * The gateway options of a loaded polycloud config (`loadPolycloudConfig(file).gateway`):
@@ -127,10 +132,13 @@ export function gatewayConfigFromFile(section: { value: Record<string, unknown>;
     written.credentials.forEach((entry: unknown, i) => {
       const secret = (entry as { secretAccessKey?: unknown } | null)?.secretAccessKey;
       if (typeof secret === 'string' && !ENV_REFERENCE.test(secret.trim())) {
-        registerSecrets([secret]);
+        // The whole value, and a default inside a reference: neither is shown in the error.
+        const fallback = /^\$\{[^}]*?:?-([^}]*)\}$/.exec(secret.trim())?.[1];
+        registerSecrets(fallback ? [secret, fallback] : [secret]);
         issues.push({
           path: ['gateway', 'credentials', i, 'secretAccessKey'],
-          message: 'a secret is not written in a config file: give it as an environment variable reference, e.g. ${POLYCLOUD_GATEWAY_SECRET}',
+          message:
+            'a secret is not written in a config file (nor as the default of a ${VAR:-default} reference): give it as an environment variable reference, e.g. ${POLYCLOUD_GATEWAY_SECRET}',
         });
       }
     });

@@ -65,7 +65,7 @@ export function createRestApp(deps: RestDeps): RestApp {
               title: 'Unsupported media type',
               kind: 'unsupported-media-type',
             })
-          : problem(status >= 500 ? 'UNEXPECTED' : 'INVALID_ARGUMENT', error.message || 'bad request', [], { status });
+          : problem(status >= 500 ? 'UNEXPECTED' : 'INVALID_ARGUMENT', error.message || 'bad request', /json/i.test(error.message) ? ['body'] : [], { status });
       return problemResponse(c, p);
     }
     const p = problemFromError(error);

@@ -6,7 +6,17 @@ import type { ObjectInfo, StoredObject } from '@polycloud/core';
 import { PolycloudError } from '@polycloud/core/spi';
 import { problem, problemFromError } from '../problem.js';
 import { call, objectRequestPath } from './call.js';
-import { bodyTooLarge, ProblemError, requireScope, type RestApp, type RestDeps } from './common.js';
+import {
+  BODY_IDLE_TIMEOUT_MS,
+  bodyStalled,
+  bodyTooLarge,
+  lookupResource,
+  MAX_CALL_TIMEOUT_MS,
+  ProblemError,
+  requireScope,
+  type RestApp,
+  type RestDeps,
+} from './common.js';
 import {
   BucketParam,
   BucketSummarySchema,
@@ -31,11 +41,32 @@ const META = 'x-polycloud-meta-';
 const TAG = 'x-polycloud-tag-';
 const security = [{ bearerAuth: [] }];
 
+/** Printable ASCII without leading or trailing whitespace: what a header value carries unchanged. */
+const PLAIN_HEADER_VALUE = /^(?:[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?)?$/;
+/** A whole value that is one RFC 2047 word in UTF-8 and base64 (how a metadata value that cannot travel raw is sent). */
+const ENCODED_WORD = /^=\?UTF-8\?B\?([A-Za-z0-9+/]*={0,2})\?=$/i;
+
+/**
+ * A metadata value as a header value: printable ASCII as is; anything else (non-ASCII,
+ * control characters, surrounding whitespace, or a value containing `=?`) as one RFC 2047
+ * word `=?UTF-8?B?<base64>?=`, so no stored value can break or inject a response header.
+ */
+function encodeHeaderValue(value: string): string {
+  if (PLAIN_HEADER_VALUE.test(value) && !value.includes('=?')) return value;
+  return `=?UTF-8?B?${Buffer.from(value, 'utf8').toString('base64')}?=`;
+}
+
+/** The reverse of {@link encodeHeaderValue} for a request's metadata header. */
+function decodeHeaderValue(value: string): string {
+  const m = ENCODED_WORD.exec(value);
+  return m ? Buffer.from(m[1]!, 'base64').toString('utf8') : value;
+}
+
 /** Headers with a prefix (`x-polycloud-meta-owner: ana`) as a map (`{ owner: 'ana' }`). */
-function prefixed(c: Context, prefix: string): Record<string, string> | undefined {
+function prefixed(c: Context, prefix: string, decode = false): Record<string, string> | undefined {
   const out: Record<string, string> = {};
   c.req.raw.headers.forEach((value, name) => {
-    if (name.startsWith(prefix) && name.length > prefix.length) out[name.slice(prefix.length)] = value;
+    if (name.startsWith(prefix) && name.length > prefix.length) out[name.slice(prefix.length)] = decode ? decodeHeaderValue(value) : value;
   });
   return Object.keys(out).length ? out : undefined;
 }
@@ -51,9 +82,10 @@ function objectHeaders(info: ObjectInfo & { binding: string }): Record<string, s
     'last-modified': info.lastModified.toUTCString(),
     'x-polycloud-binding': info.binding,
     'accept-ranges': 'bytes',
-    'content-type': info.contentType ?? 'application/octet-stream',
+    // A stored content type that is not a plain header value (written by another client) is not echoed.
+    'content-type': info.contentType && PLAIN_HEADER_VALUE.test(info.contentType) ? info.contentType : 'application/octet-stream',
   };
-  for (const [k, v] of Object.entries(info.metadata ?? {})) h[`${META}${k}`] = v;
+  for (const [k, v] of Object.entries(info.metadata ?? {})) h[`${META}${k}`] = encodeHeaderValue(v);
   return h;
 }
 
@@ -92,13 +124,25 @@ function rangeNotSatisfiable(size: number): ProblemError {
   );
 }
 
-/** The request body as a Node stream that fails once more than `limit` bytes came. */
-function limitedBody(c: Context, limit: number, overflow: { hit: boolean }): Readable {
+/** The request body as a Node stream that fails once more than `limit` bytes came, or when no byte came for `idleMs`. */
+function limitedBody(c: Context, limit: number, overflow: { hit: boolean; stalled?: boolean }, idleMs: number): Readable {
   const web = c.req.raw.body;
   if (!web) return Readable.from([]);
   let seen = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      // Waiting on the cloud (backpressure), not on the client: keep waiting.
+      if (counter.writableNeedDrain || counter.readableLength >= counter.readableHighWaterMark) return arm();
+      overflow.stalled = true;
+      counter.destroy(new PolycloudError('TIMEOUT', `the request body stalled: no data for ${idleMs} ms`, { retryable: true }));
+    }, idleMs);
+    timer.unref();
+  };
   const counter = new Transform({
     transform(chunk: Buffer, _enc, done) {
+      arm();
       seen += chunk.length;
       if (seen > limit) {
         overflow.hit = true;
@@ -110,7 +154,27 @@ function limitedBody(c: Context, limit: number, overflow: { hit: boolean }): Rea
   });
   const source = Readable.fromWeb(web as unknown as NodeReadableStream<Uint8Array>);
   source.on('error', (e) => counter.destroy(e));
+  counter.on('close', () => {
+    clearTimeout(timer);
+    source.destroy();
+  });
+  counter.on('finish', () => clearTimeout(timer));
+  // The error (overflow, stall) may come before the facade reads the body (it waits for a
+  // slot): without a listener it would be an uncaught exception. The reader still sees it.
+  counter.on('error', () => {});
+  arm();
   return source.pipe(counter);
+}
+
+/** The binding and provider token a `cursor` carries (base64url JSON); 400 at `['query', 'cursor']` for anything else. */
+function cursorOf(cursor: string): { b: string; t: string } {
+  try {
+    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { b?: unknown; t?: unknown };
+    if (typeof v.b === 'string' && v.b && typeof v.t === 'string' && v.t) return { b: v.b, t: v.t };
+  } catch {
+    // fall through
+  }
+  throw new ProblemError(problem('INVALID_ARGUMENT', 'not a cursor this gateway issued', ['query', 'cursor']));
 }
 
 /** A raw (non-JSON) response; the route's declared responses describe it for the document. */
@@ -121,7 +185,7 @@ const objectParams = z.object({ bucket: BucketParam, key: KeyParam });
 
 export function registerBucketRoutes(app: RestApp, deps: RestDeps): void {
   const { polycloud, config } = deps;
-  const bucket = (id: string) => call(() => polycloud.bucket(id), ['path', 'bucket']);
+  const bucket = (id: string) => call(() => lookupResource(() => polycloud.bucket(id), 'LogicalBucket', id, 'bucket'), ['path', 'bucket']);
 
   app.openapi(
     createRoute({
@@ -175,22 +239,27 @@ export function registerBucketRoutes(app: RestApp, deps: RestDeps): void {
       const { bucket: id } = c.req.valid('param');
       const q = c.req.valid('query');
       requireScope(c, deps, id, 'read');
+      const cursor = q.cursor === undefined ? undefined : cursorOf(q.cursor);
       const b = await bucket(id);
       const page = await call(
         () =>
           b.list({
             ...(q.prefix !== undefined ? { prefix: q.prefix } : {}),
             ...(q.delimiter !== undefined ? { delimiter: q.delimiter } : {}),
-            ...(q.cursor !== undefined ? { continuationToken: q.cursor } : {}),
+            // A provider's token is valid on its own binding only: the next page is read there.
+            ...(cursor ? { continuationToken: cursor.t, binding: cursor.b } : {}),
             pageSize: q.limit ?? 1000,
           }),
-        ['query'],
+        // The binding and token came in the cursor.
+        (path) => (path[0] === 'binding' || path[0] === 'continuationToken' ? ['query', 'cursor'] : ['query', ...path]),
       );
       return c.json(
         {
           objects: page.objects.map(infoJson),
           prefixes: page.prefixes,
-          ...(page.continuationToken ? { cursor: page.continuationToken } : {}),
+          ...(page.continuationToken
+            ? { cursor: Buffer.from(JSON.stringify({ b: page.binding, t: page.continuationToken }), 'utf8').toString('base64url') }
+            : {}),
           binding: page.binding,
         },
         200,
@@ -216,7 +285,14 @@ export function registerBucketRoutes(app: RestApp, deps: RestDeps): void {
         }),
         body: { content: { 'application/octet-stream': { schema: z.string().openapi({ type: 'string', format: 'binary' }) } }, required: false },
       },
-      responses: { 201: { description: 'Written', content: { 'application/json': { schema: PutResultSchema } } }, ...errorResponses },
+      responses: {
+        201: { description: 'Written', content: { 'application/json': { schema: PutResultSchema } } },
+        408: {
+          description: 'The body stalled (no byte for the idle timeout)',
+          content: { 'application/problem+json': { schema: errorResponses[400].content['application/problem+json'].schema } },
+        },
+        ...errorResponses,
+      },
     }),
     async (c) => {
       const { bucket: id, key } = c.req.valid('param');
@@ -225,10 +301,11 @@ export function registerBucketRoutes(app: RestApp, deps: RestDeps): void {
       const b = await bucket(id);
       const limit = config.limits.maxBodyBytes;
       const length = c.req.header('content-length');
-      const overflow = { hit: false };
-      const body = limitedBody(c, limit, overflow);
+      const overflow: { hit: boolean; stalled?: boolean } = { hit: false };
+      const idleMs = deps.bodyIdleTimeoutMs ?? BODY_IDLE_TIMEOUT_MS;
+      const body = limitedBody(c, limit, overflow, idleMs);
       const contentType = c.req.header('content-type');
-      const metadata = prefixed(c, META);
+      const metadata = prefixed(c, META, true);
       const tags = prefixed(c, TAG);
       try {
         const result = await call(
@@ -240,6 +317,8 @@ export function registerBucketRoutes(app: RestApp, deps: RestDeps): void {
               ...(h['if-match'] ? { ifMatch: unquote(h['if-match'])! } : {}),
               ...(h['if-none-match'] ? { ifNoneMatch: '*' as const } : {}),
               ...(length !== undefined && /^\d+$/.test(length) ? { contentLength: Number(length) } : {}),
+              // While bytes come, an upload takes as long as it needs; a stalled one fails on the idle timeout.
+              timeoutMs: MAX_CALL_TIMEOUT_MS,
             }),
           objectRequestPath,
         );
@@ -252,6 +331,7 @@ export function registerBucketRoutes(app: RestApp, deps: RestDeps): void {
         );
       } catch (error) {
         if (overflow.hit) throw bodyTooLarge(limit);
+        if (overflow.stalled) throw bodyStalled(idleMs);
         throw error;
       } finally {
         body.destroy();
@@ -297,7 +377,24 @@ export function registerBucketRoutes(app: RestApp, deps: RestDeps): void {
       },
     });
 
+  /** HEAD: the object's headers from a head call; no object body is opened at the cloud. */
+  const headObject = async (c: Context) => {
+    const { bucket: id, key } = c.req.param() as { bucket: string; key: string };
+    requireScope(c, deps, id, 'read');
+    const b = await bucket(id);
+    const tags = prefixed(c, TAG);
+    const info = await call(() => b.head(key, tags ? { tags } : {}), objectRequestPath);
+    // Core's head takes no condition: If-Match is checked here, as GET has the cloud check it.
+    const ifMatch = unquote(c.req.header('if-match'));
+    if (ifMatch && ifMatch !== '*' && ifMatch !== info.versionToken) {
+      throw new ProblemError(problem('CONDITION_NOT_MET', `the object's version is not ${ifMatch}`, ['header', 'if-match']));
+    }
+    return raw(new Response(null, { status: 200, headers: { ...objectHeaders(info), 'content-length': String(info.size) } }));
+  };
+
   app.openapi(getRoute('get'), async (c) => {
+    // Hono answers HEAD with the GET route (and drops the body unread): answer it from a head call instead.
+    if (c.req.method === 'HEAD') return headObject(c);
     const { bucket: id, key } = c.req.valid('param');
     requireScope(c, deps, id, 'read');
     const b = await bucket(id);
@@ -337,14 +434,7 @@ export function registerBucketRoutes(app: RestApp, deps: RestDeps): void {
     return raw(new Response(body, { status: 200, headers: { ...headers, 'content-length': String(object.size) } }));
   });
 
-  app.openapi(getRoute('head'), async (c) => {
-    const { bucket: id, key } = c.req.valid('param');
-    requireScope(c, deps, id, 'read');
-    const b = await bucket(id);
-    const tags = prefixed(c, TAG);
-    const info = await call(() => b.head(key, tags ? { tags } : {}), objectRequestPath);
-    return raw(new Response(null, { status: 200, headers: { ...objectHeaders(info), 'content-length': String(info.size) } }));
-  });
+  app.openapi(getRoute('head'), (c) => headObject(c));
 
   app.openapi(
     createRoute({
@@ -508,6 +598,7 @@ export function registerBucketRoutes(app: RestApp, deps: RestDeps): void {
     async (c) => {
       const { bucket: id } = c.req.valid('param');
       requireScope(c, deps, id, 'read');
+      await bucket(id);
       const s = await call(async () => polycloud.sync(id).status());
       return c.json(JSON.parse(JSON.stringify(s)) as z.infer<typeof SyncStatusSchema>, 200);
     },
@@ -527,6 +618,7 @@ export function registerBucketRoutes(app: RestApp, deps: RestDeps): void {
     async (c) => {
       const { bucket: id, key } = c.req.valid('param');
       requireScope(c, deps, id, 'read');
+      await bucket(id);
       const s = await call(async () => polycloud.sync(id).objectStatus(key));
       if (!s) throw new ProblemError(problem('NOT_FOUND', `no replication record of ${key} in ${id} in this process`, ['path', 'key']));
       return c.json(JSON.parse(JSON.stringify(s)) as z.infer<typeof ObjectReplicationSchema>, 200);
@@ -548,6 +640,7 @@ export function registerBucketRoutes(app: RestApp, deps: RestDeps): void {
       const { bucket: id } = c.req.valid('param');
       const body = c.req.valid('json');
       requireScope(c, deps, id, 'admin');
+      await bucket(id);
       const reports = await call(
         async () =>
           polycloud.sync(id).drain({

@@ -1,4 +1,5 @@
 import type { Polycloud } from '@polycloud/core';
+import { isPolycloudError } from '@polycloud/core/spi';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { CredentialStore, GatewayAction, Principal } from '../auth.js';
@@ -13,7 +14,17 @@ export interface RestDeps {
   rateLimit: RateLimiter;
   /** Aborted when the gateway closes: ends event streams. */
   closing: AbortSignal;
+  /** How long an object upload may go without a byte before it fails (408). Default {@link BODY_IDLE_TIMEOUT_MS}. */
+  bodyIdleTimeoutMs?: number;
 }
+
+/**
+ * An upload fails after this long without a byte (a stalled client). While bytes come it
+ * may take as long as it needs: it is not cut at the instance's per-operation deadline.
+ */
+export const BODY_IDLE_TIMEOUT_MS = 60_000;
+/** The longest deadline a facade call takes (24 h): an upload's overall bound. */
+export const MAX_CALL_TIMEOUT_MS = 24 * 3_600_000;
 
 export interface RestEnv {
   Variables: { principal: Principal };
@@ -81,6 +92,14 @@ export function bodyTooLarge(limit: number): ProblemError {
   );
 }
 
+/** 408: the client stopped sending the body. */
+export function bodyStalled(idleMs: number): ProblemError {
+  return new ProblemError(
+    problem('TIMEOUT', `the request body stalled: no data for ${idleMs} ms`, ['body'], { status: 408, title: 'Request timeout', kind: 'request-timeout' }),
+    { connection: 'close' },
+  );
+}
+
 /** Largest JSON request body, whatever `maxBodyBytes` allows. */
 export const MAX_JSON_BYTES = 1024 * 1024;
 
@@ -100,4 +119,18 @@ export async function readLimited(body: ReadableStream<Uint8Array>, limit: numbe
     chunks.push(value);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * Looks up a logical resource named in the path. An unknown id is a 404 naming only
+ * that id: core's message lists every configured resource, which a key scoped to
+ * other resources must not learn.
+ */
+export function lookupResource<T>(fn: () => T, type: 'LogicalBucket' | 'LogicalCluster', id: string, param: 'bucket' | 'cluster'): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (isPolycloudError(error, 'NOT_FOUND')) throw new ProblemError(problem('NOT_FOUND', `no ${type} "${id}"`, ['path', param]));
+    throw error;
+  }
 }

@@ -3,7 +3,7 @@ import { streamSSE } from 'hono/streaming';
 import type { JobHandle, JobStatus } from '@polycloud/core';
 import { DataJobSchema, IDEMPOTENCY_KEY, isPolycloudError } from '@polycloud/core/spi';
 import { problem, problemFromError } from '../problem.js';
-import { ProblemError, requireScope, type RestApp, type RestDeps } from './common.js';
+import { lookupResource, ProblemError, requireScope, type RestApp, type RestDeps } from './common.js';
 import { call } from './call.js';
 import { errorResponses, JobEventSchema, JobSchema, JobStatusSchema } from './schemas.js';
 
@@ -43,11 +43,14 @@ function handleOf(cluster: string, ref: string): JobHandle {
  */
 const DataJobBody = DataJobSchema.meta({ id: 'DataJob', description: 'A DataJob manifest (`apiVersion: batch.mcp/v1`, `kind: DataJob`), as in a config file' });
 
+/** A handle's problems (its binding, job id, key) are the `job` path parameter's: it carried them. */
+const inJobRef = (path: (string | number)[]) => (path[0] === 'binding' || path[0] === 'handle' ? ['path', 'job'] : path);
+
 const statusJson = (s: JobStatus) => JSON.parse(JSON.stringify(s)) as z.infer<typeof JobStatusSchema>;
 
 export function registerJobRoutes(app: RestApp, deps: RestDeps): void {
   const { polycloud } = deps;
-  const cluster = (id: string) => call(() => polycloud.cluster(id), ['path', 'cluster']);
+  const cluster = (id: string) => call(() => lookupResource(() => polycloud.cluster(id), 'LogicalCluster', id, 'cluster'), ['path', 'cluster']);
 
   app.openapi(
     createRoute({
@@ -111,7 +114,7 @@ export function registerJobRoutes(app: RestApp, deps: RestDeps): void {
       requireScope(c, deps, id, 'read');
       const handle = handleOf(id, job);
       const lc = await cluster(id);
-      const status = await call(() => lc.status(handle));
+      const status = await call(() => lc.status(handle), inJobRef);
       return c.json(
         { id: job, cluster: id, binding: handle.binding, jobId: handle.jobId, idempotencyKey: handle.idempotencyKey, status: statusJson(status) },
         200,
@@ -138,8 +141,8 @@ export function registerJobRoutes(app: RestApp, deps: RestDeps): void {
       requireScope(c, deps, id, 'admin');
       const handle = handleOf(id, job);
       const lc = await cluster(id);
-      await call(() => lc.cancel(handle));
-      const status = await call(() => lc.status(handle));
+      await call(() => lc.cancel(handle), inJobRef);
+      const status = await call(() => lc.status(handle), inJobRef);
       return c.json(
         { id: job, cluster: id, binding: handle.binding, jobId: handle.jobId, idempotencyKey: handle.idempotencyKey, status: statusJson(status) },
         202,
@@ -176,7 +179,10 @@ export function registerJobRoutes(app: RestApp, deps: RestDeps): void {
       const handle = handleOf(id, job);
       const lc = await cluster(id);
       // The first status is read before the stream opens, so an unknown job is a plain 404 problem.
-      const first = await call(() => lc.status(handle));
+      const first = await call(() => lc.status(handle), inJobRef);
+      // Hono answers HEAD with this GET route and drops the body: no watch is started for it.
+      if (c.req.method === 'HEAD')
+        return new Response(null, { status: 200, headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' } }) as never;
       const stop = AbortSignal.any([c.req.raw.signal, deps.closing]);
       return streamSSE(c, async (stream) => {
         let n = 0;

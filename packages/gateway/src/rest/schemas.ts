@@ -84,11 +84,18 @@ export const DeleteManyResultSchema = z
   })
   .openapi('DeleteManyResult');
 
+/** A media type as a header carries it: printable ASCII, no line breaks. */
+const ContentTypeSchema = z
+  .string()
+  .min(1)
+  .max(256)
+  .regex(/^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/, 'a media type: printable ASCII only');
+
 export const CopyRequestSchema = z
   .object({
     source: z.string().min(1),
     destination: z.string().min(1),
-    contentType: z.string().min(1).optional(),
+    contentType: ContentTypeSchema.optional(),
     metadata: MetadataSchema.optional(),
     tags: TagsSchema.optional(),
     ifNoneMatch: z.literal('*').optional().openapi({ description: 'Copy only if the destination does not exist' }),
@@ -100,7 +107,7 @@ export const PresignRequestSchema = z
     key: z.string().min(1),
     method: z.enum(['GET', 'PUT']),
     expiresInSeconds: z.number().int().min(1).max(604_800),
-    contentType: z.string().min(1).optional(),
+    contentType: ContentTypeSchema.optional(),
     tags: TagsSchema.optional(),
   })
   .openapi('PresignRequest');
