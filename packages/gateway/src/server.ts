@@ -42,7 +42,15 @@ export interface Gateway {
 
 /** Whether a request target belongs to the REST API (`/_polycloud` or below); `_` is not allowed in an S3 bucket name, so no bucket clashes. */
 export function isRestPath(url: string | undefined): boolean {
-  const path = (url ?? '/').split('?')[0]!;
+  let path = (url ?? '/').split('?')[0]!;
+  // An absolute-form request target (`GET http://host/_polycloud/… HTTP/1.1`, RFC 9112 §3.2.2) names the same resource.
+  if (!path.startsWith('/')) {
+    try {
+      path = new URL(path).pathname;
+    } catch {
+      return false;
+    }
+  }
   return path === REST_PREFIX || path.startsWith(`${REST_PREFIX}/`);
 }
 
@@ -104,7 +112,12 @@ export function createGateway(options: GatewayOptions): Gateway {
     openApiDocument: () => openApiDocumentOf(app),
     async listen() {
       if (server) throw new PolycloudError('CONFLICT', 'the gateway is already listening', { retryable: false });
-      server = config.tls ? createHttpsServer({ cert: readPem('cert'), key: readPem('key') }, handler) : createHttpServer(handler);
+      // No whole-request timeout (Node's default cuts any request after 300 s, a large upload included): the REST routes
+      // bound a body by an idle timeout, the S3 endpoint by a transfer deadline sized to the body; headers still time out.
+      const serverOptions = { requestTimeout: 0 };
+      server = config.tls
+        ? createHttpsServer({ ...serverOptions, cert: readPem('cert'), key: readPem('key') }, handler)
+        : createHttpServer(serverOptions, handler);
       const s = server;
       await new Promise<void>((resolve, reject) => {
         const onError = (error: NodeJS.ErrnoException) => {
@@ -116,12 +129,13 @@ export function createGateway(options: GatewayOptions): Gateway {
             ),
           );
         };
-        s.once('error', (error: NodeJS.ErrnoException) => {
+        const onListenError = (error: NodeJS.ErrnoException) => {
           server = undefined;
           onError(error);
-        });
+        };
+        s.once('error', onListenError);
         s.listen(config.listen.port, config.listen.host, () => {
-          s.off('error', onError);
+          s.off('error', onListenError);
           resolve();
         });
       });

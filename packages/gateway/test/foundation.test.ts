@@ -123,3 +123,16 @@ describe('server routing', () => {
     expect(body).toMatchObject({ code: 'PERMISSION_DENIED', status: 401, path: ['header', 'authorization'] });
   });
 });
+
+describe('routing between the REST API and the S3 endpoint', () => {
+  it('sends /_polycloud and below to the REST API, in origin form and in absolute form (RFC 9112 §3.2.2)', async () => {
+    const { isRestPath } = await import('@polycloud/gateway');
+    expect(isRestPath('/_polycloud/openapi.json')).toBe(true);
+    expect(isRestPath('/_polycloud')).toBe(true);
+    expect(isRestPath('http://127.0.0.1:8080/_polycloud/v1/buckets?x=1')).toBe(true);
+    expect(isRestPath('/_polycloudx/key')).toBe(false);
+    expect(isRestPath('/bucket/_polycloud/key')).toBe(false);
+    expect(isRestPath('http://127.0.0.1:8080/bucket/key')).toBe(false);
+    expect(isRestPath('*')).toBe(false);
+  });
+});
