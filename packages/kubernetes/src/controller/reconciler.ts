@@ -170,16 +170,19 @@ export function createReconciler(deps: ReconcilerDeps): (obj: DataJobObject) => 
     if (!hasFinalizer) obj = await setFinalizer(obj, true);
 
     // Validate: the spec as core reads it, and against this cluster's bindings (spec.cloud, sizes).
+    // Not once its job is started: a spec edited since cannot refuse (mark Failed, drop the finalizer of) a running job.
     let manifest = manifestOf(obj);
-    try {
-      cluster.eligibleBindings(parseDataJob(manifest));
-    } catch (raw) {
-      const e = toPolycloudError(raw);
-      if (INVALID_CODES.has(e.code) || e.code === 'UNSUPPORTED') {
-        await refuse(obj, e.code === 'UNSUPPORTED' ? 'Unschedulable' : 'Invalid', problems(e));
-        return;
+    if (!obj.status?.providerJobId) {
+      try {
+        cluster.eligibleBindings(parseDataJob(manifest));
+      } catch (raw) {
+        const e = toPolycloudError(raw);
+        if (INVALID_CODES.has(e.code) || e.code === 'UNSUPPORTED') {
+          await refuse(obj, e.code === 'UNSUPPORTED' ? 'Unschedulable' : 'Invalid', problems(e));
+          return;
+        }
+        throw e;
       }
-      throw e;
     }
 
     let status = obj.status ?? {};
