@@ -1,7 +1,13 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- API objects are read as loose JSON in assertions */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { inspect } from 'node:util';
+import type { Polycloud } from '@polycloud/core';
+import { PolycloudError, redact } from '@polycloud/core/spi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { idempotencyKeyForUid } from '@polycloud/kubernetes';
+import { createDataJobController, idempotencyKeyForUid } from '@polycloud/kubernetes';
 import { type Harness, NS, sleepCommand, startHarness, waitFor } from './controller-harness.js';
 
 const CRD = { group: 'batch.mcp', version: 'v1', plural: 'datajobs' };
@@ -43,5 +49,89 @@ describe('review: DataJob controller regressions', { timeout: 90_000 }, () => {
     await waitFor('the DataJob to be gone', () => h.get(name) === undefined);
     expect(h.server.requests.some((r) => r.method === 'PATCH' && r.path.includes(`/jobs/${key}`))).toBe(true);
     expect(h.server.get('jobs', NS, key)?.['spec']).toMatchObject({ suspend: true });
+  });
+});
+
+describe('review: the controller kubeconfig', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'polycloud-review-kc-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const polycloud = { cluster: () => ({ id: 'lc' }) } as unknown as Polycloud;
+  const TOKEN = 'review-token-0123456789abcdef';
+
+  it('a kubeconfig file that does not parse is CONFIG_INVALID at kubeConfig.file, without the parser quoting the token line', () => {
+    const file = join(dir, 'broken.yaml');
+    writeFileSync(
+      file,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'clusters: [{name: c, cluster: {server: "https://127.0.0.1:6443"}}]',
+        'users:',
+        '- name: u',
+        '  user:',
+        `    token: ${TOKEN}`,
+        '     bad: [indent',
+        'contexts: [{name: x, context: {cluster: c, user: u}}]',
+        'current-context: x',
+      ].join('\n'),
+    );
+    let caught: unknown;
+    try {
+      createDataJobController({ polycloud, cluster: 'lc', kubeConfig: { file } });
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(PolycloudError);
+    const e = caught as PolycloudError;
+    expect(e.code).toBe('CONFIG_INVALID');
+    expect(e.context.path).toEqual(['kubeConfig', 'file']);
+    expect(`${e.message} ${JSON.stringify(e)} ${inspect(e)}`).not.toContain(TOKEN);
+  });
+
+  it("every credential of the kubeconfig is registered for redaction (other users, an OIDC provider's id-token and refresh-token)", () => {
+    const ID_TOKEN = 'review-id-token-abcdef0123456789';
+    const REFRESH = 'review-refresh-token-abcdef0123456789';
+    const OTHER = 'review-other-user-token-abcdef0123';
+    const file = join(dir, 'oidc.yaml');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: 'c', cluster: { server: 'https://127.0.0.1:6443' } }],
+        users: [
+          {
+            name: 'oidc',
+            user: { 'auth-provider': { name: 'oidc', config: { 'id-token': ID_TOKEN, 'refresh-token': REFRESH, 'idp-issuer-url': 'https://idp' } } },
+          },
+          { name: 'other', user: { token: OTHER } },
+        ],
+        contexts: [{ name: 'x', context: { cluster: 'c', user: 'oidc' } }],
+        'current-context': 'x',
+      }),
+    );
+    createDataJobController({ polycloud, cluster: 'lc', kubeConfig: { file } });
+    const text = redact(`refused: ${ID_TOKEN} ${REFRESH} ${OTHER}`);
+    expect(text).not.toContain(ID_TOKEN);
+    expect(text).not.toContain(REFRESH);
+    expect(text).not.toContain(OTHER);
+  });
+
+  it('a context the kubeconfig does not have is CONFIG_INVALID at kubeConfig.context', () => {
+    const file = join(dir, 'ok.yaml');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: 'c', cluster: { server: 'https://127.0.0.1:6443' } }],
+        users: [{ name: 'u', user: { token: TOKEN } }],
+        contexts: [{ name: 'x', context: { cluster: 'c', user: 'u' } }],
+        'current-context': 'x',
+      }),
+    );
+    expect(() => createDataJobController({ polycloud, cluster: 'lc', kubeConfig: { file, context: 'nope' } })).toThrow(
+      expect.objectContaining({ code: 'CONFIG_INVALID', context: expect.objectContaining({ path: ['kubeConfig', 'context'] }) }),
+    );
   });
 });
