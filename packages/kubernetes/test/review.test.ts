@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { inspect } from 'node:util';
-import type { Polycloud } from '@polycloud/core';
+import { type ComputeAdapter, createPolycloud, type Polycloud } from '@polycloud/core';
+import { createMemoryComputeAdapter } from '@polycloud/core/testing';
+import { createRouter } from '@polycloud/router';
 import { PolycloudError, redact } from '@polycloud/core/spi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDataJobController, idempotencyKeyForUid } from '@polycloud/kubernetes';
@@ -133,5 +135,82 @@ describe('review: the controller kubeconfig', () => {
     expect(() => createDataJobController({ polycloud, cluster: 'lc', kubeConfig: { file, context: 'nope' } })).toThrow(
       expect.objectContaining({ code: 'CONFIG_INVALID', context: expect.objectContaining({ path: ['kubeConfig', 'context'] }) }),
     );
+  });
+});
+
+describe('review: the binding recorded is where the job is', { timeout: 90_000 }, () => {
+  let h: Harness;
+  let stop: (() => Promise<void>) | undefined;
+  let pc: Polycloud | undefined;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => {
+    await stop?.();
+    await pc?.close();
+    await h?.close();
+  });
+
+  it('re-placed on B after a quota refusal on A, the job core starts (on A, its claim) is recorded on A, polled there and cancelled there', async () => {
+    const a = createMemoryComputeAdapter({ pendingMs: 600_000, runMs: null });
+    const b = createMemoryComputeAdapter({ pendingMs: 600_000, runMs: null });
+    let preferB = false;
+    // A refuses for quota until the controller has recorded the placement on B (then its quota frees up).
+    const quotaA: ComputeAdapter = {
+      ...a,
+      async submit(target, request, o) {
+        if (h.get('replaced')?.['status']?.binding !== 'B') throw new PolycloudError('QUOTA_EXCEEDED', 'pool-a is full', { retryable: true });
+        return a.submit(target, request, o);
+      },
+    };
+    pc = createPolycloud({
+      router: (ctx) => {
+        const r = createRouter({ seed: 7 })(ctx);
+        return {
+          route: (req) => r.route(req),
+          report: (res, bind, out) => r.report(res, bind, out),
+          ...(r.onStart ? { onStart: (res: string, bind: string) => r.onStart!(res, bind) } : {}),
+          explain(req) {
+            const e = r.explain(req);
+            // The router changes its mind after A refused (as a load or health score would).
+            return preferB && e.candidates.some((c) => c.binding === 'B') ? { ...e, chosen: 'B' } : e;
+          },
+        };
+      },
+      retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 50 },
+      timeoutMs: 10_000,
+      providers: [
+        { name: 'pa', adapter: quotaA },
+        { name: 'pb', adapter: b },
+      ],
+      resources: [
+        {
+          resource_id: 'lc-two',
+          type: 'LogicalCluster',
+          providers: [
+            { cloud: 'A', provider: 'pa', physical_id: 'pool-a', region: 'us-east-1', price: { vcpu_hour: 0.01, memory_gib_hour: 0.001 } },
+            { cloud: 'B', provider: 'pb', physical_id: 'pool-b', region: 'us-east-1', price: { vcpu_hour: 0.09, memory_gib_hour: 0.009 } },
+          ],
+        },
+      ],
+    });
+    const { controller } = h.controller('two', { polycloud: pc, cluster: 'lc-two' });
+    stop = () => controller.stop();
+    await controller.start();
+    const { uid, name } = await h.apply(job('replaced'));
+    expect(idempotencyKeyForUid(uid)).toMatch(/^dj-/);
+    await waitFor('a quota refusal on A', () => h.events(name).some((e) => e['reason'] === 'Rejected'));
+    preferB = true;
+    await waitFor('the job to be submitted', () => h.get(name)?.['status']?.providerJobId);
+    const jobs = [...a.jobs().map((j) => ({ on: 'A', ...j })), ...b.jobs().map((j) => ({ on: 'B', ...j }))];
+    expect(jobs).toHaveLength(1);
+    const where = jobs[0]!.on;
+    expect(h.get(name)!['status']).toMatchObject({ binding: where, cloud: where, providerJobId: jobs[0]!.jobId });
+    // Polled where it is: it runs, then is cancelled there when the DataJob is deleted.
+    await (where === 'A' ? a : b).start(jobs[0]!.jobId);
+    await waitFor('the DataJob to be Running', () => h.get(name)?.['status']?.phase === 'Running');
+    await h.custom.deleteNamespacedCustomObject({ ...CRD, namespace: NS, name });
+    await waitFor('the DataJob to be gone', () => h.get(name) === undefined);
+    expect([...a.jobs(), ...b.jobs()].map((j) => j.state)).toEqual(['CANCELLED']);
   });
 });

@@ -232,12 +232,15 @@ export function createReconciler(deps: ReconcilerDeps): (obj: DataJobObject) => 
         }
         throw e;
       }
-      obj = await writeStatus(obj, statusFromJob(status, submitted.status, obj.metadata.generation, new Date()));
+      // Core's claim on the key may hold the job to an earlier placement (a binding that refused it before and has
+      // room now): the job is where core put it, and is polled and cancelled there.
+      const placed = submitted.binding === binding ? status : { ...status, binding: submitted.binding, cloud: cluster.binding(submitted.binding).cloud };
+      obj = await writeStatus(obj, statusFromJob(placed, submitted.status, obj.metadata.generation, new Date()));
       await event(
         obj,
         'Normal',
         submitted.existing ? 'Adopted' : 'Dispatched',
-        `${submitted.existing ? 'found existing' : 'started'} job ${submitted.jobId} on binding ${binding} (idempotency key ${key})`,
+        `${submitted.existing ? 'found existing' : 'started'} job ${submitted.jobId} on binding ${submitted.binding} (idempotency key ${key})`,
       );
     } else {
       const job = await cluster.status(handleOf(status, key, status.providerJobId));
