@@ -214,3 +214,45 @@ describe('review: the binding recorded is where the job is', { timeout: 90_000 }
     expect([...a.jobs(), ...b.jobs()].map((j) => j.state)).toEqual(['CANCELLED']);
   });
 });
+
+describe('review: a crash between submit and record, then a spec edit', { timeout: 90_000 }, () => {
+  let h: Harness;
+  let stop: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => {
+    await stop?.();
+    await h?.close();
+  });
+
+  it('a placed and started job whose spec was edited to an invalid one before its id was recorded is adopted, not marked Failed (the cancel on delete stays)', async () => {
+    const { uid, name } = await h.apply(job('edited-after-crash', { cloud: 'K8S' }));
+    const key = idempotencyKeyForUid(uid);
+    const obj = h.get(name)!;
+    await h.custom.replaceNamespacedCustomObjectStatus({
+      ...CRD,
+      namespace: NS,
+      name,
+      body: { ...obj, status: { phase: 'Dispatching', binding: 'K8S', cloud: 'K8S', observedGeneration: 1 } },
+    });
+    // The crashed controller's submit went through: the Job is on the cluster.
+    await h
+      .polycloud('crashed')
+      .cluster('lc-k8s')
+      .submit(job(name, { cloud: 'K8S' }), { idempotencyKey: key });
+    const placed = h.get(name)!;
+    await h.custom.replaceNamespacedCustomObject({ ...CRD, namespace: NS, name, body: { ...placed, spec: { ...placed['spec'], cloud: 'NO-SUCH-BINDING' } } });
+    const { controller } = h.controller('after-crash');
+    stop = () => controller.stop();
+    await controller.start();
+    await waitFor('the job to be adopted', () => h.get(name)?.['status']?.providerJobId === key || phase(h, name) === 'Failed');
+    expect(phase(h, name)).not.toBe('Failed');
+    expect(h.get(name)!['status']).toMatchObject({ binding: 'K8S', providerJobId: key });
+    expect(h.get(name)!['metadata'].finalizers).toContain('batch.mcp/cancel-provider-job');
+    expect(h.server.list('jobs', NS).filter((j) => j.metadata['name'] === key)).toHaveLength(1);
+    await h.custom.deleteNamespacedCustomObject({ ...CRD, namespace: NS, name });
+    await waitFor('the DataJob to be gone', () => h.get(name) === undefined);
+    expect(h.server.get('jobs', NS, key)?.['spec']).toMatchObject({ suspend: true });
+  });
+});

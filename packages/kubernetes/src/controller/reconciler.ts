@@ -145,6 +145,17 @@ export function createReconciler(deps: ReconcilerDeps): (obj: DataJobObject) => 
     }
   }
 
+  /** The job of a DataJob placed but with no job id recorded, when it was started (found by its key on the binding): recorded. */
+  async function adoptStarted(obj: DataJobObject, key: string): Promise<DataJobObject | undefined> {
+    const status = obj.status ?? {};
+    if (!status.binding || status.providerJobId) return undefined;
+    const found = await cluster.adapter(status.binding).find(cluster.target(cluster.binding(status.binding)), key);
+    if (!found) return undefined;
+    const next = await writeStatus(obj, statusFromJob(status, found, obj.metadata.generation, new Date()));
+    await event(next, 'Normal', 'Adopted', `found existing job ${found.jobId} on binding ${status.binding} (idempotency key ${key})`);
+    return next;
+  }
+
   async function refuse(obj: DataJobObject, reason: 'Invalid' | 'Unschedulable' | 'Rejected', message: string): Promise<void> {
     const next = await writeStatus(obj, refusedStatus(obj.status ?? {}, reason, message, obj.metadata.generation, new Date()));
     await event(next, 'Warning', reason, message);
@@ -178,6 +189,9 @@ export function createReconciler(deps: ReconcilerDeps): (obj: DataJobObject) => 
       } catch (raw) {
         const e = toPolycloudError(raw);
         if (INVALID_CODES.has(e.code) || e.code === 'UNSUPPORTED') {
+          // A recorded placement may have a job already (a crash after the submit): the spec edited since cannot refuse it.
+          obj = (await adoptStarted(obj, key)) ?? obj;
+          if (obj.status?.providerJobId) return;
           await refuse(obj, e.code === 'UNSUPPORTED' ? 'Unschedulable' : 'Invalid', problems(e));
           return;
         }
