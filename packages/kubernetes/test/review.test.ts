@@ -8,6 +8,7 @@ import { type ComputeAdapter, createPolycloud, type Polycloud } from '@polycloud
 import { createMemoryComputeAdapter } from '@polycloud/core/testing';
 import { createRouter } from '@polycloud/router';
 import { PolycloudError, redact } from '@polycloud/core/spi';
+import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDataJobController, idempotencyKeyForUid } from '@polycloud/kubernetes';
 import { type Harness, NS, sleepCommand, startHarness, waitFor } from './controller-harness.js';
@@ -254,5 +255,16 @@ describe('review: a crash between submit and record, then a spec edit', { timeou
     await h.custom.deleteNamespacedCustomObject({ ...CRD, namespace: NS, name });
     await waitFor('the DataJob to be gone', () => h.get(name) === undefined);
     expect(h.server.get('jobs', NS, key)?.['spec']).toMatchObject({ suspend: true });
+  });
+});
+
+describe('review: controller options', () => {
+  const polycloud = { cluster: () => ({ id: 'lc' }) } as unknown as Polycloud;
+  it('a retry period not shorter than the renew deadline is refused (the holder would lapse before every renewal)', () => {
+    for (const leaderElection of [{ retryPeriodMs: 10_000 }, { renewDeadlineMs: 1_500, leaseDurationMs: 2_500, retryPeriodMs: 2_000 }]) {
+      expect(() => createDataJobController({ polycloud, cluster: 'lc', kubeConfig: new KubeConfig(), leaderElection })).toThrow(
+        expect.objectContaining({ code: 'INVALID_ARGUMENT', context: expect.objectContaining({ path: ['leaderElection', 'retryPeriodMs'] }) }),
+      );
+    }
   });
 });

@@ -49,7 +49,9 @@ export const LeaderElectionOptionsSchema = z
     /** How often the Lease is read and renewed or tried. Default 2 s. */
     retryPeriodMs: ms(600_000).default(2_000),
   })
-  .refine((o) => o.renewDeadlineMs < o.leaseDurationMs, { message: 'renewDeadlineMs must be shorter than leaseDurationMs', path: ['renewDeadlineMs'] });
+  .refine((o) => o.renewDeadlineMs < o.leaseDurationMs, { message: 'renewDeadlineMs must be shorter than leaseDurationMs', path: ['renewDeadlineMs'] })
+  // A holder that retries no sooner than its renew deadline lapses before every renewal (leadership flaps).
+  .refine((o) => o.retryPeriodMs < o.renewDeadlineMs, { message: 'retryPeriodMs must be shorter than renewDeadlineMs', path: ['retryPeriodMs'] });
 
 export const DataJobControllerOptionsSchema = z.strictObject({
   polycloud: z.custom<Polycloud>((v) => typeof v === 'object' && v !== null && typeof (v as Polycloud).cluster === 'function', {
