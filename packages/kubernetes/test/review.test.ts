@@ -11,6 +11,8 @@ import { PolycloudError, redact } from '@polycloud/core/spi';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDataJobController, idempotencyKeyForUid } from '@polycloud/kubernetes';
+import type { ControllerKubeApi, WatchEvent } from '../src/controller/kube-api.js';
+import { DataJobInformer } from '../src/controller/informer.js';
 import { type Harness, NS, sleepCommand, startHarness, waitFor } from './controller-harness.js';
 
 const CRD = { group: 'batch.mcp', version: 'v1', plural: 'datajobs' };
@@ -266,5 +268,38 @@ describe('review: controller options', () => {
         expect.objectContaining({ code: 'INVALID_ARGUMENT', context: expect.objectContaining({ path: ['leaderElection', 'retryPeriodMs'] }) }),
       );
     }
+  });
+});
+
+describe('review: informer', () => {
+  it('a watch that keeps answering an ERROR event other than 410 (an etcd timeout, 500) is relisted after a back-off, not in a tight loop', async () => {
+    let lists = 0;
+    const errors: string[] = [];
+    const api = {
+      listDataJobs: async () => {
+        lists++;
+        return { items: [], resourceVersion: '5' };
+      },
+      watchDataJobs: async (_ns: string | undefined, _rv: string, onEvent: (e: WatchEvent) => void) => {
+        setImmediate(() => onEvent({ type: 'ERROR', object: { kind: 'Status', code: 500, message: 'etcdserver: request timed out' } }));
+        return () => undefined;
+      },
+    } as unknown as ControllerKubeApi;
+    const informer = new DataJobInformer({
+      api,
+      namespace: 'ns',
+      onUpsert: () => {},
+      onDelete: () => {},
+      onError: (e) => errors.push(e.code),
+      retry: { baseDelayMs: 100, maxDelayMs: 400 },
+    });
+    informer.start();
+    await sleep(1_000);
+    informer.stop();
+    await informer.idle();
+    // Back-off 100, 200, 400, 400 … ms (with jitter): a few lists a second, not thousands.
+    expect(lists).toBeGreaterThanOrEqual(2);
+    expect(lists).toBeLessThanOrEqual(12);
+    expect(errors.length).toBeGreaterThanOrEqual(1);
   });
 });
