@@ -14,7 +14,7 @@ const configError = (message: string, path: (string | number)[]) =>
   new PolycloudError('CONFIG_INVALID', `kubernetes adapter: ${message}`, { retryable: false, context: { provider: 'kubernetes', path } });
 
 /** Every credential a kubeconfig holds, registered with core's redaction so no message can carry one. */
-function registerCredentials(kc: KubeConfig): void {
+export function registerCredentials(kc: KubeConfig): void {
   for (const u of kc.users) {
     const user = u as unknown as Record<string, unknown>;
     const secrets = [user['token'], user['password'], user['keyData'], user['certData']];

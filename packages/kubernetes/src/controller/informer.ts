@@ -123,8 +123,8 @@ export class DataJobInformer {
 
   async #watch(): Promise<void> {
     if (this.#stopped) return;
-    let ended!: (error: PolycloudError | 'gone' | undefined) => void;
-    const end = new Promise<PolycloudError | 'gone' | undefined>((resolve) => (ended = resolve));
+    let ended!: (error: PolycloudError | 'gone' | { failed: PolycloudError } | undefined) => void;
+    const end = new Promise<PolycloudError | 'gone' | { failed: PolycloudError } | undefined>((resolve) => (ended = resolve));
     this.#endWatch = () => ended(undefined);
     let events = 0;
     let over = false;
@@ -137,7 +137,8 @@ export class DataJobInformer {
         (event) => {
           if (over) return;
           events++;
-          if (this.#handle(event) === 'gone') ended('gone');
+          const outcome = this.#handle(event);
+          if (outcome !== undefined) ended(outcome);
         },
         (error) => ended(error),
       )
@@ -154,6 +155,11 @@ export class DataJobInformer {
     this.#stopWatch?.();
     this.#stopWatch = undefined;
     if (this.#stopped) return;
+    if (typeof outcome === 'object' && 'failed' in outcome) {
+      // An ERROR event other than 410 (etcd timeout, internal error): relisted after a back-off, as client-go's reflector does.
+      this.#retryLater(outcome.failed, true);
+      return;
+    }
     if (outcome === 'gone' || (outcome !== undefined && isGone(outcome))) {
       // Too old to resume: rebuild from a fresh list (no back-off: the server asked for it).
       this.#failures = 0;
@@ -172,13 +178,12 @@ export class DataJobInformer {
     } else this.#retryLater(undefined, false);
   }
 
-  #handle(event: WatchEvent): 'gone' | undefined {
+  #handle(event: WatchEvent): 'gone' | { failed: PolycloudError } | undefined {
     const object = event.object;
     if (event.type === 'ERROR') {
       const code = (object as { code?: unknown }).code;
       if (code === 410) return 'gone';
-      this.#o.onError?.(toPolycloudError(new Error(`watch error event (code ${String(code)})`), { operation: 'watch datajobs' }));
-      return 'gone';
+      return { failed: toPolycloudError(new Error(`watch error event (code ${String(code)})`), { operation: 'watch datajobs' }) };
     }
     const meta = (object as { metadata?: { resourceVersion?: string; uid?: string } }).metadata;
     if (meta?.resourceVersion) this.#resourceVersion = meta.resourceVersion;

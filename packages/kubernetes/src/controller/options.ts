@@ -1,6 +1,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Logger, Polycloud } from '@polycloud/core';
-import { parseWithSchema } from '@polycloud/core/spi';
+import { PolycloudError, parseWithSchema } from '@polycloud/core/spi';
+import { registerCredentials } from '../adapter/kubeconfig.js';
 import { z } from 'zod';
 
 const name = z
@@ -48,7 +49,9 @@ export const LeaderElectionOptionsSchema = z
     /** How often the Lease is read and renewed or tried. Default 2 s. */
     retryPeriodMs: ms(600_000).default(2_000),
   })
-  .refine((o) => o.renewDeadlineMs < o.leaseDurationMs, { message: 'renewDeadlineMs must be shorter than leaseDurationMs', path: ['renewDeadlineMs'] });
+  .refine((o) => o.renewDeadlineMs < o.leaseDurationMs, { message: 'renewDeadlineMs must be shorter than leaseDurationMs', path: ['renewDeadlineMs'] })
+  // A holder that retries no sooner than its renew deadline lapses before every renewal (leadership flaps).
+  .refine((o) => o.retryPeriodMs < o.renewDeadlineMs, { message: 'retryPeriodMs must be shorter than renewDeadlineMs', path: ['retryPeriodMs'] });
 
 export const DataJobControllerOptionsSchema = z.strictObject({
   polycloud: z.custom<Polycloud>((v) => typeof v === 'object' && v !== null && typeof (v as Polycloud).cluster === 'function', {
@@ -93,14 +96,33 @@ export function parseControllerOptions(options: unknown): ResolvedControllerOpti
   }) as ResolvedControllerOptions;
 }
 
-/** A KubeConfig from its source (a given instance is used as is). */
+/**
+ * A KubeConfig from its source (a given instance is used as is), every credential in it
+ * registered for redaction. A file that cannot be read or parsed is CONFIG_INVALID at
+ * `kubeConfig.…` without the loader's message (a YAML error quotes the lines around it,
+ * which may hold a token).
+ */
 export function resolveKubeConfig(source: ResolvedControllerOptions['kubeConfig']): KubeConfig {
-  if (source instanceof KubeConfig || typeof (source as KubeConfig).makeApiClient === 'function') return source as KubeConfig;
+  if (source instanceof KubeConfig || typeof (source as KubeConfig).makeApiClient === 'function') {
+    registerCredentials(source as KubeConfig);
+    return source as KubeConfig;
+  }
   const s = source as { file?: string; context?: string; inCluster?: boolean };
   const kc = new KubeConfig();
-  if (s.inCluster) kc.loadFromCluster();
-  else if (s.file) kc.loadFromFile(s.file);
-  else kc.loadFromDefault();
-  if (s.context) kc.setCurrentContext(s.context);
+  const path = s.inCluster ? ['kubeConfig', 'inCluster'] : s.file ? ['kubeConfig', 'file'] : ['kubeConfig'];
+  const configError = (message: string, at: string[]) =>
+    new PolycloudError('CONFIG_INVALID', `DataJob controller: ${message}`, { retryable: false, context: { provider: 'kubernetes', path: at } });
+  try {
+    if (s.inCluster) kc.loadFromCluster();
+    else if (s.file) kc.loadFromFile(s.file);
+    else kc.loadFromDefault();
+  } catch (e) {
+    throw configError(`the kubeconfig could not be read (${(e as { name?: string }).name ?? 'Error'}; is it a valid kubeconfig?)`, path);
+  }
+  registerCredentials(kc);
+  if (s.context) {
+    if (!kc.contexts.some((c) => c.name === s.context)) throw configError(`context ${s.context} is not in the kubeconfig`, ['kubeConfig', 'context']);
+    kc.setCurrentContext(s.context);
+  }
   return kc;
 }

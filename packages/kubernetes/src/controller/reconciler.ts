@@ -145,6 +145,17 @@ export function createReconciler(deps: ReconcilerDeps): (obj: DataJobObject) => 
     }
   }
 
+  /** The job of a DataJob placed but with no job id recorded, when it was started (found by its key on the binding): recorded. */
+  async function adoptStarted(obj: DataJobObject, key: string): Promise<DataJobObject | undefined> {
+    const status = obj.status ?? {};
+    if (!status.binding || status.providerJobId) return undefined;
+    const found = await cluster.adapter(status.binding).find(cluster.target(cluster.binding(status.binding)), key);
+    if (!found) return undefined;
+    const next = await writeStatus(obj, statusFromJob(status, found, obj.metadata.generation, new Date()));
+    await event(next, 'Normal', 'Adopted', `found existing job ${found.jobId} on binding ${status.binding} (idempotency key ${key})`);
+    return next;
+  }
+
   async function refuse(obj: DataJobObject, reason: 'Invalid' | 'Unschedulable' | 'Rejected', message: string): Promise<void> {
     const next = await writeStatus(obj, refusedStatus(obj.status ?? {}, reason, message, obj.metadata.generation, new Date()));
     await event(next, 'Warning', reason, message);
@@ -170,16 +181,22 @@ export function createReconciler(deps: ReconcilerDeps): (obj: DataJobObject) => 
     if (!hasFinalizer) obj = await setFinalizer(obj, true);
 
     // Validate: the spec as core reads it, and against this cluster's bindings (spec.cloud, sizes).
+    // Not once its job is started: a spec edited since cannot refuse (mark Failed, drop the finalizer of) a running job.
     let manifest = manifestOf(obj);
-    try {
-      cluster.eligibleBindings(parseDataJob(manifest));
-    } catch (raw) {
-      const e = toPolycloudError(raw);
-      if (INVALID_CODES.has(e.code) || e.code === 'UNSUPPORTED') {
-        await refuse(obj, e.code === 'UNSUPPORTED' ? 'Unschedulable' : 'Invalid', problems(e));
-        return;
+    if (!obj.status?.providerJobId) {
+      try {
+        cluster.eligibleBindings(parseDataJob(manifest));
+      } catch (raw) {
+        const e = toPolycloudError(raw);
+        if (INVALID_CODES.has(e.code) || e.code === 'UNSUPPORTED') {
+          // A recorded placement may have a job already (a crash after the submit): the spec edited since cannot refuse it.
+          obj = (await adoptStarted(obj, key)) ?? obj;
+          if (obj.status?.providerJobId) return;
+          await refuse(obj, e.code === 'UNSUPPORTED' ? 'Unschedulable' : 'Invalid', problems(e));
+          return;
+        }
+        throw e;
       }
-      throw e;
     }
 
     let status = obj.status ?? {};
@@ -229,12 +246,15 @@ export function createReconciler(deps: ReconcilerDeps): (obj: DataJobObject) => 
         }
         throw e;
       }
-      obj = await writeStatus(obj, statusFromJob(status, submitted.status, obj.metadata.generation, new Date()));
+      // Core's claim on the key may hold the job to an earlier placement (a binding that refused it before and has
+      // room now): the job is where core put it, and is polled and cancelled there.
+      const placed = submitted.binding === binding ? status : { ...status, binding: submitted.binding, cloud: cluster.binding(submitted.binding).cloud };
+      obj = await writeStatus(obj, statusFromJob(placed, submitted.status, obj.metadata.generation, new Date()));
       await event(
         obj,
         'Normal',
         submitted.existing ? 'Adopted' : 'Dispatched',
-        `${submitted.existing ? 'found existing' : 'started'} job ${submitted.jobId} on binding ${binding} (idempotency key ${key})`,
+        `${submitted.existing ? 'found existing' : 'started'} job ${submitted.jobId} on binding ${submitted.binding} (idempotency key ${key})`,
       );
     } else {
       const job = await cluster.status(handleOf(status, key, status.providerJobId));
