@@ -3,7 +3,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { idempotencyKeyForUid } from '@polycloud/kubernetes';
 import { type Harness, NS, sleepCommand, startHarness, waitFor } from './controller-harness.js';
-import { granted } from './rbac-grants.js';
+import { granted, rbacDocuments } from './rbac-grants.js';
 
 // The original design's DataJob (origin/004, §三.2), verbatim.
 const ORIGINAL_DATAJOB = `
@@ -304,6 +304,25 @@ describe('DataJob controller against the fake API server (client-node 1.4.0, loc
       } finally {
         clearInterval(sampler);
         await Promise.all([a.controller.stop(), b.controller.stop()]);
+      }
+    });
+
+    it('takes its Lease in its own namespace (POD_NAMESPACE) when none is configured, where the shipped RBAC grants leases', async () => {
+      const before = process.env['POD_NAMESPACE'];
+      process.env['POD_NAMESPACE'] = 'polycloud';
+      const own = h.controller('own-namespace');
+      try {
+        await own.controller.start();
+        await waitFor('its Lease in namespace polycloud', () => h.server.get('leases', 'polycloud', 'polycloud-datajob-controller'));
+        expect(h.server.get('leases', 'polycloud', 'polycloud-datajob-controller')!['spec'].holderIdentity).toBe('own-namespace');
+        const leaseRole = rbacDocuments().find(
+          (d) => d['kind'] === 'Role' && (d['rules'] as { resources: string[] }[]).some((r) => r.resources.includes('leases')),
+        ) as { metadata: { namespace: string } } | undefined;
+        expect(leaseRole?.metadata.namespace).toBe('polycloud');
+      } finally {
+        if (before === undefined) delete process.env['POD_NAMESPACE'];
+        else process.env['POD_NAMESPACE'] = before;
+        await own.controller.stop();
       }
     });
   });

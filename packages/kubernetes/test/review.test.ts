@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-explicit-any -- API objects are read as loose JSON in assertions */
+ 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { LogicalClusterClient } from '@polycloud/core';
@@ -42,6 +43,18 @@ function newer(a: DataJobObject, b: DataJobObject): boolean {
   return true;
 }
 
+/** Where this process runs when in a pod: `POD_NAMESPACE` (downward API), else the service account's namespace file. */
+const SERVICE_ACCOUNT_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
+function ownNamespace(): string | undefined {
+  const fromEnv = process.env['POD_NAMESPACE']?.trim();
+  if (fromEnv) return fromEnv;
+  try {
+    return readFileSync(SERVICE_ACCOUNT_NAMESPACE_FILE, 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The DataJob controller: watches `batch.mcp/v1` DataJob resources and dispatches
  * each through one LogicalCluster of `polycloud` (`spec.cloud` pins a binding or
@@ -83,7 +96,7 @@ export function createDataJobController(options: DataJobControllerOptions): Data
   const elector = o.leaderElection.enabled
     ? new LeaderElector({
         api,
-        namespace: o.leaderElection.namespace ?? namespaces[0] ?? 'default',
+        namespace: o.leaderElection.namespace ?? ownNamespace() ?? namespaces[0] ?? 'default',
         name: o.leaderElection.name,
         identity,
         leaseDurationMs: o.leaderElection.leaseDurationMs,

@@ -38,7 +38,7 @@ export const LeaderElectionOptionsSchema = z
     /** Off: this replica dispatches without a Lease (one replica only!). Default on. */
     enabled: z.boolean().default(true),
     name: name.default('polycloud-datajob-controller'),
-    /** Default: the first watched namespace, else `default`. */
+    /** Default: the controller's own namespace in a pod (`POD_NAMESPACE`, else its service account's), else the first watched namespace, else `default`. */
     namespace: namespace.optional(),
     /** Default: `<hostname>-<pid>-<random>`. */
     identity: z.string().min(1).max(253).optional(),
