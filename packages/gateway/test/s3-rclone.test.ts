@@ -91,7 +91,9 @@ async function listLb(): Promise<string[]> {
   return (r.Contents ?? []).map((o) => `${o.Key}:${o.Size}`);
 }
 
-describe.skipIf(!haveRclone)('rclone and the AWS SDK through the gateway, over s3rver + Azurite (skipped: /usr/bin/rclone is not installed)', () => {
+const needsRclone = (title: string) => (haveRclone ? title : `${title} (skipped: ${RCLONE} is not installed; .ci/run installs Debian's rclone)`);
+
+describe.skipIf(!haveRclone)(needsRclone('rclone and the AWS SDK through the gateway, over s3rver + Azurite'), () => {
   beforeAll(async () => {
     t = await startTwoClouds({ config: { limits: { maxBodyBytes: LIMIT } } });
     work = await mkdtemp(join(tmpdir(), 'pc-gw-rclone-'));
@@ -152,7 +154,7 @@ describe.skipIf(!haveRclone)('rclone and the AWS SDK through the gateway, over s
 
   // The memory bound is for the gateway as deployed (built packages); from sources, a TypeScript loader adds ~60 MiB.
   it.skipIf(!built)(
-    `a ${BIG_MIB} MiB file: rclone multipart upload through the gateway with its peak RSS under 256 MiB, read back intact (skipped when the packages are not built: run npm run build)`,
+    `a ${BIG_MIB} MiB file: rclone multipart upload through the gateway with its peak RSS under 256 MiB, read back intact${built ? '' : ' (skipped: the packages are not built, or dist/ is older than src/ — run npm run build; the bound is for the built gateway)'}`,
     async () => {
       const dir = join(work, 'big');
       await import('node:fs/promises').then((fs) => fs.mkdir(dir, { recursive: true }));
@@ -300,7 +302,7 @@ describe.skipIf(!haveRclone)('rclone and the AWS SDK through the gateway, over s
   }, 300_000);
 });
 
-describe.skipIf(!haveRclone)('a hung primary (skipped: /usr/bin/rclone is not installed)', () => {
+describe.skipIf(!haveRclone)(needsRclone('a hung primary'), () => {
   let hung: TwoClouds;
   let hungAzure: StorageAdapter;
 
