@@ -177,6 +177,38 @@ export function authenticate(input: AuthInput): Authenticated {
   return { principal: anonymous, payload: { kind: 'unsigned' } };
 }
 
+/** The secret and principal of an access key; `InvalidAccessKeyId` when the configuration has no such key. */
+function keyOf(credentials: CredentialStore, accessKeyId: string): { secret: string; principal: Principal } {
+  const secret = credentials.secretFor(accessKeyId);
+  const principal = credentials.principalFor(accessKeyId);
+  if (secret === undefined || !principal)
+    throw new S3Error('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', 403, { AWSAccessKeyId: accessKeyId });
+  return { secret, principal };
+}
+
+/** Signs the canonical request with the key's secret and compares in constant time; `SignatureDoesNotMatch` when they differ. */
+function checkSignature(
+  secret: string,
+  credential: Credential,
+  amzDate: string,
+  canonical: string,
+  signature: string,
+): { key: Buffer; scope: string; expected: string } {
+  const scope = `${credential.date}/${credential.region}/${credential.service}/aws4_request`;
+  const key = signingKey(secret, credential.date, credential.region, credential.service);
+  const expected = createHmac('sha256', key)
+    .update(stringToSign(amzDate, scope, canonical))
+    .digest('hex');
+  if (!sameSignature(expected, signature.toLowerCase()))
+    throw new S3Error(
+      'SignatureDoesNotMatch',
+      'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
+      403,
+      { AWSAccessKeyId: credential.accessKeyId },
+    );
+  return { key, scope, expected };
+}
+
 function headerAuth(input: AuthInput, authorization: string): Authenticated {
   const { req, credentials, config, now } = input;
   const malformed = (why: string) => new S3Error('AuthorizationHeaderMalformed', `The authorization header is malformed; ${why}`);
@@ -216,27 +248,9 @@ function headerAuth(input: AuthInput, authorization: string): Authenticated {
   if (!payloadHash) throw new S3Error('InvalidRequest', 'Missing required header for this request: x-amz-content-sha256');
   const payload = payloadMode(payloadHash);
 
-  const secret = credentials.secretFor(credential.accessKeyId);
-  const principal = credentials.principalFor(credential.accessKeyId);
-  if (secret === undefined || !principal)
-    throw new S3Error('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', 403, {
-      AWSAccessKeyId: credential.accessKeyId,
-    });
-  const scope = `${credential.date}/${credential.region}/${credential.service}/aws4_request`;
-  const key = signingKey(secret, credential.date, credential.region, credential.service);
+  const { secret, principal } = keyOf(credentials, credential.accessKeyId);
   const canonical = canonicalRequest(req, input.rawPath, canonicalQuery(input.query), signedHeaders, payloadHash);
-  const expected = createHmac('sha256', key)
-    .update(stringToSign(dateForSigning, scope, canonical))
-    .digest('hex');
-  if (!sameSignature(expected, signature.toLowerCase()))
-    throw new S3Error(
-      'SignatureDoesNotMatch',
-      'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
-      403,
-      {
-        AWSAccessKeyId: credential.accessKeyId,
-      },
-    );
+  const { key, scope, expected } = checkSignature(secret, credential, dateForSigning, canonical, signature);
   if (payload.kind === 'chunked-signed') payload.chain = { signingKey: key, amzDate: dateForSigning, scope, seedSignature: expected };
   return { principal, payload };
 }
@@ -286,28 +300,10 @@ function queryAuth(input: AuthInput): Authenticated {
   const signedHeaders = signedField.split(';');
   if (!signedHeaders.includes('host')) throw bad('X-Amz-SignedHeaders must include host');
 
-  const secret = credentials.secretFor(credential.accessKeyId);
-  const principal = credentials.principalFor(credential.accessKeyId);
-  if (secret === undefined || !principal)
-    throw new S3Error('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', 403, {
-      AWSAccessKeyId: credential.accessKeyId,
-    });
+  const { secret, principal } = keyOf(credentials, credential.accessKeyId);
   const payloadHash = get('X-Amz-Content-Sha256') ?? UNSIGNED_PAYLOAD;
-  const scope = `${credential.date}/${credential.region}/${credential.service}/aws4_request`;
-  const key = signingKey(secret, credential.date, credential.region, credential.service);
   const canonical = canonicalRequest(req, input.rawPath, canonicalQuery(query, 'X-Amz-Signature'), signedHeaders, payloadHash);
-  const expected = createHmac('sha256', key)
-    .update(stringToSign(amzDate, scope, canonical))
-    .digest('hex');
-  if (!sameSignature(expected, signature.toLowerCase()))
-    throw new S3Error(
-      'SignatureDoesNotMatch',
-      'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
-      403,
-      {
-        AWSAccessKeyId: credential.accessKeyId,
-      },
-    );
+  checkSignature(secret, credential, amzDate, canonical, signature);
   const payload = payloadMode(payloadHash);
   if (payload.kind !== 'unsigned' && payload.kind !== 'sha256') throw bad('a presigned URL cannot carry a streaming payload');
   return { principal, payload };
