@@ -1,12 +1,13 @@
 import { stringify } from 'yaml';
 
 /** A kubeconfig as `KubeConfig.loadFromOptions` (@kubernetes/client-node) takes it. */
-export interface FakeKubeconfig {
+// A type alias, not an interface: it is then assignable to the adapter's `kubeconfig` option (an object with an index signature).
+export type FakeKubeconfig = {
   clusters: { name: string; server: string; skipTLSVerify: boolean }[];
   users: { name: string; token?: string }[];
   contexts: { name: string; cluster: string; user: string; namespace: string }[];
   currentContext: string;
-}
+};
 
 export function kubeconfigObject(server: string, token: string | undefined, namespace: string): FakeKubeconfig {
   return {
