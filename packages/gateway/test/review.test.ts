@@ -271,7 +271,7 @@ describe('uploads: long while bytes come, cut when they stop', () => {
       expect(((await (r as Response).json()) as Problem).code).toBe('TIMEOUT');
       await expect(polycloud.bucket('lb').head('stalled')).rejects.toMatchObject({ code: 'NOT_FOUND' });
     } finally {
-      server.closeAllConnections();
+      (server as import('node:http').Server).closeAllConnections();
       await new Promise((r) => server.close(r));
       await polycloud.close();
     }
@@ -455,7 +455,7 @@ describe('a body that stalls before the facade reads it', () => {
       expect(await first).toBe(201);
       expect([408, 0]).toContain(await second);
     } finally {
-      server.closeAllConnections();
+      (server as import('node:http').Server).closeAllConnections();
       await new Promise((r) => server.close(r));
       await polycloud.close();
     }

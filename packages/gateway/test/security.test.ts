@@ -18,7 +18,7 @@ const seen: string[] = [];
 async function call(url: string, init: RequestInit = {}): Promise<{ status: number; body: string; headers: Headers }> {
   const res = await fetch(url, init);
   const body = await res.text();
-  seen.push(body, ...[...res.headers].map(([k, v]) => `${k}: ${v}`));
+  seen.push(body, ...Array.from(res.headers as unknown as Iterable<[string, string]>, ([k, v]) => `${k}: ${v}`));
   return { status: res.status, body, headers: res.headers };
 }
 const problemOf = (r: { body: string; headers: Headers }) => {

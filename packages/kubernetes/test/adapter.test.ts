@@ -49,8 +49,8 @@ describe('kubernetes adapter: the Job it creates', () => {
     const adapter = createKubernetesComputeAdapter({ kubeconfig: server.kubeconfig() });
     const submitted = await adapter.submit(target, request('data-cleaning-0123456789abcdef'));
     expect(submitted).toMatchObject({ jobId: 'data-cleaning-0123456789abcdef', idempotencyKey: 'data-cleaning-0123456789abcdef', state: 'PENDING' });
-    const job = server.get('jobs', NS, 'data-cleaning-0123456789abcdef')! as Record<string, never>;
-    const spec = job['spec'] as { backoffLimit: number; activeDeadlineSeconds: number; template: { spec: Record<string, unknown> } };
+    const job = server.get('jobs', NS, 'data-cleaning-0123456789abcdef')! as Record<string, unknown>;
+    const spec = job['spec'] as unknown as { backoffLimit: number; activeDeadlineSeconds: number; template: { spec: Record<string, unknown> } };
     expect([spec.backoffLimit, spec.activeDeadlineSeconds, spec.template.spec['restartPolicy']]).toEqual([2, 900, 'Never']);
     expect(spec.template.spec['containers']).toEqual([
       {
@@ -65,7 +65,7 @@ describe('kubernetes adapter: the Job it creates', () => {
         resources: { requests: { cpu: '500m', memory: '4096Mi' }, limits: { cpu: '500m', memory: '4096Mi' } },
       },
     ]);
-    const meta = (job as { metadata: { labels: Record<string, string>; annotations: Record<string, string>; namespace: string } }).metadata;
+    const meta = (job as unknown as { metadata: { labels: Record<string, string>; annotations: Record<string, string>; namespace: string } }).metadata;
     expect(meta.namespace).toBe(NS);
     expect(meta.labels).toEqual({
       'app.kubernetes.io/managed-by': 'polycloud',
@@ -90,7 +90,7 @@ describe('kubernetes adapter: the Job it creates', () => {
       { physicalId: 'Prod Cluster', options: { namespace: 'team-a', service_account_name: 'runner', node_selector: { pool: 'batch' } } },
       request('ns-opt'),
     );
-    const pod = (server.get('jobs', 'team-a', 'ns-opt') as { spec: { template: { spec: Record<string, unknown> } } }).spec.template.spec;
+    const pod = (server.get('jobs', 'team-a', 'ns-opt') as unknown as { spec: { template: { spec: Record<string, unknown> } } }).spec.template.spec;
     expect([pod['serviceAccountName'], pod['nodeSelector']]).toEqual(['runner', { pool: 'batch' }]);
     expect(await codeOf(adapter.submit({ physicalId: 'Prod Cluster', options: {} }, request('ns-none')))).toMatchObject({
       code: 'CONFIG_INVALID',
@@ -128,7 +128,7 @@ describe('kubernetes adapter: lifecycle', () => {
     await vi.waitFor(() => expect(server.list('pods', NS)).toHaveLength(1), { timeout: 10_000 });
     await adapter.cancel(target, 'c-run');
     expect((await adapter.status(target, 'c-run')).state).toBe('CANCELLED');
-    expect((server.get('jobs', NS, 'c-run') as { spec: { suspend: boolean } }).spec.suspend).toBe(true);
+    expect((server.get('jobs', NS, 'c-run') as unknown as { spec: { suspend: boolean } }).spec.suspend).toBe(true);
     expect(server.list('pods', NS)).toEqual([]);
     expect(server.requests.filter((r) => r.method === 'PATCH').map((r) => r.contentType)).toEqual(['application/merge-patch+json']);
     await adapter.submit(target, request('c-done'));

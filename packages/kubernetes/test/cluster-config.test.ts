@@ -40,7 +40,9 @@ resources:
       const cluster = polycloud.cluster('lc-k8s');
       const pinned = await cluster.submit(ORIGINAL_DATAJOB_YAML);
       expect(pinned.binding).toBe('CLOUD_A');
-      const created = a.get('jobs', 'batch', pinned.jobId) as { spec: { template: { spec: { containers: { image: string; resources: unknown }[] } } } };
+      const created = a.get('jobs', 'batch', pinned.jobId) as unknown as {
+        spec: { template: { spec: { containers: { image: string; resources: unknown }[] } } };
+      };
       expect(created.spec.template.spec.containers[0]).toMatchObject({ image: 'data-processor:v1', resources: { requests: { cpu: '2', memory: '4096Mi' } } });
       a.finishJob('batch', pinned.jobId, { exitCode: 0 });
       expect(await cluster.wait(pinned, { pollIntervalMs: 20, timeoutMs: 20_000 })).toMatchObject({ state: 'SUCCEEDED', exitCode: 0 });

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
-import { type ComputeAdapter, createLocalComputeAdapter, createPolycloud, type Logger, type Polycloud } from '@polycloud/core';
+import { createLocalComputeAdapter, createPolycloud, type Logger, type Polycloud } from '@polycloud/core';
+import type { ComputeAdapter } from '@polycloud/core/spi';
 import { createRouter } from '@polycloud/router';
 import { createDataJobController, createKubernetesComputeAdapter, type DataJobController, type DataJobControllerOptions } from '@polycloud/kubernetes';
 import { type FakeKubernetesApiServer, startFakeKubernetesApiServer } from '@polycloud/kubernetes/testing';
@@ -108,7 +109,6 @@ export async function startHarness(): Promise<Harness> {
         rec.cancels.push(id);
         return a.cancel(t, id, o);
       },
-      ...(a.logs ? { logs: a.logs.bind(a) } : {}),
     } as ComputeAdapter;
   };
 

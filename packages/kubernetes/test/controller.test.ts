@@ -300,7 +300,7 @@ describe('DataJob controller against the fake API server (client-node 1.4.0, loc
         expect(both).toBe(0);
         const lease = h.server.get('leases', NS, 'polycloud-datajob-controller')!;
         expect(lease['spec']).toMatchObject({ holderIdentity: otherLabel, leaseDurationSeconds: 3 });
-        expect(lease['spec'].leaseTransitions).toBeGreaterThanOrEqual(1);
+        expect((lease['spec'] as { leaseTransitions: number }).leaseTransitions).toBeGreaterThanOrEqual(1);
       } finally {
         clearInterval(sampler);
         await Promise.all([a.controller.stop(), b.controller.stop()]);
@@ -314,7 +314,9 @@ describe('DataJob controller against the fake API server (client-node 1.4.0, loc
       try {
         await own.controller.start();
         await waitFor('its Lease in namespace polycloud', () => h.server.get('leases', 'polycloud', 'polycloud-datajob-controller'));
-        expect(h.server.get('leases', 'polycloud', 'polycloud-datajob-controller')!['spec'].holderIdentity).toBe('own-namespace');
+        expect((h.server.get('leases', 'polycloud', 'polycloud-datajob-controller')!['spec'] as { holderIdentity: string }).holderIdentity).toBe(
+          'own-namespace',
+        );
         const leaseRole = rbacDocuments().find(
           (d) => d['kind'] === 'Role' && (d['rules'] as { resources: string[] }[]).some((r) => r.resources.includes('leases')),
         ) as { metadata: { namespace: string } } | undefined;

@@ -101,7 +101,7 @@ describe('fake Kubernetes API server, driven by @kubernetes/client-node', () => 
     await k.custom.createNamespacedCustomObject({ ...DJ, body: dataJob('norv') });
     const s = await statusOf(k.custom.replaceNamespacedCustomObject({ ...DJ, name: 'norv', body: dataJob('norv') }));
     expect([s.code, s.reason, s.details?.causes?.[0]?.field]).toEqual([422, 'Invalid', 'metadata.resourceVersion']);
-    server.invalidRequests.length = 0;
+    (server.invalidRequests as unknown[]).length = 0;
   });
 
   it('status subresource: a write to the main resource ignores status, a write to /status ignores everything else; generation bumps on spec change only ([conventions] Spec and Status; [crd] Status subresource)', async () => {
@@ -263,7 +263,7 @@ describe('fake Kubernetes API server, driven by @kubernetes/client-node', () => 
     expect((await statusOf(getDataJob('fin'))).code).toBe(404);
     await until(() => w.events.some((e) => e.type === 'DELETED'), 'the DELETED event');
     expect(w.events.map((e) => e.type)).toEqual(['MODIFIED', 'MODIFIED', 'DELETED']);
-    server.invalidRequests.length = 0; // the refused finalizer above was this test's own doing
+    (server.invalidRequests as unknown[]).length = 0; // the refused finalizer above was this test's own doing
     w.stop();
   });
 
@@ -309,7 +309,7 @@ describe('fake Kubernetes API server, driven by @kubernetes/client-node', () => 
       ['Lease', 'l'],
       ['Job', 'lbl'],
     ]);
-    server.invalidRequests.length = 0;
+    (server.invalidRequests as unknown[]).length = 0;
   });
 
   it("DataJobs are validated against the CRD's own schema (422 with the field path), and unknown fields are pruned with a warning ([crd] Validation, Field pruning)", async () => {
@@ -317,7 +317,7 @@ describe('fake Kubernetes API server, driven by @kubernetes/client-node', () => 
     expect(s.code).toBe(422);
     expect(s.details?.causes?.map((c) => c.field)).toEqual(['spec.resources.cpu', 'spec.retries']);
     expect(s.message).toContain('spec.retries: Invalid value: 12: spec.retries in body should be less than or equal to 9');
-    server.invalidRequests.length = 0;
+    (server.invalidRequests as unknown[]).length = 0;
     const ok = (await k.custom.createNamespacedCustomObject({ ...DJ, body: dataJob('djextra', { imagePullPolicy: 'Always' }) })) as Obj;
     expect(ok.spec?.['imagePullPolicy']).toBeUndefined();
     expect(server.warnings).toEqual(['unknown field "spec.imagePullPolicy"']);
@@ -326,7 +326,7 @@ describe('fake Kubernetes API server, driven by @kubernetes/client-node', () => 
   it("built-in kinds: unknown fields are dropped with a warning, as with the server's default field validation (Warn) ([concepts] Field validation)", async () => {
     // client-node serializes through its typed models, which drop unknown fields before sending: a raw request shows the server side.
     const body = { ...job('typo'), extra: 1 } as Record<string, unknown> & ReturnType<typeof job>;
-    (body.spec as Record<string, unknown>)['activeDeadline'] = 5;
+    (body.spec as unknown as Record<string, unknown>)['activeDeadline'] = 5;
     (body.spec!.template.spec!.containers[0] as unknown as Record<string, unknown>)['imagePullPolicyy'] = 'Always';
     const raw = await fetch(`${server.url}/apis/batch/v1/namespaces/default/jobs`, {
       method: 'POST',
@@ -335,7 +335,7 @@ describe('fake Kubernetes API server, driven by @kubernetes/client-node', () => 
     });
     expect(raw.status).toBe(201);
     expect(raw.headers.get('warning')).toContain('299 - "unknown field \\"spec.activeDeadline\\""');
-    const stored = server.get('jobs', NS, 'typo') as Record<string, unknown> & {
+    const stored = server.get('jobs', NS, 'typo') as unknown as Record<string, unknown> & {
       spec: Record<string, unknown> & { template: { spec: { containers: Record<string, unknown>[] } } };
     };
     expect([stored['extra'], stored.spec['activeDeadline'], stored.spec.template.spec.containers[0]!['imagePullPolicyy']]).toEqual([
@@ -413,7 +413,7 @@ describe('fake Kubernetes API server, driven by @kubernetes/client-node', () => 
     expect((await statusOf(k.batch.readNamespacedJob({ namespace: NS, name: 'del' }))).code).toBe(404);
     expect(server.list('pods', NS)).toEqual([]);
     expect(server.invalidRequests.map((r) => r.kind)).toEqual(['DeleteOptions']);
-    server.invalidRequests.length = 0;
+    (server.invalidRequests as unknown[]).length = 0;
   });
 
   it("a Job's pod template is immutable: an update that changes it → 422 field is immutable (batch/v1 Job validation)", async () => {
@@ -427,7 +427,7 @@ describe('fake Kubernetes API server, driven by @kubernetes/client-node', () => 
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
     );
     expect(suspended.spec?.suspend).toBe(true);
-    server.invalidRequests.length = 0;
+    (server.invalidRequests as unknown[]).length = 0;
   });
 
   it('with `namespaces`, a create in a namespace that does not exist → 404 namespaces "x" not found (as on a real cluster)', async () => {

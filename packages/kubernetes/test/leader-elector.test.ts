@@ -16,19 +16,19 @@ function leaseServer() {
     };
     c.api = {
       readLease: async () => (check(), lease && structuredClone(lease)),
-      createLease: async (_ns, body) => {
+      createLease: async (_ns: string, body: V1Lease) => {
         check();
         if (lease) throw new PolycloudError('CONFLICT', 'exists', { retryable: true });
         lease = { ...structuredClone(body), metadata: { ...body.metadata, resourceVersion: String(++rv) } };
         return structuredClone(lease);
       },
-      replaceLease: async (_ns, _name, body) => {
+      replaceLease: async (_ns: string, _name: string, body: V1Lease) => {
         check();
         if (!lease || body.metadata?.resourceVersion !== lease.metadata?.resourceVersion) throw new PolycloudError('CONFLICT', 'stale', { retryable: true });
         lease = { ...structuredClone(body), metadata: { ...body.metadata, resourceVersion: String(++rv) } };
         return structuredClone(lease);
       },
-    } as ControllerKubeApi;
+    } as unknown as ControllerKubeApi;
     return c;
   };
   return { client, get: () => lease };

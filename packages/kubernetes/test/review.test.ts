@@ -1,10 +1,10 @@
- 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { inspect } from 'node:util';
-import { type ComputeAdapter, createPolycloud, type Polycloud } from '@polycloud/core';
+import { createPolycloud, type Polycloud } from '@polycloud/core';
+import type { ComputeAdapter } from '@polycloud/core/spi';
 import { createMemoryComputeAdapter } from '@polycloud/core/testing';
 import { createRouter } from '@polycloud/router';
 import { PolycloudError, redact } from '@polycloud/core/spi';
