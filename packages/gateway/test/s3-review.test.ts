@@ -1,11 +1,20 @@
 /**
  * Regressions of the S3 endpoint's security review: each test failed before its fix.
  */
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateMultipartUploadCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SECRET } from './helpers.js';
-import { type S3Fixture, smithySigner, startS3Gateway } from './s3-helpers.js';
+import { createCredentialStore } from '../src/auth.js';
+import { resolveGatewayConfig } from '../src/config.js';
+import { createRateLimiter } from '../src/limits.js';
+import { createS3Handler } from '../src/s3/index.js';
+import { memoryPolycloud, SECRET } from './helpers.js';
+import { S3_CONFIG, type S3Fixture, smithySigner, startS3Gateway } from './s3-helpers.js';
 
 let f: S3Fixture;
 
@@ -51,4 +60,79 @@ describe('x-amz-* headers must be signed', () => {
     expect(codeOf(text)).toBe('AccessDenied');
     expect(await f.polycloud.bucket('lb').exists('header-dst.txt')).toBe(false);
   }, 30_000);
+});
+
+describe('a stalled request body', () => {
+  let server: Server;
+  let base: string;
+  let staging: string;
+  const polycloud = memoryPolycloud();
+  beforeAll(async () => {
+    staging = await mkdtemp(join(tmpdir(), 'pc-gw-s3-review-'));
+    const config = resolveGatewayConfig(S3_CONFIG);
+    const handler = createS3Handler({
+      polycloud,
+      config,
+      credentials: createCredentialStore(config),
+      rateLimit: createRateLimiter(config.limits),
+      stagingDir: staging,
+      bodyIdleTimeoutMs: 500,
+    });
+    server = createServer({ requestTimeout: 0 }, (req, res) => void handler(req, res));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    server?.closeAllConnections();
+    await new Promise((r) => server?.close(r));
+    await polycloud.close();
+    await rm(staging, { recursive: true, force: true });
+  });
+
+  /** Sends a signed request declaring 100 bytes, writes 10, then stalls; resolves with the answer. */
+  async function stall(method: string, path: string, query: Record<string, string>): Promise<{ status: number; text: string }> {
+    const host = new URL(base).host;
+    const signed = await smithySigner('admin-key', SECRET).sign({
+      method,
+      protocol: 'http:',
+      hostname: '127.0.0.1',
+      port: Number(host.split(':')[1]),
+      path,
+      query,
+      headers: { host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', 'content-length': '100' },
+    });
+    const qs = new URLSearchParams(query).toString();
+    return new Promise((resolve, reject) => {
+      const req = request(`${base}${path}?${qs}`, { method, headers: signed.headers as Record<string, string> }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      });
+      req.on('error', reject);
+      req.write(Buffer.alloc(10, 1));
+    });
+  }
+
+  it('UploadPart whose body stops arriving → 400 RequestTimeout, no staged part left', async () => {
+    const s3 = new S3Client({
+      endpoint: base,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'admin-key', secretAccessKey: SECRET },
+      maxAttempts: 1,
+    });
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'lb', Key: 'stalled.bin' }));
+    s3.destroy();
+    const res = await stall('PUT', '/lb/stalled.bin', { partNumber: '1', uploadId: UploadId! });
+    expect(res.status).toBe(400);
+    expect(codeOf(res.text)).toBe('RequestTimeout');
+    expect((await readdir(join(staging, UploadId!))).filter((n) => n.startsWith('part-'))).toEqual([]);
+  }, 20_000);
+
+  it('DeleteObjects whose XML body stops arriving → 400 RequestTimeout', async () => {
+    const res = await stall('POST', '/lb', { delete: '' });
+    expect(res.status).toBe(400);
+    expect(codeOf(res.text)).toBe('RequestTimeout');
+  }, 20_000);
 });
