@@ -19,8 +19,9 @@ import { S3_CONFIG, type S3Fixture, smithySigner, startS3Gateway } from './s3-he
 let f: S3Fixture;
 
 beforeAll(async () => {
-  f = await startS3Gateway();
+  f = await startS3Gateway({ ...S3_CONFIG, anonymous: { buckets: ['lb-us'], actions: ['read'] } });
   await f.polycloud.bucket('lb-us').put('secret.txt', 'top secret');
+  await f.polycloud.bucket('lb-us').put('upload.txt', '<script>alert(document.cookie)</script>');
 });
 afterAll(async () => {
   await f?.stop();
@@ -135,4 +136,36 @@ describe('a stalled request body', () => {
     expect(res.status).toBe(400);
     expect(codeOf(res.text)).toBe('RequestTimeout');
   }, 20_000);
+});
+
+describe('GetObject response-* overrides', () => {
+  it('an anonymous GET cannot set response headers (no text/html on an uploaded object) → 400 InvalidRequest', async () => {
+    const res = await fetch(`${f.url}/lb-us/upload.txt?response-content-type=text%2Fhtml`);
+    const text = await res.text();
+    expect(res.status).toBe(400);
+    expect(codeOf(text)).toBe('InvalidRequest');
+    expect(res.headers.get('content-type')).not.toBe('text/html');
+    const plain = await fetch(`${f.url}/lb-us/upload.txt`);
+    expect(plain.status).toBe(200);
+    await plain.text();
+  }, 30_000);
+
+  it('a response-* value with a control character → 400 InvalidArgument (not a retryable 500)', async () => {
+    const host = new URL(f.url).host;
+    const signed = await smithySigner('admin-key', SECRET).sign({
+      method: 'GET',
+      protocol: 'http:',
+      hostname: host.split(':')[0]!,
+      port: Number(host.split(':')[1]),
+      path: '/lb-us/upload.txt',
+      query: { 'response-content-disposition': 'inline\r\nx-injected: 1' },
+      headers: { host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
+    });
+    const qs = new URLSearchParams({ 'response-content-disposition': 'inline\r\nx-injected: 1' }).toString().replace(/\+/g, '%20');
+    const res = await fetch(`${f.url}/lb-us/upload.txt?${qs}`, { headers: signed.headers as Record<string, string> });
+    const text = await res.text();
+    expect(res.status).toBe(400);
+    expect(codeOf(text)).toBe('InvalidArgument');
+    expect(res.headers.get('x-injected')).toBeNull();
+  }, 30_000);
 });

@@ -330,6 +330,14 @@ export function createS3Handler(deps: S3HandlerDeps): (req: IncomingMessage, res
     const { req, res, query } = ctx;
     allow(ctx, ctx.bucket, 'read');
     const bucket = logical(ctx.bucket);
+    // As S3: response-* overrides are for signed requests only (else anyone could serve a stored object as text/html
+    // from the gateway's origin), and a value that cannot be a header is the client's error, not a 500.
+    for (const [name, value] of query) {
+      if (!name.startsWith('response-')) continue;
+      if (ctx.principal.kind === 'anonymous')
+        throw new S3Error('InvalidRequest', 'Request specific response headers cannot be used for anonymous GET requests.');
+      if (!/^[\t\x20-\x7e]*$/.test(value)) throw new S3Error('InvalidArgument', `${name} must be printable ASCII`);
+    }
     const range = headOnly ? undefined : parseRange(req.headers['range']);
     let start: number | undefined;
     let end: number | undefined;
