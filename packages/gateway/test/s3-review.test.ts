@@ -9,7 +9,10 @@ import { join } from 'node:path';
 import { CreateMultipartUploadCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Readable } from 'node:stream';
 import { createCredentialStore } from '../src/auth.js';
+import { ChunkedDecoder } from '../src/s3/body.js';
+import { S3Error } from '../src/s3/errors.js';
 import { resolveGatewayConfig } from '../src/config.js';
 import { createRateLimiter } from '../src/limits.js';
 import { createS3Handler } from '../src/s3/index.js';
@@ -167,5 +170,27 @@ describe('GetObject response-* overrides', () => {
     expect(res.status).toBe(400);
     expect(codeOf(text)).toBe('InvalidArgument');
     expect(res.headers.get('x-injected')).toBeNull();
+  }, 30_000);
+});
+
+describe('aws-chunked trailer', () => {
+  it('an endless trailer is refused, not collected in memory', async () => {
+    const lines = function* () {
+      yield Buffer.from('5\r\nhello\r\n0\r\n');
+      const line = Buffer.from(`x-filler:${'a'.repeat(1000)}\r\n`);
+      for (let i = 0; i < 20_000; i++) yield line; // 20 MB of trailer lines, more than any real trailer
+      yield Buffer.from('\r\n');
+    };
+    const decoder = new ChunkedDecoder({ trailer: true, maxChunkBytes: 1 << 20 });
+    const error = await (async () => {
+      try {
+        for await (const c of Readable.from(lines()).pipe(decoder)) void c;
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(S3Error);
+    expect((error as S3Error).status).toBe(400);
   }, 30_000);
 });
