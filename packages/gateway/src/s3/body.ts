@@ -153,6 +153,9 @@ export interface ChunkedOptions {
   maxChunkBytes: number;
 }
 
+/** Largest trailer (all its lines) of an aws-chunked body. */
+const MAX_TRAILER_BYTES = 16 * 1024;
+
 type State = 'header' | 'data' | 'data-crlf' | 'final-crlf' | 'trailer' | 'done';
 
 /** Decodes an `aws-chunked` body, verifying chunk signatures, the trailer signature, and collecting the trailing checksum. */
@@ -167,6 +170,7 @@ export class ChunkedDecoder extends Transform {
   #hash: Hash | undefined;
   #trailerLines: string[] = [];
   #trailerSignature: string | undefined;
+  #trailerBytes = 0;
   #checksumSum: Checksum | undefined;
   /** The trailing checksum and its running computation, once the trailer has been read. */
   checksum: { sum: Checksum; value: string } | undefined;
@@ -292,6 +296,9 @@ export class ChunkedDecoder extends Transform {
   }
 
   #trailer(line: string): void {
+    // The trailer is kept until the body ends (its signature covers all of it): bounded, as S3 bounds headers.
+    this.#trailerBytes += line.length + 2;
+    if (this.#trailerBytes > MAX_TRAILER_BYTES) throw this.#fail(new S3Error('InvalidRequest', `aws-chunked: the trailer exceeds ${MAX_TRAILER_BYTES} bytes`));
     const i = line.indexOf(':');
     if (i < 0) throw this.#fail(new S3Error('IncompleteBody', 'aws-chunked: a malformed trailer'));
     const name = line.slice(0, i).trim().toLowerCase();

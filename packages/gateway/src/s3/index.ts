@@ -30,7 +30,12 @@ export interface S3HandlerDeps {
   now?: () => number;
   /** Told about every request answered with a 5xx (the error; never a secret in it). */
   onError?: (error: unknown, request: { method: string; path: string }) => void;
+  /** How long a request body may go without a byte (while its reader waits for one) before it fails with 400 RequestTimeout. Default 60 s. */
+  bodyIdleTimeoutMs?: number;
 }
+
+/** Default of `S3HandlerDeps.bodyIdleTimeoutMs`. */
+const BODY_IDLE_TIMEOUT_MS = 60_000;
 
 /** User metadata name under which the gateway keeps an object's S3 ETag when it differs from the store's version token (multipart). */
 export const ETAG_METADATA = 'polycloud-s3-etag';
@@ -156,7 +161,8 @@ export function createS3Handler(deps: S3HandlerDeps): (req: IncomingMessage, res
     const body = req.method === 'HEAD' ? '' : errorXml(error, resource, requestId);
     const headers: Record<string, string | number> = { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body) };
     if (error.code === 'SlowDown' || error.code === 'ServiceUnavailable') headers['retry-after'] = 1;
-    if (!(await drained(req))) headers['connection'] = 'close';
+    // A stalled body is not drained (it would stall again): the connection is closed.
+    if (error.code === 'RequestTimeout' || !(await drained(req))) headers['connection'] = 'close';
     res.writeHead(error.status, headers);
     res.end(body);
   }
@@ -324,6 +330,14 @@ export function createS3Handler(deps: S3HandlerDeps): (req: IncomingMessage, res
     const { req, res, query } = ctx;
     allow(ctx, ctx.bucket, 'read');
     const bucket = logical(ctx.bucket);
+    // As S3: response-* overrides are for signed requests only (else anyone could serve a stored object as text/html
+    // from the gateway's origin), and a value that cannot be a header is the client's error, not a 500.
+    for (const [name, value] of query) {
+      if (!name.startsWith('response-')) continue;
+      if (ctx.principal.kind === 'anonymous')
+        throw new S3Error('InvalidRequest', 'Request specific response headers cannot be used for anonymous GET requests.');
+      if (!/^[\t\x20-\x7e]*$/.test(value)) throw new S3Error('InvalidArgument', `${name} must be printable ASCII`);
+    }
     const range = headOnly ? undefined : parseRange(req.headers['range']);
     let start: number | undefined;
     let end: number | undefined;
@@ -744,6 +758,27 @@ export function createS3Handler(deps: S3HandlerDeps): (req: IncomingMessage, res
     };
     req.on('aborted', aborted);
     req.on('error', aborted);
+    // A body that stops arriving fails after the idle timeout (a part upload or an XML body
+    // has no other deadline). Not while the reader applies backpressure: then it is the
+    // reader that is slow, not the client.
+    const idleMs = deps.bodyIdleTimeoutMs ?? BODY_IDLE_TIMEOUT_MS;
+    let idle: NodeJS.Timeout | undefined;
+    const arm = () => {
+      clearTimeout(idle);
+      if (req.complete) return;
+      idle = setTimeout(() => {
+        if (req.complete || req.destroyed) return;
+        if (req.readableFlowing === false) arm();
+        else
+          (decoder ?? verifier).destroy(
+            new S3Error('RequestTimeout', 'Your socket connection to the server was not read from or written to within the timeout period.', 400),
+          );
+      }, idleMs).unref();
+    };
+    req.on('data', arm);
+    req.once('end', () => clearTimeout(idle));
+    req.once('close', () => clearTimeout(idle));
+    arm();
     return { stream: verifier, length, failure: () => decoder?.failure ?? verifier.failure };
   }
 

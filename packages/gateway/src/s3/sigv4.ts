@@ -117,6 +117,19 @@ function canonicalRequest(req: IncomingMessage, rawPath: string, query: string, 
   return `${req.method}\n${canonicalUri(rawPath)}\n${query}\n${headers}\n${signedHeaders.join(';')}\n${payloadHash}`;
 }
 
+/**
+ * Every `x-amz-*` header of the request must be signed (as S3 requires): they change what
+ * a request does (x-amz-copy-source turns a PUT into a copy, x-amz-metadata-directive,
+ * x-amz-tagging, x-amz-meta-*), so an unsigned one would let a replayed request or a
+ * presigned URL be repurposed. x-amz-content-sha256 is exempt: its value is signed as
+ * the payload hash (header form) or not used (presigned form).
+ */
+function requireSignedAmzHeaders(req: IncomingMessage, signedHeaders: string[]): void {
+  const unsigned = Object.keys(req.headers).filter((h) => h.startsWith('x-amz-') && h !== 'x-amz-content-sha256' && !signedHeaders.includes(h));
+  if (unsigned.length > 0)
+    throw new S3Error('AccessDenied', 'There were headers present in the request which were not signed', 403, { HeadersNotSigned: unsigned.join(', ') });
+}
+
 function stringToSign(amzDate: string, scope: string, canonical: string): string {
   return `${ALGORITHM}\n${amzDate}\n${scope}\n${sha256hex(canonical)}`;
 }
@@ -227,6 +240,7 @@ function headerAuth(input: AuthInput, authorization: string): Authenticated {
   if (credential.region !== config.region) throw malformed(`the region '${credential.region}' is wrong; expecting '${config.region}'`);
   const signedHeaders = signedField.split(';');
   if (!signedHeaders.includes('host')) throw malformed('SignedHeaders must include host');
+  requireSignedAmzHeaders(req, signedHeaders);
 
   const amzDate = headerValue(req, 'x-amz-date');
   const when = amzDate ? parseAmzDate(amzDate) : Date.parse(headerValue(req, 'date'));
@@ -299,6 +313,7 @@ function queryAuth(input: AuthInput): Authenticated {
   if (now > when + seconds * 1000) throw new S3Error('AccessDenied', 'Request has expired', 403, { Expires: new Date(when + seconds * 1000).toISOString() });
   const signedHeaders = signedField.split(';');
   if (!signedHeaders.includes('host')) throw bad('X-Amz-SignedHeaders must include host');
+  requireSignedAmzHeaders(req, signedHeaders);
 
   const { secret, principal } = keyOf(credentials, credential.accessKeyId);
   const payloadHash = get('X-Amz-Content-Sha256') ?? UNSIGNED_PAYLOAD;
