@@ -18,7 +18,7 @@ export * from './errors/index.js';
 
 // Bodies, keys, metadata
 export { validateKey, validateMetadata, MAX_KEY_BYTES, RESERVED_METADATA_PREFIX, RESERVED_KEY_PREFIX, isReservedKey } from './storage/validate.js';
-export { normalizeBody, readAll, bodyConsumed, mapStreamErrors, type NormalizedBody } from './storage/body.js';
+export { normalizeBody, readAll, bodyConsumed, mapStreamErrors, exactLength, lengthMismatch, type NormalizedBody } from './storage/body.js';
 export { camelCase } from './config/keys.js';
 
 // Time, back-off, process lifetime

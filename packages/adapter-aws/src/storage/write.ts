@@ -1,7 +1,7 @@
 import { AbortMultipartUploadCommand, PutObjectCommand, type PutObjectCommandInput } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { pipeline, type Readable, Transform } from 'node:stream';
-import { type AdapterBody, PolycloudError, type PutOptions, type PutResult } from '@polycloud/core/spi';
+import { type AdapterBody, exactLength, lengthMismatch, PolycloudError, type PutOptions, type PutResult } from '@polycloud/core/spi';
 import { type S3Context, signalled } from './context.js';
 import { encodeMetadata, isEmpty } from './metadata.js';
 import { etagFromVersionToken, versionTokenFromEtag } from './version-token.js';
@@ -46,11 +46,14 @@ export async function putObject(ctx: S3Context, bucket: string, key: string, bod
   }
 
   const size = body instanceof Uint8Array ? body.byteLength : options.contentLength;
-  // A stream of unknown length is counted on its way through, so the result has a size.
+  // A stream of unknown length is counted on its way through, so the result has a size; one of announced
+  // length must carry exactly that (a short one would otherwise complete as a truncated object).
   let counted = 0;
   const source =
     size !== undefined
-      ? body
+      ? body instanceof Uint8Array
+        ? body
+        : exactLength(body, size, lengthMismatch)
       : pipeline(body as Readable, new Transform({ transform: (chunk: Buffer, _e, cb) => ((counted += chunk.length), cb(null, chunk)) }), () => undefined);
   const upload = new Upload({
     client: ctx.client,

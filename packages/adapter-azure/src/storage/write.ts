@@ -1,5 +1,5 @@
 import type { BlobHTTPHeaders, BlobRequestConditions } from '@azure/storage-blob';
-import { type AdapterBody, isPolycloudError, PolycloudError, type PutOptions, type PutResult } from '@polycloud/core/spi';
+import { type AdapterBody, exactLength, isPolycloudError, lengthMismatch, PolycloudError, type PutOptions, type PutResult } from '@polycloud/core/spi';
 import type { AzureStorageContext } from './context.js';
 import { azureCall } from './errors.js';
 import { toIfMatch, toVersionToken } from './etag.js';
@@ -19,7 +19,10 @@ function conditionsOf(o: { ifMatch?: string; ifNoneMatch?: '*' }): BlobRequestCo
  * Put Block List, which carries the conditions: a failed or refused upload never
  * replaces the current version.
  */
-export async function putBlob(ctx: AzureStorageContext, container: string, key: string, body: AdapterBody, options: PutOptions = {}): Promise<PutResult> {
+export async function putBlob(ctx: AzureStorageContext, container: string, key: string, announced: AdapterBody, options: PutOptions = {}): Promise<PutResult> {
+  // A stream of announced length must carry exactly that: Put Block List would commit a short one.
+  const body =
+    announced instanceof Uint8Array || options.contentLength === undefined ? announced : exactLength(announced, options.contentLength, lengthMismatch);
   const { blockSizeBytes, concurrency, maxSingleShotBytes } = ctx.options;
   const headers: BlobHTTPHeaders = options.contentType ? { blobContentType: options.contentType } : {};
   const conditions = conditionsOf(options);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Readable, addAbortSignal } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type Bucket, CRC32C, type CreateWriteStreamOptions, type PreconditionOptions } from '@google-cloud/storage';
-import { type AdapterBody, PolycloudError, type PutOptions, type PutResult } from '@polycloud/core/spi';
+import { type AdapterBody, exactLength, lengthMismatch, PolycloudError, type PutOptions, type PutResult } from '@polycloud/core/spi';
 import { throwIfAborted } from './abort.js';
 import { type GcsErrorContext, abortedError, mapGcsError } from './errors.js';
 import { type GcsObjectResource, isGeneration } from './metadata.js';
@@ -97,11 +97,14 @@ async function readUpTo(body: Readable, limit: number): Promise<{ bytes: Buffer;
 export async function putObject(
   bucket: Bucket,
   key: string,
-  body: AdapterBody,
+  announced: AdapterBody,
   options: PutOptions,
   config: ResolvedGcsAdapterOptions,
   ctx: GcsErrorContext,
 ): Promise<PutResult> {
+  // A stream of announced length must carry exactly that: a short one would otherwise complete as a truncated object.
+  const body =
+    announced instanceof Uint8Array || options.contentLength === undefined ? announced : exactLength(announced, options.contentLength, lengthMismatch);
   const conditions = putPreconditions(options, ctx);
   const errCtx: GcsErrorContext = { ...ctx, ...(options.ifNoneMatch === '*' ? { createOnly: true } : {}) };
   throwIfAborted(options.signal, errCtx);
@@ -115,8 +118,8 @@ export async function putObject(
       bytes = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
     } else if (!resumable) {
       // A stream announced as small is buffered (at most the threshold) so it also goes
-      // in the cancellable simple upload; a longer one than announced falls back to a
-      // resumable upload of what was read followed by the rest.
+      // in the cancellable simple upload (one longer than announced fails on its first
+      // extra byte, above; the resumable fallback is kept should the check be moved).
       const read = await readUpTo(options.signal ? addAbortSignal(options.signal, body) : body, config.resumableThresholdBytes);
       if (read.rest) {
         resumable = true;

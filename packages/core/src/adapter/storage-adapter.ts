@@ -33,7 +33,11 @@ export interface PutOptions {
   ifMatch?: string;
   /** `'*'`: write only if the key does not exist; else ALREADY_EXISTS (never CONDITION_NOT_MET, whatever the provider's status). Needs `conditionalWrite`. */
   ifNoneMatch?: '*';
-  /** Exact body length when known (lets single-request puts skip buffering). */
+  /**
+   * Exact body length when known (lets single-request puts skip buffering). A stream that
+   * carries a different number of bytes must fail the put with INVALID_ARGUMENT at path
+   * `contentLength` and store nothing (`exactLength` from the SPI does the check).
+   */
   contentLength?: number;
   signal?: AbortSignal;
 }

@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { PolycloudError } from '../errors/polycloud-error.js';
 import type { AdapterBody, PutBody } from '../adapter/storage-adapter.js';
@@ -137,4 +137,45 @@ export function mapStreamErrors<S extends Readable>(stream: S, map: (error: Erro
     teardown.call(this, error, (e?: Error | null) => callback(e && e !== error ? map(e) : e));
   };
   return stream;
+}
+
+/**
+ * Passes a stream through, failing it when it does not carry exactly `expected` bytes:
+ * with the error `mismatch(got)` builds, as soon as it is longer, or at its end when it
+ * is shorter. A body whose length was announced (a put's `contentLength`, a get's
+ * size) and that ends early without an error — a source cut off cleanly, an object
+ * rewritten while it was read — then fails the call that reads it, never storing or
+ * serving a truncated object. The result is a new stream; errors of `stream` pass on.
+ */
+export function exactLength(stream: Readable, expected: number, mismatch: (got: number, expected: number) => Error): Readable {
+  let got = 0;
+  const checked = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      got += chunk.length;
+      if (got > expected) callback(mismatch(got, expected));
+      else callback(null, chunk);
+    },
+    flush(callback) {
+      callback(got === expected ? null : mismatch(got, expected));
+    },
+  });
+  // Not pipeline(): the source's error must reach `checked` as it is, and destroying `checked` must end the source.
+  stream.on('error', (e) => checked.destroy(e));
+  // Closed before its end without an error: cut short.
+  stream.on('close', () => {
+    if (!stream.readableEnded && !checked.destroyed) checked.destroy(mismatch(got, expected));
+  });
+  checked.on('close', () => {
+    if (!stream.destroyed && !stream.readableEnded) stream.destroy();
+  });
+  return stream.pipe(checked);
+}
+
+/** The error of a put whose stream body did not carry its announced `contentLength` (for {@link exactLength}). */
+export function lengthMismatch(got: number, expected: number): PolycloudError {
+  return new PolycloudError(
+    'INVALID_ARGUMENT',
+    got > expected ? `the body is longer than its contentLength ${expected}` : `the body ended after ${got} bytes, short of its contentLength ${expected}`,
+    { retryable: false, context: { path: ['contentLength'] } },
+  );
 }

@@ -62,4 +62,29 @@ export const stalledCases: StorageConformanceCase[] = [
       }
     },
   },
+  {
+    name: 'put with a stream body shorter or longer than its contentLength → INVALID_ARGUMENT at path contentLength, and no object is left (never a truncated object)',
+    needs: [],
+    async run(ctx) {
+      for (const [sent, announced] of [
+        [1000, 1500],
+        [1500, 1000],
+      ] as const) {
+        const key = ctx.key(`length-${sent}-${announced}`);
+        const body = Readable.from([Buffer.alloc(sent / 2, 0x61), Buffer.alloc(sent / 2, 0x62)]);
+        const error = await rejectsWithCode(
+          () => ctx.adapter.put(ctx.bucket, key, body, { contentLength: announced }),
+          'INVALID_ARGUMENT',
+          `put of ${sent} bytes announced as contentLength ${announced}`,
+        );
+        const path = (error.context as { path?: unknown }).path;
+        ok(Array.isArray(path) && path.includes('contentLength'), `the error's path names contentLength, got ${JSON.stringify(path)}`);
+        await rejectsWithCode(
+          () => ctx.adapter.head(ctx.bucket, key),
+          'NOT_FOUND',
+          `head() after a put of ${sent} bytes announced as ${announced} (nothing stored)`,
+        );
+      }
+    },
+  },
 ];
