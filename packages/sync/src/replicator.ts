@@ -19,7 +19,7 @@ import { createLease, type Lease } from './lease.js';
 import { Membership, partitionOf } from './membership.js';
 import { type ChunkCache, PartitionState, type StateRecord } from './state.js';
 import type { TargetStatus } from './status.js';
-import { type KeyHints, type KeyOutcome, settled, syncKey } from './sync-key.js';
+import { type KeyHints, type KeyOutcome, LANDING, settled, syncKey } from './sync-key.js';
 
 export interface ReplicatorOptions {
   /** Partitions of the keyspace (fixed per bucket). */
@@ -709,11 +709,15 @@ export class Replicator {
     const w = outcome.winner;
     const bindings: Record<string, BindingStatus> = {};
     let failed = false;
+    let waiting = false;
     for (const b of ctx.bindings) {
       const o = outcome.bindings[b.id];
       const isOrigin = w ? w.origin === b.id : entry?.binding === b.id;
       if (o?.ok) bindings[b.id] = { state: isOrigin ? 'COMPLETED' : 'REPLICA' };
-      else {
+      else if (o?.reason === LANDING) {
+        waiting = true;
+        bindings[b.id] = { state: 'PENDING', reason: LANDING };
+      } else {
         failed = true;
         bindings[b.id] = { state: 'FAILED', ...(o?.reason ? { reason: o.reason } : {}) };
       }
@@ -721,7 +725,7 @@ export class Replicator {
     ctx.status.set({
       key: outcome.key,
       ...(w ? { version: versionId(w), origin: w.origin, ...(w.deleted ? { deleted: true } : {}) } : {}),
-      state: failed ? 'FAILED' : 'COMPLETED',
+      state: failed ? 'FAILED' : waiting ? 'PENDING' : 'COMPLETED',
       bindings,
       updatedAt: ctx.clock.now(),
     });

@@ -6,6 +6,7 @@ import {
   conflictKey,
   decodeVector,
   encodeVector,
+  exactLength,
   fromRecord,
   type Hlc,
   isPolycloudError,
@@ -94,6 +95,8 @@ interface Observed {
 }
 
 const ADOPT_HASH_LIMIT = 16 * 1024 * 1024;
+/** The reason given for a binding left out of a key's merge while a journaled put may still be landing there. */
+export const LANDING = 'landing';
 
 async function observe(ctx: SyncContext, binding: Binding, key: string, prefetch = false): Promise<Observed> {
   const adapter = ctx.adapterOf(binding.id);
@@ -205,7 +208,18 @@ async function writeTo(
     release?.();
     throw e;
   }
-  const { info, body } = got;
+  const { info } = got;
+  // The copy carries exactly the source's size: a source that ends early (cut off, or rewritten while read)
+  // fails the copy, retryably, instead of committing a truncated replica.
+  const body = exactLength(
+    got.body,
+    info.size,
+    (n, size) =>
+      new PolycloudError('UNAVAILABLE', `reading ${key} from ${src.binding.id} to copy it: ${n > size ? 'more' : 'fewer'} bytes than its size ${size}`, {
+        retryable: true,
+        context: { resource: ctx.bucket.resource_id, key, binding: src.binding.id },
+      }),
+  );
   try {
     const r = await adapter.put(binding.physical_id, targetKey, body, {
       metadata,
@@ -217,6 +231,7 @@ async function writeTo(
     return r.versionToken;
   } finally {
     if (!body.destroyed) body.destroy();
+    if (!got.body.destroyed) got.body.destroy();
     release?.();
   }
 }
@@ -278,6 +293,23 @@ async function merge(ctx: SyncContext, key: string, hints: KeyHints, obs: Observ
     // Not visible yet: wait while the call may still land it (or while its binding cannot be read); void after.
     if (observedAt < x.until || !home || home.state === 'error') waiting.push(x);
   }
+  // A binding that shows the key while a journaled put there may still be landing (its call can still store
+  // it) is left out of the key's merge until the put shows or its time is up: a store that shows an object
+  // while writing it (s3rver's file grows in place, its metadata written last) shows it partial, unstamped
+  // or under the old stamp, and adopting it, copying from it or writing over it races the store's own write.
+  // (A binding without the key is not: a put that landed and was deleted since is a delete to propagate.)
+  const landing = new Set(
+    waiting.filter((x) => x.op === 'put' && observedAt < x.until && obs.some((o) => o.binding.id === x.binding && o.state === 'present')).map((x) => x.binding),
+  );
+  if (landing.size) {
+    for (const o of obs) {
+      if (!landing.has(o.binding.id)) continue;
+      o.body?.destroy();
+      o.body = undefined;
+      outcome.bindings[o.binding.id] = { ok: false, reason: LANDING };
+    }
+    obs = obs.filter((o) => !landing.has(o.binding.id));
+  }
   const base = prior && (prior.vv !== '' || Object.keys(prior.tokens).length) ? prior : undefined;
   // The binding of the latest journaled write no longer has the key although it held it at
   // the last sync: something deleted it there without a journaled delete (a delete whose
@@ -337,7 +369,7 @@ async function merge(ctx: SyncContext, key: string, hints: KeyHints, obs: Observ
     for (const o of obs) outcome.bindings[o.binding.id] ??= { ok: true };
     outcome.failed = retryable(ctx, outcome);
     outcome.pending = outcome.failed || waiting.length > 0;
-    const gone = obs.every((o) => o.state === 'absent');
+    const gone = landing.size === 0 && obs.every((o) => o.state === 'absent');
     outcome.record = record(gone ? undefined : base, undefined, outcome.pending ? (prior?.pending ?? ctx.clock.now()) : undefined, suspects, waiting);
     return outcome;
   }
@@ -502,9 +534,12 @@ async function merge(ctx: SyncContext, key: string, hints: KeyHints, obs: Observ
   return outcome;
 }
 
-/** Some binding failed for a reason that may pass (not residency, classification or clock skew, which are settled). */
+/**
+ * Some binding failed for a reason that may pass (not residency, classification or clock skew, which are
+ * settled; nor a put still landing, which the key waits for without failing).
+ */
 function retryable(ctx: SyncContext, outcome: KeyOutcome): boolean {
-  return ctx.bindings.some((b) => !settled(outcome.bindings[b.id]));
+  return ctx.bindings.some((b) => !settled(outcome.bindings[b.id]) && outcome.bindings[b.id]?.reason !== LANDING);
 }
 
 /** Done for a binding: applied, or refused for good (residency, classification) or quarantined (clock skew). */

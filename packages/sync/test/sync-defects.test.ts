@@ -2,8 +2,9 @@
  * One test per defect found on the first sync engine (memory clouds, fake clock): each
  * fails on that engine and passes now.
  */
+import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { HybridLogicalClock, newVersion, type StorageAdapter, versionFromMetadata, versionMetadata } from '@polycloud/core/spi';
+import { HybridLogicalClock, newVersion, readAll, type StorageAdapter, versionFromMetadata, versionMetadata } from '@polycloud/core/spi';
 import { PolycloudError } from '@polycloud/core';
 import { caughtError, createFaultInjectingStorageAdapter, type MemoryStorageAdapter } from '@polycloud/core/testing';
 import { syncEngine } from '../src/index.js';
@@ -240,6 +241,90 @@ describe('sync defects, each reproduced', () => {
     // The migrated synchronised state is used: nothing changed, so a reconcile has nothing to do.
     expect((await polycloud.sync('lb').reconcile()).changed).toBe(0);
     expect(versionFromMetadata(adapters.c.cloud.getObject('pc', 'synced')!.metadata)).toBeDefined();
+    await polycloud.close();
+  });
+
+  it('a source read that ends early without an error (an object rewritten while read) fails the copy retryably: no truncated replica, and a retry copies it whole', async () => {
+    let cut = Infinity;
+    const world = syncWorld(
+      {},
+      {
+        wrap: (x) =>
+          x.name !== 'a'
+            ? x
+            : ({
+                ...x,
+                type: x.type,
+                name: x.name,
+                capabilities: x.capabilities,
+                async get(...args: Parameters<StorageAdapter['get']>) {
+                  const r = await x.get(...args);
+                  if (args[1] !== 'k' || cut-- <= 0) return r;
+                  const whole = await readAll(r.body);
+                  return { ...r, body: Readable.from([whole.subarray(0, 5)]) }; // ends cleanly, 5 of its bytes
+                },
+              } as StorageAdapter),
+      },
+    );
+    const { polycloud, adapters } = world;
+    const put = await polycloud.bucket('lb').put('k', 'twenty bytes of data');
+    expect(put.binding).toBe('a');
+    const engine = polycloud.sync('lb');
+    const first = await engine.runOnce(); // every read of k from a ends early (its retries too)
+    expect(first.failedKeys).toEqual(['k']);
+    expect([text(adapters.b, 'pb', 'k'), text(adapters.c, 'pc', 'k')]).toEqual([undefined, undefined]);
+    cut = 1; // the next read only: a transient failure, retried within the round
+    await engine.runOnce();
+    expect([text(adapters.b, 'pb', 'k'), text(adapters.c, 'pc', 'k')]).toEqual(['twenty bytes of data', 'twenty bytes of data']);
+    await polycloud.close();
+  });
+
+  it('a write still landing shows on its binding unstamped (a store that exposes an object while writing it): the replicator waits for it, never adopts or rewrites it', async () => {
+    // s3rver shows an object while CompleteMultipartUpload writes it (its file grows in place, metadata last).
+    // Adopting that sight re-wrote the key under the store's own write: a 1 GiB object read back wrong.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let first = true;
+    const world = syncWorld(
+      {},
+      {
+        wrap: (x) =>
+          onA(x, async (...args) => {
+            if (args[1] === 'big' && first) {
+              first = false;
+              x.cloud.putObject('pa', 'big', 'the first bytes'); // visible, no metadata, while the call runs
+              await gate;
+              x.cloud.deleteObject('pa', 'big'); // the write's own partial state, which its completion replaces
+            }
+            return x.put(...args);
+          }),
+      },
+    );
+    const { polycloud, adapters, events } = world;
+    const writing = polycloud.bucket('lb').put('big', 'the first bytes and the rest');
+    const engine = polycloud.sync('lb');
+    for (let i = 0; i < 3; i++) {
+      await new Promise((r) => setImmediate(r));
+      await engine.runOnce();
+      await engine.reconcile();
+    }
+    expect(events.filter((e) => e.name === 'adopted')).toEqual([]);
+    expect(text(adapters.a, 'pa', 'big')).toBe('the first bytes');
+    expect(versionFromMetadata(adapters.a.cloud.getObject('pa', 'big')!.metadata)).toBeUndefined(); // not re-stamped in place
+    expect([text(adapters.b, 'pb', 'big'), text(adapters.c, 'pc', 'big')]).toEqual([undefined, undefined]);
+    // Reported as waiting, not failed.
+    expect(engine.objectStatus('big')).toMatchObject({ state: 'PENDING', bindings: { a: { state: 'PENDING', reason: 'landing' } } });
+    release();
+    const put = await writing;
+    expect(put.binding).toBe('a');
+    await engine.drain();
+    for (const [a, p] of [
+      [adapters.a, 'pa'],
+      [adapters.b, 'pb'],
+      [adapters.c, 'pc'],
+    ] as const)
+      expect(text(a, p, 'big')).toBe('the first bytes and the rest');
+    expect(events.filter((e) => e.name === 'adopted')).toEqual([]);
     await polycloud.close();
   });
 });
