@@ -108,4 +108,30 @@ describe('CompleteMultipartUpload against a failing store', () => {
     await s3.send(new CompleteMultipartUploadCommand({ Bucket: 'lb', Key: 'refused.bin', UploadId, MultipartUpload: { Parts: parts } }));
     expect(await f.polycloud.bucket('lb').exists('refused.bin')).toBe(true);
   }, 30_000);
+
+  it('a Complete repeated while the first is still writing (a client retrying after a lost connection) joins it: one write, the same answer; repeated after it, the same answer again', async () => {
+    const { UploadId, parts, data } = await upload('twice.bin');
+    plan.puts = 0;
+    plan.delayMs = 1_000;
+    const complete = () => s3.send(new CompleteMultipartUploadCommand({ Bucket: 'lb', Key: 'twice.bin', UploadId, MultipartUpload: { Parts: parts } }));
+    let answers: { ETag?: string }[];
+    try {
+      const first = complete();
+      await new Promise((r) => setTimeout(r, 200)); // the first is writing now
+      answers = await Promise.all([first, complete()]);
+    } finally {
+      plan.delayMs = 0;
+    }
+    expect(plan.puts).toBe(1);
+    expect(answers[0]!.ETag).toMatch(/^"[0-9a-f]{32}-2"$/);
+    expect(answers[1]!.ETag).toBe(answers[0]!.ETag);
+    // After it completed (its staged parts are gone): the same result, nothing written again.
+    expect((await complete()).ETag).toBe(answers[0]!.ETag);
+    expect(plan.puts).toBe(1);
+    expect((await f.polycloud.bucket('lb').getBytes('twice.bin')).equals(data)).toBe(true);
+    // Another key with the same upload id is not that upload.
+    await expect(
+      s3.send(new CompleteMultipartUploadCommand({ Bucket: 'lb', Key: 'other.bin', UploadId, MultipartUpload: { Parts: parts } })),
+    ).rejects.toMatchObject({ name: 'NoSuchUpload' });
+  }, 30_000);
 });

@@ -3,7 +3,7 @@ import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { ObjectInfo, StoredObject } from '@polycloud/core';
-import { PolycloudError } from '@polycloud/core/spi';
+import { exactLength, PolycloudError } from '@polycloud/core/spi';
 import { problem, problemFromError } from '../problem.js';
 import { call, objectRequestPath } from './call.js';
 import {
@@ -421,9 +421,13 @@ export function registerBucketRoutes(app: RestApp, deps: RestDeps): void {
       throw error;
     }
     const headers = objectHeaders(object);
-    const body = Readable.toWeb(object.body) as unknown as ReadableStream;
+    const end = range.kind === 'range' ? Math.min(range.end ?? object.size - 1, object.size - 1) : object.size - 1;
+    const length = range.kind === 'range' ? end - range.start + 1 : object.size;
+    // Exactly the announced length, or the response fails: a body that ended early is not a whole object.
+    const body = Readable.toWeb(
+      exactLength(object.body, length, (n, want) => new Error(`the store sent ${n} of ${want} bytes of ${id}/${key}`)),
+    ) as unknown as ReadableStream;
     if (range.kind === 'range') {
-      const end = Math.min(range.end ?? object.size - 1, object.size - 1);
       return raw(
         new Response(body, {
           status: 206,

@@ -5,12 +5,13 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { isPolycloudError, type LogicalBucketClient, type Polycloud } from '@polycloud/core';
+import { exactLength } from '@polycloud/core/spi';
 import type { CredentialStore, GatewayAction, Principal } from '../auth.js';
 import type { ResolvedGatewayConfig } from '../config.js';
 import type { RateLimiter } from '../limits.js';
 import { BodyVerifier, checksumName, ChunkedDecoder } from './body.js';
 import { errorXml, S3Error, toS3Error } from './errors.js';
-import { MAX_PARTS, MIN_PART_BYTES, MultipartStore, multipartEtag, type PartInfo } from './multipart.js';
+import { MAX_PARTS, MIN_PART_BYTES, MultipartStore, multipartEtag, noSuchUpload, type PartInfo } from './multipart.js';
 import { authenticate, type PayloadMode, parseQuery, uriEncode } from './sigv4.js';
 import { doc, el, parseXmlBody, malformed, text } from './xml.js';
 
@@ -55,6 +56,9 @@ const transferTimeout = (bytes: number | undefined): { timeoutMs?: number } =>
   bytes !== undefined && bytes > 8 * 1024 * 1024 ? { timeoutMs: 60_000 + Math.ceil((bytes / MIN_TRANSFER_BYTES_PER_SECOND) * 1000) } : {};
 /** Attempts of the final put of CompleteMultipartUpload when a binding fails with a retryable error. */
 const COMPLETE_ATTEMPTS = 4;
+/** How long, and how many, completed uploads are remembered so that a repeated Complete answers the same result. */
+const COMPLETED_TTL_MS = 15 * 60_000;
+const COMPLETED_MAX = 10_000;
 
 const NOT_IMPLEMENTED_SUBRESOURCES = [
   'accelerate',
@@ -106,6 +110,10 @@ interface Ctx {
  */
 export function createS3Handler(deps: S3HandlerDeps): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const store = new MultipartStore(deps.stagingDir ?? process.env['POLYCLOUD_GATEWAY_STAGING_DIR'] ?? join(tmpdir(), 'polycloud-gateway-s3'));
+  /** Uploads being completed: a repeated Complete joins the running one. */
+  const completing = new Map<string, { bucket: string; key: string; result: Promise<string> }>();
+  /** Uploads completed lately, oldest first: a repeated Complete answers the same result. */
+  const completed = new Map<string, { bucket: string; key: string; etag: string; at: number }>();
   const now = deps.now ?? Date.now;
 
   const allow = (ctx: Ctx, bucket: string, action: GatewayAction): void => {
@@ -401,7 +409,10 @@ export function createS3Handler(deps: S3HandlerDeps): (req: IncomingMessage, res
         res.end();
         return;
       }
-      await pipeline(body, res).catch((e: unknown) => {
+      // Exactly the announced length, or the connection is cut: a body that ended early without an error must
+      // not look like a whole (shorter) object to the client.
+      const checked = exactLength(body, length, (n, want) => new Error(`the store sent ${n} of ${want} bytes of ${ctx.resource}`));
+      await pipeline(checked, res).catch((e: unknown) => {
         deps.onError?.(e, { method: 'GET', path: ctx.resource });
         res.destroy();
       });
@@ -628,9 +639,25 @@ export function createS3Handler(deps: S3HandlerDeps): (req: IncomingMessage, res
     ctx.res.writeHead(204).end();
   }
 
+  /**
+   * CompleteMultipartUpload runs once per upload: a second request for an upload that
+   * is being completed (a client that retried after losing the connection) waits for
+   * the first and answers its outcome, and one for an upload completed in the last
+   * COMPLETED_TTL_MS answers the same result, as S3 does — never a second write of
+   * the key racing the first (a store that writes an object in place, as s3rver does,
+   * would mix them).
+   */
   async function completeUpload(ctx: Ctx, uploadId: string): Promise<void> {
-    const { res } = ctx;
     allow(ctx, ctx.bucket, 'write');
+    forgetCompleted();
+    const done = completed.get(uploadId);
+    const running = completing.get(uploadId);
+    if (done || running) {
+      const target = done ?? running!;
+      if (target.bucket !== ctx.bucket || target.key !== ctx.key) throw noSuchUpload();
+      parseXmlBody(await readXml(ctx), 'CompleteMultipartUpload');
+      return answerComplete(ctx, done ? Promise.resolve(done.etag) : running!.result);
+    }
     const bucket = logical(ctx.bucket);
     const state = await store.get(uploadId, ctx.bucket, ctx.key);
     const root = parseXmlBody(await readXml(ctx), 'CompleteMultipartUpload');
@@ -659,18 +686,12 @@ export function createS3Handler(deps: S3HandlerDeps): (req: IncomingMessage, res
       if (i < parts.length - 1 && p.size < MIN_PART_BYTES)
         throw new S3Error('EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed object size.', 400, { PartNumber: String(p.partNumber) });
     });
+    // Checked again after the awaits above: another request may have completed it, or begun to, meanwhile.
+    const other = completing.get(uploadId)?.result ?? (completed.has(uploadId) ? Promise.resolve(completed.get(uploadId)!.etag) : undefined);
+    if (other) return answerComplete(ctx, other);
     const etag = multipartEtag(parts);
     const size = parts.reduce((s, p) => s + p.size, 0);
-    // S3 answers 200 at once and keeps the connection alive with whitespace while it
-    // assembles the object; an error then comes as an <Error> document in the 200 body.
-    // The same here, once the assembly takes longer than a moment.
-    let keepAlive: NodeJS.Timeout | undefined;
-    const started = setTimeout(() => {
-      res.writeHead(200, { 'content-type': 'application/xml' });
-      res.write('<?xml version="1.0" encoding="UTF-8"?>\n');
-      keepAlive = setInterval(() => res.write(' '), 5000);
-    }, 2000);
-    try {
+    const result = (async () => {
       for (let attempt = 1; ; attempt++) {
         try {
           await bucket.put(ctx.key, store.body(uploadId, parts), {
@@ -692,21 +713,57 @@ export function createS3Handler(deps: S3HandlerDeps): (req: IncomingMessage, res
           throw e;
         }
       }
+      completed.set(uploadId, { bucket: ctx.bucket, key: ctx.key, etag, at: Date.now() });
+      await store.remove(uploadId);
+      return etag;
+    })();
+    completing.set(uploadId, { bucket: ctx.bucket, key: ctx.key, result });
+    void result.then(
+      () => completing.delete(uploadId),
+      () => completing.delete(uploadId),
+    );
+    return answerComplete(ctx, result);
+  }
+
+  /** Drops completed uploads older than COMPLETED_TTL_MS, and the oldest past COMPLETED_MAX. */
+  function forgetCompleted(): void {
+    const now = Date.now();
+    for (const [id, c] of completed) {
+      if (now - c.at < COMPLETED_TTL_MS && completed.size <= COMPLETED_MAX) break;
+      completed.delete(id);
+    }
+  }
+
+  /**
+   * Answers a CompleteMultipartUpload with the outcome of `result` (the ETag). S3 answers
+   * 200 at once and keeps the connection alive with whitespace while it assembles the
+   * object; an error then comes as an <Error> document in the 200 body. The same here,
+   * once the assembly takes longer than a moment.
+   */
+  async function answerComplete(ctx: Ctx, result: Promise<string>): Promise<void> {
+    const { res } = ctx;
+    let keepAlive: NodeJS.Timeout | undefined;
+    const started = setTimeout(() => {
+      res.writeHead(200, { 'content-type': 'application/xml' });
+      res.write('<?xml version="1.0" encoding="UTF-8"?>\n');
+      keepAlive = setInterval(() => res.write(' '), 5000);
+    }, 2000);
+    let etag: string;
+    try {
+      etag = await result;
     } catch (e) {
-      clearTimeout(started);
-      clearInterval(keepAlive);
       if (!res.headersSent) throw toS3Error(e, 'key');
       const error = toS3Error(e, 'key');
       if (error.status >= 500) deps.onError?.(e, { method: 'POST', path: ctx.resource });
       res.end(errorXml(error, ctx.resource, ctx.requestId).replace(/^<\?xml[^>]*>\n/, ''));
       return;
+    } finally {
+      clearTimeout(started);
+      clearInterval(keepAlive);
     }
-    clearTimeout(started);
-    clearInterval(keepAlive);
-    await store.remove(uploadId);
-    const result = `<CompleteMultipartUploadResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${el('Location', `/${ctx.bucket}/${ctx.key}`)}${el('Bucket', ctx.bucket)}${el('Key', ctx.key)}${el('ETag', quote(etag))}</CompleteMultipartUploadResult>`;
-    if (res.headersSent) res.end(result);
-    else sendXml(ctx, 200, `<?xml version="1.0" encoding="UTF-8"?>\n${result}`);
+    const body = `<CompleteMultipartUploadResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${el('Location', `/${ctx.bucket}/${ctx.key}`)}${el('Bucket', ctx.bucket)}${el('Key', ctx.key)}${el('ETag', quote(etag))}</CompleteMultipartUploadResult>`;
+    if (res.headersSent) res.end(body);
+    else sendXml(ctx, 200, `<?xml version="1.0" encoding="UTF-8"?>\n${body}`);
   }
 
   // ---- helpers -------------------------------------------------------------------------------
