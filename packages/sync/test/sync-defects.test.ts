@@ -15,6 +15,13 @@ const text = (a: MemoryStorageAdapter, bucket: string, key: string) => {
   return o ? Buffer.from(o.data).toString() : undefined;
 };
 
+/** The key's text on a, b and c. */
+const onEvery = (adapters: Record<'a' | 'b' | 'c', MemoryStorageAdapter>, key: string) => [
+  text(adapters.a, 'pa', key),
+  text(adapters.b, 'pb', key),
+  text(adapters.c, 'pc', key),
+];
+
 /** Binding a's adapter with its put replaced; the others unchanged. */
 function onA(x: MemoryStorageAdapter, put: StorageAdapter['put']): StorageAdapter {
   return x.name !== 'a' ? x : ({ ...x, type: x.type, name: x.name, capabilities: x.capabilities, put } as StorageAdapter);
@@ -78,12 +85,7 @@ describe('sync defects, each reproduced', () => {
     expect(text(adapters.a, 'pa', 'k')).toBe(''); // the replicator had fixed a; the leftover clobbered it since
     await polycloud.sync('lb').drain();
     await polycloud.sync('lb').reconcile(); // finds a changed outside polycloud: a leftover, not a newer edit
-    for (const [a, p] of [
-      [adapters.a, 'pa'],
-      [adapters.b, 'pb'],
-      [adapters.c, 'pc'],
-    ] as const)
-      expect(text(a, p, 'k')).toBe('acknowledged');
+    expect(onEvery(adapters, 'k')).toEqual(['acknowledged', 'acknowledged', 'acknowledged']);
     await polycloud.close();
   });
 
@@ -95,12 +97,7 @@ describe('sync defects, each reproduced', () => {
     adapters.a.cloud.putObject('pa', 'doc', 'newer edit on a');
     const r = await polycloud.sync('lb').reconcile();
     expect(r.changed).toBe(1);
-    for (const [a, p] of [
-      [adapters.a, 'pa'],
-      [adapters.b, 'pb'],
-      [adapters.c, 'pc'],
-    ] as const)
-      expect(text(a, p, 'doc')).toBe('newer edit on a');
+    expect(onEvery(adapters, 'doc')).toEqual(['newer edit on a', 'newer edit on a', 'newer edit on a']);
     await polycloud.close();
   });
 
@@ -150,12 +147,7 @@ describe('sync defects, each reproduced', () => {
     const engine = syncEngine(polycloud.sync('lb'));
     engine.restartReplicator(); // as a fresh process would: it reads the forged leases
     await engine.drain();
-    for (const [a, p] of [
-      [adapters.a, 'pa'],
-      [adapters.b, 'pb'],
-      [adapters.c, 'pc'],
-    ] as const)
-      expect(text(a, p, 'after')).toBe('2');
+    expect(onEvery(adapters, 'after')).toEqual(['2', '2', '2']);
     expect(errors.some((e) => e.includes('p/0003/head'))).toBe(true);
     expect(errors.some((e) => e.includes('0000000000001-zz-000001'))).toBe(true);
     expect(errors.join('\n')).not.toContain('SyntaxError');
@@ -318,12 +310,7 @@ describe('sync defects, each reproduced', () => {
     const put = await writing;
     expect(put.binding).toBe('a');
     await engine.drain();
-    for (const [a, p] of [
-      [adapters.a, 'pa'],
-      [adapters.b, 'pb'],
-      [adapters.c, 'pc'],
-    ] as const)
-      expect(text(a, p, 'big')).toBe('the first bytes and the rest');
+    expect(onEvery(adapters, 'big')).toEqual(['the first bytes and the rest', 'the first bytes and the rest', 'the first bytes and the rest']);
     expect(events.filter((e) => e.name === 'adopted')).toEqual([]);
     await polycloud.close();
   });
