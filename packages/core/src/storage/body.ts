@@ -141,8 +141,8 @@ export function mapStreamErrors<S extends Readable>(stream: S, map: (error: Erro
 
 /**
  * Passes a stream through, failing it when it does not carry exactly `expected` bytes:
- * with the error `mismatch(got)` builds, as soon as it is longer, or at its end when it
- * is shorter. A body whose length was announced (a put's `contentLength`, a get's
+ * with the error `mismatch(got, expected)` returns, as soon as it is longer, or at its
+ * end (or a close before its end) when it is shorter. A body whose length was announced (a put's `contentLength`, a get's
  * size) and that ends early without an error — a source cut off cleanly, an object
  * rewritten while it was read — then fails the call that reads it, never storing or
  * serving a truncated object. The result is a new stream; errors of `stream` pass on.
