@@ -62,6 +62,8 @@ export const gatewayConfigSchema = z.strictObject({
       clockSkewSeconds: z.coerce.number().int().min(0).max(86_400).optional(),
       /** Longest presigned URL the gateway hands out or accepts. Default 604800 (7 days). */
       maxPresignExpirySeconds: z.coerce.number().int().min(1).max(604_800).optional(),
+      /** A multipart upload neither completed nor aborted this long after it was created is removed, parts and all. Default 604800 (7 days). */
+      multipartExpirySeconds: z.coerce.number().int().min(1).max(31_536_000).optional(),
     })
     .optional(),
 });
@@ -81,6 +83,7 @@ export interface ResolvedGatewayConfig {
     burst?: number;
     clockSkewSeconds: number;
     maxPresignExpirySeconds: number;
+    multipartExpirySeconds: number;
   };
 }
 
@@ -108,6 +111,7 @@ export function resolveGatewayConfig(input: unknown = {}, options: { pathPrefix?
       ...(c.limits?.burst === undefined ? {} : { burst: c.limits.burst }),
       clockSkewSeconds: c.limits?.clockSkewSeconds ?? 900,
       maxPresignExpirySeconds: c.limits?.maxPresignExpirySeconds ?? 604_800,
+      multipartExpirySeconds: c.limits?.multipartExpirySeconds ?? 604_800,
     },
   };
 }

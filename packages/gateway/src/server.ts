@@ -91,6 +91,10 @@ export function createGateway(options: GatewayOptions): Gateway {
   let server: Server | undefined;
   let url: string | undefined;
   let closed: Promise<void> | undefined;
+  // Abandoned multipart uploads are removed once older than limits.multipartExpirySeconds: swept at start (the
+  // staging directory outlives a restart) and then every quarter of that, between 1 s and 1 h.
+  let sweeper: NodeJS.Timeout | undefined;
+  const sweep = () => void s3.expireUploads().catch((e: unknown) => options.onS3Error?.(e, { method: 'SWEEP', path: '/' }));
 
   const readPem = (field: 'cert' | 'key'): Buffer => {
     const file = config.tls![field];
@@ -142,11 +146,14 @@ export function createGateway(options: GatewayOptions): Gateway {
       const port = (s.address() as AddressInfo).port;
       const host = config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host;
       url = `${config.tls ? 'https' : 'http'}://${host}:${port}`;
+      sweep();
+      sweeper = setInterval(sweep, Math.min(3_600_000, Math.max(1000, (config.limits.multipartExpirySeconds * 1000) / 4))).unref();
       return { url, port };
     },
     close() {
       closed ??= (async () => {
         closing.abort();
+        clearInterval(sweeper);
         const s = server;
         if (!s) return;
         await new Promise<void>((resolve) => {

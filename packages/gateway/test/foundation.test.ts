@@ -66,7 +66,10 @@ describe('credentials and scopes', () => {
 describe('rate limiter', () => {
   it('allows the burst, then refuses until tokens come back', () => {
     let t = 0;
-    const limiter = createRateLimiter({ maxBodyBytes: 1, maxRequestsPerSecond: 2, burst: 2, clockSkewSeconds: 0, maxPresignExpirySeconds: 1 }, () => t);
+    const limiter = createRateLimiter(
+      { maxBodyBytes: 1, maxRequestsPerSecond: 2, burst: 2, clockSkewSeconds: 0, maxPresignExpirySeconds: 1, multipartExpirySeconds: 1 },
+      () => t,
+    );
     expect([limiter.take('p'), limiter.take('p'), limiter.take('p')]).toEqual([true, true, false]);
     expect(limiter.take('q')).toBe(true);
     expect(limiter.retryAfterSeconds('p')).toBe(1);

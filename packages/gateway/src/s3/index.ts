@@ -103,12 +103,18 @@ interface Ctx {
   resource: string;
 }
 
+/** The S3 endpoint's request handler, and the sweep of expired multipart uploads. */
+export type S3Handler = ((req: IncomingMessage, res: ServerResponse) => Promise<void>) & {
+  /** Removes uploads older than `limits.multipartExpirySeconds` (not one being completed); resolves with their ids. */
+  expireUploads(): Promise<string[]>;
+};
+
 /**
  * The S3-compatible endpoint (path-style `/{bucket}/{key}`): SigV4 (header and
  * presigned), the object operations real tools use, and multipart uploads staged on
  * the gateway's disk. See docs/gateway.md, "S3-compatible endpoint".
  */
-export function createS3Handler(deps: S3HandlerDeps): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+export function createS3Handler(deps: S3HandlerDeps): S3Handler {
   const store = new MultipartStore(deps.stagingDir ?? process.env['POLYCLOUD_GATEWAY_STAGING_DIR'] ?? join(tmpdir(), 'polycloud-gateway-s3'));
   /** Uploads being completed: a repeated Complete joins the running one. */
   const completing = new Map<string, { bucket: string; key: string; result: Promise<string> }>();
@@ -126,7 +132,7 @@ export function createS3Handler(deps: S3HandlerDeps): (req: IncomingMessage, res
     return deps.polycloud.bucket(id);
   };
 
-  return async (req, res) => {
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const requestId = randomBytes(8).toString('hex').toUpperCase();
     res.setHeader('x-amz-request-id', requestId);
     res.setHeader('server', 'polycloud-gateway');
@@ -158,6 +164,8 @@ export function createS3Handler(deps: S3HandlerDeps): (req: IncomingMessage, res
       await respondError(req, res, e, resource, requestId);
     }
   };
+  const expireUploads = () => store.expire(now() - deps.config.limits.multipartExpirySeconds * 1000, (id) => completing.has(id));
+  return Object.assign(handle, { expireUploads });
 
   async function respondError(req: IncomingMessage, res: ServerResponse, e: unknown, resource: string, requestId: string): Promise<void> {
     const error = toS3Error(e);
@@ -713,7 +721,7 @@ export function createS3Handler(deps: S3HandlerDeps): (req: IncomingMessage, res
           throw e;
         }
       }
-      completed.set(uploadId, { bucket: ctx.bucket, key: ctx.key, etag, at: Date.now() });
+      completed.set(uploadId, { bucket: ctx.bucket, key: ctx.key, etag, at: now() });
       await store.remove(uploadId);
       return etag;
     })();
@@ -727,9 +735,9 @@ export function createS3Handler(deps: S3HandlerDeps): (req: IncomingMessage, res
 
   /** Drops completed uploads older than COMPLETED_TTL_MS, and the oldest past COMPLETED_MAX. */
   function forgetCompleted(): void {
-    const now = Date.now();
+    const t = now();
     for (const [id, c] of completed) {
-      if (now - c.at < COMPLETED_TTL_MS && completed.size <= COMPLETED_MAX) break;
+      if (t - c.at < COMPLETED_TTL_MS && completed.size <= COMPLETED_MAX) break;
       completed.delete(id);
     }
   }

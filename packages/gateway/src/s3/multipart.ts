@@ -153,6 +153,37 @@ export class MultipartStore {
     );
   }
 
+  /**
+   * Removes the uploads created before `cutoff` (ms since the epoch), parts and all, except
+   * those `keep` names (being completed); a directory without its upload.json (a create
+   * that failed half-way) goes once it is that old too. Resolves with the ids removed.
+   */
+  async expire(cutoff: number, keep: (uploadId: string) => boolean): Promise<string[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.dir);
+    } catch {
+      return [];
+    }
+    const removed: string[] = [];
+    for (const id of names.filter((x) => UPLOAD_ID.test(x) && !keep(x))) {
+      const dir = join(this.dir, id);
+      let created: number;
+      try {
+        created = Date.parse((JSON.parse(await readFile(join(dir, 'upload.json'), 'utf8')) as UploadState).initiated);
+      } catch {
+        created = await stat(dir).then(
+          (st) => st.mtimeMs,
+          () => Infinity,
+        );
+      }
+      if (!(created < cutoff) || keep(id)) continue;
+      await rm(dir, { recursive: true, force: true });
+      removed.push(id);
+    }
+    return removed;
+  }
+
   async remove(uploadId: string): Promise<void> {
     await rm(this.#uploadDir(uploadId), { recursive: true, force: true });
   }
