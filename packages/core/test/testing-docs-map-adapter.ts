@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { z } from 'zod';
 import {
   DEFAULT_STORAGE_CAPABILITIES,
+  lengthMismatch,
   PolycloudError,
   readAll,
   unsupportedStorageOperations,
@@ -49,6 +50,8 @@ export function createMapAdapter(options: z.input<typeof MapAdapterOptionsSchema
       live(o.signal);
       const m = bucketOf(b);
       const data = body instanceof Readable ? await readAll(body, o.signal) : Buffer.from(body);
+      // A stream must carry the length it announced; a short one is never stored.
+      if (o.contentLength !== undefined && data.byteLength !== o.contentLength) throw lengthMismatch(data.byteLength, o.contentLength);
       const info: ObjectInfo = {
         key,
         size: data.byteLength,
