@@ -39,7 +39,8 @@ describe('local compute adapter', () => {
   afterAll(() => adapter.close?.());
 
   it('runs the command with env, records cpu/memory, reports the exit code and writes the log file', async () => {
-    const req = request([node, '-e', 'console.log("hello", process.env.GREETING, process.env.POLYCLOUD_JOB_CPU); process.exit(3)'], {
+    // The job outlives submit (1 s) so submit's answer is RUNNING even on a loaded machine (it read FAILED once: the job had ended).
+    const req = request([node, '-e', 'console.log("hello", process.env.GREETING, process.env.POLYCLOUD_JOB_CPU); setTimeout(() => process.exit(3), 1000)'], {
       env: { GREETING: 'bonjour' },
     });
     const submitted = (await adapter.submit(target, req)) as LocalJobStatus;
