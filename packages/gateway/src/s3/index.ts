@@ -722,7 +722,8 @@ export function createS3Handler(deps: S3HandlerDeps): S3Handler {
         }
       }
       completed.set(uploadId, { bucket: ctx.bucket, key: ctx.key, etag, at: now() });
-      await store.remove(uploadId);
+      // The object is stored: staged parts that cannot be removed now are reported, and left to the expiry sweep.
+      await store.remove(uploadId).catch((e: unknown) => deps.onError?.(e, { method: 'POST', path: ctx.resource }));
       return etag;
     })();
     completing.set(uploadId, { bucket: ctx.bucket, key: ctx.key, result });
