@@ -25,6 +25,11 @@ export function jobRef(handle: Pick<JobHandle, 'binding' | 'jobId' | 'idempotenc
   return Buffer.from(JSON.stringify({ b: handle.binding, j: handle.jobId, k: handle.idempotencyKey }), 'utf8').toString('base64url');
 }
 
+/** A job as the API answers it: its id (`ref`), where it runs and its status. */
+function jobJson(cluster: string, ref: string, handle: JobHandle, status: JobStatus) {
+  return { id: ref, cluster, binding: handle.binding, jobId: handle.jobId, idempotencyKey: handle.idempotencyKey, status: statusJson(status) };
+}
+
 function handleOf(cluster: string, ref: string): JobHandle {
   try {
     const v = JSON.parse(Buffer.from(ref, 'base64url').toString('utf8')) as { b?: unknown; j?: unknown; k?: unknown };
@@ -115,10 +120,7 @@ export function registerJobRoutes(app: RestApp, deps: RestDeps): void {
       const handle = handleOf(id, job);
       const lc = await cluster(id);
       const status = await call(() => lc.status(handle), inJobRef);
-      return c.json(
-        { id: job, cluster: id, binding: handle.binding, jobId: handle.jobId, idempotencyKey: handle.idempotencyKey, status: statusJson(status) },
-        200,
-      );
+      return c.json(jobJson(id, job, handle, status), 200);
     },
   );
 
@@ -143,10 +145,7 @@ export function registerJobRoutes(app: RestApp, deps: RestDeps): void {
       const lc = await cluster(id);
       await call(() => lc.cancel(handle), inJobRef);
       const status = await call(() => lc.status(handle), inJobRef);
-      return c.json(
-        { id: job, cluster: id, binding: handle.binding, jobId: handle.jobId, idempotencyKey: handle.idempotencyKey, status: statusJson(status) },
-        202,
-      );
+      return c.json(jobJson(id, job, handle, status), 202);
     },
   );
 

@@ -150,15 +150,16 @@ export const BucketSummarySchema = z
   .openapi('BucketSummary');
 
 const TargetStatusSchema = z.object({ binding: z.string(), backlog: z.number(), lagMs: z.number(), failed: z.number() });
+/** One binding's replication state of an object, and why when it is not done. */
+const BindingReplicationSchema = z.object({ state: z.string(), reason: z.string().optional() });
+
 export const SyncStatusSchema = z
   .object({
     bucket: z.string(),
     mode: z.enum(['async', 'sync', 'none']),
     running: z.boolean(),
     targets: z.array(TargetStatusSchema),
-    failed: z.array(
-      z.object({ key: z.string(), state: z.string(), bindings: z.record(z.string(), z.object({ state: z.string(), reason: z.string().optional() })) }),
-    ),
+    failed: z.array(z.object({ key: z.string(), state: z.string(), bindings: z.record(z.string(), BindingReplicationSchema) })),
     partitions: z.object({ held: z.array(z.number()), total: z.number() }),
     journalRequests: z.number(),
   })
@@ -171,7 +172,7 @@ export const ObjectReplicationSchema = z
     origin: z.string().optional(),
     deleted: z.boolean().optional(),
     state: z.enum(['PENDING', 'COMPLETED', 'FAILED']),
-    bindings: z.record(z.string(), z.object({ state: z.string(), reason: z.string().optional() })),
+    bindings: z.record(z.string(), BindingReplicationSchema),
     updatedAt: z.number(),
   })
   .openapi('ObjectReplicationStatus');
